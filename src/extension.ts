@@ -1,0 +1,37 @@
+// Extension entry point: builds the Studio context object, registers the command table, and shows
+// an activation failure to the user instead of failing silently. Nothing else happens here.
+
+import * as vscode from 'vscode';
+import { registerCommands } from './commands/table';
+import type { StudioSettings } from './core/settings';
+import { Studio } from './studio';
+
+/** What activate() returns: a small API for tests and other extensions. */
+export interface StudioApi {
+  settings(): StudioSettings;
+  settingsProblems(): string[];
+  /** Number of `ready` handshakes of the open lifecycle panel, or undefined when none is open. */
+  panelHandshakes(): number | undefined;
+}
+
+export function activate(context: vscode.ExtensionContext): StudioApi {
+  const logChannel = vscode.window.createOutputChannel('S3 Lifecycle Studio', { log: true });
+  context.subscriptions.push(logChannel);
+  try {
+    const studio = new Studio(context, logChannel);
+    context.subscriptions.push(studio, ...registerCommands(studio));
+    return {
+      settings: () => studio.settings,
+      settingsProblems: () => studio.settingsProblems,
+      panelHandshakes: () => studio.panels.panel?.handshakes,
+    };
+  } catch (error) {
+    logChannel.error(`Activation failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('S3 Lifecycle Studio could not start: {0}', error instanceof Error ? error.message : String(error)));
+    throw error;
+  }
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions.
+}

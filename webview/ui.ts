@@ -1,0 +1,108 @@
+// Our one seam to the UI component library. The panel code builds its UI only through these
+// helpers, so replacing @vscode/webview-ui-toolkit (no longer maintained upstream) touches this
+// file alone. Every helper builds DOM with createElement/textContent: data never becomes HTML.
+
+import {
+  provideVSCodeDesignSystem,
+  vsCodeBadge,
+  vsCodeButton,
+  vsCodeDataGrid,
+  vsCodeDataGridCell,
+  vsCodeDataGridRow,
+  vsCodeDivider,
+  vsCodeProgressRing,
+  vsCodeTag,
+} from '@vscode/webview-ui-toolkit';
+
+let registered = false;
+
+/** Registers the toolkit's custom elements once. */
+export function registerComponents(): void {
+  if (registered) return;
+  provideVSCodeDesignSystem().register(
+    vsCodeBadge(),
+    vsCodeButton(),
+    vsCodeDataGrid(),
+    vsCodeDataGridRow(),
+    vsCodeDataGridCell(),
+    vsCodeDivider(),
+    vsCodeProgressRing(),
+    vsCodeTag(),
+  );
+  registered = true;
+}
+
+type Child = Node | string | null | undefined | false;
+
+/** An element with attributes and children; strings become text nodes, never markup. */
+export function element<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string> = {}, children: Child[] = []): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  append(node, children);
+  return node;
+}
+
+function custom(tag: string, attributes: Record<string, string>, children: Child[]): HTMLElement {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  append(node, children);
+  return node;
+}
+
+function append(parent: Node, children: Child[]): void {
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    parent.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
+  }
+}
+
+export function button(label: string, onClick: () => void, options: { appearance?: 'primary' | 'secondary'; id?: string; disabled?: boolean } = {}): HTMLElement {
+  const node = custom('vscode-button', { appearance: options.appearance ?? 'primary', ...(options.id ? { id: options.id } : {}) }, [label]);
+  if (options.disabled) node.setAttribute('disabled', '');
+  node.addEventListener('click', () => {
+    if (!node.hasAttribute('disabled')) onClick();
+  });
+  return node;
+}
+
+export function tag(text: string): HTMLElement {
+  return custom('vscode-tag', {}, [text]);
+}
+
+export function badge(text: string): HTMLElement {
+  return custom('vscode-badge', {}, [text]);
+}
+
+export function divider(): HTMLElement {
+  return custom('vscode-divider', { role: 'separator' }, []);
+}
+
+export function progressRing(label: string): HTMLElement {
+  return custom('vscode-progress-ring', { 'aria-label': label }, []);
+}
+
+export interface GridColumn<Row> {
+  title: string;
+  /** The cell's text for a row; always rendered as text. */
+  text(row: Row): string;
+}
+
+/** A keyboard-navigable data grid with a sticky header row. */
+export function dataGrid<Row>(columns: GridColumn<Row>[], rows: readonly Row[], options: { id?: string; label: string }): HTMLElement {
+  const grid = custom('vscode-data-grid', { 'aria-label': options.label, ...(options.id ? { id: options.id } : {}) }, []);
+  const header = custom('vscode-data-grid-row', { 'row-type': 'sticky-header' }, []);
+  columns.forEach((column, i) => header.appendChild(custom('vscode-data-grid-cell', { 'cell-type': 'columnheader', 'grid-column': String(i + 1) }, [column.title])));
+  grid.appendChild(header);
+  for (const row of rows) {
+    const line = custom('vscode-data-grid-row', {}, []);
+    columns.forEach((column, i) => line.appendChild(custom('vscode-data-grid-cell', { 'grid-column': String(i + 1) }, [column.text(row)])));
+    grid.appendChild(line);
+  }
+  return grid;
+}
+
+/** Replaces the children of `parent` (no HTML parsing involved). */
+export function replaceChildren(parent: Element, children: Child[]): void {
+  parent.replaceChildren();
+  append(parent, children);
+}
