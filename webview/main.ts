@@ -12,7 +12,7 @@ import {
   type PanelStrings,
   type WebviewToHostMessage,
 } from '../src/protocol';
-import { button, dataGrid, divider, element, progressRing, registerComponents, replaceChildren, tag } from './ui';
+import { button, dataGrid, divider, element, busyIndicator, registerComponents, replaceChildren, tag } from './ui';
 
 interface VsCodeApi<State> {
   postMessage(message: WebviewToHostMessage): void;
@@ -78,7 +78,7 @@ function render(): void {
       element('div', { class: 'section-header' }, [
         element('h2', { id: 'buckets-heading' }, [strings.bucketsHeading]),
         button(strings.listBuckets, () => void loadBuckets(), { id: 'list-buckets', disabled: bucketsStatus.loading }),
-        bucketsStatus.loading && progressRing(strings.loading),
+        bucketsStatus.loading && busyIndicator(strings.loading),
       ]),
       bucketsStatus.error !== undefined && element('p', { class: 'error', role: 'alert', id: 'buckets-error' }, [bucketsStatus.error]),
       buckets !== undefined && buckets.length === 0 && element('p', { id: 'no-buckets' }, [strings.noBuckets]),

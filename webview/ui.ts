@@ -4,14 +4,11 @@
 
 import {
   provideVSCodeDesignSystem,
-  vsCodeBadge,
   vsCodeButton,
   vsCodeDataGrid,
   vsCodeDataGridCell,
   vsCodeDataGridRow,
   vsCodeDivider,
-  vsCodeProgressRing,
-  vsCodeTag,
 } from '@vscode/webview-ui-toolkit';
 
 let registered = false;
@@ -20,14 +17,11 @@ let registered = false;
 export function registerComponents(): void {
   if (registered) return;
   provideVSCodeDesignSystem().register(
-    vsCodeBadge(),
     vsCodeButton(),
     vsCodeDataGrid(),
     vsCodeDataGridRow(),
     vsCodeDataGridCell(),
     vsCodeDivider(),
-    vsCodeProgressRing(),
-    vsCodeTag(),
   );
   registered = true;
 }
@@ -65,20 +59,21 @@ export function button(label: string, onClick: () => void, options: { appearance
   return node;
 }
 
+/**
+ * A small label. Our own element: the toolkit's tag and badge templates carry a style attribute,
+ * which a strict CSP (no 'unsafe-inline' styles) reports as a violation.
+ */
 export function tag(text: string): HTMLElement {
-  return custom('vscode-tag', {}, [text]);
-}
-
-export function badge(text: string): HTMLElement {
-  return custom('vscode-badge', {}, [text]);
+  return element('span', { class: 'tag' }, [text]);
 }
 
 export function divider(): HTMLElement {
   return custom('vscode-divider', { role: 'separator' }, []);
 }
 
-export function progressRing(label: string): HTMLElement {
-  return custom('vscode-progress-ring', { 'aria-label': label }, []);
+/** An indeterminate busy indicator (our own: the toolkit's ring uses inline style attributes, which the CSP blocks). */
+export function busyIndicator(label: string): HTMLElement {
+  return element('span', { class: 'busy', role: 'status', 'aria-label': label }, [element('span', { class: 'busy-spinner', 'aria-hidden': 'true' }), label]);
 }
 
 export interface GridColumn<Row> {

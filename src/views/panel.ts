@@ -91,7 +91,8 @@ export class LifecyclePanel extends Disposable {
     const root = studio.extensionContext.extensionUri;
     webview.html = renderPanelHtml({
       cspSource: webview.cspSource,
-      nonce: createNonce(),
+      scriptNonce: createNonce(),
+      styleNonce: createNonce(),
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(root, 'dist', 'webview.js')).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(root, 'media', 'panel.css')).toString(),
       language: vscode.env.language,

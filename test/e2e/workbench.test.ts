@@ -1,0 +1,87 @@
+// The UI as a person uses it: VS Code (server 1.100.3) with the packaged VSIX installed, in
+// headless Chromium. Screenshots go to test-results/.
+
+import { after, before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import type { Browser } from 'playwright-core';
+import { findWebviewFrame, launchBrowser, openWorkbench, requiredEnv, runFromPalette, screenshot, type Workbench } from './workbench';
+
+
+describe('S3 Lifecycle Studio in VS Code, as a user sees it', () => {
+  let browser: Browser;
+  let workbench: Workbench;
+
+  before(async () => {
+    const endpoint = requiredEnv('S3LS_MOTO_ENDPOINT');
+    const s3 = new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    // Bucket names cannot hold markup, so the panel's HTML-safety is checked with a name that looks like it would matter.
+    for (const name of ['estate-2019', 'access-logs-e2e']) await s3.send(new CreateBucketCommand({ Bucket: name }));
+    s3.destroy();
+    browser = await launchBrowser();
+    workbench = await openWorkbench(browser, requiredEnv('S3LS_E2E_SERVER_URL'), requiredEnv('S3LS_E2E_WORKSPACE'));
+  });
+
+  after(async () => {
+    await browser?.close();
+  });
+
+  it('was installed from the platform-specific VSIX, DuckDB binary included', () => {
+    const extensionsDir = requiredEnv('S3LS_E2E_EXTENSIONS_DIR');
+    const installed = readdirSync(extensionsDir).find((d) => d.startsWith('s3-lifecycle-studio.s3-lifecycle-studio-'));
+    assert.ok(installed, `the extension is in ${extensionsDir}`);
+    assert.ok(existsSync(join(extensionsDir, installed, 'node_modules', '@duckdb', 'node-bindings-linux-x64', 'libduckdb.so')));
+  });
+
+  it('shows the Buckets view with its welcome content from the activity bar', async () => {
+    const { page } = workbench;
+    await page.getByRole('tab', { name: 'S3 Lifecycle Studio' }).click();
+    const sidebarTitle = page.locator('.sidebar .composite.title');
+    await sidebarTitle.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match((await sidebarTitle.textContent()) ?? '', /S3 Lifecycle Studio.*Buckets/i);
+    const welcome = page.locator('.welcome-view-content');
+    await welcome.getByText('No S3 connection yet.').waitFor({ state: 'visible', timeout: 30_000 });
+    assert.ok(await welcome.getByRole('button', { name: 'Choose AWS Profile' }).isVisible());
+    assert.ok(await welcome.getByRole('button', { name: 'Set S3 Endpoint' }).isVisible());
+    await screenshot(page, 'e2e-activity-bar-welcome');
+  });
+
+  it('opens the lifecycle panel from the command palette and renders it in the webview', async () => {
+    const { page } = workbench;
+    await runFromPalette(page, 'S3 Lifecycle: Open Lifecycle Panel');
+    const frame = await findWebviewFrame(page, '#panel-title');
+    assert.equal((await frame.locator('#panel-title').textContent())?.trim(), 'S3 Lifecycle Studio');
+    const connection = (await frame.locator('#connection').textContent()) ?? '';
+    assert.ok(connection.includes(requiredEnv('S3LS_MOTO_ENDPOINT')), `connection line names the local endpoint: ${connection}`);
+    assert.match(connection, /path-style/);
+    assert.match((await frame.locator('#engine').textContent()) ?? '', /DuckDB/);
+  });
+
+  it('lists the buckets of the local S3 server in the panel', async () => {
+    const { page } = workbench;
+    const frame = await findWebviewFrame(page, '#list-buckets');
+    await frame.locator('#list-buckets').click();
+    const grid = frame.locator('#bucket-grid');
+    await grid.waitFor({ state: 'visible', timeout: 30_000 });
+    for (const name of ['estate-2019', 'access-logs-e2e']) {
+      await grid.getByText(name, { exact: true }).waitFor({ timeout: 10_000 });
+    }
+    await screenshot(page, 'e2e-lifecycle-panel');
+  });
+
+  it('runs under its content security policy without violations', () => {
+    const violations = workbench.consoleMessages.filter((m) => /Content Security Policy|Refused to (load|execute|apply)/i.test(m) && /vscode-cdn|vscode-resource|webview|panel/i.test(m));
+    assert.deepEqual(violations, []);
+  });
+
+  it('loads the packaged DuckDB engine when asked from the palette', async () => {
+    const { page } = workbench;
+    await runFromPalette(page, 'S3 Lifecycle: Check Local SQL Engine');
+    const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: /DuckDB v\d+\.\d+.* is ready/ });
+    await toast.waitFor({ state: 'visible', timeout: 60_000 });
+    await screenshot(page, 'e2e-local-engine');
+  });
+});
+

@@ -1,0 +1,71 @@
+// Drives the VS Code workbench in headless Chromium the way a person does: clicks, the command
+// palette, and the webview iframes. Shared by the end-to-end tests.
+
+import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
+export function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the end-to-end tests through "npm test" (or "npm test -- e2e"), which starts the servers`);
+  return value;
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: process.env.S3LS_CHROMIUM ?? '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+}
+
+export interface Workbench {
+  page: Page;
+  /** Browser console messages seen so far (all frames), for CSP and error checks. */
+  consoleMessages: string[];
+}
+
+export async function openWorkbench(browser: Browser, serverUrl: string, folder: string): Promise<Workbench> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+  const consoleMessages: string[] = [];
+  page.on('console', (message) => consoleMessages.push(`${message.type()}: ${message.text()}`));
+  await page.goto(`${serverUrl}/?${new URLSearchParams({ folder }).toString()}`);
+  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+  // The workbench is interactive once the activity bar has rendered its items.
+  await page.locator('.activitybar .action-item').first().waitFor({ timeout: 60_000 });
+  return { page, consoleMessages };
+}
+
+/** Runs a command from the palette by its title, e.g. "S3 Lifecycle: Open Lifecycle Panel". */
+export async function runFromPalette(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 15_000 });
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ state: 'visible', timeout: 15_000 });
+  await page.keyboard.press('Enter');
+}
+
+/** The frame of a webview whose document contains `selector` (webviews are nested iframes). */
+export async function findWebviewFrame(page: Page, selector: string, timeoutMs = 30_000): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const frame of page.frames()) {
+      if (frame === page.mainFrame()) continue;
+      try {
+        if ((await frame.locator(selector).count()) > 0) return frame;
+      } catch {
+        // The frame navigated or went away while we looked.
+      }
+    }
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`No webview frame contains ${selector} after ${timeoutMs / 1000} s`);
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  const dir = process.env.S3LS_SCREENSHOTS ?? 'test-results';
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name}.png`);
+  await page.screenshot({ path });
+  return path;
+}
