@@ -40,7 +40,7 @@ export function describeS3Error(error: unknown, target: { endpoint: string; buck
     return { kind: 'notFound', message: `${where === 'S3' ? 'The resource' : `The ${where}`} does not exist at ${endpoint}.` };
   }
   if (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN'].includes(code) || name === 'TimeoutError') {
-    return { kind: 'unreachable', message: `Cannot reach the S3 endpoint ${endpoint} (${code || name}): check s3lifecycle.endpoint and that the server is running.` };
+    return { kind: 'unreachable', message: `Cannot reach the S3 endpoint ${endpoint} (${code || name}): check the endpoint (setting s3lifecycle.endpoint, or --endpoint) and that the server is running.` };
   }
   if (name === 'SlowDown' || name === 'ThrottlingException' || name === 'TooManyRequestsException' || status === 503) {
     return { kind: 'throttled', message: `S3 is throttling requests to ${where} (retried with backoff); try again shortly.` };

@@ -1,27 +1,25 @@
-// Every command of the extension in one declarative table. Each id here appears in package.json's
-// `contributes.commands` and nowhere is a command registered outside this table (a unit test checks both).
+// Every command of the extension in one declarative table, keyed by the ids of ./ids (the compiler
+// checks that each id has exactly one handler; a unit test checks the ids against package.json).
 
 import * as vscode from 'vscode';
 import { errorMessage } from '../core/log';
 import { checkLocalEngine, type LocalEngineInfo } from '../engines/duckdb';
 import type { Studio } from '../studio';
 import { openSettings, selectProfile, setEndpoint } from './connection';
+import type { CommandId } from './ids';
 
-export interface CommandSpec {
-  id: string;
-  /** Runs the command; its result is returned to `executeCommand` callers (tests, other extensions). */
-  run(studio: Studio, ...args: unknown[]): unknown;
-}
+/** Runs a command; its result is returned to `executeCommand` callers (tests, other extensions). */
+export type CommandHandler = (studio: Studio, ...args: unknown[]) => unknown;
 
-export const COMMANDS: readonly CommandSpec[] = [
-  { id: 's3lifecycle.refresh', run: (studio) => studio.bucketTree.refresh() },
-  { id: 's3lifecycle.selectProfile', run: (studio) => selectProfile(studio) },
-  { id: 's3lifecycle.setEndpoint', run: (studio) => setEndpoint(studio) },
-  { id: 's3lifecycle.openSettings', run: (studio) => openSettings(studio) },
-  { id: 's3lifecycle.openPanel', run: (studio) => void studio.panels.createOrShow() },
-  { id: 's3lifecycle.checkLocalEngine', run: (studio) => runCheckLocalEngine(studio) },
-  { id: 's3lifecycle.showLog', run: (studio) => studio.logChannel.show() },
-];
+export const COMMANDS: Readonly<Record<CommandId, CommandHandler>> = {
+  's3lifecycle.refresh': (studio) => studio.bucketTree.refresh(),
+  's3lifecycle.selectProfile': (studio) => selectProfile(studio),
+  's3lifecycle.setEndpoint': (studio) => setEndpoint(studio),
+  's3lifecycle.openSettings': (studio) => openSettings(studio),
+  's3lifecycle.openPanel': (studio) => void studio.panels.createOrShow(),
+  's3lifecycle.checkLocalEngine': (studio) => runCheckLocalEngine(studio),
+  's3lifecycle.showLog': (studio) => studio.logChannel.show(),
+};
 
 async function runCheckLocalEngine(studio: Studio): Promise<LocalEngineInfo> {
   const info = await vscode.window.withProgress(
@@ -34,8 +32,8 @@ async function runCheckLocalEngine(studio: Studio): Promise<LocalEngineInfo> {
 }
 
 /** Registers every command; a failing command logs its stack and shows its message instead of failing silently. */
-export function registerCommands(studio: Studio, commands: readonly CommandSpec[] = COMMANDS): vscode.Disposable[] {
-  return commands.map(({ id, run }) =>
+export function registerCommands(studio: Studio, commands: Readonly<Record<string, CommandHandler>> = COMMANDS): vscode.Disposable[] {
+  return Object.entries(commands).map(([id, run]) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {
       try {
         return await run(studio, ...args);
