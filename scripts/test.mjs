@@ -36,16 +36,18 @@ function skipped(layer, why) {
   record(layer, { passed: 0, failed: isCI ? 1 : 0, skipped: 1 }, `skipped: ${why}`);
 }
 
-/** A workspace folder whose settings point the extension at the local S3 server. */
+/** A workspace folder; with an endpoint, its settings point the extension at the local S3 server. */
 function makeWorkspace(name, endpoint) {
   const dir = join(resultsDir, 'workspaces', name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, '.vscode'), { recursive: true });
-  writeFileSync(join(dir, '.vscode', 'settings.json'), JSON.stringify({
-    's3lifecycle.endpoint': endpoint,
-    's3lifecycle.forcePathStyle': true,
-    's3lifecycle.region': 'us-east-1',
-  }, null, 2));
+  if (endpoint) {
+    writeFileSync(join(dir, '.vscode', 'settings.json'), JSON.stringify({
+      's3lifecycle.endpoint': endpoint,
+      's3lifecycle.forcePathStyle': true,
+      's3lifecycle.region': 'us-east-1',
+    }, null, 2));
+  }
   writeFileSync(join(dir, 'README.md'), '# Test workspace\n');
   return dir;
 }
@@ -121,7 +123,8 @@ async function e2eLayer() {
   mkdirSync(extensionsDir, { recursive: true });
   await installVsix(vsix, extensionsDir, dataDir);
   const moto = await startMoto({ logDir: resultsDir });
-  const workspace = makeWorkspace('e2e', moto.endpoint);
+  // No connection settings: the test connects through the UI, as a new user would.
+  const workspace = makeWorkspace('e2e');
   const server = await startVsCodeServer({ dataDir, logDir: resultsDir, extensionsDir, env: localAwsEnv(dataDir) });
   try {
     record('e2e', await runNodeTests({

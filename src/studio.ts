@@ -30,6 +30,7 @@ export class Studio extends Disposable {
     this.log = createLogger(logChannel);
     this.parsed = readSettings();
     this.reportSettingsProblems();
+    this.updateContextKeys();
     this.log.info(`Connection: ${describeConnection(this.parsed.settings.connection)}; engine: ${this.parsed.settings.engine}`);
 
     this.bucketTree = this._register(new BucketTreeProvider());
@@ -43,6 +44,7 @@ export class Studio extends Disposable {
         this.s3 = undefined;
         this.log.info(`Settings changed. Connection: ${describeConnection(this.parsed.settings.connection)}; engine: ${this.parsed.settings.engine}`);
         this.reportSettingsProblems();
+        this.updateContextKeys();
         this.bucketTree.refresh();
         this.settingsChanged.fire(this.parsed.settings);
       }),
@@ -61,6 +63,12 @@ export class Studio extends Disposable {
   s3Service(): S3Service {
     this.s3 ??= new S3Service(createS3Client(this.parsed.settings.connection));
     return this.s3;
+  }
+
+  /** Context keys for `when` clauses: which welcome content the Buckets view shows. */
+  private updateContextKeys(): void {
+    const { endpoint, profile } = this.parsed.settings.connection;
+    void vscode.commands.executeCommand('setContext', 's3lifecycle.connectionConfigured', endpoint !== '' || profile !== '');
   }
 
   private reportSettingsProblems(): void {

@@ -5,6 +5,15 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createWriteStream } from 'node:fs';
 
+// The AWS SDK announces at every client start that its 2027 releases need Node 22; VS Code's
+// extension host is Node 20, so the project pins releases that support it. Drop that one notice.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = (warning, ...rest) => {
+  const text = typeof warning === 'string' ? warning : warning?.message ?? '';
+  if (text.includes('AWS SDK for JavaScript (v3)') && text.includes('node >=22')) return;
+  emitWarning(warning, ...rest);
+};
+
 export const isCI = /^(1|true)$/i.test(process.env.CI ?? '');
 
 export function log(message) {

@@ -49,7 +49,7 @@ export async function packageVsix({ target = `${process.platform}-${process.arch
   await build({ production: true });
   const out = join(repoRoot, `s3-lifecycle-studio-${target}-${packageVersion()}.vsix`);
   const vsce = join(repoRoot, 'node_modules', '@vscode', 'vsce', 'vsce');
-  await run(process.execPath, [vsce, 'package', '--target', target, '--out', out, '--allow-missing-repository'], { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
+  await run(process.execPath, [vsce, 'package', '--target', target, '--out', out, '--allow-missing-repository', '--no-rewrite-relative-links'], { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
   // Development builds (with sourcemaps) again for everything that runs from the working tree.
   await build();
   return out;

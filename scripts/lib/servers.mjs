@@ -38,7 +38,7 @@ export async function startVsCodeServer({ dataDir, logDir, env = {}, userSetting
   const vscodeDir = await ensureVsCodeServer();
   const userDataDir = join(dataDir, 'user-data');
   const serverDataDir = join(dataDir, 'server-data');
-  const settings = { 'security.workspace.trust.enabled': false, 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'update.mode': 'none', 'extensions.autoCheckUpdates': false, 'workbench.tips.enabled': false, ...userSettings };
+  const settings = { 'security.workspace.trust.enabled': false, 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'update.mode': 'none', 'extensions.autoCheckUpdates': false, 'workbench.tips.enabled': false, 'git.openRepositoryInParentFolders': 'never', ...userSettings };
   for (const dir of [join(userDataDir, 'User'), join(serverDataDir, 'data', 'Machine'), join(serverDataDir, 'data', 'User')]) {
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'settings.json'), JSON.stringify(settings, null, 2));

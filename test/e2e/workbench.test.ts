@@ -48,6 +48,19 @@ describe('S3 Lifecycle Studio in VS Code, as a user sees it', () => {
     await screenshot(page, 'e2e-activity-bar-welcome');
   });
 
+  it('connects to the local S3 server through "Set S3 Endpoint" in the palette', async () => {
+    const { page } = workbench;
+    await runFromPalette(page, 'S3 Lifecycle: Set S3 Endpoint');
+    const input = page.locator('.quick-input-widget input');
+    await input.fill('localhost:9000');
+    await page.locator('.quick-input-widget', { hasText: 'must start with http:// or https://' }).waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(requiredEnv('S3LS_MOTO_ENDPOINT'));
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Yes, path-style' }).waitFor({ state: 'visible', timeout: 15_000 });
+    await page.keyboard.press('Enter');
+    await page.locator('.welcome-view-content').getByText('A connection is configured.').waitFor({ state: 'visible', timeout: 30_000 });
+  });
+
   it('opens the lifecycle panel from the command palette and renders it in the webview', async () => {
     const { page } = workbench;
     await runFromPalette(page, 'S3 Lifecycle: Open Lifecycle Panel');
