@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Browser } from 'playwright-core';
-import { findWebviewFrame, launchBrowser, openWorkbench, requiredEnv, runFromPalette, screenshot, type Workbench } from './workbench';
+import { findWebviewFrame, launchBrowser, openWorkbench, requiredEnv, runFromPalette, screenshot, waitForWorkbench, type Workbench } from './workbench';
 
 
 describe('S3 Lifecycle Studio in VS Code, as a user sees it', () => {
@@ -82,6 +82,25 @@ describe('S3 Lifecycle Studio in VS Code, as a user sees it', () => {
       await grid.getByText(name, { exact: true }).waitFor({ timeout: 10_000 });
     }
     await screenshot(page, 'e2e-lifecycle-panel');
+  });
+
+  it('keeps what it showed when its webview reloads (getState/setState)', async () => {
+    const { page } = workbench;
+    const before = await findWebviewFrame(page, '#bucket-grid');
+    await runFromPalette(page, 'Developer: Reload Webviews');
+    // The reloaded document renders the saved bucket list at once, without asking the host again.
+    const after = await findWebviewFrame(page, '#bucket-grid', 30_000, before);
+    await after.locator('#bucket-grid').getByText('access-logs-e2e', { exact: true }).waitFor({ timeout: 10_000 });
+  });
+
+  it('comes back after the window reloads (panel serializer)', async () => {
+    const { page } = workbench;
+    // As a user reloads: the workbench saves its editors before it goes.
+    await Promise.all([page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: 60_000 }), runFromPalette(page, 'Developer: Reload Window')]);
+    await waitForWorkbench(page);
+    const frame = await findWebviewFrame(page, '#panel-title', 60_000);
+    assert.equal((await frame.locator('#panel-title').textContent())?.trim(), 'S3 Lifecycle Studio');
+    await frame.locator('#bucket-grid').getByText('estate-2019', { exact: true }).waitFor({ timeout: 10_000 });
   });
 
   it('runs under its content security policy without violations', () => {

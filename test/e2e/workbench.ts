@@ -28,10 +28,14 @@ export async function openWorkbench(browser: Browser, serverUrl: string, folder:
   const consoleMessages: string[] = [];
   page.on('console', (message) => consoleMessages.push(`${message.type()}: ${message.text()}`));
   await page.goto(`${serverUrl}/?${new URLSearchParams({ folder }).toString()}`);
-  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
-  // The workbench is interactive once the activity bar has rendered its items.
-  await page.locator('.activitybar .action-item').first().waitFor({ timeout: 60_000 });
+  await waitForWorkbench(page);
   return { page, consoleMessages };
+}
+
+/** The workbench is interactive once the activity bar has rendered its items. */
+export async function waitForWorkbench(page: Page): Promise<void> {
+  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+  await page.locator('.activitybar .action-item').first().waitFor({ timeout: 60_000 });
 }
 
 /** Runs a command from the palette by its title, e.g. "S3 Lifecycle: Open Lifecycle Panel". */
@@ -46,11 +50,11 @@ export async function runFromPalette(page: Page, title: string): Promise<void> {
 }
 
 /** The frame of a webview whose document contains `selector` (webviews are nested iframes). */
-export async function findWebviewFrame(page: Page, selector: string, timeoutMs = 30_000): Promise<Frame> {
+export async function findWebviewFrame(page: Page, selector: string, timeoutMs = 30_000, exclude?: Frame): Promise<Frame> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     for (const frame of page.frames()) {
-      if (frame === page.mainFrame()) continue;
+      if (frame === page.mainFrame() || frame === exclude || frame.isDetached()) continue;
       try {
         if ((await frame.locator(selector).count()) > 0) return frame;
       } catch {
