@@ -1,66 +1,18 @@
 // The CLI's subcommands, one table. Each is a thin shell over the same core the extension uses.
 
-import { createS3Client } from '../aws/s3Client';
 import { describeS3Error } from '../aws/errors';
-import { S3Service } from '../aws/s3Service';
 import { parseS3Uri, S3UriError } from '../core/s3uri';
-import { describeConnection, parseSettings, type SettingKey, type StudioSettings } from '../core/settings';
+import { describeConnection } from '../core/settings';
 import { checkLocalEngine } from '../engines/duckdb';
+import { CONNECTION_OPTIONS, connect, settingsFromCommandLine } from './connection';
+import { generate } from './generate';
 import {
   CliFailure,
   EXIT_OK,
   integerOption,
   UsageError,
   type CliCommand,
-  type CliIo,
-  type ParsedCommandLine,
 } from './framework';
-
-const CONNECTION_OPTIONS: CliCommand['options'] = {
-  profile: { type: 'string', description: 'AWS profile (env S3LIFECYCLE_PROFILE; default: the credential chain)', valueName: 'name' },
-  region: { type: 'string', description: 'AWS region (env S3LIFECYCLE_REGION)', valueName: 'region' },
-  endpoint: { type: 'string', description: 'S3-compatible endpoint URL (env S3LIFECYCLE_ENDPOINT)', valueName: 'url' },
-  'path-style': { type: 'boolean', description: 'Path-style addressing, for most S3-compatible servers (env S3LIFECYCLE_FORCE_PATH_STYLE=true)' },
-};
-
-const ENV_NAMES: Record<SettingKey, string> = {
-  profile: 'S3LIFECYCLE_PROFILE',
-  region: 'S3LIFECYCLE_REGION',
-  endpoint: 'S3LIFECYCLE_ENDPOINT',
-  forcePathStyle: 'S3LIFECYCLE_FORCE_PATH_STYLE',
-  engine: 'S3LIFECYCLE_ENGINE',
-  'athena.workgroup': 'S3LIFECYCLE_ATHENA_WORKGROUP',
-  'athena.outputLocation': 'S3LIFECYCLE_ATHENA_OUTPUT_LOCATION',
-  'athena.database': 'S3LIFECYCLE_ATHENA_DATABASE',
-  'athena.catalog': 'S3LIFECYCLE_ATHENA_CATALOG',
-};
-
-const FLAG_NAMES: Partial<Record<SettingKey, string>> = {
-  profile: 'profile',
-  region: 'region',
-  endpoint: 'endpoint',
-  forcePathStyle: 'path-style',
-  engine: 'engine',
-};
-
-/** The same settings the extension reads, from flags first, then S3LIFECYCLE_* environment variables. */
-export function settingsFromCommandLine(args: ParsedCommandLine, env: NodeJS.ProcessEnv): { settings: StudioSettings; warnings: string[] } {
-  const { settings, problems } = parseSettings((key) => {
-    const flag = FLAG_NAMES[key];
-    const fromFlag = flag === undefined ? undefined : args.values[flag];
-    if (fromFlag !== undefined) return fromFlag;
-    const fromEnv = env[ENV_NAMES[key]];
-    if (fromEnv === undefined || fromEnv === '') return undefined;
-    return key === 'forcePathStyle' ? /^(1|true|yes)$/i.test(fromEnv) : fromEnv;
-  });
-  return { settings, warnings: problems.map((p) => p.message) };
-}
-
-function connect(args: ParsedCommandLine, io: CliIo): { settings: StudioSettings; s3: S3Service } {
-  const { settings, warnings } = settingsFromCommandLine(args, io.env);
-  for (const warning of warnings) io.err(`warning: ${warning}\n`);
-  return { settings, s3: new S3Service(createS3Client(settings.connection, io.env)) };
-}
 
 const ls: CliCommand = {
   name: 'ls',
@@ -156,7 +108,7 @@ const engineCheck: CliCommand = {
 };
 
 /** Every subcommand, in the order `--help` lists them. `help` and `version` are handled by main. */
-export const CLI_COMMANDS: readonly CliCommand[] = [ls, config, engineCheck];
+export const CLI_COMMANDS: readonly CliCommand[] = [ls, generate, config, engineCheck];
 
 export function findCommand(name: string): CliCommand | undefined {
   return CLI_COMMANDS.find((c) => c.name === name);

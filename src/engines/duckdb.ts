@@ -32,3 +32,52 @@ export async function checkLocalEngine(): Promise<LocalEngineInfo> {
     instance.closeSync();
   }
 }
+
+/**
+ * Rewrites CSV inventory data files as Parquet, the way S3 writes a Parquet report: snake_case
+ * columns, typed values, keys not URL-encoded. The CSV files are removed. Returns the new files.
+ */
+export async function convertInventoryToParquet(
+  root: string,
+  files: { path: string }[],
+  columns: { csvField: string; parquetColumn: string; type: 'VARCHAR' | 'BOOLEAN' | 'BIGINT' | 'TIMESTAMP_MS'; decode?: boolean }[],
+): Promise<{ path: string; bytes: number; md5: string }[]> {
+  const { createHash } = await import('node:crypto');
+  const { readFile, rm } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const instance = await openInMemoryDuckDb();
+  const converted: { path: string; bytes: number; md5: string }[] = [];
+  try {
+    const connection = await instance.connect();
+    try {
+      // One thread keeps row order and bytes identical from run to run.
+      await connection.run('SET threads = 1');
+      await connection.run('SET preserve_insertion_order = true');
+      for (const file of files) {
+        const source = join(root, file.path);
+        const targetPath = file.path.replace(/\.csv\.gz$/, '.parquet');
+        const target = join(root, targetPath);
+        const csvColumns = columns.map((_c, i) => `'c${i}': 'VARCHAR'`).join(', ');
+        const select = columns
+          .map((c, i) => {
+            const raw = c.decode ? `url_decode(c${i})` : `c${i}`;
+            const value = c.type === 'VARCHAR' ? `NULLIF(${raw}, '')` : c.type === 'TIMESTAMP_MS' ? `CAST(strptime(NULLIF(${raw}, ''), '%Y-%m-%dT%H:%M:%S.%gZ') AS TIMESTAMP_MS)` : `CAST(NULLIF(${raw}, '') AS ${c.type})`;
+            return `${value} AS ${c.parquetColumn}`;
+          })
+          .join(', ');
+        await connection.run(
+          `COPY (SELECT ${select} FROM read_csv('${source.replace(/'/g, "''")}', header = false, quote = '"', escape = '"', columns = {${csvColumns}}, compression = 'gzip'))
+           TO '${target.replace(/'/g, "''")}' (FORMAT parquet, COMPRESSION snappy)`,
+        );
+        await rm(source);
+        const bytes = await readFile(target);
+        converted.push({ path: targetPath, bytes: bytes.length, md5: createHash('md5').update(bytes).digest('hex') });
+      }
+    } finally {
+      connection.closeSync();
+    }
+  } finally {
+    instance.closeSync();
+  }
+  return converted;
+}

@@ -1,0 +1,154 @@
+// `s3-lifecycle generate`: a deterministic synthetic estate (inventory, access logs, lifecycle
+// deletion, truth.json) in a folder, and optionally on an S3 server.
+
+import { createS3Client } from '../aws/s3Client';
+import { describeS3Error } from '../aws/errors';
+import { uploadEstate, type EstateUploadResult } from '../aws/estateUpload';
+import { generateEstate, type GenerateOptions } from '../core/estate/generate';
+import { FolderOutput } from '../core/estate/output';
+import { EstatePlan } from '../core/estate/plan';
+import { parseDay } from '../core/estate/time';
+import { INVENTORY_FIELDS, PARQUET_COLUMNS, PARQUET_TYPES, parquetFileSchema } from '../core/inventory/csv';
+import { isValidBucketName } from '../core/s3uri';
+import { convertInventoryToParquet } from '../engines/duckdb';
+import { CONNECTION_OPTIONS, settingsFromCommandLine } from './connection';
+import { CliFailure, EXIT_OK, integerOption, stringOption, UsageError, type CliCommand } from './framework';
+import { mkdir, readdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+
+export const DEFAULT_AS_OF = '2026-09-30';
+
+function bucketOption(value: string | undefined, name: string, fallback: string): string {
+  const bucket = value ?? fallback;
+  if (!isValidBucketName(bucket)) throw new UsageError(`--${name} "${bucket}" is not a valid bucket name (3–63 lowercase letters, digits, dots or hyphens)`);
+  return bucket;
+}
+
+export const generate: CliCommand = {
+  name: 'generate',
+  summary: 'Write a synthetic S3 estate: inventory report, access logs, lifecycle deletion, truth.json',
+  usage: '--out DIR',
+  options: {
+    out: { type: 'string', description: 'Folder to write (created; must be empty)', valueName: 'dir' },
+    objects: { type: 'string', description: 'Current objects to generate (default 50000)', valueName: 'n' },
+    seed: { type: 'string', description: 'Random seed: the same seed gives the same bytes (default 1)', valueName: 'n' },
+    'as-of': { type: 'string', description: `Last day of the access window, UTC (default ${DEFAULT_AS_OF})`, valueName: 'YYYY-MM-DD' },
+    days: { type: 'string', description: 'Days in the access window, ending with --as-of (default 30)', valueName: 'n' },
+    'inventory-format': { type: 'string', description: 'csv (default) or parquet', valueName: 'csv|parquet' },
+    'log-layout': { type: 'string', description: 'partitioned (PartitionedPrefix, default) or simple', valueName: 'partitioned|simple' },
+    bucket: { type: 'string', description: 'Source bucket name (default example-estate)', valueName: 'name' },
+    'inventory-bucket': { type: 'string', description: 'Inventory destination bucket (default BUCKET-inventory)', valueName: 'name' },
+    'logs-bucket': { type: 'string', description: 'Access-log target bucket (default BUCKET-logs)', valueName: 'name' },
+    'upload-objects': { type: 'string', description: 'With --endpoint: real objects to create, at most (default 2000)', valueName: 'n' },
+    'rows-per-file': { type: 'string', description: 'Inventory rows per data file (default 200000)', valueName: 'n' },
+    ...CONNECTION_OPTIONS,
+  },
+  details: [
+    'Writes DIR/inventory/… (the inventory destination bucket\'s keys), DIR/logs/… (the log bucket\'s keys) and DIR/truth.json.',
+    'With --endpoint (or S3LIFECYCLE_ENDPOINT) it also uploads them to their buckets and creates real objects for a subset of the keys.',
+  ],
+  async run(args, io) {
+    const out = stringOption(args, 'out');
+    if (!out) throw new UsageError('--out DIR is required');
+    const asOfText = stringOption(args, 'as-of') ?? DEFAULT_AS_OF;
+    let asOfDay: number;
+    try {
+      asOfDay = parseDay(asOfText);
+    } catch (error) {
+      throw new UsageError(`--as-of: ${(error as Error).message}`);
+    }
+    const inventoryFormat = stringOption(args, 'inventory-format') ?? 'csv';
+    if (inventoryFormat !== 'csv' && inventoryFormat !== 'parquet') throw new UsageError(`--inventory-format must be csv or parquet, not "${inventoryFormat}"`);
+    const logLayout = stringOption(args, 'log-layout') ?? 'partitioned';
+    if (logLayout !== 'partitioned' && logLayout !== 'simple') throw new UsageError(`--log-layout must be partitioned or simple, not "${logLayout}"`);
+    const bucket = bucketOption(stringOption(args, 'bucket'), 'bucket', 'example-estate');
+    const { settings, warnings } = settingsFromCommandLine(args, io.env);
+    for (const warning of warnings) io.err(`warning: ${warning}\n`);
+
+    const outDir = resolve(out);
+    await mkdir(outDir, { recursive: true });
+    if ((await readdir(outDir)).length > 0) throw new CliFailure(`${outDir} is not empty: choose a new folder, or empty this one first (generated files are never overwritten in place)`);
+
+    const interactive = process.stderr.isTTY === true && args.format !== 'json';
+    const options: GenerateOptions = {
+      objects: integerOption(args, 'objects', { min: 1, max: 1_000_000_000 }) ?? 50_000,
+      seed: integerOption(args, 'seed', { min: 0, max: 2 ** 31 - 1 }) ?? 1,
+      asOfDay,
+      days: integerOption(args, 'days', { min: 1, max: 3650 }) ?? 30,
+      bucket,
+      inventoryBucket: bucketOption(stringOption(args, 'inventory-bucket'), 'inventory-bucket', `${bucket}-inventory`),
+      logsBucket: bucketOption(stringOption(args, 'logs-bucket'), 'logs-bucket', `${bucket}-logs`),
+      logLayout,
+      region: settings.connection.region || 'us-east-1',
+      rowsPerInventoryFile: integerOption(args, 'rows-per-file', { min: 1, max: 100_000_000 }) ?? 200_000,
+      onProgress: interactive ? (phase, done, total) => io.err(`\r${phase}: ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')}   `) : undefined,
+    };
+    if (inventoryFormat === 'parquet') {
+      options.convertInventory = async (files) => ({
+        files: await convertInventoryToParquet(outDir, files, INVENTORY_FIELDS.map((f) => ({ csvField: f, parquetColumn: PARQUET_COLUMNS[f], type: PARQUET_TYPES[f], decode: f === 'Key' }))),
+        fileFormat: 'Parquet',
+        fileSchema: parquetFileSchema(),
+      });
+    }
+    const maxUpload = integerOption(args, 'upload-objects', { min: 0, max: 10_000_000 }) ?? 2000;
+
+    const result = await generateEstate(options, new FolderOutput(outDir));
+    if (interactive) io.err('\n');
+    const peakRssMb = Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10;
+    let upload: EstateUploadResult | undefined;
+    if (settings.connection.endpoint !== '' || stringOption(args, 'endpoint') !== undefined) {
+      const client = createS3Client(settings.connection, io.env);
+      try {
+        upload = await uploadEstate(client, new EstatePlan(options), {
+          outDir,
+          sourceBucket: options.bucket,
+          inventoryBucket: options.inventoryBucket,
+          logsBucket: options.logsBucket,
+          maxObjects: maxUpload,
+          signal: io.signal,
+          onProgress: options.onProgress,
+        });
+        if (interactive) io.err('\n');
+      } catch (error) {
+        throw new CliFailure(describeS3Error(error, { endpoint: settings.connection.endpoint }).message);
+      } finally {
+        client.destroy();
+      }
+    }
+
+    const { truth } = result;
+    const summary = {
+      out: outDir,
+      objects: options.objects,
+      versions: truth.inventory.versions,
+      prefixes: truth.summary.prefixes,
+      inventoryFiles: result.files.inventory.length,
+      manifest: result.files.manifest,
+      logFiles: truth.logs.files,
+      logLines: truth.logs.lines,
+      unusedPrefixes: truth.summary.unusedPrefixes,
+      lifecycleEvents: truth.lifecycle.events,
+      seconds: Math.round(result.seconds * 100) / 100,
+      phaseSeconds: result.phaseSeconds,
+      objectsPerSecond: Math.round(options.objects / Math.max(result.seconds, 0.001)),
+      peakRssMb,
+      upload: upload ?? null,
+    };
+    if (args.format === 'json') {
+      io.out(JSON.stringify(summary) + '\n');
+    } else {
+      const n = (v: number) => v.toLocaleString('en-US');
+      io.out(
+        `Generated ${n(summary.objects)} objects (${n(summary.versions)} versions in ${n(summary.prefixes)} prefixes) in ${summary.seconds} s: ` +
+          `${n(summary.objectsPerSecond)} objects/s, peak memory ${summary.peakRssMb} MB ` +
+          `(inventory ${result.phaseSeconds.inventory} s, access logs ${result.phaseSeconds.accessLogs} s, lifecycle ${result.phaseSeconds.lifecycle} s)\n` +
+          `  inventory  ${result.files.manifest} (${summary.inventoryFiles} data files, ${truth.inventory.fileFormat})\n` +
+          `  logs       ${n(summary.logFiles)} files, ${n(summary.logLines)} lines (${n(truth.logs.dropped)} dropped, ${n(truth.logs.duplicated)} duplicated, ${n(truth.logs.late)} late)\n` +
+          `  truth      ${n(summary.unusedPrefixes)} unused prefixes (${n(truth.summary.unusedObjects)} objects), ${n(truth.summary.exemptObjects)} exempt objects, ${n(summary.lifecycleEvents)} lifecycle events\n` +
+          `  folder     ${outDir}\n` +
+          (upload ? `  uploaded   ${upload.inventoryFiles} inventory files to s3://${options.inventoryBucket}, ${upload.logFiles} log files to s3://${options.logsBucket}, ${n(upload.objects)} objects to s3://${options.bucket}\n` : ''),
+      );
+    }
+    return EXIT_OK;
+  },
+};
