@@ -1,22 +1,34 @@
 // `npm run demo`: the whole product on one machine, from a fresh clone. Installs what is missing,
-// starts a local S3 server (moto) with a demo estate, and VS Code in the browser with the extension
-// installed and pointed at it; prints the URL; Ctrl-C stops everything it started.
-// `npm run demo -- --headless` runs the CLI pipeline instead and writes its outputs to demo-out/.
+// starts a local S3 server (moto), generates a synthetic estate and puts it there (inventory and
+// access logs in their own buckets, real objects for a capped subset), then starts VS Code in the
+// browser with the extension installed and pointed at it, and prints the URL. Ctrl-C stops
+// everything it started.
 //
-// Each capability adds itself to DEMO_STEPS (browser demo) and HEADLESS_STEPS (CLI pipeline).
+//   npm run demo -- --headless        the CLI pipeline instead; outputs in demo-out/
+//   npm run demo -- --objects 200000  a bigger estate (default 50000)
+//   npm run demo -- --out DIR         another output folder (default demo-out)
+//
+// Each capability adds itself to HEADLESS_STEPS (CLI pipeline) and demoSettings (the extension).
 
 import { execFile } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { DEMO_BUCKETS, uploadDemoEstate } from './lib/demoEstate.mjs';
 import { log, stopAll } from './lib/proc.mjs';
 import { build, ensureNodeModules, packageVsix, repoRoot } from './lib/project.mjs';
 import { installVsix, localAwsEnv, startMoto, startVsCodeServer } from './lib/servers.mjs';
 import { VSCODE_VERSION } from './lib/tools.mjs';
 
+function option(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
+}
+
 const headless = process.argv.includes('--headless');
-const outDir = join(repoRoot, 'demo-out');
+const objects = option('objects', '50000');
+const outDir = resolve(option('out', join(repoRoot, 'demo-out')));
+const estateDir = join(outDir, 'estate');
+const BUCKET = 'demo-estate';
 const exec = promisify(execFile);
 
 /** Runs the CLI like a user would; returns its stdout. */
@@ -25,11 +37,21 @@ async function cli(args, env) {
   return stdout;
 }
 
+/** The extension's settings in the demo workspace: the local endpoint and the embedded engine. */
+function demoSettings(endpoint) {
+  return {
+    's3lifecycle.endpoint': endpoint,
+    's3lifecycle.forcePathStyle': true,
+    's3lifecycle.region': 'us-east-1',
+    's3lifecycle.engine': 'local',
+  };
+}
+
 const HEADLESS_STEPS = [
   ['engine check', async ({ env }) => writeFileSync(join(outDir, 'engine.json'), await cli(['engine-check', '--format', 'json'], env))],
   ['settings', async ({ env }) => writeFileSync(join(outDir, 'config.json'), await cli(['config', '--format', 'json'], env))],
   ['buckets', async ({ env }) => writeFileSync(join(outDir, 'buckets.json'), await cli(['ls', '--format', 'json'], env))],
-  ['estate listing', async ({ env }) => writeFileSync(join(outDir, 'estate-listing.json'), await cli(['ls', `s3://${DEMO_BUCKETS.estate}/`, '--recursive', '--format', 'json'], env))],
+  ['estate top level', async ({ env }) => writeFileSync(join(outDir, 'estate-top-level.json'), await cli(['ls', `s3://${BUCKET}/`, '--format', 'json'], env))],
 ];
 
 async function main() {
@@ -39,8 +61,10 @@ async function main() {
   mkdirSync(outDir, { recursive: true });
 
   const moto = await startMoto({ logDir: outDir });
-  await uploadDemoEstate(moto.endpoint, log);
   const env = { ...localAwsEnv(outDir), S3LIFECYCLE_ENDPOINT: moto.endpoint, S3LIFECYCLE_FORCE_PATH_STYLE: 'true', S3LIFECYCLE_REGION: 'us-east-1' };
+  log(`Generating a ${Number(objects).toLocaleString('en-US')}-object estate and putting it on the local S3 server`);
+  const generated = JSON.parse(await cli(['generate', '--out', estateDir, '--objects', objects, '--bucket', BUCKET, '--upload-objects', '2000', '--format', 'json'], env));
+  log(`Estate: ${generated.prefixes} prefixes, ${generated.logLines} log lines, ${generated.unusedPrefixes} unused prefixes (truth in ${join(estateDir, 'truth.json')})`);
 
   if (headless) {
     for (const [name, step] of HEADLESS_STEPS) {
@@ -58,16 +82,21 @@ async function main() {
   await installVsix(vsix, extensionsDir, dataDir);
   const workspace = join(outDir, 'workspace');
   mkdirSync(join(workspace, '.vscode'), { recursive: true });
-  writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify({
-    's3lifecycle.endpoint': moto.endpoint,
-    's3lifecycle.forcePathStyle': true,
-    's3lifecycle.region': 'us-east-1',
-    's3lifecycle.engine': 'local',
-  }, null, 2));
-  writeFileSync(join(workspace, 'README.md'), `# S3 Lifecycle Studio demo\n\nLocal S3: ${moto.endpoint}\nBuckets: ${Object.values(DEMO_BUCKETS).join(', ')}\n\nOpen the S3 Lifecycle Studio view in the activity bar, or run "S3 Lifecycle: Open Lifecycle Panel" from the command palette.\n`);
+  writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify(demoSettings(moto.endpoint), null, 2));
+  writeFileSync(join(workspace, 'README.md'), [
+    '# S3 Lifecycle Studio demo',
+    '',
+    `Local S3 server: ${moto.endpoint} (access key "testing", secret "testing")`,
+    `Estate: s3://${BUCKET} (${Number(objects).toLocaleString('en-US')} objects in the inventory; 2,000 of them real)`,
+    `Inventory: s3://${BUCKET}-inventory/${generated.manifest}`,
+    `Access logs: s3://${BUCKET}-logs/logs/`,
+    '',
+    'Open the S3 Lifecycle Studio view in the activity bar, or run "S3 Lifecycle: Open Lifecycle Panel" from the command palette.',
+    '',
+  ].join('\n'));
   const server = await startVsCodeServer({ dataDir, logDir: outDir, extensionsDir, env: localAwsEnv(dataDir), userSettings: { 'workbench.colorTheme': 'Default Dark Modern' } });
   const url = `${server.url}/?folder=${encodeURIComponent(workspace)}`;
-  console.log(`\n  S3 Lifecycle Studio demo is running (VS Code ${VSCODE_VERSION} in the browser).\n\n  Open:      ${url}\n  Local S3:  ${moto.endpoint}  (access key "testing", secret "testing")\n  Logs:      ${outDir}\n\n  Press Ctrl-C to stop.\n`);
+  console.log(`\n  S3 Lifecycle Studio demo is running (VS Code ${VSCODE_VERSION} in the browser).\n\n  Open:      ${url}\n  Local S3:  ${moto.endpoint}  (access key "testing", secret "testing")\n  Files:     ${outDir}\n\n  Press Ctrl-C to stop.\n`);
   await new Promise(() => {}); // until Ctrl-C; proc.mjs stops the servers
 }
 

@@ -125,7 +125,7 @@ export const PARQUET_TYPES: Record<(typeof INVENTORY_FIELDS)[number], 'VARCHAR' 
 /** The manifest's fileSchema for a Parquet report: the Parquet message type. */
 export function parquetFileSchema(): string {
   const physical = { VARCHAR: 'binary', BOOLEAN: 'boolean', BIGINT: 'int64', TIMESTAMP_MS: 'int64' } as const;
-  const logical = { VARCHAR: ' (STRING)', BOOLEAN: '', BIGINT: '', TIMESTAMP_MS: ' (TIMESTAMP(MILLIS,true))' } as const;
+  const logical = { VARCHAR: ' (STRING)', BOOLEAN: '', BIGINT: '', TIMESTAMP_MS: ' (TIMESTAMP(MILLIS,false))' } as const;
   const fields = INVENTORY_FIELDS.map((f) => `${f === 'Bucket' || f === 'Key' ? 'required' : 'optional'} ${physical[PARQUET_TYPES[f]]} ${PARQUET_COLUMNS[f]}${logical[PARQUET_TYPES[f]]};`);
   return `message s3.inventory { ${fields.join(' ')} }`;
 }

@@ -1,0 +1,82 @@
+// `npm run demo` as a new user runs it: it ends with a VS Code URL; there the extension is active
+// with the demo's settings and sees the demo's buckets; Ctrl-C stops everything it started.
+
+import { after, before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { findWebviewFrame, launchBrowser, runFromPalette, screenshot, waitForWorkbench } from './workbench';
+
+const repoRoot = join(__dirname, '..', '..', '..');
+
+async function reachable(url: string): Promise<boolean> {
+  try {
+    await fetch(url, { signal: AbortSignal.timeout(2000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('npm run demo', () => {
+  let demo: ChildProcess;
+  let output = '';
+  let url: string;
+  let s3: string;
+  let browser: Browser;
+
+  before(async () => {
+    const env = { ...process.env };
+    for (const name of Object.keys(env)) if (name.startsWith('S3LIFECYCLE_') || name.startsWith('S3LS_E2E')) delete env[name];
+    demo = spawn(process.execPath, [join(repoRoot, 'scripts', 'demo.mjs'), '--objects', '4000', '--out', join(repoRoot, 'test-results', 'demo-out')], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    demo.stdout!.on('data', (d) => (output += d));
+    demo.stderr!.on('data', (d) => (output += d));
+    const deadline = Date.now() + 8 * 60_000;
+    while (!/Open:\s+(\S+)/.test(output)) {
+      if (demo.exitCode !== null) throw new Error(`the demo exited with ${demo.exitCode} before printing its URL:\n${output}`);
+      if (Date.now() > deadline) throw new Error(`the demo printed no URL within 8 minutes:\n${output}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    url = /Open:\s+(\S+)/.exec(output)![1]!;
+    s3 = /Local S3:\s+(\S+)/.exec(output)![1]!;
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (demo && demo.exitCode === null) demo.kill('SIGKILL');
+  });
+
+  it('ends with the URL of VS Code in the browser and the local S3 endpoint', () => {
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/\?folder=/);
+    assert.match(s3, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(output, /Estate: \d+ prefixes, \d+ log lines, \d+ unused prefixes/);
+  });
+
+  it('opens with the extension active and pointed at the demo estate', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    await page.goto(url);
+    await waitForWorkbench(page);
+    await page.getByRole('tab', { name: 'S3 Lifecycle Studio' }).click();
+    await page.locator('.welcome-view-content').getByText('A connection is configured.').waitFor({ state: 'visible', timeout: 60_000 });
+    await runFromPalette(page, 'S3 Lifecycle: Open Lifecycle Panel');
+    const frame = await findWebviewFrame(page, '#list-buckets', 60_000);
+    assert.ok(((await frame.locator('#connection').textContent()) ?? '').includes(s3));
+    assert.match((await frame.locator('#engine').textContent()) ?? '', /DuckDB/);
+    await frame.locator('#list-buckets').click();
+    const grid = frame.locator('#bucket-grid');
+    for (const name of ['demo-estate', 'demo-estate-inventory', 'demo-estate-logs']) await grid.getByText(name, { exact: true }).waitFor({ timeout: 30_000 });
+    await screenshot(page, 'e2e-demo');
+    await page.close();
+  });
+
+  it('stops everything it started on Ctrl-C', async () => {
+    const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)));
+    demo.kill('SIGINT');
+    const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 30_000))]);
+    assert.notEqual(code, 'timeout', 'the demo exits within 30 s of Ctrl-C');
+    assert.equal(await reachable(s3), false, 'the S3 server is stopped');
+    assert.equal(await reachable(new URL(url).origin), false, 'the VS Code server is stopped');
+  });
+});
