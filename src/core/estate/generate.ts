@@ -148,6 +148,8 @@ class Generator {
     const lap = (phase: string) => {
       const now = Date.now();
       phaseSeconds[phase] = (now - mark) / 1000;
+      if (process.env.S3LS_DEBUG_MEMORY) (globalThis as { gc?: () => void }).gc?.();
+      if (process.env.S3LS_DEBUG_MEMORY) process.stderr.write(`[generate] ${phase}: ${Math.round(process.memoryUsage().rss / 1048576)} MB rss, ${Math.round(process.memoryUsage().heapUsed / 1048576)} MB heap\n`);
       mark = now;
     };
     const inventory = await this.writeInventory();
@@ -158,9 +160,8 @@ class Generator {
     const lifecycle = await this.writeLifecycle(unused);
     lap('lifecycle');
     const truth = this.truth(unused, inventory, lifecycle);
-    const truthFile = this.output.open('truth.json');
-    await truthFile.write(JSON.stringify(truth, null, 1) + '\n');
-    await truthFile.close();
+    await writeTruth(this.output, truth);
+    lap('truth');
     return { truth, files: { inventory: inventory.files, logs: truth.logs.files, manifest: inventory.manifestKey }, seconds: (Date.now() - started) / 1000, phaseSeconds };
   }
 
@@ -414,6 +415,25 @@ class Generator {
   }
 }
 
+
+/**
+ * Writes truth.json one array entry per line: at ten million objects the lists hold hundreds of
+ * thousands of entries, and one JSON.stringify of all of it would need several times its size.
+ */
+async function writeTruth(output: FolderOutput, truth: EstateTruth): Promise<void> {
+  const file = output.open('truth.json');
+  const { unusedPrefixes, readOnce, exempt, ...rest } = truth;
+  const head = JSON.stringify(rest, null, 1);
+  await file.write(head.slice(0, -2));
+  const lists: [string, unknown[]][] = [['unusedPrefixes', unusedPrefixes], ['readOnce', readOnce], ['exempt', exempt]];
+  for (const [name, list] of lists) {
+    await file.write(`,\n "${name}": [`);
+    for (let i = 0; i < list.length; i++) await file.write(`${i === 0 ? '' : ','}\n  ${JSON.stringify(list[i])}`);
+    await file.write(list.length === 0 ? ']' : '\n ]');
+  }
+  await file.write('\n}\n');
+  await file.close();
+}
 
 function sortedClasses(classes: Partial<Record<StorageClass, number>>): Partial<Record<StorageClass, number>> {
   return Object.fromEntries(Object.entries(classes).sort(([a], [b]) => (a < b ? -1 : 1)));
