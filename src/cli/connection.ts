@@ -13,7 +13,7 @@ export const CONNECTION_OPTIONS: CliCommand['options'] = {
   'path-style': { type: 'boolean', description: 'Path-style addressing, for most S3-compatible servers (env S3LIFECYCLE_FORCE_PATH_STYLE=true)' },
 };
 
-const ENV_NAMES: Record<SettingKey, string> = {
+const ENV_NAMES: Partial<Record<SettingKey, string>> = {
   profile: 'S3LIFECYCLE_PROFILE',
   region: 'S3LIFECYCLE_REGION',
   endpoint: 'S3LIFECYCLE_ENDPOINT',
@@ -39,7 +39,8 @@ export function settingsFromCommandLine(args: ParsedCommandLine, env: NodeJS.Pro
     const flag = FLAG_NAMES[key];
     const fromFlag = flag === undefined ? undefined : args.values[flag];
     if (fromFlag !== undefined) return fromFlag;
-    const fromEnv = env[ENV_NAMES[key]];
+    const envName = ENV_NAMES[key];
+    const fromEnv = envName === undefined ? undefined : env[envName];
     if (fromEnv === undefined || fromEnv === '') return undefined;
     return key === 'forcePathStyle' ? /^(1|true|yes)$/i.test(fromEnv) : fromEnv;
   });

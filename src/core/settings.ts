@@ -1,6 +1,7 @@
 // The extension's settings as one typed, validated value. Both shells read the same keys:
 // the extension from the VS Code configuration, the CLI from flags and environment variables.
 
+import { parseConnections, type ConnectionConfig } from './connections';
 import { parseS3Uri } from './s3uri';
 
 export const SETTINGS_SECTION = 's3lifecycle';
@@ -25,10 +26,22 @@ export interface AthenaSettings {
   catalog: string;
 }
 
+export interface ExplorerSettings {
+  /** Keys per listing request (1–1000). */
+  pageSize: number;
+  /** Items one tree level keeps; past it the earliest pages are let go. */
+  maxItemsPerLevel: number;
+  /** Largest object opened in an editor. */
+  previewMaxBytes: number;
+}
+
 export interface StudioSettings {
   connection: ConnectionSettings;
+  /** The default connection (from `connection`) and the configured ones, for the tree. */
+  connections: ConnectionConfig[];
   engine: EngineKind;
   athena: AthenaSettings;
+  explorer: ExplorerSettings;
 }
 
 /** Every setting key this product reads (relative to the `s3lifecycle` section), with its default. */
@@ -42,6 +55,11 @@ export const SETTING_DEFAULTS = {
   'athena.outputLocation': '',
   'athena.database': 'default',
   'athena.catalog': 'AwsDataCatalog',
+  connections: [],
+  extraBuckets: [],
+  'explorer.pageSize': 1000,
+  'explorer.maxItemsPerLevel': 10000,
+  'explorer.previewMaxBytes': 10485760,
 } as const;
 
 export type SettingKey = keyof typeof SETTING_DEFAULTS;
@@ -114,9 +132,30 @@ export function parseSettings(get: (key: SettingKey) => unknown): ParsedSettings
     }
   }
 
+  const int = (key: 'explorer.pageSize' | 'explorer.maxItemsPerLevel' | 'explorer.previewMaxBytes', min: number, max: number): number => {
+    const raw = get(key);
+    const fallback = SETTING_DEFAULTS[key];
+    if (raw === undefined || raw === null) return fallback;
+    if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < min || raw > max) {
+      problems.push({ key, message: `s3lifecycle.${key} must be a whole number from ${min} to ${max}; using ${fallback}` });
+      return fallback;
+    }
+    return raw;
+  };
+
+  const connection = { profile: str('profile'), region, endpoint, forcePathStyle };
+  const parsedConnections = parseConnections(connection, get('connections'), get('extraBuckets'));
+  for (const message of parsedConnections.problems) problems.push({ key: 'connections', message });
+
   return {
     settings: {
-      connection: { profile: str('profile'), region, endpoint, forcePathStyle },
+      connection,
+      connections: parsedConnections.connections,
+      explorer: {
+        pageSize: int('explorer.pageSize', 1, 1000),
+        maxItemsPerLevel: int('explorer.maxItemsPerLevel', 100, 1_000_000),
+        previewMaxBytes: int('explorer.previewMaxBytes', 1024, 1024 * 1024 * 1024),
+      },
       engine,
       athena: {
         workgroup: str('athena.workgroup') || SETTING_DEFAULTS['athena.workgroup'],

@@ -10,6 +10,8 @@ describe('parseSettings', () => {
     assert.deepEqual(problems, []);
     assert.deepEqual(settings, {
       connection: { profile: '', region: '', endpoint: '', forcePathStyle: false },
+      connections: [{ id: 'default', name: 'AWS', profile: '', region: '', endpoint: '', forcePathStyle: false, buckets: [] }],
+      explorer: { pageSize: 1000, maxItemsPerLevel: 10000, previewMaxBytes: 10485760 },
       engine: 'local',
       athena: { workgroup: 'primary', outputLocation: '', database: 'default', catalog: 'AwsDataCatalog' },
     });
@@ -53,6 +55,43 @@ describe('parseSettings', () => {
       return undefined;
     });
     assert.deepEqual([...asked].sort(), Object.keys(SETTING_DEFAULTS).sort());
+  });
+});
+
+describe('connections', () => {
+  it('puts the default connection first and adds each named one, with buckets added by name', () => {
+    const { settings, problems } = parseSettings(from({
+      endpoint: 'http://127.0.0.1:9000',
+      extraBuckets: ['shared-data', 'shared-data'],
+      connections: [
+        { name: 'prod', profile: 'prod-admin', region: 'eu-west-1', buckets: ['prod-logs'] },
+        { name: 'minio', endpoint: 'http://127.0.0.1:9001', forcePathStyle: true },
+      ],
+    }));
+    assert.deepEqual(problems, []);
+    assert.deepEqual(settings.connections.map((c) => [c.id, c.name, c.buckets]), [
+      ['default', '127.0.0.1:9000', ['shared-data']],
+      ['prod', 'prod', ['prod-logs']],
+      ['minio', 'minio', []],
+    ]);
+    assert.deepEqual(settings.connections[2], { id: 'minio', name: 'minio', profile: '', region: '', endpoint: 'http://127.0.0.1:9001', forcePathStyle: true, buckets: [] });
+  });
+
+  it('leaves out invalid connections and says why', () => {
+    const { settings, problems } = parseSettings(from({
+      connections: [{ profile: 'x' }, { name: 'default' }, { name: 'a', endpoint: 'ftp://x' }, { name: 'b', buckets: ['ok-bucket', 'Not A Bucket'] }, { name: 'b' }, 'nope'],
+    }));
+    assert.deepEqual(settings.connections.map((c) => c.id), ['default', 'b']);
+    assert.deepEqual(settings.connections[1]!.buckets, ['ok-bucket']);
+    assert.equal(problems.length, 6);
+    assert.ok(problems.every((p) => p.key === 'connections'));
+  });
+
+  it('checks the explorer numbers', () => {
+    const { settings, problems } = parseSettings(from({ 'explorer.pageSize': 5000, 'explorer.maxItemsPerLevel': 500 }));
+    assert.equal(settings.explorer.pageSize, 1000);
+    assert.equal(settings.explorer.maxItemsPerLevel, 500);
+    assert.match(problems[0]!.message, /explorer\.pageSize must be a whole number from 1 to 1000/);
   });
 });
 
