@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { registerCommands } from './commands/table';
 import type { StudioSettings } from './core/settings';
 import { Studio } from './studio';
+import type { BucketTreeProvider } from './views/bucketTree';
 
 /** What activate() returns: a small API for tests and other extensions. */
 export interface StudioApi {
@@ -12,15 +13,24 @@ export interface StudioApi {
   settingsProblems(): string[];
   /** Number of `ready` handshakes of the open lifecycle panel, or undefined when none is open. */
   panelHandshakes(): number | undefined;
+  /** The Buckets tree's data provider (for tests: the same children the view shows). */
+  bucketTree: BucketTreeProvider;
+  /** How long activate() took, in milliseconds. */
+  activationMs: number;
 }
 
 export function activate(context: vscode.ExtensionContext): StudioApi {
+  const started = performance.now();
   const logChannel = vscode.window.createOutputChannel('S3 Lifecycle Studio', { log: true });
   context.subscriptions.push(logChannel);
   try {
     const studio = new Studio(context, logChannel);
     context.subscriptions.push(studio, ...registerCommands(studio));
+    const activationMs = Math.round((performance.now() - started) * 10) / 10;
+    studio.log.info(`Activated in ${activationMs} ms`);
     return {
+      bucketTree: studio.bucketTree,
+      activationMs,
       settings: () => studio.settings,
       settingsProblems: () => studio.settingsProblems,
       panelHandshakes: () => studio.panels.panel?.handshakes,

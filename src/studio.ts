@@ -2,7 +2,7 @@
 // disposable. Commands and views get what they need from here; nothing else holds global state.
 
 import * as vscode from 'vscode';
-import { createS3Client } from './aws/s3Client';
+import { S3ClientPool } from './aws/clientPool';
 import { S3Service } from './aws/s3Service';
 import type { Logger } from './core/log';
 import { describeConnection, type ParsedSettings, type StudioSettings } from './core/settings';
@@ -11,13 +11,14 @@ import { affectsSettings, readSettings } from './views/config';
 import { Disposable } from './views/disposable';
 import { createLogger } from './views/log';
 import { LifecyclePanelManager } from './views/panel';
+import { OBJECT_SCHEME, ObjectFileSystem } from './views/objectFileSystem';
 
 export class Studio extends Disposable {
   readonly log: Logger;
   readonly bucketTree: BucketTreeProvider;
   readonly panels: LifecyclePanelManager;
   private parsed: ParsedSettings;
-  private s3: S3Service | undefined;
+  private pool: S3ClientPool | undefined;
   private readonly settingsChanged = this._register(new vscode.EventEmitter<StudioSettings>());
   /** Fires after the `s3lifecycle.*` settings changed and the services were rebuilt. */
   readonly onDidChangeSettings = this.settingsChanged.event;
@@ -30,21 +31,36 @@ export class Studio extends Disposable {
     this.log = createLogger(logChannel);
     this.parsed = readSettings();
     this.reportSettingsProblems();
-    this.updateContextKeys();
     this.log.info(`Connection: ${describeConnection(this.parsed.settings.connection)}; engine: ${this.parsed.settings.engine}`);
 
-    this.bucketTree = this._register(new BucketTreeProvider());
-    this._register(vscode.window.createTreeView('s3lifecycle.buckets', { treeDataProvider: this.bucketTree, showCollapseAll: true }));
+    this.bucketTree = this._register(
+      new BucketTreeProvider({
+        clients: () => this.clients(),
+        connections: () => this.parsed.settings.connections,
+        explorer: () => this.parsed.settings.explorer,
+        log: this.log,
+      }),
+    );
+    const treeView = this._register(vscode.window.createTreeView('s3lifecycle.buckets', { treeDataProvider: this.bucketTree, showCollapseAll: true }));
+    this._register(treeView.onDidCollapseElement((event) => this.bucketTree.collapsed(event.element)));
+    this._register(
+      vscode.workspace.registerFileSystemProvider(
+        OBJECT_SCHEME,
+        new ObjectFileSystem(() => this.clients(), () => this.parsed.settings.connections, () => this.parsed.settings.explorer.previewMaxBytes),
+        { isReadonly: true, isCaseSensitive: true },
+      ),
+    );
+    this._register({ dispose: () => this.pool?.dispose() });
     this.panels = this._register(new LifecyclePanelManager(this));
 
     this._register(
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (!affectsSettings(event)) return;
         this.parsed = readSettings();
-        this.s3 = undefined;
+        this.pool?.dispose();
+        this.pool = undefined;
         this.log.info(`Settings changed. Connection: ${describeConnection(this.parsed.settings.connection)}; engine: ${this.parsed.settings.engine}`);
         this.reportSettingsProblems();
-        this.updateContextKeys();
         this.bucketTree.refresh();
         this.settingsChanged.fire(this.parsed.settings);
       }),
@@ -59,16 +75,15 @@ export class Studio extends Disposable {
     return this.parsed.problems.map((p) => p.message);
   }
 
-  /** The S3 service for the current settings; rebuilt after the settings change. */
-  s3Service(): S3Service {
-    this.s3 ??= new S3Service(createS3Client(this.parsed.settings.connection));
-    return this.s3;
+  /** The S3 clients for the current settings; rebuilt after the settings change. */
+  clients(): S3ClientPool {
+    this.pool ??= new S3ClientPool();
+    return this.pool;
   }
 
-  /** Context keys for `when` clauses: which welcome content the Buckets view shows. */
-  private updateContextKeys(): void {
-    const { endpoint, profile } = this.parsed.settings.connection;
-    void vscode.commands.executeCommand('setContext', 's3lifecycle.connectionConfigured', endpoint !== '' || profile !== '');
+  /** The S3 service of the default connection. */
+  s3Service(): S3Service {
+    return this.clients().service(this.parsed.settings.connections[0]!);
   }
 
   private reportSettingsProblems(): void {

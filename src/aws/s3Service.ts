@@ -2,7 +2,7 @@
 // Every call takes an AbortSignal; paging continues from S3's continuation token, so a level
 // of any size is read a page at a time and never held whole.
 
-import { ListBucketsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListBucketsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 
 export interface BucketInfo {
   name: string;
@@ -82,6 +82,36 @@ export class S3Service {
     };
   }
 
+  async bucketRegion(bucket: string, signal?: AbortSignal): Promise<string | undefined> {
+    try {
+      const head = await this.client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal });
+      return head.BucketRegion;
+    } catch (error) {
+      // A bucket in another region answers 301 with its region in a header.
+      const headers = (error as { $response?: { headers?: Record<string, string> } }).$response?.headers;
+      const region = headers?.['x-amz-bucket-region'];
+      if (region) return region;
+      throw error;
+    }
+  }
+
+  async headObject(bucket: string, key: string, signal?: AbortSignal): Promise<ObjectHead> {
+    const head = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
+    return {
+      size: head.ContentLength ?? 0,
+      lastModified: head.LastModified,
+      contentType: head.ContentType,
+      storageClass: head.StorageClass ?? 'STANDARD',
+      versionId: head.VersionId,
+      etag: head.ETag,
+    };
+  }
+
+  async getObjectBytes(bucket: string, key: string, signal?: AbortSignal): Promise<Uint8Array> {
+    const response = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
+    return response.Body ? response.Body.transformToByteArray() : new Uint8Array();
+  }
+
   /** Every page of a level, in order; stop early by breaking out of the loop or aborting the signal. */
   async *listPages(bucket: string, options: Omit<ListLevelOptions, 'continuationToken'> = {}): AsyncGenerator<ListingPage> {
     let continuationToken: string | undefined;
@@ -91,6 +121,22 @@ export class S3Service {
       continuationToken = page.nextContinuationToken;
     } while (continuationToken);
   }
+}
+
+export interface ObjectHead {
+  size: number;
+  lastModified: Date | undefined;
+  contentType: string | undefined;
+  storageClass: string;
+  versionId: string | undefined;
+  etag: string | undefined;
+}
+
+export interface S3ServiceReads {
+  /** The bucket's region as S3 reports it (HeadBucket), or undefined when the server does not say. */
+  bucketRegion(bucket: string, signal?: AbortSignal): Promise<string | undefined>;
+  headObject(bucket: string, key: string, signal?: AbortSignal): Promise<ObjectHead>;
+  getObjectBytes(bucket: string, key: string, signal?: AbortSignal): Promise<Uint8Array>;
 }
 
 export function clampPageSize(pageSize: number): number {

@@ -9,6 +9,16 @@ export const COMMAND_IDS = [
   's3lifecycle.openPanel',
   's3lifecycle.checkLocalEngine',
   's3lifecycle.showLog',
+  's3lifecycle.copyS3Uri',
+  's3lifecycle.copyArn',
+  's3lifecycle.openObject',
+  's3lifecycle.filter',
+  's3lifecycle.clearFilter',
+  's3lifecycle.loadMore',
+  's3lifecycle.addConnection',
+  's3lifecycle.removeConnection',
+  's3lifecycle.addBucket',
+  's3lifecycle.removeBucket',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

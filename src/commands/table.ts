@@ -7,18 +7,30 @@ import { checkLocalEngine, type LocalEngineInfo } from '../engines/duckdb';
 import type { Studio } from '../studio';
 import { openSettings, selectProfile, setEndpoint } from './connection';
 import type { CommandId } from './ids';
+import type { BucketTreeNode } from '../views/bucketTree';
+import { addBucket, addConnection, clearFilter, copyArn, copyS3Uri, filterLevel, loadMore, openObject, removeBucket, removeConnection } from './explorer';
 
 /** Runs a command; its result is returned to `executeCommand` callers (tests, other extensions). */
 export type CommandHandler = (studio: Studio, ...args: unknown[]) => unknown;
 
 export const COMMANDS: Readonly<Record<CommandId, CommandHandler>> = {
-  's3lifecycle.refresh': (studio) => studio.bucketTree.refresh(),
+  's3lifecycle.refresh': (studio, node) => studio.bucketTree.refresh(node as BucketTreeNode | undefined),
   's3lifecycle.selectProfile': (studio) => selectProfile(studio),
   's3lifecycle.setEndpoint': (studio) => setEndpoint(studio),
   's3lifecycle.openSettings': (studio) => openSettings(studio),
   's3lifecycle.openPanel': (studio) => void studio.panels.createOrShow(),
   's3lifecycle.checkLocalEngine': (studio) => runCheckLocalEngine(studio),
   's3lifecycle.showLog': (studio) => studio.logChannel.show(),
+  's3lifecycle.copyS3Uri': (_studio, node) => copyS3Uri(node),
+  's3lifecycle.copyArn': (_studio, node) => copyArn(node),
+  's3lifecycle.openObject': (studio, node) => openObject(studio, node),
+  's3lifecycle.filter': (studio, node) => filterLevel(studio, node),
+  's3lifecycle.clearFilter': (studio, node) => clearFilter(studio, node),
+  's3lifecycle.loadMore': (studio, node) => loadMore(studio, node),
+  's3lifecycle.addConnection': (studio) => addConnection(studio),
+  's3lifecycle.removeConnection': (studio, node) => removeConnection(studio, node),
+  's3lifecycle.addBucket': (studio, node) => addBucket(studio, node),
+  's3lifecycle.removeBucket': (_studio, node) => removeBucket(node),
 };
 
 async function runCheckLocalEngine(studio: Studio): Promise<LocalEngineInfo> {

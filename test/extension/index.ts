@@ -15,6 +15,8 @@ export interface ExtensionTestResults {
   failed: number;
   pending: number;
   tests: { title: string; state: 'passed' | 'failed' | 'pending'; error?: string }[];
+  /** The extension's own measure of activate(), for `npm run bench`. */
+  activationMs?: number;
 }
 
 export async function run(): Promise<void> {
@@ -42,6 +44,8 @@ export async function run(): Promise<void> {
     });
   });
 
+  const api = vscode.extensions.getExtension<{ activationMs?: number }>('s3-lifecycle-studio.s3-lifecycle-studio')?.exports;
+  results.activationMs = api?.activationMs;
   if (resultsFile) fs.writeFileSync(resultsFile, JSON.stringify(results, null, 2));
   if (results.failed > 0) throw new Error(`${results.failed} extension test(s) failed`);
 }
