@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { findTestFiles, runNodeTests } from './lib/nodeTests.mjs';
 import { isCI, log, stopAll } from './lib/proc.mjs';
 import { build, compileTests, ensureNodeModules, lint, packageVsix, repoRoot } from './lib/project.mjs';
-import { installVsix, localAwsEnv, startMoto, startVsCodeServer, workbenchUrl } from './lib/servers.mjs';
+import { installVsix, localAwsEnv, profileOnlyAwsEnv, startMoto, startVsCodeServer, workbenchUrl } from './lib/servers.mjs';
 import { ensureChromium, ensureMoto, ensureOrSkip, ensureVsCodeServer, VSCODE_VERSION } from './lib/tools.mjs';
 
 const ALL_LAYERS = ['unit', 'integration', 'extension', 'e2e'];
@@ -125,7 +125,13 @@ async function e2eLayer() {
   const moto = await startMoto({ logDir: resultsDir });
   // No connection settings: the test connects through the UI, as a new user would.
   const workspace = makeWorkspace('e2e');
-  const server = await startVsCodeServer({ dataDir, logDir: resultsDir, extensionsDir, env: localAwsEnv(dataDir) });
+  const server = await startVsCodeServer({
+    dataDir,
+    logDir: resultsDir,
+    extensionsDir,
+    env: profileOnlyAwsEnv(join(dataDir, 'aws')),
+    userSettings: { 's3lifecycle.explorer.pageSize': 50 },
+  });
   try {
     record('e2e', await runNodeTests({
       files: findTestFiles(join(outTests, 'e2e')),

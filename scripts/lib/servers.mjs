@@ -2,6 +2,7 @@
 // the VS Code server. Each returns a handle whose stop() ends it.
 
 import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, log, run, startProcess, waitForHttp } from './proc.mjs';
 import { ensureMoto, ensureVsCodeServer } from './tools.mjs';
@@ -16,6 +17,27 @@ export function localAwsEnv(sandboxDir) {
     AWS_PROFILE: '',
     AWS_CONFIG_FILE: join(sandboxDir, 'aws-config'),
     AWS_SHARED_CREDENTIALS_FILE: join(sandboxDir, 'aws-credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+}
+
+/**
+ * No credentials in the environment, only a named profile in a credentials file of the test's
+ * own: the extension starts with its welcome view, and a user picks the profile as a person would.
+ */
+export function profileOnlyAwsEnv(sandboxDir, profile = 'e2e') {
+  mkdirSync(sandboxDir, { recursive: true });
+  const credentials = join(sandboxDir, 'aws-credentials');
+  writeFileSync(credentials, `[${profile}]\naws_access_key_id = testing\naws_secret_access_key = testing\n`);
+  return {
+    AWS_ACCESS_KEY_ID: '',
+    AWS_SECRET_ACCESS_KEY: '',
+    AWS_SESSION_TOKEN: '',
+    AWS_REGION: 'us-east-1',
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_PROFILE: '',
+    AWS_CONFIG_FILE: join(sandboxDir, 'aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: credentials,
     AWS_EC2_METADATA_DISABLED: 'true',
   };
 }

@@ -109,7 +109,8 @@ export class BucketTreeProvider implements vscode.TreeDataProvider<BucketTreeNod
         const c = node.connection;
         const item = new vscode.TreeItem(c.name, vscode.TreeItemCollapsibleState.Expanded);
         item.iconPath = new vscode.ThemeIcon('cloud');
-        item.description = [c.endpoint !== '' ? c.endpoint : undefined, c.region || undefined, c.profile !== '' && c.id !== DEFAULT_CONNECTION_ID ? c.profile : undefined].filter(Boolean).join(' · ');
+        const nameIsEndpoint = c.id === DEFAULT_CONNECTION_ID && c.profile === '' && c.endpoint !== '';
+        item.description = [c.endpoint !== '' && !nameIsEndpoint ? c.endpoint : undefined, c.region || undefined, c.profile !== '' && c.id !== DEFAULT_CONNECTION_ID ? c.profile : undefined].filter(Boolean).join(' · ');
         item.tooltip = new vscode.MarkdownString(`**${c.name}**\n\n${t('Endpoint')}: ${c.endpoint || 'AWS'}  \n${t('Profile')}: ${c.profile || t('default credential chain')}  \n${t('Region')}: ${c.region || t('default')}${c.forcePathStyle ? `  \n${t('Path-style addressing')}` : ''}`);
         item.contextValue = c.id === DEFAULT_CONNECTION_ID ? 'connection default' : 'connection configured';
         return withId(item, node);

@@ -59,7 +59,14 @@ describe('npm run demo', () => {
     await page.goto(url);
     await waitForWorkbench(page);
     await page.getByRole('tab', { name: 'S3 Lifecycle Studio' }).click();
-    await page.locator('.welcome-view-content').getByText('A connection is configured.').waitFor({ state: 'visible', timeout: 60_000 });
+    // The demo's connection is in the tree, with the demo's buckets under it.
+    const tree = page.locator('.sidebar .monaco-list');
+    for (const name of ['demo-estate', 'demo-estate-inventory', 'demo-estate-logs']) {
+      await tree.locator('.monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: 60_000 });
+    }
+    await tree.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: /^demo-estate$/ }) }).click();
+    await tree.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: 'tenant-001/' }) }).waitFor({ timeout: 60_000 });
+    await screenshot(page, 'e2e-demo-tree');
     await runFromPalette(page, 'S3 Lifecycle: Open Lifecycle Panel');
     const frame = await findWebviewFrame(page, '#list-buckets', 60_000);
     assert.ok(((await frame.locator('#connection').textContent()) ?? '').includes(s3));
