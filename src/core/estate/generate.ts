@@ -15,7 +15,7 @@ import {
   type InventoryManifest,
   type InventoryManifestFile,
 } from '../inventory/csv';
-import { accountIdFor, EstatePlan, versionId, type EstateObject, type EstateOptions, type Group, type ObjectVersion, type StorageClass } from './plan';
+import { accountIdFor, EstatePlan, STORAGE_CLASSES, versionId, type EstateObject, type EstateOptions, type Group, type ObjectVersion, type StorageClass } from './plan';
 import type { FolderOutput, TextFile, WrittenFile } from './output';
 import { DAY_MS, formatDay, formatIso, HOUR_MS } from './time';
 import { LifecycleSchedule } from './lifecycle';
@@ -81,8 +81,17 @@ export interface EstateTruth {
   lifecycle: { bucketSize: 'hour'; objects: number; events: number; timeline: LifecycleBucketTruth[] };
 }
 
+/** truth.json without its long lists: what the generator returns in memory. */
+export type TruthSummary = Omit<EstateTruth, 'unusedPrefixes' | 'readOnce' | 'exempt'>;
+
+interface TruthLists {
+  unusedPrefixes(): Iterable<UnusedPrefixTruth>;
+  readOnce(): Iterable<EstateTruth['readOnce'][number]>;
+  exempt(): Iterable<EstateTruth['exempt'][number]>;
+}
+
 export interface GenerateResult {
-  truth: EstateTruth;
+  truth: TruthSummary;
   files: { inventory: WrittenFile[]; logs: number; manifest: string };
   seconds: number;
   /** Wall time of each phase: inventory, accessLogs, lifecycle. */
@@ -96,8 +105,10 @@ class GroupStats {
   readonly newestEligible: Float64Array;
   readonly reads: Float64Array;
   readonly lastRead: Float64Array;
-  readonly classes: Map<number, Partial<Record<StorageClass, number>>> = new Map();
+  /** Eligible objects per prefix and storage class: `classes[group * 4 + STORAGE_CLASSES.indexOf(c)]`. */
+  readonly classes: Float64Array;
   constructor(size: number) {
+    this.classes = new Float64Array(size * STORAGE_CLASSES.length);
     this.eligible = new Float64Array(size);
     this.eligibleBytes = new Float64Array(size);
     this.newestEligible = new Float64Array(size);
@@ -121,7 +132,8 @@ class Generator {
   private readonly bucketOwner: string;
   private readonly windowStartMs: number;
   private readonly asOfEndMs: number;
-  private readonly exempt: EstateTruth['exempt'] = [];
+  /** Exempt objects as (group, index, reason) — a few bytes each; keys are derived when truth.json is written. */
+  private readonly exemptRefs: { groups: number[]; indexes: number[]; reasons: ('legalHold' | 'objectLock')[] } = { groups: [], indexes: [], reasons: [] };
   private readonly records: LogRecordFactory;
   private readonly deliveries: LogDelivery[] = [];
   private dropped = 0;
@@ -159,8 +171,8 @@ class Generator {
     const unused = this.unusedGroups();
     const lifecycle = await this.writeLifecycle(unused);
     lap('lifecycle');
-    const truth = this.truth(unused, inventory, lifecycle);
-    await writeTruth(this.output, truth);
+    const { summary: truth, lists } = this.truth(unused, inventory, lifecycle);
+    await writeTruth(this.output, truth, lists);
     lap('truth');
     return { truth, files: { inventory: inventory.files, logs: truth.logs.files, manifest: inventory.manifestKey }, seconds: (Date.now() - started) / 1000, phaseSeconds };
   }
@@ -236,7 +248,9 @@ class Generator {
   private account(group: Group, object: EstateObject, current: ObjectVersion): void {
     const exemptReason = current.legalHold ? 'legalHold' : current.lockRetainUntil >= this.asOfEndMs ? 'objectLock' : undefined;
     if (exemptReason) {
-      this.exempt.push({ key: object.key, versionId: current.versionId, reason: exemptReason });
+      this.exemptRefs.groups.push(group.index);
+      this.exemptRefs.indexes.push(object.index);
+      this.exemptRefs.reasons.push(exemptReason);
       return;
     }
     if (current.lastModified >= this.windowStartMs) return; // younger than the window
@@ -244,9 +258,7 @@ class Generator {
     this.stats.eligible[g]!++;
     this.stats.eligibleBytes[g]! += current.size;
     if (current.lastModified > this.stats.newestEligible[g]!) this.stats.newestEligible[g] = current.lastModified;
-    let classes = this.stats.classes.get(g);
-    if (!classes) this.stats.classes.set(g, (classes = {}));
-    classes[current.storageClass] = (classes[current.storageClass] ?? 0) + 1;
+    this.stats.classes[g * STORAGE_CLASSES.length + STORAGE_CLASSES.indexOf(current.storageClass)]!++;
   }
 
   // ---- Access logs ----------------------------------------------------------------------------
@@ -346,21 +358,38 @@ class Generator {
 
   // ---- Truth ----------------------------------------------------------------------------------
 
-  private truth(unused: Group[], inventory: Awaited<ReturnType<Generator['writeInventory']>>, lifecycle: Awaited<ReturnType<Generator['writeLifecycle']>>): EstateTruth {
+  /**
+   * The truth: the summary in memory, the long lists (unused prefixes, read-once prefixes, exempt
+   * objects) as generators that truth.json is written from, an entry at a time.
+   */
+  private truth(unused: Group[], inventory: Awaited<ReturnType<Generator['writeInventory']>>, lifecycle: Awaited<ReturnType<Generator['writeLifecycle']>>): { summary: TruthSummary; lists: TruthLists } {
     const { options, plan, stats } = this;
-    const unusedPrefixes: UnusedPrefixTruth[] = unused.map((g) => ({
-      prefix: g.prefix,
-      objects: stats.eligible[g.index]!,
-      bytes: stats.eligibleBytes[g.index]!,
-      storageClasses: sortedClasses(stats.classes.get(g.index) ?? {}),
-      newestLastModified: formatIso(stats.newestEligible[g.index]!),
-      lastAccess: null,
-    }));
-    unusedPrefixes.sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0));
-    const readOnce = plan.groups
-      .filter((g) => stats.reads[g.index] === 1)
-      .map((g) => ({ prefix: g.prefix, lastAccess: formatIso(stats.lastRead[g.index]!) }))
-      .sort((a, b) => (a.prefix < b.prefix ? -1 : 1));
+    const byPrefix = (a: Group, b: Group) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0);
+    const unusedSorted = [...unused].sort(byPrefix);
+    const readOnceSorted = plan.groups.filter((g) => stats.reads[g.index] === 1).sort(byPrefix);
+    const refs = this.exemptRefs;
+    const lists: TruthLists = {
+      *unusedPrefixes() {
+        for (const g of unusedSorted) {
+          yield { prefix: g.prefix, objects: stats.eligible[g.index]!, bytes: stats.eligibleBytes[g.index]!, storageClasses: classesOf(stats, g.index), newestLastModified: formatIso(stats.newestEligible[g.index]!), lastAccess: null };
+        }
+      },
+      *readOnce() {
+        for (const g of readOnceSorted) yield { prefix: g.prefix, lastAccess: formatIso(stats.lastRead[g.index]!) };
+      },
+      *exempt() {
+        for (let i = 0; i < refs.groups.length; i++) {
+          const object = plan.objectAt(plan.groups[refs.groups[i]!]!, refs.indexes[i]!);
+          yield { key: object.key, versionId: object.versions[0]!.versionId, reason: refs.reasons[i]! };
+        }
+      },
+    };
+    let unusedObjects = 0;
+    let unusedBytes = 0;
+    for (const g of unused) {
+      unusedObjects += stats.eligible[g.index]!;
+      unusedBytes += stats.eligibleBytes[g.index]!;
+    }
 
     const timeline: LifecycleBucketTruth[] = [];
     const hours = [...lifecycle.transitions.keys()].sort((a, b) => a - b);
@@ -378,8 +407,9 @@ class Generator {
         timeline.push({ bucket: formatIso(hour * HOUR_MS), current: lifecycle.objects - dm, deleteMarked: dm - nc, noncurrentExpired: nc - gone, gone });
       }
     }
-    const youngObjects = inventory.currentObjects - this.exempt.length - Array.from(stats.eligible).reduce((a, b) => a + b, 0);
-    return {
+    const exemptObjects = refs.groups.length;
+    const youngObjects = inventory.currentObjects - exemptObjects - stats.eligible.reduce((a, b) => a + b, 0);
+    const summary: TruthSummary = {
       generator: { version: GENERATOR_VERSION, seed: options.seed, objects: options.objects, asOf: formatDay(options.asOfDay), days: options.days, bucket: options.bucket, inventoryBucket: options.inventoryBucket, logsBucket: options.logsBucket, logLayout: options.logLayout },
       window: {
         start: formatDay(plan.windowStartDay),
@@ -399,19 +429,17 @@ class Generator {
         late: this.late,
         daysWithLogs: [...new Set(this.deliveries.flatMap((d) => [...d.daysWithLogs]))].sort(),
       },
-      unusedPrefixes,
-      readOnce,
-      exempt: this.exempt,
       summary: {
         prefixes: plan.groups.length,
-        unusedPrefixes: unusedPrefixes.length,
-        unusedObjects: unusedPrefixes.reduce((a, p) => a + p.objects, 0),
-        unusedBytes: unusedPrefixes.reduce((a, p) => a + p.bytes, 0),
-        exemptObjects: this.exempt.length,
+        unusedPrefixes: unused.length,
+        unusedObjects,
+        unusedBytes,
+        exemptObjects,
         youngObjects,
       },
       lifecycle: { bucketSize: 'hour', objects: lifecycle.objects, events: lifecycle.events, timeline },
     };
+    return { summary, lists };
   }
 }
 
@@ -420,22 +448,31 @@ class Generator {
  * Writes truth.json one array entry per line: at ten million objects the lists hold hundreds of
  * thousands of entries, and one JSON.stringify of all of it would need several times its size.
  */
-async function writeTruth(output: FolderOutput, truth: EstateTruth): Promise<void> {
+async function writeTruth(output: FolderOutput, summary: TruthSummary, lists: TruthLists): Promise<void> {
   const file = output.open('truth.json');
-  const { unusedPrefixes, readOnce, exempt, ...rest } = truth;
-  const head = JSON.stringify(rest, null, 1);
+  const head = JSON.stringify(summary, null, 1);
   await file.write(head.slice(0, -2));
-  const lists: [string, unknown[]][] = [['unusedPrefixes', unusedPrefixes], ['readOnce', readOnce], ['exempt', exempt]];
-  for (const [name, list] of lists) {
+  const named: [string, Iterable<unknown>][] = [['unusedPrefixes', lists.unusedPrefixes()], ['readOnce', lists.readOnce()], ['exempt', lists.exempt()]];
+  for (const [name, list] of named) {
     await file.write(`,\n "${name}": [`);
-    for (let i = 0; i < list.length; i++) await file.write(`${i === 0 ? '' : ','}\n  ${JSON.stringify(list[i])}`);
-    await file.write(list.length === 0 ? ']' : '\n ]');
+    let first = true;
+    for (const entry of list) {
+      await file.write(`${first ? '' : ','}\n  ${JSON.stringify(entry)}`);
+      first = false;
+    }
+    await file.write(first ? ']' : '\n ]');
   }
   await file.write('\n}\n');
   await file.close();
 }
 
-function sortedClasses(classes: Partial<Record<StorageClass, number>>): Partial<Record<StorageClass, number>> {
-  return Object.fromEntries(Object.entries(classes).sort(([a], [b]) => (a < b ? -1 : 1)));
+function classesOf(stats: GroupStats, group: number): Partial<Record<StorageClass, number>> {
+  const classes: Partial<Record<StorageClass, number>> = {};
+  const sorted = [...STORAGE_CLASSES].sort();
+  for (const c of sorted) {
+    const n = stats.classes[group * STORAGE_CLASSES.length + STORAGE_CLASSES.indexOf(c)]!;
+    if (n > 0) classes[c] = n;
+  }
+  return classes;
 }
 
