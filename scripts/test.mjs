@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { findTestFiles, runNodeTests } from './lib/nodeTests.mjs';
 import { isCI, log, stopAll } from './lib/proc.mjs';
 import { build, compileTests, ensureNodeModules, lint, packageVsix, repoRoot } from './lib/project.mjs';
-import { installVsix, localAwsEnv, profileOnlyAwsEnv, startMoto, startVsCodeServer, workbenchUrl } from './lib/servers.mjs';
-import { ensureChromium, ensureMoto, ensureOrSkip, ensureVsCodeServer, VSCODE_VERSION } from './lib/tools.mjs';
+import { installVsix, localAwsEnv, profileOnlyAwsEnv, startMoto, startVersitygw, startVsCodeServer, workbenchUrl } from './lib/servers.mjs';
+import { ensureChromium, ensureMoto, ensureOrSkip, ensureVersitygw, ensureVsCodeServer, VSCODE_VERSION } from './lib/tools.mjs';
 
 const ALL_LAYERS = ['unit', 'integration', 'extension', 'e2e'];
 const requested = process.argv.slice(2).filter((a) => !a.startsWith('-'));
@@ -58,14 +58,24 @@ async function unitLayer() {
 
 async function integrationLayer() {
   const moto = await startMoto({ logDir: resultsDir });
+  const vgwDir = join(resultsDir, 'versitygw');
+  rmSync(vgwDir, { recursive: true, force: true });
+  const versitygw = await startVersitygw({ logDir: resultsDir, dataDir: vgwDir });
   try {
     record('integration', await runNodeTests({
       files: findTestFiles(join(outTests, 'integration')),
       tapFile: join(resultsDir, 'integration.tap'),
-      env: { ...localAwsEnv(resultsDir), S3LS_MOTO_ENDPOINT: moto.endpoint },
+      env: {
+        ...localAwsEnv(resultsDir),
+        S3LS_MOTO_ENDPOINT: moto.endpoint,
+        S3LS_VERSITYGW_ENDPOINT: versitygw.endpoint,
+        S3LS_VERSITYGW_ROOT: `${versitygw.root.accessKeyId}:${versitygw.root.secretAccessKey}`,
+        S3LS_VERSITYGW_DENIED: `${versitygw.denied.accessKeyId}:${versitygw.denied.secretAccessKey}`,
+      },
     }));
   } finally {
     await moto.stop();
+    await versitygw.stop();
   }
 }
 
@@ -153,7 +163,7 @@ async function e2eLayer() {
 
 const LAYER_RUNNERS = {
   unit: { run: unitLayer, needs: [] },
-  integration: { run: integrationLayer, needs: [['moto (Python virtualenv)', ensureMoto]] },
+  integration: { run: integrationLayer, needs: [['moto (Python virtualenv)', ensureMoto], ['versitygw (Go)', ensureVersitygw]] },
   extension: { run: extensionLayer, needs: [['moto (Python virtualenv)', ensureMoto], ['the VS Code server', ensureVsCodeServer], ['Chromium', ensureChromium]] },
   e2e: { run: e2eLayer, needs: [['moto (Python virtualenv)', ensureMoto], ['the VS Code server', ensureVsCodeServer], ['Chromium', ensureChromium]] },
 };

@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, log, run, startProcess, waitForHttp } from './proc.mjs';
-import { ensureMoto, ensureVsCodeServer } from './tools.mjs';
+import { ensureMoto, ensureVersitygw, ensureVsCodeServer } from './tools.mjs';
 
 /** Credentials for local servers only; they also keep the SDK away from a developer's real AWS profile. */
 export function localAwsEnv(sandboxDir) {
@@ -50,6 +50,29 @@ export async function startMoto({ logDir }) {
   await waitForHttp(`${endpoint}/moto-api/`, { child: handle.child, name: 'moto server', timeoutMs: 60_000 });
   log(`moto server on ${endpoint}`);
   return { ...handle, endpoint, port };
+}
+
+/**
+ * Starts versitygw on a fresh folder, with versioning and its internal IAM, and creates a second
+ * user that owns nothing (for "access denied" tests). Returns both users' keys.
+ */
+export async function startVersitygw({ logDir, dataDir }) {
+  const bin = await ensureVersitygw();
+  await mkdir(join(dataDir, 'root'), { recursive: true });
+  await mkdir(join(dataDir, 'versions'), { recursive: true });
+  await mkdir(join(dataDir, 'iam'), { recursive: true });
+  const port = await freePort();
+  const root = { accessKeyId: 'vgwroot', secretAccessKey: 'vgwroot-secret' };
+  const handle = startProcess(bin, ['--port', `127.0.0.1:${port}`, '--iam-dir', join(dataDir, 'iam'), 'posix', '--versioning-dir', join(dataDir, 'versions'), join(dataDir, 'root')], {
+    logFile: join(logDir, 'versitygw.log'),
+    env: { ...process.env, ROOT_ACCESS_KEY: root.accessKeyId, ROOT_SECRET_KEY: root.secretAccessKey },
+  });
+  const endpoint = `http://127.0.0.1:${port}`;
+  await waitForHttp(endpoint, { child: handle.child, name: 'versitygw', timeoutMs: 30_000 });
+  const denied = { accessKeyId: 'vgwnobody', secretAccessKey: 'vgwnobody-secret' };
+  await run(bin, ['admin', '--access', root.accessKeyId, '--secret', root.secretAccessKey, '--endpoint-url', endpoint, 'create-user', '--access', denied.accessKeyId, '--secret', denied.secretAccessKey, '--role', 'user'], { quiet: true });
+  log(`versitygw on ${endpoint}`);
+  return { ...handle, endpoint, port, root, denied, rootDir: join(dataDir, 'root') };
 }
 
 /**

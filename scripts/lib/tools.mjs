@@ -14,6 +14,7 @@ export const CODE_SERVER_VERSION = '4.100.3';
 export const VSCODE_VERSION = '1.100.3';
 export const MOTO_VERSION = '5.2.5';
 export const CHROMIUM = '/usr/bin/chromium';
+export const VERSITYGW_VERSION = 'v1.8.0';
 
 export const toolsDir = process.env.S3LS_TOOLS_DIR ?? join(homedir(), '.cache', 's3-lifecycle-studio');
 
@@ -110,6 +111,19 @@ export async function ensureVsCodeServer() {
   if (version !== VSCODE_VERSION) throw new Error(`Expected VS Code ${VSCODE_VERSION} in code-server ${CODE_SERVER_VERSION}, found ${version}`);
   await writeFile(marker, new Date().toISOString());
   return vscodeDir;
+}
+
+/** versitygw, a real file-backed S3 gateway, built from the Go module proxy (a few minutes once). */
+export async function ensureVersitygw() {
+  const dir = join(toolsDir, `versitygw-${VERSITYGW_VERSION}`);
+  const bin = join(dir, 'bin', 'versitygw');
+  const marker = join(dir, '.s3ls-installed');
+  if (existsSync(marker) && existsSync(bin)) return bin;
+  log(`Building versitygw ${VERSITYGW_VERSION} with go install into ${dir}; this takes a few minutes once`);
+  await mkdir(join(dir, 'bin'), { recursive: true });
+  await run('go', ['install', `github.com/versity/versitygw/cmd/versitygw@${VERSITYGW_VERSION}`], { env: { ...process.env, GOBIN: join(dir, 'bin'), GOFLAGS: '-mod=mod' }, quiet: true });
+  await writeFile(marker, new Date().toISOString());
+  return bin;
 }
 
 /** Runs an install step; outside CI a failure is a warning that names what will be skipped. */

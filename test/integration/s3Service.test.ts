@@ -1,18 +1,18 @@
-// The S3 service against a real S3 API (moto on loopback): buckets, one level at a time, paging
-// past S3's 1,000-key page, keys that need URL-encoding, and errors a user can act on.
+// The S3 service against real S3 APIs on loopback (moto and versitygw): buckets, one level at a
+// time, paging past S3's 1,000-key page, keys that need URL-encoding, filtering by prefix, and
+// errors a user can act on.
 
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { describeS3Error } from '../../src/aws/errors';
-import { createS3Client } from '../../src/aws/s3Client';
 import { S3Service, type ListingPage } from '../../src/aws/s3Service';
-import { motoEndpoint, putObjects, uniqueBucketName } from './moto';
+import { putObjects, s3Servers, uniqueBucketName, versitygwDeniedUser } from './moto';
 
 const BIG_PREFIX_KEYS = 1205;
 
-describe('S3Service against moto', () => {
-  const endpoint = motoEndpoint();
+for (const server of s3Servers()) describe(`S3Service against ${server.name}`, () => {
+  const endpoint = server.endpoint;
   const bucket = uniqueBucketName('listing');
   let client: S3Client;
   let s3: S3Service;
@@ -21,7 +21,7 @@ describe('S3Service against moto', () => {
   const deepKey = 'deep/a/b/c/d/e/f/g/leaf.bin';
 
   before(async () => {
-    client = createS3Client({ profile: '', region: 'us-east-1', endpoint, forcePathStyle: true });
+    client = new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1', credentials: server.credentials, maxAttempts: 5 });
     s3 = new S3Service(client);
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
     const keys = [
@@ -108,6 +108,12 @@ describe('S3Service against moto', () => {
     await assert.rejects(s3.listPage(bucket, { prefix: 'big/', signal: controller.signal }), (e: unknown) => describeS3Error(e, { endpoint }).kind === 'cancelled');
   });
 
+  it('filters by a key prefix on the server', async () => {
+    const listed = await collect(s3.listPages(bucket, { prefix: 'big/001' }));
+    assert.equal(listed.keys.length, 100);
+    assert.ok(listed.keys.every((k) => k.startsWith('big/001')));
+  });
+
   it('says a bucket does not exist in words a user can act on', async () => {
     const error = await s3.listPage('no-such-bucket-s3ls').then(() => undefined, (e: unknown) => e);
     const described = describeS3Error(error, { endpoint, bucket: 'no-such-bucket-s3ls' });
@@ -116,3 +122,27 @@ describe('S3Service against moto', () => {
   });
 });
 
+describe('a bucket the credentials may not list (versitygw with IAM)', () => {
+  const [, versitygw] = s3Servers();
+  const bucket = uniqueBucketName('private');
+  let owner: S3Client;
+  let stranger: S3Service;
+
+  before(async () => {
+    owner = new S3Client({ endpoint: versitygw!.endpoint, forcePathStyle: true, region: 'us-east-1', credentials: versitygw!.credentials });
+    await owner.send(new CreateBucketCommand({ Bucket: bucket }));
+    await owner.send(new PutObjectCommand({ Bucket: bucket, Key: 'secret/plan.txt', Body: 'x' }));
+    stranger = new S3Service(new S3Client({ endpoint: versitygw!.endpoint, forcePathStyle: true, region: 'us-east-1', credentials: versitygwDeniedUser() }));
+  });
+
+  after(() => owner?.destroy());
+
+  it('is denied, and the error says so without exposing credentials', async () => {
+    const error = await stranger.listPage(bucket).then(() => undefined, (e: unknown) => e);
+    assert.ok(error, 'the listing was refused');
+    const described = describeS3Error(error, { endpoint: versitygw!.endpoint, bucket });
+    assert.equal(described.kind, 'accessDenied');
+    assert.match(described.message, new RegExp(`Access denied to bucket "${bucket}"`));
+    assert.doesNotMatch(described.message, /vgwnobody|secret/);
+  });
+});
