@@ -42,6 +42,8 @@ const builds = [
     format: 'cjs',
     target: 'node20',
     external: ['vscode', ...duckdbExternals],
+    // The first statement of the bundle: activate() reports load + activation time from here.
+    banner: { js: 'var __s3lsLoadStart = typeof performance !== "undefined" ? performance.now() : undefined;' },
   },
   {
     // No `vscode` external here: an accidental import of the editor API from the CLI fails the build.
