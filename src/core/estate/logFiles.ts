@@ -7,6 +7,8 @@ import type { Random } from '../random';
 import type { FolderOutput } from './output';
 import { HOUR_MS } from './time';
 
+const MAX_LINES_PER_FILE = 5000;
+
 export interface PendingLine {
   time: number;
   deliveryHour: number;
@@ -49,7 +51,8 @@ export class LogDelivery {
     const writes: Promise<void>[] = [];
     for (const hour of [...byHour.keys()].sort((a, b) => a - b)) {
       const hourLines = byHour.get(hour)!;
-      const split = hourLines.length > 1 && this.random.chance(0.5) ? 2 : 1;
+      // S3 delivers many modest log objects an hour, not one huge one: at most ~5,000 lines each.
+      const split = Math.max(hourLines.length > 1 && this.random.chance(0.5) ? 2 : 1, Math.ceil(hourLines.length / MAX_LINES_PER_FILE));
       const size = Math.ceil(hourLines.length / split);
       for (let part = 0; part < split; part++) {
         const chunk = hourLines.slice(part * size, (part + 1) * size);
