@@ -34,7 +34,7 @@ export class S3ClientPool {
 
   /** Whether the connection's credential chain yields credentials at all (no request is sent). */
   async hasCredentials(connection: ConnectionConfig): Promise<boolean> {
-    const client = this.clients.get(`${connection.id}-probe`)?.client ?? createS3Client(connection, this.env);
+    const client = createS3Client(connection, this.env);
     try {
       await client.config.credentials();
       return true;
