@@ -42,6 +42,66 @@ const BENCHMARKS = {
     }
   },
 
+  /** Issue 5: access-log parsing at least 5× a per-line JavaScript regex with the AWS pattern. */
+  async parser() {
+    const dir = mkdtempSync(join(tmpdir(), 's3ls-bench-logs-'));
+    try {
+      await exec(process.execPath, [join(repoRoot, 'dist', 'cli.js'), 'generate', '--out', join(dir, 'estate'), '--objects', option('log-objects', '200000'), '--days', '14', '--format', 'json'], { maxBuffer: 16 * 1024 * 1024 });
+      const { readdirSync, statSync } = await import('node:fs');
+      const files = [];
+      const walk = (d) => readdirSync(d).forEach((n) => (statSync(join(d, n)).isDirectory() ? walk(join(d, n)) : files.push(join(d, n))));
+      walk(join(dir, 'estate', 'logs'));
+      const buffers = files.map((f) => readFileSync(f));
+      const bytes = buffers.reduce((n, b) => n + b.length, 0);
+      const { AccessLogParser } = await import(join(repoRoot, 'out', 'src', 'core', 'accessLog', 'parser.js'));
+      const AWS = /^([^ ]*) ([^ ]*) \[(.*?)\] ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ("[^"]*"|-) (-|[0-9]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ("[^"]*"|-) ([^ ]*)(?: ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*))?.*$/;
+      const ours = () => {
+        let n = 0;
+        for (const b of buffers) {
+          const parser = new AccessLogParser(() => n++, () => undefined);
+          parser.push(b);
+          parser.end();
+        }
+        return n;
+      };
+      // The baseline: decode, split into lines, match the AWS regex, build the same record.
+      const regex = () => {
+        let n = 0;
+        for (const b of buffers) {
+          for (const line of b.toString('utf8').split('\n')) {
+            const m = AWS.exec(line);
+            if (!m) continue;
+            const dash = (v) => (v === undefined || v === '-' ? null : v);
+            const num = (v) => (v === '-' ? null : Number(v));
+            const record = { bucket_owner: m[1], bucket: m[2], time: Date.parse(m[3].replace(':', ' ')), remote_ip: dash(m[4]), requester: dash(m[5]), request_id: m[6], operation: m[7], key: m[8] === '-' ? null : decodeURIComponent(m[8].replace(/\+/g, ' ')), request_uri: m[9] === '-' ? null : m[9].slice(1, -1), http_status: num(m[10]), error_code: dash(m[11]), bytes_sent: num(m[12]), object_size: num(m[13]), total_time: num(m[14]), turn_around_time: num(m[15]), referrer: dash(m[16]), user_agent: m[17] === '-' ? null : m[17].slice(1, -1), version_id: dash(m[18]), host_id: dash(m[19]), signature_version: dash(m[20]), cipher_suite: dash(m[21]), authentication_type: dash(m[22]), host_header: dash(m[23]), tls_version: dash(m[24]), access_point_arn: dash(m[25]), acl_required: dash(m[26]) };
+            if (record.bucket) n++;
+          }
+        }
+        return n;
+      };
+      const time = (fn) => {
+        fn();
+        const runs = [];
+        for (let i = 0; i < 3; i++) {
+          const started = performance.now();
+          fn();
+          runs.push(performance.now() - started);
+        }
+        return Math.min(...runs);
+      };
+      const oursMs = time(ours);
+      const regexMs = time(regex);
+      const mb = bytes / 1048576;
+      return [
+        { name: `parser: access logs (${Math.round(mb)} MB), our parser`, value: Math.round(mb / (oursMs / 1000)), unit: 'MB/s', target: null },
+        { name: 'parser: the same with a per-line AWS regex', value: Math.round(mb / (regexMs / 1000)), unit: 'MB/s', target: null },
+        { name: 'parser: speed-up over the regex', value: Math.round((regexMs / oursMs) * 100) / 100, unit: '×', target: 5, higherIsBetter: true },
+      ];
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+
   /** Issue 4: the first page of a prefix holding 100,000 keys in ≤ 0.5 s, against versitygw. */
   async explorer() {
     const keys = Number(option('keys', '100000'));

@@ -6,6 +6,7 @@ import { describeConnection } from '../core/settings';
 import { checkLocalEngine } from '../engines/duckdb';
 import { CONNECTION_OPTIONS, connect, settingsFromCommandLine } from './connection';
 import { generate } from './generate';
+import { parseLogs } from './parseLogs';
 import {
   CliFailure,
   EXIT_OK,
@@ -108,7 +109,7 @@ const engineCheck: CliCommand = {
 };
 
 /** Every subcommand, in the order `--help` lists them. `help` and `version` are handled by main. */
-export const CLI_COMMANDS: readonly CliCommand[] = [ls, generate, config, engineCheck];
+export const CLI_COMMANDS: readonly CliCommand[] = [ls, generate, parseLogs, config, engineCheck];
 
 export function findCommand(name: string): CliCommand | undefined {
   return CLI_COMMANDS.find((c) => c.name === name);

@@ -71,10 +71,11 @@ export function parseCommandLine(command: CliCommand, argv: string[]): ParsedCom
     throw new UsageError((error as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ''), command);
   }
   const format = parsed.values.format ?? 'text';
-  if (format !== 'text' && format !== 'json') {
+  // A command that declares its own --format (parse-logs: jsonl) checks it itself.
+  if (!command.options.format && format !== 'text' && format !== 'json') {
     throw new UsageError(`--format must be text or json, not "${String(format)}"`, command);
   }
-  return { values: parsed.values, positionals: parsed.positionals, format };
+  return { values: parsed.values, positionals: parsed.positionals, format: format === 'json' ? 'json' : 'text' };
 }
 
 export function commandHelp(command: CliCommand, programName: string): string {

@@ -92,3 +92,34 @@ describe('the s3-lifecycle CLI', () => {
     }
   });
 });
+
+describe('s3-lifecycle parse-logs', () => {
+  it('prints JSON lines with AWS field names, reports malformed lines as FILE:LINE, and exits 0', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 's3ls-parse-'));
+    try {
+      const file = join(dir, '2019-02-06-00-00-38-ABC');
+      writeFileSync(file, [
+        'owner b [06/Feb/2019:00:00:38 +0000] 192.0.2.3 req ID1 REST.GET.OBJECT a%20b.txt "GET /b/a%20b.txt HTTP/1.1" 200 - 5 5 7 2 "-" "ua with spaces" - - - - - - - - - -',
+        'this line is not a log record',
+      ].join('\n'));
+      const { code, out, err } = await cli(['parse-logs', file]);
+      assert.equal(code, EXIT_OK);
+      const record = JSON.parse(out.trim());
+      assert.equal(record.key, 'a b.txt');
+      assert.equal(record.time, '2019-02-06T00:00:38.000Z');
+      assert.equal(record.http_status, 200);
+      assert.equal(record.user_agent, 'ua with spaces');
+      assert.equal(record.referrer, null);
+      assert.match(err, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: the time field`));
+      assert.match(err, /1 records, 1 malformed line\n$/);
+      const missing = await cli(['parse-logs', join(dir, 'nope')]);
+      assert.equal(missing.code, EXIT_FAILURE);
+      assert.match(missing.err, /cannot read/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

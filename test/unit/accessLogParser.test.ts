@@ -1,0 +1,139 @@
+import { after, before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { AccessLogParser, parseAccessLogText, type ParsedAccessLogRecord } from '../../src/core/accessLog/parser';
+import { Random } from '../../src/core/random';
+import { decodeKey } from '../../src/core/s3keys';
+import { AWS_ACCESS_LOG_REGEX, generateInto, listFiles, smallEstateOptions } from './estate/fixture';
+
+// From the AWS documentation's "Amazon S3 server access log format" examples.
+const AWS_EXAMPLE =
+  '79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be amzn-s3-demo-bucket1 [06/Feb/2019:00:00:38 +0000] 192.0.2.3 79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be 3E57427F3EXAMPLE REST.GET.VERSIONING - "GET /amzn-s3-demo-bucket1?versioning HTTP/1.1" 200 - 113 - 7 - "-" "S3Console/0.4" - s9lzHYrFp76ZVxRcpX9+5cjAnEH2ROuNkd2BHfIa6UkFVdtjf5mKR3/eTPFvsiP/XV/VLi31234= SigV4 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader amzn-s3-demo-bucket1.s3.us-west-1.amazonaws.com TLSV1.2 arn:aws:s3:us-west-1:123456789012:accesspoint/example-AP Yes us-east-1';
+const GET_OBJECT =
+  'owner1 my-bucket [14/Jul/2023:09:15:02 +0000] 2001:db8::1 arn:aws:iam::123456789012:user/alice ABCDEF0123456789 REST.GET.OBJECT tenant-042/2023/07/14/a%20b%2Bc.json "GET /my-bucket/tenant-042/2023/07/14/a%20b%2Bc.json?versionId=v1 HTTP/1.1" 206 - 1024 4096 35 12 "https://console.aws.amazon.com/" "aws-cli/2.13.5 Python/3.11.4 Linux/5.15 exe/x86_64.ubuntu.22 prompt/off" v1 HOSTID= SigV4 TLS_AES_128_GCM_SHA256 AuthHeader my-bucket.s3.us-east-1.amazonaws.com TLSv1.3 - - us-east-1';
+
+describe('the access-log parser', () => {
+  it('reads the AWS documentation example with its field names, - as null, numbers as numbers', () => {
+    const { records, malformed } = parseAccessLogText(AWS_EXAMPLE);
+    assert.deepEqual(malformed, []);
+    const r = records[0]!;
+    assert.equal(r.bucket, 'amzn-s3-demo-bucket1');
+    assert.equal(new Date(r.time).toISOString(), '2019-02-06T00:00:38.000Z');
+    assert.equal(r.remote_ip, '192.0.2.3');
+    assert.equal(r.request_id, '3E57427F3EXAMPLE');
+    assert.equal(r.operation, 'REST.GET.VERSIONING');
+    assert.equal(r.key, null);
+    assert.equal(r.request_uri, 'GET /amzn-s3-demo-bucket1?versioning HTTP/1.1');
+    assert.equal(r.http_status, 200);
+    assert.equal(r.error_code, null);
+    assert.equal(r.bytes_sent, 113);
+    assert.equal(r.object_size, null);
+    assert.equal(r.total_time, 7);
+    assert.equal(r.turn_around_time, null);
+    assert.equal(r.referrer, null);
+    assert.equal(r.user_agent, 'S3Console/0.4');
+    assert.equal(r.signature_version, 'SigV4');
+    assert.equal(r.host_header, 'amzn-s3-demo-bucket1.s3.us-west-1.amazonaws.com');
+    assert.equal(r.access_point_arn, 'arn:aws:s3:us-west-1:123456789012:accesspoint/example-AP');
+    assert.equal(r.acl_required, 'Yes');
+    assert.equal(r.source_region, 'us-east-1');
+  });
+
+  it('reads quoted fields with spaces, IPv6, and URL-decodes the key', () => {
+    const r = parseAccessLogText(GET_OBJECT).records[0]!;
+    assert.equal(r.remote_ip, '2001:db8::1');
+    assert.equal(r.key, 'tenant-042/2023/07/14/a b+c.json');
+    assert.equal(r.user_agent, 'aws-cli/2.13.5 Python/3.11.4 Linux/5.15 exe/x86_64.ubuntu.22 prompt/off');
+    assert.equal(r.referrer, 'https://console.aws.amazon.com/');
+    assert.equal(r.http_status, 206);
+    assert.equal(r.version_id, 'v1');
+    assert.equal(r.tls_version, 'TLSv1.3');
+  });
+
+  it('ignores fields S3 may append after the known ones, and accepts older, shorter lines', () => {
+    const longer = parseAccessLogText(`${GET_OBJECT} some-future-field another`).records[0]!;
+    assert.equal(longer.source_region, 'us-east-1');
+    const older = parseAccessLogText(GET_OBJECT.split(' v1 HOSTID=')[0]!).records[0]!;
+    assert.equal(older.user_agent, 'aws-cli/2.13.5 Python/3.11.4 Linux/5.15 exe/x86_64.ubuntu.22 prompt/off');
+    assert.equal(older.version_id, null);
+    assert.equal(older.source_region, null);
+  });
+
+  it('reports truncated and garbled lines with their line numbers, and keeps the good ones', () => {
+    const text = [AWS_EXAMPLE, AWS_EXAMPLE.slice(0, 150), 'not a log line', GET_OBJECT.replace('"GET /my', 'GET /my'), '', GET_OBJECT].join('\n');
+    const { records, malformed } = parseAccessLogText(text);
+    assert.equal(records.length, 2);
+    assert.deepEqual(malformed.map((m) => m.line), [2, 3, 4]);
+    assert.match(malformed[0]!.reason, /no closing quote|ends before/);
+    assert.match(malformed[1]!.reason, /time field/);
+    assert.match(malformed[2]!.reason, /not quoted|not a number/);
+  });
+
+  it('handles CRLF endings, a missing final newline, and chunks split anywhere', () => {
+    const text = `${AWS_EXAMPLE}\r\n${GET_OBJECT}\r\n${AWS_EXAMPLE}`;
+    const whole = parseAccessLogText(text).records;
+    const bytes = Buffer.from(text);
+    const pieces: ParsedAccessLogRecord[] = [];
+    const parser = new AccessLogParser((r) => pieces.push(r), () => assert.fail('no malformed lines'));
+    for (let i = 0; i < bytes.length; i += 7) parser.push(bytes.subarray(i, i + 7));
+    parser.end();
+    assert.equal(whole.length, 3);
+    assert.deepEqual(pieces, whole);
+  });
+
+  describe('on a generated estate', () => {
+    let dir: string;
+    let lines: string[];
+    before(async () => {
+      ({ dir } = await generateInto(smallEstateOptions({ objects: 1500, days: 4 })));
+      lines = listFiles(dir).filter((f) => f.startsWith('logs/')).flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter((l) => l !== ''));
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('parses every line the AWS regex accepts, to the same fields', () => {
+      const { records, malformed } = parseAccessLogText(lines.join('\n'));
+      assert.deepEqual(malformed, []);
+      assert.equal(records.length, lines.length);
+      records.forEach((r, i) => {
+        const m = AWS_ACCESS_LOG_REGEX.exec(lines[i]!)!;
+        assert.equal(r.bucket_owner, m[1]);
+        assert.equal(r.request_id, m[6]);
+        assert.equal(r.operation, m[7]);
+        assert.equal(r.key, m[8] === '-' ? null : decodeKey(m[8]!));
+        assert.equal(r.http_status, m[10] === '-' ? null : Number(m[10]));
+        assert.equal(r.user_agent, m[17] === '-' || m[17] === '"-"' ? null : m[17]!.slice(1, -1));
+        assert.equal(r.version_id, m[18] === '-' ? null : m[18]);
+      });
+    });
+
+    it('never crashes on mutated lines, accounts for every line, and loses no valid line among them (fuzz)', () => {
+      const random = new Random(99);
+      const junk = ['"', '[', ']', ' ', '-', '\t', '%', '\u00e9', '\u0000', '9'];
+      const stream: string[] = [];
+      const validIds = new Set<string>();
+      for (let n = 0; n < 3000; n++) {
+        const original = lines[random.int(lines.length)]!;
+        let line = original;
+        for (let k = 1 + random.int(3); k > 0; k--) {
+          const at = random.int(line.length + 1);
+          const op = random.int(3);
+          if (op === 0) line = line.slice(0, at) + line.slice(at + 1 + random.int(8));
+          else if (op === 1) line = line.slice(0, at) + random.pick(junk) + line.slice(at);
+          else line = line.slice(0, at);
+        }
+        line = line.replace(/[\r\n]/g, ' ');
+        // Each mutated line on its own: one outcome, a record or a reported malformed line, never a throw.
+        const alone = parseAccessLogText(line);
+        assert.equal(alone.records.length + alone.malformed.length, line === '' ? 0 : 1, line);
+        // And in a stream, between valid lines that must all come through.
+        const valid = lines[random.int(lines.length)]!;
+        validIds.add(AWS_ACCESS_LOG_REGEX.exec(valid)![6]!);
+        stream.push(line, valid);
+      }
+      const { records } = parseAccessLogText(stream.join('\n'));
+      const seen = new Set(records.map((r) => r.request_id));
+      for (const id of validIds) assert.ok(seen.has(id), `valid line ${id} came through`);
+    });
+  });
+});
