@@ -1,0 +1,113 @@
+import { after, before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { openInMemoryDuckDb } from '../../src/engines/duckdb';
+import { Random } from '../../src/core/random';
+import { parseTemplate, quotedIdentifier, renderTemplate, renderValue, stringLiteral, TemplateError } from '../../src/sql/template';
+
+const TEMPLATE = `-- name: access_by_prefix
+-- description: Reads per prefix in the window
+-- @param logs_table identifier access_logs The access-log table
+-- @param as_of date required Last day of the window
+-- @param window_days integer 30 Days in the window
+-- @param operation enum(REST.GET.OBJECT|REST.HEAD.OBJECT) REST.GET.OBJECT Operation counted
+-- @param requester string '' Only this requester ('' for all)
+-- @param location s3location s3://logs-bucket/logs/ Where the logs are
+SELECT count(*) FROM {{logs_table}}
+WHERE operation = {{operation}} AND day BETWEEN {{as_of}} - INTERVAL ({{window_days}} - 1) DAY AND {{as_of}}
+  AND (requester = {{requester}} OR {{requester}} = '') AND location = {{location}}`;
+
+describe('SQL templates', () => {
+  it('reads the header: name, description, typed parameters with defaults', () => {
+    const t = parseTemplate(TEMPLATE, 'file');
+    assert.equal(t.name, 'access_by_prefix');
+    assert.equal(t.description, 'Reads per prefix in the window');
+    assert.deepEqual(t.parameters.map((p) => [p.name, p.type.kind, p.default]), [
+      ['logs_table', 'identifier', 'access_logs'],
+      ['as_of', 'date', undefined],
+      ['window_days', 'integer', '30'],
+      ['operation', 'enum', 'REST.GET.OBJECT'],
+      ['requester', 'string', ''],
+      ['location', 's3location', 's3://logs-bucket/logs/'],
+    ]);
+    assert.ok(t.body.startsWith('SELECT count(*)'));
+  });
+
+  it('renders every placeholder as a typed literal or a quoted identifier', () => {
+    const sql = renderTemplate(parseTemplate(TEMPLATE, 'file'), { as_of: '2026-09-30', requester: "o'brien" });
+    assert.match(sql, /FROM "access_logs"/);
+    assert.match(sql, /operation = 'REST\.GET\.OBJECT'/);
+    assert.match(sql, /BETWEEN DATE '2026-09-30' - INTERVAL \(30 - 1\) DAY AND DATE '2026-09-30'/);
+    assert.match(sql, /requester = 'o''brien'/);
+    assert.match(sql, /location = 's3:\/\/logs-bucket\/logs\/'/);
+  });
+
+  it('reports every problem at once: missing, unknown and ill-typed parameters', () => {
+    const t = parseTemplate(TEMPLATE, 'file');
+    assert.throws(
+      () => renderTemplate(t, { window_days: '30; DROP TABLE x', operation: 'REST.PUT.OBJECT', nope: '1', logs_table: 'logs; --' }),
+      (e: unknown) =>
+        e instanceof TemplateError &&
+        /has no parameter "nope"/.test(e.message) &&
+        /as_of is required/.test(e.message) &&
+        /window_days must be a whole number/.test(e.message) &&
+        /operation must be one of REST\.GET\.OBJECT, REST\.HEAD\.OBJECT/.test(e.message) &&
+        /"logs; --" is not an identifier/.test(e.message),
+    );
+  });
+
+  it('refuses a template that uses an undeclared placeholder or declares a bad default', () => {
+    assert.throws(() => parseTemplate('-- @param a integer 1 A\nSELECT {{a}}, {{b}}', 't'), /\{\{b\}\} is used but not declared/);
+    assert.throws(() => parseTemplate('-- @param d date yesterday A day\nSELECT {{d}}', 't'), /is not a date/);
+    assert.throws(() => parseTemplate('-- @param x number 1 A\nSELECT {{x}}', 't'), /write a parameter as/);
+  });
+
+  it('accepts qualified identifiers and dates only when they are real', () => {
+    assert.equal(quotedIdentifier('awsdatacatalog.s3_logs.access'), '"awsdatacatalog"."s3_logs"."access"');
+    assert.throws(() => quotedIdentifier('a"b'));
+    assert.throws(() => renderValue({ name: 'd', type: { kind: 'date' }, default: undefined, description: '' }, '2026-02-30'), /not a calendar date/);
+    assert.throws(() => renderValue({ name: 'l', type: { kind: 's3location' }, default: undefined, description: '' }, "s3://b'/x"), /not a valid bucket name/);
+  });
+
+  describe('no parameter can inject SQL (property test, checked by DuckDB)', () => {
+    let instance: DuckDBInstance;
+    let connection: DuckDBConnection;
+    before(async () => {
+      instance = await openInMemoryDuckDb();
+      connection = await instance.connect();
+    });
+    after(() => {
+      connection.closeSync();
+      instance.closeSync();
+    });
+
+    const random = new Random(2026);
+    const alphabet = ["'", '"', ';', '--', '/*', '*/', '\\', ' ', '\n', 'DROP TABLE t', ')', '(', 'é', '🚀', '\u202e', 'a', '0', '$$', '{{x}}', '\t'];
+    const samples = Array.from({ length: 300 }, () => Array.from({ length: 1 + random.int(8) }, () => random.pick(alphabet)).join(''));
+
+    it('renders any string as one literal that reads back unchanged', async () => {
+      for (const value of samples) {
+        const reader = await connection.runAndReadAll(`SELECT ${stringLiteral(value)} AS v`);
+        assert.equal(reader.getRowObjectsJS()[0]!.v, value);
+      }
+    });
+
+    it('rejects any identifier it cannot quote safely, and quotes the rest to exactly that name', async () => {
+      let accepted = 0;
+      for (const value of [...samples, 'plain_name', 'db.table_1', '_x9']) {
+        let quoted: string;
+        try {
+          quoted = quotedIdentifier(value);
+        } catch {
+          continue;
+        }
+        accepted++;
+        const last = value.split('.').at(-1)!;
+        const reader = await connection.runAndReadAll(`SELECT 1 AS ${quotedIdentifier(last)}`);
+        assert.deepEqual(reader.columnNames(), [last]);
+        assert.ok(quoted.startsWith('"'));
+      }
+      assert.ok(accepted >= 3);
+    });
+  });
+});
