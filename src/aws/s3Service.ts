@@ -132,13 +132,6 @@ export interface ObjectHead {
   etag: string | undefined;
 }
 
-export interface S3ServiceReads {
-  /** The bucket's region as S3 reports it (HeadBucket), or undefined when the server does not say. */
-  bucketRegion(bucket: string, signal?: AbortSignal): Promise<string | undefined>;
-  headObject(bucket: string, key: string, signal?: AbortSignal): Promise<ObjectHead>;
-  getObjectBytes(bucket: string, key: string, signal?: AbortSignal): Promise<Uint8Array>;
-}
-
 export function clampPageSize(pageSize: number): number {
   if (!Number.isFinite(pageSize)) return MAX_PAGE_SIZE;
   return Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(pageSize)));

@@ -6,7 +6,6 @@ import { describeS3Error } from '../aws/errors';
 import { uploadEstate, type EstateUploadResult } from '../aws/estateUpload';
 import { generateEstate, type GenerateOptions } from '../core/estate/generate';
 import { FolderOutput } from '../core/estate/output';
-import { EstatePlan } from '../core/estate/plan';
 import { parseDay } from '../core/estate/time';
 import { INVENTORY_FIELDS, PARQUET_COLUMNS, PARQUET_TYPES, parquetFileSchema } from '../core/inventory/csv';
 import { isValidBucketName } from '../core/s3uri';
@@ -99,7 +98,7 @@ export const generate: CliCommand = {
     if (settings.connection.endpoint !== '' || stringOption(args, 'endpoint') !== undefined) {
       const client = createS3Client(settings.connection, io.env);
       try {
-        upload = await uploadEstate(client, new EstatePlan(options), {
+        upload = await uploadEstate(client, result.plan, {
           outDir,
           sourceBucket: options.bucket,
           inventoryBucket: options.inventoryBucket,

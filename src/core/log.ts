@@ -8,13 +8,6 @@ export interface Logger {
   error(message: string, error?: unknown): void;
 }
 
-export const silentLogger: Logger = {
-  trace() {},
-  info() {},
-  warn() {},
-  error() {},
-};
-
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);

@@ -16,11 +16,6 @@ export class PagedLevel<T> {
     return this.loaded;
   }
 
-  /** True until the first page has arrived. */
-  get isEmptyAndUnloaded(): boolean {
-    return this.pages === 0;
-  }
-
   get hasMore(): boolean {
     return this.nextToken !== undefined;
   }

@@ -233,13 +233,6 @@ export class BucketTreeProvider implements vscode.TreeDataProvider<BucketTreeNod
     if (node.kind === 'bucket' || node.kind === 'prefix') this.forget(node);
   }
 
-  /** How many items the tree holds in memory now (for tests and the log). */
-  get heldItems(): number {
-    let n = 0;
-    for (const state of this.levels.values()) n += state.level.items.length;
-    return n;
-  }
-
   private forget(node: ContainerNode): void {
     const id = containerId(node);
     for (const [key, state] of this.levels) {

@@ -6,7 +6,7 @@ import { PagedLevel } from '../../src/core/pagedLevel';
 describe('PagedLevel (one tree level while paging)', () => {
   it('keeps pages in order and the token that continues the listing', () => {
     const level = new PagedLevel<number>(100);
-    assert.ok(level.isEmptyAndUnloaded);
+    assert.equal(level.pages, 0);
     level.append([1, 2, 3], 'token-1');
     level.append([4, 5], undefined);
     assert.deepEqual(level.items, [1, 2, 3, 4, 5]);

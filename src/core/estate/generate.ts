@@ -94,6 +94,8 @@ export interface GenerateResult {
   truth: TruthSummary;
   files: { inventory: WrittenFile[]; logs: number; manifest: string };
   seconds: number;
+  /** The plan the estate was generated from (the upload derives its real objects from it). */
+  plan: EstatePlan;
   /** Wall time of each phase: inventory, accessLogs, lifecycle. */
   phaseSeconds: Record<string, number>;
 }
@@ -174,7 +176,7 @@ class Generator {
     const { summary: truth, lists } = this.truth(unused, inventory, lifecycle);
     await writeTruth(this.output, truth, lists);
     lap('truth');
-    return { truth, files: { inventory: inventory.files, logs: truth.logs.files, manifest: inventory.manifestKey }, seconds: (Date.now() - started) / 1000, phaseSeconds };
+    return { truth, files: { inventory: inventory.files, logs: truth.logs.files, manifest: inventory.manifestKey }, seconds: (Date.now() - started) / 1000, plan: this.plan, phaseSeconds };
   }
 
   // ---- Inventory ------------------------------------------------------------------------------
