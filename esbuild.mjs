@@ -1,7 +1,7 @@
 // Builds the three bundles: extension host (node/cjs), CLI (node/cjs), webview (browser/iife).
 // `--production` minifies and drops sourcemaps (used by `npm run package`); `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
-import { chmod } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir } from 'node:fs/promises';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -67,6 +67,13 @@ const builds = [
   },
 ];
 
+/** The built-in SQL templates ship as files beside the bundles: users open, copy and edit them. */
+async function copyTemplates() {
+  await mkdir('dist/sql', { recursive: true });
+  for (const name of await readdir('src/sql')) if (name.endsWith('.sql')) await cp(`src/sql/${name}`, `dist/sql/${name}`);
+}
+
+await copyTemplates();
 if (watch) {
   const contexts = await Promise.all(builds.map((options) => esbuild.context(options)));
   await Promise.all(contexts.map((ctx) => ctx.watch()));

@@ -7,6 +7,7 @@ import { checkLocalEngine } from '../engines/duckdb';
 import { CONNECTION_OPTIONS, connect, settingsFromCommandLine } from './connection';
 import { generate } from './generate';
 import { parseLogs } from './parseLogs';
+import { query } from './query';
 import {
   CliFailure,
   EXIT_OK,
@@ -109,7 +110,7 @@ const engineCheck: CliCommand = {
 };
 
 /** Every subcommand, in the order `--help` lists them. `help` and `version` are handled by main. */
-export const CLI_COMMANDS: readonly CliCommand[] = [ls, generate, parseLogs, config, engineCheck];
+export const CLI_COMMANDS: readonly CliCommand[] = [ls, generate, query, parseLogs, config, engineCheck];
 
 export function findCommand(name: string): CliCommand | undefined {
   return CLI_COMMANDS.find((c) => c.name === name);

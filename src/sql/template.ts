@@ -26,7 +26,14 @@ export interface SqlTemplate {
   description: string;
   parameters: TemplateParameter[];
   body: string;
+  /** The identifier parameter naming the table this template creates (`-- creates: table`), if it creates one. */
+  creates?: string;
+  /** Line of the file where the body starts (0-based), for editor diagnostics. */
+  bodyLine: number;
 }
+
+/** `… -- @when format = CSV`: the line is kept only when the enum parameter has that value (or not, with `!=`). */
+const WHEN_SUFFIX = /\s*--\s*@when\s+([A-Za-z_][A-Za-z0-9_]*)\s*(!?=)\s*(\S+)\s*$/;
 
 export class TemplateError extends Error {
   constructor(message: string) {
@@ -36,7 +43,14 @@ export class TemplateError extends Error {
 }
 
 const PARAM_LINE = /^--\s*@param\s+([A-Za-z_][A-Za-z0-9_]*)\s+(identifier|string|integer|date|s3location|enum\([^)]*\))\s+(\S+)\s*(.*)$/;
-const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
+/**
+ * `{{name}}` renders the value as a literal or quoted identifier; `{{name:inner}}` renders the same
+ * checked value escaped for use inside a single-quoted literal the template writes itself (e.g.
+ * `'projection.dt.range' = '{{start:inner}},NOW'`), where quotes are doubled and nothing else changes;
+ * `{{name:hive}}` renders an identifier in backticks, as Athena's Hive DDL (CREATE EXTERNAL TABLE,
+ * DROP TABLE) requires.
+ */
+const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*(inner|hive)\s*)?\}\}/g;
 
 function parseType(text: string): ParameterType {
   const enumMatch = /^enum\(([^)]*)\)$/.exec(text);
@@ -58,6 +72,7 @@ export function parseTemplate(text: string, fallbackName: string): SqlTemplate {
   const lines = text.split(/\r?\n/);
   let name = fallbackName;
   let description = '';
+  let createsParam: string | undefined;
   const parameters: TemplateParameter[] = [];
   let i = 0;
   for (; i < lines.length; i++) {
@@ -75,6 +90,8 @@ export function parseTemplate(text: string, fallbackName: string): SqlTemplate {
     if (/^--\s*@param\b/.test(line)) throw new TemplateError(`${fallbackName}, line ${i + 1}: write a parameter as "-- @param NAME TYPE DEFAULT description" (TYPE: identifier, string, integer, date, s3location, enum(a|b))`);
     const named = /^--\s*name:\s*(\S+)/.exec(line);
     if (named) name = named[1]!;
+    const creates = /^--\s*creates:\s*(\S+)/.exec(line);
+    if (creates) createsParam = creates[1]!;
     const described = /^--\s*description:\s*(.+)$/.exec(line);
     if (described) description = described[1]!.trim();
   }
@@ -82,7 +99,17 @@ export function parseTemplate(text: string, fallbackName: string): SqlTemplate {
   for (const match of body.matchAll(PLACEHOLDER)) {
     if (!parameters.some((p) => p.name === match[1])) throw new TemplateError(`${name}: {{${match[1]}}} is used but not declared in the header`);
   }
-  return { name, description, parameters, body };
+  lines.slice(i).forEach((line, offset) => {
+    const when = WHEN_SUFFIX.exec(line);
+    if (!when) return;
+    const parameter = parameters.find((p) => p.name === when[1]);
+    if (!parameter || parameter.type.kind !== 'enum') throw new TemplateError(`${name}, line ${i + offset + 1}: @when needs an enum parameter, and "${when[1]}" is not one`);
+    if (!parameter.type.values.includes(when[3]!)) throw new TemplateError(`${name}, line ${i + offset + 1}: "${when[3]}" is not a value of ${when[1]} (${parameter.type.values.join(', ')})`);
+  });
+  if (createsParam !== undefined && parameters.find((p) => p.name === createsParam)?.type.kind !== 'identifier') {
+    throw new TemplateError(`${name}: "creates: ${createsParam}" must name an identifier parameter`);
+  }
+  return { name, description, parameters, body, bodyLine: i, ...(createsParam !== undefined ? { creates: createsParam } : {}) };
 }
 
 /** A Trino string literal: single quotes, embedded quotes doubled. */
@@ -119,6 +146,8 @@ export function renderValue(parameter: TemplateParameter, value: string): string
       }
       return `DATE '${value.trim()}'`;
     case 's3location':
+      // The local engine also reads a folder on this machine, named as a file:// URI.
+      if (/^file:\/\/\//.test(value.trim())) return stringLiteral(value.trim());
       try {
         parseS3Uri(value);
       } catch (error) {
@@ -151,5 +180,21 @@ export function renderTemplate(template: SqlTemplate, values: Record<string, str
     }
   }
   if (problems.length > 0) throw new TemplateError(problems.join('; '));
-  return template.body.replace(PLACEHOLDER, (_, name: string) => rendered.get(name)!);
+  const raw = (name: string) => values[name] ?? template.parameters.find((p) => p.name === name)!.default;
+  const kept = template.body.split('\n').flatMap((line) => {
+    const when = WHEN_SUFFIX.exec(line);
+    if (!when) return [line];
+    const matches = raw(when[1]!) === when[3];
+    return matches === (when[2] === '=') ? [line.slice(0, when.index)] : [];
+  });
+  return kept.join('\n').replace(PLACEHOLDER, (_, name: string, modifier: string | undefined) => {
+    if (modifier === undefined) return rendered.get(name)!;
+    const parameter = template.parameters.find((p) => p.name === name)!;
+    if (modifier === 'hive') {
+      if (parameter.type.kind !== 'identifier') throw new TemplateError(`${template.name}: {{${name}:hive}} is for identifier parameters`);
+      return rendered.get(name)!.replace(/"/g, '`');
+    }
+    if (parameter.type.kind === 'identifier') throw new TemplateError(`${template.name}: {{${name}:inner}} — an identifier cannot be written inside a string literal`);
+    return stringLiteral(raw(name)!.trim()).slice(1, -1);
+  });
 }

@@ -1,0 +1,138 @@
+// The one interface both SQL engines implement: run a rendered template, stream its rows, report
+// progress and statistics. The UI, the CLI and the tests only ever see this.
+
+import type { EngineKind } from '../core/settings';
+
+export type { EngineKind };
+
+/** A cell as every consumer can use it: JSON-safe. Timestamps are ISO-8601 UTC strings; 64-bit integers beyond 2^53 are decimal strings. */
+export type QueryValue = string | number | boolean | null | QueryValue[];
+
+export interface QueryColumn {
+  name: string;
+  /** The engine's type name, e.g. `VARCHAR`, `BIGINT`, `varchar`. */
+  type: string;
+}
+
+export interface QueryStatistics {
+  engine: EngineKind;
+  rows: number;
+  /** Bytes the engine read to answer: Athena's DataScannedInBytes; for the local engine, the bytes of the sources it loaded. */
+  bytesScanned: number;
+  elapsedMs: number;
+  /** US dollars; 0 for the local engine. */
+  costUsd: number;
+  /** Athena's QueryExecutionId, when there is one. */
+  queryId?: string;
+  /** Anything the user should know about the run (malformed log lines, cache hits…), one line each. */
+  notes: string[];
+}
+
+export interface QueryProgress {
+  message: string;
+  /** 0..1 when known. */
+  fraction?: number;
+}
+
+export interface QueryRequest {
+  /** The rendered SQL; several statements separated by `;` run in order and the last one's rows are returned. */
+  sql: string;
+  signal?: AbortSignal;
+  onProgress?: (progress: QueryProgress) => void;
+}
+
+export interface QueryResult {
+  columns: QueryColumn[];
+  /** Row batches in order; each row has one value per column. Iterate once. */
+  batches: AsyncIterable<QueryValue[][]>;
+  /** Final once `batches` is exhausted. */
+  statistics(): QueryStatistics;
+}
+
+export interface QueryEngine {
+  readonly kind: EngineKind;
+  run(request: QueryRequest): Promise<QueryResult>;
+  /** Whether a table or view of this name exists in the engine's session (the local engine); undefined when the engine cannot tell cheaply. */
+  tableExists?(name: string): Promise<boolean>;
+  dispose(): Promise<void>;
+}
+
+/** A query was stopped by its AbortSignal. */
+export class QueryCancelledError extends Error {
+  constructor(message = 'the query was cancelled') {
+    super(message);
+    this.name = 'QueryCancelledError';
+  }
+}
+
+/** The engine ran the query and it failed: `message` carries the engine's own reason. */
+export class QueryFailedError extends Error {
+  constructor(
+    message: string,
+    readonly queryId?: string,
+  ) {
+    super(message);
+    this.name = 'QueryFailedError';
+  }
+}
+
+/** Reads a result to the end: columns and every row. For tests, the CLI and small results. */
+export async function collectRows(result: QueryResult): Promise<{ columns: QueryColumn[]; rows: QueryValue[][]; statistics: QueryStatistics }> {
+  const rows: QueryValue[][] = [];
+  for await (const batch of result.batches) for (const row of batch) rows.push(row);
+  return { columns: result.columns, rows, statistics: result.statistics() };
+}
+
+/** Athena's price: $5 per TB scanned, at least 10 MB per query (DDL and failed queries are free). */
+export function athenaCostUsd(bytesScanned: number): number {
+  const TB = 1024 ** 4;
+  const MIN = 10 * 1024 * 1024;
+  return (Math.max(bytesScanned, MIN) / TB) * 5;
+}
+
+/**
+ * Splits SQL into statements at `;`, respecting quoted strings, quoted identifiers and comments.
+ * Empty statements (and comments before a statement) are dropped.
+ */
+export function splitStatements(sql: string): string[] {
+  const statements: string[] = [];
+  let start = 0;
+  let i = 0;
+  let meaningful = false;
+  const push = (end: number) => {
+    // Leading comments are dropped so a statement starts with its keyword (engines classify by it).
+    const text = sql.slice(start, end).replace(/^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/, '').trim();
+    if (meaningful && text !== '') statements.push(text);
+    meaningful = false;
+  };
+  while (i < sql.length) {
+    const c = sql[i]!;
+    if (c === "'" || c === '"') {
+      const close = c;
+      i++;
+      while (i < sql.length) {
+        if (sql[i] === close) {
+          if (sql[i + 1] === close) i += 2;
+          else break;
+        } else i++;
+      }
+      i++;
+      meaningful = true;
+    } else if (c === '-' && sql[i + 1] === '-') {
+      const nl = sql.indexOf('\n', i);
+      i = nl < 0 ? sql.length : nl + 1;
+    } else if (c === '/' && sql[i + 1] === '*') {
+      const endComment = sql.indexOf('*/', i + 2);
+      i = endComment < 0 ? sql.length : endComment + 2;
+    } else if (c === ';') {
+      push(i);
+      i++;
+      start = i;
+    } else {
+      if (!/\s/.test(c)) meaningful = true;
+      i++;
+    }
+  }
+  push(sql.length);
+  return statements;
+}

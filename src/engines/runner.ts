@@ -1,0 +1,134 @@
+// Runs a template on an engine. On the local engine a template's input tables may not exist yet in
+// the session: the runner finds the template that creates each one (`-- creates:`) and runs it
+// first, with the same values for the parameters they share — so `unused_prefixes` alone loads the
+// inventory and the logs, and `grouped_events` builds the whole segmentation chain.
+
+import { TemplateCatalog } from '../sql/catalog';
+import { renderTemplate, TemplateError, type SqlTemplate } from '../sql/template';
+import { collectRows, type QueryEngine, type QueryProgress, type QueryResult, type QueryStatistics } from './engine';
+import { LocalEngine } from './local';
+import { toLocationUri } from './locations';
+
+/** Where the source templates read from, by template name: `inventory_table` and `access_log_table`. */
+export interface RunSources {
+  /** The inventory: a report's hive/ or configuration folder, or a manifest.json (s3:// URI or local path). */
+  inventory?: string;
+  /** The access logs of one source bucket (s3:// URI or local path). */
+  logs?: string;
+}
+
+export interface TemplateRunRequest {
+  template: SqlTemplate;
+  values?: Record<string, string>;
+  signal?: AbortSignal;
+  onProgress?: (progress: QueryProgress) => void;
+}
+
+export interface PlannedStep {
+  template: SqlTemplate;
+  values: Record<string, string>;
+  sql: string;
+}
+
+const SOURCE_PARAMETER: Record<string, keyof RunSources> = { inventory_table: 'inventory', access_log_table: 'logs' };
+
+function tableName(value: string): string {
+  return value.split('.').at(-1)!;
+}
+
+export class TemplateRunner {
+  constructor(
+    private readonly catalog: TemplateCatalog,
+    readonly engine: QueryEngine,
+    private readonly sources: RunSources = {},
+  ) {}
+
+  /**
+   * The statements a run would execute, dependencies first. Only the local engine can say which
+   * tables exist; on Athena the plan is the template alone.
+   */
+  async plan(template: SqlTemplate, values: Record<string, string> = {}, signal?: AbortSignal): Promise<PlannedStep[]> {
+    const steps: PlannedStep[] = [];
+    const planned = new Set<string>();
+    const visit = async (t: SqlTemplate, v: Record<string, string>, path: string[]) => {
+      if (path.includes(t.name)) throw new TemplateError(`templates depend on each other in a loop: ${[...path, t.name].join(' → ')}`);
+      for (const dependency of await this.missingInputs(t, v, planned, signal)) {
+        await visit(dependency.template, dependency.values, [...path, t.name]);
+      }
+      const sql = renderTemplate(t, v);
+      steps.push({ template: t, values: v, sql });
+      if (t.creates) planned.add(tableName(v[t.creates] ?? t.parameters.find((p) => p.name === t.creates)!.default!));
+    };
+    await visit(template, values, []);
+    return steps;
+  }
+
+  private async missingInputs(template: SqlTemplate, values: Record<string, string>, planned: Set<string>, signal?: AbortSignal): Promise<{ template: SqlTemplate; values: Record<string, string> }[]> {
+    const engine = this.engine;
+    if (!engine.tableExists) return [];
+    const missing: { template: SqlTemplate; values: Record<string, string> }[] = [];
+    for (const parameter of template.parameters) {
+      if (parameter.type.kind !== 'identifier' || parameter.name === template.creates) continue;
+      const value = values[parameter.name] ?? parameter.default;
+      if (value === undefined) continue;
+      const table = tableName(value);
+      if (planned.has(table) || (await engine.tableExists(table))) continue;
+      const creator = this.catalog.creatorOf(table) ?? (this.catalog.get(parameter.name)?.template.creates ? this.catalog.get(parameter.name)!.template : undefined);
+      if (!creator) continue; // not ours to make: the engine's own error names the table
+      missing.push({ template: creator, values: await this.dependencyValues(creator, values, table, signal) });
+    }
+    return missing;
+  }
+
+  /** A dependency's values: the ones it shares with the requested template, its output table, and its source location. */
+  private async dependencyValues(creator: SqlTemplate, values: Record<string, string>, table: string, signal?: AbortSignal): Promise<Record<string, string>> {
+    const result: Record<string, string> = {};
+    for (const parameter of creator.parameters) {
+      if (parameter.name === creator.creates) result[parameter.name] = table;
+      else if (values[parameter.name] !== undefined) result[parameter.name] = values[parameter.name]!;
+    }
+    const source = SOURCE_PARAMETER[creator.name];
+    if (source && result.location === undefined) {
+      const location = this.sources[source];
+      if (!location) {
+        const flag = source === 'inventory' ? '--inventory (setting s3lifecycle.query.inventoryLocation)' : '--logs (setting s3lifecycle.query.logsLocation)';
+        throw new TemplateError(`the query reads the table "${table}", which the ${creator.name} template creates from your ${source === 'inventory' ? 'S3 Inventory report' : 'server access logs'}: give its location with ${flag}`);
+      }
+      result.location = toLocationUri(location);
+      if (source === 'inventory' && this.engine instanceof LocalEngine && result.format === undefined) {
+        result.format = await this.engine.inventoryFormat(result.location, signal);
+      }
+    }
+    return result;
+  }
+
+  /** Runs the template (after whatever it depends on) and returns its rows. */
+  async run(request: TemplateRunRequest): Promise<QueryResult> {
+    const steps = await this.plan(request.template, request.values ?? {}, request.signal);
+    const before: QueryStatistics[] = [];
+    for (const step of steps.slice(0, -1)) {
+      const result = await this.engine.run({
+        sql: step.sql,
+        signal: request.signal,
+        onProgress: (p) => request.onProgress?.({ ...p, message: `${step.template.name}: ${p.message}` }),
+      });
+      before.push((await collectRows(result)).statistics);
+    }
+    const last = steps[steps.length - 1]!;
+    const result = await this.engine.run({ sql: last.sql, signal: request.signal, onProgress: request.onProgress });
+    return {
+      columns: result.columns,
+      batches: result.batches,
+      statistics: () => {
+        const own = result.statistics();
+        return {
+          ...own,
+          bytesScanned: own.bytesScanned + before.reduce((n, s) => n + s.bytesScanned, 0),
+          costUsd: own.costUsd + before.reduce((n, s) => n + s.costUsd, 0),
+          elapsedMs: own.elapsedMs + before.reduce((n, s) => n + s.elapsedMs, 0),
+          notes: [...before.flatMap((s) => s.notes), ...own.notes],
+        };
+      },
+    };
+  }
+}

@@ -1,0 +1,89 @@
+-- name: access_log_table
+-- description: S3 server access logs as a table (the AWS-documented RegexSerDe, trailing optional fields included), partitioned by the PartitionedPrefix date path, and a typed view over it.
+-- creates: table
+-- @param table identifier s3_access_logs The typed view the other templates query
+-- @param source_table identifier s3_access_logs_source The table over the log files themselves
+-- @param location s3location required The log folder of one source bucket, ending in /: s3://LOG-BUCKET/PREFIX/ACCOUNT-ID/REGION/SOURCE-BUCKET/
+-- @param projection_start string 2024/01/01 The oldest log date to project, yyyy/MM/dd
+DROP TABLE IF EXISTS {{source_table:hive}};
+
+CREATE EXTERNAL TABLE {{source_table:hive}} (
+  bucket_owner string,
+  bucket string,
+  request_datetime string,
+  remote_ip string,
+  requester string,
+  request_id string,
+  operation string,
+  key string,
+  request_uri string,
+  http_status string,
+  error_code string,
+  bytes_sent bigint,
+  object_size bigint,
+  total_time string,
+  turn_around_time string,
+  referrer string,
+  user_agent string,
+  version_id string,
+  host_id string,
+  signature_version string,
+  cipher_suite string,
+  authentication_type string,
+  host_header string,
+  tls_version string,
+  access_point_arn string,
+  acl_required string,
+  source_region string
+)
+PARTITIONED BY (dt string)
+ROW FORMAT SERDE 'org.apache.hadoop.hive.serde2.RegexSerDe'
+WITH SERDEPROPERTIES (
+  'input.regex' = '([^ ]*) ([^ ]*) \\[(.*?)\\] ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) (\"[^\"]*\"|-) (-|[0-9]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) (\"[^\"]*\"|-) ([^ ]*)(?: ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*)(?: ([^ ]*))?)?.*$'
+)
+STORED AS INPUTFORMAT 'org.apache.hadoop.mapred.TextInputFormat'
+OUTPUTFORMAT 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat'
+LOCATION {{location}}
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.dt.type' = 'date',
+  'projection.dt.format' = 'yyyy/MM/dd',
+  'projection.dt.range' = '{{projection_start:inner}},NOW',
+  'projection.dt.interval' = '1',
+  'projection.dt.interval.unit' = 'DAYS',
+  'storage.location.template' = '{{location:inner}}${dt}'
+);
+
+-- The log text as typed columns: `-` is null, the time a timestamp (UTC), the key URL-decoded.
+-- (The local engine parses the logs with its own parser straight into these columns.)
+CREATE OR REPLACE VIEW {{table}} AS
+SELECT
+  NULLIF(bucket_owner, '-') AS bucket_owner,
+  bucket,
+  CAST(parse_datetime(request_datetime, 'dd/MMM/yyyy:HH:mm:ss Z') AS timestamp) AS request_time,
+  NULLIF(remote_ip, '-') AS remote_ip,
+  NULLIF(requester, '-') AS requester,
+  request_id,
+  operation,
+  url_decode(NULLIF(key, '-')) AS key,
+  NULLIF(trim(request_uri, '"'), '-') AS request_uri,
+  TRY_CAST(http_status AS integer) AS http_status,
+  NULLIF(error_code, '-') AS error_code,
+  bytes_sent,
+  object_size,
+  TRY_CAST(total_time AS bigint) AS total_time,
+  TRY_CAST(turn_around_time AS bigint) AS turn_around_time,
+  NULLIF(trim(referrer, '"'), '-') AS referrer,
+  NULLIF(trim(user_agent, '"'), '-') AS user_agent,
+  NULLIF(version_id, '-') AS version_id,
+  NULLIF(host_id, '-') AS host_id,
+  NULLIF(signature_version, '-') AS signature_version,
+  NULLIF(cipher_suite, '-') AS cipher_suite,
+  NULLIF(authentication_type, '-') AS authentication_type,
+  NULLIF(host_header, '-') AS host_header,
+  NULLIF(tls_version, '-') AS tls_version,
+  NULLIF(access_point_arn, '-') AS access_point_arn,
+  NULLIF(acl_required, '-') AS acl_required,
+  NULLIF(source_region, '-') AS source_region,
+  dt
+FROM {{source_table}}

@@ -1,0 +1,156 @@
+// Every built-in template on the local engine over a generated estate; the retention templates'
+// results must equal the generator's truth.json.
+
+import { after, before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { collectRows, QueryCancelledError, QueryFailedError, type QueryValue } from '../../src/engines/engine';
+import { LocalEngine } from '../../src/engines/local';
+import { TemplateRunner } from '../../src/engines/runner';
+import { TemplateCatalog } from '../../src/sql/catalog';
+import type { EstateTruth } from '../../src/core/estate/generate';
+import { generateInto, smallEstateOptions } from './estate/fixture';
+
+type Row = Record<string, QueryValue>;
+
+describe('the local engine over a generated estate', () => {
+  let dir: string;
+  let cacheDir: string;
+  let truth: EstateTruth;
+  let engine: LocalEngine;
+  let runner: TemplateRunner;
+  const catalog = TemplateCatalog.load();
+  let asOf: string;
+
+  const query = async (name: string, values: Record<string, string> = {}): Promise<Row[]> => {
+    const result = await runner.run({ template: catalog.resolve(name).template, values });
+    const { columns, rows } = await collectRows(result);
+    return rows.map((r) => Object.fromEntries(columns.map((c, i) => [c.name, r[i]!])));
+  };
+
+  before(async () => {
+    ({ dir } = await generateInto(smallEstateOptions({ objects: 3000, days: 14 })));
+    truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as EstateTruth;
+    asOf = truth.window.end;
+    cacheDir = mkdtempSync(join(tmpdir(), 's3ls-cache-'));
+    engine = new LocalEngine({ cacheDir, threads: 2 });
+    runner = new TemplateRunner(catalog, engine, {
+      inventory: join(dir, 'inventory', truth.generator.bucket, 'daily-full', 'hive'),
+      logs: join(dir, 'logs'),
+    });
+  });
+  after(async () => {
+    await engine.dispose();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(cacheDir, { recursive: true, force: true });
+  });
+
+  it('finds exactly the unused prefixes of truth.json, with their objects, bytes, classes and newest date', async () => {
+    const rows = await query('unused_prefixes', { as_of: asOf, days: String(truth.window.days) });
+    assert.equal(rows.length, truth.unusedPrefixes.length);
+    assert.deepEqual(
+      rows.map((r) => ({ prefix: r.prefix, objects: r.objects, bytes: r.bytes, classes: r.storage_classes, newest: r.newest_last_modified })),
+      truth.unusedPrefixes.map((u) => ({ prefix: u.prefix, objects: u.objects, bytes: u.bytes, classes: Object.keys(u.storageClasses).sort().join(','), newest: u.newestLastModified })),
+    );
+  });
+
+  it('lists the keys under the unused prefixes: every eligible object, none exempt', async () => {
+    const rows = await query('unused_prefix_keys', { as_of: asOf, days: String(truth.window.days) });
+    assert.equal(rows.length, truth.summary.unusedObjects);
+    const exempt = new Set(truth.exempt.map((e) => e.key));
+    assert.ok(rows.every((r) => !exempt.has(String(r.key))));
+    assert.deepEqual(Object.keys(rows[0]!), ['bucket', 'key', 'version_id']);
+  });
+
+  it('counts reads per prefix as truth.json does (distinct request ids, counted operations only)', async () => {
+    const rows = await query('access_by_prefix', { as_of: asOf, days: String(truth.window.days) });
+    const readOnce = rows.filter((r) => r.reads === 1).map((r) => ({ prefix: r.prefix, lastAccess: r.last_access }));
+    assert.deepEqual(readOnce, truth.readOnce);
+    const unused = new Set(truth.unusedPrefixes.map((u) => u.prefix));
+    assert.ok(rows.every((r) => !unused.has(String(r.prefix))), 'an unused prefix has no read');
+  });
+
+  it('keeps objects out when the user exempts them by regular expression', async () => {
+    const first = truth.unusedPrefixes[0]!.prefix;
+    const pattern = `^${first.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/`;
+    const rows = await query('unused_prefixes', { as_of: asOf, days: String(truth.window.days), exempt_key_regex: pattern });
+    assert.equal(rows.length, truth.unusedPrefixes.length - 1);
+    assert.ok(!rows.some((r) => r.prefix === first));
+  });
+
+  it('sums storage per prefix and class to the inventory totals', async () => {
+    const rows = await query('storage_by_prefix');
+    assert.equal(rows.reduce((n, r) => n + Number(r.objects), 0), truth.inventory.currentObjects);
+    assert.equal(rows.reduce((n, r) => n + Number(r.objects) + Number(r.noncurrent_versions), 0), truth.inventory.versions - truth.inventory.deleteMarkers);
+  });
+
+  it('builds the segmentation chain: keys, dense segments, intervals that cover every key once', async () => {
+    const keys = await query('keys_with_prefix');
+    const segments = await query('key_prefix_segment');
+    const intervals = await query('ordered_segment_intervals');
+    const totalKeys = keys.reduce((n, r) => n + Number(r.keys), 0);
+    assert.equal(segments.length, keys.length, 'one segment per segment prefix');
+    assert.deepEqual(segments.map((s) => s.segment), segments.map((_s, i) => i + 1), 'segments are dense from 1');
+    assert.deepEqual(intervals.map((r) => r.keys), segments.map((s) => s.keys));
+    const last = intervals.at(-1)!;
+    assert.equal(Number(last.first_pixel) + Number(last.keys), totalKeys, 'intervals tile the image');
+    assert.equal(intervals[0]!.first_pixel, 0);
+  });
+
+  it('groups the lifecycle events per hour the way truth.json\'s timeline moves', async () => {
+    const events = await query('lifecycle_events');
+    assert.equal(events.length, truth.lifecycle.events);
+    const grouped = await query('grouped_events', { bucket_size: 'hour' });
+    const perHour = new Map<string, { dm: number; expired: number }>();
+    for (const g of grouped) {
+      const hour = String(g.time_bucket);
+      const entry = perHour.get(hour) ?? { dm: 0, expired: 0 };
+      const indexes = g.indexes as number[];
+      assert.deepEqual(indexes, [...indexes].sort((a, b) => a - b), 'indexes are ordered');
+      if (g.operation === 'S3.CREATE.DELETEMARKER') entry.dm += indexes.length;
+      else entry.expired += indexes.length;
+      perHour.set(hour, entry);
+    }
+    let previous = { deleteMarked: 0, noncurrentExpired: 0, gone: 0 };
+    for (const bucket of truth.lifecycle.timeline) {
+      const moved = perHour.get(bucket.bucket) ?? { dm: 0, expired: 0 };
+      const dmCreated = bucket.deleteMarked + bucket.noncurrentExpired + bucket.gone - (previous.deleteMarked + previous.noncurrentExpired + previous.gone);
+      const expired = bucket.noncurrentExpired + 2 * bucket.gone - (previous.noncurrentExpired + 2 * previous.gone);
+      assert.deepEqual(moved, { dm: dmCreated, expired }, `hour ${bucket.bucket}`);
+      previous = bucket;
+    }
+  });
+
+  it('reports malformed log lines and the sources it loaded in the statistics', async () => {
+    const fresh = new LocalEngine({ cacheDir, threads: 1 });
+    try {
+      const result = await new TemplateRunner(catalog, fresh, { logs: join(dir, 'logs') }).run({ template: catalog.resolve('lifecycle_events').template });
+      const { statistics } = await collectRows(result);
+      assert.match(statistics.notes.join('\n'), /access logs: \d+ files, \d+ records, 0 malformed lines/);
+      assert.ok(statistics.bytesScanned > 0);
+    } finally {
+      await fresh.dispose();
+    }
+  });
+
+  it('says which location is missing when a query needs a source it was not given', async () => {
+    const fresh = new LocalEngine({ cacheDir });
+    try {
+      await assert.rejects(new TemplateRunner(catalog, fresh, {}).run({ template: catalog.resolve('unused_prefixes').template, values: { as_of: asOf } }), /--inventory/);
+    } finally {
+      await fresh.dispose();
+    }
+  });
+
+  it('stops a running query when its signal is aborted', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await assert.rejects(runner.run({ template: catalog.resolve('storage_by_prefix').template, signal: controller.signal }).then(collectRows), QueryCancelledError);
+  });
+
+  it('reports the engine\'s own message for bad SQL', async () => {
+    await assert.rejects(engine.run({ sql: 'SELECT no_such_column FROM s3_inventory' }), (e: unknown) => e instanceof QueryFailedError && /no_such_column/.test(e.message));
+  });
+});
