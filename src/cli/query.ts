@@ -93,7 +93,7 @@ export const query: CliCommand = {
     const values = parseParams(args.values.param);
     const { settings, warnings } = settingsFromCommandLine(args, io.env);
     for (const warning of warnings) io.err(`warning: ${warning}\n`);
-    const engine = createQueryEngine(settings, { cacheDir: queryCacheDir(io.env), s3: () => createS3Client(settings.connection, io.env) });
+    const engine = await createQueryEngine(settings, { cacheDir: queryCacheDir(io.env), s3: () => createS3Client(settings.connection, io.env), env: io.env });
     const runner = new TemplateRunner(catalog, engine, { inventory: stringOption(args, 'inventory'), logs: stringOption(args, 'logs') });
     try {
       if (args.values.sql) {
