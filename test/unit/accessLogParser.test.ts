@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { AccessLogParser, parseAccessLogText, type ParsedAccessLogRecord } from '../../src/core/accessLog/parser';
+import { ACCESS_LOG_FIELDS, AccessLogParser, parseAccessLogText, type AccessLogField, type ParsedAccessLogRecord } from '../../src/core/accessLog/parser';
 import { Random } from '../../src/core/random';
 import { decodeKey } from '../../src/core/s3keys';
 import { AWS_ACCESS_LOG_REGEX, generateInto, listFiles, smallEstateOptions } from './estate/fixture';
@@ -82,6 +82,52 @@ describe('the access-log parser', () => {
     assert.deepEqual(pieces, whole);
   });
 
+  it('decodes keys exactly as decodeKey does, and keeps the raw text when it is not valid URL-encoding', () => {
+    const keys = ['a%20b', 'dt%3D2025-06-07/part', 'a+b%2Bc', '%3d%3D', 'caf%C3%A9%20%E2%9C%93%20%F0%9F%9A%80', 'x%zz', 'x%', 'x%4', 'bad%C3', 'bad%C3%28', '%ED%A0%80', 'plain/key.json', '100%25', '%7F%80'];
+    for (const key of keys) {
+      let expected: string;
+      try {
+        expected = decodeKey(key);
+      } catch {
+        expected = key;
+      }
+      const line = GET_OBJECT.replace('tenant-042/2023/07/14/a%20b%2Bc.json "', `${key} "`);
+      assert.equal(parseAccessLogText(line).records[0]!.key, expected, key);
+    }
+  });
+
+  it('reads lines with non-ASCII text, split anywhere (inside a character too), and lines longer than a decoding block', () => {
+    const accented = GET_OBJECT.replace('"aws-cli/2.13.5', '"caf\u00e9 \u2713 \ud83d\ude80 aws-cli/2.13.5');
+    const long = AWS_EXAMPLE.replace('"S3Console/0.4"', `"${'x'.repeat(200_000)}"`);
+    const lines: string[] = [];
+    for (let i = 0; i < 400; i++) lines.push(i % 3 === 0 ? accented : i % 5 === 0 ? 'garbled line' : GET_OBJECT, i === 200 ? long : AWS_EXAMPLE);
+    const bytes = Buffer.from(lines.join('\r\n'));
+    const whole = parseAccessLogText(bytes);
+    assert.equal(whole.records.length + whole.malformed.length, lines.length);
+    assert.equal(whole.records.filter((r) => r.user_agent?.startsWith('caf\u00e9 \u2713 \ud83d\ude80 ')).length, 134);
+    assert.equal(whole.records.find((r) => r.user_agent?.length === 200_000)?.bucket, 'amzn-s3-demo-bucket1');
+    for (const size of [1, 13, 4096, 100_000]) {
+      const records: ParsedAccessLogRecord[] = [];
+      const malformed: number[] = [];
+      const parser = new AccessLogParser((r) => records.push(r), (m) => malformed.push(m.line));
+      for (let i = 0; i < bytes.length; i += size) parser.push(bytes.subarray(i, i + size));
+      parser.end();
+      assert.deepEqual(records, whole.records, `chunks of ${size}`);
+      assert.deepEqual(malformed, whole.malformed.map((m) => m.line), `chunks of ${size}`);
+    }
+  });
+
+  it('with `fields`, gives records of just those fields, in the log\'s order', () => {
+    const full = parseAccessLogText(GET_OBJECT).records[0]!;
+    const { records } = parseAccessLogText(GET_OBJECT, { fields: ['version_id', 'key', 'time'] });
+    const r = records[0]!;
+    assert.deepEqual(Object.keys(r), ['time', 'key', 'version_id']);
+    assert.deepEqual(r, { time: full.time, key: full.key, version_id: full.version_id });
+    // A projection of every field is the full record.
+    assert.deepEqual(parseAccessLogText(GET_OBJECT, { fields: [...ACCESS_LOG_FIELDS].reverse() }).records[0], full);
+    assert.throws(() => new AccessLogParser(() => undefined, () => undefined, { fields: ['nope' as AccessLogField] }), /unknown access-log field/);
+  });
+
   describe('on a generated estate', () => {
     let dir: string;
     let lines: string[];
@@ -134,6 +180,50 @@ describe('the access-log parser', () => {
       const { records } = parseAccessLogText(stream.join('\n'));
       const seen = new Set(records.map((r) => r.request_id));
       for (const id of validIds) assert.ok(seen.has(id), `valid line ${id} came through`);
+    });
+
+    it('with `fields`, gives the same values and the same malformed lines as full records (fuzz)', () => {
+      const random = new Random(2024);
+      const junk = ['"', '[', ']', ' ', '-', '\t', '%', '+', '\u00e9', '\u0120', '\u0000', '9', '/', ':', '%C3', '\r'];
+      const stream: string[] = [];
+      for (let n = 0; n < 4000; n++) {
+        let line = lines[random.int(lines.length)]!;
+        for (let k = random.int(4); k > 0; k--) {
+          const at = random.int(line.length + 1);
+          const op = random.int(3);
+          if (op === 0) line = line.slice(0, at) + line.slice(at + 1 + random.int(8));
+          else if (op === 1) line = line.slice(0, at) + random.pick(junk) + line.slice(at);
+          else line = line.slice(0, at);
+        }
+        stream.push(line.replace(/\n/g, ' '));
+      }
+      const bytes = Buffer.from(stream.join('\n'));
+      const parse = <F extends AccessLogField>(fields?: readonly F[]) => {
+        const records: [number, Pick<ParsedAccessLogRecord, F>][] = [];
+        const malformed: unknown[] = [];
+        const parser = new AccessLogParser<F>((r, line) => records.push([line, r]), (m) => malformed.push(m), fields ? { fields } : {});
+        for (let i = 0; i < bytes.length; i += 65_537) parser.push(bytes.subarray(i, i + 65_537));
+        parser.end();
+        return { records, malformed, counts: [parser.records, parser.malformed] };
+      };
+      const full = parse();
+      assert.ok(full.records.length > 1000 && full.malformed.length > 1000, 'the corpus has both outcomes');
+      const projections: (readonly AccessLogField[])[] = [
+        ['bucket', 'time', 'requester', 'request_id', 'operation', 'key', 'http_status', 'version_id'],
+        ['time'],
+        ['user_agent', 'bucket_owner'],
+        ['source_region', 'object_size', 'host_id'],
+      ];
+      for (const fields of projections) {
+        const projected = parse(fields);
+        assert.deepEqual(projected.malformed, full.malformed, fields.join());
+        assert.deepEqual(projected.counts, full.counts, fields.join());
+        assert.deepEqual(
+          projected.records,
+          full.records.map(([line, r]) => [line, Object.fromEntries(ACCESS_LOG_FIELDS.filter((f) => fields.includes(f)).map((f) => [f, r[f]]))]),
+          fields.join(),
+        );
+      }
     });
   });
 });
