@@ -23,6 +23,8 @@ const ENV_NAMES: Partial<Record<SettingKey, string>> = {
   'athena.outputLocation': 'S3LIFECYCLE_ATHENA_OUTPUT_LOCATION',
   'athena.database': 'S3LIFECYCLE_ATHENA_DATABASE',
   'athena.catalog': 'S3LIFECYCLE_ATHENA_CATALOG',
+  'query.inventoryLocation': 'S3LIFECYCLE_INVENTORY',
+  'query.logsLocation': 'S3LIFECYCLE_LOGS',
 };
 
 const FLAG_NAMES: Partial<Record<SettingKey, string>> = {
@@ -31,6 +33,8 @@ const FLAG_NAMES: Partial<Record<SettingKey, string>> = {
   endpoint: 'endpoint',
   forcePathStyle: 'path-style',
   engine: 'engine',
+  'query.inventoryLocation': 'inventory',
+  'query.logsLocation': 'logs',
 };
 
 /** The same settings the extension reads, from flags first, then S3LIFECYCLE_* environment variables. */

@@ -59,8 +59,8 @@ export const query: CliCommand = {
     ...CONNECTION_OPTIONS,
     param: { type: 'string', multiple: true, description: 'A template parameter, name=value (repeat for more)', valueName: 'name=value' },
     engine: { type: 'string', description: 'local (default) or athena (env S3LIFECYCLE_ENGINE)', valueName: 'local|athena' },
-    inventory: { type: 'string', description: "Local engine: the S3 Inventory report (hive/ or configuration folder, or manifest.json; s3:// or a local path)", valueName: 'location' },
-    logs: { type: 'string', description: 'Local engine: the server access logs of one source bucket (s3:// or a local path)', valueName: 'location' },
+    inventory: { type: 'string', description: 'Local engine: the S3 Inventory report — hive/ or configuration folder, or manifest.json; s3:// or a local path (env S3LIFECYCLE_INVENTORY)', valueName: 'location' },
+    logs: { type: 'string', description: 'Local engine: the server access logs of one source bucket, s3:// or a local path (env S3LIFECYCLE_LOGS)', valueName: 'location' },
     sql: { type: 'boolean', description: 'Print the rendered SQL (dependencies first) instead of running it' },
     format: { type: 'string', description: 'Output format: text (default), csv or json', valueName: 'text|csv|json' },
   },
@@ -94,7 +94,7 @@ export const query: CliCommand = {
     const { settings, warnings } = settingsFromCommandLine(args, io.env);
     for (const warning of warnings) io.err(`warning: ${warning}\n`);
     const engine = await createQueryEngine(settings, { cacheDir: queryCacheDir(io.env), s3: () => createS3Client(settings.connection, io.env), env: io.env });
-    const runner = new TemplateRunner(catalog, engine, { inventory: stringOption(args, 'inventory'), logs: stringOption(args, 'logs') });
+    const runner = new TemplateRunner(catalog, engine, { inventory: settings.query.inventoryLocation || undefined, logs: settings.query.logsLocation || undefined });
     try {
       if (args.values.sql) {
         for (const step of await runner.plan(entry.template, values, io.signal)) io.out(`-- ${step.template.name}\n${step.sql.trim()}\n;\n\n`);

@@ -35,8 +35,15 @@ export interface ExplorerSettings {
   previewMaxBytes: number;
 }
 
+/** Where the local engine finds the sources of the SQL templates (s3:// URIs or local paths; '' for none). */
+export interface QuerySettings {
+  inventoryLocation: string;
+  logsLocation: string;
+}
+
 export interface StudioSettings {
   connection: ConnectionSettings;
+  query: QuerySettings;
   /** The default connection (from `connection`) and the configured ones, for the tree. */
   connections: ConnectionConfig[];
   engine: EngineKind;
@@ -55,6 +62,8 @@ export const SETTING_DEFAULTS = {
   'athena.outputLocation': '',
   'athena.database': 'default',
   'athena.catalog': 'AwsDataCatalog',
+  'query.inventoryLocation': '',
+  'query.logsLocation': '',
   connections: [],
   extraBuckets: [],
   'explorer.pageSize': 1000,
@@ -157,6 +166,7 @@ export function parseSettings(get: (key: SettingKey) => unknown): ParsedSettings
         previewMaxBytes: int('explorer.previewMaxBytes', 1024, 1024 * 1024 * 1024),
       },
       engine,
+      query: { inventoryLocation: str('query.inventoryLocation').trim(), logsLocation: str('query.logsLocation').trim() },
       athena: {
         workgroup: str('athena.workgroup') || SETTING_DEFAULTS['athena.workgroup'],
         outputLocation,

