@@ -1,4 +1,4 @@
-// Builds the three bundles: extension host (node/cjs), CLI (node/cjs), webview (browser/iife).
+// Builds the bundles: extension host (node/cjs), CLI (node/cjs), the two webviews (browser/iife).
 // `--production` minifies and drops sourcemaps (used by `npm run package`); `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
 import { chmod, cp, mkdir, readdir } from 'node:fs/promises';
@@ -60,6 +60,15 @@ const builds = [
     ...common,
     entryPoints: ['webview/main.ts'],
     outfile: 'dist/webview.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    tsconfig: 'webview/tsconfig.json',
+  },
+  {
+    ...common,
+    entryPoints: ['webview/results.ts'],
+    outfile: 'dist/results.js',
     platform: 'browser',
     format: 'iife',
     target: 'es2022',

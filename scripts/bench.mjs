@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { log, run } from './lib/proc.mjs';
 import { build, compileTests, ensureNodeModules, repoRoot } from './lib/project.mjs';
 import { startVersitygw } from './lib/servers.mjs';
+import { sqlBench } from './lib/benchSql.mjs';
 
 const exec = promisify(execFile);
 const args = process.argv.slice(2);
@@ -142,6 +143,11 @@ const BENCHMARKS = {
       await server.stop();
       rmSync(dir, { recursive: true, force: true });
     }
+  },
+
+  /** Issue 5: unused_prefixes over 10M inventory rows + 20M log lines in ≤ 30 s; LIKE vs = side by side. */
+  async sql() {
+    return sqlBench(option);
   },
 
   /** Issue 4: extension activation ≤ 200 ms, measured by activate() itself in the real extension host. */

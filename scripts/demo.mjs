@@ -44,6 +44,9 @@ function demoSettings(endpoint) {
     's3lifecycle.forcePathStyle': true,
     's3lifecycle.region': 'us-east-1',
     's3lifecycle.engine': 'local',
+    // The SQL templates' sources, read from the local S3 server (downloads cached by ETag).
+    's3lifecycle.query.inventoryLocation': `s3://${BUCKET}-inventory/inventory/${BUCKET}/daily-full/`,
+    's3lifecycle.query.logsLocation': `s3://${BUCKET}-logs/logs/`,
   };
 }
 
@@ -52,6 +55,10 @@ const HEADLESS_STEPS = [
   ['settings', async ({ env }) => writeFileSync(join(outDir, 'config.json'), await cli(['config', '--format', 'json'], env))],
   ['buckets', async ({ env }) => writeFileSync(join(outDir, 'buckets.json'), await cli(['ls', '--format', 'json'], env))],
   ['estate top level', async ({ env }) => writeFileSync(join(outDir, 'estate-top-level.json'), await cli(['ls', `s3://${BUCKET}/`, '--format', 'json'], env))],
+  ['unused prefixes (local engine, sources on S3)', async ({ env }) => {
+    const sources = ['--inventory', demoSettings('')['s3lifecycle.query.inventoryLocation'], '--logs', demoSettings('')['s3lifecycle.query.logsLocation']];
+    writeFileSync(join(outDir, 'unused-prefixes.csv'), await cli(['query', 'unused_prefixes', '--param', 'as_of=2026-09-30', ...sources, '--format', 'csv'], { ...env, S3LIFECYCLE_CACHE_DIR: join(outDir, 'query-cache') }));
+  }],
 ];
 
 async function main() {
@@ -92,6 +99,8 @@ async function main() {
     `Access logs: s3://${BUCKET}-logs/logs/`,
     '',
     'Open the S3 Lifecycle Studio view in the activity bar, or run "S3 Lifecycle: Open Lifecycle Panel" from the command palette.',
+    '',
+    'SQL: run "S3 Lifecycle: Edit SQL Templates", then "Run locally" above unused_prefixes.sql (as_of: 2026-09-30, the estate\'s last day).',
     '',
   ].join('\n'));
   const server = await startVsCodeServer({ dataDir, logDir: outDir, extensionsDir, env: localAwsEnv(dataDir), userSettings: { 'workbench.colorTheme': 'Default Dark Modern' } });

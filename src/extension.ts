@@ -6,6 +6,7 @@ import { registerCommands } from './commands/table';
 import type { StudioSettings } from './core/settings';
 import { Studio } from './studio';
 import type { BucketTreeProvider } from './views/bucketTree';
+import type { TemplateValueStore } from './views/templateEditor';
 
 /** Set by the bundle's first line (see esbuild.mjs): when this module started to load. */
 declare const __s3lsLoadStart: number | undefined;
@@ -20,6 +21,8 @@ export interface StudioApi {
   bucketTree: BucketTreeProvider;
   /** How long loading the bundle and activate() took, in milliseconds. */
   activationMs: number;
+  /** The parameter values set per template (what Parameters… edits). */
+  templateValues: TemplateValueStore;
 }
 
 export function activate(context: vscode.ExtensionContext): StudioApi {
@@ -34,6 +37,7 @@ export function activate(context: vscode.ExtensionContext): StudioApi {
     return {
       bucketTree: studio.bucketTree,
       activationMs,
+      templateValues: studio.templateValues,
       settings: () => studio.settings,
       settingsProblems: () => studio.settingsProblems,
       panelHandshakes: () => studio.panels.panel?.handshakes,

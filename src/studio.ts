@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { S3ClientPool } from './aws/clientPool';
 import { S3Service } from './aws/s3Service';
+import { createS3Client } from './aws/s3Client';
 import type { Logger } from './core/log';
 import { describeConnection, type ParsedSettings, type StudioSettings } from './core/settings';
 import { BucketTreeProvider } from './views/bucketTree';
@@ -12,11 +13,22 @@ import { Disposable } from './views/disposable';
 import { createLogger } from './views/log';
 import { LifecyclePanelManager } from './views/panel';
 import { OBJECT_SCHEME, ObjectFileSystem } from './views/objectFileSystem';
+import { ResultsPanelManager } from './views/resultsPanel';
+import { TemplateEditorFeatures, type TemplateValueStore } from './views/templateEditor';
+import type { EngineKind } from './core/settings';
+import type { QueryEngine } from './engines/engine';
+import { createQueryEngine } from './engines/factory';
 
 export class Studio extends Disposable {
   readonly log: Logger;
   readonly bucketTree: BucketTreeProvider;
   readonly panels: LifecyclePanelManager;
+  readonly results: ResultsPanelManager;
+  readonly templateEditor: TemplateEditorFeatures;
+  /** Parameter values the user set per template, kept with the workspace. */
+  readonly templateValues: TemplateValueStore;
+  /** The local engine lives as long as the extension: tables it loaded are reused by later runs. */
+  private localEngine: Promise<QueryEngine> | undefined;
   private parsed: ParsedSettings;
   private pool: S3ClientPool | undefined;
   private readonly settingsChanged = this._register(new vscode.EventEmitter<StudioSettings>());
@@ -52,6 +64,14 @@ export class Studio extends Disposable {
     );
     this._register({ dispose: () => this.pool?.dispose() });
     this.panels = this._register(new LifecyclePanelManager(this));
+    this.results = this._register(new ResultsPanelManager(extensionContext.extensionUri, logChannel));
+    const state = extensionContext.workspaceState;
+    this.templateValues = {
+      get: (name) => ({ ...state.get<Record<string, string>>(`templateValues:${name}`, {}) }),
+      set: (name, values) => state.update(`templateValues:${name}`, values),
+    };
+    this.templateEditor = this._register(new TemplateEditorFeatures(this.templateValues));
+    this._register({ dispose: () => void this.disposeLocalEngine() });
 
     this._register(
       vscode.workspace.onDidChangeConfiguration((event) => {
@@ -61,6 +81,8 @@ export class Studio extends Disposable {
         this.pool = undefined;
         this.log.info(`Settings changed. Connection: ${describeConnection(this.parsed.settings.connection)}; engine: ${this.parsed.settings.engine}`);
         this.reportSettingsProblems();
+        // New source locations or connection: tables the local engine loaded may be stale.
+        void this.disposeLocalEngine();
         this.bucketTree.refresh();
         this.settingsChanged.fire(this.parsed.settings);
       }),
@@ -84,6 +106,23 @@ export class Studio extends Disposable {
   /** The S3 service of the default connection. */
   s3Service(): S3Service {
     return this.clients().service(this.parsed.settings.connections[0]!);
+  }
+
+  /**
+   * The engine for a run. The local engine is shared (its loaded tables are reused); an Athena
+   * engine is made per run from the current settings.
+   */
+  async queryEngine(kind: EngineKind): Promise<QueryEngine> {
+    const deps = { cacheDir: vscode.Uri.joinPath(this.extensionContext.globalStorageUri, 'query-cache').fsPath, s3: () => createS3Client(this.parsed.settings.connection) };
+    if (kind === 'athena') return createQueryEngine({ ...this.parsed.settings, engine: 'athena' }, deps);
+    this.localEngine ??= createQueryEngine({ ...this.parsed.settings, engine: 'local' }, deps);
+    return this.localEngine;
+  }
+
+  private async disposeLocalEngine(): Promise<void> {
+    const engine = this.localEngine;
+    this.localEngine = undefined;
+    if (engine) await (await engine).dispose();
   }
 
   private reportSettingsProblems(): void {

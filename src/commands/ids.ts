@@ -19,6 +19,12 @@ export const COMMAND_IDS = [
   's3lifecycle.removeConnection',
   's3lifecycle.addBucket',
   's3lifecycle.removeBucket',
+  's3lifecycle.editTemplates',
+  's3lifecycle.runTemplate',
+  's3lifecycle.runTemplateLocal',
+  's3lifecycle.runTemplateAthena',
+  's3lifecycle.previewTemplateSql',
+  's3lifecycle.templateParameters',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

@@ -8,6 +8,7 @@ import type { Studio } from '../studio';
 import { openSettings, selectProfile, setEndpoint } from './connection';
 import type { CommandId } from './ids';
 import type { BucketTreeNode } from '../views/bucketTree';
+import { editTemplates, pickAndRunTemplate, previewTemplateSql, runTemplate, templateParameters } from './templates';
 import { addBucket, addConnection, clearFilter, copyArn, copyS3Uri, filterLevel, loadMore, openObject, removeBucket, removeConnection } from './explorer';
 
 /** Runs a command; its result is returned to `executeCommand` callers (tests, other extensions). */
@@ -31,6 +32,12 @@ export const COMMANDS: Readonly<Record<CommandId, CommandHandler>> = {
   's3lifecycle.removeConnection': (studio, node) => removeConnection(studio, node),
   's3lifecycle.addBucket': (studio, node) => addBucket(studio, node),
   's3lifecycle.removeBucket': (_studio, node) => removeBucket(node),
+  's3lifecycle.editTemplates': (studio) => editTemplates(studio),
+  's3lifecycle.runTemplate': (studio) => pickAndRunTemplate(studio),
+  's3lifecycle.runTemplateLocal': (studio, uri) => runTemplate(studio, uri, 'local'),
+  's3lifecycle.runTemplateAthena': (studio, uri) => runTemplate(studio, uri, 'athena'),
+  's3lifecycle.previewTemplateSql': (studio, uri) => previewTemplateSql(studio, uri),
+  's3lifecycle.templateParameters': (studio, uri) => templateParameters(studio, uri),
 };
 
 async function runCheckLocalEngine(studio: Studio): Promise<LocalEngineInfo> {

@@ -13,6 +13,7 @@ describe('parseSettings', () => {
       connections: [{ id: 'default', name: 'AWS', profile: '', region: '', endpoint: '', forcePathStyle: false, buckets: [] }],
       explorer: { pageSize: 1000, maxItemsPerLevel: 10000, previewMaxBytes: 10485760 },
       engine: 'local',
+      query: { inventoryLocation: '', logsLocation: '' },
       athena: { workgroup: 'primary', outputLocation: '', database: 'default', catalog: 'AwsDataCatalog' },
     });
   });
