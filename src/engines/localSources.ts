@@ -126,7 +126,7 @@ export async function loadInventory(table: ExternalTable, ctx: LoadContext): Pro
   ctx.progress('Loading the inventory into the local engine');
   await ctx.connection.run(`CREATE OR REPLACE TABLE ${duckName(table.name)} AS ${select}`);
   const count = await ctx.connection.runAndReadAll(`SELECT count(*) AS n FROM ${duckName(table.name)}`);
-  return { rows: Number(count.getRowObjectsJS()[0]!.n), bytes, notes: [`inventory: ${report.manifestKey} (${format}, dt ${report.dt}, ${report.manifest.files.length} data file${report.manifest.files.length === 1 ? '' : 's'})`] };
+  return { rows: Number(count.getRowObjectsJS()[0]!.n), bytes, notes: [`inventory: ${ctx.reader.uri}${report.manifestKey} (${format}, dt ${report.dt}, ${report.manifest.files.length} data file${report.manifest.files.length === 1 ? '' : 's'})`] };
 }
 
 // ---- Server access logs ---------------------------------------------------------------------------

@@ -77,7 +77,8 @@ describe('SQL templates in VS Code', function () {
 
     const usage = document.getText().indexOf('{{days}}');
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, document.positionAt(usage + 3));
-    const hoverText = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))).join('\n');
+    // MarkdownString.appendText escapes spaces as &nbsp;.
+    const hoverText = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))).join('\n').replace(/&nbsp;/g, ' ');
     assert.match(hoverText, /days/);
     assert.match(hoverText, /Days in the window/);
 
