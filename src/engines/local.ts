@@ -3,6 +3,7 @@
 
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { formatBytes } from '../core/format';
 import { openInMemoryDuckDb } from './duckdb';
 import { QueryCancelledError, QueryFailedError, splitStatements, type QueryColumn, type QueryEngine, type QueryRequest, type QueryResult, type QueryStatistics, type QueryValue } from './engine';
 import { classifyStatement, duckName, referencedTables, TRINO_MACROS, type ExternalTable } from './localCompat';
@@ -200,7 +201,12 @@ export class LocalEngine implements QueryEngine {
   private async load(connection: DuckDBConnection, table: ExternalTable, request: QueryRequest): Promise<LoadReport> {
     const { reader, prefix } = openLocation(table.location, this.options);
     const ctx = { connection, reader, prefix, signal: request.signal, progress: (message: string, fraction?: number) => request.onProgress?.({ message, ...(fraction !== undefined ? { fraction } : {}) }) };
+    const downloadedBefore = reader.bytesDownloaded;
     const report = table.kind === 'accessLog' ? await loadAccessLogs(table, ctx) : await loadInventory(table, ctx);
+    if (reader.uri.startsWith('s3://')) {
+      const downloaded = reader.bytesDownloaded - downloadedBefore;
+      report.notes.push(`${table.name}: ${formatBytes(downloaded)} downloaded, ${formatBytes(Math.max(0, report.bytes - downloaded))} from the cache (by ETag)`);
+    }
     this.loadedTables.add(table.name);
     if (table.kind === 'accessLog') this.accessLogTables.add(table.name);
     return report;

@@ -3,6 +3,9 @@ import * as assert from 'node:assert/strict';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { openInMemoryDuckDb } from '../../src/engines/duckdb';
 import { Random } from '../../src/core/random';
+import { splitStatements } from '../../src/engines/engine';
+import { classifyStatement } from '../../src/engines/localCompat';
+import { TemplateCatalog } from '../../src/sql/catalog';
 import { parseTemplate, quotedIdentifier, renderTemplate, renderValue, stringLiteral, TemplateError } from '../../src/sql/template';
 
 const TEMPLATE = `-- name: access_by_prefix
@@ -109,5 +112,62 @@ describe('SQL templates', () => {
       }
       assert.ok(accepted >= 3);
     });
+
+    it('writes any string inside a template\'s own literal ({{x:inner}}) so it reads back unchanged', async () => {
+      const template = parseTemplate("-- @param x string ''\nSELECT 'pre:{{x:inner}}:post' AS v", 'inner');
+      for (const value of samples) {
+        const reader = await connection.runAndReadAll(renderTemplate(template, { x: value }));
+        assert.equal(reader.getRowObjectsJS()[0]!.v, `pre:${value.trim()}:post`);
+      }
+    });
+  });
+
+  describe('line conditions, Hive names and the creates: header', () => {
+    const text = `-- name: t
+-- creates: table
+-- @param table identifier out The output
+-- @param format enum(CSV|Parquet) CSV The format
+SELECT 1 AS a, -- @when format = CSV
+SELECT 2 AS a, -- @when format != CSV
+  0 AS b FROM {{table:hive}}`;
+
+    it('keeps a line only when its condition holds, and strips the condition', () => {
+      const t = parseTemplate(text, 't');
+      assert.equal(t.creates, 'table');
+      assert.equal(renderTemplate(t), 'SELECT 1 AS a,\n  0 AS b FROM `out`');
+      assert.equal(renderTemplate(t, { format: 'Parquet', table: 'x_1' }), 'SELECT 2 AS a,\n  0 AS b FROM `x_1`');
+    });
+
+    it('refuses a condition on an unknown parameter or value, and creates: on a non-identifier', () => {
+      assert.throws(() => parseTemplate("-- @param f enum(a|b) a d\nSELECT 1 -- @when f = c", 't'), /"c" is not a value of f/);
+      assert.throws(() => parseTemplate("-- @param f string a d\nSELECT 1 -- @when f = a", 't'), /@when needs an enum parameter/);
+      assert.throws(() => parseTemplate("-- creates: f\n-- @param f string a d\nSELECT 1", 't'), /must name an identifier parameter/);
+    });
+
+    it('every built-in template parses and renders with sample values', () => {
+      const catalog = TemplateCatalog.load();
+      assert.equal(catalog.entries.length, 11);
+      for (const { template } of catalog.entries) {
+        const required = Object.fromEntries(template.parameters.filter((p) => p.default === undefined).map((p) => [p.name, p.type.kind === 'date' ? '2026-09-30' : 's3://bucket/prefix/']));
+        const sql = renderTemplate(template, required);
+        assert.doesNotMatch(sql, /\{\{|@when/, template.name);
+      }
+    });
+  });
+});
+
+describe('statements and the local compatibility layer', () => {
+  it('splits at semicolons outside strings, quoted names and comments, dropping leading comments', () => {
+    assert.deepEqual(splitStatements("-- a; comment\nSELECT ';' AS \"x;y\"; /* ; */ SELECT 2;\n-- trailing ;\n"), ['SELECT \';\' AS "x;y"', 'SELECT 2']);
+    assert.deepEqual(splitStatements("SELECT 'it''s; fine'"), ["SELECT 'it''s; fine'"]);
+  });
+
+  it('reads Athena DDL, CTAS and views the way the local engine runs them', () => {
+    const external = classifyStatement("CREATE EXTERNAL TABLE `src` (\n  key string,\n  size bigint, -- note\n  at timestamp\n)\nPARTITIONED BY (dt string)\nROW FORMAT SERDE 'org.apache.hadoop.hive.serde2.OpenCSVSerde'\nLOCATION 's3://b/it''s/'");
+    assert.deepEqual(external, { kind: 'external', table: { name: 'src', columns: [{ name: 'key', type: 'VARCHAR' }, { name: 'size', type: 'BIGINT' }, { name: 'at', type: 'TIMESTAMP' }], partitions: [{ name: 'dt', type: 'VARCHAR' }], kind: 'csv', location: "s3://b/it's/" } });
+    assert.deepEqual(classifyStatement('CREATE TABLE "t" WITH (format = \'PARQUET\', partitioned_by = ARRAY[\'dt\']) AS SELECT 1'), { kind: 'sql', sql: 'CREATE OR REPLACE TABLE "t" AS SELECT 1' });
+    assert.deepEqual(classifyStatement('DROP TABLE IF EXISTS `t`'), { kind: 'drop', name: 't', ifExists: true });
+    assert.deepEqual(classifyStatement('CREATE OR REPLACE VIEW "v" AS SELECT * FROM "t"'), { kind: 'view', name: 'v', select: 'SELECT * FROM "t"' });
+    assert.throws(() => classifyStatement("CREATE EXTERNAL TABLE x (a string) ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' LOCATION 's3://b/'"), /reads S3 Inventory reports/);
   });
 });
