@@ -23,6 +23,8 @@ export interface StudioApi {
   activationMs: number;
   /** The parameter values set per template (what Parameters… edits). */
   templateValues: TemplateValueStore;
+  /** Export CSV of a results view (by its title) to a file, as the view's button does without the dialog. */
+  exportResultsCsv(title: string, target: vscode.Uri): Promise<vscode.Uri | undefined>;
 }
 
 export function activate(context: vscode.ExtensionContext): StudioApi {
@@ -38,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): StudioApi {
       bucketTree: studio.bucketTree,
       activationMs,
       templateValues: studio.templateValues,
+      exportResultsCsv: (title, target) => studio.results.exportCsv(title, target),
       settings: () => studio.settings,
       settingsProblems: () => studio.settingsProblems,
       panelHandshakes: () => studio.panels.panel?.handshakes,

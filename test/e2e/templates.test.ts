@@ -80,7 +80,7 @@ describe('SQL templates in the browser', () => {
     await page.locator('.codelens-decoration a', { hasText: 'Run locally' }).first().click();
     results = await findWebviewFrame(page, '#results-grid', 60_000);
     // Finished: the statistics line ("N rows · … read · … s"), or an error.
-    await results.locator('#status:has-text(" read · "), #error:not([hidden])').first().waitFor({ timeout: 120_000 });
+    await results.locator('#status:has-text(" read · "), #error:not(:empty)').first().waitFor({ timeout: 120_000 });
     assert.equal(await results.locator('#error').textContent(), '');
     const count = await results.locator('#row-count').textContent();
     assert.match(count ?? '', new RegExp(`\\b${truth.unusedPrefixes.length}\\b`));

@@ -3,7 +3,8 @@
 
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collectRows, QueryCancelledError, QueryFailedError, type QueryValue } from '../../src/engines/engine';
@@ -138,6 +139,57 @@ describe('the local engine over a generated estate', () => {
       assert.ok(statistics.bytesScanned > 0);
     } finally {
       await fresh.dispose();
+    }
+  });
+
+  it('reads a Parquet inventory report to the same unused prefixes', async () => {
+    const parquetDir = mkdtempSync(join(tmpdir(), 's3ls-parquet-'));
+    const fresh = new LocalEngine({ cacheDir, threads: 1 });
+    try {
+      execFileSync(process.execPath, [join(__dirname, '..', '..', '..', 'dist', 'cli.js'), 'generate', '--out', parquetDir, '--objects', '1200', '--seed', '5', '--inventory-format', 'parquet'], { stdio: 'ignore' });
+      const parquetTruth = JSON.parse(readFileSync(join(parquetDir, 'truth.json'), 'utf8')) as EstateTruth;
+      assert.equal(parquetTruth.inventory.fileFormat, 'Parquet');
+      const runner = new TemplateRunner(catalog, fresh, { inventory: join(parquetDir, 'inventory', parquetTruth.generator.bucket, 'daily-full'), logs: join(parquetDir, 'logs') });
+      const { rows, statistics } = await collectRows(await runner.run({ template: catalog.resolve('unused_prefixes').template, values: { as_of: parquetTruth.window.end } }));
+      assert.deepEqual(rows.map((r) => [r[0], r[1], r[2]]), parquetTruth.unusedPrefixes.map((u) => [u.prefix, u.objects, u.bytes]));
+      assert.match(statistics.notes.join('\n'), /\(Parquet, dt /);
+    } finally {
+      await fresh.dispose();
+      rmSync(parquetDir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an ORC report with a message that suggests Athena', async () => {
+    const orcDir = mkdtempSync(join(tmpdir(), 's3ls-orc-'));
+    const fresh = new LocalEngine({ cacheDir, threads: 1 });
+    try {
+      const folder = join(orcDir, 'inv', 'src-bucket', 'cfg', '2026-10-01T01-00Z');
+      mkdirSync(folder, { recursive: true });
+      writeFileSync(join(folder, 'manifest.json'), JSON.stringify({ sourceBucket: 'src-bucket', destinationBucket: 'arn:aws:s3:::inv', version: '2016-11-30', fileFormat: 'ORC', fileSchema: 'struct<bucket:string,key:string>', files: [{ key: 'inv/src-bucket/cfg/data/a.orc', size: 1, MD5checksum: '' }] }));
+      const runner = new TemplateRunner(catalog, fresh, { inventory: join(orcDir, 'inv', 'src-bucket', 'cfg') });
+      await assert.rejects(runner.run({ template: catalog.resolve('storage_by_prefix').template }).then(collectRows), /cannot read ORC.*Athena/);
+    } finally {
+      await fresh.dispose();
+      rmSync(orcDir, { recursive: true, force: true });
+    }
+  });
+
+  it('counts and reports malformed log lines with file and line, and keeps the good ones', async () => {
+    const logsDir = mkdtempSync(join(tmpdir(), 's3ls-badlogs-'));
+    const fresh = new LocalEngine({ cacheDir, threads: 1 });
+    try {
+      const good = readFileSync(join(dir, 'logs', readdirSync(join(dir, 'logs'), { recursive: true }).map(String).find((f) => /\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-/.test(f))!), 'utf8').split('\n').filter((l) => l !== '');
+      mkdirSync(join(logsDir, '2026', '09', '30'), { recursive: true });
+      writeFileSync(join(logsDir, '2026', '09', '30', '2026-09-30-00-00-00-ABCDEF'), [good[0], 'garbage that is not a log line', good[0]!.slice(0, 40), ...good.slice(1)].join('\n') + '\n');
+      const runner = new TemplateRunner(catalog, fresh, { logs: logsDir });
+      const { statistics } = await collectRows(await runner.run({ template: catalog.resolve('lifecycle_events').template }));
+      const notes = statistics.notes.join('\n');
+      assert.match(notes, new RegExp(`access logs: 1 file, ${good.length} records, 2 malformed lines`));
+      assert.match(notes, /2026-09-30-00-00-00-ABCDEF:2: /);
+      assert.match(notes, /2026-09-30-00-00-00-ABCDEF:3: /);
+    } finally {
+      await fresh.dispose();
+      rmSync(logsDir, { recursive: true, force: true });
     }
   });
 
