@@ -33,23 +33,36 @@ export function contentSecurityPolicy(cspSource: string, nonces: { scriptNonce: 
   ].join('; ');
 }
 
-export function renderPanelHtml(input: PanelHtmlInput): string {
+export interface WebviewShellOptions {
+  title: string;
+  /** Publish the style nonce in a `csp-nonce` meta tag (the UI toolkit reads it for its own style elements). */
+  exposeStyleNonce: boolean;
+  /** Announce changes to `<main>` to screen readers. */
+  live: boolean;
+}
+
+/** A webview document: strict CSP, one stylesheet, one nonce'd script, an empty `<main id="app">`. */
+export function renderWebviewShell(input: PanelHtmlInput, options: WebviewShellOptions): string {
   const attr = escapeAttribute;
+  const nonceMeta = options.exposeStyleNonce ? `\n  <meta property="csp-nonce" content="${attr(input.styleNonce)}">` : '';
   return `<!DOCTYPE html>
 <html lang="${attr(input.language)}">
 <head>
   <meta charset="UTF-8">
-  <meta http-equiv="Content-Security-Policy" content="${attr(contentSecurityPolicy(input.cspSource, input))}">
-  <meta property="csp-nonce" content="${attr(input.styleNonce)}">
+  <meta http-equiv="Content-Security-Policy" content="${attr(contentSecurityPolicy(input.cspSource, input))}">${nonceMeta}
   <meta name="viewport" content="width=device-width, initial-scale=1.0">
   <link rel="stylesheet" href="${attr(input.styleUri)}">
-  <title>S3 Lifecycle Studio</title>
+  <title>${attr(options.title)}</title>
 </head>
 <body>
-  <main id="app" aria-live="polite"></main>
+  <main id="app"${options.live ? ' aria-live="polite"' : ''}></main>
   <script nonce="${attr(input.scriptNonce)}" src="${attr(input.scriptUri)}"></script>
 </body>
 </html>`;
+}
+
+export function renderPanelHtml(input: PanelHtmlInput): string {
+  return renderWebviewShell(input, { title: 'S3 Lifecycle Studio', exposeStyleNonce: true, live: true });
 }
 
 export function escapeAttribute(value: string): string {
