@@ -4,17 +4,16 @@
 // built-ins shipped with the extension.
 
 import * as vscode from 'vscode';
+import { builtinTemplateDir } from '../sql/catalog';
 import { parseTemplate, renderValue, TemplateError, type SqlTemplate, type TemplateParameter } from '../sql/template';
 import { Disposable } from './disposable';
 
-export const TEMPLATE_SELECTOR: vscode.DocumentSelector = [
-  { pattern: '**/.s3-lifecycle/templates/*.sql' },
-  { pattern: '**/dist/sql/*.sql' },
-  { pattern: '**/src/sql/*.sql' },
-];
-
-export function isTemplateDocument(document: vscode.TextDocument): boolean {
-  return vscode.languages.match(TEMPLATE_SELECTOR, document) > 0;
+/**
+ * Template files: the workspace's .s3-lifecycle/templates/ and the extension's own built-ins (by
+ * their absolute folder, so another project's `sql/*.sql` never gets template features).
+ */
+export function templateSelector(builtinDir: string): vscode.DocumentSelector {
+  return [{ pattern: '**/.s3-lifecycle/templates/*.sql' }, { pattern: new vscode.RelativePattern(vscode.Uri.file(builtinDir), '*.sql') }];
 }
 
 function templateName(document: vscode.TextDocument): string {
@@ -62,11 +61,14 @@ export class TemplateEditorFeatures extends Disposable implements vscode.CodeLen
   private readonly lensesChanged = this._register(new vscode.EventEmitter<void>());
   readonly onDidChangeCodeLenses = this.lensesChanged.event;
 
+  private readonly selector: vscode.DocumentSelector;
+
   constructor(private readonly values: TemplateValueStore) {
     super();
-    this._register(vscode.languages.registerCodeLensProvider(TEMPLATE_SELECTOR, this));
-    this._register(vscode.languages.registerCompletionItemProvider(TEMPLATE_SELECTOR, this, '{'));
-    this._register(vscode.languages.registerHoverProvider(TEMPLATE_SELECTOR, this));
+    this.selector = templateSelector(builtinTemplateDir());
+    this._register(vscode.languages.registerCodeLensProvider(this.selector, this));
+    this._register(vscode.languages.registerCompletionItemProvider(this.selector, this, '{'));
+    this._register(vscode.languages.registerHoverProvider(this.selector, this));
     this._register(vscode.workspace.onDidOpenTextDocument((d) => this.check(d)));
     this._register(vscode.workspace.onDidChangeTextDocument((e) => this.check(e.document)));
     this._register(vscode.workspace.onDidCloseTextDocument((d) => this.diagnostics.delete(d.uri)));
@@ -128,7 +130,7 @@ export class TemplateEditorFeatures extends Disposable implements vscode.CodeLen
 
   /** Diagnostics: the template's own error where it can be placed, unknown placeholders, ill-typed remembered values. */
   check(document: vscode.TextDocument): vscode.Diagnostic[] {
-    if (!isTemplateDocument(document)) return [];
+    if (vscode.languages.match(this.selector, document) === 0) return [];
     const diagnostics: vscode.Diagnostic[] = [];
     const declared = new Set(headerParameters(document).map((p) => p.name));
     const text = document.getText();
