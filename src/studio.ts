@@ -27,8 +27,11 @@ export class Studio extends Disposable {
   readonly templateEditor: TemplateEditorFeatures;
   /** Parameter values the user set per template, kept with the workspace. */
   readonly templateValues: TemplateValueStore;
-  /** The local engine lives as long as the extension: tables it loaded are reused by later runs. */
-  private localEngine: Promise<QueryEngine> | undefined;
+  /**
+   * One engine of each kind, kept until the settings change: the local engine's loaded tables are
+   * reused by later runs, and re-running a result uses the engine it ran on.
+   */
+  private readonly engines = new Map<EngineKind, Promise<QueryEngine>>();
   private parsed: ParsedSettings;
   private pool: S3ClientPool | undefined;
   private readonly settingsChanged = this._register(new vscode.EventEmitter<StudioSettings>());
@@ -71,7 +74,7 @@ export class Studio extends Disposable {
       set: (name, values) => state.update(`templateValues:${name}`, values),
     };
     this.templateEditor = this._register(new TemplateEditorFeatures(this.templateValues));
-    this._register({ dispose: () => void this.disposeLocalEngine() });
+    this._register({ dispose: () => void this.disposeEngines() });
 
     this._register(
       vscode.workspace.onDidChangeConfiguration((event) => {
@@ -81,8 +84,8 @@ export class Studio extends Disposable {
         this.pool = undefined;
         this.log.info(`Settings changed. Connection: ${describeConnection(this.parsed.settings.connection)}; engine: ${this.parsed.settings.engine}`);
         this.reportSettingsProblems();
-        // New source locations or connection: tables the local engine loaded may be stale.
-        void this.disposeLocalEngine();
+        // New source locations, connection or Athena settings: the engines are made anew.
+        void this.disposeEngines();
         this.bucketTree.refresh();
         this.settingsChanged.fire(this.parsed.settings);
       }),
@@ -108,21 +111,21 @@ export class Studio extends Disposable {
     return this.clients().service(this.parsed.settings.connections[0]!);
   }
 
-  /**
-   * The engine for a run. The local engine is shared (its loaded tables are reused); an Athena
-   * engine is made per run from the current settings.
-   */
-  async queryEngine(kind: EngineKind): Promise<QueryEngine> {
-    const deps = { cacheDir: vscode.Uri.joinPath(this.extensionContext.globalStorageUri, 'query-cache').fsPath, s3: () => createS3Client(this.parsed.settings.connection) };
-    if (kind === 'athena') return createQueryEngine({ ...this.parsed.settings, engine: 'athena' }, deps);
-    this.localEngine ??= createQueryEngine({ ...this.parsed.settings, engine: 'local' }, deps);
-    return this.localEngine;
+  /** The engine of a kind for the current settings. */
+  queryEngine(kind: EngineKind): Promise<QueryEngine> {
+    let engine = this.engines.get(kind);
+    if (!engine) {
+      const deps = { cacheDir: vscode.Uri.joinPath(this.extensionContext.globalStorageUri, 'query-cache').fsPath, s3: () => createS3Client(this.parsed.settings.connection) };
+      engine = createQueryEngine({ ...this.parsed.settings, engine: kind }, deps);
+      this.engines.set(kind, engine);
+    }
+    return engine;
   }
 
-  private async disposeLocalEngine(): Promise<void> {
-    const engine = this.localEngine;
-    this.localEngine = undefined;
-    if (engine) await (await engine).dispose();
+  private async disposeEngines(): Promise<void> {
+    const engines = [...this.engines.values()];
+    this.engines.clear();
+    await Promise.all(engines.map(async (engine) => (await engine).dispose()));
   }
 
   private reportSettingsProblems(): void {
