@@ -92,14 +92,19 @@ export async function loadInventory(table: ExternalTable, ctx: LoadContext): Pro
   if (format !== expected) throw new Error(`${table.name} is declared as ${expected} but the report at ${report.manifestKey} is ${format}: set the template's format parameter to ${format}`);
   const paths: string[] = [];
   let bytes = 0;
-  for (const [i, file] of report.manifest.files.entries()) {
+  // One listing per data folder (S3 writes them all to …/data/), not one per file: sizes and ETags for the cache.
+  const keys = report.manifest.files.map((file) => dataFileKey(report, file.key, ctx.reader));
+  const listed = new Map<string, LocationFile>();
+  for (const folder of new Set(keys.map((key) => key.slice(0, key.lastIndexOf('/') + 1)))) {
+    for (const file of await ctx.reader.list(folder, ctx.signal)) listed.set(file.key, file);
+  }
+  for (const [i, key] of keys.entries()) {
     checkAbort(ctx.signal);
-    ctx.progress(`Reading inventory file ${i + 1} of ${report.manifest.files.length}`, i / report.manifest.files.length);
-    const key = dataFileKey(report, file.key, ctx.reader);
-    const [listed] = await ctx.reader.list(key, ctx.signal);
-    if (!listed || listed.key !== key) throw new Error(`the manifest names ${file.key} but it is missing at ${ctx.reader.uri}${key}`);
-    paths.push(await ctx.reader.fetch(listed, ctx.signal));
-    bytes += listed.size;
+    ctx.progress(`Reading inventory file ${i + 1} of ${keys.length}`, i / keys.length);
+    const file = listed.get(key);
+    if (!file) throw new Error(`the manifest names ${report.manifest.files[i]!.key} but it is missing at ${ctx.reader.uri}${key}`);
+    paths.push(await ctx.reader.fetch(file, ctx.signal));
+    bytes += file.size;
   }
   const files = `[${paths.map(sqlString).join(', ')}]`;
   const partitionValues: Record<string, string> = { dt: report.dt };
