@@ -122,6 +122,9 @@ export class LocalEngine implements QueryEngine {
       let finish!: () => void;
       const done = new Promise<void>((resolve) => (finish = resolve));
       const signal = request.signal;
+      // The next query waits for this one's rows to be read, or for it to be cancelled: a caller
+      // that aborts without reading must not hold the connection.
+      signal?.addEventListener('abort', () => finish(), { once: true });
       async function* batches(): AsyncGenerator<QueryValue[][]> {
         try {
           let batch: QueryValue[][] = [];
