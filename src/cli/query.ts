@@ -100,7 +100,7 @@ export const query: CliCommand = {
         for (const step of await runner.plan(entry.template, values, io.signal)) io.out(`-- ${step.template.name}\n${step.sql.trim()}\n;\n\n`);
         return EXIT_OK;
       }
-      const result = await runner.run({ template: entry.template, values, signal: io.signal, onProgress: (p) => io.env.S3LIFECYCLE_PROGRESS === '1' && io.err(`${p.message}\n`) });
+      const result = await runner.run({ template: entry.template, values, signal: io.signal });
       await printResult(result, format, io);
       const statistics = result.statistics();
       io.err(`${formatStatistics(statistics)}\n`);

@@ -75,9 +75,9 @@ describe('s3-lifecycle query', () => {
     const missing = await cli(['query', 'unused_prefixes', '--param', 'as_of=2026-09-30']);
     assert.equal(missing.code, EXIT_USAGE);
     assert.match(missing.err, /--inventory/);
-    const orc = await cli(['query', 'storage_by_prefix', '--inventory', join(dir, 'nowhere')]);
-    assert.equal(orc.code, EXIT_FAILURE);
-    assert.match(orc.err, /no S3 Inventory manifest\.json/);
+    const nowhere = await cli(['query', 'storage_by_prefix', '--inventory', join(dir, 'nowhere')]);
+    assert.equal(nowhere.code, EXIT_FAILURE);
+    assert.match(nowhere.err, /no S3 Inventory manifest\.json/);
   });
 
   it('lists the templates with their parameters when none is named', async () => {
