@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collectRows, QueryCancelledError, QueryFailedError, type QueryValue } from '../../src/engines/engine';
 import { LocalEngine } from '../../src/engines/local';
-import { TemplateRunner } from '../../src/engines/runner';
+import { TemplateRunner, type RunSources } from '../../src/engines/runner';
 import { TemplateCatalog } from '../../src/sql/catalog';
 import type { EstateTruth } from '../../src/core/estate/generate';
 import { generateInto, smallEstateOptions } from './estate/fixture';
@@ -29,6 +29,18 @@ describe('the local engine over a generated estate', () => {
     const result = await runner.run({ template: catalog.resolve(name).template, values });
     const { columns, rows } = await collectRows(result);
     return rows.map((r) => Object.fromEntries(columns.map((c, i) => [c.name, r[i]!])));
+  };
+
+  /** A run on an engine of its own (nothing loaded yet), with a scratch folder removed afterwards. */
+  const isolated = async (fn: (scratch: string, runnerFor: (sources: RunSources) => TemplateRunner) => Promise<void>): Promise<void> => {
+    const scratch = mkdtempSync(join(tmpdir(), 's3ls-isolated-'));
+    const fresh = new LocalEngine({ cacheDir, threads: 1 });
+    try {
+      await fn(scratch, (sources) => new TemplateRunner(catalog, fresh, sources));
+    } finally {
+      await fresh.dispose();
+      rmSync(scratch, { recursive: true, force: true });
+    }
   };
 
   before(async () => {
@@ -130,77 +142,50 @@ describe('the local engine over a generated estate', () => {
     assert.equal([...perHour.values()].reduce((n, h) => n + h.dm + h.expired, 0), truth.lifecycle.events);
   });
 
-  it('reports malformed log lines and the sources it loaded in the statistics', async () => {
-    const fresh = new LocalEngine({ cacheDir, threads: 1 });
-    try {
-      const result = await new TemplateRunner(catalog, fresh, { logs: join(dir, 'logs') }).run({ template: catalog.resolve('lifecycle_events').template });
-      const { statistics } = await collectRows(result);
+  it('reports malformed log lines and the sources it loaded in the statistics', () =>
+    isolated(async (_scratch, runnerFor) => {
+      const { statistics } = await collectRows(await runnerFor({ logs: join(dir, 'logs') }).run({ template: catalog.resolve('lifecycle_events').template }));
       assert.match(statistics.notes.join('\n'), /access logs: \d+ files, \d+ records, 0 malformed lines/);
       assert.ok(statistics.bytesScanned > 0);
-    } finally {
-      await fresh.dispose();
-    }
-  });
+    }));
 
-  it('reads a Parquet inventory report to the same unused prefixes', async () => {
-    const parquetDir = mkdtempSync(join(tmpdir(), 's3ls-parquet-'));
-    const fresh = new LocalEngine({ cacheDir, threads: 1 });
-    try {
-      execFileSync(process.execPath, [join(__dirname, '..', '..', '..', 'dist', 'cli.js'), 'generate', '--out', parquetDir, '--objects', '1200', '--seed', '5', '--inventory-format', 'parquet'], { stdio: 'ignore' });
-      const parquetTruth = JSON.parse(readFileSync(join(parquetDir, 'truth.json'), 'utf8')) as EstateTruth;
+  it('reads a Parquet inventory report to the same unused prefixes', () =>
+    isolated(async (parquetDir, runnerFor) => {
+      execFileSync(process.execPath, [join(__dirname, '..', '..', '..', 'dist', 'cli.js'), 'generate', '--out', join(parquetDir, 'estate'), '--objects', '1200', '--seed', '5', '--inventory-format', 'parquet'], { stdio: 'ignore' });
+      const estate = join(parquetDir, 'estate');
+      const parquetTruth = JSON.parse(readFileSync(join(estate, 'truth.json'), 'utf8')) as EstateTruth;
       assert.equal(parquetTruth.inventory.fileFormat, 'Parquet');
-      const runner = new TemplateRunner(catalog, fresh, { inventory: join(parquetDir, 'inventory', parquetTruth.generator.bucket, 'daily-full'), logs: join(parquetDir, 'logs') });
+      const runner = runnerFor({ inventory: join(estate, 'inventory', parquetTruth.generator.bucket, 'daily-full'), logs: join(estate, 'logs') });
       const { rows, statistics } = await collectRows(await runner.run({ template: catalog.resolve('unused_prefixes').template, values: { as_of: parquetTruth.window.end } }));
       assert.deepEqual(rows.map((r) => [r[0], r[1], r[2]]), parquetTruth.unusedPrefixes.map((u) => [u.prefix, u.objects, u.bytes]));
       assert.match(statistics.notes.join('\n'), /\(Parquet, dt /);
-    } finally {
-      await fresh.dispose();
-      rmSync(parquetDir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it('refuses an ORC report with a message that suggests Athena', async () => {
-    const orcDir = mkdtempSync(join(tmpdir(), 's3ls-orc-'));
-    const fresh = new LocalEngine({ cacheDir, threads: 1 });
-    try {
+  it('refuses an ORC report with a message that suggests Athena', () =>
+    isolated(async (orcDir, runnerFor) => {
       const folder = join(orcDir, 'inv', 'src-bucket', 'cfg', '2026-10-01T01-00Z');
       mkdirSync(folder, { recursive: true });
       writeFileSync(join(folder, 'manifest.json'), JSON.stringify({ sourceBucket: 'src-bucket', destinationBucket: 'arn:aws:s3:::inv', version: '2016-11-30', fileFormat: 'ORC', fileSchema: 'struct<bucket:string,key:string>', files: [{ key: 'inv/src-bucket/cfg/data/a.orc', size: 1, MD5checksum: '' }] }));
-      const runner = new TemplateRunner(catalog, fresh, { inventory: join(orcDir, 'inv', 'src-bucket', 'cfg') });
+      const runner = runnerFor({ inventory: join(orcDir, 'inv', 'src-bucket', 'cfg') });
       await assert.rejects(runner.run({ template: catalog.resolve('storage_by_prefix').template }).then(collectRows), /cannot read ORC.*Athena/);
-    } finally {
-      await fresh.dispose();
-      rmSync(orcDir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it('counts and reports malformed log lines with file and line, and keeps the good ones', async () => {
-    const logsDir = mkdtempSync(join(tmpdir(), 's3ls-badlogs-'));
-    const fresh = new LocalEngine({ cacheDir, threads: 1 });
-    try {
+  it('counts and reports malformed log lines with file and line, and keeps the good ones', () =>
+    isolated(async (logsDir, runnerFor) => {
       const good = readFileSync(join(dir, 'logs', readdirSync(join(dir, 'logs'), { recursive: true }).map(String).find((f) => /\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-/.test(f))!), 'utf8').split('\n').filter((l) => l !== '');
       mkdirSync(join(logsDir, '2026', '09', '30'), { recursive: true });
       writeFileSync(join(logsDir, '2026', '09', '30', '2026-09-30-00-00-00-ABCDEF'), [good[0], 'garbage that is not a log line', good[0]!.slice(0, 40), ...good.slice(1)].join('\n') + '\n');
-      const runner = new TemplateRunner(catalog, fresh, { logs: logsDir });
-      const { statistics } = await collectRows(await runner.run({ template: catalog.resolve('lifecycle_events').template }));
+      const { statistics } = await collectRows(await runnerFor({ logs: logsDir }).run({ template: catalog.resolve('lifecycle_events').template }));
       const notes = statistics.notes.join('\n');
       assert.match(notes, new RegExp(`access logs: 1 file, ${good.length} records, 2 malformed lines`));
       assert.match(notes, /2026-09-30-00-00-00-ABCDEF:2: /);
       assert.match(notes, /2026-09-30-00-00-00-ABCDEF:3: /);
-    } finally {
-      await fresh.dispose();
-      rmSync(logsDir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it('says which location is missing when a query needs a source it was not given', async () => {
-    const fresh = new LocalEngine({ cacheDir });
-    try {
-      await assert.rejects(new TemplateRunner(catalog, fresh, {}).run({ template: catalog.resolve('unused_prefixes').template, values: { as_of: asOf } }), /--inventory/);
-    } finally {
-      await fresh.dispose();
-    }
-  });
+  it('says which location is missing when a query needs a source it was not given', () =>
+    isolated(async (_scratch, runnerFor) => {
+      await assert.rejects(runnerFor({}).run({ template: catalog.resolve('unused_prefixes').template, values: { as_of: asOf } }), /--inventory/);
+    }));
 
   it('stops a running query when its signal is aborted', async () => {
     const controller = new AbortController();
