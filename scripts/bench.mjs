@@ -15,6 +15,8 @@ import { log, run } from './lib/proc.mjs';
 import { build, compileTests, ensureNodeModules, repoRoot } from './lib/project.mjs';
 import { startVersitygw } from './lib/servers.mjs';
 import { sqlBench } from './lib/benchSql.mjs';
+import { taggingBench } from './lib/benchTagging.mjs';
+import { retentionBench } from './lib/benchRetention.mjs';
 
 const exec = promisify(execFile);
 const args = process.argv.slice(2);
@@ -148,6 +150,16 @@ const BENCHMARKS = {
   /** Issue 5: unused_prefixes over 10M inventory rows + 20M log lines in ≤ 30 s; LIKE vs = side by side. */
   async sql() {
     return sqlBench(option);
+  },
+
+  /** Issue 6: tagging for expiration against versitygw at concurrency 1, 8, 32, 64; ≥ 1,000 objects/s at the best. */
+  async tagging() {
+    return taggingBench(option);
+  },
+
+  /** Issue 6: the retention analysis end to end (loading included) on 1M generated objects; 10M with --objects 10000000. */
+  async retention() {
+    return retentionBench(option);
   },
 
   /** Issue 4: extension activation ≤ 200 ms, measured by activate() itself in the real extension host. */

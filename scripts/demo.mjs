@@ -11,7 +11,7 @@
 // Each capability adds itself to HEADLESS_STEPS (CLI pipeline) and demoSettings (the extension).
 
 import { execFile } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { log, stopAll } from './lib/proc.mjs';
@@ -29,6 +29,10 @@ const objects = option('objects', '50000');
 const outDir = resolve(option('out', join(repoRoot, 'demo-out')));
 const estateDir = join(outDir, 'estate');
 const BUCKET = 'demo-estate';
+// The estate's window ends a month from today, so the real objects the demo uploads now count as
+// older than the window, as the inventory says they are (S3 cannot backdate an object).
+const WINDOW_DAYS = 30;
+const AS_OF = new Date(Date.now() + (WINDOW_DAYS + 1) * 86_400_000).toISOString().slice(0, 10);
 const exec = promisify(execFile);
 
 /** Runs the CLI like a user would; returns its stdout. */
@@ -57,7 +61,17 @@ const HEADLESS_STEPS = [
   ['estate top level', async ({ env }) => writeFileSync(join(outDir, 'estate-top-level.json'), await cli(['ls', `s3://${BUCKET}/`, '--format', 'json'], env))],
   ['unused prefixes (local engine, sources on S3)', async ({ env }) => {
     const sources = ['--inventory', demoSettings('')['s3lifecycle.query.inventoryLocation'], '--logs', demoSettings('')['s3lifecycle.query.logsLocation']];
-    writeFileSync(join(outDir, 'unused-prefixes.csv'), await cli(['query', 'unused_prefixes', '--param', 'as_of=2026-09-30', ...sources, '--format', 'csv'], { ...env, S3LIFECYCLE_CACHE_DIR: join(outDir, 'query-cache') }));
+    writeFileSync(join(outDir, 'unused-prefixes.csv'), await cli(['query', 'unused_prefixes', '--param', `as_of=${AS_OF}`, ...sources, '--format', 'csv'], { ...env, S3LIFECYCLE_CACHE_DIR: join(outDir, 'query-cache') }));
+  }],
+  ['retention report (coverage, last access, savings)', async ({ env }) => {
+    const sources = ['--inventory', demoSettings('')['s3lifecycle.query.inventoryLocation'], '--logs', demoSettings('')['s3lifecycle.query.logsLocation']];
+    writeFileSync(join(outDir, 'retention.json'), await cli(['retention', ...sources, '--bucket', BUCKET, '--as-of', AS_OF, '--window-days', String(WINDOW_DAYS), '--format', 'json'], { ...env, S3LIFECYCLE_CACHE_DIR: join(outDir, 'query-cache') }));
+  }],
+  ['tag-expire dry run of the largest unused prefix', async ({ env }) => {
+    const report = JSON.parse(readFileSync(join(outDir, 'retention.json'), 'utf8'));
+    const largest = report.prefixes[0]?.prefix;
+    if (largest === undefined) return;
+    writeFileSync(join(outDir, 'tag-expire-dry-run.txt'), await cli(['tag-expire', '--bucket', BUCKET, '--prefix', largest, '--dry-run', '--run-dir', join(outDir, 'runs')], env));
   }],
 ];
 
@@ -70,7 +84,7 @@ async function main() {
   const moto = await startMoto({ logDir: outDir });
   const env = { ...localAwsEnv(outDir), S3LIFECYCLE_ENDPOINT: moto.endpoint, S3LIFECYCLE_FORCE_PATH_STYLE: 'true', S3LIFECYCLE_REGION: 'us-east-1' };
   log(`Generating a ${Number(objects).toLocaleString('en-US')}-object estate and putting it on the local S3 server`);
-  const generated = JSON.parse(await cli(['generate', '--out', estateDir, '--objects', objects, '--bucket', BUCKET, '--upload-objects', '2000', '--format', 'json'], env));
+  const generated = JSON.parse(await cli(['generate', '--out', estateDir, '--objects', objects, '--bucket', BUCKET, '--as-of', AS_OF, '--days', String(WINDOW_DAYS), '--upload-objects', '2000', '--format', 'json'], env));
   log(`Estate: ${generated.prefixes} prefixes, ${generated.logLines} log lines, ${generated.unusedPrefixes} unused prefixes (truth in ${join(estateDir, 'truth.json')})`);
 
   if (headless) {
@@ -100,7 +114,9 @@ async function main() {
     '',
     'Open the S3 Lifecycle Studio view in the activity bar, or run "S3 Lifecycle: Open Lifecycle Panel" from the command palette.',
     '',
-    'SQL: run "S3 Lifecycle: Edit SQL Templates", then "Run locally" above unused_prefixes.sql (as_of: 2026-09-30, the estate\'s last day).',
+    `Unused prefixes: run "S3 Lifecycle: Find Unused Prefixes" (or right-click ${BUCKET} in the Buckets view), pick ${BUCKET}, as-of date ${AS_OF} (the estate's last day). The panel lists them; "Tag for expiration" on a row shows the dry run, then tags its objects on the local server and adds the lifecycle rule. "S3 Lifecycle: Remove Expiration Tags" undoes it from the audit log in .s3-lifecycle/runs/.`,
+    '',
+    `SQL: run "S3 Lifecycle: Edit SQL Templates", then "Run locally" above unused_prefixes.sql (as_of: ${AS_OF}).`,
     '',
   ].join('\n'));
   const server = await startVsCodeServer({ dataDir, logDir: outDir, extensionsDir, env: localAwsEnv(dataDir), userSettings: { 'workbench.colorTheme': 'Default Dark Modern' } });

@@ -3,6 +3,9 @@
 
 import * as vscode from 'vscode';
 import { registerCommands } from './commands/table';
+import { offerInterruptedRuns, tagForExpiration } from './commands/expiration';
+import { findUnusedPrefixes } from './commands/retention';
+import type { RetentionReport } from './core/retention/report';
 import type { StudioSettings } from './core/settings';
 import { Studio } from './studio';
 import type { BucketTreeProvider } from './views/bucketTree';
@@ -25,6 +28,8 @@ export interface StudioApi {
   templateValues: TemplateValueStore;
   /** Export CSV of a results view (by its title) to a file, as the view's button does without the dialog. */
   exportResultsCsv(title: string, target: vscode.Uri): Promise<vscode.Uri | undefined>;
+  /** The latest retention report of a bucket (what the panel shows). */
+  retentionReport(bucket: string): RetentionReport | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): StudioApi {
@@ -34,6 +39,13 @@ export function activate(context: vscode.ExtensionContext): StudioApi {
   try {
     const studio = new Studio(context, logChannel);
     context.subscriptions.push(studio, ...registerCommands(studio));
+    studio.panels.setRetentionActions({
+      tagForExpiration: (bucket, prefixes, signal) => tagForExpiration(studio, { bucket, prefixes }, signal),
+      findUnusedPrefixes: async (bucket) => {
+        await findUnusedPrefixes(studio, bucket === undefined ? undefined : { bucket });
+      },
+    });
+    void offerInterruptedRuns(studio).catch((error) => studio.log.warn(`Could not look for interrupted tagging runs: ${String(error)}`));
     const activationMs = Math.round((performance.now() - started) * 10) / 10;
     studio.log.info(`Activated in ${activationMs} ms`);
     return {
@@ -44,6 +56,7 @@ export function activate(context: vscode.ExtensionContext): StudioApi {
       settings: () => studio.settings,
       settingsProblems: () => studio.settingsProblems,
       panelHandshakes: () => studio.panels.panel?.handshakes,
+      retentionReport: (bucket) => studio.reportFor(bucket),
     };
   } catch (error) {
     logChannel.error(`Activation failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

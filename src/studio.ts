@@ -18,6 +18,7 @@ import { TemplateEditorFeatures, type TemplateValueStore } from './views/templat
 import type { EngineKind } from './core/settings';
 import type { QueryEngine } from './engines/engine';
 import { createQueryEngine } from './engines/factory';
+import type { RetentionReport } from './core/retention/report';
 
 export class Studio extends Disposable {
   readonly log: Logger;
@@ -32,6 +33,8 @@ export class Studio extends Disposable {
    * reused by later runs, and re-running a result uses the engine it ran on.
    */
   private readonly engines = new Map<EngineKind, Promise<QueryEngine>>();
+  /** The latest retention report per bucket (the tagging preview takes its window from it). */
+  private readonly reports = new Map<string, RetentionReport>();
   private parsed: ParsedSettings;
   private pool: S3ClientPool | undefined;
   private readonly settingsChanged = this._register(new vscode.EventEmitter<StudioSettings>());
@@ -109,6 +112,14 @@ export class Studio extends Disposable {
   /** The S3 service of the default connection. */
   s3Service(): S3Service {
     return this.clients().service(this.parsed.settings.connections[0]!);
+  }
+
+  rememberReport(report: RetentionReport): void {
+    this.reports.set(report.bucket, report);
+  }
+
+  reportFor(bucket: string): RetentionReport | undefined {
+    return this.reports.get(bucket);
   }
 
   /** The engine of a kind for the current settings. */

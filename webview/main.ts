@@ -1,17 +1,23 @@
 // The lifecycle panel's webview: renders from validated host messages, keeps its state across
-// reloads with getState/setState, and talks to the host only through the typed protocol.
+// reloads with getState/setState, and talks to the host only through the typed protocol. It holds
+// the connection, the buckets and the list of unused prefixes (webview/prefixList.ts).
 
 import { PendingRequests } from '../src/core/pendingRequests';
+import { isPrefixSortKey } from '../src/core/retention/prefixList';
 import {
   isBucketSummaryList,
+  isPanelStrings,
+  isTagForExpirationResult,
   parseHostMessage,
   type BucketSummary,
   type ConnectionSummary,
   type PanelMethod,
+  type PanelRequestMessage,
   type PanelRequests,
   type PanelStrings,
   type WebviewToHostMessage,
 } from '../src/protocol';
+import { PrefixList, type PrefixListState } from './prefixList';
 import { button, dataGrid, divider, element, busyIndicator, registerComponents, replaceChildren, tag } from './ui';
 
 interface VsCodeApi<State> {
@@ -26,24 +32,84 @@ interface PanelState {
   strings?: PanelStrings;
   connection?: ConnectionSummary;
   buckets?: BucketSummary[];
+  retention?: PrefixListState;
 }
 
-const REQUEST_TIMEOUT_MS = 60_000;
+/**
+ * How long an answer may take. The retention requests include the user's own time in the host's
+ * prompts and previews, and a whole tagging run: they are bounded only to not wait forever.
+ */
+const REQUEST_TIMEOUT_MS: Record<PanelMethod, number> = {
+  listBuckets: 60_000,
+  tagForExpiration: 24 * 3_600_000,
+  findUnusedPrefixes: 24 * 3_600_000,
+};
+/** Scrolling and typing change the state often; it is written once things settle. */
+const SAVE_DELAY_MS = 250;
 const vscode = acquireVsCodeApi<PanelState>();
 const pending = new PendingRequests();
-let state: PanelState = vscode.getState() ?? {};
+let state: PanelState = savedState(vscode.getState());
 let bucketsStatus: { loading: boolean; error?: string } = { loading: false };
+let saveTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** The saved state, without what an older version of the panel saved in another shape. */
+function savedState(saved: PanelState | undefined): PanelState {
+  if (!saved || !isPanelStrings(saved.strings)) return {};
+  const retention = saved.retention;
+  if (retention && !(Array.isArray(retention.selected) && Array.isArray(retention.statuses) && isPrefixSortKey(retention.sort?.key))) return { ...saved, retention: undefined };
+  return saved;
+}
 
 function request<M extends PanelMethod>(method: M, params: PanelRequests[M]['params']): Promise<PanelRequests[M]['result']> {
-  const { requestId, result } = pending.open<PanelRequests[M]['result']>(method, REQUEST_TIMEOUT_MS);
-  vscode.postMessage({ type: 'request', requestId, method, params });
+  const { requestId, result } = pending.open<PanelRequests[M]['result']>(method, REQUEST_TIMEOUT_MS[method]);
+  vscode.postMessage({ type: 'request', requestId, method, params } as PanelRequestMessage);
   return result;
+}
+
+const prefixList = new PrefixList(
+  {
+    locale: document.documentElement.lang || navigator.language,
+    findUnusedPrefixes: async () => {
+      await request('findUnusedPrefixes', {});
+    },
+    tagForExpiration: async (bucket, prefixes) => {
+      const result = await request('tagForExpiration', { bucket, prefixes });
+      if (!isTagForExpirationResult(result)) throw new Error('The host sent a malformed answer to "Tag for expiration".');
+      return result.tagged;
+    },
+    stateChanged: () => scheduleSave(),
+  },
+  state.retention,
+);
+const chrome = element('div', { id: 'panel-chrome' });
+document.getElementById('app')?.append(chrome, prefixList.element);
+
+function saveState(): void {
+  if (saveTimer !== undefined) clearTimeout(saveTimer);
+  saveTimer = undefined;
+  state = { ...state, retention: prefixList.snapshot() };
+  vscode.setState(state);
+}
+
+function scheduleSave(): void {
+  if (saveTimer !== undefined) clearTimeout(saveTimer);
+  saveTimer = setTimeout(saveState, SAVE_DELAY_MS);
 }
 
 function update(patch: Partial<PanelState>): void {
   state = { ...state, ...patch };
-  vscode.setState(state);
+  saveState();
   render();
+}
+
+let listStrings: string | undefined;
+
+function setListStrings(strings: PanelStrings): void {
+  // The same strings again (the init after a reload) need no rebuild of a possibly long list.
+  const text = JSON.stringify(strings);
+  if (text === listStrings) return;
+  listStrings = text;
+  prefixList.setStrings(strings);
 }
 
 async function loadBuckets(): Promise<void> {
@@ -60,12 +126,12 @@ async function loadBuckets(): Promise<void> {
   }
 }
 
+/** Renders the connection and the buckets; the prefix list renders itself. */
 function render(): void {
-  const app = document.getElementById('app');
   const { strings, connection } = state;
-  if (!app || !strings || !connection) return;
+  if (!strings || !connection) return;
   const buckets = state.buckets;
-  replaceChildren(app, [
+  replaceChildren(chrome, [
     element('h1', { id: 'panel-title' }, [strings.title]),
     element('dl', { class: 'summary' }, [
       element('dt', {}, [strings.connectionLabel]),
@@ -94,7 +160,6 @@ function render(): void {
         ),
     ]),
     divider(),
-    element('p', { class: 'coming-soon' }, [strings.comingSoon]),
   ]);
 }
 
@@ -103,12 +168,20 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   if (!message) return;
   switch (message.type) {
     case 'init':
+      setListStrings(message.strings);
       update({ strings: message.strings, connection: message.connection });
       return;
     case 'connectionChanged':
       // Results of the previous connection no longer apply.
       bucketsStatus = { loading: false };
+      if (state.connection?.description !== message.connection.description) prefixList.clearReport();
       update({ connection: message.connection, buckets: undefined });
+      return;
+    case 'retentionReport':
+      prefixList.setReport(message.report);
+      return;
+    case 'prefixStatus':
+      prefixList.applyStatus(message);
       return;
     case 'response':
       if (message.ok) pending.resolve(message.requestId, message.result);
@@ -120,5 +193,6 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 window.addEventListener('unload', () => pending.close('The panel was closed.'));
 
 registerComponents();
+if (state.strings) setListStrings(state.strings);
 render();
 vscode.postMessage({ type: 'ready' });

@@ -9,6 +9,7 @@ import {
   vsCodeDataGridCell,
   vsCodeDataGridRow,
   vsCodeDivider,
+  vsCodeTextField,
 } from '@vscode/webview-ui-toolkit';
 
 let registered = false;
@@ -22,6 +23,7 @@ export function registerComponents(): void {
     vsCodeDataGridRow(),
     vsCodeDataGridCell(),
     vsCodeDivider(),
+    vsCodeTextField(),
   );
   registered = true;
 }
@@ -94,6 +96,50 @@ export function dataGrid<Row>(columns: GridColumn<Row>[], rows: readonly Row[], 
     grid.appendChild(line);
   }
   return grid;
+}
+
+/**
+ * The toolkit's text field; `onInput` gets its value as the user types. The label is its text
+ * content (the element takes its accessible name from there, overwriting any aria-label), shown
+ * only to screen readers with `hiddenLabel` (see `.label-hidden` in media/panel.css).
+ */
+export function textField(options: { id: string; label: string; hiddenLabel?: boolean; placeholder: string; value?: string; onInput: (value: string) => void }): HTMLElement {
+  const node = custom('vscode-text-field', { id: options.id, placeholder: options.placeholder, ...(options.hiddenLabel ? { class: 'label-hidden' } : {}) }, [options.label]);
+  (node as HTMLInputElement).value = options.value ?? '';
+  // The inner <input>'s `input` event is composed: it reaches the host element.
+  node.addEventListener('input', () => options.onInput(textFieldValue(node)));
+  return node;
+}
+
+function textFieldValue(node: HTMLElement): string {
+  const value = (node as HTMLInputElement).value;
+  return typeof value === 'string' ? value : '';
+}
+
+/**
+ * A native checkbox, themed in media/panel.css. Not the toolkit's: its element resets its
+ * aria-label each time it is attached (rows of a virtual list are attached again and again) and
+ * handles Space itself, which a grid with its own keyboard model cannot share.
+ */
+export function checkbox(options: { id?: string; label: string; className?: string; tabbable?: boolean }): HTMLInputElement {
+  const node = element('input', { type: 'checkbox', 'aria-label': options.label, class: `checkbox${options.className ? ` ${options.className}` : ''}` });
+  if (options.id) node.id = options.id;
+  if (options.tabbable === false) node.tabIndex = -1;
+  return node;
+}
+
+/** A native select, themed in media/panel.css (the toolkit's dropdown is heavy for a short list). */
+export function select(options: { id: string; label: string; choices: { value: string; label: string }[]; value: string; onChange: (value: string) => void }): HTMLSelectElement {
+  const node = element('select', { id: options.id, 'aria-label': options.label, class: 'select' });
+  for (const choice of options.choices) node.appendChild(element('option', { value: choice.value }, [choice.label]));
+  node.value = options.value;
+  node.addEventListener('change', () => options.onChange(node.value));
+  return node;
+}
+
+/** A compact native button for dense rows (one per visible row of a virtual list). */
+export function smallButton(label: string, attributes: Record<string, string>): HTMLButtonElement {
+  return element('button', { type: 'button', ...attributes, class: `small-button${attributes.class ? ` ${attributes.class}` : ''}` }, [label]);
 }
 
 /** Replaces the children of `parent` (no HTML parsing involved). */

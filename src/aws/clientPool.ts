@@ -45,6 +45,11 @@ export class S3ClientPool {
     }
   }
 
+  /** The bucket's region as S3 reports it (cached), or undefined when it cannot tell. */
+  bucketRegion(connection: ConnectionConfig, bucket: string, signal?: AbortSignal): Promise<string | undefined> {
+    return this.regionOf(connection, bucket, signal);
+  }
+
   private regionOf(connection: ConnectionConfig, bucket: string, signal?: AbortSignal): Promise<string | undefined> {
     const key = `${connection.id}\u0000${bucket}`;
     let region = this.regions.get(key);

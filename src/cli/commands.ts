@@ -8,6 +8,8 @@ import { CONNECTION_OPTIONS, connect, settingsFromCommandLine } from './connecti
 import { generate } from './generate';
 import { parseLogs } from './parseLogs';
 import { query } from './query';
+import { tagExpire } from './tagExpire';
+import { retention } from './retention';
 import {
   CliFailure,
   EXIT_OK,
@@ -110,7 +112,7 @@ const engineCheck: CliCommand = {
 };
 
 /** Every subcommand, in the order `--help` lists them. `help` and `version` are handled by main. */
-export const CLI_COMMANDS: readonly CliCommand[] = [ls, generate, query, parseLogs, config, engineCheck];
+export const CLI_COMMANDS: readonly CliCommand[] = [ls, generate, query, retention, tagExpire, parseLogs, config, engineCheck];
 
 export function findCommand(name: string): CliCommand | undefined {
   return CLI_COMMANDS.find((c) => c.name === name);

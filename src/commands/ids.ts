@@ -25,6 +25,10 @@ export const COMMAND_IDS = [
   's3lifecycle.runTemplateAthena',
   's3lifecycle.previewTemplateSql',
   's3lifecycle.templateParameters',
+  's3lifecycle.findUnusedPrefixes',
+  's3lifecycle.tagForExpiration',
+  's3lifecycle.removeExpirationTags',
+  's3lifecycle.resumeTagging',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

@@ -9,6 +9,8 @@ import { openSettings, selectProfile, setEndpoint } from './connection';
 import type { CommandId } from './ids';
 import type { BucketTreeNode } from '../views/bucketTree';
 import { editTemplates, pickAndRunTemplate, previewTemplateSql, runTemplate, templateParameters } from './templates';
+import { findUnusedPrefixes } from './retention';
+import { removeExpirationTags, resumeTagging, tagForExpiration } from './expiration';
 import { addBucket, addConnection, clearFilter, copyArn, copyS3Uri, filterLevel, loadMore, openObject, removeBucket, removeConnection } from './explorer';
 
 /** Runs a command; its result is returned to `executeCommand` callers (tests, other extensions). */
@@ -38,6 +40,10 @@ export const COMMANDS: Readonly<Record<CommandId, CommandHandler>> = {
   's3lifecycle.runTemplateAthena': (studio, uri) => runTemplate(studio, uri, 'athena'),
   's3lifecycle.previewTemplateSql': (studio, uri) => previewTemplateSql(studio, uri),
   's3lifecycle.templateParameters': (studio, uri) => templateParameters(studio, uri),
+  's3lifecycle.findUnusedPrefixes': (studio, target) => findUnusedPrefixes(studio, target),
+  's3lifecycle.tagForExpiration': (studio, target) => tagForExpiration(studio, target),
+  's3lifecycle.removeExpirationTags': (studio, target) => removeExpirationTags(studio, target),
+  's3lifecycle.resumeTagging': (studio, target) => resumeTagging(studio, target),
 };
 
 async function runCheckLocalEngine(studio: Studio): Promise<LocalEngineInfo> {

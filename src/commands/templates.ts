@@ -13,7 +13,7 @@ import type { Studio } from '../studio';
 import { readTemplate } from '../views/templateEditor';
 import type { ResultsSummary } from '../views/resultsPanel';
 
-function workspaceFolder(uri?: vscode.Uri): vscode.WorkspaceFolder | undefined {
+export function workspaceFolder(uri?: vscode.Uri): vscode.WorkspaceFolder | undefined {
   return (uri && vscode.workspace.getWorkspaceFolder(uri)) ?? vscode.workspace.workspaceFolders?.[0];
 }
 
@@ -44,7 +44,7 @@ export async function editTemplates(studio: Studio): Promise<string | undefined>
   return target;
 }
 
-function catalogFor(uri?: vscode.Uri): TemplateCatalog {
+export function catalogFor(uri?: vscode.Uri): TemplateCatalog {
   const folders = vscode.workspace.workspaceFolders ?? [];
   const preferred = workspaceFolder(uri);
   const ordered = preferred ? [...folders.filter((f) => f !== preferred), preferred] : folders;

@@ -41,9 +41,44 @@ export interface QuerySettings {
   logsLocation: string;
 }
 
+/** Access-based retention: what the analysis counts and exempts, and what savings it shows. */
+export interface RetentionSettings {
+  /** Days in the access window, ending with the as-of date. */
+  windowDays: number;
+  /** Days before the as-of date searched for a prefix's last access. */
+  lookbackDays: number;
+  /** Glob patterns of keys that never expire (`*` within a segment, `**` across segments). */
+  exemptGlobs: string[];
+  /** A tag that means "keep": `key` or `key=value`; '' for none. */
+  keepTag: string;
+  /** Days of the window that may lack access logs before the analysis stops. */
+  maxMissingLogDays: number;
+  /** The region whose prices the savings use; '' for the connection's region. */
+  pricingRegion: string;
+  /** USD per GB-month by storage class, over the built-in list prices. */
+  storagePrices: Record<string, number>;
+}
+
+/** Tagging for expiration: the tag, the lifecycle rule's days, how hard to push S3 and when to ask twice. */
+export interface ExpirationSettings {
+  /** `key=value` written on every object to expire. */
+  tag: string;
+  /** The rule's Expiration days (counted by S3 from each object's creation). */
+  days: number;
+  /** NoncurrentVersionExpiration days, for versioned buckets. */
+  noncurrentDays: number;
+  concurrency: number;
+  /** Above this many objects the user types the bucket name to confirm. */
+  confirmThreshold: number;
+  /** Above this many objects an S3 Batch Operations manifest is offered as well. */
+  batchOperationsThreshold: number;
+}
+
 export interface StudioSettings {
   connection: ConnectionSettings;
   query: QuerySettings;
+  retention: RetentionSettings;
+  expiration: ExpirationSettings;
   /** The default connection (from `connection`) and the configured ones, for the tree. */
   connections: ConnectionConfig[];
   engine: EngineKind;
@@ -64,6 +99,19 @@ export const SETTING_DEFAULTS = {
   'athena.catalog': 'AwsDataCatalog',
   'query.inventoryLocation': '',
   'query.logsLocation': '',
+  'retention.windowDays': 30,
+  'retention.lookbackDays': 365,
+  'retention.exemptGlobs': [],
+  'retention.keepTag': 's3-lifecycle-studio:keep',
+  'retention.maxMissingLogDays': 0,
+  'retention.pricingRegion': '',
+  'retention.storagePrices': {},
+  'expiration.tag': 's3-lifecycle-studio:expire=true',
+  'expiration.days': 30,
+  'expiration.noncurrentDays': 30,
+  'expiration.concurrency': 32,
+  'expiration.confirmThreshold': 1000,
+  'expiration.batchOperationsThreshold': 1000000,
   connections: [],
   extraBuckets: [],
   'explorer.pageSize': 1000,
@@ -120,7 +168,7 @@ export function parseSettings(get: (key: SettingKey) => unknown): ParsedSettings
   }
 
   let region = str('region');
-  if (region !== '' && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
+  if (region !== '' && !REGION_PATTERN.test(region)) {
     problems.push({ key: 'region', message: `s3lifecycle.region "${region}" is not a region name like us-east-1; using the default region` });
     region = '';
   }
@@ -141,9 +189,9 @@ export function parseSettings(get: (key: SettingKey) => unknown): ParsedSettings
     }
   }
 
-  const int = (key: 'explorer.pageSize' | 'explorer.maxItemsPerLevel' | 'explorer.previewMaxBytes', min: number, max: number): number => {
+  const int = (key: IntegerSettingKey, min: number, max: number): number => {
     const raw = get(key);
-    const fallback = SETTING_DEFAULTS[key];
+    const fallback = SETTING_DEFAULTS[key] as number;
     if (raw === undefined || raw === null) return fallback;
     if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < min || raw > max) {
       problems.push({ key, message: `s3lifecycle.${key} must be a whole number from ${min} to ${max}; using ${fallback}` });
@@ -151,6 +199,26 @@ export function parseSettings(get: (key: SettingKey) => unknown): ParsedSettings
     }
     return raw;
   };
+
+  const exemptGlobs = stringList('retention.exemptGlobs', get, problems);
+  const storagePrices = priceTable(get('retention.storagePrices'), problems);
+  let keepTag = str('retention.keepTag');
+  const keepProblem = keepTag === '' ? undefined : checkTagSetting(keepTag, true);
+  if (keepProblem) {
+    problems.push({ key: 'retention.keepTag', message: `s3lifecycle.retention.keepTag: ${keepProblem}; using "${SETTING_DEFAULTS['retention.keepTag']}"` });
+    keepTag = SETTING_DEFAULTS['retention.keepTag'];
+  }
+  let expirationTag = str('expiration.tag');
+  const tagProblem = checkTagSetting(expirationTag, false);
+  if (tagProblem) {
+    problems.push({ key: 'expiration.tag', message: `s3lifecycle.expiration.tag: ${tagProblem}; using "${SETTING_DEFAULTS['expiration.tag']}"` });
+    expirationTag = SETTING_DEFAULTS['expiration.tag'];
+  }
+  let pricingRegion = str('retention.pricingRegion');
+  if (pricingRegion !== '' && !REGION_PATTERN.test(pricingRegion)) {
+    problems.push({ key: 'retention.pricingRegion', message: `s3lifecycle.retention.pricingRegion "${pricingRegion}" is not a region name like us-east-1; using the connection's region` });
+    pricingRegion = '';
+  }
 
   const connection = { profile: str('profile'), region, endpoint, forcePathStyle };
   const parsedConnections = parseConnections(connection, get('connections'), get('extraBuckets'));
@@ -167,6 +235,23 @@ export function parseSettings(get: (key: SettingKey) => unknown): ParsedSettings
       },
       engine,
       query: { inventoryLocation: str('query.inventoryLocation').trim(), logsLocation: str('query.logsLocation').trim() },
+      retention: {
+        windowDays: int('retention.windowDays', 1, 3650),
+        lookbackDays: int('retention.lookbackDays', 1, 3650),
+        exemptGlobs,
+        keepTag,
+        maxMissingLogDays: int('retention.maxMissingLogDays', 0, 3650),
+        pricingRegion,
+        storagePrices,
+      },
+      expiration: {
+        tag: expirationTag,
+        days: int('expiration.days', 1, 36500),
+        noncurrentDays: int('expiration.noncurrentDays', 1, 36500),
+        concurrency: int('expiration.concurrency', 1, 256),
+        confirmThreshold: int('expiration.confirmThreshold', 0, Number.MAX_SAFE_INTEGER),
+        batchOperationsThreshold: int('expiration.batchOperationsThreshold', 1, Number.MAX_SAFE_INTEGER),
+      },
       athena: {
         workgroup: str('athena.workgroup') || SETTING_DEFAULTS['athena.workgroup'],
         outputLocation,
@@ -176,6 +261,45 @@ export function parseSettings(get: (key: SettingKey) => unknown): ParsedSettings
     },
     problems,
   };
+}
+
+const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+type IntegerSettingKey = {
+  [K in SettingKey]: (typeof SETTING_DEFAULTS)[K] extends number ? K : never;
+}[SettingKey];
+
+function stringList(key: 'retention.exemptGlobs', get: (key: SettingKey) => unknown, problems: SettingsProblem[]): string[] {
+  const raw = get(key);
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw) || !raw.every((item) => typeof item === 'string')) {
+    problems.push({ key, message: `s3lifecycle.${key} must be a list of strings; using none` });
+    return [];
+  }
+  return raw.map((item: string) => item.trim()).filter((item) => item !== '');
+}
+
+function priceTable(raw: unknown, problems: SettingsProblem[]): Record<string, number> {
+  if (raw === undefined || raw === null) return {};
+  const valid = typeof raw === 'object' && !Array.isArray(raw) && Object.entries(raw).every(([name, price]) => /^[A-Z_]+$/.test(name) && typeof price === 'number' && Number.isFinite(price) && price >= 0);
+  if (!valid) {
+    problems.push({ key: 'retention.storagePrices', message: 's3lifecycle.retention.storagePrices must map storage classes (STANDARD, GLACIER, …) to USD per GB-month; using the built-in prices' });
+    return {};
+  }
+  return { ...(raw as Record<string, number>) };
+}
+
+/** Why a `key=value` tag setting is unusable (S3's limits: key 1–128 characters, value up to 256), or undefined. */
+export function checkTagSetting(text: string, valueOptional: boolean): string | undefined {
+  const eq = text.indexOf('=');
+  if (eq < 0 && !valueOptional) return `"${text}" must be written key=value`;
+  const key = eq < 0 ? text : text.slice(0, eq);
+  const value = eq < 0 ? '' : text.slice(eq + 1);
+  if (key.length === 0 || key.length > 128) return `the tag key must have 1 to 128 characters`;
+  if (value.length > 256) return `the tag value must have at most 256 characters`;
+  if (key.toLowerCase().startsWith('aws:')) return 'tag keys starting with "aws:" are reserved by AWS';
+  if (!/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u.test(key) || !/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u.test(value)) return 'tags may use letters, digits, spaces and _ . : / = + - @ only';
+  return undefined;
 }
 
 /** Why `endpoint` is not a usable S3 endpoint URL, or undefined when it is. */

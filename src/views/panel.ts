@@ -1,5 +1,7 @@
 // The lifecycle panel's host side: one panel at a time, revived after a window reload by a
-// serializer, talking to its webview only through the typed, validated protocol.
+// serializer, talking to its webview only through the typed, validated protocol. It shows the
+// buckets and the unused prefixes of the last retention report; the retention work itself is done
+// by `RetentionActions` that the extension supplies.
 
 import * as vscode from 'vscode';
 import { describeS3Error } from '../aws/errors';
@@ -11,8 +13,12 @@ import {
   type BucketSummary,
   type ConnectionSummary,
   type HostToWebviewMessage,
+  type PanelRequestMessage,
+  type PanelRequests,
   type PanelStrings,
-  type RequestMessage,
+  type PrefixStatusUpdate,
+  type PrefixTagStatus,
+  type RetentionReport,
 } from '../protocol';
 import type { Studio } from '../studio';
 import { Disposable } from './disposable';
@@ -20,11 +26,84 @@ import { createNonce, renderPanelHtml } from './panelHtml';
 
 export const PANEL_VIEW_TYPE = 's3lifecycle.panel';
 
+/** The retention work the panel's buttons start; implemented by the extension's commands. */
+export interface RetentionActions {
+  /** Previews, confirms and runs tagging; `tagged` is [] when the user cancelled in the preview. */
+  tagForExpiration(bucket: string, prefixes: string[], signal: AbortSignal): Promise<{ tagged: string[] }>;
+  /** Runs the analysis (asking for what it needs) and shows its report with `showReport`. */
+  findUnusedPrefixes(bucket: string | undefined): Promise<void>;
+}
+
+/** The user asked the panel for retention work before the extension supplied it. */
+class RetentionUnavailableError extends Error {
+  constructor() {
+    super(vscode.l10n.t('Retention actions are not available yet: the extension is still starting. Try again in a moment, or run "S3 Lifecycle: Find Unused Prefixes" from the Command Palette.'));
+    this.name = 'RetentionUnavailableError';
+  }
+}
+
+interface PrefixStatusEntry {
+  status: Exclude<PrefixTagStatus, 'untagged'>;
+  detail?: string;
+}
+
+/**
+ * What the panel shows of retention, kept by the manager so that a webview reload, a hidden tab
+ * coming back or a closed-and-reopened panel show it again: the last report and each prefix's
+ * tagging state (per bucket).
+ */
+class RetentionViewState {
+  report: RetentionReport | undefined;
+  private readonly statuses = new Map<string, Map<string, PrefixStatusEntry>>();
+
+  apply(update: PrefixStatusUpdate): void {
+    let byPrefix = this.statuses.get(update.bucket);
+    if (!byPrefix) this.statuses.set(update.bucket, (byPrefix = new Map()));
+    for (const prefix of update.prefixes) {
+      if (update.status === 'untagged') byPrefix.delete(prefix);
+      else byPrefix.set(prefix, update.detail === undefined ? { status: update.status } : { status: update.status, detail: update.detail });
+    }
+  }
+
+  statusOf(bucket: string, prefix: string): PrefixTagStatus {
+    return this.statuses.get(bucket)?.get(prefix)?.status ?? 'untagged';
+  }
+
+  /** The states of a bucket's prefixes as few updates as possible (one per status and detail). */
+  updatesFor(bucket: string): PrefixStatusUpdate[] {
+    const groups = new Map<string, PrefixStatusUpdate>();
+    for (const [prefix, entry] of this.statuses.get(bucket) ?? []) {
+      const id = JSON.stringify([entry.status, entry.detail ?? null]);
+      let group = groups.get(id);
+      if (!group) groups.set(id, (group = entry.detail === undefined ? { bucket, prefixes: [], status: entry.status } : { bucket, prefixes: [], status: entry.status, detail: entry.detail }));
+      group.prefixes.push(prefix);
+    }
+    return [...groups.values()];
+  }
+
+  clear(): void {
+    this.report = undefined;
+    this.statuses.clear();
+  }
+}
+
 export class LifecyclePanelManager extends Disposable {
   private current: LifecyclePanel | undefined;
+  private retentionActions: RetentionActions | undefined;
+  private readonly retention = new RetentionViewState();
+  private connectionDescription: string;
 
   constructor(private readonly studio: Studio) {
     super();
+    this.connectionDescription = describeConnection(studio.settings.connection);
+    this._register(
+      studio.onDidChangeSettings((settings) => {
+        // A report describes buckets of one connection: tagging it through another would touch the wrong server.
+        const description = describeConnection(settings.connection);
+        if (description !== this.connectionDescription) this.retention.clear();
+        this.connectionDescription = description;
+      }),
+    );
     this._register(
       vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel) => {
@@ -51,9 +130,27 @@ export class LifecyclePanelManager extends Disposable {
     return this.adopt(panel);
   }
 
+  /** Supplies the work behind the panel's "Find Unused Prefixes" and "Tag for expiration" buttons. */
+  setRetentionActions(actions: RetentionActions): void {
+    this.retentionActions = actions;
+  }
+
+  /** Opens (or reveals) the panel and shows the report in its list of unused prefixes. */
+  showReport(report: RetentionReport): LifecyclePanel {
+    const panel = this.createOrShow();
+    panel.showReport(report);
+    return panel;
+  }
+
+  /** Marks prefixes' tagging state; kept for the next panel when none is open. */
+  setPrefixStatus(update: PrefixStatusUpdate): void {
+    if (this.current) this.current.setPrefixStatus(update);
+    else this.retention.apply(update);
+  }
+
   private adopt(webviewPanel: vscode.WebviewPanel): LifecyclePanel {
     this.current?.dispose();
-    const panel = new LifecyclePanel(webviewPanel, this.studio, this.resourceRoots());
+    const panel = new LifecyclePanel(webviewPanel, this.studio, this.resourceRoots(), this.retention, () => this.retentionActions);
     this.current = panel;
     panel.onDidDispose(() => {
       if (this.current === panel) this.current = undefined;
@@ -83,6 +180,8 @@ export class LifecyclePanel extends Disposable {
     private readonly webviewPanel: vscode.WebviewPanel,
     private readonly studio: Studio,
     localResourceRoots: vscode.Uri[],
+    private readonly retention: RetentionViewState,
+    private readonly actions: () => RetentionActions | undefined,
   ) {
     super();
     const webview = webviewPanel.webview;
@@ -112,6 +211,20 @@ export class LifecyclePanel extends Disposable {
     this.webviewPanel.reveal();
   }
 
+  /** Shows a report in the list (and keeps it, so a reload of the webview shows it again). */
+  showReport(report: RetentionReport): void {
+    this.retention.report = report;
+    void this.post({ type: 'retentionReport', report });
+    for (const update of this.retention.updatesFor(report.bucket)) void this.post({ type: 'prefixStatus', ...update });
+  }
+
+  /** Marks prefixes as being tagged, tagged, failed (with why) or back to untagged. */
+  setPrefixStatus(update: PrefixStatusUpdate): void {
+    if (update.prefixes.length === 0) return;
+    this.retention.apply(update);
+    void this.post({ type: 'prefixStatus', ...update });
+  }
+
   override dispose(): void {
     if (this.isDisposed) return;
     this.inFlight.abort();
@@ -124,13 +237,21 @@ export class LifecyclePanel extends Disposable {
     const message = parseWebviewMessage(raw);
     if (!message) {
       this.studio.log.warn(`Lifecycle panel: ignored a malformed message from the webview: ${safePreview(raw)}`);
+      // A request the webview waits for still gets an answer, so its button does not stay busy.
+      const { type, requestId } = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown; requestId?: unknown }) : {};
+      if (type === 'request' && typeof requestId === 'number' && Number.isSafeInteger(requestId) && requestId > 0) {
+        void this.post({ type: 'response', requestId, ok: false, error: vscode.l10n.t('The panel sent a request the extension cannot accept (see the log). Reload the panel and try again.') });
+      }
       return;
     }
     switch (message.type) {
-      case 'ready':
+      case 'ready': {
         this.readyCount++;
         void this.post({ type: 'init', strings: panelStrings(), connection: this.connectionSummary() });
+        const report = this.retention.report;
+        if (report) this.showReport(report);
         return;
+      }
       case 'request':
         void this.answer(message);
         return;
@@ -139,27 +260,74 @@ export class LifecyclePanel extends Disposable {
     }
   }
 
-  private async answer(request: RequestMessage): Promise<void> {
+  private async answer(request: PanelRequestMessage): Promise<void> {
+    // A reloaded document (hidden tab, "Reload Webviews") numbers its requests from 1 again: an
+    // answer meant for the previous document must not settle a new request with the same id.
+    const document = this.readyCount;
+    let response: HostToWebviewMessage;
     try {
-      const result = await this.handle(request);
-      await this.post({ type: 'response', requestId: request.requestId, ok: true, result });
+      response = { type: 'response', requestId: request.requestId, ok: true, result: await this.handle(request) };
     } catch (error) {
-      const connection = this.studio.settings.connection;
-      const described = describeS3Error(error, { endpoint: connection.endpoint });
-      if (described.kind === 'other') this.studio.log.error(`Lifecycle panel: ${request.method} failed`, error);
-      else this.studio.log.warn(`Lifecycle panel: ${request.method}: ${described.message}`);
-      await this.post({ type: 'response', requestId: request.requestId, ok: false, error: described.message });
+      response = { type: 'response', requestId: request.requestId, ok: false, error: this.describeFailure(request, error) };
     }
+    if (this.readyCount === document) await this.post(response);
   }
 
-  private async handle(request: RequestMessage): Promise<unknown> {
+  /** A message for the user; errors they cannot act on are logged with their stack. */
+  private describeFailure(request: PanelRequestMessage, error: unknown): string {
+    const connection = this.studio.settings.connection;
+    const bucket = request.method === 'listBuckets' ? undefined : request.params.bucket;
+    const described = describeS3Error(error, { endpoint: connection.endpoint, ...(bucket ? { bucket } : {}) });
+    if (described.kind !== 'other') {
+      this.studio.log.warn(`Lifecycle panel: ${request.method}: ${described.message}`);
+      return described.message;
+    }
+    if (error instanceof RetentionUnavailableError) {
+      this.studio.log.warn(`Lifecycle panel: ${request.method}: ${error.message}`);
+      return error.message;
+    }
+    this.studio.log.error(`Lifecycle panel: ${request.method} failed`, error);
+    // The retention work reports its own actionable errors (missing log days, a bad location): pass them on as they are.
+    return request.method === 'listBuckets' ? described.message : errorMessage(error);
+  }
+
+  private async handle(request: PanelRequestMessage): Promise<unknown> {
     switch (request.method) {
       case 'listBuckets': {
         const buckets = await this.studio.s3Service().listBuckets(this.inFlight.signal);
         return buckets.map((b): BucketSummary => ({ name: b.name, createdAt: b.createdAt?.toISOString() ?? null }));
       }
+      case 'tagForExpiration':
+        return this.tagForExpiration(request.params);
+      case 'findUnusedPrefixes': {
+        const actions = this.actions();
+        if (!actions) throw new RetentionUnavailableError();
+        await actions.findUnusedPrefixes(request.params.bucket);
+        return null;
+      }
       default:
-        return assertNever(request.method);
+        return assertNever(request);
+    }
+  }
+
+  /**
+   * Runs the tagging and settles the rows' states the actions left open: the prefixes reported
+   * tagged become `tagged`; on an error, those still `tagging` become `failed`. States the actions
+   * set themselves (a failure with its detail) are kept.
+   */
+  private async tagForExpiration({ bucket, prefixes }: PanelRequests['tagForExpiration']['params']): Promise<PanelRequests['tagForExpiration']['result']> {
+    const actions = this.actions();
+    if (!actions) throw new RetentionUnavailableError();
+    try {
+      const result = await actions.tagForExpiration(bucket, prefixes, this.inFlight.signal);
+      const requested = new Set(prefixes);
+      const tagged = result.tagged.filter((prefix) => requested.has(prefix));
+      this.setPrefixStatus({ bucket, prefixes: tagged.filter((prefix) => this.retention.statusOf(bucket, prefix) !== 'tagged'), status: 'tagged' });
+      return { tagged };
+    } catch (error) {
+      const stillTagging = prefixes.filter((prefix) => this.retention.statusOf(bucket, prefix) === 'tagging');
+      this.setPrefixStatus({ bucket, prefixes: stillTagging, status: 'failed', detail: errorMessage(error) });
+      throw error;
     }
   }
 
@@ -191,7 +359,59 @@ function panelStrings(): PanelStrings {
     createdColumn: t('Created'),
     noBuckets: t('This connection has no buckets.'),
     loading: t('Loading…'),
-    comingSoon: t('Unused prefixes, tagging for expiration and the deletion player will appear here.'),
+    unusedHeading: t('Unused prefixes'),
+    findUnused: t('Find Unused Prefixes'),
+    findUnusedIntro: t(
+      "Find the prefixes nobody read: the bucket's S3 Inventory is joined with a window of its server access logs. Nothing is deleted here: you tag prefixes for expiration, after a dry-run preview, and a lifecycle rule expires them.",
+    ),
+    finding: t('Finding unused prefixes…'),
+    noUnusedPrefixes: t('No unused prefixes: every prefix with objects old enough was read in the window.'),
+    noMatches: t('No prefix matches the filter.'),
+    bucketLabel: t('Bucket'),
+    everyBucket: t('every bucket in the inventory'),
+    windowLabel: t('Window'),
+    windowValue: t('{0} days to {1}'),
+    coverageLabel: t('Log coverage'),
+    coverageValue: t('{0} of {1} days'),
+    coverageMissing: t('missing: {0}'),
+    coverageOverridden: t('Overridden: days without access logs make live data look unused. Check these prefixes before you tag them.'),
+    exemptionsLabel: t('Exemptions'),
+    exemptionsNone: t('none'),
+    exemptionsKeepTag: t('objects tagged {0}'),
+    pricesLabel: t('Prices'),
+    pricesValue: t('{0} ({1})'),
+    pricePerGbMonth: t('{0}: {1}/GB-month'),
+    notesHeading: t('Notes'),
+    totalsShown: t('Shown'),
+    totalsSelected: t('Selected'),
+    prefixesColumn: t('Prefixes'),
+    prefixColumn: t('Prefix'),
+    objectsColumn: t('Objects'),
+    bytesColumn: t('Size'),
+    storageClassesColumn: t('Storage classes'),
+    lastAccessColumn: t('Last access'),
+    newestColumn: t('Newest object'),
+    savingsColumn: t('Monthly savings'),
+    selectColumn: t('Select'),
+    actionColumn: t('Action'),
+    never: t('never'),
+    bucketRoot: t('(bucket root)'),
+    filterLabel: t('Filter prefixes'),
+    filterPlaceholder: t('Filter by prefix'),
+    storageClassFilterLabel: t('Storage class'),
+    anyStorageClass: t('Any storage class'),
+    shownCount: t('{0} of {1} prefixes shown'),
+    selectAll: t('Select all shown prefixes'),
+    selectRow: t('Select {0}'),
+    tagForExpiration: t('Tag for expiration'),
+    tagForExpirationLabel: t('Tag for expiration: {0}'),
+    tagSelected: t('Tag selected for expiration ({0})'),
+    tooManyPrefixes: t('Tag at most {0} prefixes at a time: narrow the selection with the filter.'),
+    tagNeedsBucket: t('This report covers every bucket of the inventory: run Find Unused Prefixes for one bucket to tag its prefixes.'),
+    statusTagging: t('tagging…'),
+    statusTagged: t('tagged'),
+    statusFailed: t('failed'),
+    gridHelp: t('Up and Down move between prefixes, Space selects, Enter tags the prefix for expiration.'),
   };
 }
 

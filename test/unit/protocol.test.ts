@@ -1,6 +1,18 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { isBucketSummaryList, parseHostMessage, parseWebviewMessage } from '../../src/protocol';
+import {
+  MAX_REQUEST_PREFIXES,
+  PANEL_STRING_KEYS,
+  isBucketSummaryList,
+  isPanelStrings,
+  isTagForExpirationResult,
+  parseHostMessage,
+  parseRetentionReport,
+  parseWebviewMessage,
+  type RetentionReport,
+} from '../../src/protocol';
+
+const request = (method: string, params: unknown) => ({ type: 'request', requestId: 7, method, params });
 
 describe('messages from the (untrusted) webview', () => {
   it('accepts the ready handshake and known requests', () => {
@@ -30,12 +42,232 @@ describe('messages from the (untrusted) webview', () => {
   });
 });
 
+describe('tagForExpiration requests', () => {
+  it('accepts a bucket and distinct prefixes, the bucket root included', () => {
+    assert.deepEqual(parseWebviewMessage(request('tagForExpiration', { bucket: 'estate-2019', prefixes: ['logs/2023', '', 'a b+c%/ü'] })), {
+      type: 'request',
+      requestId: 7,
+      method: 'tagForExpiration',
+      params: { bucket: 'estate-2019', prefixes: ['logs/2023', '', 'a b+c%/ü'] },
+    });
+  });
+
+  it('accepts the largest request allowed', () => {
+    const prefixes = Array.from({ length: MAX_REQUEST_PREFIXES }, (_, i) => `p/${i}`);
+    const parsed = parseWebviewMessage(request('tagForExpiration', { bucket: 'estate-2019', prefixes }));
+    assert.equal(parsed?.type === 'request' && parsed.method === 'tagForExpiration' ? parsed.params.prefixes.length : 0, MAX_REQUEST_PREFIXES);
+  });
+
+  it('rejects a bad bucket name', () => {
+    for (const bucket of ['', 'ab', 'a'.repeat(64), '-estate', 'estate..2019', 'estate/2019', '../x', 42, null, undefined]) {
+      assert.equal(parseWebviewMessage(request('tagForExpiration', { bucket, prefixes: ['a'] })), undefined, String(bucket));
+    }
+  });
+
+  it('rejects prefixes of the wrong type, too long, duplicated, too many or none', () => {
+    for (const prefixes of [
+      'a',
+      undefined,
+      { 0: 'a', length: 1 },
+      [1],
+      [null],
+      ['a', ['b']],
+      ['x'.repeat(1025)],
+      ['a', 'b', 'a'],
+      Array.from({ length: MAX_REQUEST_PREFIXES + 1 }, (_, i) => `p/${i}`),
+      [],
+    ]) {
+      assert.equal(parseWebviewMessage(request('tagForExpiration', { bucket: 'estate-2019', prefixes })), undefined, JSON.stringify(prefixes)?.slice(0, 60));
+    }
+  });
+
+  it('accepts a prefix of exactly the longest key length', () => {
+    assert.notEqual(parseWebviewMessage(request('tagForExpiration', { bucket: 'estate-2019', prefixes: ['x'.repeat(1024)] })), undefined);
+  });
+
+  it('rejects parameters it does not know', () => {
+    assert.equal(parseWebviewMessage(request('tagForExpiration', { bucket: 'estate-2019', prefixes: ['a'], days: 1 })), undefined);
+    assert.equal(parseWebviewMessage(request('tagForExpiration', undefined)), undefined);
+  });
+});
+
+describe('findUnusedPrefixes requests', () => {
+  it('accepts no bucket or a valid one', () => {
+    assert.deepEqual(parseWebviewMessage(request('findUnusedPrefixes', {})), { type: 'request', requestId: 7, method: 'findUnusedPrefixes', params: {} });
+    assert.deepEqual(parseWebviewMessage(request('findUnusedPrefixes', undefined)), { type: 'request', requestId: 7, method: 'findUnusedPrefixes', params: {} });
+    assert.deepEqual(parseWebviewMessage(request('findUnusedPrefixes', { bucket: 'estate-2019' })), { type: 'request', requestId: 7, method: 'findUnusedPrefixes', params: { bucket: 'estate-2019' } });
+  });
+
+  it('rejects a bad bucket and unknown parameters', () => {
+    assert.equal(parseWebviewMessage(request('findUnusedPrefixes', { bucket: 'no' })), undefined);
+    assert.equal(parseWebviewMessage(request('findUnusedPrefixes', { bucket: 5 })), undefined);
+    assert.equal(parseWebviewMessage(request('findUnusedPrefixes', { bucket: 'estate-2019', inventory: 's3://x' })), undefined);
+    assert.equal(parseWebviewMessage(request('findUnusedPrefixes', 'estate-2019')), undefined);
+  });
+});
+
+function validReport(): RetentionReport {
+  return {
+    bucket: 'estate-2019',
+    engine: 'local',
+    sources: { inventory: 's3://inventory/estate-2019/', logs: 's3://logs/estate-2019/' },
+    window: { asOf: '2026-09-30', days: 30, start: '2026-09-01' },
+    lookbackDays: 365,
+    coverage: { days: 30, daysWithLogs: 29, missingDays: ['2026-09-07'], overridden: true },
+    exemptions: { globs: ['keep/**'], keepTag: 'retain=true' },
+    prices: { region: 'us-east-1', perGbMonth: { STANDARD: 0.023, GLACIER: 0.0036 }, source: 'built-in list prices' },
+    prefixes: [
+      {
+        prefix: 'logs/2023',
+        objects: 12,
+        bytes: 1610612736,
+        storageClasses: ['GLACIER', 'STANDARD'],
+        bytesByStorageClass: { GLACIER: 1073741824, STANDARD: 536870912 },
+        newestLastModified: '2024-01-01T00:00:00.000Z',
+        lastAccess: null,
+        monthlySavingsUsd: 0.0151,
+      },
+      {
+        prefix: '',
+        objects: 1,
+        bytes: 10,
+        storageClasses: ['STANDARD'],
+        bytesByStorageClass: { STANDARD: 10 },
+        newestLastModified: '2024-02-01T00:00:00.000Z',
+        lastAccess: '2025-01-02T03:04:05.000Z',
+        monthlySavingsUsd: 0,
+      },
+    ],
+    totals: { prefixes: 2, objects: 13, bytes: 1610612746, monthlySavingsUsd: 0.0151 },
+    notes: ['2 malformed log lines were skipped'],
+    generatedAt: '2026-10-01T10:00:00.000Z',
+  };
+}
+
+/** A valid report with one field changed, addressed by a path. */
+function withField(path: (string | number)[], value: unknown): unknown {
+  const report = structuredClone(validReport()) as unknown as Record<string, unknown>;
+  let target = report as Record<string | number, unknown>;
+  for (const key of path.slice(0, -1)) target = target[key] as Record<string | number, unknown>;
+  const last = path[path.length - 1]!;
+  if (value === undefined) delete target[last];
+  else target[last] = value;
+  return report;
+}
+
+describe('retention reports from the host', () => {
+  it('accepts a well-formed report and copies only the known fields', () => {
+    const raw = { ...validReport(), secret: 'x', prefixes: validReport().prefixes.map((p) => ({ ...p, extra: '<b>' })) };
+    assert.deepEqual(parseRetentionReport(raw), validReport());
+    const message = parseHostMessage({ type: 'retentionReport', report: validReport() });
+    assert.deepEqual(message, { type: 'retentionReport', report: validReport() });
+  });
+
+  it('keeps a storage class called "__proto__" as a plain key', () => {
+    const raw = JSON.parse(JSON.stringify(validReport()).replace('"GLACIER":1073741824', '"__proto__":1073741824')) as unknown;
+    const parsed = parseRetentionReport(raw);
+    assert.equal(Object.getPrototypeOf(parsed!.prefixes[0]!.bytesByStorageClass), Object.prototype);
+    assert.deepEqual(Object.keys(parsed!.prefixes[0]!.bytesByStorageClass), ['__proto__', 'STANDARD']);
+  });
+
+  it('accepts a report without prefixes (nothing unused)', () => {
+    const empty = { ...validReport(), prefixes: [], totals: { prefixes: 0, objects: 0, bytes: 0, monthlySavingsUsd: 0 } };
+    assert.deepEqual(parseRetentionReport(empty), empty);
+  });
+
+  it('rejects wrong types, NaN, infinities and negative amounts field by field', () => {
+    const cases: [(string | number)[], unknown][] = [
+      [['bucket'], 5],
+      [['engine'], 'spark'],
+      [['generatedAt'], undefined],
+      [['sources', 'logs'], null],
+      [['window', 'days'], '30'],
+      [['window', 'days'], 1.5],
+      [['window', 'asOf'], 20260930],
+      [['lookbackDays'], -1],
+      [['coverage', 'daysWithLogs'], NaN],
+      [['coverage', 'missingDays'], '2026-09-07'],
+      [['coverage', 'missingDays', 0], 7],
+      [['coverage', 'overridden'], 'yes'],
+      [['exemptions', 'globs'], [1]],
+      [['exemptions', 'keepTag'], undefined],
+      [['prices', 'perGbMonth', 'STANDARD'], Infinity],
+      [['prices', 'perGbMonth'], [0.023]],
+      [['prices', 'region'], undefined],
+      [['totals', 'bytes'], NaN],
+      [['totals', 'monthlySavingsUsd'], -Infinity],
+      [['notes'], [null]],
+      [['prefixes'], {}],
+      [['prefixes', 0], null],
+      [['prefixes', 0, 'prefix'], 1],
+      [['prefixes', 0, 'objects'], -1],
+      [['prefixes', 0, 'objects'], NaN],
+      [['prefixes', 0, 'bytes'], Infinity],
+      [['prefixes', 0, 'bytes'], '10'],
+      [['prefixes', 0, 'storageClasses'], 'STANDARD'],
+      [['prefixes', 0, 'bytesByStorageClass', 'GLACIER'], NaN],
+      [['prefixes', 0, 'bytesByStorageClass'], null],
+      [['prefixes', 0, 'newestLastModified'], null],
+      [['prefixes', 0, 'lastAccess'], undefined],
+      [['prefixes', 0, 'lastAccess'], 0],
+      [['prefixes', 0, 'monthlySavingsUsd'], NaN],
+      [['prefixes', 1, 'prefix'], 'logs/2023'],
+    ];
+    for (const [path, value] of cases) {
+      const raw = withField(path, value);
+      assert.equal(parseRetentionReport(raw), undefined, `${path.join('.')} = ${String(value)}`);
+      assert.equal(parseHostMessage({ type: 'retentionReport', report: raw }), undefined, `${path.join('.')} = ${String(value)}`);
+    }
+  });
+
+  it('rejects a missing report', () => {
+    assert.equal(parseHostMessage({ type: 'retentionReport' }), undefined);
+    assert.equal(parseHostMessage({ type: 'retentionReport', report: [] }), undefined);
+  });
+});
+
+describe('prefix status messages from the host', () => {
+  it('accepts each status, with an optional detail', () => {
+    for (const status of ['tagging', 'tagged', 'failed', 'untagged']) {
+      assert.deepEqual(parseHostMessage({ type: 'prefixStatus', bucket: 'b', prefixes: ['a', ''], status }), { type: 'prefixStatus', bucket: 'b', prefixes: ['a', ''], status });
+    }
+    assert.deepEqual(parseHostMessage({ type: 'prefixStatus', bucket: 'b', prefixes: ['a'], status: 'failed', detail: '3 objects failed' }), {
+      type: 'prefixStatus',
+      bucket: 'b',
+      prefixes: ['a'],
+      status: 'failed',
+      detail: '3 objects failed',
+    });
+  });
+
+  it('rejects an unknown status and malformed fields', () => {
+    for (const raw of [
+      { type: 'prefixStatus', bucket: 'b', prefixes: ['a'], status: 'deleted' },
+      { type: 'prefixStatus', bucket: 'b', prefixes: 'a', status: 'tagged' },
+      { type: 'prefixStatus', bucket: 'b', prefixes: [1], status: 'tagged' },
+      { type: 'prefixStatus', bucket: 1, prefixes: ['a'], status: 'tagged' },
+      { type: 'prefixStatus', bucket: 'b', prefixes: ['a'], status: 'failed', detail: 3 },
+    ]) {
+      assert.equal(parseHostMessage(raw), undefined, JSON.stringify(raw));
+    }
+  });
+});
+
 describe('messages from the host', () => {
-  it('accepts init, connectionChanged and responses', () => {
+  const strings = Object.fromEntries(['title', 'connectionLabel'].map((k) => [k, k]));
+
+  it('accepts connectionChanged and responses', () => {
     const connection = { description: 'AWS', engine: 'local' };
-    assert.equal(parseHostMessage({ type: 'init', strings: {}, connection })?.type, 'init');
     assert.deepEqual(parseHostMessage({ type: 'connectionChanged', connection }), { type: 'connectionChanged', connection });
     assert.deepEqual(parseHostMessage({ type: 'response', requestId: 1, ok: false, error: 'Access denied' }), { type: 'response', requestId: 1, ok: false, error: 'Access denied' });
+  });
+
+  it('accepts init only with every string the panel shows', () => {
+    const connection = { description: 'AWS', engine: 'local' };
+    const every = Object.fromEntries(PANEL_STRING_KEYS.map((key) => [key, `<${key}>`]));
+    assert.deepEqual(parseHostMessage({ type: 'init', strings: every, connection }), { type: 'init', strings: every, connection });
+    assert.equal(parseHostMessage({ type: 'init', strings, connection }), undefined);
+    assert.equal(isPanelStrings({ ...every, tagSelected: 3 }), false);
   });
 
   it('rejects an error response without a message and an unknown engine', () => {
@@ -48,4 +280,12 @@ describe('messages from the host', () => {
     assert.ok(!isBucketSummaryList([{ name: 1, createdAt: null }]));
     assert.ok(!isBucketSummaryList({ name: 'a' }));
   });
+
+  it('checks the shape of a tagging result', () => {
+    assert.ok(isTagForExpirationResult({ tagged: [] }));
+    assert.ok(isTagForExpirationResult({ tagged: ['a'], runId: 'r1' }));
+    assert.ok(!isTagForExpirationResult({ tagged: [1] }));
+    assert.ok(!isTagForExpirationResult(null));
+  });
 });
+

@@ -14,6 +14,8 @@ describe('parseSettings', () => {
       explorer: { pageSize: 1000, maxItemsPerLevel: 10000, previewMaxBytes: 10485760 },
       engine: 'local',
       query: { inventoryLocation: '', logsLocation: '' },
+      retention: { windowDays: 30, lookbackDays: 365, exemptGlobs: [], keepTag: 's3-lifecycle-studio:keep', maxMissingLogDays: 0, pricingRegion: '', storagePrices: {} },
+      expiration: { tag: 's3-lifecycle-studio:expire=true', days: 30, noncurrentDays: 30, concurrency: 32, confirmThreshold: 1000, batchOperationsThreshold: 1000000 },
       athena: { workgroup: 'primary', outputLocation: '', database: 'default', catalog: 'AwsDataCatalog' },
     });
   });
@@ -93,6 +95,45 @@ describe('connections', () => {
     assert.equal(settings.explorer.pageSize, 1000);
     assert.equal(settings.explorer.maxItemsPerLevel, 500);
     assert.match(problems[0]!.message, /explorer\.pageSize must be a whole number from 1 to 1000/);
+  });
+});
+
+describe('retention and expiration settings', () => {
+  it('reads valid values', () => {
+    const { settings, problems } = parseSettings(from({
+      'retention.windowDays': 90,
+      'retention.exemptGlobs': [' backups/** ', '', '**/*.keep'],
+      'retention.keepTag': 'legal=hold',
+      'retention.storagePrices': { STANDARD: 0.025, GLACIER: 0.004 },
+      'expiration.tag': 'lifecycle=expire',
+      'expiration.concurrency': 64,
+    }));
+    assert.deepEqual(problems, []);
+    assert.equal(settings.retention.windowDays, 90);
+    assert.deepEqual(settings.retention.exemptGlobs, ['backups/**', '**/*.keep']);
+    assert.equal(settings.retention.keepTag, 'legal=hold');
+    assert.deepEqual(settings.retention.storagePrices, { STANDARD: 0.025, GLACIER: 0.004 });
+    assert.equal(settings.expiration.tag, 'lifecycle=expire');
+    assert.equal(settings.expiration.concurrency, 64);
+  });
+
+  it('replaces unusable values by their defaults and says what to change', () => {
+    const { settings, problems } = parseSettings(from({
+      'retention.windowDays': 0,
+      'retention.exemptGlobs': 'backups/**',
+      'retention.storagePrices': { STANDARD: 'cheap' },
+      'expiration.tag': 'no-value',
+      'retention.keepTag': 'aws:reserved',
+      'retention.pricingRegion': 'Ireland',
+    }));
+    assert.equal(settings.retention.windowDays, 30);
+    assert.deepEqual(settings.retention.exemptGlobs, []);
+    assert.deepEqual(settings.retention.storagePrices, {});
+    assert.equal(settings.expiration.tag, 's3-lifecycle-studio:expire=true');
+    assert.equal(settings.retention.keepTag, 's3-lifecycle-studio:keep');
+    assert.equal(settings.retention.pricingRegion, '');
+    assert.deepEqual(problems.map((p) => p.key).sort(), ['expiration.tag', 'retention.exemptGlobs', 'retention.keepTag', 'retention.pricingRegion', 'retention.storagePrices', 'retention.windowDays']);
+    assert.match(problems.find((p) => p.key === 'expiration.tag')!.message, /must be written key=value/);
   });
 });
 

@@ -146,7 +146,7 @@ SELECT 2 AS a, -- @when format != CSV
 
     it('every built-in template parses and renders with sample values', () => {
       const catalog = TemplateCatalog.load();
-      assert.equal(catalog.entries.length, 11);
+      assert.equal(catalog.entries.length, 12);
       for (const { template } of catalog.entries) {
         const required = Object.fromEntries(template.parameters.filter((p) => p.default === undefined).map((p) => [p.name, p.type.kind === 'date' ? '2026-09-30' : 's3://bucket/prefix/']));
         const sql = renderTemplate(template, required);

@@ -1,0 +1,234 @@
+// Which objects tagging for expiration touches, and what it would cost: for each prefix P, the
+// current objects whose prefix (Yelp's rule) is exactly P, listed one level at a time, streamed.
+
+import { ListObjectsV2Command, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { exemptionMatcher } from '../core/retention/exemptions';
+import { prefixOfKey } from '../core/prefix';
+import { withRetries, type RetryPolicy } from './backoff';
+import { isVersioned } from './lifecycle';
+
+/** US East (N. Virginia) list prices, USD: PUT-class requests (PUT, COPY, POST, LIST, PutObjectTagging) per 1,000. */
+export const PUT_CLASS_USD_PER_1000 = 0.005;
+/** US East (N. Virginia) list prices, USD: GET-class requests (GET, SELECT, GetObjectTagging) per 1,000. */
+export const GET_CLASS_USD_PER_1000 = 0.0004;
+/** US East (N. Virginia) list prices, USD: object tags per 10,000 tags per month. */
+export const OBJECT_TAGS_USD_PER_10000_PER_MONTH = 0.01;
+
+/** What to tag: the objects immediately under the prefixes, minus exempt and young ones. */
+export interface TargetSelection {
+  bucket: string;
+  /** Without a trailing '/'; '' is the bucket root. */
+  prefixes: readonly string[];
+  exemptGlobs: readonly string[];
+  /** ISO-8601: objects last modified at or after it are young and left alone; null: no age limit. */
+  olderThan: string | null;
+  /** Found out with GetBucketVersioning when not given. */
+  versioned?: boolean;
+}
+
+export type ObjectVerdict = 'target' | 'exempt' | 'young';
+
+export interface ListedObject {
+  key: string;
+  /** The current version's id in a versioned bucket; null otherwise. */
+  versionId: string | null;
+  size: number;
+  lastModified: Date | undefined;
+  /** The selection's prefix it is immediately under. */
+  prefix: string;
+  verdict: ObjectVerdict;
+}
+
+export interface ListingContext {
+  signal?: AbortSignal;
+  retry?: RetryPolicy;
+  /** Every list request sent (retries not counted). */
+  onListRequest?: () => void;
+  onRetry?: (count: number) => void;
+}
+
+/** Folder markers are checked a few at a time: a prefix may have thousands of sub-prefixes. */
+const MARKER_CHECKS_AT_ONCE = 8;
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+type RawObject = Omit<ListedObject, 'verdict' | 'prefix'>;
+
+/**
+ * The current objects whose prefix is exactly `prefix`. One level is listed with the delimiter;
+ * each common prefix CP is also a key when a folder marker exists, and a marker `P/x/` belongs to
+ * `P` — so it is looked up with one small listing. (Keys with empty segments such as `P/x//` roll
+ * up under a deeper common prefix and are not found; prefixOfKey never puts them under `P/x` either.)
+ */
+export async function* listObjectsUnderPrefix(client: S3Client, bucket: string, prefix: string, versioned: boolean, context: ListingContext = {}): AsyncGenerator<RawObject> {
+  const listPrefix = prefix === '' ? undefined : `${prefix}/`;
+  const send = <T>(request: () => Promise<T>): Promise<T> => {
+    context.onListRequest?.();
+    return withRetries(request, { policy: context.retry, signal: context.signal, onRetry: context.onRetry });
+  };
+  const abortSignal = context.signal;
+  let lastMarkerChecked: string | undefined;
+  const markersToCheck = (commonPrefixes: { Prefix?: string }[] | undefined): string[] => {
+    const markers: string[] = [];
+    for (const { Prefix: cp } of commonPrefixes ?? []) {
+      // Pages are in key order; a server that repeats the last common prefix on the next page is not asked twice.
+      if (cp === undefined || cp === lastMarkerChecked || prefixOfKey(cp) !== prefix) continue;
+      markers.push(cp);
+      lastMarkerChecked = cp;
+    }
+    return markers;
+  };
+
+  if (!versioned) {
+    let token: string | undefined;
+    do {
+      const page = await send(() => client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: listPrefix, Delimiter: '/', ContinuationToken: token }), { abortSignal }));
+      for (const o of page.Contents ?? []) {
+        if (o.Key !== undefined && prefixOfKey(o.Key) === prefix) yield { key: o.Key, versionId: null, size: o.Size ?? 0, lastModified: o.LastModified };
+      }
+      const found = await mapLimit(markersToCheck(page.CommonPrefixes), MARKER_CHECKS_AT_ONCE, async (cp) => {
+        const probe = await send(() => client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: cp, MaxKeys: 1 }), { abortSignal }));
+        const first = probe.Contents?.[0];
+        return first?.Key === cp ? { key: cp, versionId: null, size: first.Size ?? 0, lastModified: first.LastModified } : undefined;
+      });
+      for (const marker of found) if (marker) yield marker;
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return;
+  }
+
+  let keyMarker: string | undefined;
+  let versionIdMarker: string | undefined;
+  for (;;) {
+    const page = await send(() =>
+      client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: listPrefix, Delimiter: '/', KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }), { abortSignal }),
+    );
+    // The current version of a key is its latest one, unless the latest is a delete marker (then it has none).
+    for (const v of page.Versions ?? []) {
+      if (v.IsLatest && v.Key !== undefined && prefixOfKey(v.Key) === prefix) yield { key: v.Key, versionId: v.VersionId ?? null, size: v.Size ?? 0, lastModified: v.LastModified };
+    }
+    const found = await mapLimit(markersToCheck(page.CommonPrefixes), MARKER_CHECKS_AT_ONCE, async (cp) => {
+      const probe = await send(() => client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: cp, MaxKeys: 1 }), { abortSignal }));
+      const deleted = (probe.DeleteMarkers ?? []).some((m) => m.Key === cp && m.IsLatest);
+      const current = (probe.Versions ?? []).find((v) => v.Key === cp && v.IsLatest);
+      return current && !deleted ? { key: cp, versionId: current.VersionId ?? null, size: current.Size ?? 0, lastModified: current.LastModified } : undefined;
+    });
+    for (const marker of found) if (marker) yield marker;
+    if (!page.IsTruncated) return;
+    keyMarker = page.NextKeyMarker;
+    versionIdMarker = page.NextVersionIdMarker;
+  }
+}
+
+/** Whether the selection's bucket keeps versions, as given or as GetBucketVersioning says. */
+export async function resolveVersioned(client: S3Client, selection: TargetSelection, context: ListingContext = {}): Promise<boolean> {
+  if (selection.versioned !== undefined) return selection.versioned;
+  return withRetries(() => isVersioned(client, selection.bucket, context.signal), { policy: context.retry, signal: context.signal, onRetry: context.onRetry });
+}
+
+/** Every current object under the selection's prefixes, each with its verdict: target, exempt or young. */
+export async function* listSelection(client: S3Client, selection: TargetSelection & { versioned: boolean }, context: ListingContext = {}): AsyncGenerator<ListedObject> {
+  const exempt = exemptionMatcher([...selection.exemptGlobs]);
+  const olderThan = selection.olderThan === null ? undefined : Date.parse(selection.olderThan);
+  if (olderThan !== undefined && Number.isNaN(olderThan)) throw new Error(`olderThan "${selection.olderThan}" is not an ISO-8601 date`);
+  for (const prefix of new Set(selection.prefixes)) {
+    for await (const o of listObjectsUnderPrefix(client, selection.bucket, prefix, selection.versioned, context)) {
+      const verdict: ObjectVerdict = exempt(o.key) ? 'exempt' : olderThan !== undefined && o.lastModified !== undefined && o.lastModified.getTime() >= olderThan ? 'young' : 'target';
+      yield { ...o, prefix, verdict };
+    }
+  }
+}
+
+/** The objects to tag (neither exempt nor young), in the shape a Batch Operations manifest takes. */
+export async function* listTaggingTargets(client: S3Client, selection: TargetSelection, context: ListingContext = {}): AsyncGenerator<{ bucket: string; key: string; versionId?: string; size: number }> {
+  const versioned = await resolveVersioned(client, selection, context);
+  for await (const o of listSelection(client, { ...selection, versioned }, context)) {
+    if (o.verdict === 'target') yield { bucket: selection.bucket, key: o.key, ...(o.versionId !== null ? { versionId: o.versionId } : {}), size: o.size };
+  }
+}
+
+export interface TaggingPreview {
+  bucket: string;
+  versioned: boolean;
+  /** The objects that would be read and, unless already tagged or kept, tagged. */
+  objects: number;
+  bytes: number;
+  byPrefix: { prefix: string; objects: number; bytes: number }[];
+  /** Left alone: last modified at or after `olderThan`. */
+  young: number;
+  /** Left alone: matched an exemption glob. */
+  exempt: number;
+  /** List requests this preview made; the run makes about as many again. */
+  listRequests: number;
+  /** At most: objects already tagged, kept or at the tag limit need no PutObjectTagging. */
+  requests: { getTagging: number; putTagging: number };
+  /** The run's requests (its listing, GetObjectTagging, PutObjectTagging) at list prices. */
+  requestCostUsd: number;
+  /** One more tag on each object, while the objects last. */
+  tagStorageUsdPerMonth: number;
+}
+
+export interface PreviewProgress {
+  listed: number;
+  listRequests: number;
+}
+
+/** The dry run: lists, counts and prices; changes nothing. */
+export async function previewTagging(
+  client: S3Client,
+  selection: TargetSelection,
+  options: { signal?: AbortSignal; onProgress?: (progress: PreviewProgress) => void; retry?: RetryPolicy } = {},
+): Promise<TaggingPreview> {
+  let listRequests = 0;
+  let listed = 0;
+  let lastReport = 0;
+  const context: ListingContext = { signal: options.signal, retry: options.retry, onListRequest: () => listRequests++ };
+  const versioned = await resolveVersioned(client, selection, context);
+  const byPrefix = new Map(selection.prefixes.map((p) => [p, { prefix: p, objects: 0, bytes: 0 }]));
+  let young = 0;
+  let exempt = 0;
+  for await (const o of listSelection(client, { ...selection, versioned }, context)) {
+    listed++;
+    if (o.verdict === 'young') young++;
+    else if (o.verdict === 'exempt') exempt++;
+    else {
+      const totals = byPrefix.get(o.prefix)!;
+      totals.objects++;
+      totals.bytes += o.size;
+    }
+    const now = Date.now();
+    if (options.onProgress && now - lastReport >= 200) {
+      lastReport = now;
+      options.onProgress({ listed, listRequests });
+    }
+  }
+  options.onProgress?.({ listed, listRequests });
+  const perPrefix = [...byPrefix.values()];
+  const objects = perPrefix.reduce((n, p) => n + p.objects, 0);
+  const bytes = perPrefix.reduce((n, p) => n + p.bytes, 0);
+  const requests = { getTagging: objects, putTagging: objects };
+  return {
+    bucket: selection.bucket,
+    versioned,
+    objects,
+    bytes,
+    byPrefix: perPrefix,
+    young,
+    exempt,
+    listRequests,
+    requests,
+    requestCostUsd: ((listRequests + requests.putTagging) * PUT_CLASS_USD_PER_1000 + requests.getTagging * GET_CLASS_USD_PER_1000) / 1000,
+    tagStorageUsdPerMonth: (objects * OBJECT_TAGS_USD_PER_10000_PER_MONTH) / 10_000,
+  };
+}

@@ -1,0 +1,342 @@
+// Tagging objects for expiration, and undoing it: per object read the tags, merge, write the audit
+// line (synced), put the new set, then record the object as done — with bounded concurrency,
+// retries, progress, cancellation, and resume from the run's checkpoint.
+
+import { DeleteObjectTaggingCommand, GetObjectTaggingCommand, PutObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
+import { dirname } from 'node:path';
+import { BoundedQueue } from '../core/retention/boundedQueue';
+import type { TagSpec } from '../core/retention/report';
+import {
+  createRun,
+  objectId,
+  readAudit,
+  type AuditEntry,
+  type ObjectFailure,
+  type ObjectOutcome,
+  type RunHandle,
+  type RunState,
+  type TaggingCounts,
+  type UndoCounts,
+} from '../core/retention/runStore';
+import { addedTags, decideTags, hasTag, removeExpirationTag, tagSetsEqual, type Tag, type TagSkipReason } from '../core/retention/tagSet';
+import { isAbortError, type RetryPolicy } from './backoff';
+import { describeFailure, RunEngine } from './runEngine';
+import { listSelection, resolveVersioned, type ListedObject } from './tagTargets';
+
+export { listTaggingTargets, previewTagging, type TaggingPreview, type TargetSelection } from './tagTargets';
+
+export interface TaggingProgress extends TaggingCounts {
+  /** Requests retried, the SDK's own retries included. */
+  retries: number;
+  /** Objects finished per second, over the last few seconds. */
+  objectsPerSecond: number;
+  done: boolean;
+}
+
+export interface UndoProgress extends UndoCounts {
+  /** Objects in the audit log to look at. */
+  total: number;
+  retries: number;
+  objectsPerSecond: number;
+  done: boolean;
+}
+
+export interface RunOptions<P> {
+  /** Objects worked on at once (default 16). The S3 client needs at least as many sockets. */
+  concurrency?: number;
+  signal?: AbortSignal;
+  /** At most every ~200 ms, and once at the end with `done: true`. */
+  onProgress?: (progress: P) => void;
+  retry?: Partial<RetryPolicy>;
+}
+
+export interface TaggingResult {
+  runId: string;
+  /** 'finished'; 'cancelled' (resumable); 'failed' when some objects failed (resume retries them). */
+  state: RunState;
+  progress: TaggingProgress;
+  /** The first failures, with reasons. */
+  failures: ObjectFailure[];
+  auditPath: string;
+}
+
+export interface UndoResult extends UndoCounts {
+  runId: string;
+  state: RunState;
+  retries: number;
+  failures: ObjectFailure[];
+  /** The undo's own audit log (action 'untag'). */
+  auditPath: string;
+}
+
+/** The run could not go on as a whole (listing failed, or every request fails); job.json says so too. */
+export class TaggingRunError extends Error {
+  constructor(message: string, readonly runId: string, override readonly cause: unknown) {
+    super(message);
+    this.name = 'TaggingRunError';
+  }
+}
+
+const PROGRESS_EVERY_MS = 200;
+const CHECKPOINT_EVERY_MS = 5_000;
+
+function emptyTaggingCounts(): TaggingCounts {
+  return { listed: 0, tagged: 0, skipped: { alreadyTagged: 0, keepTag: 0, tagLimit: 0, conflictingTag: 0, exempt: 0, young: 0 }, gone: 0, failed: 0 };
+}
+
+function isGone(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === 'NoSuchKey' || e?.name === 'NoSuchVersion' || (e?.$metadata?.httpStatusCode === 404 && e?.name !== 'NoSuchBucket');
+}
+
+
+function toTags(tagSet: { Key?: string; Value?: string }[] | undefined): Tag[] {
+  return (tagSet ?? []).map((t) => ({ Key: t.Key ?? '', Value: t.Value ?? '' }));
+}
+
+/**
+ * Tags the run's objects. A new run starts from nothing; an opened run that stopped (cancelled,
+ * crashed, failed) goes on where it stopped: objects in done.jsonl are not requested again.
+ * Cancelling leaves the run resumable. Throws TaggingRunError when the run cannot go on as a whole.
+ */
+export async function runTagging(client: S3Client, run: RunHandle, options: RunOptions<TaggingProgress> = {}): Promise<TaggingResult> {
+  const concurrency = Math.max(1, options.concurrency ?? 16);
+  const spec = run.spec;
+  const engine = new RunEngine(options.signal, options.retry, Math.max(25, concurrency * 2));
+  await run.lock();
+  const counts = emptyTaggingCounts();
+  const queue = new BoundedQueue<ListedObject>(concurrency * 4);
+  try {
+    const done = await run.readDone();
+    for (const [outcome, n] of done.outcomes) addOutcome(counts, outcome, n);
+    const interrupted = await run.auditedNotDone(done.ids);
+    const versioned = await resolveVersioned(client, spec, { signal: engine.signal, retry: engine.policy });
+    await run.update({ spec: { ...spec, versioned }, state: 'running', error: null, counts, failures: [] });
+
+    const progress = (finished: boolean): TaggingProgress => ({ ...counts, skipped: { ...counts.skipped }, retries: engine.retries, objectsPerSecond: engine.rate(), done: finished });
+    engine.every(PROGRESS_EVERY_MS, () => options.onProgress?.(progress(false)));
+    engine.every(CHECKPOINT_EVERY_MS, () => void run.update({ counts: { ...counts, skipped: { ...counts.skipped } } }).catch(() => undefined));
+
+    const lister = (async () => {
+      try {
+        for await (const o of listSelection(client, { ...spec, versioned }, { signal: engine.signal, retry: engine.policy, onRetry: (n) => (engine.retries += n) })) {
+          counts.listed++;
+          if (done.ids.size > 0 && done.ids.has(objectId(o.key, o.versionId))) continue;
+          if (o.verdict !== 'target') counts.skipped[o.verdict]++;
+          else if (!(await queue.push(o))) return;
+        }
+      } catch (error) {
+        if (!engine.signal.aborted) engine.stop(error);
+      } finally {
+        queue.close();
+      }
+    })();
+
+    const tagOne = async (o: ListedObject): Promise<ObjectOutcome> => {
+      const versionId = o.versionId ?? undefined;
+      const current = await engine.send(() => client.send(new GetObjectTaggingCommand({ Bucket: spec.bucket, Key: o.key, VersionId: versionId })));
+      const before = toTags(current.TagSet);
+      const decision = decideTags(before, spec.tag, spec.keepTag ?? undefined);
+      // Already tagged by this very run, before it stopped: the put went through, the answer got lost.
+      if (decision.action === 'skip') return decision.reason === 'alreadyTagged' && interrupted.has(objectId(o.key, o.versionId)) ? 'tagged' : decision.reason;
+      // Write-ahead: the line is on disk before the change is sent, so no changed object lacks one.
+      await writeAhead(run, { time: new Date().toISOString(), action: 'tag', bucket: spec.bucket, key: o.key, versionId: o.versionId, before, after: decision.after });
+      if (engine.signal.aborted) throw engine.signal.reason;
+      await engine.send(() => client.send(new PutObjectTaggingCommand({ Bucket: spec.bucket, Key: o.key, VersionId: versionId, Tagging: { TagSet: decision.after } })));
+      return 'tagged';
+    };
+
+    await engine.runWorkers(concurrency, async () => {
+      for (let o = await queue.pull(); o !== undefined && !engine.signal.aborted; o = await queue.pull()) {
+        let outcome: ObjectOutcome;
+        try {
+          outcome = await tagOne(o);
+        } catch (error) {
+          if (engine.signal.aborted) return;
+          if (isGone(error)) outcome = 'gone';
+          else if (isAuditWriteError(error)) return engine.stop(error);
+          else {
+            counts.failed++;
+            engine.failed(o.key, o.versionId, error);
+            continue;
+          }
+        }
+        addOutcome(counts, outcome, 1);
+        engine.succeeded();
+        await run.appendDone({ key: o.key, versionId: o.versionId, outcome });
+      }
+    });
+    queue.clear();
+    await lister;
+
+    const state: RunState = engine.fatal !== undefined ? 'failed' : engine.cancelled ? 'cancelled' : counts.failed > 0 ? 'failed' : 'finished';
+    const error = engine.fatal !== undefined ? describeFailure(engine.fatal) : counts.failed > 0 ? `${counts.failed} objects failed; resume the run to retry them` : null;
+    const final = progress(true);
+    await run.update({ state, counts: { ...counts, skipped: { ...counts.skipped } }, failures: engine.failures, error });
+    options.onProgress?.(final);
+    if (engine.fatal !== undefined) throw new TaggingRunError(`Tagging run ${run.id} stopped: ${describeFailure(engine.fatal)}`, run.id, engine.fatal);
+    return { runId: run.id, state, progress: final, failures: engine.failures, auditPath: run.auditPath };
+  } catch (error) {
+    if (error instanceof TaggingRunError) throw error;
+    queue.clear();
+    // Cancelled while preparing (reading the checkpoint, asking whether the bucket is versioned).
+    if (engine.cancelled && isAbortError(error)) {
+      await run.update({ state: 'cancelled', counts: { ...counts, skipped: { ...counts.skipped } } });
+      const progress: TaggingProgress = { ...counts, retries: engine.retries, objectsPerSecond: 0, done: true };
+      options.onProgress?.(progress);
+      return { runId: run.id, state: 'cancelled', progress, failures: [], auditPath: run.auditPath };
+    }
+    await run.update({ state: 'failed', counts, error: describeFailure(error) }).catch(() => undefined);
+    throw error;
+  } finally {
+    engine.dispose();
+    await run.close();
+  }
+}
+
+function addOutcome(counts: TaggingCounts, outcome: ObjectOutcome, n: number): void {
+  if (outcome === 'tagged') counts.tagged += n;
+  else if (outcome === 'gone') counts.gone += n;
+  else if (outcome in counts.skipped) counts.skipped[outcome as TagSkipReason] += n;
+}
+
+/** The audit log could not be written (a full disk, say): without its line nothing may change, so the run stops. */
+class AuditWriteError extends Error {
+  constructor(override readonly cause: unknown) {
+    super(`could not write the audit log: ${(cause as Error)?.message ?? String(cause)}`);
+    this.name = 'AuditWriteError';
+  }
+}
+
+function isAuditWriteError(error: unknown): boolean {
+  return error instanceof AuditWriteError;
+}
+
+async function writeAhead(run: RunHandle, entry: AuditEntry): Promise<void> {
+  try {
+    await run.appendAudit(entry);
+  } catch (error) {
+    throw new AuditWriteError(error);
+  }
+}
+
+/** Where an undo run goes when not told: beside the run whose audit log it undoes. */
+function defaultUndoRoot(source: string | RunHandle): string {
+  return typeof source === 'string' ? dirname(dirname(source)) : source.root;
+}
+
+/**
+ * Undoes a tagging run from its audit log (a run, or an audit.jsonl path). Per object, the latest
+ * 'tag' line wins: tags still exactly as we left them get their old set back (no tags: the tag set
+ * is deleted); tags changed since keep the change and lose only our tag; tags without ours are left
+ * alone. The undo is a run of its own (kind 'untag') with its own audit log and checkpoint;
+ * pass `undoRun` to resume one.
+ */
+export async function undoTagging(
+  client: S3Client,
+  source: string | RunHandle,
+  options: RunOptions<UndoProgress> & { root?: string; undoRun?: RunHandle } = {},
+): Promise<UndoResult> {
+  const concurrency = Math.max(1, options.concurrency ?? 16);
+  const auditPath = typeof source === 'string' ? source : source.auditPath;
+  // Latest line per object wins; a resumed tagging run may have written one twice.
+  const latest = new Map<string, AuditEntry>();
+  for await (const entry of readAudit(auditPath)) if (entry.action === 'tag') latest.set(objectId(entry.key, entry.versionId), entry);
+  const entries = [...latest.values()];
+  latest.clear();
+
+  const sourceSpec = typeof source === 'string' ? undefined : source.spec;
+  const first = entries[0];
+  const expiration: TagSpec | undefined = sourceSpec?.tag ?? (first ? toSpec(addedTags(first.before, first.after)[0]) : undefined);
+  const run =
+    options.undoRun ??
+    (await createRun(options.root ?? defaultUndoRoot(source), {
+      kind: 'untag',
+      bucket: sourceSpec?.bucket ?? first?.bucket ?? '',
+      prefixes: sourceSpec?.prefixes ?? [],
+      tag: expiration ?? { key: '', value: '' },
+      keepTag: null,
+      exemptGlobs: [],
+      olderThan: null,
+      versioned: entries.some((e) => e.versionId !== null),
+      lifecycleRule: null,
+      sourceAudit: auditPath,
+    }));
+
+  const engine = new RunEngine(options.signal, options.retry, Math.max(25, concurrency * 2));
+  const counts: UndoCounts = { restored: 0, alreadyClean: 0, gone: 0, failed: 0 };
+  await run.lock();
+  try {
+    const done = await run.readDone();
+    for (const [outcome, n] of done.outcomes) if (outcome === 'restored' || outcome === 'alreadyClean' || outcome === 'gone') counts[outcome] += n;
+    const interrupted = await run.auditedNotDone(done.ids);
+    await run.update({ state: 'running', error: null, counts, failures: [] });
+    const progress = (finished: boolean): UndoProgress => ({ ...counts, total: entries.length, retries: engine.retries, objectsPerSecond: engine.rate(), done: finished });
+    engine.every(PROGRESS_EVERY_MS, () => options.onProgress?.(progress(false)));
+    engine.every(CHECKPOINT_EVERY_MS, () => void run.update({ counts: { ...counts } }).catch(() => undefined));
+
+    const undoOne = async (entry: AuditEntry): Promise<ObjectOutcome> => {
+      const versionId = entry.versionId ?? undefined;
+      const current = toTags((await engine.send(() => client.send(new GetObjectTaggingCommand({ Bucket: entry.bucket, Key: entry.key, VersionId: versionId })))).TagSet);
+      const ours = addedTags(entry.before, entry.after);
+      let target: Tag[];
+      if (tagSetsEqual(current, entry.after)) target = entry.before;
+      else if (ours.some((t) => hasTag(current, { key: t.Key, value: t.Value }))) target = ours.reduce((tags, t) => removeExpirationTag(tags, { key: t.Key, value: t.Value }), current);
+      else return interrupted.has(objectId(entry.key, entry.versionId)) ? 'restored' : 'alreadyClean';
+      await writeAhead(run, { time: new Date().toISOString(), action: 'untag', bucket: entry.bucket, key: entry.key, versionId: entry.versionId, before: current, after: target });
+      if (engine.signal.aborted) throw engine.signal.reason;
+      await engine.send(() =>
+        target.length === 0
+          ? client.send(new DeleteObjectTaggingCommand({ Bucket: entry.bucket, Key: entry.key, VersionId: versionId }))
+          : client.send(new PutObjectTaggingCommand({ Bucket: entry.bucket, Key: entry.key, VersionId: versionId, Tagging: { TagSet: target } })),
+      );
+      return 'restored';
+    };
+
+    let next = 0;
+    await engine.runWorkers(concurrency, async () => {
+      while (next < entries.length && !engine.signal.aborted) {
+        const entry = entries[next++]!;
+        if (done.ids.has(objectId(entry.key, entry.versionId))) continue;
+        let outcome: ObjectOutcome;
+        try {
+          outcome = await undoOne(entry);
+        } catch (error) {
+          if (engine.signal.aborted) return;
+          if (isGone(error)) outcome = 'gone';
+          else if (isAuditWriteError(error)) return engine.stop(error);
+          else {
+            counts.failed++;
+            engine.failed(entry.key, entry.versionId, error);
+            continue;
+          }
+        }
+        if (outcome === 'restored' || outcome === 'alreadyClean' || outcome === 'gone') counts[outcome]++;
+        engine.succeeded();
+        await run.appendDone({ key: entry.key, versionId: entry.versionId, outcome });
+      }
+    });
+
+    const state: RunState = engine.fatal !== undefined ? 'failed' : engine.cancelled ? 'cancelled' : counts.failed > 0 ? 'failed' : 'finished';
+    const error = engine.fatal !== undefined ? describeFailure(engine.fatal) : counts.failed > 0 ? `${counts.failed} objects failed; resume the undo to retry them` : null;
+    await run.update({ state, counts: { ...counts }, failures: engine.failures, error });
+    options.onProgress?.(progress(true));
+    if (engine.fatal !== undefined) throw new TaggingRunError(`Undo run ${run.id} stopped: ${describeFailure(engine.fatal)}`, run.id, engine.fatal);
+    return { runId: run.id, state, ...counts, retries: engine.retries, failures: engine.failures, auditPath: run.auditPath };
+  } catch (error) {
+    if (error instanceof TaggingRunError) throw error;
+    if (engine.cancelled && isAbortError(error)) {
+      await run.update({ state: 'cancelled', counts: { ...counts } });
+      return { runId: run.id, state: 'cancelled', ...counts, retries: engine.retries, failures: [], auditPath: run.auditPath };
+    }
+    await run.update({ state: 'failed', counts: { ...counts }, error: describeFailure(error) }).catch(() => undefined);
+    throw error;
+  } finally {
+    engine.dispose();
+    await run.close();
+  }
+}
+
+function toSpec(tag: Tag | undefined): TagSpec | undefined {
+  return tag ? { key: tag.Key, value: tag.Value } : undefined;
+}

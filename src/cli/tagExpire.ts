@@ -1,0 +1,386 @@
+// `s3-lifecycle tag-expire`: tags the objects immediately under prefixes for expiration (keeping
+// their tags), then ensures the lifecycle rule; with a dry run first, a checkpoint, resume and undo.
+
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { describeS3Error } from '../aws/errors';
+import { ensureExpirationRule, type LifecycleChangeResult } from '../aws/lifecycle';
+import { createS3Client } from '../aws/s3Client';
+import { previewTagging, runTagging, TaggingRunError, undoTagging, type TaggingPreview, type TaggingProgress, type TaggingResult, type UndoProgress, type UndoResult } from '../aws/tagging';
+import { formatBytes } from '../core/format';
+import { exemptionMatcher, GlobError } from '../core/retention/exemptions';
+import { JsonlError } from '../core/retention/jsonLines';
+import { DELETE_MARKER_EXPLANATION, EXPIRATION_RULE_ID } from '../core/retention/lifecycleRule';
+import { createRun, findResumable, openRun, RunStoreError, type RunHandle, type RunSpec } from '../core/retention/runStore';
+import { formatTag, parseKeepTagArg, parseTagArg, TagArgError, type KeepTag } from '../core/retention/tagSet';
+import { CONNECTION_OPTIONS, settingsFromCommandLine } from './connection';
+import { CliFailure, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, integerOption, stringOption, UsageError, type CliCommand, type CliIo, type ParsedCommandLine } from './framework';
+
+export const DEFAULT_EXPIRATION_TAG = 's3-lifecycle-studio:expire=true';
+const DEFAULT_DAYS = 30;
+const DEFAULT_CONCURRENCY = 32;
+/** The shell's convention for a process stopped by SIGINT (128 + 2) or SIGTERM (128 + 15). */
+const EXIT_SIGINT = 130;
+const EXIT_SIGTERM = 143;
+
+const n = (value: number) => value.toLocaleString('en-US');
+const usd = (value: number) => `$${value < 0.01 ? value.toFixed(6) : value.toFixed(4)}`;
+
+function stringList(args: ParsedCommandLine, name: string): string[] {
+  const value = args.values[name];
+  return (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter((v): v is string => typeof v === 'string');
+}
+
+/** Prefixes are written without their trailing '/': `logs/2019/` and `logs/2019` are the same prefix. */
+function normalizePrefix(prefix: string): string {
+  return prefix.replace(/\/+$/, '');
+}
+
+function parseOlderThan(text: string | undefined): string | null {
+  if (text === undefined) return null;
+  const date = /^\d{4}-\d{2}-\d{2}$/.test(text) ? new Date(`${text}T00:00:00.000Z`) : undefined;
+  if (!date || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== text) throw new UsageError(`--older-than takes a date YYYY-MM-DD (UTC), not "${text}"`, tagExpire);
+  return date.toISOString();
+}
+
+/** The command that goes on with a run, with the connection flags this one was given. */
+function resumeCommand(args: ParsedCommandLine, runId: string, runDir: string, defaultRunDir: string): string {
+  const parts = ['s3-lifecycle', 'tag-expire', '--resume', runId];
+  if (runDir !== defaultRunDir) parts.push('--run-dir', JSON.stringify(runDir));
+  for (const name of Object.keys(CONNECTION_OPTIONS)) {
+    const value = args.values[name];
+    if (value === true) parts.push(`--${name}`);
+    else if (typeof value === 'string') parts.push(`--${name}`, JSON.stringify(value));
+  }
+  return parts.join(' ');
+}
+
+function describeCounts(p: TaggingProgress): string {
+  const s = p.skipped;
+  const skipped = [
+    [s.alreadyTagged, 'already tagged'],
+    [s.keepTag, 'keep tag'],
+    [s.tagLimit, 'at the 10-tag limit'],
+    [s.conflictingTag, 'expiration key with another value'],
+    [s.exempt, 'exempt'],
+    [s.young, 'young'],
+  ]
+    .filter(([count]) => (count as number) > 0)
+    .map(([count, what]) => `${n(count as number)} ${what}`);
+  return `tagged ${n(p.tagged)}; skipped ${skipped.length ? skipped.join(', ') : '0'}; gone ${n(p.gone)}; failed ${n(p.failed)}`;
+}
+
+function printPreview(io: CliIo, preview: TaggingPreview, spec: Pick<RunSpec, 'tag' | 'olderThan'>, rule: LifecycleChangeResult | Error | null): void {
+  io.out(`Dry run for s3://${preview.bucket}${preview.versioned ? ' (versioned: current versions, by version id)' : ''}: tag ${formatTag(spec.tag)}, keeping every tag the objects have.\n`);
+  const width = Math.max(8, ...preview.byPrefix.map((p) => (p.prefix || '(root)').length));
+  io.out(`  ${'prefix'.padEnd(width)}  ${'objects'.padStart(12)}  ${'bytes'.padStart(10)}\n`);
+  for (const p of preview.byPrefix) io.out(`  ${(p.prefix || '(root)').padEnd(width)}  ${n(p.objects).padStart(12)}  ${formatBytes(p.bytes).padStart(10)}\n`);
+  io.out(`  ${'total'.padEnd(width)}  ${n(preview.objects).padStart(12)}  ${formatBytes(preview.bytes).padStart(10)}\n`);
+  if (preview.young + preview.exempt > 0) io.out(`Left alone: ${n(preview.young)} modified on or after ${spec.olderThan?.slice(0, 10) ?? '-'}, ${n(preview.exempt)} exempt by glob.\n`);
+  io.out(`Requests: ${n(preview.requests.getTagging)} GetObjectTagging + up to ${n(preview.requests.putTagging)} PutObjectTagging + about ${n(preview.listRequests)} list requests ≈ ${usd(preview.requestCostUsd)} (us-east-1 list prices).\n`);
+  io.out(`Tag storage: ≈ ${usd(preview.tagStorageUsdPerMonth)} a month while the objects last.\n`);
+  if (rule === null) io.out('Lifecycle rule: not touched (--no-lifecycle-rule).\n');
+  else if (rule instanceof Error) io.out(`Lifecycle rule: could not be previewed: ${rule.message}\n`);
+  else {
+    io.out(`Lifecycle rule "${EXPIRATION_RULE_ID}": ${rule.change === 'unchanged' ? 'already in place' : `would be ${rule.change}; every other rule stays as it is`}.\n`);
+    if (rule.change !== 'unchanged') io.out(`${rule.diff.trimEnd()}\n`);
+  }
+  if (preview.versioned) io.out(`Note: ${DELETE_MARKER_EXPLANATION} Add it with --delete-marker-rule.\n`);
+}
+
+/** Asks for the bucket name on a terminal; elsewhere --yes is needed. */
+async function confirm(io: CliIo, bucket: string, objects: number): Promise<boolean> {
+  if (!process.stdin.isTTY) {
+    io.err(`s3-lifecycle tag-expire: this changes the tags of ${n(objects)} objects; pass --yes to go ahead without a prompt (or --dry-run to only look). Nothing was changed.\n`);
+    return false;
+  }
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await prompt.question(`Type the bucket name (${bucket}) to tag ${n(objects)} objects for expiration: `, { signal: io.signal });
+    return answer.trim() === bucket;
+  } catch {
+    return false;
+  } finally {
+    prompt.close();
+  }
+}
+
+/** A line on stderr every second: when stderr is a terminal, or --progress asks for it. */
+function progressPrinter<P extends { objectsPerSecond: number; retries: number; done: boolean }>(io: CliIo, enabled: boolean, describe: (p: P) => string): (p: P) => void {
+  let last = 0;
+  return (p) => {
+    const now = Date.now();
+    if (!enabled || p.done || now - last < 1000) return;
+    last = now;
+    io.err(`${describe(p)}; ${n(Math.round(p.objectsPerSecond))} objects/s; ${n(p.retries)} retries\n`);
+  };
+}
+
+interface Context {
+  args: ParsedCommandLine;
+  io: CliIo;
+  client: S3Client;
+  endpoint: string;
+  runDir: string;
+  defaultRunDir: string;
+  concurrency: number;
+  signal: AbortSignal;
+  showProgress: boolean;
+}
+
+async function ensureRule(context: Context, run: RunHandle): Promise<LifecycleChangeResult | null> {
+  const rule = run.spec.lifecycleRule;
+  if (!rule) return null;
+  return ensureExpirationRule(context.client, run.spec.bucket, {
+    tag: run.spec.tag,
+    days: rule.days,
+    ...(rule.noncurrentDays !== null ? { noncurrentDays: rule.noncurrentDays } : {}),
+    deleteMarkerRule: rule.deleteMarkerRule === true,
+    dryRun: false,
+    signal: context.signal,
+  });
+}
+
+async function tagAndReport(context: Context, run: RunHandle): Promise<number> {
+  const { io, args } = context;
+  if (args.format !== 'json') io.err(`Run ${run.id} in ${context.runDir} (audit log: ${run.auditPath})\n`);
+  let result: TaggingResult;
+  try {
+    result = await runTagging(context.client, run, {
+      concurrency: context.concurrency,
+      signal: context.signal,
+      onProgress: progressPrinter<TaggingProgress>(io, context.showProgress, (p) => `listed ${n(p.listed)}; ${describeCounts(p)}`),
+    });
+  } catch (error) {
+    const cause = error instanceof TaggingRunError ? error.cause : error;
+    throw new CliFailure(`${describeS3Error(cause, { endpoint: context.endpoint, bucket: run.spec.bucket }).message}\nThe run stopped and can go on later: ${resumeCommand(args, run.id, context.runDir, context.defaultRunDir)}`);
+  }
+  let rule: LifecycleChangeResult | null = null;
+  let ruleError: string | undefined;
+  if (result.state === 'finished') {
+    try {
+      rule = await ensureRule(context, run);
+    } catch (error) {
+      ruleError = describeS3Error(error, { endpoint: context.endpoint, bucket: run.spec.bucket }).message;
+    }
+  }
+  const resume = resumeCommand(args, run.id, context.runDir, context.defaultRunDir);
+  if (args.format === 'json') {
+    io.out(
+      JSON.stringify({
+        runId: run.id,
+        state: result.state,
+        bucket: run.spec.bucket,
+        prefixes: run.spec.prefixes,
+        tag: run.spec.tag,
+        counts: result.progress,
+        failures: result.failures,
+        auditLog: result.auditPath,
+        lifecycleRule: rule ? { change: rule.change, verified: rule.verified, diff: rule.diff } : null,
+        ...(ruleError ? { lifecycleRuleError: ruleError } : {}),
+        ...(result.state !== 'finished' || ruleError ? { resume } : {}),
+      }) + '\n',
+    );
+  } else {
+    io.out(`Run ${run.id}: ${result.state}. Listed ${n(result.progress.listed)} objects under ${run.spec.prefixes.length} prefix(es) of s3://${run.spec.bucket}.\n`);
+    io.out(`  ${describeCounts(result.progress)}; ${n(result.progress.retries)} retries\n`);
+    io.out(`  audit log: ${result.auditPath}\n`);
+    if (rule) io.out(`  lifecycle rule "${EXPIRATION_RULE_ID}": ${rule.change}${rule.verified ? ', verified on the server' : ''}\n${rule.change === 'unchanged' ? '' : `${rule.diff.trimEnd()}\n`}`);
+    else if (!run.spec.lifecycleRule) io.out('  lifecycle rule: not touched by this run\n');
+    for (const f of result.failures.slice(0, 10)) io.err(`  failed: ${f.key}${f.versionId ? ` (version ${f.versionId})` : ''}: ${f.reason}\n`);
+  }
+  if (result.state === 'cancelled') {
+    io.err(`Cancelled; the run can go on where it stopped: ${resume}\n`);
+    return context.signal.reason === 'SIGTERM' ? EXIT_SIGTERM : EXIT_SIGINT;
+  }
+  if (result.state === 'failed') {
+    io.err(`${n(result.progress.failed)} objects failed (the first are listed above). Retry them with: ${resume}\n`);
+    return EXIT_FAILURE;
+  }
+  if (ruleError) {
+    io.err(`The tags are in place, but the lifecycle rule was not written: ${ruleError}\nRetry with: ${resume}\n`);
+    return EXIT_FAILURE;
+  }
+  return EXIT_OK;
+}
+
+async function undo(context: Context, source: string): Promise<number> {
+  const { io, args } = context;
+  const isFile = existsSync(source) && statSync(source).isFile();
+  const from: string | RunHandle = isFile ? source : await openRun(context.runDir, source);
+  let result: UndoResult;
+  try {
+    result = await undoTagging(context.client, from, {
+      root: context.runDir,
+      concurrency: context.concurrency,
+      signal: context.signal,
+      onProgress: progressPrinter<UndoProgress>(io, context.showProgress, (p) => `restored ${n(p.restored)}, already clean ${n(p.alreadyClean)}, gone ${n(p.gone)}, failed ${n(p.failed)} of ${n(p.total)}`),
+    });
+  } catch (error) {
+    const cause = error instanceof TaggingRunError ? error.cause : error;
+    throw new CliFailure(`${describeS3Error(cause, { endpoint: context.endpoint }).message}\nUndo again to go on: undoing twice is safe.`);
+  }
+  const { runId, state, restored, alreadyClean, gone, failed, retries, auditPath, failures } = result;
+  if (args.format === 'json') io.out(JSON.stringify({ runId, state, restored, alreadyClean, gone, failed, retries, failures, auditLog: auditPath }) + '\n');
+  else {
+    io.out(`Undo run ${runId}: ${state}. Restored ${n(restored)} tag sets; ${n(alreadyClean)} already without our tag; ${n(gone)} gone; ${n(failed)} failed; ${n(retries)} retries.\n`);
+    io.out(`  audit log of the undo: ${auditPath}\n  The lifecycle rule is left as it is: it expires only objects that carry the tag.\n`);
+    for (const f of failures.slice(0, 10)) io.err(`  failed: ${f.key}: ${f.reason}\n`);
+  }
+  if (state === 'cancelled') return context.signal.reason === 'SIGTERM' ? EXIT_SIGTERM : EXIT_SIGINT;
+  if (state !== 'finished') {
+    io.err(`Some objects failed; undo again to retry them (undoing twice is safe): s3-lifecycle tag-expire --undo ${JSON.stringify(source)}\n`);
+    return EXIT_FAILURE;
+  }
+  return EXIT_OK;
+}
+
+export const tagExpire: CliCommand = {
+  name: 'tag-expire',
+  summary: 'Tag the objects immediately under prefixes for expiration (keeping their tags) and add the lifecycle rule',
+  usage: '--bucket B --prefix P [--prefix P2]… | --resume [RUN_ID] | --undo RUN_ID|AUDIT_FILE',
+  options: {
+    ...CONNECTION_OPTIONS,
+    bucket: { type: 'string', description: 'The bucket', valueName: 'name' },
+    prefix: { type: 'string', multiple: true, description: "A prefix without its trailing '/' ('' for the root); it covers only keys immediately under it. Repeat for more", valueName: 'prefix' },
+    'dry-run': { type: 'boolean', description: 'List and price only: objects, bytes, requests, cost and the lifecycle rule diff; nothing changes' },
+    tag: { type: 'string', description: `The expiration tag (default ${DEFAULT_EXPIRATION_TAG})`, valueName: 'key=value' },
+    days: { type: 'string', description: `The rule expires tagged objects this many days after creation (default ${DEFAULT_DAYS})`, valueName: 'n' },
+    'noncurrent-days': { type: 'string', description: 'Versioned buckets: noncurrent versions expire this many days after (default: --days)', valueName: 'n' },
+    'delete-marker-rule': { type: 'boolean', description: 'Also add the rule that removes expired delete markers (versioned buckets; no tag filter)' },
+    'keep-tag': { type: 'string', description: 'Objects with this tag are never tagged (any value when none is given)', valueName: 'key[=value]' },
+    exempt: { type: 'string', multiple: true, description: 'Keys matching this glob are never tagged (* ** ? [..]); repeat for more', valueName: 'glob' },
+    'older-than': { type: 'string', description: 'Only objects last modified before this UTC day', valueName: 'YYYY-MM-DD' },
+    concurrency: { type: 'string', description: `Objects worked on at once, 1–256 (default ${DEFAULT_CONCURRENCY})`, valueName: 'n' },
+    'run-dir': { type: 'string', description: 'Where runs keep checkpoint and audit log (default ./.s3-lifecycle/runs)', valueName: 'dir' },
+    resume: { type: 'boolean', description: 'Go on with a stopped run: RUN_ID, or the newest unfinished run of --bucket and --prefix' },
+    undo: { type: 'string', description: "Restore the tag sets a run's audit log records", valueName: 'RUN_ID|AUDIT_FILE' },
+    'no-lifecycle-rule': { type: 'boolean', description: 'Tag only; leave the lifecycle configuration alone' },
+    yes: { type: 'boolean', short: 'y', description: 'Do not ask for the bucket name before tagging' },
+    progress: { type: 'boolean', description: 'Progress lines on stderr even when it is not a terminal' },
+  },
+  details: [
+    'Per object: GetObjectTagging, add the tag to the tags it has, PutObjectTagging (it replaces the whole set).',
+    'Skipped and reported: objects already tagged, with the keep tag, with 10 tags, or with the tag key at another value.',
+    'Every change is written to the run\'s audit.jsonl before it is sent; done.jsonl lets --resume skip finished objects.',
+    'Exit codes: 0 done, 1 some objects failed (the resume command is printed), 2 bad usage, 130 interrupted (resumable).',
+  ],
+  async run(args, io) {
+    const defaultRunDir = join(process.cwd(), '.s3-lifecycle', 'runs');
+    const runDir = stringOption(args, 'run-dir') ?? defaultRunDir;
+    const concurrency = integerOption(args, 'concurrency', { min: 1, max: 256 }) ?? DEFAULT_CONCURRENCY;
+    const undoSource = stringOption(args, 'undo');
+    const resume = args.values.resume === true;
+    if (args.positionals.length > (resume ? 1 : 0)) throw new UsageError(resume ? '--resume takes at most one RUN_ID' : `unexpected argument "${args.positionals[0]}"`, tagExpire);
+    if (undoSource !== undefined && (resume || args.values['dry-run'])) throw new UsageError('--undo cannot be combined with --resume or --dry-run', tagExpire);
+    if (resume && args.values['dry-run']) throw new UsageError('--resume cannot be combined with --dry-run', tagExpire);
+
+    const { settings, warnings } = settingsFromCommandLine(args, io.env);
+    for (const warning of warnings) io.err(`warning: ${warning}\n`);
+    // Ctrl-C arrives through io.signal; SIGTERM (a scheduler stopping the job) is caught here alike.
+    const terminated = new AbortController();
+    const onTerm = () => terminated.abort('SIGTERM');
+    process.once('SIGTERM', onTerm);
+    const signal = AbortSignal.any([io.signal, terminated.signal]);
+    const client = createS3Client(settings.connection, io.env, { maxSockets: concurrency + 8, cacheMiddleware: true });
+    const context: Context = { args, io, client, endpoint: settings.connection.endpoint, runDir, defaultRunDir, concurrency, signal, showProgress: args.values.progress === true || process.stderr.isTTY === true };
+    try {
+      if (undoSource !== undefined) return await undo(context, undoSource);
+      return await start(context, resume);
+    } catch (error) {
+      if (error instanceof RunStoreError || error instanceof JsonlError) throw new CliFailure(error.message);
+      throw error;
+    } finally {
+      process.removeListener('SIGTERM', onTerm);
+      client.destroy();
+    }
+  },
+};
+
+async function start(context: Context, resume: boolean): Promise<number> {
+  const { args, io } = context;
+  const bucket = stringOption(args, 'bucket');
+  const prefixes = [...new Set(stringList(args, 'prefix').map(normalizePrefix))];
+  let tag;
+  let keepTag: KeepTag | null = null;
+  const exemptGlobs = stringList(args, 'exempt');
+  try {
+    tag = parseTagArg(stringOption(args, 'tag') ?? DEFAULT_EXPIRATION_TAG);
+    const keep = stringOption(args, 'keep-tag');
+    keepTag = keep === undefined ? null : parseKeepTagArg(keep);
+    exemptionMatcher(exemptGlobs);
+  } catch (error) {
+    if (error instanceof TagArgError || error instanceof GlobError) throw new UsageError(error.message, tagExpire);
+    throw error;
+  }
+
+  if (resume) {
+    let runId = args.positionals[0];
+    if (runId === undefined) {
+      if (!bucket || prefixes.length === 0) throw new UsageError('--resume needs a RUN_ID, or --bucket and --prefix to find the newest unfinished run', tagExpire);
+      const found = await findResumable(context.runDir, bucket, prefixes, stringOption(args, 'tag') === undefined ? undefined : tag);
+      if (found === undefined) throw new CliFailure(`No unfinished tagging run of s3://${bucket} with these prefixes in ${context.runDir}.`);
+      runId = found.id;
+    }
+    const run = await openRun(context.runDir, runId);
+    if (run.spec.kind !== 'tag') throw new CliFailure(`Run ${runId} is an undo; undo again with --undo to go on with it.`);
+    if (bucket !== undefined && bucket !== run.spec.bucket) throw new UsageError(`run ${runId} tags s3://${run.spec.bucket}, not s3://${bucket}`, tagExpire);
+    return tagAndReport(context, run);
+  }
+
+  if (!bucket) throw new UsageError('--bucket is required', tagExpire);
+  if (prefixes.length === 0) throw new UsageError("at least one --prefix is required (--prefix '' is the bucket root)", tagExpire);
+  const days = integerOption(args, 'days', { min: 1, max: 36500 }) ?? DEFAULT_DAYS;
+  const noncurrentDays = integerOption(args, 'noncurrent-days', { min: 1, max: 36500 }) ?? null;
+  const olderThan = parseOlderThan(stringOption(args, 'older-than'));
+  const withRule = args.values['no-lifecycle-rule'] !== true;
+  const deleteMarkerRule = args.values['delete-marker-rule'] === true;
+  const selection = { bucket, prefixes, exemptGlobs, olderThan };
+
+  let preview: TaggingPreview;
+  let rule: LifecycleChangeResult | Error | null = null;
+  try {
+    preview = await previewTagging(context.client, selection, { signal: context.signal });
+    if (withRule) {
+      rule = await ensureExpirationRule(context.client, bucket, { tag, days, ...(noncurrentDays !== null ? { noncurrentDays } : {}), deleteMarkerRule, dryRun: true, signal: context.signal }).catch((error: unknown) =>
+        error instanceof Error && error.name === 'AbortError' ? Promise.reject(error) : new Error(describeS3Error(error, { endpoint: context.endpoint, bucket }).message),
+      );
+    }
+  } catch (error) {
+    if (context.signal.aborted) {
+      io.err('Cancelled before anything changed.\n');
+      return context.signal.reason === 'SIGTERM' ? EXIT_SIGTERM : EXIT_SIGINT;
+    }
+    throw new CliFailure(describeS3Error(error, { endpoint: context.endpoint, bucket }).message);
+  }
+  const dryRun = args.values['dry-run'] === true;
+  if (args.format === 'json' && dryRun) {
+    io.out(JSON.stringify({ dryRun: true, ...preview, tag, lifecycleRule: rule === null ? null : rule instanceof Error ? { error: rule.message } : { change: rule.change, diff: rule.diff, before: rule.before, after: rule.after } }) + '\n');
+  } else if (args.format !== 'json') {
+    printPreview(dryRun ? { ...io } : { ...io, out: io.err }, preview, { tag, olderThan }, rule);
+  }
+  if (dryRun) return EXIT_OK;
+  if (rule instanceof Error) throw new CliFailure(`The lifecycle configuration could not be read, so nothing was tagged: ${rule.message} (or pass --no-lifecycle-rule to tag only).`);
+
+  if (preview.objects === 0) {
+    io.err(`Nothing to tag under these prefixes of s3://${bucket}; nothing was changed.\n`);
+    return EXIT_OK;
+  }
+  const unfinished = await findResumable(context.runDir, bucket, prefixes, tag);
+  if (unfinished) io.err(`Note: run ${unfinished.id} of the same prefixes did not finish; this starts a new run. To go on with it instead: ${resumeCommand(args, unfinished.id, context.runDir, context.defaultRunDir)}\n`);
+  if (args.values.yes !== true && !(await confirm(io, bucket, preview.objects))) {
+    if (process.stdin.isTTY) io.err('Not confirmed; nothing was changed.\n');
+    return EXIT_USAGE;
+  }
+  const spec: RunSpec = {
+    kind: 'tag',
+    ...selection,
+    tag,
+    keepTag,
+    versioned: preview.versioned,
+    lifecycleRule: withRule ? { days, noncurrentDays, deleteMarkerRule } : null,
+  };
+  return tagAndReport(context, await createRun(context.runDir, spec));
+}

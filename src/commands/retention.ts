@@ -1,0 +1,266 @@
+// "Find Unused Prefixes": asks for what is missing (inventory, logs, window, as-of date, engine),
+// remembers the answers per bucket in the workspace, runs the analysis on the chosen engine with a
+// cancellable progress, and shows the unused prefixes in the lifecycle panel.
+
+import * as vscode from 'vscode';
+import { isAbsolute, join } from 'node:path';
+import type { RetentionReport, TagSpec } from '../core/retention/report';
+import { parseKeepTagArg, type KeepTag } from '../core/retention/tagSet';
+import { accessWindow, LogCoverageError } from '../core/retention/window';
+import { ENGINE_KINDS, type EngineKind } from '../core/settings';
+import { isValidBucketName } from '../core/s3uri';
+import { analyzeRetention } from '../engines/retention';
+import { QueryCancelledError } from '../engines/engine';
+import type { Studio } from '../studio';
+import type { BucketTreeNode } from '../views/bucketTree';
+import { catalogFor, workspaceFolder } from './templates';
+
+/** The answers of one bucket's analysis, kept in the workspace state. */
+export interface RetentionInputs {
+  inventory: string;
+  logs: string;
+  windowDays: number;
+  asOf: string;
+  engine: EngineKind;
+}
+
+/** What a caller (a test, the panel, another extension) may pass instead of being asked. */
+export interface FindUnusedPrefixesArgs extends Partial<RetentionInputs> {
+  bucket?: string;
+  /** Only the prefixes at or under this one (the tree's context menu on a prefix). */
+  underPrefix?: string;
+  /** Go on although more log days are missing than allowed (the report says so). */
+  allowMissingLogs?: boolean;
+  /** Ask every question again, with the remembered answers as defaults. */
+  askAll?: boolean;
+  /** Run with the remembered answers without the confirmation pick (tests and scripts). */
+  noConfirm?: boolean;
+}
+
+const stateKey = (bucket: string) => `retentionInputs:${bucket}`;
+
+function yesterdayUtc(): string {
+  return new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+}
+
+function argsFrom(raw: unknown): FindUnusedPrefixesArgs {
+  if (typeof raw !== 'object' || raw === null) return {};
+  const node = raw as Partial<BucketTreeNode> & Record<string, unknown>;
+  if (node.kind === 'bucket' && typeof node.bucket === 'string') return { bucket: node.bucket };
+  if (node.kind === 'prefix' && typeof node.bucket === 'string' && typeof node.prefix === 'string') return { bucket: node.bucket, underPrefix: node.prefix.replace(/\/+$/, '') };
+  return raw as FindUnusedPrefixesArgs;
+}
+
+async function pickBucket(studio: Studio): Promise<string | undefined> {
+  const buckets = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Listing buckets…') }, () =>
+    studio
+      .s3Service()
+      .listBuckets()
+      .catch(() => []),
+  );
+  if (buckets.length > 0) {
+    const picked = await vscode.window.showQuickPick(
+      buckets.map((b) => ({ label: b.name })),
+      { title: vscode.l10n.t('Find Unused Prefixes: which bucket?'), placeHolder: vscode.l10n.t('The bucket whose inventory and access logs to analyse') },
+    );
+    return picked?.label;
+  }
+  return vscode.window.showInputBox({
+    title: vscode.l10n.t('Find Unused Prefixes: which bucket?'),
+    validateInput: (v) => (isValidBucketName(v) ? undefined : vscode.l10n.t('A bucket name: 3–63 lowercase letters, digits, dots or hyphens.')),
+  });
+}
+
+function resolveLocation(location: string): string {
+  const base = workspaceFolder()?.uri.fsPath;
+  return location === '' || /^(s3|file):\/\//.test(location) || isAbsolute(location) || !base ? location : join(base, location);
+}
+
+function checkLocation(value: string): string | undefined {
+  if (value.trim() === '') return vscode.l10n.t('Required: an s3:// URI or a local folder.');
+  if (value.startsWith('s3://') && !/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(value)) return vscode.l10n.t('Write it as s3://bucket/prefix/.');
+  return undefined;
+}
+
+async function askInputs(studio: Studio, bucket: string, defaults: Partial<RetentionInputs>, askAll: boolean): Promise<RetentionInputs | undefined> {
+  const t = vscode.l10n.t;
+  const settings = studio.settings;
+  const ask = (key: keyof RetentionInputs) => askAll || defaults[key] === undefined;
+  let inventory = defaults.inventory ?? settings.query.inventoryLocation;
+  if (askAll || !inventory) {
+    const answer = await vscode.window.showInputBox({
+      title: t('Inventory of s3://{0}', bucket),
+      prompt: t('An inventory manifest.json, or the inventory destination (the newest report is used): s3://… or a local folder'),
+      value: inventory,
+      ignoreFocusOut: true,
+      validateInput: checkLocation,
+    });
+    if (answer === undefined) return undefined;
+    inventory = answer.trim();
+  }
+  let logs = defaults.logs ?? settings.query.logsLocation;
+  if (askAll || !logs) {
+    const answer = await vscode.window.showInputBox({
+      title: t('Server access logs of s3://{0}', bucket),
+      prompt: t('Where the bucket\'s access logs are delivered (target bucket and prefix): s3://… or a local folder'),
+      value: logs,
+      ignoreFocusOut: true,
+      validateInput: checkLocation,
+    });
+    if (answer === undefined) return undefined;
+    logs = answer.trim();
+  }
+  let windowDays = defaults.windowDays ?? settings.retention.windowDays;
+  if (ask('windowDays') && askAll) {
+    const answer = await vscode.window.showInputBox({
+      title: t('Access window (days)'),
+      prompt: t('A prefix with no read in these days is unused'),
+      value: String(windowDays),
+      validateInput: (v) => (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 3650 ? undefined : t('A whole number of days from 1 to 3650.')),
+    });
+    if (answer === undefined) return undefined;
+    windowDays = Number(answer);
+  }
+  let asOf = defaults.asOf;
+  if (ask('asOf')) {
+    const answer = await vscode.window.showInputBox({
+      title: t('As-of date (UTC)'),
+      prompt: t('The last day of the {0}-day window, YYYY-MM-DD (both ends included)', windowDays),
+      value: asOf ?? yesterdayUtc(),
+      validateInput: (v) => {
+        try {
+          accessWindow(v, windowDays);
+          return undefined;
+        } catch (error) {
+          return (error as Error).message;
+        }
+      },
+    });
+    if (answer === undefined) return undefined;
+    asOf = answer.trim();
+  }
+  let engine = defaults.engine ?? settings.engine;
+  if (askAll) {
+    const picked = await vscode.window.showQuickPick(
+      ENGINE_KINDS.map((kind) => ({ label: kind === 'local' ? t('Embedded DuckDB (local)') : t('Amazon Athena'), description: kind === engine ? t('current') : undefined, engineKind: kind })),
+      { title: t('Engine') },
+    );
+    if (!picked) return undefined;
+    engine = picked.engineKind;
+  }
+  return { inventory, logs, windowDays, asOf: asOf!, engine };
+}
+
+/** A last look at what will run, with a way to change it: one Enter runs it. */
+async function confirmInputs(bucket: string, inputs: RetentionInputs): Promise<'run' | 'change' | undefined> {
+  const t = vscode.l10n.t;
+  const run = { label: t('$(play) Analyse s3://{0}', bucket), detail: t('{0} days to {1} · {2} engine · inventory {3} · logs {4}', inputs.windowDays, inputs.asOf, inputs.engine, inputs.inventory, inputs.logs), action: 'run' as const };
+  const change = { label: t('$(edit) Change the inputs…'), detail: t('Inventory, access logs, window, as-of date, engine'), action: 'change' as const };
+  const picked = await vscode.window.showQuickPick([run, change], { title: t('Find Unused Prefixes'), ignoreFocusOut: true });
+  return picked?.action;
+}
+
+export async function findUnusedPrefixes(studio: Studio, raw?: unknown): Promise<RetentionReport | undefined> {
+  const args = argsFrom(raw);
+  const bucket = args.bucket ?? (await pickBucket(studio));
+  if (!bucket) return undefined;
+  const state = studio.extensionContext.workspaceState;
+  const remembered = state.get<Partial<RetentionInputs>>(stateKey(bucket), {});
+  const given = Object.fromEntries(Object.entries({ inventory: args.inventory, logs: args.logs, windowDays: args.windowDays, asOf: args.asOf, engine: args.engine }).filter(([, v]) => v !== undefined));
+  let inputs = await askInputs(studio, bucket, { ...remembered, ...given }, args.askAll === true);
+  if (!inputs) return undefined;
+  const complete = remembered.asOf !== undefined && !args.askAll;
+  if (complete && !args.noConfirm) {
+    const choice = await confirmInputs(bucket, inputs);
+    if (!choice) return undefined;
+    if (choice === 'change') {
+      inputs = await askInputs(studio, bucket, inputs, true);
+      if (!inputs) return undefined;
+    }
+  }
+  await state.update(stateKey(bucket), inputs);
+  return analyse(studio, bucket, inputs, args);
+}
+
+async function analyse(studio: Studio, bucket: string, inputs: RetentionInputs, args: FindUnusedPrefixesArgs): Promise<RetentionReport | undefined> {
+  const t = vscode.l10n.t;
+  const settings = studio.settings;
+  const engine = await studio.queryEngine(inputs.engine);
+  studio.log.info(`Find Unused Prefixes on s3://${bucket}: ${JSON.stringify(inputs)}${args.allowMissingLogs ? ' (missing log days allowed)' : ''}`);
+  let report: RetentionReport;
+  try {
+    report = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: t('Finding unused prefixes in s3://{0}', bucket), cancellable: true },
+      async (progress, token) => {
+        const controller = new AbortController();
+        const subscription = token.onCancellationRequested(() => controller.abort());
+        try {
+          return await analyzeRetention(
+            engine,
+            catalogFor(),
+            {
+              bucket,
+              inventory: resolveLocation(inputs.inventory),
+              logs: resolveLocation(inputs.logs),
+              asOf: inputs.asOf,
+              windowDays: inputs.windowDays,
+              lookbackDays: settings.retention.lookbackDays,
+              exemptGlobs: settings.retention.exemptGlobs,
+              // The analysis only names it in the report ('' value: any value keeps).
+              keepTag: keepTagForReport(parseKeepTag(settings.retention.keepTag)),
+              maxMissingLogDays: settings.retention.maxMissingLogDays,
+              allowMissingLogs: args.allowMissingLogs === true,
+              region: settings.retention.pricingRegion || settings.connection.region || 'us-east-1',
+              priceOverrides: settings.retention.storagePrices,
+            },
+            { signal: controller.signal, onProgress: (step: string) => progress.report({ message: step }) },
+          );
+        } finally {
+          subscription.dispose();
+        }
+      },
+    );
+  } catch (error) {
+    if (error instanceof QueryCancelledError || (error as Error).name === 'AbortError') {
+      studio.log.info('Find Unused Prefixes: cancelled');
+      return undefined;
+    }
+    if (error instanceof LogCoverageError) {
+      studio.log.warn(`Find Unused Prefixes stopped: ${error.message}`);
+      const anyway = t('Analyse Anyway');
+      const choice = await vscode.window.showWarningMessage(t('Access logs are missing in the window'), { modal: true, detail: `${error.message}\n\n${t('Analysing anyway may mark live data as unused. The report will state the coverage.')}` }, anyway);
+      if (choice !== anyway) return undefined;
+      studio.log.warn(`Find Unused Prefixes: the user chose to analyse s3://${bucket} with missing log days`);
+      return analyse(studio, bucket, inputs, { ...args, allowMissingLogs: true });
+    }
+    throw error;
+  }
+  if (args.underPrefix) {
+    const under = args.underPrefix;
+    const prefixes = report.prefixes.filter((p) => p.prefix === under || p.prefix.startsWith(`${under}/`));
+    report = {
+      ...report,
+      prefixes,
+      totals: {
+        prefixes: prefixes.length,
+        objects: prefixes.reduce((n, p) => n + p.objects, 0),
+        bytes: prefixes.reduce((n, p) => n + p.bytes, 0),
+        monthlySavingsUsd: prefixes.reduce((n, p) => n + p.monthlySavingsUsd, 0),
+      },
+    };
+  }
+  studio.log.info(`Find Unused Prefixes on s3://${bucket}: ${report.totals.prefixes} unused prefixes, ${report.totals.objects} objects, ${report.totals.bytes} bytes; coverage ${report.coverage.daysWithLogs}/${report.coverage.days} days`);
+  for (const note of report.notes) studio.log.info(`  ${note}`);
+  studio.rememberReport(report);
+  studio.panels.showReport(report);
+  return report;
+}
+
+/** The keep-tag setting: `key` (any value keeps) or `key=value`; null for none. */
+export function parseKeepTag(text: string): KeepTag | null {
+  return text === '' ? null : parseKeepTagArg(text, 's3lifecycle.retention.keepTag');
+}
+
+function keepTagForReport(tag: KeepTag | null): TagSpec | null {
+  return tag ? { key: tag.key, value: tag.value ?? '' } : null;
+}

@@ -1,0 +1,181 @@
+// The access-based retention analysis end to end on either engine: check the window's log
+// coverage, find the unused prefixes, look up when each was last read, price what expiring them
+// saves. The CLI's `retention` command and the extension's "Find Unused Prefixes" both call this.
+
+import { exemptKeyRegex } from '../core/retention/exemptions';
+import type { RetentionReport, TagSpec, UnusedPrefix } from '../core/retention/report';
+import { monthlySavings, roundUsd, storagePrices, unpricedClassesNote } from '../core/retention/savings';
+import { accessWindow, logCoverage, MAX_WINDOW_DAYS, RetentionInputError } from '../core/retention/window';
+import type { TemplateCatalog } from '../sql/catalog';
+import { collectRows, type QueryEngine, type QueryValue } from './engine';
+import { formatStatistics } from './resultFormat';
+import { TemplateRunner } from './runner';
+
+export interface RetentionOptions {
+  /** Only this source bucket; every bucket in the sources when unset. */
+  bucket?: string;
+  /** The S3 Inventory report (local engine: a location; Athena: a label for the report, the tables are read). */
+  inventory: string;
+  /** The server access logs of the bucket (as for `inventory`). */
+  logs: string;
+  /** Last day of the window, YYYY-MM-DD (UTC). */
+  asOf: string;
+  windowDays: number;
+  /** Days ending with asOf searched for each unused prefix's last read (at least windowDays). */
+  lookbackDays: number;
+  exemptGlobs: string[];
+  /**
+   * Objects carrying this tag are kept (value '' = any value). An inventory has no tags, so the
+   * analysis cannot see it: it is recorded in the report and the tagging run skips such objects.
+   */
+  keepTag: TagSpec | null;
+  maxMissingLogDays: number;
+  allowMissingLogs: boolean;
+  /** For the built-in prices. */
+  region: string;
+  /** USD per GB-month by storage class, over the built-in prices. */
+  priceOverrides: Record<string, number>;
+  /** What counts as a read; the templates' defaults (GET, HEAD, copy source; 200, 206, 304; not AmazonS3) when unset. */
+  operations?: string[];
+  statuses?: number[];
+  excludedRequesters?: string[];
+}
+
+export interface RetentionControl {
+  signal?: AbortSignal;
+  onProgress?(step: string): void;
+}
+
+/** The views every step reads; the local engine reloads them so a shared engine never analyses another run's sources. */
+const SOURCE_VIEWS = ['s3_access_logs', 's3_inventory'];
+
+type Row = Record<string, QueryValue>;
+
+function isoTime(value: QueryValue): string {
+  const text = String(value);
+  // Athena writes a zone-less `2024-01-02 03:04:05.678` (UTC by convention); the local engine ISO-8601.
+  const date = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
+  if (Number.isNaN(date.getTime())) throw new Error(`the engine returned "${text}" where a timestamp was expected`);
+  return date.toISOString();
+}
+
+/** `GLACIER=123,STANDARD=456` → { GLACIER: 123, STANDARD: 456 }. */
+export function parseBytesByStorageClass(text: string): Record<string, number> {
+  const result: Record<string, number> = {};
+  for (const part of text.split(',')) {
+    if (part === '') continue;
+    const eq = part.lastIndexOf('=');
+    result[part.slice(0, eq)] = (result[part.slice(0, eq)] ?? 0) + Number(part.slice(eq + 1));
+  }
+  return result;
+}
+
+export function formatKeepTag(tag: TagSpec | null): string | null {
+  if (!tag) return null;
+  return tag.value === '' ? tag.key : `${tag.key}=${tag.value}`;
+}
+
+function checkOptions(options: RetentionOptions): void {
+  if (!Number.isInteger(options.lookbackDays) || options.lookbackDays < options.windowDays || options.lookbackDays > MAX_WINDOW_DAYS) {
+    throw new RetentionInputError(`the lookback for last access must be a whole number of days from the window's ${options.windowDays} to ${MAX_WINDOW_DAYS}, not ${options.lookbackDays}`);
+  }
+  if (options.keepTag && (options.keepTag.key === '' || options.keepTag.key.length > 128)) throw new RetentionInputError('the keep tag needs a key of 1 to 128 characters');
+}
+
+/**
+ * Runs the analysis on `engine` with the templates of `catalog` (built-ins and workspace
+ * overrides). Throws LogCoverageError (before the inventory is read) when the window's logs have
+ * more gaps than allowed and the user has not overridden the check.
+ */
+export async function analyzeRetention(engine: QueryEngine, catalog: TemplateCatalog, options: RetentionOptions, control: RetentionControl = {}): Promise<RetentionReport> {
+  // Everything a user can get wrong is checked before the engine does any work.
+  const window = accessWindow(options.asOf, options.windowDays);
+  checkOptions(options);
+  const exemptRegex = exemptKeyRegex(options.exemptGlobs);
+  const prices = storagePrices(options.region, options.priceOverrides);
+  const { signal } = control;
+  const runner = new TemplateRunner(catalog, engine, { inventory: options.inventory, logs: options.logs });
+  const notes: string[] = [];
+  const common = { bucket: options.bucket ?? '', as_of: options.asOf };
+  const counting: Record<string, string> = {};
+  if (options.operations) counting.operations = options.operations.join(',');
+  if (options.statuses) counting.statuses = options.statuses.join(',');
+  if (options.excludedRequesters) counting.excluded_requesters = options.excludedRequesters.join(',');
+  const run = async (step: string, name: string, values: Record<string, string>): Promise<Row[]> => {
+    control.onProgress?.(step);
+    const entry = catalog.get(name);
+    if (!entry) throw new Error(`the ${name} template is missing from the catalog: reinstall, or restore .s3-lifecycle/templates/${name}.sql`);
+    const result = await runner.run({ template: entry.template, values, signal, onProgress: (p) => control.onProgress?.(`${step}: ${p.message}`) });
+    const { columns, rows, statistics: stats } = await collectRows(result);
+    for (const note of stats.notes) if (!notes.includes(note)) notes.push(note);
+    if (stats.engine === 'athena') notes.push(`${name}: ${formatStatistics(stats)}`);
+    return rows.map((r) => Object.fromEntries(columns.map((c, i) => [c.name, r[i]!])));
+  };
+
+  if (engine.tableExists) {
+    for (const view of SOURCE_VIEWS) await collectRows(await engine.run({ sql: `DROP TABLE IF EXISTS "${view}"`, signal }));
+  }
+
+  // 1. Coverage first: on the local engine it loads only the logs, and a gap stops everything.
+  const days = await run('Checking the access logs cover the window', 'log_coverage', { ...common, days: String(window.days) });
+  const coverage = logCoverage(
+    window,
+    days.filter((d) => Number(d.lines) > 0).map((d) => String(d.day).slice(0, 10)),
+    { maxMissingDays: options.maxMissingLogDays, override: options.allowMissingLogs },
+  );
+  if (coverage.overridden) notes.push(`WARNING: no access logs for ${coverage.missingDays.length} of ${coverage.days} days, analysed anyway: prefixes read only on those days are listed as unused`);
+
+  // 2. The unused prefixes.
+  const unusedRows = await run('Finding unused prefixes', 'unused_prefixes', { ...common, days: String(window.days), exempt_key_regex: exemptRegex, ...counting });
+  const byClass = unusedRows.length === 0 || 'bytes_by_storage_class' in unusedRows[0]!;
+  if (!byClass) notes.push('the unused_prefixes template in use has no bytes_by_storage_class column (a workspace copy from an older version?): its bytes are counted as storage class UNKNOWN');
+
+  // 3. When each was last read, looking back further than the window.
+  const accessRows = await run('Looking up last access', 'access_by_prefix', { ...common, days: String(options.lookbackDays), ...counting });
+  const lastAccess = new Map<string, string>();
+  for (const row of accessRows) if (row.last_access !== null) lastAccess.set(String(row.prefix), isoTime(row.last_access!));
+
+  // 4. Savings and totals.
+  control.onProgress?.('Pricing the savings');
+  const unpriced = new Set<string>();
+  const prefixes: UnusedPrefix[] = unusedRows.map((row) => {
+    const prefix = String(row.prefix ?? '');
+    const bytesByStorageClass = byClass ? parseBytesByStorageClass(String(row.bytes_by_storage_class ?? '')) : { UNKNOWN: Number(row.bytes) };
+    const savings = monthlySavings(bytesByStorageClass, prices);
+    savings.unpricedClasses.forEach((c) => unpriced.add(c));
+    return {
+      prefix,
+      objects: Number(row.objects),
+      bytes: Number(row.bytes),
+      storageClasses: String(row.storage_classes ?? '').split(',').filter((c) => c !== ''),
+      bytesByStorageClass,
+      newestLastModified: isoTime(row.newest_last_modified!),
+      lastAccess: lastAccess.get(prefix) ?? null,
+      monthlySavingsUsd: roundUsd(savings.usd),
+    };
+  });
+  prefixes.sort((a, b) => b.bytes - a.bytes || (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0));
+  if (unpriced.size > 0) notes.push(unpricedClassesNote([...unpriced].sort(), prices));
+  const keepTag = formatKeepTag(options.keepTag);
+  if (keepTag) notes.push(`objects tagged ${keepTag} are kept: S3 Inventory carries no tags, so they are counted here and skipped when tagging`);
+
+  return {
+    bucket: options.bucket ?? '',
+    engine: engine.kind,
+    sources: { inventory: options.inventory, logs: options.logs },
+    window,
+    lookbackDays: options.lookbackDays,
+    coverage,
+    exemptions: { globs: [...options.exemptGlobs], keepTag },
+    prices,
+    prefixes,
+    totals: {
+      prefixes: prefixes.length,
+      objects: prefixes.reduce((n, p) => n + p.objects, 0),
+      bytes: prefixes.reduce((n, p) => n + p.bytes, 0),
+      monthlySavingsUsd: roundUsd(prefixes.reduce((n, p) => n + p.monthlySavingsUsd, 0)),
+    },
+    notes,
+    generatedAt: new Date().toISOString(),
+  };
+}

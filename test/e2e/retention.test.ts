@@ -1,0 +1,178 @@
+// The product's main path in the real VS Code, as a person walks it: "Find Unused Prefixes" on an
+// estate put on the local S3 server, the unused prefixes in the panel, "Tag for expiration" on one
+// of them through the dry-run preview, then the tags and the lifecycle rule read back from the server.
+
+import { after, before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  GetBucketLifecycleConfigurationCommand,
+  GetObjectTaggingCommand,
+  ListObjectVersionsCommand,
+  PutObjectTaggingCommand,
+  S3Client,
+  type ObjectVersion,
+} from '@aws-sdk/client-s3';
+import type { Browser, Frame, Page } from 'playwright-core';
+import type { EstateTruth } from '../../src/core/estate/generate';
+import { prefixOfKey } from '../../src/core/prefix';
+import { findWebviewFrame, launchBrowser, openWorkbench, requiredEnv, runFromPalette, screenshot } from './workbench';
+
+const repoRoot = join(__dirname, '..', '..', '..');
+const BUCKET = 'e2e-retention';
+const EXPIRE_TAG = { Key: 's3-lifecycle-studio:expire', Value: 'true' };
+
+/** An as-of date whose window starts after today: the objects just uploaded count as older than it. */
+function asOfAfterToday(windowDays: number): string {
+  return new Date(Date.now() + (windowDays + 1) * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** The current versions of the objects directly under a prefix (its own keys, not deeper ones). */
+async function currentObjectsUnder(client: S3Client, prefix: string): Promise<ObjectVersion[]> {
+  const versions: ObjectVersion[] = [];
+  let keyMarker: string | undefined;
+  let versionMarker: string | undefined;
+  do {
+    const page = await client.send(new ListObjectVersionsCommand({ Bucket: BUCKET, Prefix: prefix === '' ? undefined : `${prefix}/`, KeyMarker: keyMarker, VersionIdMarker: versionMarker }));
+    versions.push(...(page.Versions ?? []).filter((v) => v.IsLatest && prefixOfKey(v.Key!) === prefix));
+    keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+    versionMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
+  } while (keyMarker);
+  return versions;
+}
+
+describe('Find Unused Prefixes and Tag for Expiration in the browser', () => {
+  let browser: Browser;
+  let page: Page;
+  let panel: Frame;
+  let truth: EstateTruth;
+  let client: S3Client;
+  let target: { prefix: string; objects: ObjectVersion[] };
+  const asOf = asOfAfterToday(30);
+
+  before(async () => {
+    const endpoint = requiredEnv('S3LS_MOTO_ENDPOINT');
+    const workspace = join(repoRoot, 'test-results', 'workspaces', 'e2e-retention');
+    rmSync(workspace, { recursive: true, force: true });
+    mkdirSync(join(workspace, '.vscode'), { recursive: true });
+    // The demo's estate, smaller: inventory and logs in their buckets, real objects for a subset.
+    execFileSync(
+      process.execPath,
+      [join(repoRoot, 'dist', 'cli.js'), 'generate', '--out', join(workspace, 'estate'), '--objects', '4000', '--bucket', BUCKET, '--as-of', asOf, '--upload-objects', '800', '--endpoint', endpoint, '--path-style', '--region', 'us-east-1'],
+      { stdio: 'ignore', env: { ...process.env, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' } },
+    );
+    truth = JSON.parse(readFileSync(join(workspace, 'estate', 'truth.json'), 'utf8')) as EstateTruth;
+    assert.ok(truth.unusedPrefixes.length > 0, 'the estate has unused prefixes');
+    client = new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+
+    // An unused prefix with real objects on the server; one of them already carries a tag of its own.
+    for (const unused of truth.unusedPrefixes) {
+      const objects = await currentObjectsUnder(client, unused.prefix);
+      if (objects.length >= 2) {
+        target = { prefix: unused.prefix, objects };
+        break;
+      }
+    }
+    assert.ok(target, 'some unused prefix has real objects on the server');
+    await client.send(new PutObjectTaggingCommand({ Bucket: BUCKET, Key: target.objects[0]!.Key!, VersionId: target.objects[0]!.VersionId, Tagging: { TagSet: [{ Key: 'owner', Value: 'e2e' }] } }));
+
+    writeFileSync(
+      join(workspace, '.vscode', 'settings.json'),
+      JSON.stringify(
+        {
+          's3lifecycle.endpoint': endpoint,
+          's3lifecycle.forcePathStyle': true,
+          's3lifecycle.region': 'us-east-1',
+          's3lifecycle.profile': 'e2e',
+          's3lifecycle.query.inventoryLocation': `s3://${BUCKET}-inventory/inventory/${BUCKET}/daily-full/`,
+          's3lifecycle.query.logsLocation': `s3://${BUCKET}-logs/logs/`,
+          'files.exclude': { estate: true },
+        },
+        null,
+        2,
+      ),
+    );
+    browser = await launchBrowser();
+    ({ page } = await openWorkbench(browser, requiredEnv('S3LS_E2E_SERVER_URL'), workspace));
+  });
+
+  after(async () => {
+    await browser?.close();
+    client?.destroy();
+  });
+
+  it('runs "Find Unused Prefixes" and lists truth.json\'s unused prefixes in the panel', async () => {
+    await runFromPalette(page, 'S3 Lifecycle: Find Unused Prefixes').catch(async () => {
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(3000);
+      await runFromPalette(page, 'S3 Lifecycle: Find Unused Prefixes');
+    });
+    // Which bucket: the pick lists the connection's buckets.
+    const input = page.locator('.quick-input-widget input');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: BUCKET }).first().waitFor({ timeout: 30_000 });
+    await input.fill(BUCKET);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: new RegExp(`^${BUCKET}$`) }).first().waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Enter');
+    // Inventory and logs come from the settings; the as-of date is asked.
+    await page.locator('.quick-input-widget', { hasText: 'As-of date' }).waitFor({ timeout: 15_000 });
+    await input.fill(asOf);
+    await page.keyboard.press('Enter');
+
+    panel = await findWebviewFrame(page, 'section#unused-prefixes [data-prefix]', 180_000);
+    const shown = panel.locator('#retention-totals tr[data-totals="shown"]');
+    assert.equal(((await shown.locator('td[data-total="prefixes"]').textContent()) ?? '').replace(/[^\d]/g, ''), String(truth.unusedPrefixes.length));
+    assert.equal(((await shown.locator('td[data-total="objects"]').textContent()) ?? '').replace(/[^\d]/g, ''), String(truth.summary.unusedObjects));
+    assert.match((await panel.locator('#retention-coverage').textContent()) ?? '', /30 of 30/);
+    await screenshot(page, 'unused-prefixes-panel');
+  });
+
+  it('tags one prefix through the dry-run preview, keeping the tags its objects had', async () => {
+    const filter = (await panel.locator('#prefix-filter input').count()) > 0 ? panel.locator('#prefix-filter input') : panel.locator('#prefix-filter');
+    await filter.fill(target.prefix);
+    const row = panel.locator(`[role="row"][data-prefix="${target.prefix}"]`);
+    await row.waitFor({ timeout: 10_000 });
+    await row.locator('.tag-button').click();
+
+    // The preview: a modal with the counts, requests, cost and rule, and the rule's diff beside it.
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 60_000 });
+    const detail = (await dialog.textContent()) ?? '';
+    assert.match(detail, /dry-run preview/i);
+    assert.match(detail, /GetObjectTagging/);
+    assert.match(detail, /s3-lifecycle-studio-expire/);
+    await screenshot(page, 'tag-for-expiration-preview');
+    await dialog.getByRole('button', { name: /^Tag [\d,]+ Objects$/ }).click();
+
+    // Done when the rule is on the server (it is written after every object is tagged).
+    const deadline = Date.now() + 120_000;
+    let rules: { ID?: string; Filter?: { Tag?: { Key?: string; Value?: string } }; NoncurrentVersionExpiration?: { NoncurrentDays?: number } }[] = [];
+    while (Date.now() < deadline) {
+      rules = await client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: BUCKET })).then((r) => r.Rules ?? [], () => []);
+      if (rules.some((r) => r.ID === 's3-lifecycle-studio-expire')) break;
+      await page.waitForTimeout(500);
+    }
+    const rule = rules.find((r) => r.ID === 's3-lifecycle-studio-expire');
+    assert.ok(rule, 'the lifecycle rule was written');
+    assert.deepEqual(rule.Filter?.Tag, { Key: EXPIRE_TAG.Key, Value: EXPIRE_TAG.Value });
+    assert.ok(rule.NoncurrentVersionExpiration?.NoncurrentDays, 'a versioned bucket\'s rule also expires noncurrent versions');
+
+    for (const object of target.objects) {
+      const tags = (await client.send(new GetObjectTaggingCommand({ Bucket: BUCKET, Key: object.Key!, VersionId: object.VersionId }))).TagSet ?? [];
+      assert.ok(tags.some((t) => t.Key === EXPIRE_TAG.Key && t.Value === EXPIRE_TAG.Value), `${object.Key} is tagged`);
+      if (object === target.objects[0]) assert.ok(tags.some((t) => t.Key === 'owner' && t.Value === 'e2e'), 'the tag it had is kept');
+    }
+    await panel.locator(`[role="row"][data-prefix="${target.prefix}"]`, { hasText: /tagged/i }).waitFor({ timeout: 30_000 });
+    await screenshot(page, 'unused-prefixes-tagged');
+  });
+
+  it('touched no object outside the prefix', async () => {
+    const other = truth.unusedPrefixes.find((p) => p.prefix !== target.prefix && !p.prefix.startsWith(`${target.prefix}/`));
+    assert.ok(other);
+    for (const object of await currentObjectsUnder(client, other.prefix)) {
+      const tags = (await client.send(new GetObjectTaggingCommand({ Bucket: BUCKET, Key: object.Key!, VersionId: object.VersionId }))).TagSet ?? [];
+      assert.ok(!tags.some((t) => t.Key === EXPIRE_TAG.Key), `${object.Key} is not tagged`);
+    }
+  });
+});

@@ -1,0 +1,143 @@
+// `s3-lifecycle retention` over a generated estate on the local engine: JSON and CSV equal to
+// truth.json, the text report's header, exit 2 on a log gap, the loud override, usage errors.
+
+import { after, before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EXIT_OK, EXIT_USAGE } from '../../src/cli/framework';
+import { runCli } from '../../src/cli/main';
+import type { EstateTruth } from '../../src/core/estate/generate';
+import type { RetentionReport } from '../../src/core/retention/report';
+import { parseCsvStream } from '../../src/engines/csv';
+import { AWS_ACCESS_LOG_REGEX, generateInto, listFiles, parseLogTime, smallEstateOptions } from './estate/fixture';
+
+describe('s3-lifecycle retention', () => {
+  let dir: string;
+  let scratch: string;
+  let truth: EstateTruth;
+  let sources: string[];
+  let window: string[];
+
+  const cli = async (argv: string[]) => {
+    let out = '';
+    let err = '';
+    const code = await runCli(['retention', ...argv], { out: (t) => (out += t), err: (t) => (err += t), env: { S3LIFECYCLE_CACHE_DIR: join(scratch, 'cache') }, signal: new AbortController().signal }, '9.9.9');
+    return { code, out, err };
+  };
+
+  const expected = () =>
+    truth.unusedPrefixes.map((u) => ({ prefix: u.prefix, objects: u.objects, bytes: u.bytes, storageClasses: Object.keys(u.storageClasses).sort(), newestLastModified: u.newestLastModified, lastAccess: null }));
+
+  before(async () => {
+    ({ dir } = await generateInto(smallEstateOptions({ objects: 1500, days: 30, seed: 3 })));
+    truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as EstateTruth;
+    scratch = mkdtempSync(join(tmpdir(), 's3ls-retention-cli-'));
+    sources = ['--inventory', join(dir, 'inventory', truth.generator.bucket, 'daily-full'), '--logs', join(dir, 'logs')];
+    window = ['--as-of', truth.window.end, '--window-days', String(truth.window.days)];
+  });
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('prints the whole report as JSON, its prefixes equal to truth.json', async () => {
+    const { code, out, err } = await cli([...sources, ...window, '--format', 'json']);
+    assert.equal(code, EXIT_OK, err);
+    const report = JSON.parse(out) as RetentionReport;
+    assert.ok(truth.logs.dropped > 0 && truth.logs.duplicated > 0, 'the logs have drops and duplicates');
+    assert.deepEqual(
+      [...report.prefixes].sort((a, b) => (a.prefix < b.prefix ? -1 : 1)).map((p) => ({ prefix: p.prefix, objects: p.objects, bytes: p.bytes, storageClasses: p.storageClasses, newestLastModified: p.newestLastModified, lastAccess: p.lastAccess })),
+      expected(),
+    );
+    assert.deepEqual(report.coverage, { days: 30, daysWithLogs: 30, missingDays: [], overridden: false });
+    assert.equal(report.totals.bytes, truth.summary.unusedBytes);
+    assert.deepEqual(report.exemptions, { globs: [], keepTag: 's3-lifecycle-studio:keep' });
+    assert.match(err, /access logs: \d+ files, \d+ records, 0 malformed lines/);
+  });
+
+  it('prints one CSV row per prefix that a CSV parser reads back as truth.json', async () => {
+    const { code, out, err } = await cli([...sources, ...window, '--format', 'csv']);
+    assert.equal(code, EXIT_OK, err);
+    const records: string[][] = [];
+    for await (const batch of parseCsvStream((async function* () {
+      yield Buffer.from(out);
+    })())) records.push(...(batch as string[][]));
+    assert.deepEqual(records[0], ['prefix', 'objects', 'bytes', 'storageClasses', 'newestLastModified', 'lastAccess', 'monthlySavingsUsd']);
+    const rows = records.slice(1).map(([prefix, objects, bytes, classes, newest, lastAccess, usd]) => ({ prefix: prefix!, objects: Number(objects), bytes: Number(bytes), storageClasses: classes!.split(';'), newestLastModified: newest!, lastAccess: lastAccess === '' ? null : lastAccess!, usd: Number(usd) }));
+    assert.deepEqual(rows.map((r) => r.bytes), [...rows.map((r) => r.bytes)].sort((a, b) => b - a), 'largest first');
+    assert.deepEqual(rows.sort((a, b) => (a.prefix < b.prefix ? -1 : 1)).map(({ usd: _usd, ...r }) => r), expected());
+    assert.ok(rows.every((r) => r.usd > 0));
+  });
+
+  it('prints a header with the window, coverage, prices and totals above an aligned table', async () => {
+    const { code, out } = await cli([...sources, ...window, '--exempt', 'tmp/**', '--price', 'STANDARD=0.02', '--keep-tag', 'hold=yes']);
+    assert.equal(code, EXIT_OK);
+    assert.match(out, new RegExp(`^window +${truth.window.start} … ${truth.window.end} \\(30 days, UTC\\)`, 'm'));
+    assert.match(out, /^log coverage +30 of 30 days$/m);
+    assert.match(out, /^exemptions +globs tmp\/\*\*; keep tag hold=yes/m);
+    assert.match(out, /^prices +USD per GB-month: .*STANDARD 0\.02.* with your prices for STANDARD/m);
+    assert.match(out, new RegExp(`^total +${truth.summary.unusedPrefixes} unused prefixes · ${truth.summary.unusedObjects.toLocaleString('en-US')} objects · `, 'm'));
+    const table = out.slice(out.indexOf('PREFIX'));
+    const lines = table.trimEnd().split('\n');
+    assert.equal(lines.length, truth.summary.unusedPrefixes + 1);
+    const column = lines[0]!.indexOf('OBJECTS') + 'OBJECTS'.length;
+    assert.ok(lines.slice(1).every((l) => /\d/.test(l[column - 1]!)), 'objects right-aligned under their heading');
+  });
+
+  describe('with a gap in the logs', () => {
+    let gapped: string;
+    let missing: string;
+    before(() => {
+      gapped = join(scratch, 'gapped');
+      cpSync(join(dir, 'logs'), gapped, { recursive: true });
+      missing = truth.window.start;
+      for (const file of listFiles(gapped)) {
+        const path = join(gapped, file);
+        const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l !== '');
+        const kept = lines.filter((l) => new Date(parseLogTime(AWS_ACCESS_LOG_REGEX.exec(l)![3]!)).toISOString().slice(0, 10) !== missing);
+        if (kept.length === 0) unlinkSync(path);
+        else writeFileSync(path, kept.join('\n') + '\n');
+      }
+    });
+
+    it('exits 2 with the missing day on stderr and prints no report', async () => {
+      const { code, out, err } = await cli(['--inventory', sources[1]!, '--logs', gapped, ...window, '--format', 'json']);
+      assert.equal(code, EXIT_USAGE);
+      assert.equal(out, '');
+      assert.match(err, new RegExp(`No access logs for 1 of the 30 days in the window .*: ${missing} `));
+      assert.match(err, /--allow-missing-logs/);
+    });
+
+    it('goes on with --allow-missing-logs, warning loudly and stating the coverage', async () => {
+      const { code, out, err } = await cli(['--inventory', sources[1]!, '--logs', gapped, ...window, '--allow-missing-logs']);
+      assert.equal(code, EXIT_OK, err);
+      assert.match(err, /^WARNING: ANALYSED WITH MISSING ACCESS LOGS — 29 of 30 days/m);
+      assert.match(out, new RegExp(`^log coverage +29 of 30 days \\(missing: ${missing}; analysed anyway, by override\\)$`, 'm'));
+    });
+
+    it('accepts the gap within --max-missing-log-days', async () => {
+      const { code, out } = await cli(['--inventory', sources[1]!, '--logs', gapped, ...window, '--max-missing-log-days', '1', '--format', 'json']);
+      assert.equal(code, EXIT_OK);
+      assert.deepEqual((JSON.parse(out) as RetentionReport).coverage.missingDays, [missing]);
+    });
+  });
+
+  it('exits 2 on a usage mistake, saying what to write', async () => {
+    const cases: [string[], RegExp][] = [
+      [[...sources, '--window-days', '30'], /--as-of DATE is required/],
+      [['--logs', sources[3]!, ...window], /--inventory is required/],
+      [[...sources, '--as-of', '2026-02-30'], /not a calendar date/],
+      [[...sources, ...window, '--exempt', 'a[/]'], /can never match/],
+      [[...sources, ...window, '--price', 'GLACIER'], /--price: a price is STORAGE_CLASS=USD_PER_GB_MONTH/],
+      [[...sources, ...window, '--lookback-days', '7'], /lookback/],
+      [[...sources, ...window, '--format', 'xml'], /--format must be text, csv or json/],
+    ];
+    for (const [argv, message] of cases) {
+      const { code, err } = await cli(argv);
+      assert.equal(code, EXIT_USAGE, argv.join(' '));
+      assert.match(err, message, argv.join(' '));
+    }
+  });
+});
