@@ -98,13 +98,13 @@ describe('SQL templates in VS Code', function () {
     assert.ok(summary, 'the run returns its summary');
     assert.equal(summary.state, 'done', summary.error);
     assert.equal(summary.rows, truth.unusedPrefixes.length);
-    assert.deepEqual(summary.columns, ['prefix', 'objects', 'bytes', 'storage_classes', 'newest_last_modified']);
+    assert.deepEqual(summary.columns, ['prefix', 'objects', 'bytes', 'storage_classes', 'newest_last_modified', 'bytes_by_storage_class']);
     assert.equal(summary.statistics?.engine, 'local');
 
     const target = vscode.Uri.file(join(mkdtempSync(join(tmpdir(), 's3ls-export-')), 'unused.csv'));
     assert.equal((await api.exportResultsCsv('unused_prefixes', target))?.fsPath, target.fsPath);
     const lines = readFileSync(target.fsPath, 'utf8').split('\r\n').filter((l) => l !== '');
-    assert.equal(lines[0], 'prefix,objects,bytes,storage_classes,newest_last_modified');
+    assert.equal(lines[0], 'prefix,objects,bytes,storage_classes,newest_last_modified,bytes_by_storage_class');
     assert.equal(lines.length - 1, truth.unusedPrefixes.length);
   });
 
