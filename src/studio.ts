@@ -14,6 +14,7 @@ import { createLogger } from './views/log';
 import { LifecyclePanelManager } from './views/panel';
 import { OBJECT_SCHEME, ObjectFileSystem } from './views/objectFileSystem';
 import { ResultsPanelManager } from './views/resultsPanel';
+import { PreviewDocuments } from './views/previewDocuments';
 import { TemplateEditorFeatures, type TemplateValueStore } from './views/templateEditor';
 import type { EngineKind } from './core/settings';
 import type { QueryEngine } from './engines/engine';
@@ -25,6 +26,8 @@ export class Studio extends Disposable {
   readonly bucketTree: BucketTreeProvider;
   readonly panels: LifecyclePanelManager;
   readonly results: ResultsPanelManager;
+  /** Read-only previews such as a lifecycle rule's diff. */
+  readonly previews: PreviewDocuments;
   readonly templateEditor: TemplateEditorFeatures;
   /** Parameter values the user set per template, kept with the workspace. */
   readonly templateValues: TemplateValueStore;
@@ -70,6 +73,7 @@ export class Studio extends Disposable {
     );
     this._register({ dispose: () => this.pool?.dispose() });
     this.panels = this._register(new LifecyclePanelManager(this));
+    this.previews = this._register(new PreviewDocuments());
     this.results = this._register(new ResultsPanelManager(extensionContext.extensionUri, logChannel));
     const state = extensionContext.workspaceState;
     this.templateValues = {

@@ -117,7 +117,7 @@ export async function tagForExpiration(studio: Studio, raw: unknown, signal?: Ab
 
     let deleteMarkerRule = args.deleteMarkerRule === true;
     if (!args.assumeYes) {
-      if (rule.change !== 'unchanged') await showDiff(rule.diff, bucket);
+      if (rule.change !== 'unchanged') await studio.previews.show(`lifecycle-${bucket}.diff`, `# Lifecycle configuration of s3://${bucket}: the change (nothing is written before you confirm)\n${rule.diff}\n`);
       const go = t('Tag {0} Objects', listing.objects.toLocaleString());
       const goWithMarkers = t('Tag and Add Delete-Marker Rule');
       const manifest = t('Write Batch Operations Manifest…');
@@ -180,11 +180,6 @@ export async function tagForExpiration(studio: Studio, raw: unknown, signal?: Ab
 
 function ruleId(rule: { after: { ID?: string }[]; before: { ID?: string }[] }): string {
   return rule.after.find((r) => r.ID?.startsWith('s3-lifecycle-studio'))?.ID ?? 's3-lifecycle-studio-expire';
-}
-
-async function showDiff(diff: string, bucket: string): Promise<void> {
-  const document = await vscode.workspace.openTextDocument({ language: 'diff', content: `# Lifecycle configuration of s3://${bucket}: the change (nothing is written before you confirm)\n${diff}\n` });
-  await vscode.window.showTextDocument(document, { preview: true, viewColumn: vscode.ViewColumn.Beside, preserveFocus: true });
 }
 
 function linkedController(signal: AbortSignal | undefined, token: vscode.CancellationToken): AbortController {
