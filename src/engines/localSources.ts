@@ -2,9 +2,7 @@
 // manifest.json (CSV.gz or Parquet data files) and server access logs through our own parser.
 
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { AccessLogParser, type ParsedAccessLogRecord } from '../core/accessLog/parser';
 import { PARQUET_COLUMNS, type InventoryManifest } from '../core/inventory/csv';
 import { QueryCancelledError } from './engine';
 import { duckName, type ExternalTable } from './localCompat';
@@ -136,125 +134,5 @@ export async function loadInventory(table: ExternalTable, ctx: LoadContext): Pro
 
 // ---- Server access logs ---------------------------------------------------------------------------
 
-/**
- * The typed columns of a loaded access-log table: what access_log_table's view presents, so the
- * view over a loaded table is simply `SELECT *`.
- */
-export const ACCESS_LOG_COLUMNS: { name: string; type: string; field: keyof ParsedAccessLogRecord | 'request_time' }[] = [
-  { name: 'bucket_owner', type: 'VARCHAR', field: 'bucket_owner' },
-  { name: 'bucket', type: 'VARCHAR', field: 'bucket' },
-  { name: 'request_time', type: 'TIMESTAMP', field: 'request_time' },
-  { name: 'remote_ip', type: 'VARCHAR', field: 'remote_ip' },
-  { name: 'requester', type: 'VARCHAR', field: 'requester' },
-  { name: 'request_id', type: 'VARCHAR', field: 'request_id' },
-  { name: 'operation', type: 'VARCHAR', field: 'operation' },
-  { name: 'key', type: 'VARCHAR', field: 'key' },
-  { name: 'request_uri', type: 'VARCHAR', field: 'request_uri' },
-  { name: 'http_status', type: 'INTEGER', field: 'http_status' },
-  { name: 'error_code', type: 'VARCHAR', field: 'error_code' },
-  { name: 'bytes_sent', type: 'BIGINT', field: 'bytes_sent' },
-  { name: 'object_size', type: 'BIGINT', field: 'object_size' },
-  { name: 'total_time', type: 'BIGINT', field: 'total_time' },
-  { name: 'turn_around_time', type: 'BIGINT', field: 'turn_around_time' },
-  { name: 'referrer', type: 'VARCHAR', field: 'referrer' },
-  { name: 'user_agent', type: 'VARCHAR', field: 'user_agent' },
-  { name: 'version_id', type: 'VARCHAR', field: 'version_id' },
-  { name: 'host_id', type: 'VARCHAR', field: 'host_id' },
-  { name: 'signature_version', type: 'VARCHAR', field: 'signature_version' },
-  { name: 'cipher_suite', type: 'VARCHAR', field: 'cipher_suite' },
-  { name: 'authentication_type', type: 'VARCHAR', field: 'authentication_type' },
-  { name: 'host_header', type: 'VARCHAR', field: 'host_header' },
-  { name: 'tls_version', type: 'VARCHAR', field: 'tls_version' },
-  { name: 'access_point_arn', type: 'VARCHAR', field: 'access_point_arn' },
-  { name: 'acl_required', type: 'VARCHAR', field: 'acl_required' },
-  { name: 'source_region', type: 'VARCHAR', field: 'source_region' },
-];
-
-/** The date partition of a log file: the PartitionedPrefix path `…/YYYY/MM/DD/…`, or the simple layout's `YYYY-MM-DD-hh-mm-ss-ID` name. */
-export function logFileDt(key: string): string | null {
-  const partitioned = /(\d{4})\/(\d{2})\/(\d{2})\/[^/]+$/.exec(key);
-  if (partitioned) return `${partitioned[1]}/${partitioned[2]}/${partitioned[3]}`;
-  const simple = /(\d{4})-(\d{2})-(\d{2})-\d{2}-\d{2}-\d{2}-[0-9A-Za-z]+$/.exec(key);
-  return simple ? `${simple[1]}/${simple[2]}/${simple[3]}` : null;
-}
-
-const MAX_REPORTED_MALFORMED = 20;
-
-export async function loadAccessLogs(table: ExternalTable, ctx: LoadContext): Promise<LoadReport> {
-  const { DuckDBTimestampValue } = await import('@duckdb/node-api');
-  const files = await ctx.reader.list(ctx.prefix, ctx.signal);
-  if (files.length === 0) throw new Error(`no access-log files at ${ctx.reader.uri}${ctx.prefix}: give the folder S3 delivers one source bucket's logs to`);
-  const name = duckName(table.name);
-  const columns = [...ACCESS_LOG_COLUMNS.map((c) => `${duckName(c.name)} ${c.type}`), 'dt VARCHAR'];
-  await ctx.connection.run(`CREATE OR REPLACE TABLE ${name} (${columns.join(', ')})`);
-  const appender = await ctx.connection.createAppender(table.name);
-  const notes: string[] = [];
-  let malformed = 0;
-  let rows = 0;
-  let bytes = 0;
-  const total = files.reduce((n, f) => n + f.size, 0);
-  try {
-    for (const file of files) {
-      checkAbort(ctx.signal);
-      ctx.progress(`Parsing access logs: ${Math.round((bytes / Math.max(total, 1)) * 100)}%`, bytes / Math.max(total, 1));
-      const dt = logFileDt(file.key);
-      const parser = new AccessLogParser(
-        (r) => {
-          appendText(r.bucket_owner);
-          appendText(r.bucket);
-          appender.appendTimestamp(new DuckDBTimestampValue(BigInt(r.time) * 1000n));
-          appendText(r.remote_ip);
-          appendText(r.requester);
-          appendText(r.request_id);
-          appendText(r.operation);
-          appendText(r.key);
-          appendText(r.request_uri);
-          if (r.http_status === null) appender.appendNull();
-          else appender.appendInteger(r.http_status);
-          appendText(r.error_code);
-          appendNumber(r.bytes_sent);
-          appendNumber(r.object_size);
-          appendNumber(r.total_time);
-          appendNumber(r.turn_around_time);
-          appendText(r.referrer);
-          appendText(r.user_agent);
-          appendText(r.version_id);
-          appendText(r.host_id);
-          appendText(r.signature_version);
-          appendText(r.cipher_suite);
-          appendText(r.authentication_type);
-          appendText(r.host_header);
-          appendText(r.tls_version);
-          appendText(r.access_point_arn);
-          appendText(r.acl_required);
-          appendText(r.source_region);
-          appendText(dt);
-          appender.endRow();
-          rows++;
-        },
-        (problem) => {
-          malformed++;
-          if (malformed <= MAX_REPORTED_MALFORMED) notes.push(`${file.key}:${problem.line}: ${problem.reason}`);
-        },
-      );
-      const path = await ctx.reader.fetch(file, ctx.signal);
-      for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) parser.push(chunk as Buffer);
-      parser.end();
-      bytes += file.size;
-    }
-  } finally {
-    appender.closeSync();
-  }
-  if (malformed > MAX_REPORTED_MALFORMED) notes.push(`… and ${malformed - MAX_REPORTED_MALFORMED} more`);
-  notes.unshift(`access logs: ${files.length} file${files.length === 1 ? '' : 's'}, ${rows} records, ${malformed} malformed line${malformed === 1 ? '' : 's'} (skipped and reported)`);
-  return { rows, bytes, notes };
-
-  function appendText(value: string | null): void {
-    if (value === null) appender.appendNull();
-    else appender.appendVarchar(value);
-  }
-  function appendNumber(value: number | null): void {
-    if (value === null) appender.appendNull();
-    else appender.appendBigInt(BigInt(value));
-  }
-}
+// The loader is its own module (logLoader.ts): it is a performance-critical path of its own.
+export { ACCESS_LOG_COLUMNS, loadAccessLogs, logFileDt } from './logLoader';

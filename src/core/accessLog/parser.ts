@@ -69,6 +69,37 @@ export interface AccessLogParserOptions<F extends AccessLogField = AccessLogFiel
    * Default: every field.
    */
   fields?: readonly F[];
+  /**
+   * When set, each valid line goes here as scanned instead of becoming a record (onRecord is not
+   * called): for a consumer that copies the fields' characters itself, such as the local engine's
+   * loader. Every field is scanned; `fields` does not apply.
+   */
+  onScannedLine?: (line: ScannedAccessLogLine) => void;
+}
+
+/**
+ * A valid line as the scanner left it: where each field is in the line's block, with the same
+ * values a record would get. One object is reused for every line: read it inside the callback.
+ */
+export interface ScannedAccessLogLine {
+  /** The block of lines this line is in. */
+  readonly text: string;
+  /** The block's character codes: its bytes when the block is ASCII (a Uint8Array), else UTF-16 code units. */
+  readonly codes: Uint8Array | Uint16Array;
+  /** The line is `text[start, end)`, without its line ending. */
+  readonly start: number;
+  readonly end: number;
+  /**
+   * Field i (in ACCESS_LOG_FIELDS order) is `text[bounds[2i], bounds[2i + 1])`; `bounds[2i]` is -1
+   * when the field is null (`-`, or absent from an older log). The time field has no bounds.
+   */
+  readonly bounds: Int32Array;
+  /** The value of the time field (epoch ms, UTC) and of each non-null number field, at its index. */
+  readonly numbers: Float64Array;
+  /** The line's number in the file, from 1. */
+  readonly line: number;
+  /** The key as a record has it (URL-decoded, or the raw text when that fails). */
+  key(): string | null;
 }
 
 export interface MalformedLine {
@@ -302,6 +333,7 @@ function number(c: Codes, pos: number, end: number, b: Int32Array, n: Float64Arr
   }
   if (k === pos) return EMPTY;
   b[2 * i] = pos;
+  b[2 * i + 1] = k;
   n[i] = value;
   return k + 1;
 }
@@ -440,6 +472,21 @@ function projectedRecord(t: string, scan: Scan, want: Uint8Array, template: Part
   return r;
 }
 
+class ScannedLine implements ScannedAccessLogLine {
+  text = '';
+  codes: Uint8Array | Uint16Array = new Uint8Array(0);
+  start = 0;
+  end = 0;
+  line = 0;
+  constructor(
+    readonly bounds: Int32Array,
+    readonly numbers: Float64Array,
+  ) {}
+  key(): string | null {
+    return key(this.text, this.bounds);
+  }
+}
+
 /**
  * Feeds chunks of a log file (any boundaries) and calls back per record and per malformed line.
  * Lines are numbered from 1; `\r\n` endings and a missing final newline are fine.
@@ -455,6 +502,8 @@ export class AccessLogParser<F extends AccessLogField = AccessLogField> {
   /** Null for full records; else which field indexes are wanted. */
   private readonly want: Uint8Array | null;
   private readonly template: Partial<ParsedAccessLogRecord>;
+  private readonly onScannedLine: ((line: ScannedAccessLogLine) => void) | undefined;
+  private readonly scanned: ScannedLine;
   records = 0;
   malformed = 0;
 
@@ -465,7 +514,9 @@ export class AccessLogParser<F extends AccessLogField = AccessLogField> {
   ) {
     const fields = options.fields;
     this.template = {};
-    if (fields === undefined || ACCESS_LOG_FIELDS.every((f) => fields.includes(f as F))) {
+    this.onScannedLine = options.onScannedLine;
+    this.scanned = new ScannedLine(this.scan.bounds, this.scan.numbers);
+    if (fields === undefined || this.onScannedLine !== undefined || ACCESS_LOG_FIELDS.every((f) => fields.includes(f as F))) {
       this.want = null;
       this.fieldCount = FIELD_COUNT;
       return;
@@ -560,6 +611,17 @@ export class AccessLogParser<F extends AccessLogField = AccessLogField> {
     if (problem !== null) {
       this.malformed++;
       this.onMalformed({ line: this.lineNumber, reason: problem, text: text.substring(start, Math.min(end, start + 120)) });
+      return;
+    }
+    if (this.onScannedLine !== undefined) {
+      const scanned = this.scanned;
+      scanned.text = text;
+      scanned.codes = codes;
+      scanned.start = start;
+      scanned.end = end;
+      scanned.line = this.lineNumber;
+      this.onScannedLine(scanned);
+      this.records++;
       return;
     }
     const record = this.want === null ? fullRecord(text, scan) : projectedRecord(text, scan, this.want, this.template);
