@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ACCESS_LOG_FIELDS, AccessLogParser, parseAccessLogText, type AccessLogField, type ParsedAccessLogRecord } from '../../src/core/accessLog/parser';
+import { ACCESS_LOG_FIELDS, AccessLogParser, defaultAccessLogScanner, parseAccessLogText, type AccessLogField, type AccessLogParserOptions, type ParsedAccessLogRecord } from '../../src/core/accessLog/parser';
 import { Random } from '../../src/core/random';
 import { decodeKey } from '../../src/core/s3keys';
 import { AWS_ACCESS_LOG_REGEX, generateInto, listFiles, smallEstateOptions } from './estate/fixture';
@@ -126,6 +126,113 @@ describe('the access-log parser', () => {
     // A projection of every field is the full record.
     assert.deepEqual(parseAccessLogText(GET_OBJECT, { fields: [...ACCESS_LOG_FIELDS].reverse() }).records[0], full);
     assert.throws(() => new AccessLogParser(() => undefined, () => undefined, { fields: ['nope' as AccessLogField] }), /unknown access-log field/);
+  });
+
+  describe('the WebAssembly scanner', () => {
+    /** Everything a parse gives, with the scanner named: records (or scanned lines), malformed lines, counts. */
+    const outcome = (bytes: Buffer, scanner: 'wasm' | 'js', options: AccessLogParserOptions = {}, chunk = 65_537) => {
+      const records: unknown[] = [];
+      const malformed: unknown[] = [];
+      const scanned = options.onScannedLine !== undefined;
+      const parser = new AccessLogParser(
+        (r, line) => records.push([line, r]),
+        (m) => malformed.push(m),
+        {
+          ...options,
+          scanner,
+          ...(scanned
+            ? {
+                // What a consumer may read of a scanned line: the bounds of present fields, the numbers, the key.
+                onScannedLine: (l) => {
+                  const fields = ACCESS_LOG_FIELDS.map((f, i) => (f === 'time' ? l.numbers[i] : l.bounds[2 * i]! < 0 ? null : [l.bounds[2 * i], l.bounds[2 * i + 1], l.numbers[i]]));
+                  records.push([l.line, l.start, l.end, l.text.substring(l.start, l.end), fields, l.key()]);
+                },
+              }
+            : {}),
+        },
+      );
+      for (let i = 0; i < bytes.length; i += chunk) parser.push(bytes.subarray(i, i + chunk));
+      parser.end();
+      // The scanners must agree on which lines are valid, not only end with the same records.
+      assert.equal(parser.rescued, 0, 'lines the WebAssembly scanner rejected and the JavaScript one accepted');
+      return { records, malformed, counts: [parser.records, parser.malformed] };
+    };
+
+    it('is the one in use', () => {
+      assert.equal(defaultAccessLogScanner(), 'wasm');
+    });
+
+    it('reads dates as the JavaScript scanner does: leap days, days past a month\'s end, odd characters, time zones', () => {
+      const dates = ['29/Feb/2024:12:00:00 +0000', '29/Feb/2023:12:00:00 +0000', '31/Apr/2026:23:59:59 -1200', '01/Jan/1970:00:00:00 +0000', '31/Dec/1969:23:59:59 +0000',
+        '15/Dec/9999:10:10:10 +1400', '0:/Mar/2026:0:/0:/0: +0:30', '12/mar/2026:01:02:03 +0000', '12/Mar/2026:24:00:00 +0000', '12/Mar/2026:23:60:00 +0000',
+        '12/Mar/2026:23:59:60 +0000', '12/Mar/2026:23:59:61 +0000', '12-Mar-2026:01:02:03 +0000', '00/Mar/2026:01:02:03 +0000', '32/Mar/2026:01:02:03 +0000', '12/Mar/20/6:01:02:03 +0000'];
+      const text = Buffer.from(dates.map((d) => GET_OBJECT.replace('14/Jul/2023:09:15:02 +0000', d)).join('\n'));
+      const js = outcome(text, 'js');
+      assert.ok(js.counts[0]! >= 6 && js.counts[1]! >= 6, 'both outcomes');
+      assert.deepEqual(outcome(text, 'wasm'), js);
+    });
+
+    it('gives the JavaScript scanner\'s records, scanned lines and malformed lines, line for line (fuzz)', () => {
+      const random = new Random(4242);
+      const junk = ['"', '[', ']', ' ', '  ', '-', '- ', '"-"', '\t', '%', '+', '\u00e9', '\u2713', '\u0000', '\r', '9', '0', '/', ':', 'Feb', '+0000', '99999999999999999999', '%C3'];
+      const base = [AWS_EXAMPLE, GET_OBJECT, `${GET_OBJECT} extra trailing`, GET_OBJECT.split(' v1 HOSTID=')[0]!];
+      const lines: string[] = [];
+      for (let n = 0; n < 6000; n++) {
+        let line = base[random.int(base.length)]!;
+        for (let k = random.int(4); k > 0; k--) {
+          const at = random.int(line.length + 1);
+          const op = random.int(4);
+          if (op === 0) line = line.slice(0, at) + line.slice(at + 1 + random.int(8));
+          else if (op === 3) line = line.slice(0, at) + random.pick(junk) + line.slice(at + 1);
+          else if (op === 1) line = line.slice(0, at) + random.pick(junk) + line.slice(at);
+          else line = line.slice(0, at);
+        }
+        lines.push(line.replace(/\n/g, ' '));
+      }
+      // Mostly ASCII blocks (the WebAssembly scanner's), some not (the JavaScript scanner's), CRLF and blank lines.
+      const text = Buffer.from(lines.map((l, i) => (i % 97 === 0 ? '' : i % 13 === 0 ? `${l}\r` : l)).join('\n'));
+      const projections: (readonly AccessLogField[] | undefined)[] = [undefined, ['bucket', 'time', 'requester', 'request_id', 'operation', 'key', 'http_status', 'version_id'], ['time'], ['source_region', 'bytes_sent']];
+      for (const fields of projections) {
+        for (const chunk of [65_537, 4093]) {
+          const js = outcome(text, 'js', fields ? { fields } : {}, chunk);
+          assert.ok(js.counts[0]! > 1000 && js.counts[1]! > 1000, 'the corpus has both outcomes');
+          assert.deepEqual(outcome(text, 'wasm', fields ? { fields } : {}, chunk), js, `${fields?.join() ?? 'full'}, chunks of ${chunk}`);
+        }
+      }
+      const scanned = { onScannedLine: () => undefined };
+      assert.deepEqual(outcome(text, 'wasm', scanned), outcome(text, 'js', scanned));
+    });
+
+    it('rejects exactly the lines the JavaScript scanner rejects, one rule at a time', () => {
+      const f = GET_OBJECT.split(' ');
+      const cut = (n: number, tail = '') => f.slice(0, n).join(' ') + tail;
+      const lines = [
+        'owner', 'owner ', 'owner bucket', 'owner bucket ', 'owner bucket x', 'owner bucket [14/Jul/2023:09:15:02 +0000', 'owner bucket [14/Jul/2023:09:15:02 +0000]',
+        cut(4), cut(5, ' '), cut(8), cut(8, ' '), cut(8, ' -'), cut(8, ' "GET'), cut(8, ' "GET x"y'), cut(8, ' -abc 206'),
+        GET_OBJECT.replace(' 206 ', ' 2x6 '), GET_OBJECT.replace(' 206 ', '  '), GET_OBJECT.replace(' 206 ', ' -x '), GET_OBJECT.replace(' 206 ', ' - '),
+        GET_OBJECT.replace(' 1024 4096 ', ' 1024  '), GET_OBJECT.replace(' 35 12 ', ' 35 -'), GET_OBJECT.replace(' 35 12 ', ' 35 12'),
+        GET_OBJECT.split(' v1 HOSTID=')[0]!, GET_OBJECT.split(' v1 HOSTID=')[0]! + 'x', GET_OBJECT.split(' v1 HOSTID=')[0]! + ' ', GET_OBJECT.split(' v1 HOSTID=')[0]!.slice(0, -1),
+        GET_OBJECT.replace('"https://console.aws.amazon.com/"', '"-"x'), GET_OBJECT.replace('"https://console.aws.amazon.com/"', '-'), GET_OBJECT.replace('"https://console.aws.amazon.com/"', '"'),
+        GET_OBJECT.replace('"https://console.aws.amazon.com/"', 'x"y"'), GET_OBJECT.replace('"https://console.aws.amazon.com/" ', '"https://console.aws.amazon.com/"'),
+        GET_OBJECT.replace('[14/Jul/2023:09:15:02 +0000]', '[14/Jul/2023:09:15:02 +0000]x'), GET_OBJECT.replace('[14/Jul/2023:09:15:02 +0000] ', '[14/Jul/2023:09:15:02 +0000]'),
+        GET_OBJECT.replace('owner1 my-bucket', '- -'), GET_OBJECT.replace('REST.GET.OBJECT', '-x'), GET_OBJECT.replace(' 206 - ', ' 206 -'),
+      ];
+      for (const line of lines) {
+        for (const end of ['', '\r']) {
+          const text = Buffer.from(`${line}${end}\n${GET_OBJECT}`);
+          assert.deepEqual(outcome(text, 'wasm'), outcome(text, 'js'), JSON.stringify(line));
+        }
+      }
+    });
+
+    it('goes on past its table of lines: a block of many short lines', () => {
+      const lines: string[] = [];
+      for (let i = 0; i < 12_000; i++) lines.push(i % 50 === 0 ? GET_OBJECT : i % 2 === 0 ? '' : 'x');
+      const text = Buffer.from(lines.join('\n'));
+      const wasm = outcome(text, 'wasm');
+      assert.deepEqual(wasm, outcome(text, 'js'));
+      assert.deepEqual(wasm.counts, [240, 6000]);
+    });
   });
 
   describe('on a generated estate', () => {
