@@ -127,6 +127,7 @@ export class AccessLogCsvRows {
   /** The line copied, with its few changes; -1 when it has to be written field by field. */
   private copyLine(line: ScannedAccessLogLine, codes: Uint8Array): number {
     const b = line.bounds;
+    const bo = line.boundsAt;
     const ends = this.fieldEnds;
     const lineEnd = line.end;
     // Walk the fields as the scanner did: a null field has no bounds, but its place is known.
@@ -137,8 +138,8 @@ export class AccessLogCsvRows {
         present = i;
         break;
       }
-      const s = b[2 * i]!;
-      const e = b[2 * i + 1]!;
+      const s = b[bo + 2 * i]!;
+      const e = b[bo + 2 * i + 1]!;
       let r: number;
       switch (FIELD_SHAPE[i]) {
         case TIME:
@@ -164,8 +165,8 @@ export class AccessLogCsvRows {
     }
     const last = ends[present - 1]!;
     // A key url_decode would read differently: one the parser could not decode (it keeps the text).
-    const keyStart = b[2 * F_KEY]!;
-    const keyEnd = b[2 * F_KEY + 1]!;
+    const keyStart = b[bo + 2 * F_KEY]!;
+    const keyEnd = b[bo + 2 * F_KEY + 1]!;
     let keyExact: string | null = null;
     if (keyStart >= 0 && isEncoded(codes, keyStart, keyEnd)) {
       const key = line.key()!;
@@ -206,13 +207,13 @@ export class AccessLogCsvRows {
       out[o++] = NEWLINE;
     }
     const shift = this.length - line.start;
-    this.writeTime(out, ends[F_TIME]! - TIME_WIDTH + shift, line.numbers[F_TIME]!);
+    this.writeTime(out, ends[F_TIME]! - TIME_WIDTH + shift, line.numbers[line.numbersAt + F_TIME]!);
     for (let i = 0; i < present; i++) {
       if (FIELD_SHAPE[i] !== QUOTED) continue;
       const close = ends[i]! - 1 + shift;
       if (out[close] !== LOG_QUOTE) continue; // -
       out[close] = QUOTE;
-      out[(b[2 * i]! >= 0 ? b[2 * i]! - 1 : ends[i]! - 3) + shift] = QUOTE;
+      out[(b[bo + 2 * i]! >= 0 ? b[bo + 2 * i]! - 1 : ends[i]! - 3) + shift] = QUOTE;
     }
     return o;
   }
@@ -222,26 +223,27 @@ export class AccessLogCsvRows {
     const out = this.buffer;
     const codes = line.codes;
     const b = line.bounds;
+    const bo = line.boundsAt;
     let o = this.length;
     for (let i = 0; i < FIELD_COUNT; i++) {
       if (i > 0) out[o++] = SPACE;
-      const s = b[2 * i]!;
+      const s = b[bo + 2 * i]!;
       const shape = FIELD_SHAPE[i];
       if (shape === TIME) {
-        o = writeInteger(out, o, line.numbers[i]!);
+        o = writeInteger(out, o, line.numbers[line.numbersAt + i]!);
         out[o++] = ZERO; // milliseconds → microseconds, exactly
         out[o++] = ZERO;
         out[o++] = ZERO;
       } else if (s < 0 || i === F_KEY) {
         out[o++] = DASH; // null; the key goes in key_exact
       } else if (shape === NUMBER) {
-        o = copyNumber(out, o, codes, s, b[2 * i + 1]!, line.numbers[i]!, i === F_HTTP_STATUS, line.line);
+        o = copyNumber(out, o, codes, s, b[bo + 2 * i + 1]!, line.numbers[line.numbersAt + i]!, i === F_HTTP_STATUS, line.line);
       } else {
         // Never exactly "-": the scanner makes that null.
-        o = this.writeText(out, o, codes, s, b[2 * i + 1]!, line.text);
+        o = this.writeText(out, o, codes, s, b[bo + 2 * i + 1]!, line.text);
       }
     }
-    if (b[2 * F_KEY]! >= 0) {
+    if (b[bo + 2 * F_KEY]! >= 0) {
       for (let i = 0; i < SPARE_COLUMNS; i++) {
         out[o++] = SPACE;
         out[o++] = DASH;

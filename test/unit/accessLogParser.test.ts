@@ -144,7 +144,8 @@ describe('the access-log parser', () => {
             ? {
                 // What a consumer may read of a scanned line: the bounds of present fields, the numbers, the key.
                 onScannedLine: (l) => {
-                  const fields = ACCESS_LOG_FIELDS.map((f, i) => (f === 'time' ? l.numbers[i] : l.bounds[2 * i]! < 0 ? null : [l.bounds[2 * i], l.bounds[2 * i + 1], l.numbers[i]]));
+                  const [b, o, n, no] = [l.bounds, l.boundsAt, l.numbers, l.numbersAt];
+                  const fields = ACCESS_LOG_FIELDS.map((f, i) => (f === 'time' ? n[no + i] : b[o + 2 * i]! < 0 ? null : [b[o + 2 * i], b[o + 2 * i + 1], n[no + i]]));
                   records.push([l.line, l.start, l.end, l.text.substring(l.start, l.end), fields, l.key()]);
                 },
               }

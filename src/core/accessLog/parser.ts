@@ -98,12 +98,15 @@ export interface ScannedAccessLogLine {
   readonly start: number;
   readonly end: number;
   /**
-   * Field i (in ACCESS_LOG_FIELDS order) is `text[bounds[2i], bounds[2i + 1])`; `bounds[2i]` is -1
-   * when the field is null (`-`, or absent from an older log). The time field has no bounds.
+   * Field i (in ACCESS_LOG_FIELDS order) is `text[bounds[b + 2i], bounds[b + 2i + 1])`, b being
+   * `boundsAt`; `bounds[b + 2i]` is -1 when the field is null (`-`, or absent from an older log).
+   * The time field has no bounds.
    */
   readonly bounds: Int32Array;
-  /** The value of the time field (epoch ms, UTC) and of each non-null number field, at its index. */
+  readonly boundsAt: number;
+  /** The value of the time field (epoch ms, UTC) and of each non-null number field, at `numbersAt` + its index. */
   readonly numbers: Float64Array;
+  readonly numbersAt: number;
   /** The line's number in the file, from 1. */
   readonly line: number;
   /** The key as a record has it (URL-decoded, or the raw text when that fails). */
@@ -474,12 +477,12 @@ class ScannedLine implements ScannedAccessLogLine {
   end = 0;
   line = 0;
   bounds: Int32Array = new Int32Array(0);
+  boundsAt = 0;
   numbers: Float64Array = new Float64Array(0);
-  /** Copies of a table row's bounds and numbers, for a consumer that keeps reading them. */
-  readonly ownBounds = new Int32Array(FIELD_COUNT * 2);
-  readonly ownNumbers = new Float64Array(FIELD_COUNT);
+  numbersAt = 0;
+  escapes = -1;
   key(): string | null {
-    return key(this.text, this.bounds, 2 * F_KEY, -1);
+    return key(this.text, this.bounds, this.boundsAt + 2 * F_KEY, this.escapes);
   }
 }
 
@@ -652,17 +655,11 @@ export class AccessLogParser<F extends AccessLogField = AccessLogField> {
       line.start = start;
       line.end = end;
       line.line = this.lineNumber;
-      if (o === 0) {
-        line.bounds = b;
-        line.numbers = n;
-      } else {
-        line.bounds = line.ownBounds;
-        line.numbers = line.ownNumbers;
-        const ownBounds = line.ownBounds;
-        const ownNumbers = line.ownNumbers;
-        for (let i = 0; i < 2 * FIELD_COUNT; i++) ownBounds[i] = b[o + i]!;
-        for (let i = 0; i < FIELD_COUNT; i++) ownNumbers[i] = n[no + i]!;
-      }
+      line.bounds = b;
+      line.boundsAt = o;
+      line.numbers = n;
+      line.numbersAt = no;
+      line.escapes = escapes;
       this.onScannedLine(line);
       this.records++;
       return;
