@@ -1,7 +1,7 @@
 // Which objects tagging for expiration touches, and what it would cost: for each prefix P, the
 // current objects whose prefix (Yelp's rule) is exactly P, listed one level at a time, streamed.
 
-import { ListObjectsV2Command, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectLockConfigurationCommand, ListObjectsV2Command, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { exemptionMatcher } from '../core/retention/exemptions';
 import { prefixOfKey } from '../core/prefix';
 import { withRetries, type RetryPolicy } from './backoff';
@@ -137,6 +137,19 @@ export async function resolveVersioned(client: S3Client, selection: TargetSelect
   return withRetries(() => isVersioned(client, selection.bucket, context.signal), { policy: context.retry, signal: context.signal, onRetry: context.onRetry });
 }
 
+/** Whether the bucket has Object Lock enabled (then objects may be under retention or a legal hold). */
+export async function resolveObjectLock(client: S3Client, bucket: string, context: ListingContext = {}): Promise<boolean> {
+  try {
+    const answer = await withRetries(() => client.send(new GetObjectLockConfigurationCommand({ Bucket: bucket }), { abortSignal: context.signal }), { policy: context.retry, signal: context.signal, onRetry: context.onRetry });
+    return answer.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled';
+  } catch (error) {
+    const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+    // No configuration, or a server without the API: no Object Lock.
+    if (e?.name === 'ObjectLockConfigurationNotFoundError' || e?.$metadata?.httpStatusCode === 404 || e?.$metadata?.httpStatusCode === 501) return false;
+    throw error;
+  }
+}
+
 /** Every current object under the selection's prefixes, each with its verdict: target, exempt or young. */
 export async function* listSelection(client: S3Client, selection: TargetSelection & { versioned: boolean }, context: ListingContext = {}): AsyncGenerator<ListedObject> {
   const exempt = exemptionMatcher([...selection.exemptGlobs]);
@@ -171,8 +184,10 @@ export interface TaggingPreview {
   exempt: number;
   /** List requests this preview made; the run makes about as many again. */
   listRequests: number;
+  /** Object Lock is on: each object's retention and legal hold is read (HeadObject) and locked ones are not tagged. */
+  objectLock: boolean;
   /** At most: objects already tagged, kept or at the tag limit need no PutObjectTagging. */
-  requests: { getTagging: number; putTagging: number };
+  requests: { getTagging: number; putTagging: number; headObject: number };
   /** The run's requests (its listing, GetObjectTagging, PutObjectTagging) at list prices. */
   requestCostUsd: number;
   /** One more tag on each object, while the objects last. */
@@ -195,6 +210,7 @@ export async function previewTagging(
   let lastReport = 0;
   const context: ListingContext = { signal: options.signal, retry: options.retry, onListRequest: () => listRequests++ };
   const versioned = await resolveVersioned(client, selection, context);
+  const objectLock = await resolveObjectLock(client, selection.bucket, context);
   const byPrefix = new Map(selection.prefixes.map((p) => [p, { prefix: p, objects: 0, bytes: 0 }]));
   let young = 0;
   let exempt = 0;
@@ -217,7 +233,7 @@ export async function previewTagging(
   const perPrefix = [...byPrefix.values()];
   const objects = perPrefix.reduce((n, p) => n + p.objects, 0);
   const bytes = perPrefix.reduce((n, p) => n + p.bytes, 0);
-  const requests = { getTagging: objects, putTagging: objects };
+  const requests = { getTagging: objects, putTagging: objects, headObject: objectLock ? objects : 0 };
   return {
     bucket: selection.bucket,
     versioned,
@@ -227,8 +243,9 @@ export async function previewTagging(
     young,
     exempt,
     listRequests,
+    objectLock,
     requests,
-    requestCostUsd: ((listRequests + requests.putTagging) * PUT_CLASS_USD_PER_1000 + requests.getTagging * GET_CLASS_USD_PER_1000) / 1000,
+    requestCostUsd: ((listRequests + requests.putTagging) * PUT_CLASS_USD_PER_1000 + (requests.getTagging + requests.headObject) * GET_CLASS_USD_PER_1000) / 1000,
     tagStorageUsdPerMonth: (objects * OBJECT_TAGS_USD_PER_10000_PER_MONTH) / 10_000,
   };
 }

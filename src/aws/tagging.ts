@@ -2,7 +2,7 @@
 // line (synced), put the new set, then record the object as done — with bounded concurrency,
 // retries, progress, cancellation, and resume from the run's checkpoint.
 
-import { DeleteObjectTaggingCommand, GetObjectTaggingCommand, PutObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectTaggingCommand, GetObjectTaggingCommand, HeadObjectCommand, PutObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
 import { dirname } from 'node:path';
 import { BoundedQueue } from '../core/retention/boundedQueue';
 import type { TagSpec } from '../core/retention/report';
@@ -21,7 +21,7 @@ import {
 import { addedTags, decideTags, hasTag, removeExpirationTag, tagSetsEqual, type Tag, type TagSkipReason } from '../core/retention/tagSet';
 import { isAbortError, type RetryPolicy } from './backoff';
 import { describeFailure, RunEngine } from './runEngine';
-import { listSelection, resolveVersioned, type ListedObject } from './tagTargets';
+import { listSelection, resolveObjectLock, resolveVersioned, type ListedObject } from './tagTargets';
 
 export { listTaggingTargets, previewTagging, type TaggingPreview, type TargetSelection } from './tagTargets';
 
@@ -81,7 +81,13 @@ const PROGRESS_EVERY_MS = 200;
 const CHECKPOINT_EVERY_MS = 5_000;
 
 function emptyTaggingCounts(): TaggingCounts {
-  return { listed: 0, tagged: 0, skipped: { alreadyTagged: 0, keepTag: 0, tagLimit: 0, conflictingTag: 0, exempt: 0, young: 0 }, gone: 0, failed: 0 };
+  return { listed: 0, tagged: 0, skipped: { alreadyTagged: 0, keepTag: 0, tagLimit: 0, conflictingTag: 0, exempt: 0, young: 0, locked: 0 }, gone: 0, failed: 0 };
+}
+
+/** Under a legal hold, or an Object Lock retention that has not ended: lifecycle cannot delete it, so it is not tagged. */
+export function isLocked(head: { ObjectLockLegalHoldStatus?: string; ObjectLockMode?: string; ObjectLockRetainUntilDate?: Date }, now: number): boolean {
+  if (head.ObjectLockLegalHoldStatus === 'ON') return true;
+  return head.ObjectLockMode !== undefined && head.ObjectLockRetainUntilDate !== undefined && head.ObjectLockRetainUntilDate.getTime() > now;
 }
 
 function isGone(error: unknown): boolean {
@@ -111,6 +117,8 @@ export async function runTagging(client: S3Client, run: RunHandle, options: RunO
     for (const [outcome, n] of done.outcomes) addOutcome(counts, outcome, n);
     const interrupted = await run.auditedNotDone(done.ids);
     const versioned = await resolveVersioned(client, spec, { signal: engine.signal, retry: engine.policy });
+    // With Object Lock on the bucket, each object's retention and legal hold is looked at before it is tagged.
+    const objectLock = await resolveObjectLock(client, spec.bucket, { signal: engine.signal, retry: engine.policy });
     await run.update({ spec: { ...spec, versioned }, state: 'running', error: null, counts, failures: [] });
 
     const progress = (finished: boolean): TaggingProgress => ({ ...counts, skipped: { ...counts.skipped }, retries: engine.retries, objectsPerSecond: engine.rate(), done: finished });
@@ -134,6 +142,10 @@ export async function runTagging(client: S3Client, run: RunHandle, options: RunO
 
     const tagOne = async (o: ListedObject): Promise<ObjectOutcome> => {
       const versionId = o.versionId ?? undefined;
+      if (objectLock) {
+        const head = await engine.send(() => client.send(new HeadObjectCommand({ Bucket: spec.bucket, Key: o.key, VersionId: versionId })));
+        if (isLocked(head, Date.now())) return 'locked';
+      }
       const current = await engine.send(() => client.send(new GetObjectTaggingCommand({ Bucket: spec.bucket, Key: o.key, VersionId: versionId })));
       const before = toTags(current.TagSet);
       const decision = decideTags(before, spec.tag, spec.keepTag ?? undefined);

@@ -1,24 +1,34 @@
 // `s3-lifecycle tag-expire`: tags the objects immediately under prefixes for expiration (keeping
 // their tags), then ensures the lifecycle rule; with a dry run first, a checkpoint, resume and undo.
+// Safe by default: objects with the keep tag, and objects modified within the access window, are left alone.
+// `--batch-manifest` writes the same selection as an S3 Batch Operations manifest instead of tagging.
 
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { BATCH_OPERATIONS_TAGGING_WARNING, BatchManifestError, writeBatchManifest, type BatchManifestWriteResult } from '../aws/batchManifest';
 import { describeS3Error } from '../aws/errors';
 import { ensureExpirationRule, type LifecycleChangeResult } from '../aws/lifecycle';
 import { createS3Client } from '../aws/s3Client';
-import { previewTagging, runTagging, TaggingRunError, undoTagging, type TaggingPreview, type TaggingProgress, type TaggingResult, type UndoProgress, type UndoResult } from '../aws/tagging';
+import { previewTagging, runTagging, TaggingRunError, undoTagging, type TaggingPreview, type TaggingProgress, type TaggingResult, type TargetSelection, type UndoProgress, type UndoResult } from '../aws/tagging';
+import { listTaggingTargets } from '../aws/tagTargets';
 import { formatBytes } from '../core/format';
 import { exemptionMatcher, GlobError } from '../core/retention/exemptions';
 import { JsonlError } from '../core/retention/jsonLines';
 import { DELETE_MARKER_EXPLANATION, EXPIRATION_RULE_ID } from '../core/retention/lifecycleRule';
 import { createRun, findResumable, openRun, RunStoreError, type RunHandle, type RunSpec } from '../core/retention/runStore';
 import { formatTag, parseKeepTagArg, parseTagArg, TagArgError, type KeepTag } from '../core/retention/tagSet';
+import { parseS3Uri, S3UriError } from '../core/s3uri';
 import { CONNECTION_OPTIONS, settingsFromCommandLine } from './connection';
 import { CliFailure, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, integerOption, stringOption, UsageError, type CliCommand, type CliIo, type ParsedCommandLine } from './framework';
 
 export const DEFAULT_EXPIRATION_TAG = 's3-lifecycle-studio:expire=true';
+/** Objects with this tag (any value) are never tagged, as in `s3-lifecycle retention` and the extension. */
+export const DEFAULT_KEEP_TAG = 's3-lifecycle-studio:keep';
+/** Objects modified within this many days before today (UTC) are young and left alone by default. */
+export const DEFAULT_WINDOW_DAYS = 30;
+const DAY_MS = 86_400_000;
 const DEFAULT_DAYS = 30;
 const DEFAULT_CONCURRENCY = 32;
 /** The shell's convention for a process stopped by SIGINT (128 + 2) or SIGTERM (128 + 15). */
@@ -38,11 +48,56 @@ function normalizePrefix(prefix: string): string {
   return prefix.replace(/\/+$/, '');
 }
 
-function parseOlderThan(text: string | undefined): string | null {
-  if (text === undefined) return null;
+function parseOlderThan(text: string): string {
   const date = /^\d{4}-\d{2}-\d{2}$/.test(text) ? new Date(`${text}T00:00:00.000Z`) : undefined;
   if (!date || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== text) throw new UsageError(`--older-than takes a date YYYY-MM-DD (UTC), not "${text}"`, tagExpire);
   return date.toISOString();
+}
+
+/** Which objects are old enough to tag: `olderThan` null means any age; `describe` says why, for the preview. */
+interface AgeLimit {
+  olderThan: string | null;
+  describe: string;
+}
+
+/**
+ * --older-than DATE, --all-ages, or by default the UTC midnight --window-days days before today (UTC):
+ * objects modified within the access window may still be in use, so they are left alone.
+ */
+function ageLimit(args: ParsedCommandLine, now: Date): AgeLimit {
+  const olderThanText = stringOption(args, 'older-than');
+  const allAges = args.values['all-ages'] === true;
+  const windowGiven = stringOption(args, 'window-days') !== undefined;
+  if (olderThanText !== undefined && allAges) throw new UsageError('--older-than and --all-ages contradict each other: give --older-than DATE to tag only objects modified before DATE, or --all-ages to tag regardless of age', tagExpire);
+  if (windowGiven && olderThanText !== undefined) throw new UsageError('--window-days and --older-than both set the age limit: give one (--older-than DATE, or --window-days N for N days before today)', tagExpire);
+  if (windowGiven && allAges) throw new UsageError('--window-days and --all-ages contradict each other: drop --window-days to tag regardless of age, or drop --all-ages to leave young objects alone', tagExpire);
+  if (allAges) return { olderThan: null, describe: 'any age (--all-ages)' };
+  if (olderThanText !== undefined) {
+    const olderThan = parseOlderThan(olderThanText);
+    return { olderThan, describe: `only objects last modified before ${olderThan.slice(0, 10)} (--older-than)` };
+  }
+  let windowDays: number;
+  try {
+    windowDays = integerOption(args, 'window-days', { min: 1, max: 3650 }) ?? DEFAULT_WINDOW_DAYS;
+  } catch (error) {
+    if (error instanceof UsageError) throw new UsageError(error.message, tagExpire);
+    throw error;
+  }
+  const olderThan = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) - windowDays * DAY_MS).toISOString();
+  return {
+    olderThan,
+    describe: `only objects last modified before ${olderThan.slice(0, 10)} are tagged; the ${windowDays}-day access window before today is left alone (${windowGiven ? '--window-days' : 'the default'}; --older-than DATE or --all-ages to change it)`,
+  };
+}
+
+function describeKeepTag(keepTag: KeepTag | null): string {
+  if (keepTag === null) return 'none (--no-keep-tag): objects are tagged whatever tags they have';
+  return `objects tagged ${keepTag.key}${keepTag.value === undefined ? ' (any value)' : `=${keepTag.value}`} are never tagged`;
+}
+
+/** The keep tag as the JSON output gives it, in the same shape as the run's spec. */
+function keepTagJson(keepTag: KeepTag | null): KeepTag | null {
+  return keepTag === null ? null : { key: keepTag.key, ...(keepTag.value === undefined ? {} : { value: keepTag.value }) };
 }
 
 /** The command that goes on with a run, with the connection flags this one was given. */
@@ -66,20 +121,24 @@ function describeCounts(p: TaggingProgress): string {
     [s.conflictingTag, 'expiration key with another value'],
     [s.exempt, 'exempt'],
     [s.young, 'young'],
+    [s.locked ?? 0, 'under Object Lock retention or legal hold'],
   ]
     .filter(([count]) => (count as number) > 0)
     .map(([count, what]) => `${n(count as number)} ${what}`);
   return `tagged ${n(p.tagged)}; skipped ${skipped.length ? skipped.join(', ') : '0'}; gone ${n(p.gone)}; failed ${n(p.failed)}`;
 }
 
-function printPreview(io: CliIo, preview: TaggingPreview, spec: Pick<RunSpec, 'tag' | 'olderThan'>, rule: LifecycleChangeResult | Error | null): void {
+function printPreview(io: CliIo, preview: TaggingPreview, spec: Pick<RunSpec, 'tag' | 'olderThan' | 'keepTag'>, age: AgeLimit, rule: LifecycleChangeResult | Error | null): void {
   io.out(`Dry run for s3://${preview.bucket}${preview.versioned ? ' (versioned: current versions, by version id)' : ''}: tag ${formatTag(spec.tag)}, keeping every tag the objects have.\n`);
+  io.out(`Keep tag: ${describeKeepTag(spec.keepTag)}${spec.keepTag === null ? '' : ' (the run reads each object\'s tags; the counts below still include them)'}.\n`);
+  io.out(`Age: ${age.describe}.\n`);
   const width = Math.max(8, ...preview.byPrefix.map((p) => (p.prefix || '(root)').length));
   io.out(`  ${'prefix'.padEnd(width)}  ${'objects'.padStart(12)}  ${'bytes'.padStart(10)}\n`);
   for (const p of preview.byPrefix) io.out(`  ${(p.prefix || '(root)').padEnd(width)}  ${n(p.objects).padStart(12)}  ${formatBytes(p.bytes).padStart(10)}\n`);
   io.out(`  ${'total'.padEnd(width)}  ${n(preview.objects).padStart(12)}  ${formatBytes(preview.bytes).padStart(10)}\n`);
   if (preview.young + preview.exempt > 0) io.out(`Left alone: ${n(preview.young)} modified on or after ${spec.olderThan?.slice(0, 10) ?? '-'}, ${n(preview.exempt)} exempt by glob.\n`);
-  io.out(`Requests: ${n(preview.requests.getTagging)} GetObjectTagging + up to ${n(preview.requests.putTagging)} PutObjectTagging + about ${n(preview.listRequests)} list requests ≈ ${usd(preview.requestCostUsd)} (us-east-1 list prices).\n`);
+  const heads = preview.requests.headObject > 0 ? ` + ${n(preview.requests.headObject)} HeadObject (Object Lock is on: locked objects are not tagged)` : '';
+  io.out(`Requests: ${n(preview.requests.getTagging)} GetObjectTagging${heads} + up to ${n(preview.requests.putTagging)} PutObjectTagging + about ${n(preview.listRequests)} list requests ≈ ${usd(preview.requestCostUsd)} (us-east-1 list prices).\n`);
   io.out(`Tag storage: ≈ ${usd(preview.tagStorageUsdPerMonth)} a month while the objects last.\n`);
   if (rule === null) io.out('Lifecycle rule: not touched (--no-lifecycle-rule).\n');
   else if (rule instanceof Error) io.out(`Lifecycle rule: could not be previewed: ${rule.message}\n`);
@@ -240,7 +299,7 @@ async function undo(context: Context, source: string): Promise<number> {
 export const tagExpire: CliCommand = {
   name: 'tag-expire',
   summary: 'Tag the objects immediately under prefixes for expiration (keeping their tags) and add the lifecycle rule',
-  usage: '--bucket B --prefix P [--prefix P2]… | --resume [RUN_ID] | --undo RUN_ID|AUDIT_FILE',
+  usage: '--bucket B --prefix P [--prefix P2]… [--batch-manifest s3://B/KEY.csv] | --resume [RUN_ID] | --undo RUN_ID|AUDIT_FILE',
   options: {
     ...CONNECTION_OPTIONS,
     bucket: { type: 'string', description: 'The bucket', valueName: 'name' },
@@ -250,9 +309,21 @@ export const tagExpire: CliCommand = {
     days: { type: 'string', description: `The rule expires tagged objects this many days after creation (default ${DEFAULT_DAYS})`, valueName: 'n' },
     'noncurrent-days': { type: 'string', description: 'Versioned buckets: noncurrent versions expire this many days after (default: --days)', valueName: 'n' },
     'delete-marker-rule': { type: 'boolean', description: 'Also add the rule that removes expired delete markers (versioned buckets; no tag filter)' },
-    'keep-tag': { type: 'string', description: 'Objects with this tag are never tagged (any value when none is given)', valueName: 'key[=value]' },
+    'keep-tag': { type: 'string', description: `Objects with this tag are never tagged (any value when none is given; default ${DEFAULT_KEEP_TAG})`, valueName: 'key[=value]' },
+    'no-keep-tag': { type: 'boolean', description: `No keep tag: tag objects whatever tags they have (not even ${DEFAULT_KEEP_TAG} protects them)` },
     exempt: { type: 'string', multiple: true, description: 'Keys matching this glob are never tagged (* ** ? [..]); repeat for more', valueName: 'glob' },
-    'older-than': { type: 'string', description: 'Only objects last modified before this UTC day', valueName: 'YYYY-MM-DD' },
+    'older-than': { type: 'string', description: 'Only objects last modified before this UTC day (default: the --window-days access window)', valueName: 'YYYY-MM-DD' },
+    'window-days': {
+      type: 'string',
+      description: `Leave alone objects modified in the N days before today, UTC (1–3650, default ${DEFAULT_WINDOW_DAYS}): only those last modified before that day's midnight are tagged`,
+      valueName: 'n',
+    },
+    'all-ages': { type: 'boolean', description: 'Tag objects whatever their age, even ones modified today (not with --older-than or --window-days)' },
+    'batch-manifest': {
+      type: 'string',
+      description: 'Tag nothing: write the objects that would be tagged as an S3 Batch Operations CSV manifest to this new object (not with --dry-run, --resume or --undo)',
+      valueName: 's3://bucket/key.csv',
+    },
     concurrency: { type: 'string', description: `Objects worked on at once, 1–256 (default ${DEFAULT_CONCURRENCY})`, valueName: 'n' },
     'run-dir': { type: 'string', description: 'Where runs keep checkpoint and audit log (default ./.s3-lifecycle/runs)', valueName: 'dir' },
     resume: { type: 'boolean', description: 'Go on with a stopped run: RUN_ID, or the newest unfinished run of --bucket and --prefix' },
@@ -264,6 +335,13 @@ export const tagExpire: CliCommand = {
   details: [
     'Per object: GetObjectTagging, add the tag to the tags it has, PutObjectTagging (it replaces the whole set).',
     'Skipped and reported: objects already tagged, with the keep tag, with 10 tags, or with the tag key at another value.',
+    `Left alone by default: objects with the keep tag ${DEFAULT_KEEP_TAG} (--keep-tag K[=V] for another, --no-keep-tag for none), and`,
+    `objects modified in the last ${DEFAULT_WINDOW_DAYS} days: only those last modified before the UTC midnight --window-days days before today`,
+    'are tagged (--older-than DATE for another day, --all-ages for any age). The dry run shows both.',
+    '--batch-manifest s3://B/KEY.csv writes the objects the dry run counts (bucket,key[,versionId], keys URL-encoded) for an',
+    'S3 Batch Operations job instead of tagging; it changes no tags and no lifecycle configuration, and refuses to replace an',
+    'object. It selects by prefix, --exempt and age only: it reads no tags, so the keep tag is not checked, and a Batch',
+    'Operations "Replace all object tags" job replaces the tags the objects have.',
     'Every change is written to the run\'s audit.jsonl before it is sent; done.jsonl lets --resume skip finished objects.',
     'Exit codes: 0 done, 1 some objects failed (the resume command is printed), 2 bad usage, 130 interrupted (resumable).',
   ],
@@ -276,6 +354,12 @@ export const tagExpire: CliCommand = {
     if (args.positionals.length > (resume ? 1 : 0)) throw new UsageError(resume ? '--resume takes at most one RUN_ID' : `unexpected argument "${args.positionals[0]}"`, tagExpire);
     if (undoSource !== undefined && (resume || args.values['dry-run'])) throw new UsageError('--undo cannot be combined with --resume or --dry-run', tagExpire);
     if (resume && args.values['dry-run']) throw new UsageError('--resume cannot be combined with --dry-run', tagExpire);
+    if (stringOption(args, 'batch-manifest') !== undefined && (resume || undoSource !== undefined || args.values['dry-run'])) {
+      throw new UsageError(
+        '--batch-manifest writes a manifest instead of tagging, so it cannot be combined with --dry-run, --resume or --undo: run the dry run first and --batch-manifest on its own after it',
+        tagExpire,
+      );
+    }
 
     const { settings, warnings } = settingsFromCommandLine(args, io.env);
     for (const warning of warnings) io.err(`warning: ${warning}\n`);
@@ -306,10 +390,13 @@ async function start(context: Context, resume: boolean): Promise<number> {
   let tag;
   let keepTag: KeepTag | null = null;
   const exemptGlobs = stringList(args, 'exempt');
+  const keep = stringOption(args, 'keep-tag');
+  const noKeepTag = args.values['no-keep-tag'] === true;
+  if (noKeepTag && keep !== undefined) throw new UsageError('--keep-tag and --no-keep-tag contradict each other: give --keep-tag K[=V] for another keep tag, or --no-keep-tag for none', tagExpire);
+  const age = ageLimit(args, new Date());
   try {
     tag = parseTagArg(stringOption(args, 'tag') ?? DEFAULT_EXPIRATION_TAG);
-    const keep = stringOption(args, 'keep-tag');
-    keepTag = keep === undefined ? null : parseKeepTagArg(keep);
+    keepTag = noKeepTag ? null : parseKeepTagArg(keep ?? DEFAULT_KEEP_TAG);
     exemptionMatcher(exemptGlobs);
   } catch (error) {
     if (error instanceof TagArgError || error instanceof GlobError) throw new UsageError(error.message, tagExpire);
@@ -334,10 +421,12 @@ async function start(context: Context, resume: boolean): Promise<number> {
   if (prefixes.length === 0) throw new UsageError("at least one --prefix is required (--prefix '' is the bucket root)", tagExpire);
   const days = integerOption(args, 'days', { min: 1, max: 36500 }) ?? DEFAULT_DAYS;
   const noncurrentDays = integerOption(args, 'noncurrent-days', { min: 1, max: 36500 }) ?? null;
-  const olderThan = parseOlderThan(stringOption(args, 'older-than'));
+  const olderThan = age.olderThan;
   const withRule = args.values['no-lifecycle-rule'] !== true;
   const deleteMarkerRule = args.values['delete-marker-rule'] === true;
   const selection = { bucket, prefixes, exemptGlobs, olderThan };
+  const manifestLocation = stringOption(args, 'batch-manifest');
+  if (manifestLocation !== undefined) return batchManifest(context, selection, manifestLocation, { tag, keepTag, age });
 
   let preview: TaggingPreview;
   let rule: LifecycleChangeResult | Error | null = null;
@@ -357,15 +446,16 @@ async function start(context: Context, resume: boolean): Promise<number> {
   }
   const dryRun = args.values['dry-run'] === true;
   if (args.format === 'json' && dryRun) {
-    io.out(JSON.stringify({ dryRun: true, ...preview, tag, lifecycleRule: rule === null ? null : rule instanceof Error ? { error: rule.message } : { change: rule.change, diff: rule.diff, before: rule.before, after: rule.after } }) + '\n');
+    io.out(JSON.stringify({ dryRun: true, ...preview, tag, keepTag: keepTagJson(keepTag), olderThan, lifecycleRule: rule === null ? null : rule instanceof Error ? { error: rule.message } : { change: rule.change, diff: rule.diff, before: rule.before, after: rule.after } }) + '\n');
   } else if (args.format !== 'json') {
-    printPreview(dryRun ? { ...io } : { ...io, out: io.err }, preview, { tag, olderThan }, rule);
+    printPreview(dryRun ? { ...io } : { ...io, out: io.err }, preview, { tag, olderThan, keepTag }, age, rule);
   }
   if (dryRun) return EXIT_OK;
   if (rule instanceof Error) throw new CliFailure(`The lifecycle configuration could not be read, so nothing was tagged: ${rule.message} (or pass --no-lifecycle-rule to tag only).`);
 
   if (preview.objects === 0) {
     io.err(`Nothing to tag under these prefixes of s3://${bucket}; nothing was changed.\n`);
+    if (preview.young > 0) io.err(`${youngHint(preview.young, olderThan)}\n`);
     return EXIT_OK;
   }
   const unfinished = await findResumable(context.runDir, bucket, prefixes, tag);
@@ -383,4 +473,68 @@ async function start(context: Context, resume: boolean): Promise<number> {
     lifecycleRule: withRule ? { days, noncurrentDays, deleteMarkerRule } : null,
   };
   return tagAndReport(context, await createRun(context.runDir, spec));
+}
+
+function youngHint(young: number | undefined, olderThan: string | null): string {
+  const what = young === undefined ? 'Objects' : `${n(young)} object${young === 1 ? '' : 's'}`;
+  const verb = young === undefined ? 'are' : young === 1 ? 'was' : 'were';
+  return `${what} modified on or after ${olderThan?.slice(0, 10) ?? '-'} ${verb} left alone as young; pass --all-ages, a smaller --window-days or a later --older-than date to include ${young === 1 ? 'it' : 'them'}.`;
+}
+
+/** `--batch-manifest`: the dry run's selection written as an S3 Batch Operations manifest; no tag or rule changes. */
+async function batchManifest(context: Context, selection: TargetSelection, location: string, spec: { tag: RunSpec['tag']; keepTag: KeepTag | null; age: AgeLimit }): Promise<number> {
+  const { io, args } = context;
+  let target;
+  try {
+    target = parseS3Uri(location);
+  } catch (error) {
+    if (error instanceof S3UriError) throw new UsageError(`--batch-manifest: ${error.message.replace('s3://bucket/prefix/', 's3://bucket/manifests/expire.csv')}`, tagExpire);
+    throw error;
+  }
+  if (target.key === '' || target.key.endsWith('/')) throw new UsageError(`--batch-manifest: "${location}" is a folder; give the manifest's own key, such as s3://${target.bucket}/manifests/expire.csv`, tagExpire);
+  io.err(`warning: ${BATCH_OPERATIONS_TAGGING_WARNING}\n`);
+  if (spec.keepTag !== null) {
+    io.err(`warning: the manifest is selected by prefix, --exempt and age only; it reads no tags, so objects with the keep tag ${formatTag(spec.keepTag)} are listed too. Tag with s3-lifecycle tag-expire itself (without --batch-manifest) to skip them.\n`);
+  }
+  let result: BatchManifestWriteResult;
+  try {
+    result = await writeBatchManifest(context.client, listTaggingTargets(context.client, selection, { signal: context.signal }), location, context.signal);
+  } catch (error) {
+    if (context.signal.aborted) {
+      io.err('Cancelled; no manifest was written, and no tags or lifecycle configuration were changed.\n');
+      return context.signal.reason === 'SIGTERM' ? EXIT_SIGTERM : EXIT_SIGINT;
+    }
+    if (error instanceof BatchManifestError) {
+      if (/already exists/.test(error.message)) throw new CliFailure(`An object already exists at ${location}; the manifest never replaces one. Give --batch-manifest a new key, or delete that object first.`);
+      if (/no objects/.test(error.message)) {
+        throw new CliFailure(`No object under these prefixes of s3://${selection.bucket} is to be tagged, so no manifest was written.${selection.olderThan === null ? '' : ` ${youngHint(undefined, selection.olderThan)}`}`);
+      }
+      throw new CliFailure(`${error.message} No manifest was written.`);
+    }
+    throw new CliFailure(`${describeS3Error(error, { endpoint: context.endpoint, ...(target.bucket === selection.bucket ? { bucket: selection.bucket } : {}) }).message}\nNo manifest was written; no tags or lifecycle configuration were changed.`);
+  }
+  if (args.format === 'json') {
+    io.out(
+      JSON.stringify({
+        batchManifest: result.location,
+        rows: result.objects,
+        bytes: result.bytes,
+        etag: result.etag,
+        format: result.format,
+        fields: result.fields,
+        bucket: selection.bucket,
+        prefixes: selection.prefixes,
+        tag: spec.tag,
+        keepTag: keepTagJson(spec.keepTag),
+        olderThan: selection.olderThan,
+        warning: BATCH_OPERATIONS_TAGGING_WARNING,
+      }) + '\n',
+    );
+  } else {
+    io.out(`Wrote ${n(result.objects)} rows (${formatBytes(result.bytes)}) to ${result.location}: an S3 Batch Operations manifest of the objects under ${selection.prefixes.length} prefix(es) of s3://${selection.bucket}.\n`);
+    io.out(`  Age: ${spec.age.describe}.\n`);
+    io.out(`  For CreateJob: Manifest.Spec.Format ${result.format}, Fields ${result.fields.join(',')}, Location.ETag ${result.etag}; the tag to put: ${formatTag(spec.tag)}.\n`);
+    io.out(`  No tags and no lifecycle configuration were changed: the lifecycle rule "${EXPIRATION_RULE_ID}" is not written by --batch-manifest.\n`);
+  }
+  return EXIT_OK;
 }

@@ -77,7 +77,7 @@ describe('tag-expire killed and resumed', () => {
 
   it('after SIGKILL, --resume finishes the job without requesting finished objects again, and the audit log has no gaps', async () => {
     const runDir = join(workDir, 'runs');
-    const first = startCli(['--bucket', bucket, '--prefix', 'k', '--yes', '--concurrency', '2', '--run-dir', runDir, '--format', 'json'], proxy.endpoint);
+    const first = startCli(['--bucket', bucket, '--prefix', 'k', '--all-ages', '--yes', '--concurrency', '2', '--run-dir', runDir, '--format', 'json'], proxy.endpoint);
     const runId = await waitForDone(runDir, 300, first.exited);
     first.child.kill('SIGKILL');
     const killed = await first.exited;
@@ -113,7 +113,7 @@ describe('tag-expire killed and resumed', () => {
 
   it('on SIGINT stops cleanly with exit code 130, says how to resume, and --resume finds the run', async () => {
     const runDir = join(workDir, 'runs-sigint');
-    const first = startCli(['--bucket', bucket, '--prefix', 'i', '--yes', '--concurrency', '1', '--run-dir', runDir, '--no-lifecycle-rule'], proxy.endpoint);
+    const first = startCli(['--bucket', bucket, '--prefix', 'i', '--all-ages', '--yes', '--concurrency', '1', '--run-dir', runDir, '--no-lifecycle-rule'], proxy.endpoint);
     const runId = await waitForDone(runDir, 20, first.exited);
     first.child.kill('SIGINT');
     const interrupted = await first.exited;

@@ -67,7 +67,7 @@ describe('tagging a prefix for expiration', () => {
     assert.equal(preview.exempt, 1);
     assert.equal(preview.young, 0);
     assert.equal(preview.listRequests, 2, 'one listing of a/b/ and one look for the folder marker a/b/c/');
-    assert.deepEqual(preview.requests, { getTagging: targets.length, putTagging: targets.length });
+    assert.deepEqual(preview.requests, { getTagging: targets.length, putTagging: targets.length, headObject: 0 });
     assert.equal(preview.requestCostUsd, ((2 + targets.length) * PUT_CLASS_USD_PER_1000 + targets.length * GET_CLASS_USD_PER_1000) / 1000);
     assert.equal(preview.tagStorageUsdPerMonth, (targets.length * 0.01) / 10_000);
     assert.deepEqual(await snapshotTags(client, bucket, allKeys), before);
@@ -85,7 +85,7 @@ describe('tagging a prefix for expiration', () => {
     const reports: TaggingProgress[] = [];
     const result = await runTagging(client, run, { concurrency: 4, onProgress: (p) => reports.push(p) });
     assert.equal(result.state, 'finished');
-    assert.deepEqual(result.progress.skipped, { alreadyTagged: 1, keepTag: 1, tagLimit: 1, conflictingTag: 1, exempt: 1, young: 0 });
+    assert.deepEqual(result.progress.skipped, { alreadyTagged: 1, keepTag: 1, tagLimit: 1, conflictingTag: 1, exempt: 1, young: 0, locked: 0 });
     assert.equal(result.progress.tagged, 3);
     assert.equal(result.progress.listed, covered.length);
     assert.equal(result.progress.failed, 0);

@@ -16,7 +16,8 @@ export type RunState = 'running' | 'finished' | 'cancelled' | 'failed';
 export interface TaggingCounts {
   listed: number;
   tagged: number;
-  skipped: Record<TagSkipReason | 'exempt' | 'young', number>;
+  /** `locked`: under Object Lock retention or a legal hold when the run looked (S3 would not delete it anyway). */
+  skipped: Record<TagSkipReason | 'exempt' | 'young' | 'locked', number>;
   gone: number;
   failed: number;
 }
@@ -31,6 +32,8 @@ export interface UndoCounts {
 /** What a run was asked to do: enough to resume it without the original command line. */
 export interface RunSpec {
   kind: RunKind;
+  /** The connection the run talks through (`default`, or a name from s3lifecycle.connections); absent: the default one. */
+  connectionId?: string;
   bucket: string;
   /** Prefixes without a trailing '/'; '' is the bucket root. */
   prefixes: string[];
@@ -79,7 +82,7 @@ export interface AuditEntry {
   after: Tag[];
 }
 
-export type ObjectOutcome = 'tagged' | TagSkipReason | 'gone' | 'restored' | 'alreadyClean';
+export type ObjectOutcome = 'tagged' | TagSkipReason | 'locked' | 'gone' | 'restored' | 'alreadyClean';
 
 export interface DoneEntry {
   key: string;
