@@ -42,7 +42,7 @@ export function activate(context: vscode.ExtensionContext): StudioApi {
     studio.panels.setRetentionActions({
       tagForExpiration: (bucket, prefixes, signal) => tagForExpiration(studio, { bucket, prefixes }, signal),
       findUnusedPrefixes: async (bucket) => {
-        await findUnusedPrefixes(studio, bucket === undefined ? undefined : { bucket });
+        await findUnusedPrefixes(studio, bucket === undefined ? undefined : { bucket, connectionId: studio.connectionIdFor(bucket) });
       },
     });
     void offerInterruptedRuns(studio).catch((error) => studio.log.warn(`Could not look for interrupted tagging runs: ${String(error)}`));

@@ -20,6 +20,7 @@ import type { EngineKind } from './core/settings';
 import type { QueryEngine } from './engines/engine';
 import { createQueryEngine } from './engines/factory';
 import type { RetentionReport } from './core/retention/report';
+import { DEFAULT_CONNECTION_ID, type ConnectionConfig } from './core/connections';
 
 export class Studio extends Disposable {
   readonly log: Logger;
@@ -35,9 +36,9 @@ export class Studio extends Disposable {
    * One engine of each kind, kept until the settings change: the local engine's loaded tables are
    * reused by later runs, and re-running a result uses the engine it ran on.
    */
-  private readonly engines = new Map<EngineKind, Promise<QueryEngine>>();
-  /** The latest retention report per bucket (the tagging preview takes its window from it). */
-  private readonly reports = new Map<string, RetentionReport>();
+  private readonly engines = new Map<string, Promise<QueryEngine>>();
+  /** The latest retention report per bucket and the connection it was made through (tagging takes its window and connection from it). */
+  private readonly reports = new Map<string, { report: RetentionReport; connectionId: string }>();
   private parsed: ParsedSettings;
   private pool: S3ClientPool | undefined;
   private readonly settingsChanged = this._register(new vscode.EventEmitter<StudioSettings>());
@@ -118,21 +119,34 @@ export class Studio extends Disposable {
     return this.clients().service(this.parsed.settings.connections[0]!);
   }
 
-  rememberReport(report: RetentionReport): void {
-    this.reports.set(report.bucket, report);
+  /** A connection by id (the default one when none is given); an error that says what to do when it is no longer configured. */
+  connection(id: string = DEFAULT_CONNECTION_ID): ConnectionConfig {
+    const found = this.parsed.settings.connections.find((c) => c.id === id);
+    if (!found) throw new Error(vscode.l10n.t('The connection "{0}" is not configured any more: add it again to s3lifecycle.connections, then retry.', id));
+    return found;
+  }
+
+  rememberReport(report: RetentionReport, connectionId: string = DEFAULT_CONNECTION_ID): void {
+    this.reports.set(report.bucket, { report, connectionId });
   }
 
   reportFor(bucket: string): RetentionReport | undefined {
-    return this.reports.get(bucket);
+    return this.reports.get(bucket)?.report;
   }
 
-  /** The engine of a kind for the current settings. */
-  queryEngine(kind: EngineKind): Promise<QueryEngine> {
-    let engine = this.engines.get(kind);
+  /** The connection the bucket's latest report was made through; the default one when there is none. */
+  connectionIdFor(bucket: string): string {
+    return this.reports.get(bucket)?.connectionId ?? DEFAULT_CONNECTION_ID;
+  }
+
+  /** The engine of a kind for the current settings, reading S3 through a connection (the default one unless given). */
+  queryEngine(kind: EngineKind, connection: ConnectionConfig = this.parsed.settings.connections[0]!): Promise<QueryEngine> {
+    const key = `${kind}\u0000${connection.id}`;
+    let engine = this.engines.get(key);
     if (!engine) {
-      const deps = { cacheDir: vscode.Uri.joinPath(this.extensionContext.globalStorageUri, 'query-cache').fsPath, s3: () => createS3Client(this.parsed.settings.connection) };
-      engine = createQueryEngine({ ...this.parsed.settings, engine: kind }, deps);
-      this.engines.set(kind, engine);
+      const deps = { cacheDir: vscode.Uri.joinPath(this.extensionContext.globalStorageUri, 'query-cache').fsPath, s3: () => createS3Client(connection) };
+      engine = createQueryEngine({ ...this.parsed.settings, connection, engine: kind }, deps);
+      this.engines.set(key, engine);
     }
     return engine;
   }

@@ -20,6 +20,8 @@ import { workspaceFolder } from './templates';
 
 export interface TagForExpirationArgs {
   bucket: string;
+  /** The connection the bucket is on; when not given, the one its latest report was made through, else the default one. */
+  connectionId?: string;
   prefixes: string[];
   /** Skip the preview's buttons and the typed confirmation (tests and scripts; the preview is still logged). */
   assumeYes?: boolean;
@@ -39,18 +41,22 @@ export function runRoot(studio: Studio): string {
   return folder ? join(folder.uri.fsPath, '.s3-lifecycle', 'runs') : join(studio.extensionContext.globalStorageUri.fsPath, 'runs');
 }
 
-async function taggingClient(studio: Studio, bucket: string): Promise<S3Client> {
-  const connection = studio.settings.connections[0]!;
+async function taggingClient(studio: Studio, bucket: string, connectionId: string | undefined): Promise<S3Client> {
+  const connection = studio.connection(connectionId);
   const region = connection.endpoint === '' ? await studio.clients().bucketRegion(connection, bucket) : undefined;
-  return createS3Client({ ...studio.settings.connection, ...(region ? { region } : {}) }, process.env, { maxSockets: studio.settings.expiration.concurrency + 8, cacheMiddleware: true });
+  return createS3Client({ ...connection, ...(region ? { region } : {}) }, process.env, { maxSockets: studio.settings.expiration.concurrency + 8, cacheMiddleware: true });
 }
 
 function argsFrom(raw: unknown, studio: Studio): TagForExpirationArgs | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const node = raw as Partial<BucketTreeNode> & Record<string, unknown>;
-  if (node.kind === 'prefix' && typeof node.bucket === 'string' && typeof node.prefix === 'string') return { bucket: node.bucket, prefixes: [node.prefix.replace(/\/+$/, '')] };
+  if (node.kind === 'prefix' && typeof node.bucket === 'string' && typeof node.prefix === 'string') {
+    return { bucket: node.bucket, prefixes: [node.prefix.replace(/\/+$/, '')], ...(typeof node.connection?.id === 'string' ? { connectionId: node.connection.id } : {}) };
+  }
   const args = raw as Partial<TagForExpirationArgs>;
-  if (typeof args.bucket === 'string' && Array.isArray(args.prefixes) && args.prefixes.every((p) => typeof p === 'string')) return args as TagForExpirationArgs;
+  if (typeof args.bucket === 'string' && Array.isArray(args.prefixes) && args.prefixes.every((p) => typeof p === 'string') && (args.connectionId === undefined || typeof args.connectionId === 'string')) {
+    return { ...(args as TagForExpirationArgs), connectionId: args.connectionId ?? studio.connectionIdFor(args.bucket) };
+  }
   studio.log.warn(`Tag for Expiration: ignored malformed arguments ${JSON.stringify(raw).slice(0, 200)}`);
   return undefined;
 }
@@ -72,7 +78,7 @@ export async function tagForExpiration(studio: Studio, raw: unknown, signal?: Ab
   const t = vscode.l10n.t;
   const args = argsFrom(raw, studio);
   if (!args || args.prefixes.length === 0) return { tagged: [] };
-  const { bucket, prefixes } = args;
+  const { bucket, prefixes, connectionId } = args;
   const settings = studio.settings;
   const tag = parseTagArg(settings.expiration.tag);
   const keepTag = parseKeepTag(settings.retention.keepTag);
@@ -84,25 +90,29 @@ export async function tagForExpiration(studio: Studio, raw: unknown, signal?: Ab
     exemptGlobs: settings.retention.exemptGlobs,
     olderThan: olderThanFor(studio, bucket),
   };
-  const client = await taggingClient(studio, bucket);
+  const client = await taggingClient(studio, bucket, connectionId);
   try {
     // 1. The dry run: listing only, and the rule change without writing it.
     const preview = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: t('Preparing the preview: listing {0} prefix(es) in s3://{1}', prefixes.length, bucket), cancellable: true },
       async (_progress, token) => {
         const controller = linkedController(signal, token);
+        const ruleOptions = { tag, days: settings.expiration.days, noncurrentDays: settings.expiration.noncurrentDays, dryRun: true, signal: controller.signal };
         const [listing, rule] = await Promise.all([
           previewTagging(client, spec, { signal: controller.signal }),
-          ensureExpirationRule(client, bucket, { tag, days: settings.expiration.days, noncurrentDays: settings.expiration.noncurrentDays, deleteMarkerRule: args.deleteMarkerRule, dryRun: true, signal: controller.signal }),
+          ensureExpirationRule(client, bucket, { ...ruleOptions, deleteMarkerRule: args.deleteMarkerRule }),
         ]);
-        return { listing, rule };
+        // A versioned bucket is offered the delete-marker rule too: its diff is shown beside, so nothing is written unseen.
+        const withMarkers = rule.versioned && !args.deleteMarkerRule ? await ensureExpirationRule(client, bucket, { ...ruleOptions, deleteMarkerRule: true }) : undefined;
+        return { listing, rule, withMarkers };
       },
     );
-    const { listing, rule } = preview;
+    const { listing, rule, withMarkers } = preview;
     const summary = [
       t('{0} objects ({1}) under {2} prefix(es) of s3://{3} get the tag {4}={5}; every tag they already have is kept.', listing.objects.toLocaleString(), formatBytes(listing.bytes), prefixes.length, bucket, tag.key, tag.value),
       t('Requests: {0} GetObjectTagging + up to {1} PutObjectTagging (+ {2} listings) ≈ ${3}; the tags cost ≈ ${4} a month until the objects expire.', listing.requests.getTagging.toLocaleString(), listing.requests.putTagging.toLocaleString(), listing.listRequests.toLocaleString(), listing.requestCostUsd.toFixed(4), listing.tagStorageUsdPerMonth.toFixed(4)),
       listing.young + listing.exempt > 0 ? t('Not tagged: {0} objects younger than the window, {1} exempt by your globs.', listing.young.toLocaleString(), listing.exempt.toLocaleString()) : '',
+      listing.objectLock ? t('The bucket has Object Lock: each object\'s retention and legal hold is read first ({0} HeadObject requests, in the cost above), and locked objects are not tagged.', listing.requests.headObject.toLocaleString()) : '',
       rule.change === 'unchanged'
         ? t('The lifecycle rule "{0}" is already in place.', ruleId(rule))
         : t('Lifecycle rule "{0}" will be {1}: objects tagged {2}={3} expire {4} days after their creation (older ones at the next lifecycle run){5}. Every other rule of the bucket is kept exactly.', ruleId(rule), rule.change, tag.key, tag.value, settings.expiration.days, rule.versioned ? t('; noncurrent versions {0} days after they become noncurrent', settings.expiration.noncurrentDays) : ''),
@@ -117,7 +127,11 @@ export async function tagForExpiration(studio: Studio, raw: unknown, signal?: Ab
 
     let deleteMarkerRule = args.deleteMarkerRule === true;
     if (!args.assumeYes) {
-      if (rule.change !== 'unchanged') await studio.previews.show(`lifecycle-${bucket}.diff`, `# Lifecycle configuration of s3://${bucket}: the change (nothing is written before you confirm)\n${rule.diff}\n`);
+      if (rule.change !== 'unchanged' || (withMarkers && withMarkers.change !== 'unchanged')) {
+        const header = `# Lifecycle configuration of s3://${bucket}: the change (nothing is written before you confirm)`;
+        const markersPart = withMarkers ? `\n\n# With "${t('Tag and Add Delete-Marker Rule')}": the change\n${withMarkers.diff}\n` : '';
+        await studio.previews.show(`lifecycle-${bucket}.diff`, `${header}\n${rule.diff}\n${markersPart}`);
+      }
       const go = t('Tag {0} Objects', listing.objects.toLocaleString());
       const goWithMarkers = t('Tag and Add Delete-Marker Rule');
       const manifest = t('Write Batch Operations Manifest…');
@@ -143,6 +157,7 @@ export async function tagForExpiration(studio: Studio, raw: unknown, signal?: Ab
     // 2. The run: checkpointed and audited; a cancel leaves it resumable.
     const run = await createRun(runRoot(studio), {
       ...spec,
+      ...(connectionId ? { connectionId } : {}),
       kind: 'tag',
       versioned: rule.versioned,
       lifecycleRule: { days: settings.expiration.days, noncurrentDays: rule.versioned ? settings.expiration.noncurrentDays : null, deleteMarkerRule },
@@ -162,13 +177,26 @@ export async function tagForExpiration(studio: Studio, raw: unknown, signal?: Ab
 
     // 3. The rule, after the tags: an object is never under a rule before the user's tags are merged.
     // Written only if the configuration is still the one the preview showed.
-    const applied = await ensureExpirationRule(client, bucket, { tag, days: settings.expiration.days, noncurrentDays: settings.expiration.noncurrentDays, deleteMarkerRule, dryRun: false, expectBefore: rule.before, signal });
+    let applied;
+    try {
+      applied = await ensureExpirationRule(client, bucket, { tag, days: settings.expiration.days, noncurrentDays: settings.expiration.noncurrentDays, deleteMarkerRule, dryRun: false, expectBefore: rule.before, signal });
+    } catch (error) {
+      // The tags are in place; the run stays resumable so that resuming writes the rule.
+      const reason = error instanceof Error ? error.message : String(error);
+      await run.update({ state: 'failed', error: `the lifecycle rule was not written: ${reason}` });
+      studio.log.error(`Lifecycle configuration of s3://${bucket} not written after run ${run.id}: ${error instanceof Error ? (error.stack ?? reason) : reason}`);
+      studio.panels.setPrefixStatus({ bucket, prefixes, status: 'failed', detail: t('the lifecycle rule was not written') });
+      const resume = t('Resume Tagging Run…');
+      void vscode.window.showErrorMessage(t('The objects are tagged, but the lifecycle rule of s3://{0} was not written: {1} Resume the run to write it.', bucket, reason), resume).then((choice) => {
+        if (choice === resume) void resumeTagging(studio, { runId: run.id });
+      });
+      return { tagged: [], runId: run.id, auditLog: run.auditPath };
+    }
     studio.log.info(`Lifecycle configuration of s3://${bucket}: rule ${applied.change}, verified ${applied.verified}`);
     studio.panels.setPrefixStatus({ bucket, prefixes, status: 'tagged' });
-    const skipped = Object.values(outcome.progress.skipped).reduce((a, b) => a + b, 0);
     const openAudit = t('Open Audit Log');
     void vscode.window
-      .showInformationMessage(t('Tagged {0} objects for expiration in s3://{1} ({2} skipped); lifecycle rule {3}.', outcome.progress.tagged.toLocaleString(), bucket, skipped.toLocaleString(), applied.change), openAudit)
+      .showInformationMessage(t('Tagged {0} objects for expiration in s3://{1}; lifecycle rule {2}. {3}', outcome.progress.tagged.toLocaleString(), bucket, applied.change, describeSkipped(outcome.progress)), openAudit)
       .then((choice) => {
         if (choice === openAudit) void vscode.window.showTextDocument(vscode.Uri.file(run.auditPath));
       });
@@ -176,6 +204,22 @@ export async function tagForExpiration(studio: Studio, raw: unknown, signal?: Ab
   } finally {
     client.destroy();
   }
+}
+
+/** Why objects were not tagged, reason by reason: a 10-tag object or a keep tag is worth knowing. */
+export function describeSkipped(p: Pick<TaggingProgress, 'skipped'>): string {
+  const t = vscode.l10n.t;
+  const s = p.skipped;
+  const parts = [
+    s.alreadyTagged ? t('{0} already tagged', s.alreadyTagged.toLocaleString()) : '',
+    s.keepTag ? t('{0} with the keep tag', s.keepTag.toLocaleString()) : '',
+    s.tagLimit ? t('{0} with 10 tags already (no room for ours)', s.tagLimit.toLocaleString()) : '',
+    s.conflictingTag ? t('{0} with the tag key at another value', s.conflictingTag.toLocaleString()) : '',
+    s.young ? t('{0} younger than the window', s.young.toLocaleString()) : '',
+    s.exempt ? t('{0} exempt by your globs', s.exempt.toLocaleString()) : '',
+    s.locked ? t('{0} under Object Lock retention or a legal hold', s.locked.toLocaleString()) : '',
+  ].filter(Boolean);
+  return parts.length === 0 ? t('Nothing was skipped.') : t('Not tagged: {0}.', parts.join(', '));
 }
 
 function ruleId(rule: { after: { ID?: string }[]; before: { ID?: string }[] }): string {
@@ -262,14 +306,22 @@ export async function removeExpirationTags(studio: Studio, raw?: unknown): Promi
     if (!choice) return undefined;
     removeRule = choice === alsoRule;
   }
-  const client = await taggingClient(studio, run.spec.bucket);
+  const client = await taggingClient(studio, run.spec.bucket, run.spec.connectionId);
   try {
     const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('Restoring tag sets in s3://{0}', run.spec.bucket), cancellable: true }, (progress, token) => {
       const controller = linkedController(undefined, token);
       return undoTagging(client, run, { root: runRoot(studio), concurrency: studio.settings.expiration.concurrency, signal: controller.signal, onProgress: (p: { restored: number; alreadyClean: number }) => progress.report({ message: t('{0} restored, {1} already clean', p.restored, p.alreadyClean) }) });
     });
-    if (removeRule) await removeExpirationRule(client, run.spec.bucket, {});
     studio.log.info(`Undo of run ${run.id}: ${JSON.stringify(result)}`);
+    if (result.state !== 'finished') {
+      // The rule stays until every tag set is back: objects still tagged must not lose it halfway.
+      const again = t('Undoing again goes on where it stopped (undoing twice is safe); the lifecycle rule was left as it is.');
+      if (result.state === 'cancelled') void vscode.window.showWarningMessage(t('Restoring the tag sets was cancelled after {0} objects. {1}', result.restored.toLocaleString(), again));
+      else void vscode.window.showErrorMessage(t('{0} tag sets could not be restored (see the log). {1}', result.failed.toLocaleString(), again));
+      for (const failure of result.failures.slice(0, 50)) studio.log.warn(`  could not restore ${failure.key}: ${failure.reason}`);
+      return { restored: result.restored };
+    }
+    if (removeRule) await removeExpirationRule(client, run.spec.bucket, {});
     studio.panels.setPrefixStatus({ bucket: run.spec.bucket, prefixes: run.spec.prefixes, status: 'untagged' });
     void vscode.window.showInformationMessage(t('Restored the tag sets of {0} objects in s3://{1}{2}.', result.restored.toLocaleString(), run.spec.bucket, removeRule ? t(' and removed the lifecycle rule') : ''));
     return { restored: result.restored };
@@ -293,7 +345,7 @@ export async function resumeTagging(studio: Studio, raw?: unknown): Promise<TagF
     runId = picked.run.id;
   }
   const run = await openRun(runRoot(studio), runId);
-  const client = await taggingClient(studio, run.spec.bucket);
+  const client = await taggingClient(studio, run.spec.bucket, run.spec.connectionId);
   try {
     const outcome = await runWithProgress(studio, client, run);
     if (outcome.cancelled || outcome.progress.failed > 0) return { tagged: [], runId: run.id, auditLog: run.auditPath };
@@ -313,7 +365,9 @@ export async function resumeTagging(studio: Studio, raw?: unknown): Promise<TagF
 export async function offerInterruptedRuns(studio: Studio): Promise<void> {
   const runs = (await listRuns(runRoot(studio)).catch(() => [])).filter((r) => r.spec.kind === 'tag' && r.state !== 'finished');
   if (runs.length === 0) return;
-  const resume = vscode.l10n.t('Resume');
-  const choice = await vscode.window.showWarningMessage(vscode.l10n.t('{0} tagging run(s) did not finish (s3://{1}). Resume where they stopped?', runs.length, runs[0]!.spec.bucket), resume);
-  if (choice === resume) await resumeTagging(studio, { runId: runs[0]!.id });
+  const resume = vscode.l10n.t('Resume…');
+  const buckets = [...new Set(runs.map((r) => `s3://${r.spec.bucket}`))].join(', ');
+  const choice = await vscode.window.showWarningMessage(vscode.l10n.t('{0} tagging run(s) did not finish ({1}). Resume where they stopped?', runs.length, buckets), resume);
+  // One run goes on at once; with more, the user picks which.
+  if (choice === resume) await resumeTagging(studio, runs.length === 1 ? { runId: runs[0]!.id } : undefined);
 }

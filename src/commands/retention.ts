@@ -9,6 +9,8 @@ import { parseKeepTagArg, type KeepTag } from '../core/retention/tagSet';
 import { accessWindow, LogCoverageError } from '../core/retention/window';
 import { ENGINE_KINDS, type EngineKind } from '../core/settings';
 import { isValidBucketName } from '../core/s3uri';
+import { DEFAULT_CONNECTION_ID } from '../core/connections';
+import { roundUsd } from '../core/retention/savings';
 import { analyzeRetention } from '../engines/retention';
 import { QueryCancelledError } from '../engines/engine';
 import type { Studio } from '../studio';
@@ -27,6 +29,8 @@ export interface RetentionInputs {
 /** What a caller (a test, the panel, another extension) may pass instead of being asked. */
 export interface FindUnusedPrefixesArgs extends Partial<RetentionInputs> {
   bucket?: string;
+  /** The connection the bucket is on (the tree node's); the default one when not given. */
+  connectionId?: string;
   /** Only the prefixes at or under this one (the tree's context menu on a prefix). */
   underPrefix?: string;
   /** Go on although more log days are missing than allowed (the report says so). */
@@ -37,7 +41,8 @@ export interface FindUnusedPrefixesArgs extends Partial<RetentionInputs> {
   noConfirm?: boolean;
 }
 
-const stateKey = (bucket: string) => `retentionInputs:${bucket}`;
+/** The default connection keeps the key it always had; another's answers are its own. */
+const stateKey = (bucket: string, connectionId: string) => (connectionId === DEFAULT_CONNECTION_ID ? `retentionInputs:${bucket}` : `retentionInputs:${connectionId}:${bucket}`);
 
 function yesterdayUtc(): string {
   return new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
@@ -46,8 +51,10 @@ function yesterdayUtc(): string {
 function argsFrom(raw: unknown): FindUnusedPrefixesArgs {
   if (typeof raw !== 'object' || raw === null) return {};
   const node = raw as Partial<BucketTreeNode> & Record<string, unknown>;
-  if (node.kind === 'bucket' && typeof node.bucket === 'string') return { bucket: node.bucket };
-  if (node.kind === 'prefix' && typeof node.bucket === 'string' && typeof node.prefix === 'string') return { bucket: node.bucket, underPrefix: node.prefix.replace(/\/+$/, '') };
+  const connection = (raw as { connection?: { id?: unknown } }).connection;
+  const connectionId = typeof connection?.id === 'string' ? connection.id : undefined;
+  if (node.kind === 'bucket' && typeof node.bucket === 'string') return { bucket: node.bucket, ...(connectionId ? { connectionId } : {}) };
+  if (node.kind === 'prefix' && typeof node.bucket === 'string' && typeof node.prefix === 'string') return { bucket: node.bucket, underPrefix: node.prefix.replace(/\/+$/, ''), ...(connectionId ? { connectionId } : {}) };
   return raw as FindUnusedPrefixesArgs;
 }
 
@@ -110,11 +117,12 @@ async function askInputs(studio: Studio, bucket: string, defaults: Partial<Reten
     if (answer === undefined) return undefined;
     logs = answer.trim();
   }
+  // Window and engine have defaults in the settings: asked the first time (one Enter keeps them), then remembered.
   let windowDays = defaults.windowDays ?? settings.retention.windowDays;
-  if (ask('windowDays') && askAll) {
+  if (ask('windowDays')) {
     const answer = await vscode.window.showInputBox({
       title: t('Access window (days)'),
-      prompt: t('A prefix with no read in these days is unused'),
+      prompt: t('A prefix with no read in these days is unused (default: s3lifecycle.retention.windowDays)'),
       value: String(windowDays),
       validateInput: (v) => (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 3650 ? undefined : t('A whole number of days from 1 to 3650.')),
     });
@@ -140,10 +148,17 @@ async function askInputs(studio: Studio, bucket: string, defaults: Partial<Reten
     asOf = answer.trim();
   }
   let engine = defaults.engine ?? settings.engine;
-  if (askAll) {
+  if (ask('engine')) {
+    // The current engine first: Enter keeps it.
+    const kinds = [engine, ...ENGINE_KINDS.filter((kind) => kind !== engine)];
     const picked = await vscode.window.showQuickPick(
-      ENGINE_KINDS.map((kind) => ({ label: kind === 'local' ? t('Embedded DuckDB (local)') : t('Amazon Athena'), description: kind === engine ? t('current') : undefined, engineKind: kind })),
-      { title: t('Engine') },
+      kinds.map((kind) => ({
+        label: kind === 'local' ? t('Embedded DuckDB (local)') : t('Amazon Athena'),
+        description: kind === engine ? t('current') : undefined,
+        detail: kind === 'local' ? t('On this machine: reads the inventory and the logs, nothing is billed') : t('Distributed, for big estates: the inventory and access-log tables must exist in Athena; billed per byte scanned'),
+        engineKind: kind,
+      })),
+      { title: t('Engine for s3://{0}', bucket), ignoreFocusOut: true },
     );
     if (!picked) return undefined;
     engine = picked.engineKind;
@@ -164,8 +179,9 @@ export async function findUnusedPrefixes(studio: Studio, raw?: unknown): Promise
   const args = argsFrom(raw);
   const bucket = args.bucket ?? (await pickBucket(studio));
   if (!bucket) return undefined;
+  const connectionId = args.connectionId ?? DEFAULT_CONNECTION_ID;
   const state = studio.extensionContext.workspaceState;
-  const remembered = state.get<Partial<RetentionInputs>>(stateKey(bucket), {});
+  const remembered = state.get<Partial<RetentionInputs>>(stateKey(bucket, connectionId), {});
   const given = Object.fromEntries(Object.entries({ inventory: args.inventory, logs: args.logs, windowDays: args.windowDays, asOf: args.asOf, engine: args.engine }).filter(([, v]) => v !== undefined));
   let inputs = await askInputs(studio, bucket, { ...remembered, ...given }, args.askAll === true);
   if (!inputs) return undefined;
@@ -178,14 +194,15 @@ export async function findUnusedPrefixes(studio: Studio, raw?: unknown): Promise
       if (!inputs) return undefined;
     }
   }
-  await state.update(stateKey(bucket), inputs);
-  return analyse(studio, bucket, inputs, args);
+  await state.update(stateKey(bucket, connectionId), inputs);
+  return analyse(studio, bucket, inputs, { ...args, connectionId });
 }
 
 async function analyse(studio: Studio, bucket: string, inputs: RetentionInputs, args: FindUnusedPrefixesArgs): Promise<RetentionReport | undefined> {
   const t = vscode.l10n.t;
   const settings = studio.settings;
-  const engine = await studio.queryEngine(inputs.engine);
+  const connection = studio.connection(args.connectionId);
+  const engine = await studio.queryEngine(inputs.engine, connection);
   studio.log.info(`Find Unused Prefixes on s3://${bucket}: ${JSON.stringify(inputs)}${args.allowMissingLogs ? ' (missing log days allowed)' : ''}`);
   let report: RetentionReport;
   try {
@@ -204,13 +221,14 @@ async function analyse(studio: Studio, bucket: string, inputs: RetentionInputs, 
               logs: resolveLocation(inputs.logs),
               asOf: inputs.asOf,
               windowDays: inputs.windowDays,
-              lookbackDays: settings.retention.lookbackDays,
+              // The last access is looked for at least over the window itself.
+              lookbackDays: Math.max(inputs.windowDays, settings.retention.lookbackDays),
               exemptGlobs: settings.retention.exemptGlobs,
               // The analysis only names it in the report ('' value: any value keeps).
               keepTag: keepTagForReport(parseKeepTag(settings.retention.keepTag)),
               maxMissingLogDays: settings.retention.maxMissingLogDays,
               allowMissingLogs: args.allowMissingLogs === true,
-              region: settings.retention.pricingRegion || settings.connection.region || 'us-east-1',
+              region: settings.retention.pricingRegion || connection.region || 'us-east-1',
               priceOverrides: settings.retention.storagePrices,
             },
             { signal: controller.signal, onProgress: (step: string) => progress.report({ message: step }) },
@@ -245,13 +263,13 @@ async function analyse(studio: Studio, bucket: string, inputs: RetentionInputs, 
         prefixes: prefixes.length,
         objects: prefixes.reduce((n, p) => n + p.objects, 0),
         bytes: prefixes.reduce((n, p) => n + p.bytes, 0),
-        monthlySavingsUsd: prefixes.reduce((n, p) => n + p.monthlySavingsUsd, 0),
+        monthlySavingsUsd: roundUsd(prefixes.reduce((n, p) => n + p.monthlySavingsUsd, 0)),
       },
     };
   }
   studio.log.info(`Find Unused Prefixes on s3://${bucket}: ${report.totals.prefixes} unused prefixes, ${report.totals.objects} objects, ${report.totals.bytes} bytes; coverage ${report.coverage.daysWithLogs}/${report.coverage.days} days`);
   for (const note of report.notes) studio.log.info(`  ${note}`);
-  studio.rememberReport(report);
+  studio.rememberReport(report, connection.id);
   studio.panels.showReport(report);
   return report;
 }

@@ -48,7 +48,8 @@ export interface InventoryReport {
 
 /**
  * The newest report under a location: the location may name a manifest.json, a configuration's
- * folder (…/SOURCE-BUCKET/CONFIG-ID/) or its hive/ folder.
+ * folder (…/SOURCE-BUCKET/CONFIG-ID/), its hive/ folder, or the inventory destination that holds
+ * configuration folders (…/SOURCE-BUCKET/CONFIG-ID/DATE/manifest.json below it) when it holds one.
  */
 export async function findInventoryReport(reader: LocationReader, prefix: string, signal?: AbortSignal): Promise<InventoryReport> {
   let manifestFile: LocationFile | undefined;
@@ -56,11 +57,26 @@ export async function findInventoryReport(reader: LocationReader, prefix: string
     manifestFile = (await reader.list(prefix, signal)).find((f) => f.key === prefix);
   } else {
     const config = prefix.replace(/hive\/?$/, '').replace(/([^/])$/, '$1/');
-    const manifests = (await reader.list(config, signal)).filter((f) => /^[^/]+\/manifest\.json$/.test(f.key.slice(config.length)));
-    manifestFile = manifests.sort((a, b) => (a.key < b.key ? -1 : 1)).at(-1);
+    const listed = await reader.list(config, signal);
+    const newest = (files: LocationFile[]) => files.sort((a, b) => (a.key < b.key ? -1 : 1)).at(-1);
+    manifestFile = newest(listed.filter((f) => /^[^/]+\/manifest\.json$/.test(f.key.slice(config.length))));
+    if (!manifestFile) {
+      // An inventory destination: the reports of each source bucket's configurations are two levels down.
+      const byConfig = new Map<string, LocationFile[]>();
+      for (const f of listed) {
+        const match = /^([^/]+\/[^/]+)\/[^/]+\/manifest\.json$/.exec(f.key.slice(config.length));
+        if (match) byConfig.set(match[1]!, [...(byConfig.get(match[1]!) ?? []), f]);
+      }
+      if (byConfig.size > 1) {
+        const names = [...byConfig.keys()].sort();
+        throw new Error(`${reader.uri}${config} holds the inventories of ${names.length} configurations (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}): give the one of your bucket, such as ${reader.uri}${config}${names[0]}/`);
+      }
+      const only = [...byConfig.values()][0];
+      if (only) manifestFile = newest(only);
+    }
   }
   if (!manifestFile) {
-    throw new Error(`no S3 Inventory manifest.json at ${reader.uri}${prefix}: give the report's hive/ folder, its configuration folder (…/SOURCE-BUCKET/CONFIG-ID/) or a manifest.json`);
+    throw new Error(`no S3 Inventory manifest.json at ${reader.uri}${prefix}: give the report's hive/ folder, its configuration folder (…/SOURCE-BUCKET/CONFIG-ID/), the inventory destination above it, or a manifest.json`);
   }
   const manifest = JSON.parse(await readFile(await reader.fetch(manifestFile, signal), 'utf8')) as InventoryManifest;
   if (!Array.isArray(manifest.files) || typeof manifest.fileFormat !== 'string') throw new Error(`${reader.uri}${manifestFile.key} is not an S3 Inventory manifest (no files or fileFormat)`);

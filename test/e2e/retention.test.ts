@@ -115,9 +115,15 @@ describe('Find Unused Prefixes and Tag for Expiration in the browser', () => {
     await input.fill(BUCKET);
     await page.locator('.quick-input-list .monaco-list-row', { hasText: new RegExp(`^${BUCKET}$`) }).first().waitFor({ timeout: 10_000 });
     await page.keyboard.press('Enter');
-    // Inventory and logs come from the settings; the as-of date is asked.
+    // Inventory and logs come from the settings; the window (its default kept), the as-of date and the engine (the current one kept) are asked.
+    await page.locator('.quick-input-widget', { hasText: 'Access window (days)' }).waitFor({ timeout: 15_000 });
+    assert.equal(await input.inputValue(), '30');
+    await page.keyboard.press('Enter');
     await page.locator('.quick-input-widget', { hasText: 'As-of date' }).waitFor({ timeout: 15_000 });
     await input.fill(asOf);
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget', { hasText: 'Engine for' }).waitFor({ timeout: 15_000 });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Embedded DuckDB' }).first().waitFor({ timeout: 10_000 });
     await page.keyboard.press('Enter');
 
     panel = await findWebviewFrame(page, 'section#unused-prefixes [data-prefix]', 180_000);

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { collectRows, QueryCancelledError, QueryFailedError, type QueryValue } from '../../src/engines/engine';
 import { LocalEngine } from '../../src/engines/local';
 import { TemplateRunner, type RunSources } from '../../src/engines/runner';
+import { findInventoryReport } from '../../src/engines/localSources';
+import { openLocation, toLocationUri } from '../../src/engines/locations';
 import { TemplateCatalog } from '../../src/sql/catalog';
 import type { EstateTruth } from '../../src/core/estate/generate';
 import { generateInto, smallEstateOptions } from './estate/fixture';
@@ -181,6 +183,24 @@ describe('the local engine over a generated estate', () => {
       assert.match(notes, /2026-09-30-00-00-00-ABCDEF:2: /);
       assert.match(notes, /2026-09-30-00-00-00-ABCDEF:3: /);
     }));
+
+  it('finds the newest report from the inventory destination, and asks which configuration when it holds several', async () => {
+    const destination = join(dir, 'inventory');
+    const { reader, prefix } = openLocation(toLocationUri(destination), { cacheDir });
+    const report = await findInventoryReport(reader, prefix);
+    assert.match(report.manifestKey, new RegExp(`inventory/${truth.generator.bucket}/daily-full/[^/]+/manifest\\.json$`));
+    const scratch = mkdtempSync(join(tmpdir(), 's3ls-destination-'));
+    try {
+      for (const config of [`${truth.generator.bucket}/daily-full`, 'other-bucket/weekly']) {
+        mkdirSync(join(scratch, config, '2026-10-01T01-00Z'), { recursive: true });
+        writeFileSync(join(scratch, config, '2026-10-01T01-00Z', 'manifest.json'), '{}');
+      }
+      const two = openLocation(toLocationUri(scratch), { cacheDir });
+      await assert.rejects(findInventoryReport(two.reader, two.prefix), /2 configurations \(other-bucket\/weekly, test-estate\/daily-full\): give the one of your bucket/);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
 
   it('says which location is missing when a query needs a source it was not given', () =>
     isolated(async (_scratch, runnerFor) => {
