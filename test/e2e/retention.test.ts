@@ -88,6 +88,8 @@ describe('Find Unused Prefixes and Tag for Expiration in the browser', () => {
           's3lifecycle.profile': 'e2e',
           's3lifecycle.query.inventoryLocation': `s3://${BUCKET}-inventory/inventory/${BUCKET}/daily-full/`,
           's3lifecycle.query.logsLocation': `s3://${BUCKET}-logs/logs/`,
+          // Low enough that tagging one prefix asks for the bucket name, as a big run would.
+          's3lifecycle.expiration.confirmThreshold': 1,
           'files.exclude': { estate: true },
         },
         null,
@@ -148,8 +150,16 @@ describe('Find Unused Prefixes and Tag for Expiration in the browser', () => {
     assert.match(detail, /dry-run preview/i);
     assert.match(detail, /GetObjectTagging/);
     assert.match(detail, /s3-lifecycle-studio-expire/);
+    // A versioned bucket: why expired delete markers need a rule of their own, and the offer to add it.
+    assert.match(detail, /delete marker/i);
+    await dialog.getByRole('button', { name: 'Tag and Add Delete-Marker Rule' }).waitFor({ timeout: 5_000 });
     await screenshot(page, 'tag-for-expiration-preview');
     await dialog.getByRole('button', { name: /^Tag [\d,]+ Objects$/ }).click();
+    // Above the confirmation threshold: the bucket name is typed to go on.
+    const input = page.locator('.quick-input-widget input');
+    await page.locator('.quick-input-widget', { hasText: 'Type the bucket name' }).waitFor({ timeout: 15_000 });
+    await input.fill(BUCKET);
+    await page.keyboard.press('Enter');
 
     // Done when the rule is on the server (it is written after every object is tagged).
     const deadline = Date.now() + 120_000;
@@ -171,6 +181,61 @@ describe('Find Unused Prefixes and Tag for Expiration in the browser', () => {
     }
     await panel.locator(`[role="row"][data-prefix="${target.prefix}"]`, { hasText: /tagged/i }).waitFor({ timeout: 30_000 });
     await screenshot(page, 'unused-prefixes-tagged');
+  });
+
+  it('works from the keyboard, and keeps sort, filter and selection when the panel reloads', async () => {
+    const filterField = () => panel.locator('#prefix-filter input').or(panel.locator('input#prefix-filter')).first();
+    await filterField().fill('');
+    await panel.locator('[data-sort-key="bytes"]').click();
+    const bytesHeader = () => panel.locator('[role="columnheader"]', { has: panel.locator('[data-sort-key="bytes"]') });
+    const sortBefore = await bytesHeader().getAttribute('aria-sort');
+    assert.match(sortBefore ?? '', /^(ascending|descending)$/);
+    // The rows follow the sort.
+    const bytesOfRows = async () => panel.locator('[role="row"][data-prefix]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-prefix')));
+    const order = await bytesOfRows();
+    const byPrefix = new Map(truth.unusedPrefixes.map((u) => [u.prefix, u.bytes]));
+    const shown = order.map((p) => byPrefix.get(p!)!).filter((b) => b !== undefined);
+    assert.deepEqual(shown, [...shown].sort((a, b) => (sortBefore === 'ascending' ? a - b : b - a)), 'rows in byte order');
+
+    // Home, Space, ArrowDown, Shift+Space: the first two rows selected.
+    await panel.locator('#prefix-grid').focus();
+    for (const key of ['Home', ' ', 'ArrowDown', 'Shift+Space']) await page.keyboard.press(key);
+    const selected = async () => panel.locator('[role="row"][aria-selected="true"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-prefix')));
+    const chosen = await selected();
+    assert.deepEqual(chosen, order.slice(0, 2));
+    const part = order[0]!.split('/')[0]!;
+    await filterField().fill(part);
+    await page.waitForTimeout(300);
+    const buttonBefore = await panel.locator('#tag-selected').textContent();
+
+    await runFromPalette(page, 'Developer: Reload Webviews');
+    panel = await findWebviewFrame(page, 'section#unused-prefixes [data-prefix]', 60_000);
+    assert.equal(await bytesHeader().getAttribute('aria-sort'), sortBefore, 'the sort is kept');
+    assert.equal(await filterField().inputValue(), part, 'the filter is kept');
+    assert.deepEqual((await selected()).sort(), chosen.filter((p) => p!.includes(part)).sort(), 'the selection is kept');
+    assert.equal(await panel.locator('#tag-selected').textContent(), buttonBefore, 'the same selection is offered for tagging');
+    await screenshot(page, 'unused-prefixes-after-reload');
+  });
+
+  it('offers the remembered inputs for one Enter the next time', async () => {
+    await runFromPalette(page, 'S3 Lifecycle: Find Unused Prefixes');
+    const input = page.locator('.quick-input-widget input');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: BUCKET }).first().waitFor({ timeout: 30_000 });
+    await input.fill(BUCKET);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: new RegExp(`^${BUCKET}$`) }).first().waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Enter');
+    const analyse = page.locator('.quick-input-list .monaco-list-row', { hasText: `Analyse s3://${BUCKET}` });
+    await analyse.waitFor({ timeout: 15_000 });
+    assert.match((await analyse.textContent()) ?? '', new RegExp(`30 days to ${asOf}.*local`));
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Change the inputs' }).waitFor({ timeout: 5_000 });
+    await page.keyboard.press('Enter');
+    // Nothing more is asked: the analysis runs again with the same inputs, to the same unused prefixes.
+    await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+    await page.waitForTimeout(1000);
+    panel = await findWebviewFrame(page, 'section#unused-prefixes [data-prefix]', 180_000);
+    await panel.locator('#prefix-filter input').or(panel.locator('input#prefix-filter')).first().fill('');
+    const shown = panel.locator('#retention-totals tr[data-totals="shown"]');
+    assert.equal(((await shown.locator('td[data-total="prefixes"]').textContent()) ?? '').replace(/[^\d]/g, ''), String(truth.unusedPrefixes.length));
   });
 
   it('touched no object outside the prefix', async () => {

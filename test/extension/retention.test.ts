@@ -3,9 +3,9 @@
 // server (moto), keeps their tags, writes the rule and the audit log; "Remove Expiration Tags" undoes it.
 
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import * as vscode from 'vscode';
 import {
   CreateBucketCommand,
@@ -21,6 +21,7 @@ import { generateEstate, type EstateTruth } from '../../src/core/estate/generate
 import { FolderOutput } from '../../src/core/estate/output';
 import { parseDay } from '../../src/core/estate/time';
 import type { RetentionReport } from '../../src/core/retention/report';
+import { createRun, openRun } from '../../src/core/retention/runStore';
 
 const EXTENSION_ID = 's3-lifecycle-studio.s3-lifecycle-studio';
 
@@ -114,5 +115,100 @@ describe('Access-based retention in VS Code', function () {
     assert.equal(undone.restored, 2);
     assert.deepEqual(await tagsOf(client, bucket, 'old/a.csv'), [{ Key: 'team', Value: 'data' }]);
     assert.deepEqual(await tagsOf(client, bucket, 'old/b.csv'), []);
+  });
+
+  it('resumes a run that did not finish: the objects get their tag, then the rule is written', async () => {
+    for (const key of ['stale/x.csv', 'stale/y.csv']) await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key }));
+    // A run as a crash leaves it: created in the workspace's run folder, never finished.
+    const root = join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, '.s3-lifecycle', 'runs');
+    const run = await createRun(root, {
+      kind: 'tag',
+      bucket,
+      prefixes: ['stale'],
+      tag: { key: 's3-lifecycle-studio:expire', value: 'true' },
+      keepTag: null,
+      exemptGlobs: [],
+      olderThan: null,
+      lifecycleRule: { days: 9, noncurrentDays: null },
+    });
+    const resumed = await vscode.commands.executeCommand<{ tagged: string[] }>('s3lifecycle.resumeTagging', { runId: run.id });
+    assert.deepEqual(resumed.tagged, ['stale']);
+    for (const key of ['stale/x.csv', 'stale/y.csv']) assert.deepEqual(await tagsOf(client, bucket, key), [{ Key: 's3-lifecycle-studio:expire', Value: 'true' }], key);
+    const ours = ((await client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules ?? []).find((r) => r.ID === 's3-lifecycle-studio-expire');
+    assert.equal(ours?.Expiration?.Days, 9, 'the rule the run was asked for');
+    assert.equal((await openRun(root, run.id)).summary.state, 'finished');
+  });
+});
+
+/** Every file under a folder, as the keys they have in their bucket (the estate's folders are the keys). */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? filesUnder(join(dir, name)) : [join(dir, name)]));
+}
+
+describe('Retention through a second connection', function () {
+  this.timeout(180_000);
+  const bucket = `ext-second-${Date.now().toString(36)}`;
+  const asOf = new Date(Date.now() + 40 * 86_400_000).toISOString().slice(0, 10);
+  const configuration = () => vscode.workspace.getConfiguration('s3lifecycle');
+  let client: S3Client;
+  let truth: EstateTruth;
+  let defaultEndpoint: string | undefined;
+
+  before(async () => {
+    await vscode.extensions.getExtension<StudioApi>(EXTENSION_ID)!.activate();
+    const endpoint = process.env.S3LS_TEST_ENDPOINT!;
+    client = new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    // The estate's inventory and logs on the S3 server, in their own buckets, as S3 delivers them.
+    const estate = mkdtempSync(join(tmpdir(), 's3ls-ext-second-'));
+    await generateEstate(
+      { objects: 1500, seed: 31, asOfDay: parseDay(asOf), days: 30, bucket, inventoryBucket: `${bucket}-inventory`, logsBucket: `${bucket}-logs`, logLayout: 'partitioned', region: 'us-east-1', rowsPerInventoryFile: 1000 },
+      new FolderOutput(estate),
+    );
+    truth = JSON.parse(readFileSync(join(estate, 'truth.json'), 'utf8')) as EstateTruth;
+    for (const name of [bucket, `${bucket}-inventory`, `${bucket}-logs`]) await client.send(new CreateBucketCommand({ Bucket: name }));
+    const uploads: [string, string][] = [
+      ...filesUnder(join(estate, 'inventory')).map((f): [string, string] => [`${bucket}-inventory`, relative(estate, f).split(sep).join('/')]),
+      ...filesUnder(join(estate, 'logs')).map((f): [string, string] => [`${bucket}-logs`, relative(estate, f).split(sep).join('/')]),
+    ];
+    for (let i = 0; i < uploads.length; i += 16) {
+      await Promise.all(uploads.slice(i, i + 16).map(([b, key]) => client.send(new PutObjectCommand({ Bucket: b, Key: key, Body: readFileSync(join(estate, key)) }))));
+    }
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'old/a.csv', Body: 'a' }));
+    await client.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: 'old/a.csv', Tagging: { TagSet: [{ Key: 'team', Value: 'data' }] } }));
+    // The default connection goes nowhere: only the second one reaches the server.
+    defaultEndpoint = configuration().inspect<string>('endpoint')?.workspaceValue;
+    await configuration().update('connections', [{ name: 'second', endpoint, forcePathStyle: true, region: 'us-east-1' }], vscode.ConfigurationTarget.Workspace);
+    await configuration().update('endpoint', 'http://127.0.0.1:9', vscode.ConfigurationTarget.Workspace);
+  });
+
+  after(async () => {
+    await configuration().update('endpoint', defaultEndpoint, vscode.ConfigurationTarget.Workspace);
+    await configuration().update('connections', undefined, vscode.ConfigurationTarget.Workspace);
+    client?.destroy();
+  });
+
+  it('reads the inventory and the logs from S3 through the bucket\'s connection, not the default one', async () => {
+    const report = await vscode.commands.executeCommand<RetentionReport>('s3lifecycle.findUnusedPrefixes', {
+      bucket,
+      connectionId: 'second',
+      inventory: `s3://${bucket}-inventory/inventory/`,
+      logs: `s3://${bucket}-logs/logs/`,
+      asOf,
+      windowDays: 30,
+      engine: 'local',
+      noConfirm: true,
+    });
+    assert.ok(report, 'the command returns the report');
+    assert.deepEqual(report.prefixes.map((p) => p.prefix).sort(), truth.unusedPrefixes.map((p) => p.prefix).sort());
+  });
+
+  it('tags from the panel through the connection the report came from, and undoes through it too', async () => {
+    // As the panel asks: bucket and prefixes only.
+    const result = await vscode.commands.executeCommand<{ tagged: string[]; runId: string }>('s3lifecycle.tagForExpiration', { bucket, prefixes: ['old'], assumeYes: true });
+    assert.deepEqual(result.tagged, ['old']);
+    assert.deepEqual(await tagsOf(client, bucket, 'old/a.csv'), [{ Key: 'team', Value: 'data' }, { Key: 's3-lifecycle-studio:expire', Value: 'true' }]);
+    const undone = await vscode.commands.executeCommand<{ restored: number }>('s3lifecycle.removeExpirationTags', { runId: result.runId, assumeYes: true });
+    assert.equal(undone.restored, 1);
+    assert.deepEqual(await tagsOf(client, bucket, 'old/a.csv'), [{ Key: 'team', Value: 'data' }]);
   });
 });
