@@ -186,23 +186,38 @@ describe('Find Unused Prefixes and Tag for Expiration in the browser', () => {
   it('works from the keyboard, and keeps sort, filter and selection when the panel reloads', async () => {
     const filterField = () => panel.locator('#prefix-filter input').or(panel.locator('input#prefix-filter')).first();
     await filterField().fill('');
-    await panel.locator('[data-sort-key="bytes"]').click();
-    const bytesHeader = () => panel.locator('[role="columnheader"]', { has: panel.locator('[data-sort-key="bytes"]') });
+    const bytesHeader = () => panel.locator('[role="columnheader"][data-column="bytes"]');
     const sortBefore = await bytesHeader().getAttribute('aria-sort');
-    assert.match(sortBefore ?? '', /^(ascending|descending)$/);
-    // The rows follow the sort.
-    const bytesOfRows = async () => panel.locator('[role="row"][data-prefix]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-prefix')));
-    const order = await bytesOfRows();
+    await panel.locator('[data-sort-key="bytes"]').click();
+    await panel.locator(`[role="columnheader"][data-column="bytes"]:not([aria-sort="${sortBefore}"])`).waitFor({ timeout: 5_000 });
+    const sortAfter = await bytesHeader().getAttribute('aria-sort');
+    assert.match(sortAfter ?? '', /^(ascending|descending)$/);
+    // The rows follow the sort (once the grid has drawn them).
     const byPrefix = new Map(truth.unusedPrefixes.map((u) => [u.prefix, u.bytes]));
-    const shown = order.map((p) => byPrefix.get(p!)!).filter((b) => b !== undefined);
-    assert.deepEqual(shown, [...shown].sort((a, b) => (sortBefore === 'ascending' ? a - b : b - a)), 'rows in byte order');
+    // Rows are recycled as the grid scrolls: their order on screen is aria-rowindex, not the DOM's.
+    const rowsInOrder = async () =>
+      (await panel.locator('[role="row"][data-prefix]').evaluateAll((rows) => rows.map((r) => [Number(r.getAttribute('aria-rowindex')), r.getAttribute('data-prefix')!] as const)))
+        .sort((a, b) => a[0] - b[0])
+        .map(([, prefix]) => prefix);
+    const sortedByBytes = (prefixes: string[]) => {
+      const bytes = prefixes.map((p) => byPrefix.get(p)!);
+      return bytes.every((b, i) => i === 0 || (sortAfter === 'ascending' ? bytes[i - 1]! <= b : bytes[i - 1]! >= b));
+    };
+    let order = await rowsInOrder();
+    for (let i = 0; i < 50 && !sortedByBytes(order); i++) {
+      await page.waitForTimeout(100);
+      order = await rowsInOrder();
+    }
+    assert.ok(order.length > 2 && sortedByBytes(order), 'rows in byte order');
 
-    // Home, Space, ArrowDown, Shift+Space: the first two rows selected.
-    await panel.locator('#prefix-grid').focus();
-    for (const key of ['Home', ' ', 'ArrowDown', 'Shift+Space']) await page.keyboard.press(key);
+    // A click on the first row makes it the active one (and gives the grid the focus); then Space,
+    // ArrowDown, Shift+Space: the first two rows selected.
+    await panel.locator(`[role="row"][data-prefix="${order[0]}"] [aria-colindex="2"]`).click();
+    for (const key of [' ', 'ArrowDown', 'Shift+Space']) await page.keyboard.press(key);
     const selected = async () => panel.locator('[role="row"][aria-selected="true"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-prefix')));
+    await panel.locator('[role="row"][aria-selected="true"]').nth(1).waitFor({ timeout: 5_000 });
     const chosen = await selected();
-    assert.deepEqual(chosen, order.slice(0, 2));
+    assert.deepEqual([...chosen].sort(), order.slice(0, 2).sort());
     const part = order[0]!.split('/')[0]!;
     await filterField().fill(part);
     await page.waitForTimeout(300);
@@ -210,7 +225,7 @@ describe('Find Unused Prefixes and Tag for Expiration in the browser', () => {
 
     await runFromPalette(page, 'Developer: Reload Webviews');
     panel = await findWebviewFrame(page, 'section#unused-prefixes [data-prefix]', 60_000);
-    assert.equal(await bytesHeader().getAttribute('aria-sort'), sortBefore, 'the sort is kept');
+    assert.equal(await bytesHeader().getAttribute('aria-sort'), sortAfter, 'the sort is kept');
     assert.equal(await filterField().inputValue(), part, 'the filter is kept');
     assert.deepEqual((await selected()).sort(), chosen.filter((p) => p!.includes(part)).sort(), 'the selection is kept');
     assert.equal(await panel.locator('#tag-selected').textContent(), buttonBefore, 'the same selection is offered for tagging');
@@ -234,8 +249,9 @@ describe('Find Unused Prefixes and Tag for Expiration in the browser', () => {
     await page.waitForTimeout(1000);
     panel = await findWebviewFrame(page, 'section#unused-prefixes [data-prefix]', 180_000);
     await panel.locator('#prefix-filter input').or(panel.locator('input#prefix-filter')).first().fill('');
-    const shown = panel.locator('#retention-totals tr[data-totals="shown"]');
-    assert.equal(((await shown.locator('td[data-total="prefixes"]').textContent()) ?? '').replace(/[^\d]/g, ''), String(truth.unusedPrefixes.length));
+    const shownPrefixes = panel.locator('#retention-totals tr[data-totals="shown"] td[data-total="prefixes"]');
+    await shownPrefixes.filter({ hasText: truth.unusedPrefixes.length.toLocaleString('en-US') }).waitFor({ timeout: 10_000 });
+    assert.equal(((await shownPrefixes.textContent()) ?? '').replace(/[^\d]/g, ''), String(truth.unusedPrefixes.length));
   });
 
   it('touched no object outside the prefix', async () => {
