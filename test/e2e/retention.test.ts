@@ -43,6 +43,16 @@ async function currentObjectsUnder(client: S3Client, prefix: string): Promise<Ob
   return versions;
 }
 
+/** Answers "which bucket?" (the pick lists the connection's buckets); returns the quick input's text field. */
+async function pickBucket(page: Page): Promise<ReturnType<Page['locator']>> {
+  const input = page.locator('.quick-input-widget input');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: BUCKET }).first().waitFor({ timeout: 30_000 });
+  await input.fill(BUCKET);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: new RegExp(`^${BUCKET}$`) }).first().waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+  return input;
+}
+
 describe('Find Unused Prefixes and Tag for Expiration in the browser', () => {
   let browser: Browser;
   let page: Page;
@@ -111,12 +121,7 @@ describe('Find Unused Prefixes and Tag for Expiration in the browser', () => {
       await page.waitForTimeout(3000);
       await runFromPalette(page, 'S3 Lifecycle: Find Unused Prefixes');
     });
-    // Which bucket: the pick lists the connection's buckets.
-    const input = page.locator('.quick-input-widget input');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: BUCKET }).first().waitFor({ timeout: 30_000 });
-    await input.fill(BUCKET);
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: new RegExp(`^${BUCKET}$`) }).first().waitFor({ timeout: 10_000 });
-    await page.keyboard.press('Enter');
+    const input = await pickBucket(page);
     // Inventory and logs come from the settings; the window (its default kept), the as-of date and the engine (the current one kept) are asked.
     await page.locator('.quick-input-widget', { hasText: 'Access window (days)' }).waitFor({ timeout: 15_000 });
     assert.equal(await input.inputValue(), '30');
@@ -234,11 +239,7 @@ describe('Find Unused Prefixes and Tag for Expiration in the browser', () => {
 
   it('offers the remembered inputs for one Enter the next time', async () => {
     await runFromPalette(page, 'S3 Lifecycle: Find Unused Prefixes');
-    const input = page.locator('.quick-input-widget input');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: BUCKET }).first().waitFor({ timeout: 30_000 });
-    await input.fill(BUCKET);
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: new RegExp(`^${BUCKET}$`) }).first().waitFor({ timeout: 10_000 });
-    await page.keyboard.press('Enter');
+    await pickBucket(page);
     const analyse = page.locator('.quick-input-list .monaco-list-row', { hasText: `Analyse s3://${BUCKET}` });
     await analyse.waitFor({ timeout: 15_000 });
     assert.match((await analyse.textContent()) ?? '', new RegExp(`30 days to ${asOf}.*local`));

@@ -6,6 +6,7 @@ import { ACCESS_LOG_FIELDS, AccessLogParser, defaultAccessLogScanner, parseAcces
 import { Random } from '../../src/core/random';
 import { decodeKey } from '../../src/core/s3keys';
 import { AWS_ACCESS_LOG_REGEX, generateInto, listFiles, smallEstateOptions } from './estate/fixture';
+import { mutateLine } from './mutations';
 
 // From the AWS documentation's "Amazon S3 server access log format" examples.
 const AWS_EXAMPLE =
@@ -179,15 +180,7 @@ describe('the access-log parser', () => {
       const base = [AWS_EXAMPLE, GET_OBJECT, `${GET_OBJECT} extra trailing`, GET_OBJECT.split(' v1 HOSTID=')[0]!];
       const lines: string[] = [];
       for (let n = 0; n < 6000; n++) {
-        let line = base[random.int(base.length)]!;
-        for (let k = random.int(4); k > 0; k--) {
-          const at = random.int(line.length + 1);
-          const op = random.int(4);
-          if (op === 0) line = line.slice(0, at) + line.slice(at + 1 + random.int(8));
-          else if (op === 3) line = line.slice(0, at) + random.pick(junk) + line.slice(at + 1);
-          else if (op === 1) line = line.slice(0, at) + random.pick(junk) + line.slice(at);
-          else line = line.slice(0, at);
-        }
+        const line = mutateLine(random, base[random.int(base.length)]!, junk, { replace: true });
         lines.push(line.replace(/\n/g, ' '));
       }
       // Mostly ASCII blocks (the WebAssembly scanner's), some not (the JavaScript scanner's), CRLF and blank lines.
@@ -295,14 +288,7 @@ describe('the access-log parser', () => {
       const junk = ['"', '[', ']', ' ', '-', '\t', '%', '+', '\u00e9', '\u0120', '\u0000', '9', '/', ':', '%C3', '\r'];
       const stream: string[] = [];
       for (let n = 0; n < 4000; n++) {
-        let line = lines[random.int(lines.length)]!;
-        for (let k = random.int(4); k > 0; k--) {
-          const at = random.int(line.length + 1);
-          const op = random.int(3);
-          if (op === 0) line = line.slice(0, at) + line.slice(at + 1 + random.int(8));
-          else if (op === 1) line = line.slice(0, at) + random.pick(junk) + line.slice(at);
-          else line = line.slice(0, at);
-        }
+        const line = mutateLine(random, lines[random.int(lines.length)]!, junk);
         stream.push(line.replace(/\n/g, ' '));
       }
       const bytes = Buffer.from(stream.join('\n'));

@@ -16,6 +16,7 @@ import { ACCESS_LOG_COLUMNS, loadAccessLogs } from '../../src/engines/logLoader'
 import type { LoadReport } from '../../src/engines/localSources';
 import type { ExternalTable } from '../../src/engines/localCompat';
 import { generateInto, listFiles, smallEstateOptions } from './estate/fixture';
+import { mutateLine } from './mutations';
 
 const BASE =
   'owner1 my-bucket [14/Jul/2023:09:15:02 +0000] 2001:db8::1 arn:aws:iam::123456789012:user/alice ABCDEF0123456789 REST.GET.OBJECT tenant-042/a%20b%2Bc.json "GET /my-bucket/tenant-042/a%20b%2Bc.json?versionId=v1 HTTP/1.1" 206 - 1024 4096 35 12 "https://console.aws.amazon.com/" "aws-cli/2.13.5 Python/3.11.4 Linux/5.15" v1 HOSTID= SigV4 TLS_AES_128_GCM_SHA256 AuthHeader my-bucket.s3.us-east-1.amazonaws.com TLSv1.3 - - us-east-1';
@@ -134,15 +135,7 @@ describe('loading access logs into the local engine', () => {
     const junk = ['"', '[', ']', ' ', '-', '%', '+', '\u00e9', '\u2713', '\u0000', '\x01', '9', '/', ':', '%C3', '%zz', '\r', '\t'];
     const lines: string[] = [];
     for (let n = 0; n < 3000; n++) {
-      let line = TRICKY[random.int(TRICKY.length)]!;
-      for (let k = random.int(4); k > 0; k--) {
-        const at = random.int(line.length + 1);
-        const op = random.int(3);
-        if (op === 0) line = line.slice(0, at) + line.slice(at + 1 + random.int(8));
-        else if (op === 1) line = line.slice(0, at) + random.pick(junk) + line.slice(at);
-        else line = line.slice(0, at);
-      }
-      lines.push(line.replace(/\n/g, ' '));
+      lines.push(mutateLine(random, TRICKY[random.int(TRICKY.length)]!, junk).replace(/\n/g, ' '));
     }
     const text = lines.join('\n') + '\n';
     const expected = parseAccessLogText(text);
