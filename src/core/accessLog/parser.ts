@@ -141,9 +141,6 @@ const F_BUCKET_OWNER = 0;
 const F_BUCKET = 1;
 const F_TIME = 2;
 const F_REMOTE_IP = 3;
-const F_REQUESTER = 4;
-const F_REQUEST_ID = 5;
-const F_OPERATION = 6;
 const F_KEY = 7;
 const F_REQUEST_URI = 8;
 const F_HTTP_STATUS = 9;
@@ -154,16 +151,6 @@ const F_TOTAL_TIME = 13;
 const F_TURN_AROUND_TIME = 14;
 const F_REFERRER = 15;
 const F_USER_AGENT = 16;
-const F_VERSION_ID = 17;
-const F_HOST_ID = 18;
-const F_SIGNATURE_VERSION = 19;
-const F_CIPHER_SUITE = 20;
-const F_AUTHENTICATION_TYPE = 21;
-const F_HOST_HEADER = 22;
-const F_TLS_VERSION = 23;
-const F_ACCESS_POINT_ARN = 24;
-const F_ACL_REQUIRED = 25;
-const F_SOURCE_REGION = 26;
 const FIELD_COUNT = 27;
 /** Fields up to here are always present, and are always scanned: they decide whether a line is malformed. */
 const REQUIRED_FIELDS = F_USER_AGENT + 1;
@@ -415,38 +402,6 @@ function decodeAsciiEscapes(raw: string, percent: number): string | undefined {
   return from < length ? out + raw.substring(from) : out;
 }
 
-function fullRecord(t: string, b: Int32Array, o: number, n: Float64Array, no: number, escapes: number): ParsedAccessLogRecord {
-  return {
-    bucket_owner: str(t, b, o + 2 * F_BUCKET_OWNER),
-    bucket: str(t, b, o + 2 * F_BUCKET),
-    time: n[no + F_TIME]!,
-    remote_ip: str(t, b, o + 2 * F_REMOTE_IP),
-    requester: str(t, b, o + 2 * F_REQUESTER),
-    request_id: str(t, b, o + 2 * F_REQUEST_ID),
-    operation: str(t, b, o + 2 * F_OPERATION),
-    key: key(t, b, o + 2 * F_KEY, escapes),
-    request_uri: str(t, b, o + 2 * F_REQUEST_URI),
-    http_status: num(b, o + 2 * F_HTTP_STATUS, n, no + F_HTTP_STATUS),
-    error_code: str(t, b, o + 2 * F_ERROR_CODE),
-    bytes_sent: num(b, o + 2 * F_BYTES_SENT, n, no + F_BYTES_SENT),
-    object_size: num(b, o + 2 * F_OBJECT_SIZE, n, no + F_OBJECT_SIZE),
-    total_time: num(b, o + 2 * F_TOTAL_TIME, n, no + F_TOTAL_TIME),
-    turn_around_time: num(b, o + 2 * F_TURN_AROUND_TIME, n, no + F_TURN_AROUND_TIME),
-    referrer: str(t, b, o + 2 * F_REFERRER),
-    user_agent: str(t, b, o + 2 * F_USER_AGENT),
-    version_id: str(t, b, o + 2 * F_VERSION_ID),
-    host_id: str(t, b, o + 2 * F_HOST_ID),
-    signature_version: str(t, b, o + 2 * F_SIGNATURE_VERSION),
-    cipher_suite: str(t, b, o + 2 * F_CIPHER_SUITE),
-    authentication_type: str(t, b, o + 2 * F_AUTHENTICATION_TYPE),
-    host_header: str(t, b, o + 2 * F_HOST_HEADER),
-    tls_version: str(t, b, o + 2 * F_TLS_VERSION),
-    access_point_arn: str(t, b, o + 2 * F_ACCESS_POINT_ARN),
-    acl_required: str(t, b, o + 2 * F_ACL_REQUIRED),
-    source_region: str(t, b, o + 2 * F_SOURCE_REGION),
-  };
-}
-
 type Projector = (t: string, b: Int32Array, o: number, n: Float64Array, no: number, escapes: number) => Partial<ParsedAccessLogRecord>;
 
 const NUMBER_FIELDS = new Set([F_HTTP_STATUS, F_BYTES_SENT, F_OBJECT_SIZE, F_TOTAL_TIME, F_TURN_AROUND_TIME]);
@@ -469,6 +424,9 @@ function projector(want: Uint8Array): Projector {
   const compile = new Function('str', 'num', 'key', `return (t, b, o, n, no, escapes) => ({ ${parts.join(', ')} });`) as (s: typeof str, n: typeof num, k: typeof key) => Projector;
   return compile(str, num, key);
 }
+
+/** Full records: the builder of every field (the same literal, so one place says how each field is read). */
+const fullRecord = projector(new Uint8Array(FIELD_COUNT).fill(1)) as (t: string, b: Int32Array, o: number, n: Float64Array, no: number, escapes: number) => ParsedAccessLogRecord;
 
 class ScannedLine implements ScannedAccessLogLine {
   text = '';
@@ -498,8 +456,7 @@ export class AccessLogParser<F extends AccessLogField = AccessLogField> {
   private readonly scan = new Scan();
   /** How many fields each line is scanned for. */
   private readonly fieldCount: number;
-  /** Null for full records. */
-  private readonly project: Projector | null;
+  private readonly project: Projector;
   private readonly onScannedLine: ((line: ScannedAccessLogLine) => void) | undefined;
   private readonly scannedLine: ScannedLine;
   /** The WebAssembly scanner, or null for the JavaScript one. */
@@ -515,7 +472,7 @@ export class AccessLogParser<F extends AccessLogField = AccessLogField> {
     options: AccessLogParserOptions<F> = {},
   ) {
     const fields = options.fields;
-    this.project = null;
+    this.project = fullRecord;
     this.onScannedLine = options.onScannedLine;
     this.scannedLine = new ScannedLine();
     this.wasm = options.scanner === 'js' ? null : wasmScanner();
@@ -664,7 +621,7 @@ export class AccessLogParser<F extends AccessLogField = AccessLogField> {
       this.records++;
       return;
     }
-    const record = this.project === null ? fullRecord(text, b, o, n, no, escapes) : this.project(text, b, o, n, no, escapes);
+    const record = this.project(text, b, o, n, no, escapes);
     this.onRecord(record as Pick<ParsedAccessLogRecord, F>, this.lineNumber);
     this.records++;
   }
