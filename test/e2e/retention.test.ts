@@ -230,8 +230,12 @@ describe('Find Unused Prefixes and Tag for Expiration in the browser', () => {
     await page.waitForTimeout(300);
     const buttonBefore = await panel.locator('#tag-selected').textContent();
 
+    // The reload is asynchronous: until the old document goes, it still matches. Wait for the new one.
+    const before = panel;
     await runFromPalette(page, 'Developer: Reload Webviews');
-    panel = await findWebviewFrame(page, 'section#unused-prefixes [data-prefix]', 60_000);
+    for (let i = 0; i < 200 && !before.isDetached(); i++) await page.waitForTimeout(100);
+    assert.ok(before.isDetached(), 'the webview reloaded');
+    panel = await findWebviewFrame(page, 'section#unused-prefixes [data-prefix]', 60_000, before);
     assert.equal(await bytesHeader().getAttribute('aria-sort'), sortAfter, 'the sort is kept');
     assert.equal(await filterField().inputValue(), part, 'the filter is kept');
     assert.deepEqual((await selected()).sort(), chosen.filter((p) => p!.includes(part)).sort(), 'the selection is kept');
