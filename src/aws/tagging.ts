@@ -2,7 +2,7 @@
 // line (synced), put the new set, then record the object as done — with bounded concurrency,
 // retries, progress, cancellation, and resume from the run's checkpoint.
 
-import { DeleteObjectTaggingCommand, GetObjectTaggingCommand, HeadObjectCommand, PutObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { dirname } from 'node:path';
 import { BoundedQueue } from '../core/retention/boundedQueue';
 import type { TagSpec } from '../core/retention/report';
@@ -20,6 +20,7 @@ import {
 } from '../core/retention/runStore';
 import { addedTags, decideTags, hasTag, removeExpirationTag, tagSetsEqual, type Tag, type TagSkipReason } from '../core/retention/tagSet';
 import { isAbortError, type RetryPolicy } from './backoff';
+import { openObjectTags, type TagTransport } from './objectTags';
 import { describeFailure, RunEngine } from './runEngine';
 import { listSelection, resolveObjectLock, resolveVersioned, type ListedObject } from './tagTargets';
 
@@ -48,6 +49,8 @@ export interface RunOptions<P> {
   /** At most every ~200 ms, and once at the end with `done: true`. */
   onProgress?: (progress: P) => void;
   retry?: Partial<RetryPolicy>;
+  /** How the per-object requests are sent (objectTags.ts): direct signed requests by default. */
+  transport?: TagTransport;
 }
 
 export interface TaggingResult {
@@ -96,10 +99,6 @@ function isGone(error: unknown): boolean {
 }
 
 
-function toTags(tagSet: { Key?: string; Value?: string }[] | undefined): Tag[] {
-  return (tagSet ?? []).map((t) => ({ Key: t.Key ?? '', Value: t.Value ?? '' }));
-}
-
 /**
  * Tags the run's objects. A new run starts from nothing; an opened run that stopped (cancelled,
  * crashed, failed) goes on where it stopped: objects in done.jsonl are not requested again.
@@ -112,6 +111,7 @@ export async function runTagging(client: S3Client, run: RunHandle, options: RunO
   await run.lock();
   const counts = emptyTaggingCounts();
   const queue = new BoundedQueue<ListedObject>(concurrency * 4);
+  const objectTags = openObjectTags(client, { transport: options.transport, maxSockets: concurrency + 8 });
   try {
     const done = await run.readDone();
     for (const [outcome, n] of done.outcomes) addOutcome(counts, outcome, n);
@@ -143,18 +143,17 @@ export async function runTagging(client: S3Client, run: RunHandle, options: RunO
     const tagOne = async (o: ListedObject): Promise<ObjectOutcome> => {
       const versionId = o.versionId ?? undefined;
       if (objectLock) {
-        const head = await engine.send(() => client.send(new HeadObjectCommand({ Bucket: spec.bucket, Key: o.key, VersionId: versionId })));
+        const head = await engine.send(() => objectTags.head(spec.bucket, o.key, versionId));
         if (isLocked(head, Date.now())) return 'locked';
       }
-      const current = await engine.send(() => client.send(new GetObjectTaggingCommand({ Bucket: spec.bucket, Key: o.key, VersionId: versionId })));
-      const before = toTags(current.TagSet);
+      const before = await engine.send(() => objectTags.getTags(spec.bucket, o.key, versionId));
       const decision = decideTags(before, spec.tag, spec.keepTag ?? undefined);
       // Already tagged by this very run, before it stopped: the put went through, the answer got lost.
       if (decision.action === 'skip') return decision.reason === 'alreadyTagged' && interrupted.has(objectId(o.key, o.versionId)) ? 'tagged' : decision.reason;
       // Write-ahead: the line is on disk before the change is sent, so no changed object lacks one.
       await writeAhead(run, { time: new Date().toISOString(), action: 'tag', bucket: spec.bucket, key: o.key, versionId: o.versionId, before, after: decision.after });
       if (engine.signal.aborted) throw engine.signal.reason;
-      await engine.send(() => client.send(new PutObjectTaggingCommand({ Bucket: spec.bucket, Key: o.key, VersionId: versionId, Tagging: { TagSet: decision.after } })));
+      await engine.send(() => objectTags.putTags(spec.bucket, o.key, versionId, decision.after));
       return 'tagged';
     };
 
@@ -202,6 +201,7 @@ export async function runTagging(client: S3Client, run: RunHandle, options: RunO
     throw error;
   } finally {
     engine.dispose();
+    objectTags.close();
     await run.close();
   }
 }
@@ -277,6 +277,7 @@ export async function undoTagging(
 
   const engine = new RunEngine(options.signal, options.retry, Math.max(25, concurrency * 2));
   const counts: UndoCounts = { restored: 0, alreadyClean: 0, gone: 0, failed: 0 };
+  const objectTags = openObjectTags(client, { transport: options.transport, maxSockets: concurrency + 8 });
   await run.lock();
   try {
     const done = await run.readDone();
@@ -289,7 +290,7 @@ export async function undoTagging(
 
     const undoOne = async (entry: AuditEntry): Promise<ObjectOutcome> => {
       const versionId = entry.versionId ?? undefined;
-      const current = toTags((await engine.send(() => client.send(new GetObjectTaggingCommand({ Bucket: entry.bucket, Key: entry.key, VersionId: versionId })))).TagSet);
+      const current = await engine.send(() => objectTags.getTags(entry.bucket, entry.key, versionId));
       const ours = addedTags(entry.before, entry.after);
       let target: Tag[];
       if (tagSetsEqual(current, entry.after)) target = entry.before;
@@ -297,11 +298,7 @@ export async function undoTagging(
       else return interrupted.has(objectId(entry.key, entry.versionId)) ? 'restored' : 'alreadyClean';
       await writeAhead(run, { time: new Date().toISOString(), action: 'untag', bucket: entry.bucket, key: entry.key, versionId: entry.versionId, before: current, after: target });
       if (engine.signal.aborted) throw engine.signal.reason;
-      await engine.send(() =>
-        target.length === 0
-          ? client.send(new DeleteObjectTaggingCommand({ Bucket: entry.bucket, Key: entry.key, VersionId: versionId }))
-          : client.send(new PutObjectTaggingCommand({ Bucket: entry.bucket, Key: entry.key, VersionId: versionId, Tagging: { TagSet: target } })),
-      );
+      await engine.send(() => (target.length === 0 ? objectTags.deleteTags(entry.bucket, entry.key, versionId) : objectTags.putTags(entry.bucket, entry.key, versionId, target)));
       return 'restored';
     };
 
@@ -345,6 +342,7 @@ export async function undoTagging(
     throw error;
   } finally {
     engine.dispose();
+    objectTags.close();
     await run.close();
   }
 }

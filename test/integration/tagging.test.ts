@@ -21,7 +21,8 @@ function spec(bucket: string, prefixes: string[], extra: Partial<RunSpec> = {}):
   return { kind: 'tag', bucket, prefixes, tag: EXPIRE, keepTag: { key: 'keep' }, exemptGlobs: ['**/_SUCCESS'], olderThan: null, ...extra };
 }
 
-describe('tagging a prefix for expiration', () => {
+// Both transports of the per-object requests (objectTags.ts): the direct one by default, the SDK's as the fallback.
+for (const transport of ['direct', 'sdk'] as const) describe(`tagging a prefix for expiration (${transport} requests)`, () => {
   const bucket = uniqueBucketName('tag');
   let client: S3Client;
   let root: string;
@@ -83,7 +84,7 @@ describe('tagging a prefix for expiration', () => {
     const before = await snapshotTags(client, bucket, allKeys);
     const run = await createRun(root, spec(bucket, ['a/b']));
     const reports: TaggingProgress[] = [];
-    const result = await runTagging(client, run, { concurrency: 4, onProgress: (p) => reports.push(p) });
+    const result = await runTagging(client, run, { transport, concurrency: 4, onProgress: (p) => reports.push(p) });
     assert.equal(result.state, 'finished');
     assert.deepEqual(result.progress.skipped, { alreadyTagged: 1, keepTag: 1, tagLimit: 1, conflictingTag: 1, exempt: 1, young: 0, locked: 0 });
     assert.equal(result.progress.tagged, 3);
@@ -116,7 +117,7 @@ describe('tagging a prefix for expiration', () => {
   it('a second run finds everything already tagged and changes nothing', async () => {
     const before = await snapshotTags(client, bucket, allKeys);
     const run = await createRun(root, spec(bucket, ['a/b']));
-    const result = await runTagging(client, run, { concurrency: 4 });
+    const result = await runTagging(client, run, { transport, concurrency: 4 });
     assert.equal(result.progress.tagged, 0);
     assert.equal(result.progress.skipped.alreadyTagged, 4);
     assert.deepEqual(auditLines(run.auditPath), []);
@@ -125,7 +126,7 @@ describe('tagging a prefix for expiration', () => {
 
   it('tags the keys at the bucket root for the prefix ""', async () => {
     const run = await createRun(root, spec(bucket, ['']));
-    const result = await runTagging(client, run, { concurrency: 2 });
+    const result = await runTagging(client, run, { transport, concurrency: 2 });
     assert.equal(result.progress.tagged, 1);
     assert.deepEqual(await tagsOf(client, bucket, 'root.txt'), { team: 'root', [EXPIRE.key]: 'true' });
     assert.deepEqual(await tagsOf(client, bucket, 'a/bz.txt'), {});
