@@ -25,6 +25,8 @@ const ENV_NAMES: Partial<Record<SettingKey, string>> = {
   'athena.catalog': 'S3LIFECYCLE_ATHENA_CATALOG',
   'query.inventoryLocation': 'S3LIFECYCLE_INVENTORY',
   'query.logsLocation': 'S3LIFECYCLE_LOGS',
+  'retention.priceSource': 'S3LIFECYCLE_PRICE_SOURCE',
+  'retention.priceListEndpoint': 'S3LIFECYCLE_PRICE_LIST_ENDPOINT',
 };
 
 const FLAG_NAMES: Partial<Record<SettingKey, string>> = {
@@ -35,6 +37,8 @@ const FLAG_NAMES: Partial<Record<SettingKey, string>> = {
   engine: 'engine',
   'query.inventoryLocation': 'inventory',
   'query.logsLocation': 'logs',
+  'retention.priceSource': 'price-source',
+  'retention.priceListEndpoint': 'price-list-endpoint',
 };
 
 /** The same settings the extension reads, from flags first, then S3LIFECYCLE_* environment variables. */

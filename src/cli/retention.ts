@@ -1,7 +1,8 @@
 // `s3-lifecycle retention`: the access-based retention analysis from the terminal — the unused
 // prefixes of a bucket with their objects, bytes, last access and monthly savings.
 
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { resolveBasePrices } from '../aws/priceList';
 import { createS3Client } from '../aws/s3Client';
 import { formatBytes } from '../core/format';
 import { GlobError } from '../core/retention/exemptions';
@@ -110,13 +111,16 @@ export const retention: CliCommand = {
     'keep-tag': { type: 'string', description: 'Objects with this tag are kept (recorded in the report; the tagging run skips them). Default s3-lifecycle-studio:keep; \'\' for none', valueName: 'k[=v]' },
     'max-missing-log-days': { type: 'string', description: 'Days of the window that may lack access logs before the analysis stops (default 0)', valueName: 'n' },
     'allow-missing-logs': { type: 'boolean', description: 'Analyse even when more log days are missing: prefixes read only on those days will look unused' },
-    price: { type: 'string', multiple: true, description: 'A storage price in USD per GB-month over the built-in list prices, e.g. GLACIER=0.0036 (repeat for more)', valueName: 'CLASS=USD' },
+    price: { type: 'string', multiple: true, description: 'A storage price in USD per GB-month over the region\'s prices, e.g. GLACIER=0.0036 (repeat for more)', valueName: 'CLASS=USD' },
+    'price-source': { type: 'string', description: 'auto (default: a region other than us-east-1 on AWS reads its prices from the AWS Price List API) or builtIn (env S3LIFECYCLE_PRICE_SOURCE)', valueName: 'auto|builtIn' },
+    'price-list-endpoint': { type: 'string', description: 'The AWS Price List API\'s endpoint, e.g. a VPC endpoint (env S3LIFECYCLE_PRICE_LIST_ENDPOINT)', valueName: 'url' },
   },
   details: [
     'The window is the N days that end with --as-of, in UTC, both ends included. A prefix is unused when it holds objects older than the window',
     '(current versions, no object lock or legal hold, not exempt) and none of the keys immediately under it was read in the window.',
     'If the window has more days without access logs than --max-missing-log-days allows, nothing is analysed: exit code 2 and the missing days on stderr.',
-    'Savings are bytes per storage class × the price per GB-month (built-in: us-east-1 list prices; --price overrides, --region picks the region).',
+    'Savings are bytes per storage class × the price per GB-month: us-east-1 list prices are built in; another region on AWS reads its prices from the',
+    'AWS Price List API (pricing:GetProducts; kept 30 days in the cache folder), and falls back to us-east-1\'s with a note; --price overrides, --region picks the region.',
     'CSV columns: prefix, objects, bytes, storageClasses (separated by ;), newestLastModified, lastAccess (empty when never seen in the lookback), monthlySavingsUsd.',
     'On --engine athena, --inventory and --logs only label the report: the tables made by the inventory_table and access_log_table templates are read.',
     'Notes (malformed log lines, downloads, Athena cost) go to stderr.',
@@ -125,6 +129,8 @@ export const retention: CliCommand = {
     const format = stringOption(args, 'format') ?? 'text';
     if (!['text', 'csv', 'json'].includes(format)) throw new UsageError(`--format must be text, csv or json, not "${format}"`, retention);
     if (args.positionals.length > 0) throw new UsageError(`retention takes no positional arguments (got "${args.positionals[0]}")`, retention);
+    const priceSource = stringOption(args, 'price-source');
+    if (priceSource !== undefined && priceSource !== 'auto' && priceSource !== 'builtIn') throw new UsageError(`--price-source must be auto or builtIn, not "${priceSource}"`, retention);
     const { settings, warnings } = settingsFromCommandLine(args, io.env);
     for (const warning of warnings) io.err(`warning: ${warning}\n`);
     const asOf = stringOption(args, 'as-of');
@@ -159,13 +165,23 @@ export const retention: CliCommand = {
       region: settings.retention?.pricingRegion || settings.connection.region || 'us-east-1',
       priceOverrides,
     };
+    const pricing = await resolveBasePrices({
+      region: options.region,
+      source: settings.retention?.priceSource ?? 'auto',
+      customS3Endpoint: settings.connection.endpoint !== '',
+      profile: settings.connection.profile,
+      endpoint: settings.retention?.priceListEndpoint ?? '',
+      cacheDir: join(dirname(queryCacheDir(io.env)), 'prices'),
+      signal: io.signal,
+    });
+    const analysis = { ...options, ...(pricing.base ? { basePrices: pricing.base } : {}), priceNotes: pricing.notes };
 
     const catalog = TemplateCatalog.load({ workspaceDirs: [join(process.cwd(), '.s3-lifecycle', 'templates')] });
     for (const problem of catalog.problems) io.err(`warning: ${problem}\n`);
     const engine = await createQueryEngine(settings, { cacheDir: queryCacheDir(io.env), s3: () => createS3Client(settings.connection, io.env), env: io.env });
     let report: RetentionReport;
     try {
-      report = await analyzeRetention(engine, catalog, options, { signal: io.signal });
+      report = await analyzeRetention(engine, catalog, analysis, { signal: io.signal });
     } catch (error) {
       if (error instanceof LogCoverageError) {
         io.err(`${PROGRAM} retention: ${error.message}\n`);

@@ -3,6 +3,7 @@
 // cancellable progress, and shows the unused prefixes in the lifecycle panel.
 
 import * as vscode from 'vscode';
+import { resolveBasePrices } from '../aws/priceList';
 import { isAbsolute, join } from 'node:path';
 import type { RetentionReport, TagSpec } from '../core/retention/report';
 import { parseKeepTagArg, type KeepTag } from '../core/retention/tagSet';
@@ -204,6 +205,7 @@ async function analyse(studio: Studio, bucket: string, inputs: RetentionInputs, 
   const connection = studio.connection(args.connectionId);
   const engine = await studio.queryEngine(inputs.engine, connection);
   studio.log.info(`Find Unused Prefixes on s3://${bucket}: ${JSON.stringify(inputs)}${args.allowMissingLogs ? ' (missing log days allowed)' : ''}`);
+  const region = settings.retention.pricingRegion || connection.region || 'us-east-1';
   let report: RetentionReport;
   try {
     report = await vscode.window.withProgress(
@@ -212,6 +214,17 @@ async function analyse(studio: Studio, bucket: string, inputs: RetentionInputs, 
         const controller = new AbortController();
         const subscription = token.onCancellationRequested(() => controller.abort());
         try {
+          progress.report({ message: t('Looking up the storage prices of {0}', region) });
+          const pricing = await resolveBasePrices({
+            region,
+            source: settings.retention.priceSource,
+            customS3Endpoint: connection.endpoint !== '',
+            profile: connection.profile,
+            endpoint: settings.retention.priceListEndpoint,
+            cacheDir: vscode.Uri.joinPath(studio.extensionContext.globalStorageUri, 'prices').fsPath,
+            signal: controller.signal,
+          });
+          for (const note of pricing.notes) studio.log.warn(`Find Unused Prefixes: ${note}`);
           return await analyzeRetention(
             engine,
             catalogFor(),
@@ -228,8 +241,10 @@ async function analyse(studio: Studio, bucket: string, inputs: RetentionInputs, 
               keepTag: keepTagForReport(parseKeepTag(settings.retention.keepTag)),
               maxMissingLogDays: settings.retention.maxMissingLogDays,
               allowMissingLogs: args.allowMissingLogs === true,
-              region: settings.retention.pricingRegion || connection.region || 'us-east-1',
+              region,
               priceOverrides: settings.retention.storagePrices,
+              ...(pricing.base ? { basePrices: pricing.base } : {}),
+              priceNotes: pricing.notes,
             },
             { signal: controller.signal, onProgress: (step: string) => progress.report({ message: step }) },
           );

@@ -55,6 +55,10 @@ export interface RetentionSettings {
   maxMissingLogDays: number;
   /** The region whose prices the savings use; '' for the connection's region. */
   pricingRegion: string;
+  /** 'auto': a region other than us-east-1 on AWS takes its prices from the AWS Price List API; 'builtIn': never. */
+  priceSource: 'auto' | 'builtIn';
+  /** The Price List API's endpoint ('' for AWS's): a VPC endpoint, say. */
+  priceListEndpoint: string;
   /** USD per GB-month by storage class, over the built-in list prices. */
   storagePrices: Record<string, number>;
 }
@@ -105,6 +109,8 @@ export const SETTING_DEFAULTS = {
   'retention.keepTag': 's3-lifecycle-studio:keep',
   'retention.maxMissingLogDays': 0,
   'retention.pricingRegion': '',
+  'retention.priceSource': 'auto',
+  'retention.priceListEndpoint': '',
   'retention.storagePrices': {},
   'expiration.tag': 's3-lifecycle-studio:expire=true',
   'expiration.days': 30,
@@ -220,6 +226,17 @@ export function parseSettings(get: (key: SettingKey) => unknown): ParsedSettings
     pricingRegion = '';
   }
 
+  let priceSource = str('retention.priceSource') as RetentionSettings['priceSource'];
+  if (priceSource !== 'auto' && priceSource !== 'builtIn') {
+    problems.push({ key: 'retention.priceSource', message: `s3lifecycle.retention.priceSource must be "auto" or "builtIn", not "${priceSource}"; using "auto"` });
+    priceSource = 'auto';
+  }
+  let priceListEndpoint = str('retention.priceListEndpoint').trim();
+  if (priceListEndpoint !== '' && !/^https?:\/\/[^\s/]+/.test(priceListEndpoint)) {
+    problems.push({ key: 'retention.priceListEndpoint', message: `s3lifecycle.retention.priceListEndpoint "${priceListEndpoint}" is not an http(s) URL; using AWS's` });
+    priceListEndpoint = '';
+  }
+
   const connection = { profile: str('profile'), region, endpoint, forcePathStyle };
   const parsedConnections = parseConnections(connection, get('connections'), get('extraBuckets'));
   for (const message of parsedConnections.problems) problems.push({ key: 'connections', message });
@@ -242,6 +259,8 @@ export function parseSettings(get: (key: SettingKey) => unknown): ParsedSettings
         keepTag,
         maxMissingLogDays: int('retention.maxMissingLogDays', 0, 3650),
         pricingRegion,
+        priceSource,
+        priceListEndpoint,
         storagePrices,
       },
       expiration: {

@@ -4,7 +4,7 @@
 
 import { exemptKeyRegex } from '../core/retention/exemptions';
 import type { RetentionReport, TagSpec, UnusedPrefix } from '../core/retention/report';
-import { monthlySavings, roundUsd, storagePrices, unpricedClassesNote } from '../core/retention/savings';
+import { monthlySavings, roundUsd, storagePrices, unpricedClassesNote, type BasePrices } from '../core/retention/savings';
 import { accessWindow, logCoverage, MAX_WINDOW_DAYS, RetentionInputError } from '../core/retention/window';
 import type { TemplateCatalog } from '../sql/catalog';
 import { collectRows, type QueryEngine, type QueryValue } from './engine';
@@ -35,6 +35,10 @@ export interface RetentionOptions {
   region: string;
   /** USD per GB-month by storage class, over the built-in prices. */
   priceOverrides: Record<string, number>;
+  /** The region's prices, read from the Price List API (resolveBasePrices), in place of the built-in ones. */
+  basePrices?: BasePrices;
+  /** Notes of the price lookup, for the report. */
+  priceNotes?: string[];
   /** What counts as a read; the templates' defaults (GET, HEAD, copy source; 200, 206, 304; not AmazonS3) when unset. */
   operations?: string[];
   statuses?: number[];
@@ -92,10 +96,10 @@ export async function analyzeRetention(engine: QueryEngine, catalog: TemplateCat
   const window = accessWindow(options.asOf, options.windowDays);
   checkOptions(options);
   const exemptRegex = exemptKeyRegex(options.exemptGlobs);
-  const prices = storagePrices(options.region, options.priceOverrides);
+  const prices = storagePrices(options.region, options.priceOverrides, options.basePrices);
   const { signal } = control;
   const runner = new TemplateRunner(catalog, engine, { inventory: options.inventory, logs: options.logs });
-  const notes: string[] = [];
+  const notes: string[] = [...(options.priceNotes ?? [])];
   const common = { bucket: options.bucket ?? '', as_of: options.asOf };
   const counting: Record<string, string> = {};
   if (options.operations) counting.operations = options.operations.join(',');

@@ -4,6 +4,8 @@
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT_OK, EXIT_USAGE } from '../../src/cli/framework';
@@ -11,6 +13,7 @@ import { runCli } from '../../src/cli/main';
 import type { EstateTruth } from '../../src/core/estate/generate';
 import type { RetentionReport } from '../../src/core/retention/report';
 import { parseCsvStream } from '../../src/engines/csv';
+import { europeanProducts } from './priceListFixture';
 import { AWS_ACCESS_LOG_REGEX, generateInto, listFiles, parseLogTime, smallEstateOptions } from './estate/fixture';
 
 describe('s3-lifecycle retention', () => {
@@ -124,6 +127,44 @@ describe('s3-lifecycle retention', () => {
     });
   });
 
+  it('prices the savings with the region\'s prices from the Price List API, or says why not', async () => {
+    // A loopback server in the Price List API's protocol (see test/integration/priceList.test.ts).
+    const products = europeanProducts();
+    const server = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        response.setHeader('content-type', 'application/x-amz-json-1.1');
+        response.end(JSON.stringify({ FormatVersion: 'aws_v1', PriceList: products }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' });
+    try {
+      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const { code, out, err } = await cli([...sources, ...window, '--format', 'json', '--region', 'eu-central-1', '--price-list-endpoint', endpoint]);
+      assert.equal(code, EXIT_OK, err);
+      const report = JSON.parse(out) as RetentionReport;
+      assert.match(report.prices.source, /^AWS Price List API prices for eu-central-1 \(read \d{4}-\d\d-\d\d, published 2026-11-25\)$/);
+      assert.equal(report.prices.perGbMonth.STANDARD, 0.0245);
+      assert.equal(report.prices.region, 'eu-central-1');
+
+      // Nothing answers on port 9: the built-in prices stand in, and the report says why.
+      const fallback = await cli([...sources, ...window, '--format', 'json', '--region', 'eu-west-3', '--price-list-endpoint', 'http://127.0.0.1:9']);
+      assert.equal(fallback.code, EXIT_OK, fallback.err);
+      const fallbackReport = JSON.parse(fallback.out) as RetentionReport;
+      assert.match(fallbackReport.prices.source, /built-in us-east-1 list prices \(none built in for eu-west-3/);
+      assert.ok(fallbackReport.notes.some((n) => /could not read the eu-west-3 storage prices from the AWS Price List API/.test(n)), fallbackReport.notes.join('\n'));
+      assert.match(fallback.err, /could not read the eu-west-3 storage prices/);
+    } finally {
+      server.close();
+      for (const [name, value] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
   it('exits 2 on a usage mistake, saying what to write', async () => {
     const cases: [string[], RegExp][] = [
       [[...sources, '--window-days', '30'], /--as-of DATE is required/],
@@ -133,6 +174,7 @@ describe('s3-lifecycle retention', () => {
       [[...sources, ...window, '--price', 'GLACIER'], /--price: a price is STORAGE_CLASS=USD_PER_GB_MONTH/],
       [[...sources, ...window, '--lookback-days', '7'], /lookback/],
       [[...sources, ...window, '--format', 'xml'], /--format must be text, csv or json/],
+      [[...sources, ...window, '--price-source', 'cheapest'], /--price-source must be auto or builtIn/],
     ];
     for (const [argv, message] of cases) {
       const { code, err } = await cli(argv);

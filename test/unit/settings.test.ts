@@ -14,7 +14,7 @@ describe('parseSettings', () => {
       explorer: { pageSize: 1000, maxItemsPerLevel: 10000, previewMaxBytes: 10485760 },
       engine: 'local',
       query: { inventoryLocation: '', logsLocation: '' },
-      retention: { windowDays: 30, lookbackDays: 365, exemptGlobs: [], keepTag: 's3-lifecycle-studio:keep', maxMissingLogDays: 0, pricingRegion: '', storagePrices: {} },
+      retention: { windowDays: 30, lookbackDays: 365, exemptGlobs: [], keepTag: 's3-lifecycle-studio:keep', maxMissingLogDays: 0, pricingRegion: '', priceSource: 'auto', priceListEndpoint: '', storagePrices: {} },
       expiration: { tag: 's3-lifecycle-studio:expire=true', days: 30, noncurrentDays: 30, concurrency: 32, confirmThreshold: 1000, batchOperationsThreshold: 1000000 },
       athena: { workgroup: 'primary', outputLocation: '', database: 'default', catalog: 'AwsDataCatalog' },
     });
@@ -125,6 +125,8 @@ describe('retention and expiration settings', () => {
       'expiration.tag': 'no-value',
       'retention.keepTag': 'aws:reserved',
       'retention.pricingRegion': 'Ireland',
+      'retention.priceSource': 'cheapest',
+      'retention.priceListEndpoint': 'pricing.us-east-1.amazonaws.com',
     }));
     assert.equal(settings.retention.windowDays, 30);
     assert.deepEqual(settings.retention.exemptGlobs, []);
@@ -132,7 +134,9 @@ describe('retention and expiration settings', () => {
     assert.equal(settings.expiration.tag, 's3-lifecycle-studio:expire=true');
     assert.equal(settings.retention.keepTag, 's3-lifecycle-studio:keep');
     assert.equal(settings.retention.pricingRegion, '');
-    assert.deepEqual(problems.map((p) => p.key).sort(), ['expiration.tag', 'retention.exemptGlobs', 'retention.keepTag', 'retention.pricingRegion', 'retention.storagePrices', 'retention.windowDays']);
+    assert.equal(settings.retention.priceSource, 'auto');
+    assert.equal(settings.retention.priceListEndpoint, '');
+    assert.deepEqual(problems.map((p) => p.key).sort(), ['expiration.tag', 'retention.exemptGlobs', 'retention.keepTag', 'retention.priceListEndpoint', 'retention.priceSource', 'retention.pricingRegion', 'retention.storagePrices', 'retention.windowDays']);
     assert.match(problems.find((p) => p.key === 'expiration.tag')!.message, /must be written key=value/);
   });
 });

@@ -1,5 +1,6 @@
 // What expiring an unused prefix saves: its bytes per storage class × the storage price of that
-// class, in US dollars per month. Built-in list prices, overridable per class by the user.
+// class, in US dollars per month. Built-in us-east-1 list prices, the region's from the AWS Price
+// List API (src/aws/priceList.ts), and the user's per class over either.
 
 import type { StoragePrices } from './report';
 
@@ -43,13 +44,22 @@ export function parsePriceOverride(text: string): [string, number] {
   return [match[1]!.toUpperCase(), Number(match[2])];
 }
 
+/** A region's prices read from elsewhere (the AWS Price List API), in place of the built-in ones. */
+export interface BasePrices {
+  /** USD per GB-month by storage class. */
+  perGbMonth: Record<string, number>;
+  /** Where they come from, for the report. */
+  label: string;
+}
+
 /**
- * The prices a report uses: the built-in list prices with the user's overrides on top. Only
- * us-east-1 is built in; for another region the us-east-1 prices stand in, and `source` says so,
- * so the user knows to set their own.
+ * The prices a report uses: the region's (`base`, when read from the Price List API), else the
+ * built-in list prices, with the user's overrides on top. Only us-east-1 is built in; for another
+ * region without `base` the us-east-1 prices stand in, and `source` says so, so the user knows to
+ * set their own.
  */
-export function storagePrices(region: string, overrides: Record<string, number>): StoragePrices {
-  const perGbMonth: Record<string, number> = { ...US_EAST_1_PRICES };
+export function storagePrices(region: string, overrides: Record<string, number>, base?: BasePrices): StoragePrices {
+  const perGbMonth: Record<string, number> = { ...(base?.perGbMonth ?? US_EAST_1_PRICES) };
   const overridden: string[] = [];
   for (const [rawClass, price] of Object.entries(overrides)) {
     const storageClass = rawClass.trim().toUpperCase();
@@ -59,7 +69,11 @@ export function storagePrices(region: string, overrides: Record<string, number>)
     overridden.push(storageClass);
   }
   const effectiveRegion = region.trim() === '' ? PRICES_REGION : region.trim();
-  const builtIn = effectiveRegion === PRICES_REGION ? `built-in ${PRICES_REGION} list prices` : `built-in ${PRICES_REGION} list prices (none built in for ${effectiveRegion}: set your region's prices)`;
+  const builtIn = base
+    ? base.label
+    : effectiveRegion === PRICES_REGION
+      ? `built-in ${PRICES_REGION} list prices`
+      : `built-in ${PRICES_REGION} list prices (none built in for ${effectiveRegion}: set your region's prices)`;
   const source = overridden.length === 0 ? builtIn : `${builtIn}, with your prices for ${overridden.sort().join(', ')}`;
   return { region: effectiveRegion, perGbMonth, source };
 }
