@@ -6,9 +6,11 @@ import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import {
   GetBucketLifecycleConfigurationCommand,
+  GetObjectCommand,
   GetObjectTaggingCommand,
   ListObjectVersionsCommand,
   PutObjectTaggingCommand,
@@ -61,10 +63,11 @@ describe('Find Unused Prefixes and Tag for Expiration in the browser', () => {
   let client: S3Client;
   let target: { prefix: string; objects: ObjectVersion[] };
   const asOf = asOfAfterToday(30);
+  let workspace: string;
 
   before(async () => {
     const endpoint = requiredEnv('S3LS_MOTO_ENDPOINT');
-    const workspace = join(repoRoot, 'test-results', 'workspaces', 'e2e-retention');
+    workspace = join(repoRoot, 'test-results', 'workspaces', 'e2e-retention');
     rmSync(workspace, { recursive: true, force: true });
     mkdirSync(join(workspace, '.vscode'), { recursive: true });
     // The demo's estate, smaller: inventory and logs in their buckets, real objects for a subset.
@@ -265,6 +268,91 @@ describe('Find Unused Prefixes and Tag for Expiration in the browser', () => {
     const other = truth.unusedPrefixes.find((p) => p.prefix !== target.prefix && !p.prefix.startsWith(`${target.prefix}/`));
     assert.ok(other);
     for (const object of await currentObjectsUnder(client, other.prefix)) {
+      const tags = (await client.send(new GetObjectTaggingCommand({ Bucket: BUCKET, Key: object.Key!, VersionId: object.VersionId }))).TagSet ?? [];
+      assert.ok(!tags.some((t) => t.Key === EXPIRE_TAG.Key), `${object.Key} is not tagged`);
+    }
+  });
+
+  it('stops at missing access logs with a modal, and analyses anyway when told, stating the coverage', async () => {
+    // For the next test: a manifest is offered from 2 objects up (the default is a million).
+    const settingsPath = join(workspace, '.vscode', 'settings.json');
+    writeFileSync(settingsPath, JSON.stringify({ ...JSON.parse(readFileSync(settingsPath, 'utf8')), 's3lifecycle.expiration.batchOperationsThreshold': 1 }, null, 2));
+
+    // The estate's logs run a week past its as-of date; 12 days past it, the window lacks its last 5 days.
+    const later = new Date(Date.parse(`${asOf}T00:00:00Z`) + 12 * 86_400_000).toISOString().slice(0, 10);
+    await runFromPalette(page, 'S3 Lifecycle: Find Unused Prefixes');
+    const input = await pickBucket(page);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Change the inputs' }).waitFor({ timeout: 15_000 });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Change the inputs' }).click();
+    for (const title of ['Inventory of', 'Server access logs of', 'Access window (days)']) {
+      await page.locator('.quick-input-widget', { hasText: title }).waitFor({ timeout: 15_000 });
+      await page.keyboard.press('Enter');
+    }
+    await page.locator('.quick-input-widget', { hasText: 'As-of date' }).waitFor({ timeout: 15_000 });
+    await input.fill(later);
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget', { hasText: 'Engine for' }).waitFor({ timeout: 15_000 });
+    await page.keyboard.press('Enter');
+
+    const dialog = page.locator('.monaco-dialog-box', { hasText: 'Access logs are missing in the window' });
+    await dialog.waitFor({ timeout: 120_000 });
+    const detail = (await dialog.textContent()) ?? '';
+    assert.match(detail, /No access logs for 5 of the 30 days/);
+    assert.match(detail, new RegExp(`…${later}`), 'the missing days are named');
+    await screenshot(page, 'missing-logs-modal');
+    await dialog.getByRole('button', { name: 'Analyse Anyway' }).click();
+
+    panel = await findWebviewFrame(page, '#retention-coverage.overridden', 180_000);
+    assert.match((await panel.locator('#retention-coverage').textContent()) ?? '', /25 of 30/);
+    await panel.locator('#coverage-overridden').waitFor({ timeout: 5_000 });
+  });
+
+  it('writes an S3 Batch Operations manifest from the preview instead of tagging, and tags nothing', async () => {
+    let other: { prefix: string; objects: ObjectVersion[] } | undefined;
+    for (const unused of truth.unusedPrefixes) {
+      if (unused.prefix === target.prefix) continue;
+      const objects = await currentObjectsUnder(client, unused.prefix);
+      if (objects.length >= 2) {
+        other = { prefix: unused.prefix, objects };
+        break;
+      }
+    }
+    assert.ok(other, 'a second unused prefix has real objects on the server');
+    const filter = panel.locator('#prefix-filter input').or(panel.locator('input#prefix-filter')).first();
+    await filter.fill(other.prefix);
+    const row = panel.locator(`[role="row"][data-prefix="${other.prefix}"]`);
+    await row.waitFor({ timeout: 10_000 });
+
+    // The settings change of the previous test reaches the extension: the preview offers the manifest.
+    const dialog = page.locator('.monaco-dialog-box');
+    const manifestButton = dialog.getByRole('button', { name: 'Write Batch Operations Manifest…' });
+    for (let attempt = 0; ; attempt++) {
+      await row.locator('.tag-button').click();
+      await dialog.waitFor({ timeout: 60_000 });
+      if ((await manifestButton.count()) > 0) break;
+      assert.ok(attempt < 5, 'the preview offers a Batch Operations manifest above the threshold');
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+      await sleep(1000);
+    }
+    await manifestButton.click();
+
+    const location = `s3://${BUCKET}-inventory/manifests/e2e-expire.csv`;
+    const input = page.locator('.quick-input-widget input');
+    const box = page.locator('.quick-input-widget', { hasText: 'Batch Operations manifest' });
+    await box.waitFor({ timeout: 15_000 });
+    assert.match((await box.textContent()) ?? '', /replaces/i, 'the warning that Batch Operations tagging replaces tag sets');
+    await input.fill(location);
+    await page.keyboard.press('Enter');
+    await page.locator('.notifications-toasts', { hasText: /Wrote 2|Wrote \d+ rows/ }).first().waitFor({ timeout: 60_000 });
+
+    const body = await (await client.send(new GetObjectCommand({ Bucket: `${BUCKET}-inventory`, Key: 'manifests/e2e-expire.csv' }))).Body!.transformToString();
+    const rows = body.trim().split('\n').map((line) => line.split(','));
+    assert.deepEqual(
+      rows.map(([bucket, key, versionId]) => `${bucket}|${decodeURIComponent(key!)}|${versionId}`).sort(),
+      other.objects.map((o) => `${BUCKET}|${o.Key}|${o.VersionId}`).sort(),
+    );
+    for (const object of other.objects) {
       const tags = (await client.send(new GetObjectTaggingCommand({ Bucket: BUCKET, Key: object.Key!, VersionId: object.VersionId }))).TagSet ?? [];
       assert.ok(!tags.some((t) => t.Key === EXPIRE_TAG.Key), `${object.Key} is not tagged`);
     }
