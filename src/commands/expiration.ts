@@ -110,7 +110,7 @@ export async function tagForExpiration(studio: Studio, raw: unknown, signal?: Ab
     const { listing, rule, withMarkers } = preview;
     const summary = [
       t('{0} objects ({1}) under {2} prefix(es) of s3://{3} get the tag {4}={5}; every tag they already have is kept.', listing.objects.toLocaleString(), formatBytes(listing.bytes), prefixes.length, bucket, tag.key, tag.value),
-      t('Requests: {0} GetObjectTagging + up to {1} PutObjectTagging (+ {2} listings) ≈ ${3}; the tags cost ≈ ${4} a month until the objects expire.', listing.requests.getTagging.toLocaleString(), listing.requests.putTagging.toLocaleString(), listing.listRequests.toLocaleString(), listing.requestCostUsd.toFixed(4), listing.tagStorageUsdPerMonth.toFixed(4)),
+      t('Requests: {0} GetObjectTagging + up to {1} PutObjectTagging (+ {2} listings) ≈ ${3}; the tags cost ≈ ${4} a month until the objects expire (us-east-1 list prices).', listing.requests.getTagging.toLocaleString(), listing.requests.putTagging.toLocaleString(), listing.listRequests.toLocaleString(), listing.requestCostUsd.toFixed(4), listing.tagStorageUsdPerMonth.toFixed(4)),
       listing.young + listing.exempt > 0 ? t('Not tagged: {0} objects younger than the window, {1} exempt by your globs.', listing.young.toLocaleString(), listing.exempt.toLocaleString()) : '',
       listing.objectLock ? t('The bucket has Object Lock: each object\'s retention and legal hold is read first ({0} HeadObject requests, in the cost above), and locked objects are not tagged.', listing.requests.headObject.toLocaleString()) : '',
       rule.change === 'unchanged'
