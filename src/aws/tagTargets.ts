@@ -190,8 +190,17 @@ export interface TaggingPreview {
   requests: { getTagging: number; putTagging: number; headObject: number };
   /** The run's requests (its listing, GetObjectTagging, PutObjectTagging) at list prices. */
   requestCostUsd: number;
+  /** Whose prices: 'us-east-1 list prices', or the region's from the AWS Price List API. */
+  requestPriceSource: string;
   /** One more tag on each object, while the objects last. */
   tagStorageUsdPerMonth: number;
+}
+
+/** A region's request prices, USD per 1,000 (from the AWS Price List API, see priceList.ts). */
+export interface RequestPrices {
+  putClass: number;
+  getClass: number;
+  label: string;
 }
 
 export interface PreviewProgress {
@@ -203,7 +212,7 @@ export interface PreviewProgress {
 export async function previewTagging(
   client: S3Client,
   selection: TargetSelection,
-  options: { signal?: AbortSignal; onProgress?: (progress: PreviewProgress) => void; retry?: RetryPolicy } = {},
+  options: { signal?: AbortSignal; onProgress?: (progress: PreviewProgress) => void; retry?: RetryPolicy; requestPrices?: RequestPrices } = {},
 ): Promise<TaggingPreview> {
   let listRequests = 0;
   let listed = 0;
@@ -245,7 +254,8 @@ export async function previewTagging(
     listRequests,
     objectLock,
     requests,
-    requestCostUsd: ((listRequests + requests.putTagging) * PUT_CLASS_USD_PER_1000 + (requests.getTagging + requests.headObject) * GET_CLASS_USD_PER_1000) / 1000,
+    requestCostUsd: ((listRequests + requests.putTagging) * (options.requestPrices?.putClass ?? PUT_CLASS_USD_PER_1000) + (requests.getTagging + requests.headObject) * (options.requestPrices?.getClass ?? GET_CLASS_USD_PER_1000)) / 1000,
+    requestPriceSource: options.requestPrices?.label ?? 'us-east-1 list prices',
     tagStorageUsdPerMonth: (objects * OBJECT_TAGS_USD_PER_10000_PER_MONTH) / 10_000,
   };
 }

@@ -4,7 +4,9 @@
 import { createS3Client } from '../aws/s3Client';
 import { S3Service } from '../aws/s3Service';
 import { parseSettings, type SettingKey, type StudioSettings } from '../core/settings';
-import type { CliCommand, CliIo, ParsedCommandLine } from './framework';
+import type { PriceLookup } from '../aws/priceList';
+import { UsageError, type CliCommand, type CliIo, type ParsedCommandLine } from './framework';
+import { pricesCacheDir } from './query';
 
 export const CONNECTION_OPTIONS: CliCommand['options'] = {
   profile: { type: 'string', description: 'AWS profile (env S3LIFECYCLE_PROFILE; default: the credential chain)', valueName: 'name' },
@@ -40,6 +42,30 @@ const FLAG_NAMES: Partial<Record<SettingKey, string>> = {
   'retention.priceSource': 'price-source',
   'retention.priceListEndpoint': 'price-list-endpoint',
 };
+
+/** Where the prices of a region other than us-east-1 come from (retention, tag-expire). */
+export const PRICE_LIST_OPTIONS: CliCommand['options'] = {
+  'price-source': { type: 'string', description: 'auto (default: a region other than us-east-1 on AWS reads its prices from the AWS Price List API) or builtIn (env S3LIFECYCLE_PRICE_SOURCE)', valueName: 'auto|builtIn' },
+  'price-list-endpoint': { type: 'string', description: 'The AWS Price List API\'s endpoint, e.g. a VPC endpoint (env S3LIFECYCLE_PRICE_LIST_ENDPOINT)', valueName: 'url' },
+};
+
+/** A wrong --price-source is a usage error (in the environment or settings it is a warning, and auto is used). */
+export function checkPriceSource(args: ParsedCommandLine, command: CliCommand): void {
+  const value = args.values['price-source'];
+  if (value !== undefined && value !== 'auto' && value !== 'builtIn') throw new UsageError(`--price-source must be auto or builtIn, not "${String(value)}"`, command);
+}
+
+/** The price lookup the settings describe, for a region the caller names. */
+export function priceLookup(settings: StudioSettings, io: CliIo): Omit<PriceLookup, 'region'> {
+  return {
+    source: settings.retention?.priceSource ?? 'auto',
+    customS3Endpoint: settings.connection.endpoint !== '',
+    profile: settings.connection.profile,
+    endpoint: settings.retention?.priceListEndpoint ?? '',
+    cacheDir: pricesCacheDir(io.env),
+    signal: io.signal,
+  };
+}
 
 /** The same settings the extension reads, from flags first, then S3LIFECYCLE_* environment variables. */
 export function settingsFromCommandLine(args: ParsedCommandLine, env: NodeJS.ProcessEnv): { settings: StudioSettings; warnings: string[] } {

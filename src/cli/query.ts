@@ -2,7 +2,7 @@
 // and runs it on the local engine (default) or Athena, printing the rows.
 
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createS3Client } from '../aws/s3Client';
 import { collectRows, QueryCancelledError, type QueryResult } from '../engines/engine';
 import { createQueryEngine } from '../engines/factory';
@@ -15,6 +15,11 @@ import { CliFailure, EXIT_OK, stringOption, UsageError, type CliCommand, type Cl
 
 export function queryCacheDir(env: NodeJS.ProcessEnv): string {
   return env.S3LIFECYCLE_CACHE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 's3-lifecycle-studio', 'query-cache');
+}
+
+/** Where prices read from the AWS Price List API are kept: beside the query cache. */
+export function pricesCacheDir(env: NodeJS.ProcessEnv): string {
+  return join(dirname(queryCacheDir(env)), 'prices');
 }
 
 function parseParams(raw: unknown): Record<string, string> {

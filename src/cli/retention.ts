@@ -1,7 +1,7 @@
 // `s3-lifecycle retention`: the access-based retention analysis from the terminal — the unused
 // prefixes of a bucket with their objects, bytes, last access and monthly savings.
 
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { resolveBasePrices } from '../aws/priceList';
 import { createS3Client } from '../aws/s3Client';
 import { formatBytes } from '../core/format';
@@ -15,7 +15,7 @@ import { csvLine } from '../engines/resultFormat';
 import { analyzeRetention } from '../engines/retention';
 import { TemplateCatalog } from '../sql/catalog';
 import { TemplateError } from '../sql/template';
-import { CONNECTION_OPTIONS, settingsFromCommandLine } from './connection';
+import { checkPriceSource, CONNECTION_OPTIONS, PRICE_LIST_OPTIONS, priceLookup, settingsFromCommandLine } from './connection';
 import { CliFailure, EXIT_OK, EXIT_USAGE, integerOption, stringOption, UsageError, type CliCommand, type CliIo, type ParsedCommandLine } from './framework';
 import { queryCacheDir } from './query';
 
@@ -112,8 +112,7 @@ export const retention: CliCommand = {
     'max-missing-log-days': { type: 'string', description: 'Days of the window that may lack access logs before the analysis stops (default 0)', valueName: 'n' },
     'allow-missing-logs': { type: 'boolean', description: 'Analyse even when more log days are missing: prefixes read only on those days will look unused' },
     price: { type: 'string', multiple: true, description: 'A storage price in USD per GB-month over the region\'s prices, e.g. GLACIER=0.0036 (repeat for more)', valueName: 'CLASS=USD' },
-    'price-source': { type: 'string', description: 'auto (default: a region other than us-east-1 on AWS reads its prices from the AWS Price List API) or builtIn (env S3LIFECYCLE_PRICE_SOURCE)', valueName: 'auto|builtIn' },
-    'price-list-endpoint': { type: 'string', description: 'The AWS Price List API\'s endpoint, e.g. a VPC endpoint (env S3LIFECYCLE_PRICE_LIST_ENDPOINT)', valueName: 'url' },
+    ...PRICE_LIST_OPTIONS,
   },
   details: [
     'The window is the N days that end with --as-of, in UTC, both ends included. A prefix is unused when it holds objects older than the window',
@@ -129,8 +128,7 @@ export const retention: CliCommand = {
     const format = stringOption(args, 'format') ?? 'text';
     if (!['text', 'csv', 'json'].includes(format)) throw new UsageError(`--format must be text, csv or json, not "${format}"`, retention);
     if (args.positionals.length > 0) throw new UsageError(`retention takes no positional arguments (got "${args.positionals[0]}")`, retention);
-    const priceSource = stringOption(args, 'price-source');
-    if (priceSource !== undefined && priceSource !== 'auto' && priceSource !== 'builtIn') throw new UsageError(`--price-source must be auto or builtIn, not "${priceSource}"`, retention);
+    checkPriceSource(args, retention);
     const { settings, warnings } = settingsFromCommandLine(args, io.env);
     for (const warning of warnings) io.err(`warning: ${warning}\n`);
     const asOf = stringOption(args, 'as-of');
@@ -165,15 +163,7 @@ export const retention: CliCommand = {
       region: settings.retention?.pricingRegion || settings.connection.region || 'us-east-1',
       priceOverrides,
     };
-    const pricing = await resolveBasePrices({
-      region: options.region,
-      source: settings.retention?.priceSource ?? 'auto',
-      customS3Endpoint: settings.connection.endpoint !== '',
-      profile: settings.connection.profile,
-      endpoint: settings.retention?.priceListEndpoint ?? '',
-      cacheDir: join(dirname(queryCacheDir(io.env)), 'prices'),
-      signal: io.signal,
-    });
+    const pricing = await resolveBasePrices({ ...priceLookup(settings, io), region: options.region });
     const analysis = { ...options, ...(pricing.base ? { basePrices: pricing.base } : {}), priceNotes: pricing.notes };
 
     const catalog = TemplateCatalog.load({ workspaceDirs: [join(process.cwd(), '.s3-lifecycle', 'templates')] });

@@ -10,6 +10,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { BATCH_OPERATIONS_TAGGING_WARNING, BatchManifestError, writeBatchManifest, type BatchManifestWriteResult } from '../aws/batchManifest';
 import { describeS3Error } from '../aws/errors';
 import { ensureExpirationRule, type LifecycleChangeResult } from '../aws/lifecycle';
+import { resolveRequestPrices, type PriceLookup } from '../aws/priceList';
 import { createS3Client } from '../aws/s3Client';
 import { previewTagging, runTagging, TaggingRunError, undoTagging, type TaggingPreview, type TaggingProgress, type TaggingResult, type TargetSelection, type UndoProgress, type UndoResult } from '../aws/tagging';
 import { listTaggingTargets } from '../aws/tagTargets';
@@ -20,7 +21,7 @@ import { DELETE_MARKER_EXPLANATION, EXPIRATION_RULE_ID } from '../core/retention
 import { createRun, findResumable, openRun, RunStoreError, type RunHandle, type RunSpec } from '../core/retention/runStore';
 import { formatTag, parseKeepTagArg, parseTagArg, TagArgError, type KeepTag } from '../core/retention/tagSet';
 import { parseS3Uri, S3UriError } from '../core/s3uri';
-import { CONNECTION_OPTIONS, settingsFromCommandLine } from './connection';
+import { checkPriceSource, CONNECTION_OPTIONS, PRICE_LIST_OPTIONS, priceLookup, settingsFromCommandLine } from './connection';
 import { CliFailure, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, integerOption, stringOption, UsageError, type CliCommand, type CliIo, type ParsedCommandLine } from './framework';
 
 export const DEFAULT_EXPIRATION_TAG = 's3-lifecycle-studio:expire=true';
@@ -138,7 +139,7 @@ function printPreview(io: CliIo, preview: TaggingPreview, spec: Pick<RunSpec, 't
   io.out(`  ${'total'.padEnd(width)}  ${n(preview.objects).padStart(12)}  ${formatBytes(preview.bytes).padStart(10)}\n`);
   if (preview.young + preview.exempt > 0) io.out(`Left alone: ${n(preview.young)} modified on or after ${spec.olderThan?.slice(0, 10) ?? '-'}, ${n(preview.exempt)} exempt by glob.\n`);
   const heads = preview.requests.headObject > 0 ? ` + ${n(preview.requests.headObject)} HeadObject (Object Lock is on: locked objects are not tagged)` : '';
-  io.out(`Requests: ${n(preview.requests.getTagging)} GetObjectTagging${heads} + up to ${n(preview.requests.putTagging)} PutObjectTagging + about ${n(preview.listRequests)} list requests ≈ ${usd(preview.requestCostUsd)} (us-east-1 list prices).\n`);
+  io.out(`Requests: ${n(preview.requests.getTagging)} GetObjectTagging${heads} + up to ${n(preview.requests.putTagging)} PutObjectTagging + about ${n(preview.listRequests)} list requests ≈ ${usd(preview.requestCostUsd)} (${preview.requestPriceSource}).\n`);
   io.out(`Tag storage: ≈ ${usd(preview.tagStorageUsdPerMonth)} a month while the objects last.\n`);
   if (rule === null) io.out('Lifecycle rule: not touched (--no-lifecycle-rule).\n');
   else if (rule instanceof Error) io.out(`Lifecycle rule: could not be previewed: ${rule.message}\n`);
@@ -187,6 +188,8 @@ interface Context {
   concurrency: number;
   signal: AbortSignal;
   showProgress: boolean;
+  /** For the preview's request prices in the bucket's region. */
+  pricing: Omit<PriceLookup, 'region'>;
 }
 
 async function ensureRule(context: Context, run: RunHandle): Promise<LifecycleChangeResult | null> {
@@ -302,6 +305,7 @@ export const tagExpire: CliCommand = {
   usage: '--bucket B --prefix P [--prefix P2]… [--batch-manifest s3://B/KEY.csv] | --resume [RUN_ID] | --undo RUN_ID|AUDIT_FILE',
   options: {
     ...CONNECTION_OPTIONS,
+    ...PRICE_LIST_OPTIONS,
     bucket: { type: 'string', description: 'The bucket', valueName: 'name' },
     prefix: { type: 'string', multiple: true, description: "A prefix without its trailing '/' ('' for the root); it covers only keys immediately under it. Repeat for more", valueName: 'prefix' },
     'dry-run': { type: 'boolean', description: 'List and price only: objects, bytes, requests, cost and the lifecycle rule diff; nothing changes' },
@@ -361,6 +365,7 @@ export const tagExpire: CliCommand = {
       );
     }
 
+    checkPriceSource(args, tagExpire);
     const { settings, warnings } = settingsFromCommandLine(args, io.env);
     for (const warning of warnings) io.err(`warning: ${warning}\n`);
     // Ctrl-C arrives through io.signal; SIGTERM (a scheduler stopping the job) is caught here alike.
@@ -369,7 +374,18 @@ export const tagExpire: CliCommand = {
     process.once('SIGTERM', onTerm);
     const signal = AbortSignal.any([io.signal, terminated.signal]);
     const client = createS3Client(settings.connection, io.env, { maxSockets: concurrency + 8, cacheMiddleware: true });
-    const context: Context = { args, io, client, endpoint: settings.connection.endpoint, runDir, defaultRunDir, concurrency, signal, showProgress: args.values.progress === true || process.stderr.isTTY === true };
+    const context: Context = {
+      args,
+      io,
+      client,
+      endpoint: settings.connection.endpoint,
+      runDir,
+      defaultRunDir,
+      concurrency,
+      signal,
+      showProgress: args.values.progress === true || process.stderr.isTTY === true,
+      pricing: { ...priceLookup(settings, io), signal },
+    };
     try {
       if (undoSource !== undefined) return await undo(context, undoSource);
       return await start(context, resume);
@@ -431,7 +447,9 @@ async function start(context: Context, resume: boolean): Promise<number> {
   let preview: TaggingPreview;
   let rule: LifecycleChangeResult | Error | null = null;
   try {
-    preview = await previewTagging(context.client, selection, { signal: context.signal });
+    const requestPricing = await resolveRequestPrices({ ...context.pricing, region: await context.client.config.region() });
+    for (const note of requestPricing.notes) io.err(`note: ${note}\n`);
+    preview = await previewTagging(context.client, selection, { signal: context.signal, ...(requestPricing.prices ? { requestPrices: requestPricing.prices } : {}) });
     if (withRule) {
       rule = await ensureExpirationRule(context.client, bucket, { tag, days, ...(noncurrentDays !== null ? { noncurrentDays } : {}), deleteMarkerRule, dryRun: true, signal: context.signal }).catch((error: unknown) =>
         error instanceof Error && error.name === 'AbortError' ? Promise.reject(error) : new Error(describeS3Error(error, { endpoint: context.endpoint, bucket }).message),

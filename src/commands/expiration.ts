@@ -9,6 +9,7 @@ import { createS3Client } from '../aws/s3Client';
 import { ensureExpirationRule, removeExpirationRule } from '../aws/lifecycle';
 import { listTaggingTargets, previewTagging, runTagging, undoTagging, type TaggingProgress } from '../aws/tagging';
 import { BATCH_OPERATIONS_TAGGING_WARNING, writeBatchManifest } from '../aws/batchManifest';
+import { resolveRequestPrices } from '../aws/priceList';
 import { DELETE_MARKER_EXPLANATION } from '../core/retention/lifecycleRule';
 import { parseTagArg } from '../core/retention/tagSet';
 import { createRun, listRuns, openRun, type RunHandle, type RunSummary } from '../core/retention/runStore';
@@ -98,8 +99,18 @@ export async function tagForExpiration(studio: Studio, raw: unknown, signal?: Ab
       async (_progress, token) => {
         const controller = linkedController(signal, token);
         const ruleOptions = { tag, days: settings.expiration.days, noncurrentDays: settings.expiration.noncurrentDays, dryRun: true, signal: controller.signal };
+        const requestPricing = await resolveRequestPrices({
+          region: await client.config.region(),
+          source: settings.retention.priceSource,
+          customS3Endpoint: studio.connection(connectionId).endpoint !== '',
+          profile: studio.connection(connectionId).profile,
+          endpoint: settings.retention.priceListEndpoint,
+          cacheDir: vscode.Uri.joinPath(studio.extensionContext.globalStorageUri, 'prices').fsPath,
+          signal: controller.signal,
+        });
+        for (const note of requestPricing.notes) studio.log.warn(`Tag for expiration: ${note}`);
         const [listing, rule] = await Promise.all([
-          previewTagging(client, spec, { signal: controller.signal }),
+          previewTagging(client, spec, { signal: controller.signal, ...(requestPricing.prices ? { requestPrices: requestPricing.prices } : {}) }),
           ensureExpirationRule(client, bucket, { ...ruleOptions, deleteMarkerRule: args.deleteMarkerRule }),
         ]);
         // A versioned bucket is offered the delete-marker rule too: its diff is shown beside, so nothing is written unseen.
@@ -110,7 +121,7 @@ export async function tagForExpiration(studio: Studio, raw: unknown, signal?: Ab
     const { listing, rule, withMarkers } = preview;
     const summary = [
       t('{0} objects ({1}) under {2} prefix(es) of s3://{3} get the tag {4}={5}; every tag they already have is kept.', listing.objects.toLocaleString(), formatBytes(listing.bytes), prefixes.length, bucket, tag.key, tag.value),
-      t('Requests: {0} GetObjectTagging + up to {1} PutObjectTagging (+ {2} listings) ≈ ${3}; the tags cost ≈ ${4} a month until the objects expire (us-east-1 list prices).', listing.requests.getTagging.toLocaleString(), listing.requests.putTagging.toLocaleString(), listing.listRequests.toLocaleString(), listing.requestCostUsd.toFixed(4), listing.tagStorageUsdPerMonth.toFixed(4)),
+      t('Requests: {0} GetObjectTagging + up to {1} PutObjectTagging (+ {2} listings) ≈ ${3} ({5}); the tags cost ≈ ${4} a month until the objects expire (us-east-1 list price).', listing.requests.getTagging.toLocaleString(), listing.requests.putTagging.toLocaleString(), listing.listRequests.toLocaleString(), listing.requestCostUsd.toFixed(4), listing.tagStorageUsdPerMonth.toFixed(4), listing.requestPriceSource),
       listing.young + listing.exempt > 0 ? t('Not tagged: {0} objects younger than the window, {1} exempt by your globs.', listing.young.toLocaleString(), listing.exempt.toLocaleString()) : '',
       listing.objectLock ? t('The bucket has Object Lock: each object\'s retention and legal hold is read first ({0} HeadObject requests, in the cost above), and locked objects are not tagged.', listing.requests.headObject.toLocaleString()) : '',
       rule.change === 'unchanged'

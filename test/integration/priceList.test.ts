@@ -10,8 +10,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveBasePrices, type PriceLookup } from '../../src/aws/priceList';
-import { europeanProducts } from '../unit/priceListFixture';
+import { resolveBasePrices, resolveRequestPrices, type PriceLookup } from '../../src/aws/priceList';
+import { europeanProducts, europeanRequestProducts } from '../unit/priceListFixture';
 
 interface Seen {
   target: string | undefined;
@@ -28,7 +28,7 @@ describe('storage prices from the Price List API', () => {
 
   before(async () => {
     cacheDir = mkdtempSync(join(tmpdir(), 's3ls-prices-'));
-    const products = europeanProducts();
+    const products = [...europeanProducts(), ...europeanRequestProducts()];
     server = createServer((request, response) => {
       let text = '';
       request.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
@@ -43,7 +43,11 @@ describe('storage prices from the Price List API', () => {
         }
         // Two pages: the first half, then the rest.
         const region = body.Filters?.find((f) => f.Field === 'regionCode')?.Value;
-        const mine = products.filter((p) => (JSON.parse(p) as { product: { attributes: { regionCode: string } } }).product.attributes.regionCode === region);
+        const family = body.Filters?.find((f) => f.Field === 'productFamily')?.Value;
+        const mine = products.filter((p) => {
+          const { product } = JSON.parse(p) as { product: { productFamily: string; attributes: { regionCode: string } } };
+          return product.attributes.regionCode === region && product.productFamily === family;
+        });
         const half = Math.ceil(mine.length / 2);
         const page = body.NextToken === 'page-2' ? { PriceList: mine.slice(half) } : { PriceList: mine.slice(0, half), NextToken: 'page-2' };
         response.end(JSON.stringify({ FormatVersion: 'aws_v1', ...page }));
@@ -109,5 +113,16 @@ describe('storage prices from the Price List API', () => {
     const resolved = await resolveBasePrices(lookup({ region: 'ap-east-2', cacheDir: undefined }));
     assert.equal(resolved.base, undefined);
     assert.match(resolved.notes[0]!, /lists no S3 Standard storage price for ap-east-2/);
+  });
+
+  it('reads the region\'s request prices for the tagging preview, and keeps them beside the storage prices', async () => {
+    seen.length = 0;
+    const resolved = await resolveRequestPrices(lookup());
+    assert.deepEqual(resolved, { prices: { putClass: 0.0054, getClass: 0.00043, label: 'AWS Price List API prices for eu-central-1 (read 2026-12-01, published 2026-11-20)' }, notes: [] });
+    assert.deepEqual(seen.map((r) => r.body.Filters?.find((f) => f.Field === 'productFamily')?.Value), ['API Request', 'API Request']);
+    assert.match(readFileSync(join(cacheDir, 's3-request-prices-eu-central-1.json'), 'utf8'), /"putClass": 0.0054/);
+    seen.length = 0;
+    assert.equal((await resolveRequestPrices(lookup({ now: new Date('2026-12-02T00:00:00Z') }))).prices?.getClass, 0.00043);
+    assert.equal(seen.length, 0, 'from the cache');
   });
 });

@@ -5,6 +5,8 @@
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +14,7 @@ import { GetBucketLifecycleConfigurationCommand, GetObjectCommand, HeadObjectCom
 import { BATCH_OPERATIONS_TAGGING_WARNING } from '../../src/aws/batchManifest';
 import { DELETE_MARKER_RULE_ID, EXPIRATION_RULE_ID } from '../../src/core/retention/lifecycleRule';
 import { motoEndpoint, uniqueBucketName } from './moto';
+import { europeanRequestProducts } from '../unit/priceListFixture';
 import { createBucket, EXPIRE, motoClient, putAllTagged, putTagged, snapshotTags, tagsOf, type TagMap } from './taggingFixtures';
 
 const CLI = join(__dirname, '..', '..', '..', 'dist', 'cli.js');
@@ -25,9 +28,9 @@ interface Exit {
 }
 
 /** Runs `node dist/cli.js tag-expire ARGS` against moto and waits for it to end. */
-function tagExpire(args: string[]): Promise<Exit> {
+function tagExpire(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Exit> {
   const child = spawn(process.execPath, [CLI, 'tag-expire', ...args], {
-    env: { ...process.env, S3LIFECYCLE_ENDPOINT: motoEndpoint(), S3LIFECYCLE_FORCE_PATH_STYLE: 'true', S3LIFECYCLE_REGION: 'us-east-1', NODE_NO_WARNINGS: '1' },
+    env: { ...process.env, S3LIFECYCLE_ENDPOINT: motoEndpoint(), S3LIFECYCLE_FORCE_PATH_STYLE: 'true', S3LIFECYCLE_REGION: 'us-east-1', NODE_NO_WARNINGS: '1', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -142,6 +145,37 @@ describe('s3-lifecycle tag-expire against S3', () => {
     assert.ok(exit.stdout.includes(`Left alone: 2 modified on or after ${day}`) || exit.stdout.includes(`Left alone: 2 modified on or after ${nextDay}`), exit.stdout);
     assert.match(exit.stdout, /30-day access window/);
     assert.deepEqual(await lifecycleRules(client, bucket), []);
+  });
+
+  it('prices the dry run\'s requests at the bucket region\'s prices from the Price List API', async () => {
+    const bucket = uniqueBucketName('te-prices');
+    await createBucket(client, bucket);
+    await putAllTagged(client, bucket, [['d/a.json', {}], ['d/b.json', {}]]);
+    // A loopback server in the Price List API's protocol (see priceList.test.ts).
+    const products = europeanRequestProducts();
+    const server = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        response.setHeader('content-type', 'application/x-amz-json-1.1');
+        response.end(JSON.stringify({ FormatVersion: 'aws_v1', PriceList: products }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      // The prices are cached beside the query cache: a folder of this test's own.
+      const cache = { S3LIFECYCLE_CACHE_DIR: join(runDir(), 'cache', 'query-cache') };
+      const exit = await tagExpire(['--bucket', bucket, '--prefix', 'd', '--dry-run', '--all-ages', '--run-dir', runDir(), '--region', 'eu-central-1', '--price-list-endpoint', endpoint], cache);
+      assert.equal(exit.code, 0, exit.stderr);
+      assert.match(exit.stdout, /\(AWS Price List API prices for eu-central-1 \(read \d{4}-\d\d-\d\d, published 2026-11-20\)\)/);
+      const out = json<{ requestCostUsd: number; requests: { getTagging: number; putTagging: number }; listRequests: number }>(
+        await tagExpire(['--bucket', bucket, '--prefix', 'd', '--dry-run', '--all-ages', '--run-dir', runDir(), '--region', 'eu-central-1', '--price-list-endpoint', endpoint, '--format', 'json'], cache),
+      );
+      const expected = ((out.listRequests + out.requests.putTagging) * 0.0054 + out.requests.getTagging * 0.00043) / 1000;
+      assert.ok(Math.abs(out.requestCostUsd - expected) < 1e-12, `${out.requestCostUsd} = ${expected}`);
+    } finally {
+      server.close();
+    }
   });
 
   it('--tag k=v --days 7 puts exactly that tag beside the existing ones, and a rule expiring k=v after 7 days', async () => {

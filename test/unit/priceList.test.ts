@@ -4,9 +4,9 @@
 
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { storagePricesFromPriceList, usageTypeCore } from '../../src/core/retention/priceList';
+import { requestPricesFromPriceList, storagePricesFromPriceList, usageTypeCore } from '../../src/core/retention/priceList';
 import { monthlySavings, roundUsd, storagePrices } from '../../src/core/retention/savings';
-import { europeanProducts } from './priceListFixture';
+import { europeanProducts, europeanRequestProducts, requestProduct } from './priceListFixture';
 
 describe('storage prices from the AWS Price List API', () => {
   it('maps each usage type to its storage class, with the first tier of a tiered price', () => {
@@ -46,5 +46,14 @@ describe('storage prices from the AWS Price List API', () => {
     assert.equal(roundUsd(monthlySavings({ STANDARD: 100 * GB, DEEP_ARCHIVE: 1000 * GB }, prices).usd), 4.25);
     // Express One Zone is not listed here: it is unpriced, and counted at the region's STANDARD price.
     assert.deepEqual(monthlySavings({ EXPRESS_ONEZONE: GB }, prices).unpricedClasses, ['EXPRESS_ONEZONE']);
+  });
+
+  it('reads the request prices tagging pays, per 1,000, by group or else by usage type', () => {
+    assert.deepEqual(requestPricesFromPriceList(europeanRequestProducts(), 'eu-central-1'), { putClass: 0.0054, getClass: 0.00043 });
+    // Without a group attribute, the usage type says which class it is.
+    const ungrouped = [requestProduct('sa-east-1', undefined, 'SAE1-Requests-Tier1', '0.0000070000'), requestProduct('sa-east-1', undefined, 'SAE1-Requests-Tier2', '0.0000005600')];
+    assert.deepEqual(requestPricesFromPriceList(ungrouped, 'sa-east-1'), { putClass: 0.007, getClass: 0.00056 });
+    // Storage products and other regions are passed over.
+    assert.deepEqual(requestPricesFromPriceList([...europeanProducts(), ...europeanRequestProducts('eu-west-3', 'EUW3-')], 'eu-central-1'), {});
   });
 });

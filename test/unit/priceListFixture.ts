@@ -44,3 +44,22 @@ export function europeanProducts(region = 'eu-central-1', prefix = 'EUC1-'): str
     product('eu-west-3', 'EUW3-TimedStorage-ByteHrs', [{ begin: '0', end: '51200', usd: '0.0240000000' }]),
   ];
 }
+
+/** An "API Request" product: per-request prices, by group (S3-API-Tier1…) and usage type. */
+export function requestProduct(region: string, group: string | undefined, usageType: string, usdPerRequest: string): string {
+  const parsed = JSON.parse(product(region, usageType, [{ begin: '0', end: 'Inf', usd: usdPerRequest, unit: 'Requests' }])) as { product: { productFamily: string; attributes: Record<string, string> } };
+  parsed.product.productFamily = 'API Request';
+  if (group) parsed.product.attributes.group = group;
+  return JSON.stringify(parsed);
+}
+
+/** What the API lists as S3 request products for a European region (illustrative prices, not AWS's). */
+export function europeanRequestProducts(region = 'eu-central-1', prefix = 'EUC1-'): string[] {
+  return [
+    requestProduct(region, 'S3-API-Tier1', `${prefix}Requests-Tier1`, '0.0000054000'),
+    requestProduct(region, 'S3-API-Tier2', `${prefix}Requests-Tier2`, '0.0000004300'),
+    // Other request classes (Glacier, Standard-IA) are not what tagging makes.
+    requestProduct(region, 'S3-API-SIA-Tier1', `${prefix}Requests-SIA-Tier1`, '0.0000100000'),
+    requestProduct(region, 'S3-API-GLACIER-Tier1', `${prefix}Requests-GLACIER-Tier1`, '0.0000300000'),
+  ];
+}

@@ -73,3 +73,54 @@ export function storagePricesFromPriceList(entries: readonly string[], region: s
   }
   return { region, perGbMonth, ...(publicationDate ? { publicationDate } : {}) };
 }
+
+/** Request prices: USD per 1,000 requests of each class S3 bills. */
+export interface RequestPricesPer1000 {
+  /** PUT, COPY, POST, LIST (and PutObjectTagging): S3-API-Tier1 (`Requests-Tier1`). */
+  putClass?: number;
+  /** GET, SELECT and the others (GetObjectTagging, HeadObject): S3-API-Tier2 (`Requests-Tier2`). */
+  getClass?: number;
+}
+
+const REQUEST_GROUPS: Readonly<Record<string, keyof RequestPricesPer1000>> = { 'S3-API-Tier1': 'putClass', 'S3-API-Tier2': 'getClass' };
+const REQUEST_USAGE_TYPES: Readonly<Record<string, keyof RequestPricesPer1000>> = { 'Requests-Tier1': 'putClass', 'Requests-Tier2': 'getClass' };
+
+/**
+ * The S3 Standard request classes' prices in `region`, from GetProducts' entries of product family
+ * "API Request": by the product's group (S3-API-Tier1, -Tier2), or its usage type (Requests-Tier1,
+ * -Tier2) where it has no group; per request in the API, per 1,000 here.
+ */
+export function requestPricesFromPriceList(entries: readonly string[], region: string): RequestPricesPer1000 {
+  const prices: RequestPricesPer1000 = {};
+  for (const [i, entry] of entries.entries()) {
+    let product: PriceListProduct & { product?: { attributes?: { group?: string } } };
+    try {
+      product = JSON.parse(entry) as typeof product;
+    } catch {
+      throw new Error(`the Price List API's entry ${i + 1} is not JSON: ${entry.slice(0, 120)}`);
+    }
+    const attributes = product.product?.attributes as { usagetype?: string; regionCode?: string; group?: string } | undefined;
+    if (!attributes || (attributes.regionCode !== undefined && attributes.regionCode !== region)) continue;
+    const usage = attributes.usagetype?.replace(/^[A-Z]{2,4}\d*-/, '');
+    const which = (attributes.group ? REQUEST_GROUPS[attributes.group] : undefined) ?? (usage ? REQUEST_USAGE_TYPES[usage] : undefined);
+    if (!which) continue;
+    for (const term of Object.values(product.terms?.OnDemand ?? {})) {
+      for (const dimension of Object.values(term.priceDimensions ?? {})) {
+        if (!/^requests?$/i.test(dimension.unit ?? '') || Number(dimension.beginRange ?? '0') !== 0) continue;
+        const usd = Number(dimension.pricePerUnit?.USD);
+        if (Number.isFinite(usd) && usd >= 0) prices[which] = Math.round(usd * 1000 * 1e9) / 1e9;
+      }
+    }
+  }
+  return prices;
+}
+
+/** The newest publication date of GetProducts' entries, when they carry one. */
+export function newestPublicationDate(entries: readonly string[]): string | undefined {
+  let newest: string | undefined;
+  for (const entry of entries) {
+    const date = (JSON.parse(entry) as PriceListProduct).publicationDate;
+    if (date && (!newest || date > newest)) newest = date;
+  }
+  return newest;
+}
