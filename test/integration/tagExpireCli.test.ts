@@ -5,8 +5,6 @@
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +12,7 @@ import { GetBucketLifecycleConfigurationCommand, GetObjectCommand, HeadObjectCom
 import { BATCH_OPERATIONS_TAGGING_WARNING } from '../../src/aws/batchManifest';
 import { DELETE_MARKER_RULE_ID, EXPIRATION_RULE_ID } from '../../src/core/retention/lifecycleRule';
 import { motoEndpoint, uniqueBucketName } from './moto';
-import { europeanRequestProducts } from '../unit/priceListFixture';
+import { europeanRequestProducts, startPriceListServer } from '../unit/priceListFixture';
 import { createBucket, EXPIRE, motoClient, putAllTagged, putTagged, snapshotTags, tagsOf, type TagMap } from './taggingFixtures';
 
 const CLI = join(__dirname, '..', '..', '..', 'dist', 'cli.js');
@@ -151,18 +149,9 @@ describe('s3-lifecycle tag-expire against S3', () => {
     const bucket = uniqueBucketName('te-prices');
     await createBucket(client, bucket);
     await putAllTagged(client, bucket, [['d/a.json', {}], ['d/b.json', {}]]);
-    // A loopback server in the Price List API's protocol (see priceList.test.ts).
-    const products = europeanRequestProducts();
-    const server = createServer((request, response) => {
-      request.resume();
-      request.on('end', () => {
-        response.setHeader('content-type', 'application/x-amz-json-1.1');
-        response.end(JSON.stringify({ FormatVersion: 'aws_v1', PriceList: products }));
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const server = await startPriceListServer(europeanRequestProducts());
     try {
-      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const { endpoint } = server;
       // The prices are cached beside the query cache: a folder of this test's own.
       const cache = { S3LIFECYCLE_CACHE_DIR: join(runDir(), 'cache', 'query-cache') };
       const exit = await tagExpire(['--bucket', bucket, '--prefix', 'd', '--dry-run', '--all-ages', '--run-dir', runDir(), '--region', 'eu-central-1', '--price-list-endpoint', endpoint], cache);

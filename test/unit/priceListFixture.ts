@@ -1,5 +1,8 @@
 // Products in the shape the AWS Price List API's GetProducts lists them, for the price tests.
 
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
 /** One GetProducts entry in the shape of the Price List API (JSON text, format aws_v1). */
 export function product(region: string, usageType: string, dimensions: { begin: string; end: string; usd: string; unit?: string }[], publicationDate = '2026-11-20T18:02:11Z'): string {
   const sku = `SKU${usageType.replace(/[^A-Z0-9]/gi, '').slice(0, 10)}`;
@@ -62,4 +65,17 @@ export function europeanRequestProducts(region = 'eu-central-1', prefix = 'EUC1-
     requestProduct(region, 'S3-API-SIA-Tier1', `${prefix}Requests-SIA-Tier1`, '0.0000100000'),
     requestProduct(region, 'S3-API-GLACIER-Tier1', `${prefix}Requests-GLACIER-Tier1`, '0.0000300000'),
   ];
+}
+
+/** A loopback server in the Price List API's protocol (JSON 1.1) that lists `products` on every GetProducts; `close` when done. */
+export async function startPriceListServer(products: string[]): Promise<{ endpoint: string; close(): void }> {
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      response.setHeader('content-type', 'application/x-amz-json-1.1');
+      response.end(JSON.stringify({ FormatVersion: 'aws_v1', PriceList: products }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
 }

@@ -4,8 +4,6 @@
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT_OK, EXIT_USAGE } from '../../src/cli/framework';
@@ -13,7 +11,7 @@ import { runCli } from '../../src/cli/main';
 import type { EstateTruth } from '../../src/core/estate/generate';
 import type { RetentionReport } from '../../src/core/retention/report';
 import { parseCsvStream } from '../../src/engines/csv';
-import { europeanProducts } from './priceListFixture';
+import { europeanProducts, startPriceListServer } from './priceListFixture';
 import { AWS_ACCESS_LOG_REGEX, generateInto, listFiles, parseLogTime, smallEstateOptions } from './estate/fixture';
 
 describe('s3-lifecycle retention', () => {
@@ -128,20 +126,11 @@ describe('s3-lifecycle retention', () => {
   });
 
   it('prices the savings with the region\'s prices from the Price List API, or says why not', async () => {
-    // A loopback server in the Price List API's protocol (see test/integration/priceList.test.ts).
-    const products = europeanProducts();
-    const server = createServer((request, response) => {
-      request.resume();
-      request.on('end', () => {
-        response.setHeader('content-type', 'application/x-amz-json-1.1');
-        response.end(JSON.stringify({ FormatVersion: 'aws_v1', PriceList: products }));
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const server = await startPriceListServer(europeanProducts());
     const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
     Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' });
     try {
-      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const { endpoint } = server;
       const { code, out, err } = await cli([...sources, ...window, '--format', 'json', '--region', 'eu-central-1', '--price-list-endpoint', endpoint]);
       assert.equal(code, EXIT_OK, err);
       const report = JSON.parse(out) as RetentionReport;
