@@ -136,11 +136,16 @@ export async function fetchS3Products(client: PricingClient, region: string, pro
   return entries;
 }
 
+/** Whether the lookup goes to the Price List API (or its cache): not for us-east-1, builtIn, or a bucket that is not on AWS. */
+export function asksPriceList(lookup: Pick<PriceLookup, 'region' | 'source' | 'customS3Endpoint' | 'endpoint'>): boolean {
+  if (lookup.region === PRICES_REGION || lookup.source === 'builtIn') return false;
+  return !(lookup.customS3Endpoint && lookup.endpoint === '');
+}
+
 /** The region's prices of one kind from the cache or the API; undefined and a note when neither has them. */
 async function lookUp<T>(lookup: PriceLookup, kind: PriceKind<T>): Promise<{ prices?: T; label?: string; notes: string[] }> {
   const { region } = lookup;
-  if (region === PRICES_REGION || lookup.source === 'builtIn') return { notes: [] };
-  if (lookup.customS3Endpoint && lookup.endpoint === '') return { notes: [] };
+  if (!asksPriceList(lookup)) return { notes: [] };
   const now = lookup.now ?? new Date();
   const cached = lookup.cacheDir ? await readCache(lookup.cacheDir, kind, region, now) : undefined;
   if (cached) return { prices: cached.prices, label: label(cached), notes: [] };

@@ -3,7 +3,7 @@
 // cancellable progress, and shows the unused prefixes in the lifecycle panel.
 
 import * as vscode from 'vscode';
-import { resolveBasePrices } from '../aws/priceList';
+import { asksPriceList, resolveBasePrices } from '../aws/priceList';
 import { isAbsolute, join } from 'node:path';
 import type { RetentionReport, TagSpec } from '../core/retention/report';
 import { parseKeepTagArg, type KeepTag } from '../core/retention/tagSet';
@@ -214,8 +214,7 @@ async function analyse(studio: Studio, bucket: string, inputs: RetentionInputs, 
         const controller = new AbortController();
         const subscription = token.onCancellationRequested(() => controller.abort());
         try {
-          progress.report({ message: t('Looking up the storage prices of {0}', region) });
-          const pricing = await resolveBasePrices({
+          const lookup = {
             region,
             source: settings.retention.priceSource,
             customS3Endpoint: connection.endpoint !== '',
@@ -223,7 +222,9 @@ async function analyse(studio: Studio, bucket: string, inputs: RetentionInputs, 
             endpoint: settings.retention.priceListEndpoint,
             cacheDir: vscode.Uri.joinPath(studio.extensionContext.globalStorageUri, 'prices').fsPath,
             signal: controller.signal,
-          });
+          };
+          if (asksPriceList(lookup)) progress.report({ message: t('Looking up the storage prices of {0}', region) });
+          const pricing = await resolveBasePrices(lookup);
           for (const note of pricing.notes) studio.log.warn(`Find Unused Prefixes: ${note}`);
           return await analyzeRetention(
             engine,
