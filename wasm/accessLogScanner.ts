@@ -15,6 +15,8 @@ const SPACE: i32 = 0x20;
 const QUOTE: i32 = 0x22;
 const DASH: i32 = 0x2d;
 const SLASH: i32 = 0x2f;
+const COLON: i32 = 0x3a;
+const PLUS: i32 = 0x2b;
 const OPEN_BRACKET: i32 = 0x5b;
 const CLOSE_BRACKET: i32 = 0x5d;
 
@@ -31,6 +33,8 @@ const LINE_INTS: i32 = 4 + FIELD_COUNT * 2;
 const VALID: i32 = 0;
 const MALFORMED: i32 = 1;
 const BLANK: i32 = 2;
+/** A line the JavaScript scanner reads (a shape too rare to be worth scanning here). */
+const DEFER: i32 = 3;
 
 // Zeroed static memory; the input has room for a 16-byte load past its end.
 const INPUT: usize = memory.data(INPUT_CAPACITY + 64, 16);
@@ -116,9 +120,17 @@ function keyEscapes(): i32 {
   return flags;
 }
 
-/** Two characters as the JavaScript scanner reads them: (c0 - '0') * 10 + (c1 - '0'), digits or not. */
+/** Two decimal digits at `i` as a number; -1 when either is not a digit (as the JavaScript scanner reads them). */
 @inline function two(i: i32): i32 {
-  return (at(i) - 0x30) * 10 + (at(i + 1) - 0x30);
+  const high = at(i) - 0x30;
+  const low = at(i + 1) - 0x30;
+  return <u32>high <= 9 && <u32>low <= 9 ? high * 10 + low : -1;
+}
+
+/** Days in a month (0 for January) of the proleptic Gregorian calendar. */
+function daysInMonth(year: i32, month: i32): i32 {
+  if (month == 1) return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28;
+  return month == 3 || month == 5 || month == 8 || month == 10 ? 30 : 31;
 }
 
 /** Days from 1970-01-01 to the civil date (proleptic Gregorian, year ≥ 0). */
@@ -240,7 +252,7 @@ export function scanBlock(length: i32, from: i32, count: i32): i32 {
     NUMBERS_ROW = NUMBERS + <usize>(lines * FIELD_COUNT * 8);
     store<i32>(row, pos);
     store<i32>(row, end, 4);
-    store<i32>(row, end == pos ? BLANK : scanLine(pos, end, count) == 0 ? VALID : MALFORMED, 8);
+    store<i32>(row, end == pos ? BLANK : scanLine(pos, end, count), 8);
     lines++;
     pos = newline + 1;
   }
@@ -250,7 +262,7 @@ export function scanBlock(length: i32, from: i32, count: i32): i32 {
 
 /**
  * Scans fields 0 … `count - 1` of the line `[start, end)` of the input (not blank, no line ending).
- * Returns 0 when it is valid (the results are at BOUNDS and NUMBERS_ROW), 1 when it is malformed.
+ * Returns VALID (the results are at BOUNDS and NUMBERS_ROW), MALFORMED, or DEFER.
  */
 function scanLine(start: i32, end: i32, count: i32): i32 {
   let pos = start;
@@ -266,9 +278,10 @@ function scanLine(start: i32, end: i32, count: i32): i32 {
   if (date != lastDate || dateEnd != lastDateEnd) {
     const day = two(pos + 1);
     const month = monthAt(pos + 4);
-    const year = two(pos + 8) * 100 + two(pos + 10);
-    if (month < 0 || !(day >= 1 && day <= 31 && year >= 1970) || at(pos + 3) != SLASH || at(pos + 7) != SLASH) return 1;
-    // Date.UTC(year, month, day): days past the month's end roll over, as there.
+    const century = two(pos + 8);
+    const yearOfCentury = two(pos + 10);
+    const year = century * 100 + yearOfCentury;
+    if (month < 0 || century < 0 || yearOfCentury < 0 || !(day >= 1 && day <= daysInMonth(year, month) && year >= 1970) || at(pos + 3) != SLASH || at(pos + 7) != SLASH) return 1;
     lastDayMs = <f64>(daysFromCivil(year, month + 1, 1) + day - 1) * 86400000;
     lastDate = date;
     lastDateEnd = dateEnd;
@@ -277,9 +290,13 @@ function scanLine(start: i32, end: i32, count: i32): i32 {
   const hour = two(pos + 13);
   const minute = two(pos + 16);
   const second = two(pos + 19);
-  const sign = at(pos + 22) == DASH ? -1 : 1;
-  const offset = sign * (two(pos + 23) * 60 + two(pos + 25));
+  const sign = at(pos + 22);
+  const offsetHours = two(pos + 23);
+  const offsetMinutes = two(pos + 25);
+  if (at(pos + 12) != COLON || at(pos + 15) != COLON || at(pos + 18) != COLON || at(pos + 21) != SPACE || (sign != PLUS && sign != DASH)) return 1;
   if (!(hour >= 0 && hour < 24 && minute >= 0 && minute < 60 && second >= 0 && second < 61)) return 1;
+  if (!(offsetHours >= 0 && offsetHours < 24 && offsetMinutes >= 0 && offsetMinutes < 60)) return 1;
+  const offset = (sign == DASH ? -1 : 1) * (offsetHours * 60 + offsetMinutes);
   setNumber(2, dayMs + <f64>(((hour * 60 + minute) * 60 + second) * 1000) - <f64>offset * 60000);
   pos += 29;
   for (let i = 3; i <= 7; i++) {
@@ -304,7 +321,18 @@ function scanLine(start: i32, end: i32, count: i32): i32 {
   // Older logs end earlier: the missing fields are null.
   for (let i = 17; i < count; i++) {
     if (pos >= end) setNull(i);
-    else pos = token(pos, end, i) + 1;
+    else {
+      pos = token(pos, end, i) + 1;
+      // A token after the host ID that is no signature version: perhaps a host ID of two tokens,
+      // which the JavaScript scanner reads (a rare line, left to it).
+      if (i == 18 && pos < end && !signatureVersionAt(pos, end)) return DEFER;
+    }
   }
   return 0;
+}
+
+/** Whether the token at `pos` is `-` or starts with `SigV`. */
+@inline function signatureVersionAt(pos: i32, end: i32): bool {
+  if (at(pos) == DASH) return pos + 1 == end || at(pos + 1) == SPACE;
+  return pos + 4 <= end && load<u32>(INPUT + <usize>pos) == 0x56676953; // "SigV", little-endian
 }

@@ -4,6 +4,10 @@
 // the payload's SHA-256; the day's signing key is derived once. The SDK signs everything else.
 
 import { createHash, createHmac } from 'node:crypto';
+import { uriEncode } from '../core/s3keys';
+
+// Request paths are encoded where every key encoding lives.
+export { encodeKeyPath, uriEncode } from '../core/s3keys';
 
 export interface SigningCredentials {
   accessKeyId: string;
@@ -12,16 +16,6 @@ export interface SigningCredentials {
 }
 
 export const EMPTY_PAYLOAD_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
-
-/** RFC 3986 percent-encoding (what SigV4 calls UriEncode): all but A-Z a-z 0-9 - . _ ~ escaped. */
-export function uriEncode(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-/** An S3 object path: each segment encoded, the slashes kept (S3 paths are not double-encoded). */
-export function encodeKeyPath(key: string): string {
-  return key.split('/').map(uriEncode).join('/');
-}
 
 /** The canonical (and sent) query string: encoded names and values, sorted by name then value. */
 export function canonicalQuery(query: Record<string, string>): string {

@@ -60,7 +60,8 @@ export async function convertInventoryToParquet(
         const csvColumns = columns.map((_c, i) => `'c${i}': 'VARCHAR'`).join(', ');
         const select = columns
           .map((c, i) => {
-            const raw = c.decode ? `url_decode(c${i})` : `c${i}`;
+            // The CSV's keys are S3's encoding (a space is `+`); Parquet reports hold keys as they are.
+            const raw = c.decode ? `url_decode(replace(c${i}, '+', ' '))` : `c${i}`;
             const value = c.type === 'VARCHAR' ? `NULLIF(${raw}, '')` : c.type === 'TIMESTAMP_MS' ? `CAST(strptime(NULLIF(${raw}, ''), '%Y-%m-%dT%H:%M:%S.%gZ') AS TIMESTAMP_MS)` : `CAST(NULLIF(${raw}, '') AS ${c.type})`;
             return `${value} AS ${c.parquetColumn}`;
           })

@@ -18,6 +18,9 @@ export const TRINO_MACROS = [
   `CREATE OR REPLACE MACRO from_iso8601_timestamp(s) AS CAST(s AS TIMESTAMPTZ)`,
   `CREATE OR REPLACE MACRO to_iso8601(t) AS strftime(CAST(t AS TIMESTAMP), '%Y-%m-%dT%H:%M:%S.%gZ')`,
   `CREATE OR REPLACE MACRO regexp_like(s, p) AS regexp_matches(s, p)`,
+  // Trino's url_decode is Java's URLDecoder, which reads `+` as a space (as S3 writes one in the
+  // keys of inventory reports and access logs); DuckDB's keeps it.
+  `CREATE OR REPLACE MACRO url_decode(s) AS system.main.url_decode(replace(s, '+', ' '))`,
   `CREATE OR REPLACE MACRO array_join(l, sep) AS array_to_string(l, sep)`,
   `CREATE OR REPLACE MACRO slice(l, start, n) AS list_slice(l, start, start + n - 1)`,
   `CREATE OR REPLACE MACRO cardinality(l) AS len(l)`,

@@ -22,11 +22,18 @@ export const LOG_CSV_OPTIONS =
 
 /**
  * The key column from the CSV's: `key_exact` is `=` and the key for lines written field by field;
- * otherwise the log's key, decoded as our parser decodes it (`+` is a space) when it has an escape.
- * The writer leaves a key for url_decode only when the parser could decode it, and there both agree.
+ * otherwise the log's key, decoded as our parser decodes it when it has an escape: `+` is a space,
+ * twice for requests (REST.*, WEBSITE.*), once for S3's own operations (see s3keys.ts). The writer
+ * leaves a key for url_decode only when every pass of the parser's decoding succeeded, and there
+ * both agree.
  */
-export function logCsvKeySql(key: string, keyExact: string): string {
-  return `CASE WHEN ${keyExact} IS NOT NULL THEN substr(${keyExact}, 2) WHEN contains(${key}, '%') OR contains(${key}, '+') THEN url_decode(replace(${key}, '+', ' ')) ELSE ${key} END`;
+export function logCsvKeySql(key: string, keyExact: string, operation: string): string {
+  const once = `url_decode(replace(${key}, '+', ' '))`;
+  const twice = `url_decode(replace(${once}, '+', ' '))`;
+  return (
+    `CASE WHEN ${keyExact} IS NOT NULL THEN substr(${keyExact}, 2) WHEN contains(${key}, '%') OR contains(${key}, '+') THEN ` +
+    `(CASE WHEN starts_with(${operation}, 'REST.') OR starts_with(${operation}, 'WEBSITE.') THEN ${twice} ELSE ${once} END) ELSE ${key} END`
+  );
 }
 
 const SPACE = 0x20;
@@ -164,14 +171,11 @@ export class AccessLogCsvRows {
       pos = r + 1;
     }
     const last = ends[present - 1]!;
-    // A key url_decode would read differently: one the parser could not decode (it keeps the text).
+    // A key url_decode would read differently: one the parser could not decode in every pass.
     const keyStart = b[bo + 2 * F_KEY]!;
     const keyEnd = b[bo + 2 * F_KEY + 1]!;
     let keyExact: string | null = null;
-    if (keyStart >= 0 && isEncoded(codes, keyStart, keyEnd)) {
-      const key = line.key()!;
-      if (key === line.text.substring(keyStart, keyEnd)) keyExact = key;
-    }
+    if (keyStart >= 0 && isEncoded(codes, keyStart, keyEnd) && !line.keyDecodes()) keyExact = line.key()!;
     // Trailing fields past the last the parser knows go to the spare columns, or are cut off.
     let copyEnd = last;
     if (present === FIELD_COUNT && last < lineEnd && keyExact === null) {

@@ -83,7 +83,7 @@ function insertSql(table: string, batches: Batch[]): string {
   const columns = LOG_CSV_COLUMNS.map((name) => `${sqlString(name)}: '${types.get(name) ?? 'VARCHAR'}'`);
   const dts = new Set(batches.map((b) => b.dt));
   const dt = dts.size === 1 ? dtLiteral(batches[0]!.dt) : `CASE filename ${batches.map((b) => `WHEN ${sqlString(b.path)} THEN ${dtLiteral(b.dt)}`).join(' ')} END`;
-  const select = ACCESS_LOG_COLUMNS.map((c) => (c.type === 'TIMESTAMP' ? `make_timestamp(${duckName(c.name)})` : c.field === 'key' ? logCsvKeySql(duckName(c.name), 'key_exact') : duckName(c.name)));
+  const select = ACCESS_LOG_COLUMNS.map((c) => (c.type === 'TIMESTAMP' ? `make_timestamp(${duckName(c.name)})` : c.field === 'key' ? logCsvKeySql(duckName(c.name), 'key_exact', duckName('operation')) : duckName(c.name)));
   const lineSize = Math.max(2 << 20, Math.max(...batches.map((b) => b.longest)) + 1);
   const files = `[${batches.map((b) => sqlString(b.path)).join(', ')}]`;
   const serial = batches.some((b) => b.quotedLineBreaks) ? ', parallel = false' : '';

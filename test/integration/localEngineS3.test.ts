@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../src/aws/s3Client';
 import { formatLogTime } from '../../src/core/estate/time';
-import { encodeKey } from '../../src/core/s3keys';
+import { encodeLogKey } from '../../src/core/s3keys';
 import type { EstateTruth } from '../../src/core/estate/generate';
 import { collectRows } from '../../src/engines/engine';
 import { LocalEngine } from '../../src/engines/local';
@@ -73,7 +73,7 @@ describe('the local engine with sources on S3 (moto)', () => {
     const key = path.slice(out.length + 1);
     const owner = readFileSync(path, 'utf8').split(' ')[0];
     const noon = Date.parse(`${truth.window.end}T12:00:00Z`);
-    const line = `${owner} ${bucket} ${formatLogTime(noon)} 192.0.2.1 arn:aws:iam::1:user/reader REQ-NEW-1 REST.GET.OBJECT ${encodeKey(`${first}/x`)} "GET /${bucket}/x HTTP/1.1" 200 - 10 10 1 1 "-" "test" - HOSTID SigV4 TLS_AES_128_GCM_SHA256 AuthHeader host TLSv1.3 - -\n`;
+    const line = `${owner} ${bucket} ${formatLogTime(noon)} 192.0.2.1 arn:aws:iam::1:user/reader REQ-NEW-1 REST.GET.OBJECT ${encodeLogKey(`${first}/x`, 'REST.GET.OBJECT')} "GET /${bucket}/x HTTP/1.1" 200 - 10 10 1 1 "-" "test" - HOSTID SigV4 TLS_AES_128_GCM_SHA256 AuthHeader host TLSv1.3 - -\n`;
     await client.send(new PutObjectCommand({ Bucket: `${bucket}-logs`, Key: key, Body: readFileSync(path, 'utf8') + line }));
     const after = await unusedPrefixes();
     assert.deepEqual(after.rows.map((r) => r[0]), truth.unusedPrefixes.slice(1).map((u) => u.prefix), 'the changed file was read again');

@@ -15,7 +15,7 @@ import { prefixOfKey } from '../../src/core/prefix';
 import type { RetentionReport, UnusedPrefix } from '../../src/core/retention/report';
 import { roundUsd, storagePrices } from '../../src/core/retention/savings';
 import { LogCoverageError, windowDays } from '../../src/core/retention/window';
-import { decodeKey } from '../../src/core/s3keys';
+import { decodeS3Key } from '../../src/core/s3keys';
 import { convertInventoryToParquet } from '../../src/engines/duckdb';
 import { LocalEngine } from '../../src/engines/local';
 import { analyzeRetention, type RetentionOptions } from '../../src/engines/retention';
@@ -44,7 +44,7 @@ function eligibleObjects(dir: string, truth: EstateTruth): EligibleObject[] {
     if (isLatest !== 'true' || isDeleteMarker === 'true' || legalHold === 'ON' || (retainUntil !== '' && Date.parse(retainUntil!) >= windowEnd)) continue;
     const modified = Date.parse(lastModified!);
     if (modified >= windowStart) continue;
-    const key = decodeKey(encodedKey!);
+    const key = decodeS3Key(encodedKey!);
     objects.push({ key, prefix: prefixOfKey(key), size: Number(size), lastModified: modified, storageClass: storageClass! });
   }
   return objects;

@@ -1,8 +1,9 @@
 // S3 server access log records exactly as S3 writes them: 26 space-separated fields and the
 // trailing source region; the time in brackets; request-URI, referrer and user-agent quoted;
-// `-` for anything unknown or not applicable; keys URL-encoded.
+// `-` for anything unknown or not applicable; the key field URL-encoded as S3 encodes it for the
+// operation (twice for requests, once for S3's own work: see s3keys.ts).
 
-import { encodeKey } from '../s3keys';
+import { encodeKeyPath, encodeLogKey } from '../s3keys';
 import { formatLogKeyTime, formatLogTime } from '../estate/time';
 
 export interface AccessLogRecord {
@@ -53,7 +54,7 @@ export function formatAccessLogLine(r: AccessLogRecord): string {
     dash(r.requester),
     r.requestId,
     r.operation,
-    r.key === null ? '-' : encodeKey(r.key),
+    r.key === null ? '-' : encodeLogKey(r.key, r.operation),
     r.request === null ? '"-"' : `"${r.request} HTTP/1.1"`,
     dash(r.httpStatus),
     dash(r.errorCode),
@@ -99,5 +100,5 @@ export function logObjectKey(layout: LogLayout, parts: LogKeyParts, eventTime: n
 
 /** The request path of an object in path-style addressing, URL-encoded as clients send it. */
 export function objectPath(bucket: string, key: string): string {
-  return `/${bucket}/${encodeKey(key)}`;
+  return `/${bucket}/${encodeKeyPath(key)}`;
 }

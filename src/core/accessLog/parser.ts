@@ -21,6 +21,7 @@
 //   trailing fields after the last of them are not scanned.
 
 import { isAscii } from 'node:buffer';
+import { requestUriNamesKey } from '../s3keys';
 import { ACCESS_LOG_SCANNER_WASM } from './scannerWasm';
 
 /** One record, with the AWS field names; `-` becomes null and numbers are numbers. */
@@ -83,6 +84,22 @@ export interface AccessLogParserOptions<F extends AccessLogField = AccessLogFiel
    * available) or `js`, the reference both are tested against.
    */
   scanner?: 'wasm' | 'js';
+  /** Called for each request line whose key is not the object its request URI names (see KeyUriDisagreement). */
+  onKeyUriDisagreement?: (disagreement: KeyUriDisagreement) => void;
+}
+
+/**
+ * A request line whose key field, decoded as S3 encodes it for the operation, is not the object its
+ * request URI names: a key field not encoded the way S3 does (a hand-made or rewritten log), or a
+ * request S3 read otherwise. The line still counts for the key its field gives.
+ */
+export interface KeyUriDisagreement {
+  line: number;
+  /** The key as decoded. */
+  key: string;
+  /** The key field as written. */
+  field: string;
+  requestUri: string;
 }
 
 /**
@@ -109,8 +126,10 @@ export interface ScannedAccessLogLine {
   readonly numbersAt: number;
   /** The line's number in the file, from 1. */
   readonly line: number;
-  /** The key as a record has it (URL-decoded, or the raw text when that fails). */
+  /** The key as a record has it (URL-decoded as often as S3 encoded it for the operation; see `key()` in parser.ts for what happens when that fails). */
   key(): string | null;
+  /** Whether every decoding pass of the key succeeds (a key with no escape: true). */
+  keyDecodes(): boolean;
 }
 
 export interface MalformedLine {
@@ -128,6 +147,8 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const DASH = 0x2d;
 const SLASH = 0x2f;
+const COLON = 0x3a;
+const PLUS = 0x2b;
 
 /** Decoded blocks stay under V8's large-object threshold (128 KiB), see the header. */
 const BLOCK_BYTES = 64 * 1024;
@@ -141,6 +162,7 @@ const F_BUCKET_OWNER = 0;
 const F_BUCKET = 1;
 const F_TIME = 2;
 const F_REMOTE_IP = 3;
+const F_OPERATION = 6;
 const F_KEY = 7;
 const F_REQUEST_URI = 8;
 const F_HTTP_STATUS = 9;
@@ -151,6 +173,7 @@ const F_TOTAL_TIME = 13;
 const F_TURN_AROUND_TIME = 14;
 const F_REFERRER = 15;
 const F_USER_AGENT = 16;
+const F_HOST_ID = 18;
 const FIELD_COUNT = 27;
 /** Fields up to here are always present, and are always scanned: they decide whether a line is malformed. */
 const REQUIRED_FIELDS = F_USER_AGENT + 1;
@@ -175,6 +198,10 @@ class Scan {
   /** The previous line's date `dd/Mon/yyyy` as character codes, and its midnight UTC in epoch ms: the lines of a file share it. */
   private readonly lastDate = new Int32Array(11).fill(-1);
   private lastDayMs = 0;
+  /** Where the last line's request-URI field starts; -1 when the scan did not get that far. */
+  private requestUriAt = -1;
+  /** Where the last line's field after the time starts. */
+  private afterTimeAt = 0;
 
   /**
    * Finds the boundaries of fields 0 … `count - 1` of `text[start, end)` and checks them.
@@ -185,6 +212,7 @@ class Scan {
     const b = this.bounds;
     const n = this.numbers;
     let pos = start;
+    this.requestUriAt = -1;
     if (pos >= end) return endsBefore(F_BUCKET_OWNER);
     pos = token(t, c, pos, end, b, F_BUCKET_OWNER) + 1;
     if (pos >= end) return endsBefore(F_BUCKET);
@@ -196,24 +224,30 @@ class Scan {
     while (k < 11 && c[pos + 1 + k]! === last[k]) k++;
     if (k < 11) {
       const day = this.day(t, c, pos);
-      if (day < 0) return 'the time field is not a valid time';
+      if (day < 0) return 'the time field has no such date';
       for (k = 0; k < 11; k++) last[k] = c[pos + 1 + k]!;
       this.lastDayMs = day;
     }
     const dayMs = this.lastDayMs;
-    // The time of day, `HH:mm:ss +zzzz]` after `[dd/Mon/yyyy:`.
+    // The time of day, `HH:mm:ss +zzzz]` after `[dd/Mon/yyyy:`: every digit a digit, every separator in its place.
     const hour = two(c, pos + 13);
     const minute = two(c, pos + 16);
     const second = two(c, pos + 19);
-    const sign = c[pos + 22]! === DASH ? -1 : 1;
-    const offset = sign * (two(c, pos + 23) * 60 + two(c, pos + 25));
-    if (!(hour >= 0 && hour < 24 && minute >= 0 && minute < 60 && second >= 0 && second < 61) || Number.isNaN(offset)) return 'the time field is not a valid time';
+    const sign = c[pos + 22]!;
+    const offsetHours = two(c, pos + 23);
+    const offsetMinutes = two(c, pos + 25);
+    if (c[pos + 12]! !== COLON || c[pos + 15]! !== COLON || c[pos + 18]! !== COLON || c[pos + 21]! !== SPACE || (sign !== PLUS && sign !== DASH)) return 'the time field is not [dd/Mon/yyyy:HH:mm:ss +zzzz]';
+    if (!(hour >= 0 && hour < 24 && minute >= 0 && minute < 60 && second >= 0 && second < 61)) return 'the time field has no such time of day';
+    if (!(offsetHours >= 0 && offsetHours < 24 && offsetMinutes >= 0 && offsetMinutes < 60)) return 'the time field has no such time zone offset';
+    const offset = (sign === DASH ? -1 : 1) * (offsetHours * 60 + offsetMinutes);
     n[F_TIME] = dayMs + ((hour * 60 + minute) * 60 + second) * 1000 - offset * 60_000;
     pos += 29;
+    this.afterTimeAt = pos;
     for (let i = F_REMOTE_IP; i <= F_KEY; i++) {
       if (pos >= end) return endsBefore(i);
       pos = token(t, c, pos, end, b, i) + 1;
     }
+    this.requestUriAt = pos;
     pos = quoted(t, c, pos, end, b, F_REQUEST_URI);
     if (pos < 0) return quotedProblem(pos, F_REQUEST_URI);
     pos = number(c, pos, end, b, n, F_HTTP_STATUS);
@@ -228,11 +262,112 @@ class Scan {
     if (pos < 0) return quotedProblem(pos, F_REFERRER);
     pos = quoted(t, c, pos, end, b, F_USER_AGENT);
     if (pos < 0) return quotedProblem(pos, F_USER_AGENT);
-    // Older logs end earlier: the missing fields are null.
+    this.trailingFields(t, c, pos, end, count);
+    return null;
+  }
+
+  /** The fields after the user agent, from `pos`. Older logs end earlier: the missing fields are null. */
+  private trailingFields(t: string, c: Codes, pos: number, end: number, count: number): void {
+    const b = this.bounds;
     for (let i = REQUIRED_FIELDS; i < count; i++) {
-      if (pos >= end) b[2 * i] = -1;
-      else pos = token(t, c, pos, end, b, i) + 1;
+      if (pos >= end) {
+        b[2 * i] = -1;
+        continue;
+      }
+      pos = token(t, c, pos, end, b, i) + 1;
+      // Some real lines have a host ID of two tokens ("AIDA… LzYG…=", NCBI's production logs): the
+      // token where the signature version belongs is then not one, and the next token is.
+      if (i === F_HOST_ID && b[2 * F_HOST_ID]! >= 0 && pos < end && !isSignatureVersion(t, c, pos, end)) {
+        const next = t.indexOf(' ', pos);
+        if (next > 0 && next + 1 < end && isSignatureVersion(t, c, next + 1, end)) {
+          b[2 * F_HOST_ID + 1] = next;
+          pos = next + 1;
+        }
+      }
     }
+  }
+
+  /**
+   * A line the strict scan refused because a quoted field holds a `"` (a scanner's payload in the
+   * request URI and referrer, JSON in a user agent, `filename="…"` in a presigned URL: real lines
+   * AWS wrote). The fields around the quoted ones have fixed shapes, so they say where each ends:
+   * the request URI at the quote followed by a status, an error code and four numbers; the
+   * referrer at the quote followed by the user agent's opening quote (or `-`); the user agent at
+   * the line's last quote, since no field after it is quoted. Null when that reads the line, else
+   * why it is malformed. Lines truly broken stay refused: an empty field (two spaces in a row, as a
+   * redaction leaves), two records fused into one line, a line cut short. Undefined when the
+   * strict scan failed before the quoted fields: its reason stands.
+   */
+  recover(t: string, c: Codes, end: number, count: number): string | null | undefined {
+    const b = this.bounds;
+    let pos = this.requestUriAt;
+    if (pos < 0 || pos >= end) return undefined;
+    for (let i = 0; i <= F_KEY; i++) {
+      if (i !== F_TIME && b[2 * i]! >= 0 && b[2 * i]! === b[2 * i + 1]!) return `the ${NAMES[i]} field is empty (two spaces in a row)`;
+    }
+    // The time field is fixed-width: another record's time after it means two records fused into one line.
+    if (FUSED_RECORD.test(t.substring(this.afterTimeAt, end))) return 'another record\'s time follows the time field: two records on one line';
+    const op = b[2 * F_OPERATION]!;
+    if (op < 0 || !OPERATION.test(t.substring(op, b[2 * F_OPERATION + 1]))) return 'the operation field is not an S3 operation: the fields before it are out of place';
+    // The request URI.
+    if (c[pos]! === DASH && (pos + 1 === end || c[pos + 1]! === SPACE)) {
+      b[2 * F_REQUEST_URI] = -1;
+      pos += 2;
+    } else {
+      if (c[pos]! !== QUOTE) return quotedProblem(NOT_QUOTED, F_REQUEST_URI);
+      let close = -1;
+      for (let q = t.indexOf('"', pos + 1); q >= 0 && q < end; q = t.indexOf('"', q + 1)) {
+        AFTER_REQUEST_URI.lastIndex = q + 1;
+        const match = AFTER_REQUEST_URI.exec(t);
+        if (match && q + 1 + match[0].length <= end) {
+          close = q;
+          break;
+        }
+      }
+      if (close < 0) return 'the request-URI field has no closing quote followed by a status, an error code and four numbers';
+      setQuoted(b, F_REQUEST_URI, pos, close, c);
+      pos = close + 2;
+    }
+    pos = number(c, pos, end, b, this.numbers, F_HTTP_STATUS);
+    if (pos < 0) return numberProblem(pos, F_HTTP_STATUS);
+    if (pos >= end) return endsBefore(F_ERROR_CODE);
+    pos = token(t, c, pos, end, b, F_ERROR_CODE) + 1;
+    for (let i = F_BYTES_SENT; i <= F_TURN_AROUND_TIME; i++) {
+      pos = number(c, pos, end, b, this.numbers, i);
+      if (pos < 0) return numberProblem(pos, i);
+    }
+    // The referrer.
+    if (pos >= end) return endsBefore(F_REFERRER);
+    if (c[pos]! === DASH && (pos + 1 === end || c[pos + 1]! === SPACE)) {
+      b[2 * F_REFERRER] = -1;
+      pos += 2;
+    } else {
+      if (c[pos]! !== QUOTE) return quotedProblem(NOT_QUOTED, F_REFERRER);
+      let close = -1;
+      for (let q = t.indexOf('"', pos + 1); q >= 0 && q + 2 < end; q = t.indexOf('"', q + 1)) {
+        if (c[q + 1]! === SPACE && (c[q + 2]! === QUOTE || (c[q + 2]! === DASH && (q + 3 === end || c[q + 3]! === SPACE)))) {
+          close = q;
+          break;
+        }
+      }
+      if (close < 0) return 'the referrer field has no closing quote followed by the user-agent field';
+      setQuoted(b, F_REFERRER, pos, close, c);
+      pos = close + 2;
+    }
+    // The user agent.
+    if (pos >= end) return endsBefore(F_USER_AGENT);
+    if (c[pos]! === DASH && (pos + 1 === end || c[pos + 1]! === SPACE)) {
+      b[2 * F_USER_AGENT] = -1;
+      pos += 2;
+    } else {
+      if (c[pos]! !== QUOTE) return quotedProblem(NOT_QUOTED, F_USER_AGENT);
+      const close = t.lastIndexOf('"', end - 1);
+      if (close <= pos) return quotedProblem(NO_CLOSING_QUOTE, F_USER_AGENT);
+      if (close + 1 < end && c[close + 1]! !== SPACE) return quotedProblem(RUNS_ON, F_USER_AGENT);
+      setQuoted(b, F_USER_AGENT, pos, close, c);
+      pos = close + 2;
+    }
+    this.trailingFields(t, c, pos, end, count);
     return null;
   }
 
@@ -243,8 +378,10 @@ class Scan {
     if (dayMs === undefined) {
       const day = two(c, s + 1);
       const month = MONTHS[t.substring(s + 4, s + 7)];
-      const year = two(c, s + 8) * 100 + two(c, s + 10);
-      if (month === undefined || !(day >= 1 && day <= 31 && year >= 1970) || c[s + 3]! !== SLASH || c[s + 7]! !== SLASH) return -1;
+      const century = two(c, s + 8);
+      const yearOfCentury = two(c, s + 10);
+      const year = century * 100 + yearOfCentury;
+      if (month === undefined || century < 0 || yearOfCentury < 0 || !(day >= 1 && day <= daysInMonth(year, month) && year >= 1970) || c[s + 3]! !== SLASH || c[s + 7]! !== SLASH) return -1;
       dayMs = Date.UTC(year, month, day);
       if (DAY_CACHE.size > 10_000) DAY_CACHE.clear();
       DAY_CACHE.set(date, dayMs);
@@ -253,8 +390,17 @@ class Scan {
   }
 }
 
+/** Two decimal digits at `i` as a number; negative when either is not a digit. */
 function two(c: Codes, i: number): number {
-  return (c[i]! - 0x30) * 10 + (c[i + 1]! - 0x30);
+  const high = c[i]! - 0x30;
+  const low = c[i + 1]! - 0x30;
+  return high >= 0 && high <= 9 && low >= 0 && low <= 9 ? high * 10 + low : -1;
+}
+
+/** Days in a month (0 for January) of the proleptic Gregorian calendar. */
+function daysInMonth(year: number, month: number): number {
+  if (month === 1) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 3 || month === 5 || month === 8 || month === 10 ? 30 : 31;
 }
 
 function endsBefore(i: number): string {
@@ -302,6 +448,28 @@ function quoted(t: string, c: Codes, pos: number, end: number, b: Int32Array, i:
   }
   if (close + 1 < end && c[close + 1]! !== SPACE) return RUNS_ON;
   return close + 2;
+}
+
+/** Field `i` is the quoted text between `open` and `close` (its quotes): its bounds, or null for `"-"`. */
+function setQuoted(b: Int32Array, i: number, open: number, close: number, c: Codes): void {
+  if (close - open === 2 && c[open + 1]! === DASH) b[2 * i] = -1;
+  else {
+    b[2 * i] = open + 1;
+    b[2 * i + 1] = close;
+  }
+}
+
+/** What follows a request URI's closing quote: ` STATUS ERROR-CODE BYTES SIZE TIME TURN-AROUND ` and the referrer's start. */
+const AFTER_REQUEST_URI = / (?:\d{3}|-) [^ \n]+ (?:\d+|-) (?:\d+|-) (?:\d+|-) (?:\d+|-) [-"]/y;
+/** An operation as S3 names them: REST.GET.OBJECT, S3.EXPIRE.OBJECT, BATCH.DELETE.OBJECT, WEBSITE.GET.OBJECT… */
+const OPERATION = /^[A-Z][A-Z0-9]*\.[A-Z0-9_.]+$/;
+/** Another record's time inside a field: the sign of two records fused into one line. */
+const FUSED_RECORD = /\[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\]/;
+
+/** Whether the token at `pos` is a signature version: `SigV2`, `SigV4` (and later ones), or `-`. */
+function isSignatureVersion(t: string, c: Codes, pos: number, end: number): boolean {
+  if (c[pos]! === DASH) return pos + 1 === end || c[pos + 1]! === SPACE;
+  return t.startsWith('SigV', pos);
 }
 
 function quotedProblem(code: number, i: number): string {
@@ -354,23 +522,55 @@ function num(b: Int32Array, at: number, n: Float64Array, nat: number): number | 
   return b[at]! < 0 ? null : n[nat]!;
 }
 
-/** The key, decoded; `escapes` is the WebAssembly scanner's word on it (KEY_PERCENT, KEY_PLUS), or -1 when unknown. */
-function key(t: string, b: Int32Array, at: number, escapes: number): string | null {
-  const s = b[at]!;
-  if (s < 0) return null;
-  const raw = t.substring(s, b[at + 1]);
-  if (escapes === 0) return raw;
-  // Most keys need no decoding: no '%' nor '+' in the field. This is decodeKey, in steps.
-  const text = raw.indexOf('+') < 0 ? raw : raw.replaceAll('+', ' ');
-  const percent = text.indexOf('%');
-  if (percent < 0) return text;
-  const decoded = decodeAsciiEscapes(text, percent);
-  if (decoded !== undefined) return decoded;
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return raw;
+/**
+ * How many times S3 encoded the key field of the line whose operation field starts at `op`: twice
+ * for `REST.*` and `WEBSITE.*` requests, once for S3's own work and BATCH.DELETE.OBJECT (the rule
+ * of s3keys.ts logKeyEncodings, read from the characters without making the operation a string).
+ */
+function keyPasses(t: string, b: Int32Array, o: number): 1 | 2 {
+  const op = b[o + 2 * F_OPERATION]!;
+  if (op < 0) return 1;
+  return t.startsWith('REST.', op) || t.startsWith('WEBSITE.', op) ? 2 : 1;
+}
+
+/**
+ * The key field decoded `passes` times (`+` is a space, `%XX` a byte); undefined when a pass meets
+ * text that is not valid URL-encoding.
+ */
+export function decodeKeyField(raw: string, passes: 1 | 2): string | undefined {
+  let text = raw;
+  for (let pass = 0; pass < passes; pass++) {
+    if (text.indexOf('+') >= 0) text = text.replaceAll('+', ' ');
+    const percent = text.indexOf('%');
+    if (percent < 0) continue;
+    const decoded = decodeAsciiEscapes(text, percent);
+    if (decoded !== undefined) {
+      text = decoded;
+      continue;
+    }
+    try {
+      text = decodeURIComponent(text);
+    } catch {
+      return undefined;
+    }
   }
+  return text;
+}
+
+/**
+ * The key of the line at `o`, decoded as many times as S3 encoded it for the line's operation.
+ * Where that fails, the key decoded as often as it can be (the raw text when not even once): the
+ * line still counts for the prefix its text names. `escapes` is the WebAssembly scanner's word on
+ * the field (KEY_PERCENT, KEY_PLUS), or -1 when unknown.
+ */
+function key(t: string, b: Int32Array, o: number, escapes: number): string | null {
+  const s = b[o + 2 * F_KEY]!;
+  if (s < 0) return null;
+  const raw = t.substring(s, b[o + 2 * F_KEY + 1]);
+  // Most keys need no decoding: no '%' nor '+' in the field.
+  if (escapes === 0) return raw;
+  const passes = keyPasses(t, b, o);
+  return decodeKeyField(raw, passes) ?? (passes === 2 ? decodeKeyField(raw, 1) : undefined) ?? raw;
 }
 
 /** Hex digit values by character code, -1 for the other characters. */
@@ -417,7 +617,7 @@ function projector(want: Uint8Array): Projector {
   ACCESS_LOG_FIELDS.forEach((field, i) => {
     if (!want[i]) return;
     if (i === F_TIME) parts.push(`${field}: n[no + ${i}]`);
-    else if (i === F_KEY) parts.push(`${field}: key(t, b, o + ${2 * i}, escapes)`);
+    else if (i === F_KEY) parts.push(`${field}: key(t, b, o, escapes)`);
     else if (NUMBER_FIELDS.has(i)) parts.push(`${field}: num(b, o + ${2 * i}, n, no + ${i})`);
     else parts.push(`${field}: str(t, b, o + ${2 * i})`);
   });
@@ -440,7 +640,12 @@ class ScannedLine implements ScannedAccessLogLine {
   numbersAt = 0;
   escapes = -1;
   key(): string | null {
-    return key(this.text, this.bounds, this.boundsAt + 2 * F_KEY, this.escapes);
+    return key(this.text, this.bounds, this.boundsAt, this.escapes);
+  }
+  keyDecodes(): boolean {
+    const s = this.bounds[this.boundsAt + 2 * F_KEY]!;
+    if (s < 0 || this.escapes === 0) return true;
+    return decodeKeyField(this.text.substring(s, this.bounds[this.boundsAt + 2 * F_KEY + 1]), keyPasses(this.text, this.bounds, this.boundsAt)) !== undefined;
   }
 }
 
@@ -465,6 +670,11 @@ export class AccessLogParser<F extends AccessLogField = AccessLogField> {
   malformed = 0;
   /** Lines the WebAssembly scanner called malformed and the reference accepted: 0 unless the two disagree (tests check it). */
   rescued = 0;
+  /** Lines whose quoted fields hold quotes, read by their structure (Scan.recover); counted in `records` too. */
+  recovered = 0;
+  /** Request lines whose key, decoded by the operation's rule, is not the object their request URI names. */
+  keyUriDisagreements = 0;
+  private readonly onKeyUriDisagreement: ((disagreement: KeyUriDisagreement) => void) | undefined;
 
   constructor(
     private readonly onRecord: (record: Pick<ParsedAccessLogRecord, F>, line: number) => void,
@@ -474,6 +684,7 @@ export class AccessLogParser<F extends AccessLogField = AccessLogField> {
     const fields = options.fields;
     this.project = fullRecord;
     this.onScannedLine = options.onScannedLine;
+    this.onKeyUriDisagreement = options.onKeyUriDisagreement;
     this.scannedLine = new ScannedLine();
     this.wasm = options.scanner === 'js' ? null : wasmScanner();
     if (fields === undefined || this.onScannedLine !== undefined || ACCESS_LOG_FIELDS.every((f) => fields.includes(f as F))) {
@@ -568,7 +779,7 @@ export class AccessLogParser<F extends AccessLogField = AccessLogField> {
         const status = rows[o + 2]!;
         if (status === WASM_BLANK) continue;
         if (status === WASM_VALID) this.accept(text, bytes, rows[o]!, rows[o + 1]!, rows, o + 4, wasm.numbers, k * FIELD_COUNT, rows[o + 3]!);
-        else if (this.scanned(text, bytes, rows[o]!, rows[o + 1]!)) this.rescued++;
+        else if (this.scanned(text, bytes, rows[o]!, rows[o + 1]!) === STRICT && status !== WASM_DEFER) this.rescued++;
       }
       from = wasm.resumeAt();
     } while (from < length);
@@ -590,21 +801,32 @@ export class AccessLogParser<F extends AccessLogField = AccessLogField> {
     }
   }
 
-  /** Scans a line with the JavaScript scanner, the reference: a record (true), or a malformed line with the reason. */
-  private scanned(text: string, codes: Codes, start: number, end: number): boolean {
+  /**
+   * Scans a line with the JavaScript scanner, the reference, and recovers what the strict scan
+   * refuses where the line's structure allows (Scan.recover): a record, or a malformed line with
+   * the reason. Says which it was.
+   */
+  private scanned(text: string, codes: Codes, start: number, end: number): typeof STRICT | typeof RECOVERED | typeof MALFORMED {
     const scan = this.scan;
     const problem = scan.line(text, codes, start, end, this.fieldCount);
-    if (problem !== null) {
-      this.malformed++;
-      this.onMalformed({ line: this.lineNumber, reason: problem, text: text.substring(start, Math.min(end, start + 120)) });
-      return false;
+    if (problem === null) {
+      this.accept(text, codes, start, end, scan.bounds, 0, scan.numbers, 0, -1);
+      return STRICT;
     }
-    this.accept(text, codes, start, end, scan.bounds, 0, scan.numbers, 0, -1);
-    return true;
+    const unrecovered = scan.recover(text, codes, end, this.fieldCount);
+    if (unrecovered === null) {
+      this.recovered++;
+      this.accept(text, codes, start, end, scan.bounds, 0, scan.numbers, 0, -1);
+      return RECOVERED;
+    }
+    this.malformed++;
+    this.onMalformed({ line: this.lineNumber, reason: unrecovered ?? problem, text: text.substring(start, Math.min(end, start + 120)) });
+    return MALFORMED;
   }
 
   /** A valid line, its bounds in `b` at `o` and its numbers in `n` at `no`: a record, or the line as scanned. */
   private accept(text: string, codes: Codes, start: number, end: number, b: Int32Array, o: number, n: Float64Array, no: number, escapes: number): void {
+    if (escapes !== 0 && b[o + 2 * F_KEY]! >= 0) this.checkKeyAgainstUri(text, b, o, escapes);
     if (this.onScannedLine !== undefined) {
       const line = this.scannedLine;
       line.text = text;
@@ -625,12 +847,47 @@ export class AccessLogParser<F extends AccessLogField = AccessLogField> {
     this.onRecord(record as Pick<ParsedAccessLogRecord, F>, this.lineNumber);
     this.records++;
   }
+
+  /**
+   * The key a line's operation rule gives (decoded twice for requests), against the object its
+   * request URI names (which holds the path encoded once, so it is not ambiguous). Only keys with
+   * an escape can differ, and only requests whose URI names the same object: a copy's URI is its
+   * destination's, and S3's own work has no URI.
+   */
+  private checkKeyAgainstUri(text: string, b: Int32Array, o: number, escapes: number): void {
+    const uriStart = b[o + 2 * F_REQUEST_URI]!;
+    const op = b[o + 2 * F_OPERATION]!;
+    if (uriStart < 0 || op < 0 || !text.startsWith('REST.', op) || text.startsWith('REST.COPY.', op)) return;
+    const keyStart = b[o + 2 * F_KEY]!;
+    const keyEnd = b[o + 2 * F_KEY + 1]!;
+    if (escapes < 0 && !hasEscape(text, keyStart, keyEnd)) return;
+    const decoded = key(text, b, o, escapes)!;
+    const bucketStart = b[o + 2 * F_BUCKET]!;
+    const bucket = bucketStart < 0 ? null : text.substring(bucketStart, b[o + 2 * F_BUCKET + 1]);
+    if (requestUriNamesKey(text.substring(uriStart, b[o + 2 * F_REQUEST_URI + 1]), bucket, decoded) !== false) return;
+    this.keyUriDisagreements++;
+    this.onKeyUriDisagreement?.({ line: this.lineNumber, key: decoded, field: text.substring(keyStart, keyEnd), requestUri: text.substring(uriStart, b[o + 2 * F_REQUEST_URI + 1]) });
+  }
+}
+
+/** Whether `text[start, end)` has a `%` or a `+`. */
+function hasEscape(text: string, start: number, end: number): boolean {
+  const percent = text.indexOf('%', start);
+  if (percent >= 0 && percent < end) return true;
+  const plus = text.indexOf('+', start);
+  return plus >= 0 && plus < end;
 }
 
 /** The WebAssembly scanner's rows: start, end, status, key escapes, then two i32 per field (see wasm/accessLogScanner.ts). */
 const WASM_LINE_INTS = 4 + FIELD_COUNT * 2;
 const WASM_VALID = 0;
 const WASM_BLANK = 2;
+/** A line the WebAssembly scanner leaves to the JavaScript one (a host ID of two tokens, perhaps). */
+const WASM_DEFER = 3;
+
+const STRICT = 1;
+const RECOVERED = 2;
+const MALFORMED = 0;
 
 /** The WebAssembly scanner over its own memory (see wasm/accessLogScanner.ts). */
 interface WasmScanner {

@@ -1,7 +1,7 @@
 // S3 Inventory reports as S3 writes them: CSV data files (every field quoted, keys URL-encoded)
 // named by a manifest.json with the schema, and a manifest.checksum beside it.
 
-import { encodeKey } from '../s3keys';
+import { encodeS3Key } from '../s3keys';
 import type { ObjectVersion } from '../estate/plan';
 import { formatIso } from '../estate/time';
 
@@ -53,7 +53,7 @@ export function csvFileSchema(): string {
 export function inventoryCsvLine(bucket: string, key: string, v: ObjectVersion): string {
   const marker = v.isDeleteMarker;
   return (
-    `"${bucket}","${encodeKey(key)}","${v.versionId}","${v.isLatest}","${marker}",` +
+    `"${bucket}","${encodeS3Key(key)}","${v.versionId}","${v.isLatest}","${marker}",` +
     `"${marker ? '' : v.size}","${formatIso(v.lastModified)}","${marker ? '' : v.etag}","${marker ? '' : v.storageClass}",` +
     `"${v.multipart}","","${marker ? '' : 'SSE-S3'}",` +
     `"${v.lockRetainUntil ? formatIso(v.lockRetainUntil) : ''}","${v.lockMode}","${marker ? '' : v.legalHold ? 'ON' : 'OFF'}","${v.intelligentTieringTier}"\n`

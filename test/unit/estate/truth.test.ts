@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { EstateTruth } from '../../../src/core/estate/generate';
 import type { InventoryManifest } from '../../../src/core/inventory/csv';
 import { prefixOfKey } from '../../../src/core/prefix';
-import { decodeKey } from '../../../src/core/s3keys';
+import { decodeLogKey, decodeS3Key } from '../../../src/core/s3keys';
 import { generateInto, listFiles, parseLogTime, readInventoryCsv, readLogRows, smallEstateOptions, type LogRow } from './fixture';
 
 const DAY = 86_400_000;
@@ -46,7 +46,7 @@ describe('truth.json', () => {
     for (const r of inventory) {
       const [, encodedKey, , isLatest, isDeleteMarker, size, lastModified, , storageClass, , , , retainUntil, , legalHold] = r;
       if (isLatest !== 'true' || isDeleteMarker === 'true') continue;
-      const key = decodeKey(encodedKey!);
+      const key = decodeS3Key(encodedKey!);
       if (legalHold === 'ON' || (retainUntil !== '' && Date.parse(retainUntil!) >= windowEnd)) {
         exempt.add(key);
         continue;
@@ -69,7 +69,7 @@ describe('truth.json', () => {
       if (!['200', '206', '304'].includes(r.httpstatus!) || r.requester === 'AmazonS3') continue;
       const time = parseLogTime(r.requestdatetime!);
       if (time < windowStart || time >= windowEnd) continue;
-      const prefix = prefixOfKey(decodeKey(r.key!));
+      const prefix = prefixOfKey(decodeLogKey(r.key!, r.operation!)!);
       if (!reads.has(prefix)) reads.set(prefix, new Set());
       reads.get(prefix)!.add(r.requestid!);
     }
@@ -110,13 +110,13 @@ describe('truth.json', () => {
     for (const r of lifecycle) {
       if (r.operation === 'S3.CREATE.DELETEMARKER' && !seen.has(r.requestid!)) {
         seen.add(r.requestid!);
-        markers.set(decodeKey(r.key!), { version: r.versionid!, time: parseLogTime(r.requestdatetime!) });
+        markers.set(decodeLogKey(r.key!, r.operation!)!, { version: r.versionid!, time: parseLogTime(r.requestdatetime!) });
       }
     }
     for (const r of lifecycle) {
       if (r.operation !== 'S3.EXPIRE.OBJECT' || seen.has(r.requestid!)) continue;
       seen.add(r.requestid!);
-      const key = decodeKey(r.key!);
+      const key = decodeLogKey(r.key!, r.operation!)!;
       const marker = markers.get(key);
       assert.ok(marker, `an expiration follows a delete marker: ${key}`);
       const time = parseLogTime(r.requestdatetime!);
@@ -147,7 +147,7 @@ describe('truth.json', () => {
     const firstMarker = new Map<number, number>();
     for (const r of rows) {
       if (r.operation !== 'S3.CREATE.DELETEMARKER') continue;
-      const key = decodeKey(r.key!);
+      const key = decodeLogKey(r.key!, r.operation!)!;
       let h = 0x811c9dc5;
       for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
       const partition = (h >>> 0) % 16;
