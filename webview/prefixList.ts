@@ -226,9 +226,12 @@ export class PrefixList {
     this.introLine.hidden = report !== undefined;
     this.reportArea.hidden = report === undefined;
     if (!report) {
+      delete this.element.dataset.generatedAt;
       replaceChildren(this.reportArea, []);
       return;
     }
+    // Which analysis is shown: a re-run of the same inputs changes only this.
+    this.element.dataset.generatedAt = report.generatedAt;
     this.totals = new TotalsTable(strings);
     const parts: (HTMLElement | false)[] = [...renderReportSummary(report, strings, this.host.locale), this.totals.element];
     if (report.prefixes.length === 0) {

@@ -117,12 +117,17 @@ export class LifecyclePanelManager extends Disposable {
     return this.current;
   }
 
-  createOrShow(): LifecyclePanel {
+  /**
+   * Opens the panel, or shows it where it is. `preserveFocus` keeps the keyboard where the user is:
+   * for results of work that ran in the background (an analysis can take minutes, and the user may
+   * be typing elsewhere, in the command palette even, when it ends), the panel shows without taking it.
+   */
+  createOrShow({ preserveFocus = false }: { preserveFocus?: boolean } = {}): LifecyclePanel {
     if (this.current) {
-      this.current.reveal();
+      this.current.reveal(preserveFocus);
       return this.current;
     }
-    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, vscode.l10n.t('S3 Lifecycle'), vscode.ViewColumn.Active, {
+    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, vscode.l10n.t('S3 Lifecycle'), { viewColumn: vscode.ViewColumn.Active, preserveFocus }, {
       enableScripts: true,
       retainContextWhenHidden: false,
       localResourceRoots: this.resourceRoots(),
@@ -135,9 +140,9 @@ export class LifecyclePanelManager extends Disposable {
     this.retentionActions = actions;
   }
 
-  /** Opens (or reveals) the panel and shows the report in its list of unused prefixes. */
+  /** Shows the report in the panel's list of unused prefixes, opening the panel if needed; the keyboard focus stays where it is. */
   showReport(report: RetentionReport): LifecyclePanel {
-    const panel = this.createOrShow();
+    const panel = this.createOrShow({ preserveFocus: true });
     panel.showReport(report);
     return panel;
   }
@@ -207,8 +212,8 @@ export class LifecyclePanel extends Disposable {
     return this.readyCount;
   }
 
-  reveal(): void {
-    this.webviewPanel.reveal();
+  reveal(preserveFocus = false): void {
+    this.webviewPanel.reveal(undefined, preserveFocus);
   }
 
   /** Shows a report in the list (and keeps it, so a reload of the webview shows it again). */

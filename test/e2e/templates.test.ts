@@ -40,13 +40,7 @@ describe('SQL templates in the browser', () => {
   });
 
   it('copies the templates into the workspace and opens unused_prefixes.sql with its CodeLens', async () => {
-    // Right after the workbench opens the palette may not list extension commands yet: try again once.
-    await runFromPalette(page, 'S3 Lifecycle: Edit SQL Templates').catch(async () => {
-      await screenshot(page, 'sql-templates-palette-retry');
-      await page.keyboard.press('Escape');
-      await page.waitForTimeout(3000);
-      await runFromPalette(page, 'S3 Lifecycle: Edit SQL Templates');
-    });
+    await runFromPalette(page, 'S3 Lifecycle: Edit SQL Templates');
     await page.locator('.tab', { hasText: 'unused_prefixes.sql' }).first().waitFor({ timeout: 30_000 });
     await page.locator('.codelens-decoration a', { hasText: 'Run locally' }).first().waitFor({ timeout: 30_000 });
   });

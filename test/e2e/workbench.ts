@@ -27,26 +27,60 @@ export async function openWorkbench(browser: Browser, serverUrl: string, folder:
   const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
   const consoleMessages: string[] = [];
   page.on('console', (message) => consoleMessages.push(`${message.type()}: ${message.text()}`));
+  await traceFocus(page);
   await page.goto(`${serverUrl}/?${new URLSearchParams({ folder }).toString()}`);
   await waitForWorkbench(page);
   return { page, consoleMessages };
 }
 
-/** The workbench is interactive once the activity bar has rendered its items. */
+/**
+ * Records, in the workbench's own document, each element that takes the keyboard focus (a webview
+ * taking it shows as its iframe): when the palette closes under a test, focusTrace says who took it.
+ */
+export async function traceFocus(page: Page): Promise<void> {
+  // A script (the tests compile without the DOM's types); it runs in the workbench's document only.
+  await page.addInitScript(`(() => {
+    if (window.top !== window) return;
+    const trace = (window.s3lsFocusTrace = []);
+    const start = performance.now();
+    const describe = (e) => e ? e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (typeof e.className === 'string' && e.className.trim() ? '.' + e.className.trim().split(/\\s+/).slice(0, 3).join('.') : '') : 'none';
+    const note = (what) => {
+      trace.push(Math.round(performance.now() - start) + ' ms ' + what);
+      if (trace.length > 40) trace.shift();
+    };
+    document.addEventListener('focusin', (event) => note('focus → ' + describe(event.target)), true);
+    window.addEventListener('blur', () => note('window blur (active: ' + describe(document.activeElement) + ')'));
+  })()`);
+}
+
+/** The latest focus changes traceFocus saw, one a line. */
+export async function focusTrace(page: Page): Promise<string> {
+  return page.evaluate<string>(`(window.s3lsFocusTrace ?? ['(no trace)']).join('\\n')`).catch((error: Error) => `(no trace: ${error.message})`);
+}
+
+/**
+ * The workbench is ready for a test once the extension's view container is in the activity bar:
+ * the activity bar renders before the extension host has registered the extensions, and until then
+ * the command palette does not list their commands.
+ */
 export async function waitForWorkbench(page: Page): Promise<void> {
   await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
-  await page.locator('.activitybar .action-item').first().waitFor({ timeout: 60_000 });
+  await page.getByRole('tab', { name: 'S3 Lifecycle Studio' }).waitFor({ timeout: 60_000 });
 }
 
 /** Runs a command from the palette by its title, e.g. "S3 Lifecycle: Open Lifecycle Panel". */
 export async function runFromPalette(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 15_000 });
-  await input.fill(`>${title}`);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-  await row.waitFor({ state: 'visible', timeout: 15_000 });
-  await page.keyboard.press('Enter');
+  try {
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 15_000 });
+    await input.fill(`>${title}`);
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    await row.waitFor({ state: 'visible', timeout: 15_000 });
+    await page.keyboard.press('Enter');
+  } catch (error) {
+    throw new Error(`running "${title}" from the palette: ${(error as Error).message.split('\n')[0]}\nfocus changes:\n${await focusTrace(page)}`);
+  }
 }
 
 /** The frame of a webview whose document contains `selector` (webviews are nested iframes). */
