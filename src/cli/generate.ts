@@ -4,12 +4,12 @@
 import { createS3Client } from '../aws/s3Client';
 import { describeS3Error } from '../aws/errors';
 import { uploadEstate, type EstateUploadResult } from '../aws/estateUpload';
-import { generateEstate, type GenerateOptions } from '../core/estate/generate';
+import { generateEstate, inventoryReportFields, OPTIONAL_INVENTORY_FIELDS, type GenerateOptions } from '../core/estate/generate';
 import { FolderOutput } from '../core/estate/output';
 import { parseDay } from '../core/estate/time';
-import { INVENTORY_FIELDS, PARQUET_COLUMNS, PARQUET_TYPES, parquetFileSchema } from '../core/inventory/csv';
+import { DEFAULT_INVENTORY_FIELDS, VERSION_FIELDS } from '../core/inventory/schema';
 import { isValidBucketName } from '../core/s3uri';
-import { convertInventoryToParquet } from '../engines/duckdb';
+import { parquetInventoryConverter } from '../engines/duckdb';
 import { CONNECTION_OPTIONS, settingsFromCommandLine } from './connection';
 import { CliFailure, EXIT_OK, integerOption, stringOption, UsageError, type CliCommand } from './framework';
 import { mkdir, readdir } from 'node:fs/promises';
@@ -23,6 +23,9 @@ function bucketOption(value: string | undefined, name: string, fallback: string)
   return bucket;
 }
 
+/** The optional fields the generator writes unless told otherwise: every one this product reads. */
+const DEFAULT_OPTIONAL_FIELDS = DEFAULT_INVENTORY_FIELDS.filter((f) => f !== 'Bucket' && f !== 'Key' && !(VERSION_FIELDS as readonly string[]).includes(f));
+
 export const generate: CliCommand = {
   name: 'generate',
   summary: 'Write a synthetic S3 estate: inventory report, access logs, lifecycle deletion, truth.json',
@@ -34,6 +37,12 @@ export const generate: CliCommand = {
     'as-of': { type: 'string', description: `Last day of the access window, UTC (default ${DEFAULT_AS_OF})`, valueName: 'YYYY-MM-DD' },
     days: { type: 'string', description: 'Days in the access window, ending with --as-of (default 30)', valueName: 'n' },
     'inventory-format': { type: 'string', description: 'csv (default) or parquet', valueName: 'csv|parquet' },
+    'inventory-versions': { type: 'string', description: 'The versions the inventory lists: all (default; with VersionId, IsLatest, IsDeleteMarker) or current (S3\'s default: no version fields)', valueName: 'all|current' },
+    'inventory-fields': {
+      type: 'string',
+      description: `The inventory's optional fields, in order (default ${DEFAULT_OPTIONAL_FIELDS.join(',')})`,
+      valueName: 'LIST',
+    },
     'log-layout': { type: 'string', description: 'partitioned (PartitionedPrefix, default) or simple', valueName: 'partitioned|simple' },
     bucket: { type: 'string', description: 'Source bucket name (default example-estate)', valueName: 'name' },
     'inventory-bucket': { type: 'string', description: 'Inventory destination bucket (default BUCKET-inventory)', valueName: 'name' },
@@ -58,6 +67,12 @@ export const generate: CliCommand = {
     }
     const inventoryFormat = stringOption(args, 'inventory-format') ?? 'csv';
     if (inventoryFormat !== 'csv' && inventoryFormat !== 'parquet') throw new UsageError(`--inventory-format must be csv or parquet, not "${inventoryFormat}"`);
+    const inventoryVersions = stringOption(args, 'inventory-versions') ?? 'all';
+    if (inventoryVersions !== 'all' && inventoryVersions !== 'current') throw new UsageError(`--inventory-versions must be all or current, not "${inventoryVersions}"`);
+    const optionalFields = (stringOption(args, 'inventory-fields') ?? DEFAULT_OPTIONAL_FIELDS.join(',')).split(',').map((f) => f.trim()).filter((f) => f !== '');
+    const notOptional = optionalFields.filter((f) => !OPTIONAL_INVENTORY_FIELDS.includes(f));
+    if (notOptional.length > 0) throw new UsageError(`--inventory-fields: ${notOptional.join(', ')} ${notOptional.length === 1 ? 'is not an' : 'are not'} optional S3 Inventory field${notOptional.length === 1 ? '' : 's'}; choose from ${OPTIONAL_INVENTORY_FIELDS.join(', ')} (Bucket and Key are always there, the version fields with --inventory-versions all)`);
+    if (new Set(optionalFields).size !== optionalFields.length) throw new UsageError('--inventory-fields names a field twice');
     const logLayout = stringOption(args, 'log-layout') ?? 'partitioned';
     if (logLayout !== 'partitioned' && logLayout !== 'simple') throw new UsageError(`--log-layout must be partitioned or simple, not "${logLayout}"`);
     const bucket = bucketOption(stringOption(args, 'bucket'), 'bucket', 'example-estate');
@@ -80,15 +95,11 @@ export const generate: CliCommand = {
       logLayout,
       region: settings.connection.region || 'us-east-1',
       rowsPerInventoryFile: integerOption(args, 'rows-per-file', { min: 1, max: 100_000_000 }) ?? 200_000,
+      inventoryVersions,
+      inventoryFields: inventoryReportFields(inventoryVersions, optionalFields),
       onProgress: interactive ? (phase, done, total) => io.err(`\r${phase}: ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')}   `) : undefined,
     };
-    if (inventoryFormat === 'parquet') {
-      options.convertInventory = async (files) => ({
-        files: await convertInventoryToParquet(outDir, files, INVENTORY_FIELDS.map((f) => ({ csvField: f, parquetColumn: PARQUET_COLUMNS[f], type: PARQUET_TYPES[f], decode: f === 'Key' }))),
-        fileFormat: 'Parquet',
-        fileSchema: parquetFileSchema(),
-      });
-    }
+    if (inventoryFormat === 'parquet') options.convertInventory = parquetInventoryConverter(outDir);
     const maxUpload = integerOption(args, 'upload-objects', { min: 0, max: 10_000_000 }) ?? 2000;
 
     const result = await generateEstate(options, new FolderOutput(outDir));

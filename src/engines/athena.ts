@@ -14,16 +14,20 @@ import {
   type Row,
 } from '@aws-sdk/client-athena';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatBytes } from '../core/format';
 import { parseS3Uri, type S3Location } from '../core/s3uri';
 import { parseCsvStream, type CsvField } from './csv';
+import { locateInventoryReport } from './localSources';
 import {
   athenaCostUsd,
   QueryCancelledError,
   QueryFailedError,
   splitStatements,
+  type LocatedInventoryReport,
   type QueryColumn,
   type QueryEngine,
   type QueryRequest,
@@ -51,8 +55,10 @@ export interface PollInterval {
 }
 
 interface CommonOptions {
-  /** Reads the result CSVs (`auto` and `csv` result modes); use credentials allowed to read the output location. */
+  /** Reads the result CSVs (`auto` and `csv` result modes) and inventory manifests; use credentials allowed to read the output location. */
   s3Client?: S3Client;
+  /** Where manifests read from S3 are cached (by ETag); a temporary folder when unset. */
+  cacheDir?: string;
   workgroup: string;
   /** `s3://bucket/prefix/`; empty or absent: the workgroup's own result location. */
   outputLocation?: string;
@@ -107,6 +113,14 @@ export class AthenaEngine implements QueryEngine {
     this.client = 'client' in options ? options.client : new AthenaClient(options.clientConfig);
     this.pollInterval = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL;
     this.resultMode = options.resultMode ?? 'auto';
+  }
+
+  /** The newest inventory report at an s3:// location, its manifest read with the engine's S3 client. */
+  inventoryReport(location: string, signal?: AbortSignal): Promise<LocatedInventoryReport> {
+    const s3Client = this.options.s3Client;
+    if (!location.startsWith('s3://')) return Promise.reject(new Error(`Athena reads S3 Inventory reports in S3: give the report as an s3:// location, not ${location}`));
+    if (!s3Client) return Promise.reject(new Error('reading the inventory manifest needs an S3 client'));
+    return locateInventoryReport(location, { s3: () => s3Client, cacheDir: this.options.cacheDir ?? join(tmpdir(), 's3-lifecycle-studio') }, signal);
   }
 
   async run(request: QueryRequest): Promise<QueryResult> {

@@ -2,6 +2,7 @@
 // for a 60 MB native library. The LocalEngine (SQL templates) builds on this module.
 
 import type { DuckDBInstance } from '@duckdb/node-api';
+import { columnOfField, parquetColumnType, parquetFileSchema } from '../core/inventory/schema';
 
 export interface LocalEngineInfo {
   /** DuckDB's own version string, e.g. `v1.5.2`. */
@@ -81,4 +82,13 @@ export async function convertInventoryToParquet(
     instance.closeSync();
   }
   return converted;
+}
+
+/** GenerateOptions.convertInventory for a Parquet report written under `root`: the CSV files converted, the fileSchema in Parquet's form. */
+export function parquetInventoryConverter(root: string): (files: { path: string }[], fields: readonly string[]) => Promise<{ files: { path: string; bytes: number; md5: string }[]; fileFormat: 'Parquet'; fileSchema: string }> {
+  return async (files, fields) => ({
+    files: await convertInventoryToParquet(root, files, fields.map((f) => ({ csvField: f, parquetColumn: columnOfField(f), type: parquetColumnType(f), decode: f === 'Key' }))),
+    fileFormat: 'Parquet',
+    fileSchema: parquetFileSchema(fields),
+  });
 }

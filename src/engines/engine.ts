@@ -54,7 +54,25 @@ export interface QueryEngine {
   run(request: QueryRequest): Promise<QueryResult>;
   /** Whether a table or view of this name exists in the engine's session (the local engine); undefined when the engine cannot tell cheaply. */
   tableExists?(name: string): Promise<boolean>;
+  /**
+   * The newest S3 Inventory report at a location (a manifest.json, a configuration's or its hive/
+   * folder, or the destination above them): its manifest, read where the engine reads S3 from.
+   */
+  inventoryReport?(location: string, signal?: AbortSignal): Promise<LocatedInventoryReport>;
   dispose(): Promise<void>;
+}
+
+/** An inventory report found at a location: what a template over it needs to know. */
+export interface LocatedInventoryReport {
+  /** Where its manifest.json is (a URI). */
+  manifestUri: string;
+  fileFormat: string;
+  fileSchema: string;
+  /** The report's `dt` partition value, yyyy-MM-dd-HH-mm. */
+  dt: string;
+  /** The report's hive/ folder, which an Athena table over the report reads (a URI ending in /). */
+  hiveLocation: string;
+  sourceBucket: string;
 }
 
 /** A query was stopped by its AbortSignal. */

@@ -28,6 +28,7 @@ export async function createQueryEngine(settings: Pick<StudioSettings, 'engine' 
       maxAttempts: 5,
     },
     s3Client: deps.s3(),
+    cacheDir: deps.cacheDir,
     workgroup: athena.workgroup,
     outputLocation: athena.outputLocation,
     database: athena.database,

@@ -5,9 +5,9 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { formatBytes } from '../core/format';
 import { openInMemoryDuckDb } from './duckdb';
-import { QueryCancelledError, QueryFailedError, splitStatements, type QueryColumn, type QueryEngine, type QueryRequest, type QueryResult, type QueryStatistics, type QueryValue } from './engine';
+import { QueryCancelledError, QueryFailedError, splitStatements, type LocatedInventoryReport, type QueryColumn, type QueryEngine, type QueryRequest, type QueryResult, type QueryStatistics, type QueryValue } from './engine';
 import { classifyStatement, duckName, referencedTables, TRINO_MACROS, type ExternalTable } from './localCompat';
-import { findInventoryReport, loadAccessLogs, loadInventory, type LoadReport } from './localSources';
+import { loadAccessLogs, loadInventory, locateInventoryReport, type LoadReport } from './localSources';
 import { openLocation } from './locations';
 
 export interface LocalEngineOptions {
@@ -62,10 +62,8 @@ export class LocalEngine implements QueryEngine {
     return Number(reader.getRowObjectsJS()[0]!.n) > 0;
   }
 
-  /** The file format of the newest inventory report at a location (for the inventory_table template). */
-  async inventoryFormat(location: string, signal?: AbortSignal): Promise<string> {
-    const { reader, prefix } = openLocation(location, this.options);
-    return (await findInventoryReport(reader, prefix, signal)).manifest.fileFormat;
+  inventoryReport(location: string, signal?: AbortSignal): Promise<LocatedInventoryReport> {
+    return locateInventoryReport(location, this.options, signal);
   }
 
   run(request: QueryRequest): Promise<QueryResult> {

@@ -3,10 +3,12 @@
 
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { readFile } from 'node:fs/promises';
-import { PARQUET_COLUMNS, type InventoryManifest } from '../core/inventory/csv';
-import { QueryCancelledError } from './engine';
+import type { InventoryManifest } from '../core/inventory/csv';
+import { InventorySchemaError, parseInventorySchema, type InventorySchema } from '../core/inventory/schema';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { QueryCancelledError, type LocatedInventoryReport } from './engine';
 import { duckName, type ExternalTable } from './localCompat';
-import type { LocationFile, LocationReader } from './locations';
+import { openLocation, type LocationFile, type LocationReader } from './locations';
 
 export interface LoadReport {
   rows: number;
@@ -78,22 +80,64 @@ export async function findInventoryReport(reader: LocationReader, prefix: string
   if (!manifestFile) {
     throw new Error(`no S3 Inventory manifest.json at ${reader.uri}${prefix}: give the report's hive/ folder, its configuration folder (…/SOURCE-BUCKET/CONFIG-ID/), the inventory destination above it, or a manifest.json`);
   }
-  const manifest = JSON.parse(await readFile(await reader.fetch(manifestFile, signal), 'utf8')) as InventoryManifest;
+  const text = await readFile(await reader.fetch(manifestFile, signal), 'utf8');
+  let manifest: InventoryManifest;
+  try {
+    manifest = JSON.parse(text) as InventoryManifest;
+  } catch (error) {
+    throw new Error(`${reader.uri}${manifestFile.key} is not valid JSON (${(error as Error).message}): S3 writes its manifests as JSON, so this one was changed or cut short; restore it from the inventory destination`);
+  }
   if (!Array.isArray(manifest.files) || typeof manifest.fileFormat !== 'string') throw new Error(`${reader.uri}${manifestFile.key} is not an S3 Inventory manifest (no files or fileFormat)`);
   const parts = manifestFile.key.split('/');
-  return { manifestKey: manifestFile.key, manifest, dt: inventoryDt(parts[parts.length - 2] ?? '') };
+  const folder = parts[parts.length - 2] ?? '';
+  // The dated folder S3 writes the manifest in; a report copied elsewhere still has its creation time.
+  const created = Number(manifest.creationTimestamp);
+  const dt = /^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}Z$/.test(folder) || !Number.isFinite(created) || created <= 0 ? inventoryDt(folder) : new Date(created).toISOString().slice(0, 16).replace('T', '-').replace(':', '-');
+  return { manifestKey: manifestFile.key, manifest, dt };
+}
+
+/** The newest report at a location, read through whichever reader opens it (S3 or a folder). */
+export async function locateInventoryReport(location: string, options: { s3?: () => S3Client; cacheDir: string }, signal?: AbortSignal): Promise<LocatedInventoryReport> {
+  const { reader, prefix } = openLocation(location, options);
+  const report = await findInventoryReport(reader, prefix, signal);
+  return {
+    manifestUri: `${reader.uri}${report.manifestKey}`,
+    fileFormat: report.manifest.fileFormat,
+    fileSchema: report.manifest.fileSchema ?? '',
+    dt: report.dt,
+    hiveLocation: `${reader.uri}${inventoryHiveKey(report)}`,
+    sourceBucket: report.manifest.sourceBucket ?? '',
+  };
+}
+
+/** The report's schema, from its manifest (an unreadable one is the report's error, named). */
+export function inventorySchemaOf(report: InventoryReport): InventorySchema {
+  try {
+    return parseInventorySchema(report.manifest.fileSchema ?? '', report.manifest.fileFormat);
+  } catch (error) {
+    if (error instanceof InventorySchemaError) throw new Error(`the S3 Inventory manifest ${report.manifestKey}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** The report's hive/ folder (what an Athena table over it reads): …/SOURCE-BUCKET/CONFIG-ID/hive/ beside the dated manifest folders. */
+export function inventoryHiveKey(report: InventoryReport): string {
+  const parts = report.manifestKey.split('/');
+  return `${parts.slice(0, -2).join('/')}${parts.length > 2 ? '/' : ''}hive/`;
 }
 
 /**
  * The manifest names data files by their key in the destination bucket. For S3 that is the
- * reader's root; for a local folder, the root is wherever the manifest's own key begins.
+ * reader's root; for a local folder, the root is wherever the manifest's own key begins (a copy of
+ * the destination, `aws s3 sync` say), or, for a report copied flat, the manifest's own folder.
  */
 function dataFileKey(report: InventoryReport, fileKey: string, reader: LocationReader): string {
   if (reader.uri.startsWith('s3://')) return fileKey;
+  const manifestFolder = report.manifestKey.slice(0, report.manifestKey.lastIndexOf('/') + 1);
   const configKey = fileKey.slice(0, fileKey.indexOf('/data/') + 1);
-  const at = report.manifestKey.lastIndexOf(configKey);
-  if (configKey === '' || at < 0) throw new Error(`cannot place ${fileKey} relative to ${report.manifestKey}: keep the inventory's folder layout as S3 wrote it`);
-  return report.manifestKey.slice(0, at) + fileKey;
+  const at = configKey === '' ? -1 : report.manifestKey.lastIndexOf(configKey);
+  if (at >= 0) return report.manifestKey.slice(0, at) + fileKey;
+  return manifestFolder + fileKey.slice(fileKey.lastIndexOf('/') + 1);
 }
 
 export async function loadInventory(table: ExternalTable, ctx: LoadContext): Promise<LoadReport> {
@@ -123,23 +167,32 @@ export async function loadInventory(table: ExternalTable, ctx: LoadContext): Pro
   const files = `[${paths.map(sqlString).join(', ')}]`;
   const partitionValues: Record<string, string> = { dt: report.dt };
   const partitions = table.partitions.map((p) => `CAST(${sqlString(partitionValues[p.name] ?? '')} AS ${p.type}) AS ${duckName(p.name)}`);
+  // The manifest's fileSchema says which columns the report has, and (CSV) in which position.
+  const schema = inventorySchemaOf(report);
+  const position = new Map(schema.columns.map((c, i) => [c.column, i]));
+  const undeclared = table.columns.filter((c) => !position.has(c.name)).map((c) => c.name);
+  if (undeclared.length > 0) {
+    throw new Error(
+      `${table.name} declares the column${undeclared.length === 1 ? '' : 's'} ${undeclared.join(', ')}, which the report at ${report.manifestKey} does not have (its fileSchema: ${report.manifest.fileSchema}): ` +
+        'create the table with the report\'s own schema (the inventory_table template\'s schema parameter, filled in from the manifest when it is left unset)',
+    );
+  }
   let select: string;
   if (format === 'CSV') {
-    // The manifest's fileSchema says which field is in which position; S3 writes them in that order.
-    const fields = report.manifest.fileSchema.split(',').map((f) => f.trim());
-    const position = new Map(fields.map((f, i) => [PARQUET_COLUMNS[f as keyof typeof PARQUET_COLUMNS] ?? f.toLowerCase(), i]));
-    const csvColumns = fields.map((_f, i) => `'c${i}': 'VARCHAR'`).join(', ');
+    const csvColumns = schema.columns.map((_c, i) => `'c${i}': 'VARCHAR'`).join(', ');
     const columns = table.columns.map((c) => {
-      const at = position.get(c.name);
-      if (at === undefined) return `CAST(NULL AS ${c.type}) AS ${duckName(c.name)}`;
+      const at = position.get(c.name)!;
       // OpenCSVSerde reads an empty field as '' for strings and NULL for other types.
       return c.type === 'VARCHAR' ? `c${at} AS ${duckName(c.name)}` : `TRY_CAST(NULLIF(c${at}, '') AS ${c.type}) AS ${duckName(c.name)}`;
     });
     select = `SELECT ${[...columns, ...partitions].join(', ')} FROM read_csv(${files}, header = false, quote = '"', escape = '"', delim = ',', columns = {${csvColumns}}, compression = 'gzip', all_varchar = true)`;
   } else {
+    // Parquet columns are read by name.
     const described = await ctx.connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${files})`);
     const present = new Set(described.getRowObjectsJS().map((r) => String(r.column_name)));
-    const columns = table.columns.map((c) => (present.has(c.name) ? `CAST(${duckName(c.name)} AS ${c.type}) AS ${duckName(c.name)}` : `CAST(NULL AS ${c.type}) AS ${duckName(c.name)}`));
+    const absent = table.columns.filter((c) => !present.has(c.name)).map((c) => c.name);
+    if (absent.length > 0) throw new Error(`the Parquet files of ${report.manifestKey} have no column ${absent.join(', ')} although the manifest's fileSchema names ${absent.length === 1 ? 'it' : 'them'}`);
+    const columns = table.columns.map((c) => `CAST(${duckName(c.name)} AS ${c.type}) AS ${duckName(c.name)}`);
     select = `SELECT ${[...columns, ...partitions].join(', ')} FROM read_parquet(${files})`;
   }
   ctx.progress('Loading the inventory into the local engine');

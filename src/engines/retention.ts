@@ -7,7 +7,9 @@ import type { RetentionReport, TagSpec, UnusedPrefix } from '../core/retention/r
 import { monthlySavings, roundUsd, storagePrices, unpricedClassesNote, type BasePrices } from '../core/retention/savings';
 import { accessWindow, logCoverage, MAX_WINDOW_DAYS, RetentionInputError } from '../core/retention/window';
 import type { TemplateCatalog } from '../sql/catalog';
-import { collectRows, type QueryEngine, type QueryValue } from './engine';
+import { hasField, InventorySchemaError, listsAllVersions, missingFields, parseInventorySchema, REQUIRED_FOR_RETENTION, type InventorySchema } from '../core/inventory/schema';
+import { collectRows, type LocatedInventoryReport, type QueryEngine, type QueryValue } from './engine';
+import { toLocationUri } from './locations';
 import { formatStatistics } from './resultFormat';
 import { TemplateRunner } from './runner';
 
@@ -87,6 +89,40 @@ function checkOptions(options: RetentionOptions): void {
 }
 
 /**
+ * The inventory report at the analysis's inventory location, when the engine can read its manifest
+ * (the local engine: any location; Athena: an s3:// one; on Athena a plain label names the tables
+ * already made): its schema, checked for what the analysis needs, and what the report says of its
+ * fields. Throws RetentionInputError for a report the analysis cannot use.
+ */
+async function locateInventory(engine: QueryEngine, location: string, signal?: AbortSignal): Promise<{ report: LocatedInventoryReport; schema: InventorySchema; notes: string[] } | undefined> {
+  if (!engine.inventoryReport) return undefined;
+  if (engine.kind === 'athena' && !location.startsWith('s3://')) return undefined;
+  const report = await engine.inventoryReport(toLocationUri(location), signal);
+  let schema: InventorySchema;
+  try {
+    schema = parseInventorySchema(report.fileSchema, report.fileFormat);
+  } catch (error) {
+    if (error instanceof InventorySchemaError) throw new RetentionInputError(`the S3 Inventory manifest ${report.manifestUri}: ${error.message}`);
+    throw error;
+  }
+  const missing = missingFields(schema, REQUIRED_FOR_RETENTION);
+  if (missing.length > 0) {
+    throw new RetentionInputError(
+      `the S3 Inventory report ${report.manifestUri} has no ${missing.join(' or ')} field, which the analysis needs (an object's size for the savings, its last-modified date to keep objects younger than the window): ` +
+        `add ${missing.join(' and ')} to the inventory configuration's optional fields (S3 console: the bucket's Management tab → Inventory configurations → Edit → Additional metadata fields; ` +
+        `API: PutBucketInventoryConfiguration OptionalFields) and analyse the next report S3 delivers`,
+    );
+  }
+  const notes = [`inventory fields: ${schema.columns.map((c) => c.field).join(', ')} (${report.fileFormat}, report ${report.dt})`];
+  if (!listsAllVersions(schema)) notes.push('the inventory lists current versions only (S3\'s default, no VersionId, IsLatest or IsDeleteMarker): every row is a current version, none a delete marker');
+  const noLock = missingFields(schema, ['ObjectLockRetainUntilDate', 'ObjectLockLegalHoldStatus']);
+  if (noLock.length > 0) {
+    notes.push(`the inventory report has no ${noLock.join(' or ')} field: Object Lock retention and legal holds could not be checked here, so locked objects may be listed; Tag for expiration reads each object's lock in a bucket with Object Lock and leaves locked objects alone`);
+  }
+  return { report, schema, notes };
+}
+
+/**
  * Runs the analysis on `engine` with the templates of `catalog` (built-ins and workspace
  * overrides). Throws LogCoverageError (before the inventory is read) when the window's logs have
  * more gaps than allowed and the user has not overridden the check.
@@ -101,6 +137,7 @@ export async function analyzeRetention(engine: QueryEngine, catalog: TemplateCat
   const runner = new TemplateRunner(catalog, engine, { inventory: options.inventory, logs: options.logs });
   const notes: string[] = [...(options.priceNotes ?? [])];
   const common = { bucket: options.bucket ?? '', as_of: options.asOf };
+  const standardPrice = prices.perGbMonth.STANDARD;
   const counting: Record<string, string> = {};
   if (options.operations) counting.operations = options.operations.join(',');
   if (options.statuses) counting.statuses = options.statuses.join(',');
@@ -116,9 +153,19 @@ export async function analyzeRetention(engine: QueryEngine, catalog: TemplateCat
     return rows.map((r) => Object.fromEntries(columns.map((c, i) => [c.name, r[i]!])));
   };
 
+  // 0. The inventory report's own fields decide what the analysis can see (see inventoryFacts).
+  const inventory = await locateInventory(engine, options.inventory, signal);
+  if (inventory) {
+    notes.push(...inventory.notes);
+    common.bucket ||= inventory.report.sourceBucket;
+  }
   if (engine.tableExists) {
     for (const view of SOURCE_VIEWS) await collectRows(await engine.run({ sql: `DROP TABLE IF EXISTS "${view}"`, signal }));
+  } else if (inventory) {
+    // On Athena the inventory table is made from the report's manifest, so its columns are the report's own.
+    await run('Creating the inventory table from the report\'s manifest', 'inventory_table', { location: inventory.report.hiveLocation, format: inventory.report.fileFormat, schema: inventory.report.fileSchema });
   }
+  const inventoryDt: Record<string, string> = inventory ? { inventory_dt: inventory.report.dt } : {};
 
   // 1. Coverage first: on the local engine it loads only the logs, and a gap stops everything.
   const days = await run('Checking the access logs cover the window', 'log_coverage', { ...common, days: String(window.days) });
@@ -130,7 +177,7 @@ export async function analyzeRetention(engine: QueryEngine, catalog: TemplateCat
   if (coverage.overridden) notes.push(`WARNING: no access logs for ${coverage.missingDays.length} of ${coverage.days} days, analysed anyway: prefixes read only on those days are listed as unused`);
 
   // 2. The unused prefixes.
-  const unusedRows = await run('Finding unused prefixes', 'unused_prefixes', { ...common, days: String(window.days), exempt_key_regex: exemptRegex, ...counting });
+  const unusedRows = await run('Finding unused prefixes', 'unused_prefixes', { ...common, ...inventoryDt, days: String(window.days), exempt_key_regex: exemptRegex, ...counting });
   const byClass = unusedRows.length === 0 || 'bytes_by_storage_class' in unusedRows[0]!;
   if (!byClass) notes.push('the unused_prefixes template in use has no bytes_by_storage_class column (a workspace copy from an older version?): its bytes are counted as storage class UNKNOWN');
 
@@ -142,11 +189,13 @@ export async function analyzeRetention(engine: QueryEngine, catalog: TemplateCat
   // 4. Savings and totals.
   control.onProgress?.('Pricing the savings');
   const unpriced = new Set<string>();
+  const noStorageClass = inventory !== undefined && !hasField(inventory.schema, 'StorageClass');
   const prefixes: UnusedPrefix[] = unusedRows.map((row) => {
     const prefix = String(row.prefix ?? '');
     const bytesByStorageClass = byClass ? parseBytesByStorageClass(String(row.bytes_by_storage_class ?? '')) : { UNKNOWN: Number(row.bytes) };
     const savings = monthlySavings(bytesByStorageClass, prices);
-    savings.unpricedClasses.forEach((c) => unpriced.add(c));
+    // Without the field every class is UNKNOWN, priced as STANDARD: the inventory's note says so.
+    savings.unpricedClasses.filter((c) => !(noStorageClass && c === 'UNKNOWN')).forEach((c) => unpriced.add(c));
     return {
       prefix,
       objects: Number(row.objects),
@@ -163,8 +212,10 @@ export async function analyzeRetention(engine: QueryEngine, catalog: TemplateCat
   const keepTag = formatKeepTag(options.keepTag);
   if (keepTag) notes.push(`objects tagged ${keepTag} are kept: S3 Inventory carries no tags, so they are counted here and skipped when tagging`);
 
+  if (noStorageClass) notes.push(`the inventory report has no StorageClass field: every object is priced at STANDARD's $${standardPrice} per GB-month (add StorageClass to the inventory configuration's optional fields for prices by class)`);
+
   return {
-    bucket: options.bucket ?? '',
+    bucket: common.bucket,
     engine: engine.kind,
     sources: { inventory: options.inventory, logs: options.logs },
     window,

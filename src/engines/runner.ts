@@ -6,7 +6,6 @@
 import { TemplateCatalog } from '../sql/catalog';
 import { renderTemplate, TemplateError, type SqlTemplate } from '../sql/template';
 import { collectRows, type QueryEngine, type QueryProgress, type QueryResult, type QueryStatistics } from './engine';
-import { LocalEngine } from './local';
 import { toLocationUri } from './locations';
 
 /** Where the source templates read from, by template name: `inventory_table` and `access_log_table`. */
@@ -50,11 +49,12 @@ export class TemplateRunner {
   async plan(template: SqlTemplate, values: Record<string, string> = {}, signal?: AbortSignal): Promise<PlannedStep[]> {
     const steps: PlannedStep[] = [];
     const planned = new Set<string>();
-    const visit = async (t: SqlTemplate, v: Record<string, string>, path: string[]) => {
+    const visit = async (t: SqlTemplate, given: Record<string, string>, path: string[]) => {
       if (path.includes(t.name)) throw new TemplateError(`templates depend on each other in a loop: ${[...path, t.name].join(' → ')}`);
-      for (const dependency of await this.missingInputs(t, v, planned, signal)) {
+      for (const dependency of await this.missingInputs(t, given, planned)) {
         await visit(dependency.template, dependency.values, [...path, t.name]);
       }
+      const v = await this.withInventoryFacts(t, given, signal);
       const sql = renderTemplate(t, v);
       steps.push({ template: t, values: v, sql });
       if (t.creates) planned.add(tableName(v[t.creates] ?? t.parameters.find((p) => p.name === t.creates)!.default!));
@@ -63,7 +63,7 @@ export class TemplateRunner {
     return steps;
   }
 
-  private async missingInputs(template: SqlTemplate, values: Record<string, string>, planned: Set<string>, signal?: AbortSignal): Promise<{ template: SqlTemplate; values: Record<string, string> }[]> {
+  private async missingInputs(template: SqlTemplate, values: Record<string, string>, planned: Set<string>): Promise<{ template: SqlTemplate; values: Record<string, string> }[]> {
     const engine = this.engine;
     if (!engine.tableExists) return [];
     const missing: { template: SqlTemplate; values: Record<string, string> }[] = [];
@@ -75,13 +75,13 @@ export class TemplateRunner {
       if (planned.has(table) || (await engine.tableExists(table))) continue;
       const creator = this.catalog.creatorOf(table) ?? (this.catalog.get(parameter.name)?.template.creates ? this.catalog.get(parameter.name)!.template : undefined);
       if (!creator) continue; // not ours to make: the engine's own error names the table
-      missing.push({ template: creator, values: await this.dependencyValues(creator, values, table, signal) });
+      missing.push({ template: creator, values: this.dependencyValues(creator, values, table) });
     }
     return missing;
   }
 
   /** A dependency's values: the ones it shares with the requested template, its output table, and its source location. */
-  private async dependencyValues(creator: SqlTemplate, values: Record<string, string>, table: string, signal?: AbortSignal): Promise<Record<string, string>> {
+  private dependencyValues(creator: SqlTemplate, values: Record<string, string>, table: string): Record<string, string> {
     const result: Record<string, string> = {};
     for (const parameter of creator.parameters) {
       if (parameter.name === creator.creates) result[parameter.name] = table;
@@ -95,11 +95,29 @@ export class TemplateRunner {
         throw new TemplateError(`the query reads the table "${table}", which the ${creator.name} template creates from your ${source === 'inventory' ? 'S3 Inventory report' : 'server access logs'}: give its location with ${flag}`);
       }
       result.location = toLocationUri(location);
-      if (source === 'inventory' && this.engine instanceof LocalEngine && result.format === undefined) {
-        result.format = await this.engine.inventoryFormat(result.location, signal);
-      }
     }
     return result;
+  }
+
+  /**
+   * A template over an inventory report (an `inventory_schema` parameter) takes the report's own
+   * format and schema from its newest manifest, unless the caller gave them: CSV and ORC columns
+   * are read by position, and a report of current versions lacks the version fields.
+   */
+  private async withInventoryFacts(template: SqlTemplate, values: Record<string, string>, signal?: AbortSignal): Promise<Record<string, string>> {
+    const schemaParameter = template.parameters.find((p) => p.type.kind === 'inventory_schema');
+    const formatParameter = template.parameters.find((p) => p.name === 'format' && p.type.kind === 'enum');
+    if (!schemaParameter || !this.engine.inventoryReport) return values;
+    if (values[schemaParameter.name] !== undefined && (!formatParameter || values[formatParameter.name] !== undefined)) return values;
+    const location = values.location;
+    if (location === undefined) return values; // the template's own error asks for it
+    const report = await this.engine.inventoryReport(location, signal);
+    const completed = { ...values };
+    completed[schemaParameter.name] ??= report.fileSchema;
+    if (formatParameter) completed[formatParameter.name] ??= report.fileFormat;
+    // Athena's table reads the report's hive/ folder, whichever folder or manifest was named.
+    if (this.engine.kind === 'athena') completed.location = report.hiveLocation;
+    return completed;
   }
 
   /** Runs the template (after whatever it depends on) and returns its rows. */

@@ -4,6 +4,7 @@
 
 import { parseS3Uri } from '../core/s3uri';
 import { parseDay } from '../core/estate/time';
+import { INVENTORY_FIELD_TYPES, InventorySchemaError, parseInventorySchema, type InventorySchema } from '../core/inventory/schema';
 
 export type ParameterType =
   | { kind: 'identifier' }
@@ -11,7 +12,8 @@ export type ParameterType =
   | { kind: 'integer' }
   | { kind: 'date' }
   | { kind: 's3location' }
-  | { kind: 'enum'; values: string[] };
+  | { kind: 'enum'; values: string[] }
+  | { kind: 'inventory_schema' };
 
 export interface TemplateParameter {
   name: string;
@@ -32,8 +34,26 @@ export interface SqlTemplate {
   bodyLine: number;
 }
 
-/** `… -- @when format = CSV`: the line is kept only when the enum parameter has that value (or not, with `!=`). */
-const WHEN_SUFFIX = /\s*--\s*@when\s+([A-Za-z_][A-Za-z0-9_]*)\s*(!?=)\s*(\S+)\s*$/;
+/**
+ * `… -- @when format = CSV`: the line is kept only when the enum parameter has that value (or not,
+ * with `!=`); `… -- @when schema has version_id` (or `lacks`): only when the inventory schema has
+ * that column. Conditions join with `and`.
+ */
+const WHEN_SUFFIX = /\s*--\s*@when\s+((?:[A-Za-z_][A-Za-z0-9_]*\s*(?:!?=|\s+has\s+|\s+lacks\s+)\s*\S+)(?:\s+and\s+[A-Za-z_][A-Za-z0-9_]*\s*(?:!?=|\s+has\s+|\s+lacks\s+)\s*\S+)*)\s*$/;
+const WHEN_CONDITION = /^([A-Za-z_][A-Za-z0-9_]*)\s*(!=|=|\s+has\s+|\s+lacks\s+)\s*(\S+)$/;
+
+interface WhenCondition {
+  parameter: string;
+  operator: '=' | '!=' | 'has' | 'lacks';
+  value: string;
+}
+
+function whenConditions(text: string): WhenCondition[] {
+  return text.split(/\s+and\s+/).map((part) => {
+    const match = WHEN_CONDITION.exec(part.trim())!;
+    return { parameter: match[1]!, operator: match[2]!.trim() as WhenCondition['operator'], value: match[3]! };
+  });
+}
 
 export class TemplateError extends Error {
   constructor(message: string) {
@@ -42,15 +62,17 @@ export class TemplateError extends Error {
   }
 }
 
-const PARAM_LINE = /^--\s*@param\s+([A-Za-z_][A-Za-z0-9_]*)\s+(identifier|string|integer|date|s3location|enum\([^)]*\))\s+(\S+)\s*(.*)$/;
+const PARAM_LINE = /^--\s*@param\s+([A-Za-z_][A-Za-z0-9_]*)\s+(identifier|string|integer|date|s3location|inventory_schema|enum\([^)]*\))\s+(\S+)\s*(.*)$/;
 /**
  * `{{name}}` renders the value as a literal or quoted identifier; `{{name:inner}}` renders the same
  * checked value escaped for use inside a single-quoted literal the template writes itself (e.g.
  * `'projection.dt.range' = '{{start:inner}},NOW'`), where quotes are doubled and nothing else changes;
  * `{{name:hive}}` renders an identifier in backticks, as Athena's Hive DDL (CREATE EXTERNAL TABLE,
- * DROP TABLE) requires.
+ * DROP TABLE) requires. An inventory schema renders as a DDL column list: `{{schema:text_columns}}`
+ * every column a string (for CSV, which OpenCSVSerde reads as text), `{{schema:typed_columns}}` with
+ * the report's types (Parquet, ORC).
  */
-const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*(inner|hive)\s*)?\}\}/g;
+const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*(inner|hive|text_columns|typed_columns)\s*)?\}\}/g;
 
 function parseType(text: string): ParameterType {
   const enumMatch = /^enum\(([^)]*)\)$/.exec(text);
@@ -60,6 +82,21 @@ function parseType(text: string): ParameterType {
     return { kind: 'enum', values };
   }
   return { kind: text as Exclude<ParameterType['kind'], 'enum'> } as ParameterType;
+}
+
+/** An inventory schema parameter's value, read (its errors as the template's). */
+export function readInventorySchema(parameter: TemplateParameter, value: string): InventorySchema {
+  try {
+    return parseInventorySchema(value);
+  } catch (error) {
+    if (error instanceof InventorySchemaError) throw new TemplateError(`${parameter.name}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** The DDL column list of a schema, one column a line (backtick-quoted names: the Hive DDL's). */
+function columnList(schema: InventorySchema, typed: boolean): string {
+  return schema.columns.map((c) => `\`${c.column}\` ${typed ? c.hiveType : 'string'}`).join(',\n  ');
 }
 
 /**
@@ -87,7 +124,7 @@ export function parseTemplate(text: string, fallbackName: string): SqlTemplate {
       parameters.push(parameter);
       continue;
     }
-    if (/^--\s*@param\b/.test(line)) throw new TemplateError(`${fallbackName}, line ${i + 1}: write a parameter as "-- @param NAME TYPE DEFAULT description" (TYPE: identifier, string, integer, date, s3location, enum(a|b))`);
+    if (/^--\s*@param\b/.test(line)) throw new TemplateError(`${fallbackName}, line ${i + 1}: write a parameter as "-- @param NAME TYPE DEFAULT description" (TYPE: identifier, string, integer, date, s3location, inventory_schema, enum(a|b))`);
     const named = /^--\s*name:\s*(\S+)/.exec(line);
     if (named) name = named[1]!;
     const creates = /^--\s*creates:\s*(\S+)/.exec(line);
@@ -100,11 +137,21 @@ export function parseTemplate(text: string, fallbackName: string): SqlTemplate {
     if (!parameters.some((p) => p.name === match[1])) throw new TemplateError(`${name}: {{${match[1]}}} is used but not declared in the header`);
   }
   lines.slice(i).forEach((line, offset) => {
-    const when = WHEN_SUFFIX.exec(line);
-    if (!when) return;
-    const parameter = parameters.find((p) => p.name === when[1]);
-    if (!parameter || parameter.type.kind !== 'enum') throw new TemplateError(`${name}, line ${i + offset + 1}: @when needs an enum parameter, and "${when[1]}" is not one`);
-    if (!parameter.type.values.includes(when[3]!)) throw new TemplateError(`${name}, line ${i + offset + 1}: "${when[3]}" is not a value of ${when[1]} (${parameter.type.values.join(', ')})`);
+    const where = `${name}, line ${i + offset + 1}`;
+    if (!WHEN_SUFFIX.test(line)) {
+      if (/--\s*@when\b/.test(line)) throw new TemplateError(`${where}: write "-- @when PARAM = VALUE", "-- @when PARAM != VALUE" or "-- @when SCHEMA has COLUMN" (or lacks), joined with "and"`);
+      return;
+    }
+    for (const condition of whenConditions(WHEN_SUFFIX.exec(line)![1]!)) {
+      const parameter = parameters.find((p) => p.name === condition.parameter);
+      if (condition.operator === 'has' || condition.operator === 'lacks') {
+        if (!parameter || parameter.type.kind !== 'inventory_schema') throw new TemplateError(`${where}: @when … ${condition.operator} needs an inventory_schema parameter, and "${condition.parameter}" is not one`);
+        if (!Object.values(INVENTORY_FIELD_TYPES).some((f) => f.column === condition.value)) throw new TemplateError(`${where}: "${condition.value}" is not a column of S3 Inventory (bucket, key, version_id, is_latest, size, last_modified_date, …)`);
+        continue;
+      }
+      if (!parameter || parameter.type.kind !== 'enum') throw new TemplateError(`${where}: @when needs an enum parameter, and "${condition.parameter}" is not one`);
+      if (!parameter.type.values.includes(condition.value)) throw new TemplateError(`${where}: "${condition.value}" is not a value of ${condition.parameter} (${parameter.type.values.join(', ')})`);
+    }
   });
   if (createsParam !== undefined && parameters.find((p) => p.name === createsParam)?.type.kind !== 'identifier') {
     throw new TemplateError(`${name}: "creates: ${createsParam}" must name an identifier parameter`);
@@ -157,6 +204,9 @@ export function renderValue(parameter: TemplateParameter, value: string): string
     case 'enum':
       if (!type.values.includes(value)) throw new TemplateError(`${parameter.name} must be one of ${type.values.join(', ')}, not "${value}"`);
       return stringLiteral(value);
+    case 'inventory_schema':
+      readInventorySchema(parameter, value);
+      return stringLiteral(value.trim());
   }
 }
 
@@ -181,15 +231,40 @@ export function renderTemplate(template: SqlTemplate, values: Record<string, str
   }
   if (problems.length > 0) throw new TemplateError(problems.join('; '));
   const raw = (name: string) => values[name] ?? template.parameters.find((p) => p.name === name)!.default;
+  const schemas = new Map<string, InventorySchema>();
+  const schemaOf = (name: string) => {
+    let schema = schemas.get(name);
+    if (!schema) {
+      schema = readInventorySchema(template.parameters.find((p) => p.name === name)!, raw(name)!);
+      schemas.set(name, schema);
+    }
+    return schema;
+  };
+  const holds = (condition: WhenCondition) => {
+    switch (condition.operator) {
+      case '=':
+        return raw(condition.parameter) === condition.value;
+      case '!=':
+        return raw(condition.parameter) !== condition.value;
+      case 'has':
+        return schemaOf(condition.parameter).columns.some((c) => c.column === condition.value);
+      case 'lacks':
+        return !schemaOf(condition.parameter).columns.some((c) => c.column === condition.value);
+    }
+  };
   const kept = template.body.split('\n').flatMap((line) => {
     const when = WHEN_SUFFIX.exec(line);
     if (!when) return [line];
-    const matches = raw(when[1]!) === when[3];
-    return matches === (when[2] === '=') ? [line.slice(0, when.index)] : [];
+    return whenConditions(when[1]!).every(holds) ? [line.slice(0, when.index)] : [];
   });
   return kept.join('\n').replace(PLACEHOLDER, (_, name: string, modifier: string | undefined) => {
     if (modifier === undefined) return rendered.get(name)!;
     const parameter = template.parameters.find((p) => p.name === name)!;
+    if (modifier === 'text_columns' || modifier === 'typed_columns') {
+      if (parameter.type.kind !== 'inventory_schema') throw new TemplateError(`${template.name}: {{${name}:${modifier}}} is for inventory_schema parameters`);
+      return columnList(schemaOf(name), modifier === 'typed_columns');
+    }
+    if (parameter.type.kind === 'inventory_schema') throw new TemplateError(`${template.name}: {{${name}:${modifier}}} — an inventory schema renders as text_columns or typed_columns`);
     if (modifier === 'hive') {
       if (parameter.type.kind !== 'identifier') throw new TemplateError(`${template.name}: {{${name}:hive}} is for identifier parameters`);
       return rendered.get(name)!.replace(/"/g, '`');

@@ -10,13 +10,13 @@ import { dirname, join } from 'node:path';
 import { formatAccessLogLine, type AccessLogRecord } from '../../src/core/accessLog/format';
 import { generateEstate, type EstateTruth } from '../../src/core/estate/generate';
 import { FolderOutput } from '../../src/core/estate/output';
-import { INVENTORY_FIELDS, PARQUET_COLUMNS, PARQUET_TYPES, parquetFileSchema, type InventoryManifest } from '../../src/core/inventory/csv';
+import type { InventoryManifest } from '../../src/core/inventory/csv';
 import { prefixOfKey } from '../../src/core/prefix';
 import type { RetentionReport, UnusedPrefix } from '../../src/core/retention/report';
 import { roundUsd, storagePrices } from '../../src/core/retention/savings';
 import { LogCoverageError, windowDays } from '../../src/core/retention/window';
 import { decodeS3Key } from '../../src/core/s3keys';
-import { convertInventoryToParquet } from '../../src/engines/duckdb';
+import { parquetInventoryConverter } from '../../src/engines/duckdb';
 import { LocalEngine } from '../../src/engines/local';
 import { analyzeRetention, type RetentionOptions } from '../../src/engines/retention';
 import { TemplateCatalog } from '../../src/sql/catalog';
@@ -189,11 +189,7 @@ describe('the retention analysis over a generated estate', () => {
     await generateEstate(
       {
         ...base,
-        convertInventory: async (files) => ({
-          files: await convertInventoryToParquet(estate, files, INVENTORY_FIELDS.map((f) => ({ csvField: f, parquetColumn: PARQUET_COLUMNS[f], type: PARQUET_TYPES[f], decode: f === 'Key' }))),
-          fileFormat: 'Parquet',
-          fileSchema: parquetFileSchema(),
-        }),
+        convertInventory: parquetInventoryConverter(estate),
       },
       new FolderOutput(estate),
     );
@@ -220,12 +216,17 @@ describe('the retention analysis over a generated estate', () => {
       removeLogDays(gapped, missing);
     });
 
-    it('stops with exactly the missing days, before it reads the inventory', async () => {
+    it('stops with exactly the missing days, before it reads the inventory\'s data', async () => {
       const shared = engine();
       // The engine first analyses the complete logs: the second run must not reuse them.
       await analyzeRetention(shared, catalog, options());
+      // The manifest alone, its data files gone: reading them would fail.
+      const manifestOnly = join(scratch, 'manifest-only');
+      const manifestPath = join(dir, truth.inventory.manifestKey);
+      mkdirSync(join(manifestOnly, dirname(truth.inventory.manifestKey)), { recursive: true });
+      cpSync(manifestPath, join(manifestOnly, truth.inventory.manifestKey));
       await assert.rejects(
-        analyzeRetention(shared, catalog, options({ logs: gapped, inventory: join(scratch, 'no-inventory-here') })),
+        analyzeRetention(shared, catalog, options({ logs: gapped, inventory: join(manifestOnly, truth.inventory.manifestKey) })),
         (e: unknown) => {
           assert.ok(e instanceof LogCoverageError, String(e));
           assert.deepEqual(e.coverage.missingDays, missing);

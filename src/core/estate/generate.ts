@@ -6,7 +6,6 @@
 import { formatAccessLogLine, type LogLayout } from '../accessLog/format';
 import { hashString, Random } from '../random';
 import {
-  csvFileSchema,
   dataFileKey,
   inventoryCsvLine,
   manifestKey,
@@ -15,6 +14,7 @@ import {
   type InventoryManifest,
   type InventoryManifestFile,
 } from '../inventory/csv';
+import { csvFileSchema, DEFAULT_INVENTORY_FIELDS, INVENTORY_FIELD_TYPES, VERSION_FIELDS } from '../inventory/schema';
 import { accountIdFor, EstatePlan, STORAGE_CLASSES, versionId, type EstateObject, type EstateOptions, type Group, type ObjectVersion, type StorageClass } from './plan';
 import type { FolderOutput, TextFile, WrittenFile } from './output';
 import { DAY_MS, formatDay, formatIso, HOUR_MS } from './time';
@@ -32,8 +32,16 @@ export interface GenerateOptions extends EstateOptions {
   logsBucket: string;
   /** Rows per inventory data file before a new file starts. */
   rowsPerInventoryFile: number;
+  /**
+   * Which versions the inventory lists: `all` (with VersionId, IsLatest, IsDeleteMarker) or
+   * `current` (S3's default, IncludedObjectVersions: Current: the current versions that are not
+   * delete markers, and no version fields). Default `all`.
+   */
+  inventoryVersions?: InventoryVersions;
+  /** The report's fields in order, Bucket and Key first (inventoryReportFields); default DEFAULT_INVENTORY_FIELDS. */
+  inventoryFields?: readonly string[];
   /** Rewrites the CSV data files in another format (Parquet) before the manifest names them. */
-  convertInventory?: (files: WrittenFile[]) => Promise<{ files: WrittenFile[]; fileFormat: InventoryManifest['fileFormat']; fileSchema: string }>;
+  convertInventory?: (files: WrittenFile[], fields: readonly string[]) => Promise<{ files: WrittenFile[]; fileFormat: InventoryManifest['fileFormat']; fileSchema: string }>;
   onProgress?: (phase: string, done: number, total: number) => void;
 }
 
@@ -42,6 +50,8 @@ export const COUNTED_OPERATIONS = ['REST.GET.OBJECT', 'REST.HEAD.OBJECT', 'REST.
 export const COUNTED_STATUSES = [200, 206, 304] as const;
 /** Requesters whose reads are the bucket owner's own machinery, not use. */
 export const SERVICE_REQUESTERS = ['AmazonS3'] as const;
+
+export type InventoryVersions = 'all' | 'current';
 
 export interface UnusedPrefixTruth {
   prefix: string;
@@ -72,7 +82,8 @@ export interface EstateTruth {
     /** Lines delivered twice carry the same request id: count distinct request ids. */
     countBy: 'requestId';
   };
-  inventory: { manifestKey: string; versions: number; currentObjects: number; deleteMarkers: number; fileFormat: string };
+  /** `versions` counts the report's rows; `listsVersions` says which versions it lists, `fields` its fields in order. */
+  inventory: { manifestKey: string; versions: number; currentObjects: number; deleteMarkers: number; fileFormat: string; listsVersions: InventoryVersions; fields: string[] };
   logs: { files: number; lines: number; dropped: number; duplicated: number; late: number; daysWithLogs: string[] };
   unusedPrefixes: UnusedPrefixTruth[];
   readOnce: { prefix: string; lastAccess: string }[];
@@ -134,6 +145,8 @@ class Generator {
   private readonly bucketOwner: string;
   private readonly windowStartMs: number;
   private readonly asOfEndMs: number;
+  private readonly inventoryVersions: InventoryVersions;
+  private readonly inventoryFields: readonly string[];
   /** Exempt objects as (group, index, reason) — a few bytes each; keys are derived when truth.json is written. */
   private readonly exemptRefs: { groups: number[]; indexes: number[]; reasons: ('legalHold' | 'objectLock')[] } = { groups: [], indexes: [], reasons: [] };
   private readonly records: LogRecordFactory;
@@ -153,6 +166,9 @@ class Generator {
     this.bucketOwner = this.random.hex(32);
     this.windowStartMs = plan.windowStartDay * DAY_MS;
     this.asOfEndMs = (options.asOfDay + 1) * DAY_MS;
+    this.inventoryVersions = options.inventoryVersions ?? 'all';
+    this.inventoryFields = options.inventoryFields ?? DEFAULT_INVENTORY_FIELDS;
+    checkInventoryFields(this.inventoryVersions, this.inventoryFields);
     this.records = new LogRecordFactory(this.bucketOwner, options.bucket, this.accountId, options.region);
   }
 
@@ -195,22 +211,28 @@ class Generator {
     let deleteMarkers = 0;
     let done = 0;
 
+    const fields = this.inventoryFields;
+    const allVersions = this.inventoryVersions === 'all';
     for (const group of plan.groups) {
       for (let j = 0; j < group.objects; j++) {
         const object = plan.objectAt(group, j);
-        let rows = '';
-        for (const v of object.versions) rows += inventoryCsvLine(options.bucket, object.key, v);
-        file ??= this.output.open(dataFileKey(layout, `${names.uuid()}.csv.gz`), { gzip: true });
-        await file.write(rows);
-        versions += object.versions.length;
-        rowsInFile += object.versions.length;
         const current = object.versions[0]!;
+        // A report of current versions lists neither older versions nor keys whose current version is a delete marker.
+        const listed = allVersions ? object.versions : current.isDeleteMarker ? [] : [current];
+        if (listed.length > 0) {
+          let rows = '';
+          for (const v of listed) rows += inventoryCsvLine(fields, options.bucket, object.key, v);
+          file ??= this.output.open(dataFileKey(layout, `${names.uuid()}.csv.gz`), { gzip: true });
+          await file.write(rows);
+          versions += listed.length;
+          rowsInFile += listed.length;
+        }
         if (current.isDeleteMarker) deleteMarkers++;
         else {
           currentObjects++;
           this.account(group, object, current);
         }
-        if (rowsInFile >= options.rowsPerInventoryFile) {
+        if (file && rowsInFile >= options.rowsPerInventoryFile) {
           files.push(await file.close());
           file = undefined;
           rowsInFile = 0;
@@ -221,8 +243,8 @@ class Generator {
     }
     if (file) files.push(await file.close());
 
-    let report = { files, fileFormat: 'CSV' as InventoryManifest['fileFormat'], fileSchema: csvFileSchema() };
-    if (options.convertInventory) report = await options.convertInventory(files);
+    let report = { files, fileFormat: 'CSV' as InventoryManifest['fileFormat'], fileSchema: csvFileSchema(fields) };
+    if (options.convertInventory) report = await options.convertInventory(files, fields);
     const manifest: InventoryManifest = {
       sourceBucket: options.bucket,
       destinationBucket: `arn:aws:s3:::${options.inventoryBucket}`,
@@ -248,7 +270,11 @@ class Generator {
 
   /** Tallies a current, non-delete-marker version into its prefix's eligibility. */
   private account(group: Group, object: EstateObject, current: ObjectVersion): void {
-    const exemptReason = current.legalHold ? 'legalHold' : current.lockRetainUntil >= this.asOfEndMs ? 'objectLock' : undefined;
+    // A lock or hold is exempt only where the report shows it: without those fields no analysis can
+    // see it (the tagging run then reads each object's lock itself).
+    const held = current.legalHold && this.inventoryFields.includes('ObjectLockLegalHoldStatus');
+    const retained = current.lockRetainUntil >= this.asOfEndMs && this.inventoryFields.includes('ObjectLockRetainUntilDate');
+    const exemptReason = held ? 'legalHold' : retained ? 'objectLock' : undefined;
     if (exemptReason) {
       this.exemptRefs.groups.push(group.index);
       this.exemptRefs.indexes.push(object.index);
@@ -422,7 +448,15 @@ class Generator {
         excludedRequesters: SERVICE_REQUESTERS,
         countBy: 'requestId',
       },
-      inventory: { manifestKey: inventory.manifestKey, versions: inventory.versions, currentObjects: inventory.currentObjects, deleteMarkers: inventory.deleteMarkers, fileFormat: inventory.fileFormat },
+      inventory: {
+        manifestKey: inventory.manifestKey,
+        versions: inventory.versions,
+        currentObjects: inventory.currentObjects,
+        deleteMarkers: inventory.deleteMarkers,
+        fileFormat: inventory.fileFormat,
+        listsVersions: this.inventoryVersions,
+        fields: [...this.inventoryFields],
+      },
       logs: {
         files: this.deliveries.reduce((n, d) => n + d.files, 0),
         lines: this.deliveries.reduce((n, d) => n + d.lines, 0),
@@ -445,6 +479,24 @@ class Generator {
   }
 }
 
+
+/** Bucket, Key, the version fields of a report of all versions, then the optional fields in the order given: the fields of a report as S3 writes it. */
+export function inventoryReportFields(versions: InventoryVersions, optional: readonly string[]): string[] {
+  return ['Bucket', 'Key', ...(versions === 'all' ? VERSION_FIELDS : []), ...optional];
+}
+
+/** The optional fields S3 Inventory offers (its OptionalFields), for --inventory-fields. */
+export const OPTIONAL_INVENTORY_FIELDS = Object.keys(INVENTORY_FIELD_TYPES).filter((f) => f !== 'Bucket' && f !== 'Key' && !(VERSION_FIELDS as readonly string[]).includes(f));
+
+function checkInventoryFields(versions: InventoryVersions, fields: readonly string[]): void {
+  if (fields[0] !== 'Bucket' || fields[1] !== 'Key') throw new Error('an inventory report starts with Bucket, Key');
+  const hasVersions = VERSION_FIELDS.every((f) => fields.includes(f));
+  if (versions === 'all' && !hasVersions) throw new Error('a report of all versions has VersionId, IsLatest and IsDeleteMarker');
+  if (versions === 'current' && VERSION_FIELDS.some((f) => fields.includes(f))) throw new Error('a report of current versions has no VersionId, IsLatest or IsDeleteMarker: S3 adds them only to reports of all versions');
+  const unknown = fields.filter((f) => !(f in INVENTORY_FIELD_TYPES));
+  if (unknown.length > 0) throw new Error(`${unknown.join(', ')}: not S3 Inventory fields (${OPTIONAL_INVENTORY_FIELDS.join(', ')})`);
+  if (new Set(fields).size !== fields.length) throw new Error('an inventory field is named twice');
+}
 
 /**
  * Writes truth.json one array entry per line: at ten million objects the lists hold hundreds of

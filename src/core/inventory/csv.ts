@@ -1,63 +1,61 @@
 // S3 Inventory reports as S3 writes them: CSV data files (every field quoted, keys URL-encoded)
-// named by a manifest.json with the schema, and a manifest.checksum beside it.
+// named by a manifest.json with the schema (schema.ts), and a manifest.checksum beside it.
 
 import { encodeS3Key } from '../s3keys';
 import type { ObjectVersion } from '../estate/plan';
 import { formatIso } from '../estate/time';
 
-/** The fields of a versioned inventory, in the order the manifest's fileSchema names them. */
-export const INVENTORY_FIELDS = [
-  'Bucket',
-  'Key',
-  'VersionId',
-  'IsLatest',
-  'IsDeleteMarker',
-  'Size',
-  'LastModifiedDate',
-  'ETag',
-  'StorageClass',
-  'IsMultipartUploaded',
-  'ReplicationStatus',
-  'EncryptionStatus',
-  'ObjectLockRetainUntilDate',
-  'ObjectLockMode',
-  'ObjectLockLegalHoldStatus',
-  'IntelligentTieringAccessTier',
-] as const;
-
-/** The Parquet column of each field (S3 writes snake_case names in Parquet and ORC reports). */
-export const PARQUET_COLUMNS: Record<(typeof INVENTORY_FIELDS)[number], string> = {
-  Bucket: 'bucket',
-  Key: 'key',
-  VersionId: 'version_id',
-  IsLatest: 'is_latest',
-  IsDeleteMarker: 'is_delete_marker',
-  Size: 'size',
-  LastModifiedDate: 'last_modified_date',
-  ETag: 'e_tag',
-  StorageClass: 'storage_class',
-  IsMultipartUploaded: 'is_multipart_uploaded',
-  ReplicationStatus: 'replication_status',
-  EncryptionStatus: 'encryption_status',
-  ObjectLockRetainUntilDate: 'object_lock_retain_until_date',
-  ObjectLockMode: 'object_lock_mode',
-  ObjectLockLegalHoldStatus: 'object_lock_legal_hold_status',
-  IntelligentTieringAccessTier: 'intelligent_tiering_access_tier',
-};
-
-export function csvFileSchema(): string {
-  return INVENTORY_FIELDS.join(', ');
+/**
+ * One field's value in a CSV report, as S3 writes it (the real report under
+ * shared/external/inventory/orcabus-filemanager shows a delete marker's row: Size, ETag,
+ * StorageClass, IsMultipartUploaded and EncryptionStatus empty, BucketKeyStatus still set; a null
+ * version's VersionId empty). Fields this generator has no value for are empty.
+ */
+function csvValue(field: string, bucket: string, key: string, v: ObjectVersion): string {
+  const marker = v.isDeleteMarker;
+  switch (field) {
+    case 'Bucket':
+      return bucket;
+    case 'Key':
+      return encodeS3Key(key);
+    case 'VersionId':
+      return v.versionId;
+    case 'IsLatest':
+      return String(v.isLatest);
+    case 'IsDeleteMarker':
+      return String(marker);
+    case 'Size':
+      return marker ? '' : String(v.size);
+    case 'LastModifiedDate':
+      return formatIso(v.lastModified);
+    case 'ETag':
+      return marker ? '' : v.etag;
+    case 'StorageClass':
+      return marker ? '' : v.storageClass;
+    case 'IsMultipartUploaded':
+      return marker ? '' : String(v.multipart);
+    case 'EncryptionStatus':
+      return marker ? '' : 'SSE-S3';
+    case 'ObjectLockRetainUntilDate':
+      return v.lockRetainUntil ? formatIso(v.lockRetainUntil) : '';
+    case 'ObjectLockMode':
+      return v.lockMode;
+    case 'ObjectLockLegalHoldStatus':
+      return marker ? '' : v.legalHold ? 'ON' : 'OFF';
+    case 'IntelligentTieringAccessTier':
+      return v.intelligentTieringTier;
+    case 'BucketKeyStatus':
+      return 'DISABLED';
+    default:
+      return '';
+  }
 }
 
-/** One CSV line (with its newline) for one version of an object. */
-export function inventoryCsvLine(bucket: string, key: string, v: ObjectVersion): string {
-  const marker = v.isDeleteMarker;
-  return (
-    `"${bucket}","${encodeS3Key(key)}","${v.versionId}","${v.isLatest}","${marker}",` +
-    `"${marker ? '' : v.size}","${formatIso(v.lastModified)}","${marker ? '' : v.etag}","${marker ? '' : v.storageClass}",` +
-    `"${v.multipart}","","${marker ? '' : 'SSE-S3'}",` +
-    `"${v.lockRetainUntil ? formatIso(v.lockRetainUntil) : ''}","${v.lockMode}","${marker ? '' : v.legalHold ? 'ON' : 'OFF'}","${v.intelligentTieringTier}"\n`
-  );
+/** One CSV line (with its newline) for one version of an object: every field quoted, in the order of `fields`. */
+export function inventoryCsvLine(fields: readonly string[], bucket: string, key: string, v: ObjectVersion): string {
+  let line = '';
+  for (let i = 0; i < fields.length; i++) line += `${i === 0 ? '' : ','}"${csvValue(fields[i]!, bucket, key, v)}"`;
+  return `${line}\n`;
 }
 
 export interface InventoryManifestFile {
@@ -100,32 +98,4 @@ export function dataFileKey(layout: InventoryLayout, name: string): string {
 /** The report-time folder name S3 uses: `YYYY-MM-DDTHH-MMZ`. */
 export function reportTimeFolder(ms: number): string {
   return new Date(ms).toISOString().slice(0, 16).replace(':', '-') + 'Z';
-}
-
-/** How each field is typed in a Parquet report. */
-export const PARQUET_TYPES: Record<(typeof INVENTORY_FIELDS)[number], 'VARCHAR' | 'BOOLEAN' | 'BIGINT' | 'TIMESTAMP_MS'> = {
-  Bucket: 'VARCHAR',
-  Key: 'VARCHAR',
-  VersionId: 'VARCHAR',
-  IsLatest: 'BOOLEAN',
-  IsDeleteMarker: 'BOOLEAN',
-  Size: 'BIGINT',
-  LastModifiedDate: 'TIMESTAMP_MS',
-  ETag: 'VARCHAR',
-  StorageClass: 'VARCHAR',
-  IsMultipartUploaded: 'BOOLEAN',
-  ReplicationStatus: 'VARCHAR',
-  EncryptionStatus: 'VARCHAR',
-  ObjectLockRetainUntilDate: 'TIMESTAMP_MS',
-  ObjectLockMode: 'VARCHAR',
-  ObjectLockLegalHoldStatus: 'VARCHAR',
-  IntelligentTieringAccessTier: 'VARCHAR',
-};
-
-/** The manifest's fileSchema for a Parquet report: the Parquet message type. */
-export function parquetFileSchema(): string {
-  const physical = { VARCHAR: 'binary', BOOLEAN: 'boolean', BIGINT: 'int64', TIMESTAMP_MS: 'int64' } as const;
-  const logical = { VARCHAR: ' (STRING)', BOOLEAN: '', BIGINT: '', TIMESTAMP_MS: ' (TIMESTAMP(MILLIS,false))' } as const;
-  const fields = INVENTORY_FIELDS.map((f) => `${f === 'Bucket' || f === 'Key' ? 'required' : 'optional'} ${physical[PARQUET_TYPES[f]]} ${PARQUET_COLUMNS[f]}${logical[PARQUET_TYPES[f]]};`);
-  return `message s3.inventory { ${fields.join(' ')} }`;
 }

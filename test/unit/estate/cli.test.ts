@@ -48,7 +48,7 @@ describe('s3-lifecycle generate', () => {
     const manifestPath = listFiles(dir).find((f) => f.endsWith('manifest.json'))!;
     const manifest = JSON.parse(readFileSync(join(dir, manifestPath), 'utf8'));
     assert.equal(manifest.fileFormat, 'Parquet');
-    assert.match(manifest.fileSchema, /^message s3\.inventory \{ required binary bucket \(STRING\); required binary key \(STRING\);/);
+    assert.match(manifest.fileSchema, /^message s3\.inventory \{\s+required binary bucket \(STRING\);\s+required binary key \(STRING\);/);
     assert.ok(manifest.files.length >= 2);
     assert.ok(!listFiles(dir).some((f) => f.endsWith('.csv.gz')), 'the CSV files are gone');
     for (const f of manifest.files) {

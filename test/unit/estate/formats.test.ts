@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InventoryManifest } from '../../../src/core/inventory/csv';
-import { INVENTORY_FIELDS } from '../../../src/core/inventory/csv';
+import { DEFAULT_INVENTORY_FIELDS } from '../../../src/core/inventory/schema';
 import { EstatePlan } from '../../../src/core/estate/plan';
 import { decodeLogKey, decodeS3Key } from '../../../src/core/s3keys';
 import { generateInto, listFiles, readInventoryCsv, readLogRows, sha256, smallEstateOptions, type LogRow } from './fixture';
@@ -52,7 +52,7 @@ describe('a generated estate, as AWS writes it', () => {
 
   it('writes every CSV row with exactly the fields the fileSchema names, each quoted', () => {
     const schema = manifest.fileSchema.split(',').map((s) => s.trim());
-    assert.deepEqual(schema, [...INVENTORY_FIELDS]);
+    assert.deepEqual(schema, [...DEFAULT_INVENTORY_FIELDS]);
     const csv = readInventoryCsv(dir, manifest);
     assert.ok(csv.length > 4000, 'current versions plus noncurrent versions and delete markers');
     for (const row of csv) {
