@@ -8,7 +8,8 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, write
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { formatAccessLogLine, type AccessLogRecord } from '../../src/core/accessLog/format';
-import { generateEstate, type EstateTruth } from '../../src/core/estate/generate';
+import { generateEstate, inventoryReportFields, type EstateTruth } from '../../src/core/estate/generate';
+import { DEFAULT_INVENTORY_FIELDS } from '../../src/core/inventory/schema';
 import { FolderOutput } from '../../src/core/estate/output';
 import type { InventoryManifest } from '../../src/core/inventory/csv';
 import { prefixOfKey } from '../../src/core/prefix';
@@ -98,6 +99,9 @@ function removeLogDays(logsDir: string, days: string[]): void {
     else if (kept.length < lines.length) writeFileSync(path, kept.join('\n') + '\n');
   }
 }
+
+/** The optional fields of the generator's default report. */
+const OPTIONAL_DEFAULT = DEFAULT_INVENTORY_FIELDS.slice(5);
 
 describe('the retention analysis over a generated estate', () => {
   let dir: string;
@@ -198,6 +202,52 @@ describe('the retention analysis over a generated estate', () => {
     const report = await analyzeRetention(engine(), catalog, options({ bucket: base.bucket, inventory: join(estate, 'inventory', base.bucket, 'daily-full'), logs: join(estate, 'logs'), asOf: parquetTruth.window.end }));
     assertEqualsTruth(report, parquetTruth);
     assert.match(report.notes.join('\n'), /\(Parquet, dt /);
+  });
+
+  /** An estate of the same plan, its inventory written another way; returns its truth and the analysis's options. */
+  async function estateWith(name: string, generate: Partial<Parameters<typeof generateEstate>[0]>, parquet = false) {
+    const estate = join(scratch, name);
+    mkdirSync(estate);
+    const base = smallEstateOptions({ objects: 1200, days: 30, seed: 5, ...generate });
+    await generateEstate({ ...base, ...(parquet ? { convertInventory: parquetInventoryConverter(estate) } : {}) }, new FolderOutput(estate));
+    const estateTruth = JSON.parse(readFileSync(join(estate, 'truth.json'), 'utf8')) as EstateTruth;
+    return { truth: estateTruth, options: options({ bucket: base.bucket, inventory: join(estate, 'inventory', base.bucket, 'daily-full'), logs: join(estate, 'logs'), asOf: estateTruth.window.end }) };
+  }
+
+  it('finds the same unused prefixes in a report of current versions only (S3\'s default), CSV and Parquet', async () => {
+    const all = await estateWith('all-versions', {});
+    for (const parquet of [false, true]) {
+      const current = await estateWith(`current-only-${parquet ? 'parquet' : 'csv'}`, { inventoryVersions: 'current', inventoryFields: inventoryReportFields('current', OPTIONAL_DEFAULT) }, parquet);
+      assert.deepEqual(current.truth.inventory.fields.slice(0, 3), ['Bucket', 'Key', 'Size']);
+      assert.ok(current.truth.inventory.versions < all.truth.inventory.versions, 'no noncurrent versions or delete markers listed');
+      assert.deepEqual(current.truth.unusedPrefixes, all.truth.unusedPrefixes, 'the same objects are expirable');
+      const report = await analyzeRetention(engine(), catalog, current.options);
+      assert.ok(report.prefixes.length > 5);
+      assertEqualsTruth(report, current.truth);
+      assert.match(report.notes.join('\n'), /the inventory lists current versions only/);
+    }
+  });
+
+  it('with only Size and LastModifiedDate: lists locked objects (saying locks were not checked) and prices at STANDARD (saying so)', async () => {
+    const minimal = await estateWith('minimal-fields', { inventoryVersions: 'current', inventoryFields: inventoryReportFields('current', ['LastModifiedDate', 'Size']) });
+    const full = await estateWith('full-fields', {});
+    assert.ok(full.truth.exempt.length > 0, 'the estate has locked or held objects');
+    assert.equal(minimal.truth.exempt.length, 0, 'without the lock fields nothing can be seen as locked');
+    const report = await analyzeRetention(engine(), catalog, minimal.options);
+    const byPrefix = [...report.prefixes].sort((a, b) => (a.prefix < b.prefix ? -1 : 1));
+    assert.deepEqual(
+      byPrefix.map((p) => [p.prefix, p.objects, p.bytes, p.newestLastModified]),
+      minimal.truth.unusedPrefixes.map((u) => [u.prefix, u.objects, u.bytes, u.newestLastModified]),
+    );
+    const standard = report.prices.perGbMonth.STANDARD!;
+    for (const p of report.prefixes) {
+      assert.deepEqual(p.storageClasses, []);
+      assert.equal(p.monthlySavingsUsd, roundUsd((p.bytes / 2 ** 30) * standard));
+    }
+    const notes = report.notes.join('\n');
+    assert.match(notes, /no ObjectLockRetainUntilDate or ObjectLockLegalHoldStatus field: Object Lock retention and legal holds could not be checked/);
+    assert.match(notes, /no StorageClass field: every object is priced at STANDARD/);
+    assert.doesNotMatch(notes, /no price for storage class/);
   });
 
   describe('log coverage', () => {

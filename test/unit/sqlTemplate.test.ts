@@ -144,6 +144,48 @@ SELECT 2 AS a, -- @when format != CSV
       assert.throws(() => parseTemplate("-- creates: f\n-- @param f string a d\nSELECT 1", 't'), /must name an identifier parameter/);
     });
 
+    describe('an inventory schema parameter', () => {
+      const inventory = `-- name: inv
+-- @param format enum(CSV|Parquet) CSV The format
+-- @param schema inventory_schema Bucket,Key,VersionId,IsLatest,Size The report's fields
+CREATE EXTERNAL TABLE t (
+  {{schema:text_columns}}   -- @when format = CSV
+  {{schema:typed_columns}}  -- @when format != CSV
+);
+SELECT
+  version_id,               -- @when schema has version_id
+  NULL AS version_id,       -- @when schema lacks version_id
+  is_latest = 'true',       -- @when format = CSV and schema has is_latest
+  is_latest,                -- @when format != CSV and schema has is_latest
+  true AS is_latest         -- @when schema lacks is_latest
+FROM t`;
+
+      it('declares the report\'s own columns in its order: all text for CSV, typed for Parquet', () => {
+        const t = parseTemplate(inventory, 'inv');
+        assert.match(renderTemplate(t), /CREATE EXTERNAL TABLE t \(\n  `bucket` string,\n  `key` string,\n  `version_id` string,\n  `is_latest` string,\n  `size` string\n\);/);
+        const parquet = renderTemplate(t, { format: 'Parquet', schema: 'message s3.inventory { required binary bucket (STRING); required binary key (STRING); optional int64 size; optional int64 last_modified_date (TIMESTAMP(MILLIS,true)); }' });
+        assert.match(parquet, /\(\n  `bucket` string,\n  `key` string,\n  `size` bigint,\n  `last_modified_date` timestamp\n\);/);
+      });
+
+      it('keeps a line when the schema has (or lacks) a column, and when every joined condition holds', () => {
+        const t = parseTemplate(inventory, 'inv');
+        const select = (values: Record<string, string>) => renderTemplate(t, values).split('SELECT')[1]!.replace(/\s+/g, ' ').trim();
+        assert.equal(select({}), "version_id, is_latest = 'true', FROM t");
+        assert.equal(select({ format: 'Parquet', schema: 'Bucket, Key, VersionId, IsLatest' }), 'version_id, is_latest, FROM t');
+        assert.equal(select({ schema: 'Bucket, Key, Size, LastModifiedDate' }), 'NULL AS version_id, true AS is_latest FROM t');
+      });
+
+      it('refuses a schema that is not an inventory\'s, and conditions that cannot hold', () => {
+        const t = parseTemplate(inventory, 'inv');
+        assert.throws(() => renderTemplate(t, { schema: 'Bucket, Size' }), (e: unknown) => e instanceof TemplateError && /schema: .*no Key field/.test(e.message));
+        assert.throws(() => parseTemplate("-- @param s string a d\nSELECT 1 -- @when s has key", 't'), /needs an inventory_schema parameter/);
+        assert.throws(() => parseTemplate('-- @param s inventory_schema Bucket,Key d\nSELECT 1 -- @when s has keyy', 't'), /"keyy" is not a column of S3 Inventory/);
+        assert.throws(() => parseTemplate('-- @param s inventory_schema Bucket,Key d\nSELECT 1 -- @when s contains key', 't'), /write "-- @when PARAM = VALUE"/);
+        const asName = parseTemplate('-- @param s inventory_schema Bucket,Key d\nSELECT {{s:hive}}', 't');
+        assert.throws(() => renderTemplate(asName), /renders as text_columns or typed_columns/);
+      });
+    });
+
     it('every built-in template parses and renders with sample values', () => {
       const catalog = TemplateCatalog.load();
       assert.equal(catalog.entries.length, 12);
