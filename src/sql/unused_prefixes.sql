@@ -8,8 +8,8 @@
 -- @param inventory_dt string '' The inventory report to use, yyyy-MM-dd-HH-mm ('' for the newest; set it on Athena to scan one report)
 -- @param as_of date required The last day of the window (UTC, inclusive)
 -- @param days integer 30 Days in the window, ending with as_of
--- @param operations string REST.GET.OBJECT,REST.HEAD.OBJECT,REST.COPY.OBJECT_GET Comma-separated operations that count as a read (not listings)
--- @param statuses string 200,206,304 Comma-separated HTTP statuses that count
+-- @param operations string REST.GET.OBJECT,REST.HEAD.OBJECT,REST.COPY.OBJECT_GET,REST.COPY.PART_GET,WEBSITE.GET.OBJECT,WEBSITE.HEAD.OBJECT,REST.POST.RESTORE Comma-separated operations that count as a read (object reads, copy sources, website reads, restores; not listings)
+-- @param statuses string 200,202,206,304 Comma-separated HTTP statuses that count
 -- @param excluded_requesters string AmazonS3 Comma-separated requesters that never count (S3's own lifecycle and inventory agents)
 -- @param exempt_key_regex string '' Keys matching this regular expression are never expired ('' for none)
 DROP TABLE IF EXISTS {{table:hive}};

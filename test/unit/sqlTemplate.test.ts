@@ -6,6 +6,7 @@ import { Random } from '../../src/core/random';
 import { splitStatements } from '../../src/engines/engine';
 import { classifyStatement } from '../../src/engines/localCompat';
 import { TemplateCatalog } from '../../src/sql/catalog';
+import { READ_OPERATIONS, READ_STATUSES, SERVICE_REQUESTERS } from '../../src/core/accessLog/reads';
 import { parseTemplate, quotedIdentifier, renderTemplate, renderValue, stringLiteral, TemplateError } from '../../src/sql/template';
 
 const TEMPLATE = `-- name: access_by_prefix
@@ -184,6 +185,18 @@ FROM t`;
         const asName = parseTemplate('-- @param s inventory_schema Bucket,Key d\nSELECT {{s:hive}}', 't');
         assert.throws(() => renderTemplate(asName), /renders as text_columns or typed_columns/);
       });
+    });
+
+    it('counts as reads, in every built-in template, exactly the operations and statuses core/accessLog/reads.ts names', () => {
+      const catalog = TemplateCatalog.load();
+      const withReads = catalog.entries.filter(({ template }) => template.parameters.some((p) => p.name === 'operations' && p.description.includes('read')));
+      assert.deepEqual(withReads.map((e) => e.template.name).sort(), ['access_by_prefix', 'unused_prefixes']);
+      for (const { template } of withReads) {
+        const param = (name: string) => template.parameters.find((p) => p.name === name)!.default;
+        assert.deepEqual(param('operations')!.split(','), [...READ_OPERATIONS], template.name);
+        assert.deepEqual(param('statuses')!.split(',').map(Number), [...READ_STATUSES], template.name);
+        assert.deepEqual(param('excluded_requesters')!.split(','), [...SERVICE_REQUESTERS], template.name);
+      }
     });
 
     it('every built-in template parses and renders with sample values', () => {

@@ -186,7 +186,7 @@ function formatEvent(ctx: WindowLogContext, day: number, i: number, dayPlan: Day
         return { counted: false, record: records.client(time, random, { operation: 'REST.GET.OBJECT', key: object.key, request: `GET ${path}`, httpStatus: 404, errorCode: 'NoSuchKey', bytesSent: 243 }) };
       }
       const size = current.size;
-      const kind = random.weighted(['get', 'range', 'notModified', 'head', 'copy'] as const, [60, 10, 5, 20, 5]);
+      const kind = random.weighted(['get', 'range', 'notModified', 'head', 'copy', 'partCopy', 'website'] as const, [58, 10, 5, 18, 4, 2, 3]);
       const byVersion = group!.versioned && random.chance(0.1);
       switch (kind) {
         case 'get':
@@ -199,6 +199,15 @@ function formatEvent(ctx: WindowLogContext, day: number, i: number, dayPlan: Day
           return { counted: true, record: records.client(time, random, { operation: 'REST.HEAD.OBJECT', key: object.key, request: `HEAD ${path}`, objectSize: size }) };
         case 'copy':
           return { counted: true, record: records.client(time, random, { operation: 'REST.COPY.OBJECT_GET', key: object.key, request: `PUT /${bucket}-replica${path.slice(bucket.length + 1)}`, objectSize: size }) };
+        case 'partCopy':
+          // The source side of UploadPartCopy (a large object copied in parts); the URI is the destination's part.
+          return {
+            counted: true,
+            record: records.client(time, random, { operation: 'REST.COPY.PART_GET', key: object.key, request: `PUT /${bucket}-replica${path.slice(bucket.length + 1)}?partNumber=1&uploadId=${random.hex(24)}`, objectSize: size }),
+          };
+        case 'website':
+          // Through the static-website endpoint: anonymous, no signature or TLS (as a real WEBSITE.GET.OBJECT line shows), the key in the path.
+          return { counted: true, record: records.website(time, random, object.key, size) };
       }
       return undefined;
     }

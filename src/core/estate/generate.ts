@@ -4,6 +4,7 @@
 // Streams: memory grows with the number of prefixes and one day of log lines, not with objects.
 
 import { formatAccessLogLine, type LogLayout } from '../accessLog/format';
+import { READ_OPERATIONS, READ_STATUSES, SERVICE_REQUESTERS } from '../accessLog/reads';
 import { hashString, Random } from '../random';
 import {
   dataFileKey,
@@ -45,11 +46,6 @@ export interface GenerateOptions extends EstateOptions {
   onProgress?: (phase: string, done: number, total: number) => void;
 }
 
-/** The operations that mean someone used the data, the statuses that mean it worked. */
-export const COUNTED_OPERATIONS = ['REST.GET.OBJECT', 'REST.HEAD.OBJECT', 'REST.COPY.OBJECT_GET'] as const;
-export const COUNTED_STATUSES = [200, 206, 304] as const;
-/** Requesters whose reads are the bucket owner's own machinery, not use. */
-export const SERVICE_REQUESTERS = ['AmazonS3'] as const;
 
 export type InventoryVersions = 'all' | 'current';
 
@@ -443,8 +439,8 @@ class Generator {
         start: formatDay(plan.windowStartDay),
         end: formatDay(options.asOfDay),
         days: options.days,
-        countedOperations: COUNTED_OPERATIONS,
-        countedStatuses: COUNTED_STATUSES,
+        countedOperations: READ_OPERATIONS,
+        countedStatuses: READ_STATUSES,
         excludedRequesters: SERVICE_REQUESTERS,
         countBy: 'requestId',
       },

@@ -3,6 +3,7 @@
 
 import type { AccessLogRecord } from '../accessLog/format';
 import type { Random } from '../random';
+import { encodeKeyPath } from '../s3keys';
 
 const IPV4 = ['192.0.2.', '198.51.100.', '203.0.113.'];
 const ROLES = ['etl-reader', 'analytics', 'api-service', 'backup-job'];
@@ -58,6 +59,24 @@ export class LogRecordFactory {
       aclRequired: random.chance(0.02) ? 'Yes' : null,
       sourceRegion: random.chance(0.9) ? this.region : null,
       ...fields,
+    };
+  }
+
+  /**
+   * A read through the bucket's static-website endpoint, as the real line of the corpus shows one
+   * (knil-sama's, from CloudFront): anonymous, no signature, cipher, authentication or TLS.
+   */
+  website(time: number, random: Random, key: string, size: number): AccessLogRecord {
+    return {
+      ...this.client(time, random, { operation: 'WEBSITE.GET.OBJECT', key, request: `GET /${encodeKeyPath(key)}`, bytesSent: size, objectSize: size }),
+      requester: '-',
+      userAgent: random.chance(0.5) ? 'Amazon CloudFront' : 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36',
+      signatureVersion: null,
+      cipherSuite: null,
+      authType: null,
+      tlsVersion: null,
+      accessPointArn: null,
+      hostHeader: `${this.bucket}.s3-website-${this.region}.amazonaws.com`,
     };
   }
 

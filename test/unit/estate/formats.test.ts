@@ -100,7 +100,7 @@ describe('a generated estate, as AWS writes it', () => {
 
   it('logs reads, writes, listings, errors, batch deletes and lifecycle work', () => {
     const operations = new Set(rows.map((r) => r.operation));
-    for (const op of ['REST.GET.OBJECT', 'REST.HEAD.OBJECT', 'REST.COPY.OBJECT_GET', 'REST.PUT.OBJECT', 'REST.GET.BUCKET', 'REST.POST.MULTI_OBJECT_DELETE', 'BATCH.DELETE.OBJECT', 'S3.CREATE.DELETEMARKER', 'S3.EXPIRE.OBJECT', 'S3.TRANSITION_SIA.OBJECT']) {
+    for (const op of ['REST.GET.OBJECT', 'REST.HEAD.OBJECT', 'REST.COPY.OBJECT_GET', 'REST.COPY.PART_GET', 'WEBSITE.GET.OBJECT', 'REST.PUT.OBJECT', 'REST.GET.BUCKET', 'REST.POST.MULTI_OBJECT_DELETE', 'BATCH.DELETE.OBJECT', 'S3.CREATE.DELETEMARKER', 'S3.EXPIRE.OBJECT', 'S3.TRANSITION_SIA.OBJECT']) {
       assert.ok(operations.has(op), op);
     }
     const statuses = new Set(rows.map((r) => r.httpstatus));

@@ -33,7 +33,7 @@ describe('truth.json', () => {
   it('describes the window: 21 days ending with the as-of date, and what counts as a read', () => {
     assert.equal(truth.window.start, '2026-03-11');
     assert.equal(truth.window.end, '2026-03-31');
-    assert.deepEqual(truth.window.countedOperations, ['REST.GET.OBJECT', 'REST.HEAD.OBJECT', 'REST.COPY.OBJECT_GET']);
+    assert.deepEqual(truth.window.countedOperations, ['REST.GET.OBJECT', 'REST.HEAD.OBJECT', 'REST.COPY.OBJECT_GET', 'REST.COPY.PART_GET', 'WEBSITE.GET.OBJECT', 'WEBSITE.HEAD.OBJECT', 'REST.POST.RESTORE']);
   });
 
   it('lists exactly the unused prefixes that the inventory and the logs imply, with their objects and bytes', () => {
@@ -65,8 +65,8 @@ describe('truth.json', () => {
     // What was read: counted operations that succeeded, by anyone but S3 itself, inside the window, once per request id.
     const reads = new Map<string, Set<string>>();
     for (const r of rows) {
-      if (!['REST.GET.OBJECT', 'REST.HEAD.OBJECT', 'REST.COPY.OBJECT_GET'].includes(r.operation!)) continue;
-      if (!['200', '206', '304'].includes(r.httpstatus!) || r.requester === 'AmazonS3') continue;
+      if (!['REST.GET.OBJECT', 'REST.HEAD.OBJECT', 'REST.COPY.OBJECT_GET', 'REST.COPY.PART_GET', 'WEBSITE.GET.OBJECT', 'WEBSITE.HEAD.OBJECT', 'REST.POST.RESTORE'].includes(r.operation!)) continue;
+      if (!['200', '202', '206', '304'].includes(r.httpstatus!) || r.requester === 'AmazonS3') continue;
       const time = parseLogTime(r.requestdatetime!);
       if (time < windowStart || time >= windowEnd) continue;
       const prefix = prefixOfKey(decodeLogKey(r.key!, r.operation!)!);
