@@ -57,6 +57,16 @@ export interface PanelStrings {
   coverageMissing: string;
   /** Said loudly when the user went on despite missing log days. */
   coverageOverridden: string;
+  /** `suspect (few lines): {0}`. */
+  coverageSuspect: string;
+  /** `{0} malformed lines ({1} naming a key)`. */
+  coverageMalformed: string;
+  /** Said loudly when the user went on despite malformed log lines. */
+  malformedOverridden: string;
+  /** The heading of the lines-per-day list. */
+  linesPerDayHeading: string;
+  /** `{0} lines` (a day's count, as the meter's label). */
+  linesPerDayValue: string;
   exemptionsLabel: string;
   exemptionsNone: string;
   /** `objects tagged {0}`. */
@@ -285,7 +295,8 @@ const PANEL_STRINGS_REQUIRED: Record<keyof PanelStrings, true> = {
   bucketsHeading: true, bucketColumn: true, createdColumn: true, noBuckets: true, loading: true,
   unusedHeading: true, findUnused: true, findUnusedIntro: true, finding: true, noUnusedPrefixes: true, noMatches: true,
   bucketLabel: true, everyBucket: true, windowLabel: true, windowValue: true, coverageLabel: true, coverageValue: true,
-  coverageMissing: true, coverageOverridden: true, exemptionsLabel: true, exemptionsNone: true, exemptionsKeepTag: true,
+  coverageMissing: true, coverageOverridden: true, coverageSuspect: true, coverageMalformed: true, malformedOverridden: true, linesPerDayHeading: true,
+  linesPerDayValue: true, exemptionsLabel: true, exemptionsNone: true, exemptionsKeepTag: true,
   pricesLabel: true, pricesValue: true, notesHeading: true, totalsShown: true, totalsSelected: true, prefixesColumn: true, prefixColumn: true, pricePerGbMonth: true,
   objectsColumn: true, bytesColumn: true, storageClassesColumn: true, lastAccessColumn: true, newestColumn: true,
   savingsColumn: true, selectColumn: true, actionColumn: true, never: true, bucketRoot: true, filterLabel: true,
@@ -346,6 +357,9 @@ export function parseRetentionReport(raw: unknown): RetentionReport | undefined 
   if (!isRecord(window) || typeof window.asOf !== 'string' || !isCount(window.days) || typeof window.start !== 'string') return undefined;
   if (!isCount(lookbackDays)) return undefined;
   if (!isRecord(coverage) || !isCount(coverage.days) || !isCount(coverage.daysWithLogs) || !isStringList(coverage.missingDays) || typeof coverage.overridden !== 'boolean') return undefined;
+  if (!isStringList(coverage.suspectDays) || !isRecord(coverage.linesPerDay) || !Object.values(coverage.linesPerDay).every(isCount)) return undefined;
+  const malformed = coverage.malformed;
+  if (!isRecord(malformed) || !isCount(malformed.lines) || !isCount(malformed.withKey) || !isStringList(malformed.examples) || typeof malformed.overridden !== 'boolean') return undefined;
   if (!isRecord(exemptions) || !isStringList(exemptions.globs) || (exemptions.keepTag !== null && typeof exemptions.keepTag !== 'string')) return undefined;
   if (!isRecord(prices) || typeof prices.region !== 'string' || typeof prices.source !== 'string') return undefined;
   const perGbMonth = parseAmounts(prices.perGbMonth);
@@ -369,7 +383,15 @@ export function parseRetentionReport(raw: unknown): RetentionReport | undefined 
     sources: { inventory: sources.inventory, logs: sources.logs },
     window: { asOf: window.asOf, days: window.days, start: window.start },
     lookbackDays,
-    coverage: { days: coverage.days, daysWithLogs: coverage.daysWithLogs, missingDays: [...coverage.missingDays], overridden: coverage.overridden },
+    coverage: {
+      days: coverage.days,
+      daysWithLogs: coverage.daysWithLogs,
+      missingDays: [...coverage.missingDays],
+      overridden: coverage.overridden,
+      linesPerDay: Object.fromEntries(Object.entries(coverage.linesPerDay as Record<string, number>)),
+      suspectDays: [...coverage.suspectDays],
+      malformed: { lines: malformed.lines, withKey: malformed.withKey, examples: [...malformed.examples], overridden: malformed.overridden },
+    },
     exemptions: { globs: [...exemptions.globs], keepTag: exemptions.keepTag },
     prices: { region: prices.region, perGbMonth, source: prices.source },
     prefixes: rows,

@@ -10,8 +10,16 @@ const MISSING_DAYS_SHOWN = 10;
 
 export function renderReportSummary(report: RetentionReport, strings: PanelStrings, locale: string): HTMLElement[] {
   const { coverage } = report;
-  const missing = coverage.missingDays.slice(0, MISSING_DAYS_SHOWN).join(', ') + (coverage.missingDays.length > MISSING_DAYS_SHOWN ? ` … (+${coverage.missingDays.length - MISSING_DAYS_SHOWN})` : '');
-  const coverageText = formatString(strings.coverageValue, coverage.daysWithLogs, coverage.days) + (coverage.missingDays.length > 0 ? ` — ${formatString(strings.coverageMissing, missing)}` : '');
+  const daysList = (days: string[]) => days.slice(0, MISSING_DAYS_SHOWN).join(', ') + (days.length > MISSING_DAYS_SHOWN ? ` … (+${days.length - MISSING_DAYS_SHOWN})` : '');
+  const coverageText = [
+    formatString(strings.coverageValue, coverage.daysWithLogs, coverage.days),
+    coverage.missingDays.length > 0 && formatString(strings.coverageMissing, daysList(coverage.missingDays)),
+    coverage.suspectDays.length > 0 && formatString(strings.coverageSuspect, daysList(coverage.suspectDays)),
+    coverage.malformed.lines > 0 && formatString(strings.coverageMalformed, formatCount(coverage.malformed.lines, locale), formatCount(coverage.malformed.withKey, locale)),
+  ]
+    .filter((part) => part !== false)
+    .join(' — ');
+  const busiest = Math.max(1, ...Object.values(coverage.linesPerDay));
   const exemptions = [...report.exemptions.globs];
   if (report.exemptions.keepTag !== null) exemptions.push(formatString(strings.exemptionsKeepTag, report.exemptions.keepTag));
   const prices = Object.entries(report.prices.perGbMonth)
@@ -35,6 +43,24 @@ export function renderReportSummary(report: RetentionReport, strings: PanelStrin
   ]);
   const parts: HTMLElement[] = [summary];
   if (coverage.overridden) parts.push(element('p', { class: 'warning', id: 'coverage-overridden' }, [strings.coverageOverridden]));
+  if (coverage.malformed.overridden) parts.push(element('p', { class: 'warning', id: 'malformed-overridden' }, [strings.malformedOverridden]));
+  // Lines per day: a day far below the others is a day whose delivery may have failed.
+  parts.push(
+    element('details', { class: 'lines-per-day', id: 'lines-per-day' }, [
+      element('summary', {}, [strings.linesPerDayHeading]),
+      element(
+        'table',
+        {},
+        Object.entries(coverage.linesPerDay).map(([day, lines]) =>
+          element('tr', { 'data-day': day, class: coverage.missingDays.includes(day) ? 'missing' : coverage.suspectDays.includes(day) ? 'suspect' : '' }, [
+            element('th', { scope: 'row' }, [day]),
+            element('td', { class: 'num' }, [formatCount(lines, locale)]),
+            element('td', {}, [element('meter', { min: '0', max: String(busiest), value: String(lines), 'aria-label': formatString(strings.linesPerDayValue, formatCount(lines, locale)) })]),
+          ]),
+        ),
+      ),
+    ]),
+  );
   if (report.notes.length > 0) {
     parts.push(
       element('details', { class: 'notes' }, [

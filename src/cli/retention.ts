@@ -8,11 +8,11 @@ import { formatBytes } from '../core/format';
 import { GlobError } from '../core/retention/exemptions';
 import type { RetentionReport, TagSpec, UnusedPrefix } from '../core/retention/report';
 import { parsePriceOverride, PriceError } from '../core/retention/savings';
-import { describeCoverage, LogCoverageError, RetentionInputError } from '../core/retention/window';
+import { describeCoverage, describeLinesPerDay, LogCoverageError, MalformedLogLinesError, RetentionInputError } from '../core/retention/window';
 import { QueryCancelledError } from '../engines/engine';
 import { createQueryEngine } from '../engines/factory';
 import { csvLine } from '../engines/resultFormat';
-import { analyzeRetention } from '../engines/retention';
+import { analyzeRetention, DEFAULT_MAX_MALFORMED_PERCENT } from '../engines/retention';
 import { TemplateCatalog } from '../sql/catalog';
 import { TemplateError } from '../sql/template';
 import { checkPriceSource, CONNECTION_OPTIONS, PRICE_LIST_OPTIONS, priceLookup, settingsFromCommandLine } from './connection';
@@ -60,6 +60,7 @@ function printText(report: RetentionReport, io: CliIo): void {
     ['bucket', report.bucket === '' ? 'every bucket in the inventory' : `s3://${report.bucket}`],
     ['window', `${window.start} … ${window.asOf} (${window.days} days, UTC); last access looked up over ${report.lookbackDays} days`],
     ['log coverage', describeCoverage(report.coverage)],
+    ['lines a day', describeLinesPerDay(report.coverage)],
     ['exemptions', `${exemptions.join('; ')}; object lock, legal hold and objects younger than the window`],
     ['prices', `USD per GB-month: ${priceList} — ${prices.source}`],
     ['total', `${totals.prefixes.toLocaleString('en-US')} unused prefix${totals.prefixes === 1 ? '' : 'es'} · ${totals.objects.toLocaleString('en-US')} objects · ${formatBytes(totals.bytes)} · ${formatUsd(totals.monthlySavingsUsd)} per month`],
@@ -110,7 +111,10 @@ export const retention: CliCommand = {
     'lookback-days': { type: 'string', description: 'Days ending with --as-of searched for each prefix\'s last access (default 365)', valueName: 'n' },
     'keep-tag': { type: 'string', description: 'Objects with this tag are kept (recorded in the report; the tagging run skips them). Default s3-lifecycle-studio:keep; \'\' for none', valueName: 'k[=v]' },
     'max-missing-log-days': { type: 'string', description: 'Days of the window that may lack access logs before the analysis stops (default 0)', valueName: 'n' },
-    'allow-missing-logs': { type: 'boolean', description: 'Analyse even when more log days are missing: prefixes read only on those days will look unused' },
+    'allow-missing-logs': { type: 'boolean', description: 'Analyse even when more log days are missing (or suspect): prefixes read only on those days will look unused' },
+    'max-suspect-log-days': { type: 'string', description: 'Days with under a tenth of the median log lines that are only reported; more and they count as missing (default 0)', valueName: 'n' },
+    'max-malformed-log-percent': { type: 'string', description: 'Malformed log lines tolerated, in percent of the window\'s lines (default 0.1); one naming a key always stops the analysis', valueName: 'p' },
+    'allow-malformed-logs': { type: 'boolean', description: 'Analyse even with more malformed log lines than allowed: a read among them is not counted' },
     price: { type: 'string', multiple: true, description: 'A storage price in USD per GB-month over the region\'s prices, e.g. GLACIER=0.0036 (repeat for more)', valueName: 'CLASS=USD' },
     ...PRICE_LIST_OPTIONS,
   },
@@ -118,6 +122,9 @@ export const retention: CliCommand = {
     'The window is the N days that end with --as-of, in UTC, both ends included. A prefix is unused when it holds objects older than the window',
     '(current versions, no object lock or legal hold, not exempt) and none of the keys immediately under it was read in the window.',
     'If the window has more days without access logs than --max-missing-log-days allows, nothing is analysed: exit code 2 and the missing days on stderr.',
+    'A day with under a tenth of the window\'s median lines is suspect and counts as missing beyond --max-suspect-log-days. Malformed log lines above',
+    '--max-malformed-log-percent of the window\'s lines, or one whose key can be made out, stop the analysis the same way (--allow-malformed-logs goes on).',
+    'Coverage counts the source bucket\'s lines only: --bucket, or the inventory\'s source bucket.',
     'Savings are bytes per storage class × the price per GB-month: us-east-1 list prices are built in; another region on AWS reads its prices from the',
     'AWS Price List API (pricing:GetProducts; kept 30 days in the cache folder), and falls back to us-east-1\'s with a note; --price overrides, --region picks the region.',
     'CSV columns: prefix, objects, bytes, storageClasses (separated by ;), newestLastModified, lastAccess (empty when never seen in the lookback), monthlySavingsUsd.',
@@ -149,6 +156,10 @@ export const retention: CliCommand = {
       }
     }
     const allowMissingLogs = args.values['allow-missing-logs'] === true;
+    const allowMalformedLogs = args.values['allow-malformed-logs'] === true;
+    const malformedPercentText = stringOption(args, 'max-malformed-log-percent');
+    const maxMalformedLogLinesPercent = malformedPercentText === undefined ? (settings.retention?.maxMalformedLogLinesPercent ?? DEFAULT_MAX_MALFORMED_PERCENT) : Number(malformedPercentText);
+    if (!(maxMalformedLogLinesPercent >= 0 && maxMalformedLogLinesPercent <= 100)) throw new UsageError(`--max-malformed-log-percent takes a percentage from 0 to 100, not "${malformedPercentText}"`, retention);
     const options = {
       ...(stringOption(args, 'bucket') ? { bucket: stringOption(args, 'bucket')! } : {}),
       inventory,
@@ -160,6 +171,9 @@ export const retention: CliCommand = {
       keepTag: parseKeepTag(stringOption(args, 'keep-tag') ?? settings.retention?.keepTag ?? 's3-lifecycle-studio:keep'),
       maxMissingLogDays: integerOption(args, 'max-missing-log-days', { min: 0, max: 3650 }) ?? settings.retention?.maxMissingLogDays ?? 0,
       allowMissingLogs,
+      maxSuspectLogDays: integerOption(args, 'max-suspect-log-days', { min: 0, max: 3650 }) ?? settings.retention?.maxSuspectLogDays ?? 0,
+      maxMalformedLogLinesPercent,
+      allowMalformedLogs,
       region: settings.retention?.pricingRegion || settings.connection.region || 'us-east-1',
       priceOverrides,
     };
@@ -173,7 +187,7 @@ export const retention: CliCommand = {
     try {
       report = await analyzeRetention(engine, catalog, analysis, { signal: io.signal });
     } catch (error) {
-      if (error instanceof LogCoverageError) {
+      if (error instanceof LogCoverageError || error instanceof MalformedLogLinesError) {
         io.err(`${PROGRAM} retention: ${error.message}\n`);
         return EXIT_USAGE;
       }
@@ -184,6 +198,14 @@ export const retention: CliCommand = {
       await engine.dispose();
     }
 
+    if (allowMalformedLogs) {
+      const { malformed } = report.coverage;
+      io.err(
+        malformed.overridden
+          ? `WARNING: ANALYSED WITH MALFORMED ACCESS-LOG LINES — ${malformed.lines} line${malformed.lines === 1 ? '' : 's'} could not be read (${malformed.withKey} naming a key). A read among them is not counted: check the prefixes they name before you expire anything.\n`
+          : `WARNING: --allow-malformed-logs was given; it was not needed this time (${malformed.lines} malformed lines).\n`,
+      );
+    }
     if (allowMissingLogs) {
       const { coverage } = report;
       io.err(

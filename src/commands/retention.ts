@@ -7,7 +7,7 @@ import { asksPriceList, resolveBasePrices } from '../aws/priceList';
 import { isAbsolute, join } from 'node:path';
 import type { RetentionReport, TagSpec } from '../core/retention/report';
 import { parseKeepTagArg, type KeepTag } from '../core/retention/tagSet';
-import { accessWindow, LogCoverageError } from '../core/retention/window';
+import { accessWindow, LogCoverageError, MalformedLogLinesError } from '../core/retention/window';
 import { ENGINE_KINDS, type EngineKind } from '../core/settings';
 import { isValidBucketName } from '../core/s3uri';
 import { DEFAULT_CONNECTION_ID } from '../core/connections';
@@ -36,6 +36,8 @@ export interface FindUnusedPrefixesArgs extends Partial<RetentionInputs> {
   underPrefix?: string;
   /** Go on although more log days are missing than allowed (the report says so). */
   allowMissingLogs?: boolean;
+  /** Go on although more access-log lines are malformed than allowed (the report says so). */
+  allowMalformedLogs?: boolean;
   /** Ask every question again, with the remembered answers as defaults. */
   askAll?: boolean;
   /** Run with the remembered answers without the confirmation pick (tests and scripts). */
@@ -242,6 +244,9 @@ async function analyse(studio: Studio, bucket: string, inputs: RetentionInputs, 
               keepTag: keepTagForReport(parseKeepTag(settings.retention.keepTag)),
               maxMissingLogDays: settings.retention.maxMissingLogDays,
               allowMissingLogs: args.allowMissingLogs === true,
+              maxSuspectLogDays: settings.retention.maxSuspectLogDays,
+              maxMalformedLogLinesPercent: settings.retention.maxMalformedLogLinesPercent,
+              allowMalformedLogs: args.allowMalformedLogs === true,
               region,
               priceOverrides: settings.retention.storagePrices,
               ...(pricing.base ? { basePrices: pricing.base } : {}),
@@ -266,6 +271,14 @@ async function analyse(studio: Studio, bucket: string, inputs: RetentionInputs, 
       if (choice !== anyway) return undefined;
       studio.log.warn(`Find Unused Prefixes: the user chose to analyse s3://${bucket} with missing log days`);
       return analyse(studio, bucket, inputs, { ...args, allowMissingLogs: true });
+    }
+    if (error instanceof MalformedLogLinesError) {
+      studio.log.warn(`Find Unused Prefixes stopped: ${error.message}`);
+      const anyway = t('Analyse Anyway');
+      const choice = await vscode.window.showWarningMessage(t('Access-log lines could not be read'), { modal: true, detail: `${error.message}\n\n${t('Analysing anyway may mark live data as unused. The report will state how many lines were not read.')}` }, anyway);
+      if (choice !== anyway) return undefined;
+      studio.log.warn(`Find Unused Prefixes: the user chose to analyse s3://${bucket} with ${error.malformed.lines} malformed log lines`);
+      return analyse(studio, bucket, inputs, { ...args, allowMalformedLogs: true });
     }
     throw error;
   }

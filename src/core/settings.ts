@@ -53,6 +53,10 @@ export interface RetentionSettings {
   keepTag: string;
   /** Days of the window that may lack access logs before the analysis stops. */
   maxMissingLogDays: number;
+  /** Days with under a tenth of the window's median log lines tolerated before they count as missing. */
+  maxSuspectLogDays: number;
+  /** Malformed log lines tolerated, in percent of the window's lines (one naming a key always stops the analysis). */
+  maxMalformedLogLinesPercent: number;
   /** The region whose prices the savings use; '' for the connection's region. */
   pricingRegion: string;
   /** 'auto': a region other than us-east-1 on AWS takes its prices from the AWS Price List API; 'builtIn': never. */
@@ -108,6 +112,8 @@ export const SETTING_DEFAULTS = {
   'retention.exemptGlobs': [],
   'retention.keepTag': 's3-lifecycle-studio:keep',
   'retention.maxMissingLogDays': 0,
+  'retention.maxSuspectLogDays': 0,
+  'retention.maxMalformedLogLinesPercent': 0.1,
   'retention.pricingRegion': '',
   'retention.priceSource': 'auto',
   'retention.priceListEndpoint': '',
@@ -206,6 +212,17 @@ export function parseSettings(get: (key: SettingKey) => unknown): ParsedSettings
     return raw;
   };
 
+  const percent = (key: 'retention.maxMalformedLogLinesPercent'): number => {
+    const raw = get(key);
+    const fallback = SETTING_DEFAULTS[key];
+    if (raw === undefined || raw === null) return fallback;
+    if (typeof raw !== 'number' || !(raw >= 0 && raw <= 100)) {
+      problems.push({ key, message: `s3lifecycle.${key} must be a percentage from 0 to 100; using ${fallback}` });
+      return fallback;
+    }
+    return raw;
+  };
+
   const exemptGlobs = stringList('retention.exemptGlobs', get, problems);
   const storagePrices = priceTable(get('retention.storagePrices'), problems);
   let keepTag = str('retention.keepTag');
@@ -258,6 +275,8 @@ export function parseSettings(get: (key: SettingKey) => unknown): ParsedSettings
         exemptGlobs,
         keepTag,
         maxMissingLogDays: int('retention.maxMissingLogDays', 0, 3650),
+        maxSuspectLogDays: int('retention.maxSuspectLogDays', 0, 3650),
+        maxMalformedLogLinesPercent: percent('retention.maxMalformedLogLinesPercent'),
         pricingRegion,
         priceSource,
         priceListEndpoint,
@@ -284,9 +303,12 @@ export function parseSettings(get: (key: SettingKey) => unknown): ParsedSettings
 
 const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
-type IntegerSettingKey = {
-  [K in SettingKey]: (typeof SETTING_DEFAULTS)[K] extends number ? K : never;
-}[SettingKey];
+type IntegerSettingKey = Exclude<
+  {
+    [K in SettingKey]: (typeof SETTING_DEFAULTS)[K] extends number ? K : never;
+  }[SettingKey],
+  'retention.maxMalformedLogLinesPercent'
+>;
 
 function stringList(key: 'retention.exemptGlobs', get: (key: SettingKey) => unknown, problems: SettingsProblem[]): string[] {
   const raw = get(key);

@@ -88,7 +88,12 @@ function insertSql(table: string, batches: Batch[]): string {
   const files = `[${batches.map((b) => sqlString(b.path)).join(', ')}]`;
   const serial = batches.some((b) => b.quotedLineBreaks) ? ', parallel = false' : '';
   const options = `${LOG_CSV_OPTIONS}, max_line_size = ${lineSize}, buffer_size = ${Math.max(32 << 20, 2 * lineSize)}${dts.size === 1 ? '' : ', filename = true'}${serial}`;
-  return `INSERT INTO ${table} SELECT ${select.join(', ')}, ${dt} FROM read_csv(${files}, ${options}, columns = {${columns.join(', ')}})`;
+  return `INSERT INTO ${table} SELECT ${select.join(', ')}, CAST(NULL AS VARCHAR), ${dt} FROM read_csv(${files}, ${options}, columns = {${columns.join(', ')}})`;
+}
+
+/** One line of standard CSV (quotes doubled; null as an empty unquoted field). */
+function csvRow(values: (string | null)[]): string {
+  return `${values.map((v) => (v === null ? '' : `"${v.replace(/"/g, '""')}"`)).join(',')}\n`;
 }
 
 function dtLiteral(dt: string | null): string {
@@ -196,16 +201,20 @@ export async function loadAccessLogs(table: ExternalTable, ctx: LoadContext): Pr
   const files = await ctx.reader.list(ctx.prefix, ctx.signal);
   if (files.length === 0) throw new Error(`no access-log files at ${ctx.reader.uri}${ctx.prefix}: give the folder S3 delivers one source bucket's logs to`);
   const name = duckName(table.name);
-  const columns = [...ACCESS_LOG_COLUMNS.map((c) => `${duckName(c.name)} ${c.type}`), 'dt VARCHAR'];
+  // A malformed line is a row too, with only its reason, what of its bucket and key could be read, and its file's date.
+  const columns = [...ACCESS_LOG_COLUMNS.map((c) => `${duckName(c.name)} ${c.type}`), 'malformed VARCHAR', 'dt VARCHAR'];
   await ctx.connection.run(`CREATE OR REPLACE TABLE ${name} (${columns.join(', ')})`);
   const notes: string[] = [];
   let malformed = 0;
+  let keyUriDisagreements = 0;
+  const disagreementExamples: string[] = [];
   let records = 0;
   let bytes = 0;
   const total = files.reduce((n, f) => n + f.size, 0);
   const threads = Number((await ctx.connection.runAndReadAll(`SELECT current_setting('threads') AS n`)).getRowObjectsJS()[0]!.n);
   const scratch = await mkdtemp(join(tmpdir(), 's3ls-logs-'));
   const rows = new AccessLogCsvRows(BATCH_BYTES + (1 << 20));
+  const malformedRows = await open(join(scratch, 'malformed.csv'), 'w');
   const readBuffer = Buffer.allocUnsafe(READ_BYTES);
   const inserter = new BatchInserter(ctx.connection, name, scratch, threads);
   // One transaction for every batch: a commit per batch lets DuckDB start a checkpoint after each,
@@ -220,13 +229,22 @@ export async function loadAccessLogs(table: ExternalTable, ctx: LoadContext): Pr
       const dt = logFileDt(file.key);
       if (dt !== batchDt) await inserter.send(rows, batchDt);
       batchDt = dt;
+      const pendingMalformed: string[] = [];
       const parser = new AccessLogParser(
         () => undefined,
         (problem) => {
           malformed++;
-          if (malformed <= MAX_REPORTED_MALFORMED) notes.push(`${file.key}:${problem.line}: ${problem.reason}`);
+          const where = `${file.key}:${problem.line}: ${problem.reason}`;
+          if (malformed <= MAX_REPORTED_MALFORMED) notes.push(where);
+          pendingMalformed.push(csvRow([dt, where, problem.bucket ?? null, problem.key ?? null]));
         },
-        { onScannedLine: (line) => rows.add(line) },
+        {
+          onScannedLine: (line) => rows.add(line),
+          onKeyUriDisagreement: (d) => {
+            keyUriDisagreements++;
+            if (disagreementExamples.length < 5) disagreementExamples.push(`${file.key}:${d.line}: key field ${d.field}, request "${d.requestUri}"`);
+          },
+        },
       );
       const handle = await open(await ctx.reader.fetch(file, ctx.signal), 'r');
       try {
@@ -236,6 +254,7 @@ export async function loadAccessLogs(table: ExternalTable, ctx: LoadContext): Pr
           if (rows.length >= BATCH_BYTES) await inserter.send(rows, dt);
         }
         parser.end();
+        if (pendingMalformed.length > 0) await malformedRows.write(pendingMalformed.join(''));
       } catch (error) {
         if (error instanceof RangeError) throw new Error(`${file.key}: ${error.message}`);
         throw error;
@@ -249,6 +268,13 @@ export async function loadAccessLogs(table: ExternalTable, ctx: LoadContext): Pr
     ctx.progress('Loading the access logs into the local engine', 1);
     await inserter.send(rows, batchDt);
     await inserter.finish();
+    await malformedRows.close();
+    if (malformed > 0) {
+      await ctx.connection.run(
+        `INSERT INTO ${name} (dt, malformed, bucket, key) SELECT dt, malformed, bucket, key FROM read_csv(${sqlString(join(scratch, 'malformed.csv'))}, ` +
+          `header = false, delim = ',', quote = '"', escape = '"', auto_detect = false, columns = {'dt': 'VARCHAR', 'malformed': 'VARCHAR', 'bucket': 'VARCHAR', 'key': 'VARCHAR'})`,
+      );
+    }
     await ctx.connection.run('COMMIT');
   } catch (error) {
     await inserter.abandon();
@@ -256,14 +282,21 @@ export async function loadAccessLogs(table: ExternalTable, ctx: LoadContext): Pr
     if (ctx.signal?.aborted) throw new QueryCancelledError();
     throw error;
   } finally {
+    await malformedRows.close().catch(() => undefined);
     await inserter.restoreThreads().catch(() => undefined);
     await rm(scratch, { recursive: true, force: true });
   }
-  const count = await ctx.connection.runAndReadAll(`SELECT count(*) AS n FROM ${name}`);
+  const count = await ctx.connection.runAndReadAll(`SELECT count(*) AS n FROM ${name} WHERE malformed IS NULL`);
   const loaded = Number(count.getRowObjectsJS()[0]!.n);
   if (loaded !== records) throw new Error(`loading the access logs went wrong: ${records} records parsed but ${loaded} rows loaded`);
   if (malformed > MAX_REPORTED_MALFORMED) notes.push(`… and ${malformed - MAX_REPORTED_MALFORMED} more`);
   notes.unshift(`access logs: ${files.length} file${files.length === 1 ? '' : 's'}, ${records} records, ${malformed} malformed line${malformed === 1 ? '' : 's'} (skipped and reported)`);
+  if (keyUriDisagreements > 0) {
+    notes.push(
+      `${keyUriDisagreements} request line${keyUriDisagreements === 1 ? '' : 's'} whose key field, decoded as S3 encodes it (twice for REST.* requests), is not the object the request URI names — ` +
+        `the logs were not written the way S3 writes them, or were rewritten: ${disagreementExamples.join('; ')}${keyUriDisagreements > disagreementExamples.length ? '; …' : ''}`,
+    );
+  }
   return { rows: records, bytes, notes };
 }
 

@@ -5,7 +5,8 @@
 import { exemptKeyRegex } from '../core/retention/exemptions';
 import type { RetentionReport, TagSpec, UnusedPrefix } from '../core/retention/report';
 import { monthlySavings, roundUsd, storagePrices, unpricedClassesNote, type BasePrices } from '../core/retention/savings';
-import { accessWindow, logCoverage, MAX_WINDOW_DAYS, RetentionInputError } from '../core/retention/window';
+import { accessWindow, checkMalformedLines, describeDays, logCoverage, MAX_WINDOW_DAYS, RetentionInputError } from '../core/retention/window';
+import { formatDay, parseDay } from '../core/estate/time';
 import type { TemplateCatalog } from '../sql/catalog';
 import { hasField, InventorySchemaError, listsAllVersions, missingFields, parseInventorySchema, REQUIRED_FOR_RETENTION, type InventorySchema } from '../core/inventory/schema';
 import { collectRows, type LocatedInventoryReport, type QueryEngine, type QueryValue } from './engine';
@@ -33,6 +34,12 @@ export interface RetentionOptions {
   keepTag: TagSpec | null;
   maxMissingLogDays: number;
   allowMissingLogs: boolean;
+  /** Days with under a tenth of the median log lines tolerated before they count as missing (default 0). */
+  maxSuspectLogDays?: number;
+  /** Malformed log lines tolerated, in percent of the window's lines (default 0.1); one naming a key always stops the analysis. */
+  maxMalformedLogLinesPercent?: number;
+  /** Go on although there are more malformed lines than allowed. */
+  allowMalformedLogs?: boolean;
   /** For the built-in prices. */
   region: string;
   /** USD per GB-month by storage class, over the built-in prices. */
@@ -51,6 +58,11 @@ export interface RetentionControl {
   signal?: AbortSignal;
   onProgress?(step: string): void;
 }
+
+/** The malformed log lines tolerated by default, in percent of the window's lines. */
+export const DEFAULT_MAX_MALFORMED_PERCENT = 0.1;
+/** Log files up to this many days after the window are searched for malformed lines: S3 delivers some lines late. */
+const LATE_DELIVERY_DAYS = 7;
 
 /** The views every step reads; the local engine reloads them so a shared engine never analyses another run's sources. */
 const SOURCE_VIEWS = ['s3_access_logs', 's3_inventory'];
@@ -169,12 +181,33 @@ export async function analyzeRetention(engine: QueryEngine, catalog: TemplateCat
 
   // 1. Coverage first: on the local engine it loads only the logs, and a gap stops everything.
   const days = await run('Checking the access logs cover the window', 'log_coverage', { ...common, days: String(window.days) });
-  const coverage = logCoverage(
-    window,
-    days.filter((d) => Number(d.lines) > 0).map((d) => String(d.day).slice(0, 10)),
-    { maxMissingDays: options.maxMissingLogDays, override: options.allowMissingLogs },
+  const coverage = logCoverage(window, Object.fromEntries(days.map((d) => [String(d.day).slice(0, 10), Number(d.lines)])), {
+    maxMissingDays: options.maxMissingLogDays,
+    maxSuspectDays: options.maxSuspectLogDays ?? 0,
+    override: options.allowMissingLogs,
+  });
+  if (coverage.overridden) {
+    const suspect = coverage.suspectDays.length > 0 ? ` and few on ${coverage.suspectDays.length} more` : '';
+    notes.push(`WARNING: no access logs for ${coverage.missingDays.length} of ${coverage.days} days${suspect}, analysed anyway: prefixes read only on those days are listed as unused`);
+  }
+  else if (coverage.suspectDays.length > 0) notes.push(`few log lines (under a tenth of the window's median) on ${describeDays(coverage.suspectDays)}: allowed by the suspect-day setting`);
+  // A malformed line may be a read the analysis does not see: too many of them (or one naming a key) stop it too.
+  const lastLogDay = formatDay(parseDay(window.asOf) + LATE_DELIVERY_DAYS);
+  const malformedRows = await run('Checking for log lines that could not be read', 'malformed_log_lines', {
+    bucket: common.bucket,
+    first_day: window.start.replace(/-/g, '/'),
+    last_day: lastLogDay.replace(/-/g, '/'),
+  });
+  coverage.malformed = checkMalformedLines(
+    {
+      lines: malformedRows.reduce((n, r) => n + Number(r.lines), 0),
+      withKey: malformedRows.reduce((n, r) => n + Number(r.lines_with_key), 0),
+      examples: malformedRows.flatMap((r) => (Array.isArray(r.examples) ? r.examples.map(String) : [])).slice(0, 10),
+    },
+    Object.values(coverage.linesPerDay).reduce((n, lines) => n + lines, 0),
+    { maxPercent: options.maxMalformedLogLinesPercent ?? DEFAULT_MAX_MALFORMED_PERCENT, override: options.allowMalformedLogs ?? false },
   );
-  if (coverage.overridden) notes.push(`WARNING: no access logs for ${coverage.missingDays.length} of ${coverage.days} days, analysed anyway: prefixes read only on those days are listed as unused`);
+  if (coverage.malformed.overridden) notes.push(`WARNING: ${coverage.malformed.lines} malformed log lines (${coverage.malformed.withKey} naming a key), analysed anyway: a read among them is not counted`);
 
   // 2. The unused prefixes.
   const unusedRows = await run('Finding unused prefixes', 'unused_prefixes', { ...common, ...inventoryDt, days: String(window.days), exempt_key_regex: exemptRegex, ...counting });

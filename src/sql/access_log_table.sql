@@ -54,8 +54,11 @@ TBLPROPERTIES (
   'storage.location.template' = '{{location:inner}}${dt}'
 );
 
--- The log text as typed columns: `-` is null, the time a timestamp (UTC), the key URL-decoded.
--- (The local engine parses the logs with its own parser straight into these columns.)
+-- The log text as typed columns: `-` is null, the time a timestamp (UTC), the key URL-decoded as S3
+-- encodes it: twice for requests (REST.*, WEBSITE.*), once for S3's own operations and
+-- BATCH.DELETE.OBJECT (url_decode reads + as a space, as S3 writes one). A line the pattern does not
+-- match has every column null: `malformed` says so. (The local engine parses the logs with its own
+-- parser straight into these columns, and keeps a malformed line's reason, file and line.)
 CREATE OR REPLACE VIEW {{table}} AS
 SELECT
   NULLIF(bucket_owner, '-') AS bucket_owner,
@@ -65,7 +68,9 @@ SELECT
   NULLIF(requester, '-') AS requester,
   request_id,
   operation,
-  url_decode(NULLIF(key, '-')) AS key,
+  CASE WHEN operation LIKE 'REST.%' OR operation LIKE 'WEBSITE.%'
+       THEN coalesce(try(url_decode(url_decode(NULLIF(key, '-')))), try(url_decode(NULLIF(key, '-'))), NULLIF(key, '-'))
+       ELSE coalesce(try(url_decode(NULLIF(key, '-'))), NULLIF(key, '-')) END AS key,
   NULLIF(trim(request_uri, '"'), '-') AS request_uri,
   TRY_CAST(http_status AS integer) AS http_status,
   NULLIF(error_code, '-') AS error_code,
@@ -85,5 +90,6 @@ SELECT
   NULLIF(access_point_arn, '-') AS access_point_arn,
   NULLIF(acl_required, '-') AS acl_required,
   NULLIF(source_region, '-') AS source_region,
+  CASE WHEN request_datetime IS NULL THEN 'the line does not match the access-log pattern' END AS malformed,
   dt
 FROM {{source_table}}

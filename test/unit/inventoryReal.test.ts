@@ -133,7 +133,9 @@ describe('real S3 Inventory reports on the local engine', () => {
         assert.equal(read.code, EXIT_OK, read.err);
         const withRead = JSON.parse(read.out) as RetentionReport;
         assert.deepEqual(unused(withRead), [ROOT]);
-        assert.deepEqual(withRead.coverage, { days: 30, daysWithLogs: 30, missingDays: [], overridden: false });
+        const { days, daysWithLogs, missingDays, suspectDays, malformed } = withRead.coverage;
+        assert.deepEqual({ days, daysWithLogs, missingDays, suspectDays, malformed: malformed.lines }, { days: 30, daysWithLogs: 30, missingDays: [], suspectDays: [], malformed: 0 });
+        assert.deepEqual(withRead.coverage.linesPerDay['2024-06-15'], 2, 'the listing and the read on 15 June');
 
         const none = await retention(['--inventory', manifest(manifestName), '--logs', logs(`none-${manifestName}`, false), ...window]);
         assert.equal(none.code, EXIT_OK, none.err);

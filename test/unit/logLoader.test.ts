@@ -78,7 +78,7 @@ describe('loading access logs into the local engine', () => {
   });
 
   /** Writes the files under a fresh folder, loads it, and returns the rows in file and line order. */
-  const load = async (files: Record<string, string | Buffer>): Promise<{ rows: Record<string, unknown>[]; report: LoadReport }> => {
+  const load = async (files: Record<string, string | Buffer>): Promise<{ rows: Record<string, unknown>[]; malformed: Record<string, unknown>[]; report: LoadReport }> => {
     const folder = mkdtempSync(join(scratch, 'logs-'));
     for (const [name, content] of Object.entries(files)) {
       mkdirSync(join(folder, name, '..'), { recursive: true });
@@ -87,8 +87,9 @@ describe('loading access logs into the local engine', () => {
     const { reader, prefix } = openLocation(toLocationUri(folder), { cacheDir: scratch });
     const report = await loadAccessLogs(logTable('logs_under_test'), { connection, reader, prefix, progress: () => undefined });
     const columns = ACCESS_LOG_COLUMNS.map((c) => (c.type === 'TIMESTAMP' ? `epoch_ms(${c.name}) AS ${c.name}` : c.name));
-    const result = await connection.runAndReadAll(`SELECT ${columns.join(', ')}, dt FROM logs_under_test`);
-    return { rows: result.getRowObjectsJS() as Record<string, unknown>[], report };
+    const result = await connection.runAndReadAll(`SELECT ${columns.join(', ')}, dt FROM logs_under_test WHERE malformed IS NULL`);
+    const malformed = await connection.runAndReadAll('SELECT malformed, bucket, key, dt FROM logs_under_test WHERE malformed IS NOT NULL ORDER BY malformed');
+    return { rows: result.getRowObjectsJS() as Record<string, unknown>[], malformed: malformed.getRowObjectsJS() as Record<string, unknown>[], report };
   };
 
   /** A loaded row as a parser record: the same field names and JavaScript types. */
@@ -119,15 +120,25 @@ describe('loading access logs into the local engine', () => {
     assert.deepEqual(new Set(rows.map((r) => r.dt)), new Set(['2023/07/14']));
   });
 
-  it('gives each file the date partition of its path, and reports malformed lines by file and line', async () => {
-    const { rows, report } = await load({
+  it('gives each file the date partition of its path, and keeps malformed lines as rows that say where they are', async () => {
+    const { rows, malformed, report } = await load({
       '2023/07/14/2023-07-14-09-00-00-AAAA': `${BASE}\nnot a log line\n${BASE}\n`,
       '2023/07/15/2023-07-15-09-00-00-BBBB': `${BASE.replace('ABCDEF0123456789', 'OTHER')}\r\n`,
+      // Cut short after the key: the line is malformed, but which key it names is known.
+      '2023/07/15/2023-07-15-10-00-00-CCCC': `${BASE.slice(0, BASE.indexOf(' "GET'))} "GET /my-bucket/tenant-042/a%20b`,
     });
     assert.equal(rows.length, 3);
     assert.deepEqual(rows.map((r) => `${r.dt} ${r.request_id}`).sort(), ['2023/07/14 ABCDEF0123456789', '2023/07/14 ABCDEF0123456789', '2023/07/15 OTHER']);
-    assert.match(report.notes.join('\n'), /2 files, 3 records, 1 malformed line/);
+    assert.match(report.notes.join('\n'), /3 files, 3 records, 2 malformed lines/);
     assert.match(report.notes.join('\n'), /2023-07-14-09-00-00-AAAA:2: /);
+    // The file as the location lists it (its path below the reader's root), the line, the reason.
+    assert.deepEqual(
+      malformed.map((m) => ({ ...m, malformed: String(m.malformed).replace(/^.*\/(2023\/07\/\d\d\/)/, '$1') })),
+      [
+        { malformed: '2023/07/14/2023-07-14-09-00-00-AAAA:2: the time field does not start with [', bucket: null, key: null, dt: '2023/07/14' },
+        { malformed: '2023/07/15/2023-07-15-10-00-00-CCCC:1: the request-URI field has no closing quote followed by a status, an error code and four numbers', bucket: 'my-bucket', key: 'tenant-042/a b c.json', dt: '2023/07/15' },
+      ],
+    );
   });
 
   it('loads mutated lines exactly as the parser reads them, and skips the ones it rejects (fuzz)', async () => {
@@ -140,8 +151,14 @@ describe('loading access logs into the local engine', () => {
     const text = lines.join('\n') + '\n';
     const expected = parseAccessLogText(text);
     assert.ok(expected.records.length > 1000 && expected.malformed.length > 100, 'the corpus has both outcomes');
-    const { rows, report } = await load({ '2023/07/14/2023-07-14-09-00-00-FUZZ': text });
+    const { rows, malformed, report } = await load({ '2023/07/14/2023-07-14-09-00-00-FUZZ': text });
     expectSame(rows, expected.records);
+    // Every malformed line is a row too, with the key the parser could still make out.
+    assert.deepEqual(
+      malformed.map((m) => `${String(m.malformed).replace(/^[^:]*:(\d+):.*$/s, '$1')} ${m.key ?? '-'}`).sort(),
+      expected.malformed.map((m) => `${m.line} ${m.key ?? '-'}`).sort(),
+    );
+    assert.ok(expected.malformed.some((m) => m.key !== undefined) && expected.malformed.some((m) => m.key === undefined), 'lines with and without a key made out');
     assert.match(report.notes.join('\n'), new RegExp(`${expected.records.length} records, ${expected.malformed.length} malformed lines`));
   });
 

@@ -113,7 +113,15 @@ function validReport(): RetentionReport {
     sources: { inventory: 's3://inventory/estate-2019/', logs: 's3://logs/estate-2019/' },
     window: { asOf: '2026-09-30', days: 30, start: '2026-09-01' },
     lookbackDays: 365,
-    coverage: { days: 30, daysWithLogs: 29, missingDays: ['2026-09-07'], overridden: true },
+    coverage: {
+      days: 30,
+      daysWithLogs: 29,
+      missingDays: ['2026-09-07'],
+      overridden: true,
+      linesPerDay: { '2026-09-06': 1200, '2026-09-07': 0, '2026-09-08': 90 },
+      suspectDays: ['2026-09-08'],
+      malformed: { lines: 2, withKey: 0, examples: ['logs/x:3: the time field has no such date'], overridden: false },
+    },
     exemptions: { globs: ['keep/**'], keepTag: 'retain=true' },
     prices: { region: 'us-east-1', perGbMonth: { STANDARD: 0.023, GLACIER: 0.0036 }, source: 'built-in list prices' },
     prefixes: [

@@ -15,7 +15,7 @@ import type { InventoryManifest } from '../../src/core/inventory/csv';
 import { prefixOfKey } from '../../src/core/prefix';
 import type { RetentionReport, UnusedPrefix } from '../../src/core/retention/report';
 import { roundUsd, storagePrices } from '../../src/core/retention/savings';
-import { LogCoverageError, windowDays } from '../../src/core/retention/window';
+import { LogCoverageError, MalformedLogLinesError, windowDays } from '../../src/core/retention/window';
 import { decodeS3Key } from '../../src/core/s3keys';
 import { parquetInventoryConverter } from '../../src/engines/duckdb';
 import { LocalEngine } from '../../src/engines/local';
@@ -75,6 +75,43 @@ function comparable(prefixes: UnusedPrefix[]) {
 }
 
 /** The report against truth.json: prefixes, objects, bytes, the set of classes, newest object, never seen. */
+/** A request nobody should count: an anonymous, denied read of nothing in particular. */
+const SCANNER_LINE: AccessLogRecord = {
+  bucketOwner: '79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be',
+  bucket: 'test-estate',
+  time: 0,
+  remoteIp: '198.51.100.7',
+  requester: '-',
+  requestId: 'SCAN000000000001',
+  operation: 'REST.GET.OBJECT',
+  key: 'wp-login.php',
+  request: 'GET /wp-login.php',
+  httpStatus: 403,
+  errorCode: 'AccessDenied',
+  bytesSent: 243,
+  objectSize: null,
+  totalTimeMs: 4,
+  turnAroundMs: null,
+  referrer: null,
+  userAgent: 'Mozilla/5.0 zgrab/0.x',
+  versionId: null,
+  hostId: 'SCANHOSTID=',
+  signatureVersion: null,
+  cipherSuite: 'TLS_AES_128_GCM_SHA256',
+  authType: null,
+  hostHeader: 'test-estate.s3.amazonaws.com',
+  tlsVersion: 'TLSv1.3',
+  accessPointArn: null,
+  aclRequired: null,
+  sourceRegion: null,
+};
+
+/** The days part of a report's coverage. */
+function coverageOf(report: RetentionReport): Pick<RetentionReport['coverage'], 'days' | 'daysWithLogs' | 'missingDays' | 'overridden'> {
+  const { days, daysWithLogs, missingDays, overridden } = report.coverage;
+  return { days, daysWithLogs, missingDays, overridden };
+}
+
 function assertEqualsTruth(report: RetentionReport, truth: EstateTruth): void {
   const byPrefix = [...report.prefixes].sort((a, b) => (a.prefix < b.prefix ? -1 : 1));
   assert.deepEqual(
@@ -161,7 +198,19 @@ describe('the retention analysis over a generated estate', () => {
     // Bytes per class, which truth.json does not hold, from the inventory read independently.
     assert.deepEqual(comparable(report.prefixes), expectedPrefixes(eligible, new Set(truth.unusedPrefixes.map((u) => u.prefix))));
     assert.deepEqual(report.prefixes.map((p) => p.bytes), [...report.prefixes.map((p) => p.bytes)].sort((a, b) => b - a), 'largest first');
-    assert.deepEqual(report.coverage, { days: 30, daysWithLogs: 30, missingDays: [], overridden: false });
+    assert.deepEqual(coverageOf(report), { days: 30, daysWithLogs: 30, missingDays: [], overridden: false });
+    assert.deepEqual(report.coverage.suspectDays, []);
+    assert.equal(report.coverage.malformed.lines, 0);
+    // Lines per day by request time, counted from the log files here, duplicates included.
+    const perDay: Record<string, number> = {};
+    for (const file of listFiles(join(dir, 'logs'))) {
+      for (const line of readFileSync(join(dir, 'logs', file), 'utf8').split('\n')) {
+        if (line === '') continue;
+        const day = new Date(parseLogTime(AWS_ACCESS_LOG_REGEX.exec(line)![3]!)).toISOString().slice(0, 10);
+        if (day >= truth.window.start && day <= truth.window.end) perDay[day] = (perDay[day] ?? 0) + 1;
+      }
+    }
+    assert.deepEqual(report.coverage.linesPerDay, perDay);
     assert.deepEqual(report.window, { asOf: truth.window.end, days: 30, start: truth.window.start });
     assert.equal(report.engine, 'local');
     assert.equal(report.bucket, truth.generator.bucket);
@@ -291,7 +340,7 @@ describe('the retention analysis over a generated estate', () => {
 
     it('goes on when overridden, and the report says 27 of 30 days', async () => {
       const report = await analyzeRetention(engine(), catalog, options({ logs: gapped, allowMissingLogs: true }));
-      assert.deepEqual(report.coverage, { days: 30, daysWithLogs: 27, missingDays: missing, overridden: true });
+      assert.deepEqual(coverageOf(report), { days: 30, daysWithLogs: 27, missingDays: missing, overridden: true });
       assert.match(report.notes.join('\n'), /WARNING: no access logs for 3 of 30 days, analysed anyway/);
       // What the check guards against: prefixes read only on the missing days now look unused.
       const unused = new Set(report.prefixes.map((p) => p.prefix));
@@ -301,7 +350,64 @@ describe('the retention analysis over a generated estate', () => {
 
     it('tolerates as many missing days as allowed without an override', async () => {
       const report = await analyzeRetention(engine(), catalog, options({ logs: gapped, maxMissingLogDays: 3 }));
-      assert.deepEqual(report.coverage, { days: 30, daysWithLogs: 27, missingDays: missing, overridden: false });
+      assert.deepEqual(coverageOf(report), { days: 30, daysWithLogs: 27, missingDays: missing, overridden: false });
+    });
+
+    it('stops at a day left with one line (a scanner\'s 403 covers no day), naming it and its count', async () => {
+      const thin = logsCopy('thin-logs');
+      const day = missing[0]!;
+      removeLogDays(thin, [day]);
+      // One anonymous denied request on that day: a line of the bucket, but no sign its logs arrived.
+      const time = Date.parse(`${day}T03:00:00Z`);
+      writeFileSync(join(thin, `${day}-03-00-00-SCANNER0000000000`), `${formatAccessLogLine({ ...SCANNER_LINE, bucket: truth.generator.bucket, time })}\n`);
+      await assert.rejects(analyzeRetention(engine(), catalog, options({ logs: thin })), (e: unknown) => {
+        assert.ok(e instanceof LogCoverageError, String(e));
+        assert.deepEqual(e.coverage.suspectDays, [day]);
+        assert.deepEqual(e.coverage.missingDays, []);
+        assert.match(e.message, new RegExp(`1 day has under a tenth of the window's median of [\\d,]+ lines a day, as if delivery failed: ${day} \\(1\\)`));
+        return true;
+      });
+      const allowed = await analyzeRetention(engine(), catalog, options({ logs: thin, maxSuspectLogDays: 1 }));
+      assert.deepEqual([allowed.coverage.suspectDays, allowed.coverage.linesPerDay[day]], [[day], 1]);
+    });
+  });
+
+  describe('malformed log lines', () => {
+    /** The logs with `lines` appended to one file of the window. */
+    const withLines = (name: string, lines: string[]): string => {
+      const copy = logsCopy(name);
+      const day = truth.window.start;
+      const folder = join(copy, dirname(listFiles(copy).find((f) => f.includes(day.replace(/-/g, '/')))!));
+      writeFileSync(join(folder, `${day}-23-59-59-MALFORMED0000000`), lines.join('\n') + '\n');
+      return copy;
+    };
+
+    it('stops at one line whose key it can make out (a read it would not count), naming the file and line, and goes on when told', async () => {
+      // A read of a key under an unused prefix, cut short in its request URI.
+      const unusedKey = eligible.find((o) => o.prefix === truth.unusedPrefixes[0]!.prefix)!.key;
+      const whole = formatAccessLogLine({ ...SCANNER_LINE, bucket: truth.generator.bucket, requester: 'arn:aws:iam::1:user/reader', operation: 'REST.GET.OBJECT', key: unusedKey, httpStatus: 200, errorCode: null, time: Date.parse(`${truth.window.start}T12:00:00Z`) });
+      const cut = whole.slice(0, whole.indexOf(' HTTP/1.1"'));
+      const logs = withLines('cut-read', [cut]);
+      await assert.rejects(analyzeRetention(engine(), catalog, options({ logs })), (e: unknown) => {
+        assert.ok(e instanceof MalformedLogLinesError, String(e));
+        assert.deepEqual([e.malformed.lines, e.malformed.withKey], [1, 1]);
+        assert.match(e.message, /1 access-log line of the window could not be read .*1 of them naming a key/);
+        assert.match(e.message, /-MALFORMED0000000:1: the request-URI field has no closing quote/);
+        return true;
+      });
+      const report = await analyzeRetention(engine(), catalog, options({ logs, allowMalformedLogs: true }));
+      assert.deepEqual([report.coverage.malformed.lines, report.coverage.malformed.withKey, report.coverage.malformed.overridden], [1, 1, true]);
+      assert.match(report.notes.join('\n'), /WARNING: 1 malformed log lines \(1 naming a key\), analysed anyway/);
+    });
+
+    it('lets a few unreadable lines through (0.1% of the window\'s lines by default), and stops above', async () => {
+      const windowLines = truth.logs.lines;
+      const few = await analyzeRetention(engine(), catalog, options({ logs: withLines('one-garbled', ['garbled beyond reading']) }));
+      assert.deepEqual([few.coverage.malformed.lines, few.coverage.malformed.overridden], [1, false]);
+      const many = Array.from({ length: Math.ceil(windowLines / 500) }, (_, i) => `garbled line ${i}`);
+      await assert.rejects(analyzeRetention(engine(), catalog, options({ logs: withLines('many-garbled', many) })), (e: unknown) => e instanceof MalformedLogLinesError && e.malformed.withKey === 0 && /at most 0\.1% allowed/.test(e.message));
+      const allowed = await analyzeRetention(engine(), catalog, options({ logs: withLines('many-garbled-allowed', many), maxMalformedLogLinesPercent: 5 }));
+      assert.equal(allowed.coverage.malformed.lines, many.length);
     });
   });
 

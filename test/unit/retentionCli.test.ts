@@ -52,7 +52,9 @@ describe('s3-lifecycle retention', () => {
       [...report.prefixes].sort((a, b) => (a.prefix < b.prefix ? -1 : 1)).map((p) => ({ prefix: p.prefix, objects: p.objects, bytes: p.bytes, storageClasses: p.storageClasses, newestLastModified: p.newestLastModified, lastAccess: p.lastAccess })),
       expected(),
     );
-    assert.deepEqual(report.coverage, { days: 30, daysWithLogs: 30, missingDays: [], overridden: false });
+    const { days, daysWithLogs, missingDays, overridden, suspectDays } = report.coverage;
+    assert.deepEqual({ days, daysWithLogs, missingDays, overridden, suspectDays }, { days: 30, daysWithLogs: 30, missingDays: [], overridden: false, suspectDays: [] });
+    assert.equal(Object.keys(report.coverage.linesPerDay).length, 30);
     assert.equal(report.totals.bytes, truth.summary.unusedBytes);
     assert.deepEqual(report.exemptions, { globs: [], keepTag: 's3-lifecycle-studio:keep' });
     assert.match(err, /access logs: \d+ files, \d+ records, 0 malformed lines/);
@@ -122,6 +124,30 @@ describe('s3-lifecycle retention', () => {
       const { code, out } = await cli(['--inventory', sources[1]!, '--logs', gapped, ...window, '--max-missing-log-days', '1', '--format', 'json']);
       assert.equal(code, EXIT_OK);
       assert.deepEqual((JSON.parse(out) as RetentionReport).coverage.missingDays, [missing]);
+    });
+  });
+
+  describe('malformed log lines', () => {
+    let logs: string;
+    before(() => {
+      logs = join(scratch, 'malformed-logs');
+      cpSync(sources[3]!, logs, { recursive: true });
+      // A read cut short after its key: malformed, and a read of that key the analysis cannot count.
+      const first = listFiles(logs)[0]!;
+      const line = readFileSync(join(logs, first), 'utf8').split('\n')[0]!;
+      writeFileSync(join(logs, `${first}-cut`), `${line.slice(0, line.indexOf(' HTTP/1.1"'))}\n`);
+    });
+
+    it('exits 2 naming the line, and goes on with --allow-malformed-logs, warning loudly', async () => {
+      const stopped = await cli([...sources.slice(0, 2), '--logs', logs, ...window]);
+      assert.equal(stopped.code, EXIT_USAGE);
+      assert.match(stopped.err, /1 access-log line of the window could not be read .*1 of them naming a key.*-cut:1: /);
+      assert.match(stopped.err, /--allow-malformed-logs/);
+      const anyway = await cli([...sources.slice(0, 2), '--logs', logs, ...window, '--allow-malformed-logs']);
+      assert.equal(anyway.code, EXIT_OK, anyway.err);
+      assert.match(anyway.err, /^WARNING: ANALYSED WITH MALFORMED ACCESS-LOG LINES — 1 line could not be read \(1 naming a key\)/m);
+      assert.match(anyway.out, /^log coverage +30 of 30 days \(1 malformed line \(1 naming a key\), analysed anyway, by override\)$/m);
+      assert.match(anyway.out, /^lines a day +\d{4}-\d{2}-\d{2} [\d,]+ · /m);
     });
   });
 

@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { monthlySavings, parsePriceOverride, PriceError, roundUsd, storagePrices, unpricedClassesNote, US_EAST_1_PRICES } from '../../src/core/retention/savings';
-import { accessWindow, describeCoverage, describeDays, LogCoverageError, logCoverage, RetentionInputError, windowDays } from '../../src/core/retention/window';
+import { accessWindow, checkMalformedLines, describeCoverage, describeDays, describeLinesPerDay, LogCoverageError, logCoverage, MalformedLogLinesError, RetentionInputError, windowDays } from '../../src/core/retention/window';
 
 const GB = 1024 ** 3;
 
@@ -31,18 +31,23 @@ describe('the access window', () => {
 describe('log coverage', () => {
   const window = accessWindow('2026-09-30', 30);
   const all = windowDays(window);
+  /** `lines` lines on each of `days`. */
+  const perDay = (days: string[], lines = 1000) => Object.fromEntries(days.map((d) => [d, lines]));
+  const rules = (overrides: Partial<{ maxMissingDays: number; maxSuspectDays: number; override: boolean }> = {}) => ({ maxMissingDays: 0, maxSuspectDays: 0, override: false, ...overrides });
+  const NO_MALFORMED = { lines: 0, withKey: 0, examples: [], overridden: false };
 
-  it('counts the window\'s days that have logs, ignoring days outside it and repeats', () => {
-    const coverage = logCoverage(window, [...all, '2026-08-31', '2026-10-01', all[0]!], { maxMissingDays: 0, override: false });
-    assert.deepEqual(coverage, { days: 30, daysWithLogs: 30, missingDays: [], overridden: false });
+  it('counts the window\'s days that have logs and their lines, ignoring days outside it', () => {
+    const coverage = logCoverage(window, { ...perDay(all), '2026-08-31': 50, '2026-10-01': 70 }, rules());
+    assert.deepEqual(coverage, { days: 30, daysWithLogs: 30, missingDays: [], overridden: false, linesPerDay: perDay(all), suspectDays: [], malformed: NO_MALFORMED });
     assert.equal(describeCoverage(coverage), '30 of 30 days');
+    assert.match(describeLinesPerDay(coverage), /^2026-09-01 1,000 · 2026-09-02 1,000 · /);
   });
 
   it('stops with the missing days named, runs compressed, when more are missing than allowed', () => {
     const missing = ['2026-09-03', '2026-09-04', '2026-09-05', '2026-09-09'];
     const present = all.filter((d) => !missing.includes(d));
     assert.throws(
-      () => logCoverage(window, present, { maxMissingDays: 3, override: false }),
+      () => logCoverage(window, perDay(present), rules({ maxMissingDays: 3 })),
       (e: unknown) => {
         assert.ok(e instanceof LogCoverageError);
         assert.deepEqual(e.coverage.missingDays, missing);
@@ -56,24 +61,74 @@ describe('log coverage', () => {
   });
 
   it('lets up to the allowed number of days be missing without an override', () => {
-    const coverage = logCoverage(window, all.slice(1), { maxMissingDays: 1, override: false });
-    assert.deepEqual(coverage, { days: 30, daysWithLogs: 29, missingDays: ['2026-09-01'], overridden: false });
+    const coverage = logCoverage(window, perDay(all.slice(1)), rules({ maxMissingDays: 1 }));
+    assert.deepEqual([coverage.daysWithLogs, coverage.missingDays, coverage.overridden, coverage.linesPerDay['2026-09-01']], [29, ['2026-09-01'], false, 0]);
   });
 
   it('goes on when overridden, and says so', () => {
-    const coverage = logCoverage(window, all.slice(0, 27), { maxMissingDays: 0, override: true });
-    assert.deepEqual(coverage, { days: 30, daysWithLogs: 27, missingDays: ['2026-09-28', '2026-09-29', '2026-09-30'], overridden: true });
+    const coverage = logCoverage(window, perDay(all.slice(0, 27)), rules({ override: true }));
+    assert.deepEqual([coverage.daysWithLogs, coverage.missingDays, coverage.overridden], [27, ['2026-09-28', '2026-09-29', '2026-09-30'], true]);
     assert.equal(describeCoverage(coverage), '27 of 30 days (missing: 2026-09-28…2026-09-30; analysed anyway, by override)');
   });
 
   it('treats a window without any logs as all days missing', () => {
-    assert.throws(() => logCoverage(window, [], { maxMissingDays: 29, override: false }), /No access logs for 30 of the 30 days .*: 2026-09-01…2026-09-30 .*Not one day of the window has a log line: check the logs location, the bucket name/);
+    assert.throws(() => logCoverage(window, {}, rules({ maxMissingDays: 29 })), /No access logs for 30 of the 30 days .*: 2026-09-01…2026-09-30 .*Not one day of the window has a log line: check the logs location, the bucket name/);
+  });
+
+  it('calls a day with under a tenth of the median lines suspect: one line (a scanner\'s 403, S3\'s own request) does not cover a day', () => {
+    const lines = { ...perDay(all), '2026-09-12': 1, '2026-09-13': 99, '2026-09-14': 100 };
+    assert.throws(
+      () => logCoverage(window, lines, rules()),
+      (e: unknown) => {
+        assert.ok(e instanceof LogCoverageError);
+        assert.deepEqual(e.coverage.suspectDays, ['2026-09-12', '2026-09-13']);
+        assert.deepEqual(e.coverage.missingDays, []);
+        assert.match(e.message, /2 days have under a tenth of the window's median of 1,000 lines a day, as if delivery failed: 2026-09-12 \(1\), 2026-09-13 \(99\); they count as missing/);
+        return true;
+      },
+    );
+    // Allowed: reported, not counted as missing.
+    const allowed = logCoverage(window, lines, rules({ maxSuspectDays: 2 }));
+    assert.deepEqual([allowed.daysWithLogs, allowed.suspectDays, allowed.overridden], [30, ['2026-09-12', '2026-09-13'], false]);
+    assert.equal(describeCoverage(allowed), '30 of 30 days (suspect (under a tenth of the median lines): 2026-09-12…2026-09-13)');
+    // Suspect days beyond the allowance count as missing, within the missing days allowed.
+    assert.equal(logCoverage(window, lines, rules({ maxSuspectDays: 1, maxMissingDays: 2 })).overridden, false);
   });
 
   it('refuses a negative allowance', () => {
-    assert.throws(() => logCoverage(window, all, { maxMissingDays: -1, override: false }), RetentionInputError);
+    assert.throws(() => logCoverage(window, perDay(all), rules({ maxMissingDays: -1 })), RetentionInputError);
+    assert.throws(() => logCoverage(window, perDay(all), rules({ maxSuspectDays: -1 })), RetentionInputError);
+  });
+});
+
+describe('malformed log lines', () => {
+  const examples = ['logs/2026-09-03-10-00-00-AB:17: the user-agent field has no closing quote'];
+
+  it('go through below the allowed share, and stop the analysis above it, naming where they are', () => {
+    assert.deepEqual(checkMalformedLines({ lines: 1, withKey: 0, examples }, 1000, { maxPercent: 0.1, override: false }), { lines: 1, withKey: 0, examples, overridden: false });
+    assert.throws(
+      () => checkMalformedLines({ lines: 2, withKey: 0, examples }, 1000, { maxPercent: 0.1, override: false }),
+      (e: unknown) => {
+        assert.ok(e instanceof MalformedLogLinesError);
+        assert.match(e.message, /^2 access-log lines of the window could not be read \(0\.20% of its lines; at most 0\.1% allowed\): logs\/2026-09-03-10-00-00-AB:17: the user-agent field has no closing quote; …\. /);
+        assert.match(e.message, /--allow-malformed-logs, or "Analyse Anyway"/);
+        return true;
+      },
+    );
   });
 
+  it('stop the analysis at one line whose key could be made out, however few', () => {
+    assert.throws(() => checkMalformedLines({ lines: 1, withKey: 1, examples }, 1_000_000, { maxPercent: 0.1, override: false }), /1 of them naming a key \(a read of it would not be counted\)/);
+  });
+
+  it('go through when overridden, and say so', () => {
+    const malformed = checkMalformedLines({ lines: 5, withKey: 1, examples }, 100, { maxPercent: 0.1, override: true });
+    assert.equal(malformed.overridden, true);
+    assert.throws(() => checkMalformedLines({ lines: 0, withKey: 0, examples: [] }, 100, { maxPercent: 101, override: false }), RetentionInputError);
+  });
+});
+
+describe('days', () => {
   it('describes single days and runs', () => {
     assert.equal(describeDays([]), '');
     assert.equal(describeDays(['2026-09-09', '2026-09-03']), '2026-09-03, 2026-09-09');

@@ -14,7 +14,7 @@ describe('parseSettings', () => {
       explorer: { pageSize: 1000, maxItemsPerLevel: 10000, previewMaxBytes: 10485760 },
       engine: 'local',
       query: { inventoryLocation: '', logsLocation: '' },
-      retention: { windowDays: 30, lookbackDays: 365, exemptGlobs: [], keepTag: 's3-lifecycle-studio:keep', maxMissingLogDays: 0, pricingRegion: '', priceSource: 'auto', priceListEndpoint: '', storagePrices: {} },
+      retention: { windowDays: 30, lookbackDays: 365, exemptGlobs: [], keepTag: 's3-lifecycle-studio:keep', maxMissingLogDays: 0, maxSuspectLogDays: 0, maxMalformedLogLinesPercent: 0.1, pricingRegion: '', priceSource: 'auto', priceListEndpoint: '', storagePrices: {} },
       expiration: { tag: 's3-lifecycle-studio:expire=true', days: 30, noncurrentDays: 30, concurrency: 32, confirmThreshold: 1000, batchOperationsThreshold: 1000000 },
       athena: { workgroup: 'primary', outputLocation: '', database: 'default', catalog: 'AwsDataCatalog' },
     });

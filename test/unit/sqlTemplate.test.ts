@@ -201,7 +201,7 @@ FROM t`;
 
     it('every built-in template parses and renders with sample values', () => {
       const catalog = TemplateCatalog.load();
-      assert.equal(catalog.entries.length, 12);
+      assert.equal(catalog.entries.length, 13);
       for (const { template } of catalog.entries) {
         const required = Object.fromEntries(template.parameters.filter((p) => p.default === undefined).map((p) => [p.name, p.type.kind === 'date' ? '2026-09-30' : 's3://bucket/prefix/']));
         const sql = renderTemplate(template, required);

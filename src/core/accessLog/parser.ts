@@ -137,6 +137,12 @@ export interface MalformedLine {
   reason: string;
   /** The start of the line, for the report. */
   text: string;
+  /**
+   * The line's bucket and key, when the fields up to the key could still be read in their places
+   * (only later fields are broken): a malformed line that may be a read of that key.
+   */
+  bucket?: string | null;
+  key?: string;
 }
 
 const SPACE = 0x20;
@@ -285,6 +291,24 @@ class Scan {
         }
       }
     }
+  }
+
+  /**
+   * Whether the last line's fields up to the key were read in their places: no empty field before
+   * it (which shifts the others), no second record's time, an operation where the operation goes,
+   * and a key. The line failed later (a cut line, a broken quoted field): its key is still known.
+   */
+  keyInPlace(t: string): boolean {
+    const b = this.bounds;
+    const at = this.requestUriAt;
+    if (at < 0 || b[2 * F_KEY]! < 0) return false;
+    for (let i = 0; i <= F_KEY; i++) {
+      if (i !== F_TIME && b[2 * i]! >= 0 && b[2 * i]! === b[2 * i + 1]!) return false;
+    }
+    const op = b[2 * F_OPERATION]!;
+    if (op < 0 || !OPERATION.test(t.substring(op, b[2 * F_OPERATION + 1]))) return false;
+    const lineEnd = t.indexOf('\n', at);
+    return !FUSED_RECORD.test(t.substring(this.afterTimeAt, lineEnd < 0 ? t.length : lineEnd));
   }
 
   /**
@@ -820,7 +844,13 @@ export class AccessLogParser<F extends AccessLogField = AccessLogField> {
       return RECOVERED;
     }
     this.malformed++;
-    this.onMalformed({ line: this.lineNumber, reason: unrecovered ?? problem, text: text.substring(start, Math.min(end, start + 120)) });
+    const malformed: MalformedLine = { line: this.lineNumber, reason: unrecovered ?? problem, text: text.substring(start, Math.min(end, start + 120)) };
+    if (scan.keyInPlace(text)) {
+      const b = scan.bounds;
+      malformed.bucket = str(text, b, 2 * F_BUCKET);
+      malformed.key = key(text, b, 0, -1)!;
+    }
+    this.onMalformed(malformed);
     return MALFORMED;
   }
 

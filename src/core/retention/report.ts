@@ -10,13 +10,29 @@ export interface AccessWindow {
   start: string;
 }
 
-/** How many days of the window have access logs at all. */
+/** How well the access logs cover the window: the days with logs, their lines, the lines that could not be read. */
 export interface LogCoverage {
   days: number;
   daysWithLogs: number;
   /** YYYY-MM-DD, ascending. */
   missingDays: string[];
-  /** The user chose to go on although more days were missing than allowed. */
+  /** The user chose to go on although more days were missing (or suspect) than allowed. */
+  overridden: boolean;
+  /** Log lines of the source bucket per day of the window (YYYY-MM-DD → lines; 0 for a missing day), by request time. */
+  linesPerDay: Record<string, number>;
+  /** Days with far fewer lines than the window's median (under a tenth of it): delivery may have failed on them. */
+  suspectDays: string[];
+  /** Malformed lines in the window's log files (each may be a read the analysis did not see). */
+  malformed: MalformedLogLines;
+}
+
+export interface MalformedLogLines {
+  lines: number;
+  /** Of them, lines whose key could still be made out. */
+  withKey: number;
+  /** Where some of them are (`file:line: reason`). */
+  examples: string[];
+  /** The user chose to go on although there were more than allowed. */
   overridden: boolean;
 }
 
