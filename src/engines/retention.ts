@@ -197,6 +197,12 @@ export async function analyzeRetention(engine: QueryEngine, catalog: TemplateCat
     bucket: common.bucket,
     first_day: window.start.replace(/-/g, '/'),
     last_day: lastLogDay.replace(/-/g, '/'),
+  }).catch((error: unknown) => {
+    // An access-log view made by an older access_log_table has no malformed column.
+    if (engine.kind === 'athena' && /malformed/i.test((error as Error).message)) {
+      throw new Error(`${(error as Error).message} — the s3_access_logs view predates the malformed column: create it again with the access_log_table template (DDL only, nothing is scanned)`);
+    }
+    throw error;
   });
   coverage.malformed = checkMalformedLines(
     {

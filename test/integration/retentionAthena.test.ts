@@ -13,8 +13,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { generateEstate, type EstateTruth } from '../../src/core/estate/generate';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { generateEstate, inventoryReportFields, type EstateTruth } from '../../src/core/estate/generate';
+import { columnOfField, DEFAULT_INVENTORY_FIELDS } from '../../src/core/inventory/schema';
 import { FolderOutput } from '../../src/core/estate/output';
 import { parseDay } from '../../src/core/estate/time';
 import type { RetentionReport } from '../../src/core/retention/report';
@@ -24,6 +25,7 @@ import { LocalEngine } from '../../src/engines/local';
 import { analyzeRetention, type RetentionOptions } from '../../src/engines/retention';
 import { TemplateCatalog } from '../../src/sql/catalog';
 import { motoEndpoint, uniqueBucketName } from './moto';
+import { listFiles } from '../unit/estate/fixture';
 
 interface Recorded {
   sql: string;
@@ -36,9 +38,11 @@ class RecordingEngine implements QueryEngine {
   readonly runs: Recorded[] = [];
   readonly kind;
   readonly tableExists?: (name: string) => Promise<boolean>;
+  readonly inventoryReport?: QueryEngine['inventoryReport'];
   constructor(private readonly inner: QueryEngine) {
     this.kind = inner.kind;
     if (inner.tableExists) this.tableExists = (name) => inner.tableExists!(name);
+    if (inner.inventoryReport) this.inventoryReport = (location, signal) => inner.inventoryReport!(location, signal);
   }
   async run(request: QueryRequest): Promise<QueryResult> {
     const { columns, rows, statistics } = await collectRows(await this.inner.run(request));
@@ -74,131 +78,178 @@ function athenaType(type: string): string {
   return 'varchar';
 }
 
-describe('the retention analysis on Athena equals the local engine\'s', () => {
-  const region = 'us-east-1';
-  const account = String(randomInt(100_000_000_000, 999_999_999_999));
-  const outputBucket = uniqueBucketName('athena-retention');
-  let dir: string;
-  let cacheDir: string;
-  let truth: EstateTruth;
-  let s3: S3Client;
-  let athena: AthenaClient;
-  let local: RetentionReport;
-  let recorded: Recorded[];
-  const catalog = TemplateCatalog.load();
-  const bucket = 'athena-estate';
-  const asOf = '2026-10-31';
+for (const versions of ['all', 'current'] as const) {
+  describe(`the retention analysis on Athena equals the local engine's (inventory of ${versions === 'all' ? 'all versions' : 'current versions only'})`, () => {
+    const region = 'us-east-1';
+    const account = String(randomInt(100_000_000_000, 999_999_999_999));
+    const outputBucket = uniqueBucketName('athena-retention');
+    const inventoryBucket = uniqueBucketName('athena-inventory');
+    let dir: string;
+    let cacheDir: string;
+    let truth: EstateTruth;
+    let s3: S3Client;
+    let athena: AthenaClient;
+    let local: RetentionReport;
+    let recorded: Recorded[];
+    const catalog = TemplateCatalog.load();
+    const bucket = 'athena-estate';
+    const asOf = '2026-10-31';
 
-  const options = (): RetentionOptions => ({
-    bucket,
-    inventory: join(dir, 'inventory', bucket, 'daily-full', 'hive'),
-    logs: join(dir, 'logs'),
-    asOf,
-    windowDays: 30,
-    lookbackDays: 90,
-    exemptGlobs: ['**/_SUCCESS'],
-    keepTag: { key: 's3-lifecycle-studio:keep', value: '' },
-    maxMissingLogDays: 0,
-    allowMissingLogs: false,
-    region,
-    priceOverrides: {},
-  });
-
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 's3ls-athena-retention-'));
-    cacheDir = join(dir, 'cache');
-    await generateEstate(
-      { objects: 1500, seed: 41, asOfDay: parseDay(asOf), days: 60, bucket, inventoryBucket: `${bucket}-inventory`, logsBucket: `${bucket}-logs`, logLayout: 'partitioned', region, rowsPerInventoryFile: 1000 },
-      new FolderOutput(join(dir)),
-    );
-    truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as EstateTruth;
-    const recorder = new RecordingEngine(new LocalEngine({ cacheDir, threads: 2 }));
-    try {
-      local = await analyzeRetention(recorder, catalog, options());
-    } finally {
-      await recorder.dispose();
-    }
-    // The local engine also runs the sources' DDL (to load them); the steps are the runs with columns.
-    recorded = recorder.runs.filter((r) => r.columns.length > 0);
-
-    const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
-    s3 = new S3Client({ region, endpoint: motoEndpoint(), forcePathStyle: true, credentials });
-    await s3.send(new CreateBucketCommand({ Bucket: outputBucket }));
-    // A moto account of this test's own (moto's x-moto-account-id header), so no other test's queued results are taken.
-    athena = new AthenaClient({ region, endpoint: motoEndpoint(), credentials });
-    athena.middlewareStack.add(
-      (next) => async (args) => {
-        (args.request as { headers: Record<string, string> }).headers['x-moto-account-id'] = account;
-        return next(args);
-      },
-      { step: 'build', name: 'motoAccount' },
-    );
-  });
-  after(() => {
-    s3?.destroy();
-    athena?.destroy();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  it('has a local report worth comparing: unused prefixes, some of them read before the window', () => {
-    assert.ok(local.prefixes.length > 5, 'unused prefixes');
-    assert.ok(local.prefixes.some((p) => p.lastAccess !== null), 'some unused prefix was read before the window: last access is compared too');
-    assert.ok(local.prefixes.some((p) => p.lastAccess === null), 'and some never in the lookback: NULLs are compared too');
-    // The estate's 60 days of logs with a 30-day window: truth.json's 60-day answer is a subset.
-    const truthPrefixes = new Set(truth.unusedPrefixes.map((p) => p.prefix));
-    assert.ok([...truthPrefixes].every((p) => local.prefixes.some((u) => u.prefix === p)));
-  });
-
-  it('assembles the same report from Athena\'s answers, and sends one query per step on the Athena tables', async () => {
-    // The three steps' answers, in order: log coverage, unused prefixes, last access.
-    const steps = recorded.slice(-3);
-    assert.deepEqual(steps.map((s) => s.columns.some((c) => c.name === 'lines') ? 'coverage' : s.columns.some((c) => c.name === 'objects') ? 'unused' : s.columns.some((c) => c.name === 'last_access') ? 'access' : '?'), ['coverage', 'unused', 'access']);
-    const results = steps.map((s) => {
-      const types = s.columns.map((c) => athenaType(c.type));
-      return {
-        column_info: s.columns.map((c, i) => ({ Name: c.name, Label: c.name, Type: types[i] })),
-        rows: [{ Data: s.columns.map((c) => ({ VarCharValue: c.name })) }, ...s.rows.map((row) => ({ Data: row.map((v, i) => athenaText(v, types[i]!)) }))],
-      };
+    const options = (): RetentionOptions => ({
+      bucket,
+      inventory: join(dir, 'inventory', bucket, 'daily-full', 'hive'),
+      logs: join(dir, 'logs'),
+      asOf,
+      windowDays: 30,
+      lookbackDays: 90,
+      exemptGlobs: ['**/_SUCCESS'],
+      keepTag: { key: 's3-lifecycle-studio:keep', value: '' },
+      maxMissingLogDays: 0,
+      allowMissingLogs: false,
+      region,
+      priceOverrides: {},
     });
-    // moto hands out one queued answer per StartQueryExecution: a step of several statements (the
-    // unused prefixes: DROP, CREATE TABLE AS, SELECT) gets empty answers for all but its last.
-    const empty = { column_info: [], rows: [] };
-    const perStatement = steps.flatMap((step, i) => [...Array.from({ length: splitStatements(step.sql).length - 1 }, () => empty), results[i]!]);
-    const queued = await fetch(`${motoEndpoint()}/moto-api/static/athena/query-results`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ account_id: account, region, results: perStatement }) });
-    assert.equal(queued.status, 201, await queued.text());
 
-    const engine = new RecordingEngine(
-      new AthenaEngine({ client: athena, s3Client: s3, workgroup: 'primary', outputLocation: `s3://${outputBucket}/results/`, database: 'default', catalog: 'AwsDataCatalog', pollIntervalMs: { initial: 1, max: 4 }, resultMode: 'paging' }),
-    );
-    let report: RetentionReport;
-    try {
-      report = await analyzeRetention(engine, catalog, { ...options(), inventory: 'Athena table s3_inventory', logs: 'Athena table s3_access_logs' });
-    } finally {
-      await engine.dispose();
-    }
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 's3ls-athena-retention-'));
+      cacheDir = join(dir, 'cache');
+      await generateEstate(
+        {
+          objects: 1500,
+          seed: 41,
+          asOfDay: parseDay(asOf),
+          days: 60,
+          bucket,
+          inventoryBucket,
+          logsBucket: `${bucket}-logs`,
+          logLayout: 'partitioned',
+          region,
+          rowsPerInventoryFile: 1000,
+          inventoryVersions: versions,
+          inventoryFields: inventoryReportFields(versions, DEFAULT_INVENTORY_FIELDS.slice(5)),
+        },
+        new FolderOutput(join(dir)),
+      );
+      truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as EstateTruth;
+      const recorder = new RecordingEngine(new LocalEngine({ cacheDir, threads: 2 }));
+      try {
+        local = await analyzeRetention(recorder, catalog, options());
+      } finally {
+        await recorder.dispose();
+      }
+      // The local engine also runs the sources' DDL (to load them); the steps are the runs with columns.
+      recorded = recorder.runs.filter((r) => r.columns.length > 0);
 
-    assert.equal(report.engine, 'athena');
-    assert.deepEqual(report.prefixes, local.prefixes);
-    assert.deepEqual(report.totals, local.totals);
-    assert.deepEqual(report.coverage, local.coverage);
-    assert.deepEqual(report.window, local.window);
-    assert.deepEqual(report.prices, local.prices);
-    assert.ok(report.notes.some((n) => /^unused_prefixes: .*\$/.test(n)), `the Athena cost of each step is noted: ${report.notes.join(' | ')}`);
+      const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+      s3 = new S3Client({ region, endpoint: motoEndpoint(), forcePathStyle: true, credentials });
+      await s3.send(new CreateBucketCommand({ Bucket: outputBucket }));
+      // The inventory report where S3 delivers it: Athena's run reads its manifest from there.
+      await s3.send(new CreateBucketCommand({ Bucket: inventoryBucket }));
+      for (const file of listFiles(join(dir, 'inventory'))) {
+        await s3.send(new PutObjectCommand({ Bucket: inventoryBucket, Key: `inventory/${file}`, Body: readFileSync(join(dir, 'inventory', file)) }));
+      }
+      // A moto account of this test's own (moto's x-moto-account-id header), so no other test's queued results are taken.
+      athena = new AthenaClient({ region, endpoint: motoEndpoint(), credentials });
+      athena.middlewareStack.add(
+        (next) => async (args) => {
+          (args.request as { headers: Record<string, string> }).headers['x-moto-account-id'] = account;
+          return next(args);
+        },
+        { step: 'build', name: 'motoAccount' },
+      );
+    });
+    after(() => {
+      s3?.destroy();
+      athena?.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    });
 
-    // What Athena was asked: one statement per step, in order, on its tables, for this window.
-    assert.equal(engine.runs.length, 3);
-    const [coverage, unused, access] = engine.runs.map((r) => r.sql);
-    assert.match(coverage!, /s3_access_logs/);
-    assert.match(unused!, /s3_inventory/);
-    assert.match(unused!, /s3_access_logs/);
-    assert.match(access!, /s3_access_logs/);
-    for (const sql of [coverage!, unused!, access!]) {
-      assert.match(sql, new RegExp(`DATE '${asOf}'|'${asOf}'`), 'the as-of date is in the query');
-      assert.doesNotMatch(sql, /\{\{/, 'every parameter is rendered');
-      assert.doesNotMatch(sql, /CREATE (OR REPLACE )?MACRO|read_csv|read_parquet/i, 'no DuckDB compatibility layer reaches Athena');
-    }
-    const withoutComments = unused!.replace(/--[^\n]*/g, '');
-    assert.doesNotMatch(withoutComments, /\bLIKE\b/i, 'the prefix join is an equality, not LIKE');
-    assert.match(withoutComments, /LEFT JOIN read_prefixes r ON r\.prefix = e\.prefix/);
+    it('has a local report worth comparing: unused prefixes, some of them read before the window', () => {
+      assert.equal(truth.inventory.listsVersions, versions);
+      assert.ok(local.prefixes.length > 5, 'unused prefixes');
+      assert.ok(local.prefixes.some((p) => p.lastAccess !== null), 'some unused prefix was read before the window: last access is compared too');
+      assert.ok(local.prefixes.some((p) => p.lastAccess === null), 'and some never in the lookback: NULLs are compared too');
+      // The estate's 60 days of logs with a 30-day window: truth.json's 60-day answer is a subset.
+      const truthPrefixes = new Set(truth.unusedPrefixes.map((p) => p.prefix));
+      assert.ok([...truthPrefixes].every((p) => local.prefixes.some((u) => u.prefix === p)));
+    });
+
+    it('makes the inventory table from the report\'s manifest, assembles the same report from Athena\'s answers, one query per step on the Athena tables', async () => {
+      // The four steps' answers, in order: log coverage, malformed lines, unused prefixes, last access.
+      const steps = recorded.slice(-4);
+      const stepName = (s: Recorded) =>
+        s.columns.some((c) => c.name === 'lines_with_key') ? 'malformed' : s.columns.some((c) => c.name === 'lines') ? 'coverage' : s.columns.some((c) => c.name === 'objects') ? 'unused' : s.columns.some((c) => c.name === 'last_access') ? 'access' : '?';
+      assert.deepEqual(steps.map(stepName), ['coverage', 'malformed', 'unused', 'access']);
+      const results = steps.map((s) => {
+        const types = s.columns.map((c) => athenaType(c.type));
+        return {
+          column_info: s.columns.map((c, i) => ({ Name: c.name, Label: c.name, Type: types[i] })),
+          rows: [{ Data: s.columns.map((c) => ({ VarCharValue: c.name })) }, ...s.rows.map((row) => ({ Data: row.map((v, i) => athenaText(v, types[i]!)) }))],
+        };
+      });
+      // moto hands out one queued answer per StartQueryExecution: a step of several statements (the
+      // inventory table: DROP, CREATE EXTERNAL TABLE, CREATE VIEW; the unused prefixes: DROP, CREATE
+      // TABLE AS, SELECT) gets empty answers for all but its last.
+      const empty = { column_info: [], rows: [] };
+      const inventoryDdl = [empty, empty, empty];
+      const perStatement = [...inventoryDdl, ...steps.flatMap((step, i) => [...Array.from({ length: splitStatements(step.sql).length - 1 }, () => empty), results[i]!])];
+      const queued = await fetch(`${motoEndpoint()}/moto-api/static/athena/query-results`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ account_id: account, region, results: perStatement }) });
+      assert.equal(queued.status, 201, await queued.text());
+
+      const engine = new RecordingEngine(
+        new AthenaEngine({ client: athena, s3Client: s3, cacheDir, workgroup: 'primary', outputLocation: `s3://${outputBucket}/results/`, database: 'default', catalog: 'AwsDataCatalog', pollIntervalMs: { initial: 1, max: 4 }, resultMode: 'paging' }),
+      );
+      let report: RetentionReport;
+      try {
+        // The inventory as S3 delivers it (Athena reads its manifest); the logs' table already made.
+        report = await analyzeRetention(engine, catalog, { ...options(), inventory: `s3://${inventoryBucket}/inventory/${bucket}/daily-full/`, logs: 'Athena table s3_access_logs' });
+      } finally {
+        await engine.dispose();
+      }
+
+      assert.equal(report.engine, 'athena');
+      assert.deepEqual(report.prefixes, local.prefixes);
+      assert.deepEqual(report.totals, local.totals);
+      assert.deepEqual(report.coverage, local.coverage);
+      assert.deepEqual(report.window, local.window);
+      assert.deepEqual(report.prices, local.prices);
+      assert.ok(report.notes.some((n) => /^unused_prefixes: .*\$/.test(n)), `the Athena cost of each step is noted: ${report.notes.join(' | ')}`);
+      if (versions === 'current') assert.ok(report.notes.some((n) => /lists current versions only/.test(n)));
+
+      // What Athena was asked: the inventory table from the manifest, then one statement per step, in order, on its tables, for this window.
+      assert.equal(engine.runs.length, 5);
+      const [ddl, coverage, malformed, unused, access] = engine.runs.map((r) => r.sql);
+      const [drop, create, view] = splitStatements(ddl!);
+      assert.match(drop!, /^DROP TABLE IF EXISTS `s3_inventory_source`$/);
+      // The report's own columns, in its order, all text for CSV (OpenCSVSerde reads by position).
+      const columns = /CREATE EXTERNAL TABLE `s3_inventory_source` \(([^)]*)\)/.exec(create!)![1]!.split(',').map((c) => c.trim());
+      assert.deepEqual(columns, truth.inventory.fields.map((f) => `\`${columnOfField(f)}\` string`));
+      assert.match(create!, /ROW FORMAT SERDE 'org\.apache\.hadoop\.hive\.serde2\.OpenCSVSerde'/);
+      assert.match(create!, new RegExp(`LOCATION 's3://${inventoryBucket}/inventory/${bucket}/daily-full/hive/'`));
+      if (versions === 'current') {
+        assert.match(view!, /true AS is_latest,/);
+        assert.match(view!, /false AS is_delete_marker,/);
+        assert.match(view!, /CAST\(NULL AS varchar\) AS version_id,/);
+      } else {
+        assert.match(view!, /is_latest = 'true' AS is_latest,/);
+      }
+      const reportDt = truth.inventory.manifestKey.split('/').at(-2)!.replace('T', '-').replace('Z', '');
+      assert.match(unused!, new RegExp(`'${reportDt}'`), 'the query scans the report\'s own dt');
+      assert.match(coverage!, /s3_access_logs/);
+      assert.match(malformed!, /malformed IS NOT NULL/);
+      assert.match(unused!, /s3_inventory/);
+      assert.match(unused!, /s3_access_logs/);
+      assert.match(access!, /s3_access_logs/);
+      for (const sql of [coverage!, unused!, access!]) {
+        assert.match(sql, new RegExp(`DATE '${asOf}'|'${asOf}'`), 'the as-of date is in the query');
+      }
+      for (const sql of [ddl!, coverage!, malformed!, unused!, access!]) {
+        assert.doesNotMatch(sql, /\{\{|@when/, 'every parameter and condition is rendered');
+        assert.doesNotMatch(sql, /CREATE (OR REPLACE )?MACRO|read_csv|read_parquet/i, 'no DuckDB compatibility layer reaches Athena');
+      }
+      const withoutComments = unused!.replace(/--[^\n]*/g, '');
+      assert.doesNotMatch(withoutComments, /\bLIKE\b/i, 'the prefix join is an equality, not LIKE');
+      assert.match(withoutComments, /LEFT JOIN read_prefixes r ON r\.prefix = e\.prefix/);
+    });
   });
-});
+}
