@@ -29,6 +29,11 @@ const objects = option('objects', '50000');
 const outDir = resolve(option('out', join(repoRoot, 'demo-out')));
 const estateDir = join(outDir, 'estate');
 const BUCKET = 'demo-estate';
+// A second, smaller estate whose inventory is S3's default configuration: current versions only,
+// and a few optional fields (no version fields, no Object Lock fields).
+const CURRENT_BUCKET = 'demo-current';
+const CURRENT_FIELDS = 'Size,LastModifiedDate,StorageClass,ETag';
+const currentSources = ['--inventory', `s3://${CURRENT_BUCKET}-inventory/inventory/${CURRENT_BUCKET}/daily-full/`, '--logs', `s3://${CURRENT_BUCKET}-logs/logs/`];
 // The estate's window ends a month from today, so the real objects the demo uploads now count as
 // older than the window, as the inventory says they are (S3 cannot backdate an object).
 const WINDOW_DAYS = 30;
@@ -67,6 +72,9 @@ const HEADLESS_STEPS = [
     const sources = ['--inventory', demoSettings('')['s3lifecycle.query.inventoryLocation'], '--logs', demoSettings('')['s3lifecycle.query.logsLocation']];
     writeFileSync(join(outDir, 'retention.json'), await cli(['retention', ...sources, '--bucket', BUCKET, '--as-of', AS_OF, '--window-days', String(WINDOW_DAYS), '--format', 'json'], { ...env, S3LIFECYCLE_CACHE_DIR: join(outDir, 'query-cache') }));
   }],
+  ['retention report of an inventory of current versions only', async ({ env }) => {
+    writeFileSync(join(outDir, 'retention-current.json'), await cli(['retention', ...currentSources, '--bucket', CURRENT_BUCKET, '--as-of', AS_OF, '--window-days', String(WINDOW_DAYS), '--format', 'json'], { ...env, S3LIFECYCLE_CACHE_DIR: join(outDir, 'query-cache') }));
+  }],
   ['tag-expire dry run of the largest unused prefix', async ({ env }) => {
     const report = JSON.parse(readFileSync(join(outDir, 'retention.json'), 'utf8'));
     const largest = report.prefixes[0]?.prefix;
@@ -86,6 +94,8 @@ async function main() {
   log(`Generating a ${Number(objects).toLocaleString('en-US')}-object estate and putting it on the local S3 server`);
   const generated = JSON.parse(await cli(['generate', '--out', estateDir, '--objects', objects, '--bucket', BUCKET, '--as-of', AS_OF, '--days', String(WINDOW_DAYS), '--upload-objects', '2000', '--format', 'json'], env));
   log(`Estate: ${generated.prefixes} prefixes, ${generated.logLines} log lines, ${generated.unusedPrefixes} unused prefixes (truth in ${join(estateDir, 'truth.json')})`);
+  const current = JSON.parse(await cli(['generate', '--out', join(outDir, 'estate-current'), '--objects', String(Math.max(1000, Math.round(Number(objects) / 10))), '--seed', '2', '--bucket', CURRENT_BUCKET, '--as-of', AS_OF, '--days', String(WINDOW_DAYS), '--inventory-versions', 'current', '--inventory-fields', CURRENT_FIELDS, '--upload-objects', '200', '--format', 'json'], env));
+  log(`Second estate ${CURRENT_BUCKET}: an inventory of current versions only (${CURRENT_FIELDS}), ${current.unusedPrefixes} unused prefixes`);
 
   if (headless) {
     for (const [name, step] of HEADLESS_STEPS) {
@@ -115,6 +125,8 @@ async function main() {
     'Open the S3 Lifecycle Studio view in the activity bar, or run "S3 Lifecycle: Open Lifecycle Panel" from the command palette.',
     '',
     `Unused prefixes: run "S3 Lifecycle: Find Unused Prefixes" (or right-click ${BUCKET} in the Buckets view), pick ${BUCKET}, Enter for the ${WINDOW_DAYS}-day window, as-of date ${AS_OF} (the estate's last day), Enter for the local engine. The panel lists them; "Tag for expiration" on a row shows the dry run, then tags its objects on the local server and adds the lifecycle rule. "S3 Lifecycle: Remove Expiration Tags" undoes it from the audit log in .s3-lifecycle/runs/.`,
+    '',
+    `A second bucket, ${CURRENT_BUCKET}, has an inventory as S3 writes it by default: current versions only, with ${CURRENT_FIELDS.replace(/,/g, ', ')}. Analyse it the same way, choosing "Change the inputs…" if the ${BUCKET} locations are offered: inventory s3://${CURRENT_BUCKET}-inventory/inventory/${CURRENT_BUCKET}/daily-full/, logs s3://${CURRENT_BUCKET}-logs/logs/. The report's notes say what such a report cannot show (locks, versions).`,
     '',
     `SQL: run "S3 Lifecycle: Edit SQL Templates", then "Run locally" above unused_prefixes.sql (as_of: ${AS_OF}).`,
     '',

@@ -52,6 +52,7 @@ describe('npm run demo', () => {
     assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/\?folder=/);
     assert.match(s3, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.match(output, /Estate: \d+ prefixes, \d+ log lines, \d+ unused prefixes/);
+    assert.match(output, /Second estate demo-current: an inventory of current versions only/);
   });
 
   it('opens with the extension active and pointed at the demo estate', async () => {
@@ -73,7 +74,7 @@ describe('npm run demo', () => {
     assert.match((await frame.locator('#engine').textContent()) ?? '', /DuckDB/);
     await frame.locator('#list-buckets').click();
     const grid = frame.locator('#bucket-grid');
-    for (const name of ['demo-estate', 'demo-estate-inventory', 'demo-estate-logs']) await grid.getByText(name, { exact: true }).waitFor({ timeout: 30_000 });
+    for (const name of ['demo-estate', 'demo-estate-inventory', 'demo-estate-logs', 'demo-current', 'demo-current-inventory']) await grid.getByText(name, { exact: true }).waitFor({ timeout: 30_000 });
     await screenshot(page, 'e2e-demo');
     await page.close();
   });
