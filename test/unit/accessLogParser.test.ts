@@ -110,6 +110,19 @@ describe('the access-log parser', () => {
     }
   });
 
+  it('decodes any key field exactly as decodeLogKey does, whatever escapes it mixes (fuzz)', () => {
+    const random = new Random(1207);
+    const pieces = ['a', 'Z', '0', '/', '.', '%', '2', '5', 'B', 'C', '3', 'A', '9', 'E', '+', '%25', '%2B', '%2b', '%20', '%2520', '%252B', '%C3', '%A9', '%25C3', '%25A9', '%E2%9C%93', '%25E2%259C%2593', '%F0%9F%9A%80', '%zz', '%2'];
+    for (let n = 0; n < 3000; n++) {
+      const field = Array.from({ length: 1 + random.int(10) }, () => random.pick(pieces)).join('');
+      for (const operation of ['REST.GET.OBJECT', 'S3.EXPIRE.OBJECT']) {
+        const expected = decodeLogKey(field, operation) ?? decodeLogKey(field, 'S3.EXPIRE.OBJECT') ?? field;
+        const line = GET_OBJECT.replace('REST.GET.OBJECT tenant-042/2023/07/14/a%2Bb%252Bc.json "', `${operation} ${field} "`);
+        for (const scanner of ['wasm', 'js'] as const) assert.equal(parseAccessLogText(line, { scanner }).records[0]!.key, expected, `${operation} ${field} (${scanner})`);
+      }
+    }
+  });
+
   it('reads Yelp\'s example of the two encodings: foo-%2525Y is foo-%Y for a request and foo-%25Y for S3\'s expiration', () => {
     const line = (operation: string) => GET_OBJECT.replace('REST.GET.OBJECT tenant-042/2023/07/14/a%2Bb%252Bc.json "', `${operation} foo-%2525Y "`);
     assert.equal(parseAccessLogText(line('REST.GET.OBJECT')).records[0]!.key, 'foo-%Y');

@@ -20,8 +20,7 @@
 //   consumer that needs a few fields (the SQL engine) gets records of just those, and the optional
 //   trailing fields after the last of them are not scanned.
 
-import { isAscii } from 'node:buffer';
-import { requestUriNamesKey } from '../s3keys';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { ACCESS_LOG_SCANNER_WASM } from './scannerWasm';
 
 /** One record, with the AWS field names; `-` becomes null and numbers are numbers. */
@@ -155,6 +154,7 @@ const DASH = 0x2d;
 const SLASH = 0x2f;
 const COLON = 0x3a;
 const PLUS = 0x2b;
+const PERCENT = 0x25;
 
 /** Decoded blocks stay under V8's large-object threshold (128 KiB), see the header. */
 const BLOCK_BYTES = 64 * 1024;
@@ -590,11 +590,68 @@ export function decodeKeyField(raw: string, passes: 1 | 2): string | undefined {
 function key(t: string, b: Int32Array, o: number, escapes: number): string | null {
   const s = b[o + 2 * F_KEY]!;
   if (s < 0) return null;
-  const raw = t.substring(s, b[o + 2 * F_KEY + 1]);
+  const e = b[o + 2 * F_KEY + 1]!;
   // Most keys need no decoding: no '%' nor '+' in the field.
-  if (escapes === 0) return raw;
+  if (escapes === 0) return t.substring(s, e);
   const passes = keyPasses(t, b, o);
+  const fast = decodeInPlace(t, s, e, passes);
+  if (fast !== undefined) return fast;
+  const raw = t.substring(s, e);
   return decodeKeyField(raw, passes) ?? (passes === 2 ? decodeKeyField(raw, 1) : undefined) ?? raw;
+}
+
+/** Where decodeInPlace puts a key's bytes (S3 keys are at most 1,024 bytes). */
+const KEY_BYTES = Buffer.alloc(4096);
+
+/**
+ * `t[s, e)` decoded `passes` times in one walk, read in place into bytes; undefined for a
+ * malformed escape, bytes that are not UTF-8, a literal character past ASCII or a field too long,
+ * and then decodeKeyField gives the answer. Exactly decodeKeyField's result when defined:
+ * twice-encoded text is S3's encoding of S3's encoding, so a first-level `%` (`%25`) is followed by
+ * its two hex digits as they are (digits and letters are never escaped), and a first-level `+`
+ * (`%2B`) and a `+` are spaces.
+ */
+function decodeInPlace(t: string, s: number, e: number, passes: 1 | 2): string | undefined {
+  if (e - s > KEY_BYTES.length) return undefined;
+  const out = KEY_BYTES;
+  let n = 0;
+  let high = 0;
+  for (let i = s; i < e; ) {
+    const c = t.charCodeAt(i);
+    if (c === PLUS) {
+      out[n++] = SPACE;
+      i++;
+    } else if (c !== PERCENT) {
+      if (c > 0x7f) return undefined;
+      out[n++] = c;
+      i++;
+    } else {
+      if (i + 3 > e) return undefined;
+      let byte = hexByte(t, i + 1);
+      if (byte < 0) return undefined;
+      i += 3;
+      if (passes === 2) {
+        if (byte === PERCENT) {
+          if (i + 2 > e) return undefined;
+          byte = hexByte(t, i);
+          if (byte < 0) return undefined;
+          i += 2;
+        } else if (byte === PLUS) byte = SPACE;
+        else if (byte > 0x7f) return undefined; // not S3's encoding of an encoding: decodeKeyField says what it is
+      }
+      out[n++] = byte;
+      high |= byte;
+    }
+  }
+  if (high <= 0x7f) return out.toString('latin1', 0, n);
+  return isUtf8(out.subarray(0, n)) ? out.toString('utf8', 0, n) : undefined;
+}
+
+/** The byte of the two hex digits at `i`, or -1. */
+function hexByte(t: string, i: number): number {
+  const high = HEX[t.charCodeAt(i)];
+  const low = HEX[t.charCodeAt(i + 1)];
+  return high === undefined || low === undefined || high < 0 || low < 0 ? -1 : high * 16 + low;
 }
 
 /** Hex digit values by character code, -1 for the other characters. */
@@ -626,7 +683,8 @@ function decodeAsciiEscapes(raw: string, percent: number): string | undefined {
   return from < length ? out + raw.substring(from) : out;
 }
 
-type Projector = (t: string, b: Int32Array, o: number, n: Float64Array, no: number, escapes: number) => Partial<ParsedAccessLogRecord>;
+/** Builds a record; `known` is the line's key when it was decoded already (else undefined). */
+type Projector = (t: string, b: Int32Array, o: number, n: Float64Array, no: number, escapes: number, known: string | null | undefined) => Partial<ParsedAccessLogRecord>;
 
 const NUMBER_FIELDS = new Set([F_HTTP_STATUS, F_BYTES_SENT, F_OBJECT_SIZE, F_TOTAL_TIME, F_TURN_AROUND_TIME]);
 
@@ -641,16 +699,16 @@ function projector(want: Uint8Array): Projector {
   ACCESS_LOG_FIELDS.forEach((field, i) => {
     if (!want[i]) return;
     if (i === F_TIME) parts.push(`${field}: n[no + ${i}]`);
-    else if (i === F_KEY) parts.push(`${field}: key(t, b, o, escapes)`);
+    else if (i === F_KEY) parts.push(`${field}: known !== undefined ? known : key(t, b, o, escapes)`);
     else if (NUMBER_FIELDS.has(i)) parts.push(`${field}: num(b, o + ${2 * i}, n, no + ${i})`);
     else parts.push(`${field}: str(t, b, o + ${2 * i})`);
   });
-  const compile = new Function('str', 'num', 'key', `return (t, b, o, n, no, escapes) => ({ ${parts.join(', ')} });`) as (s: typeof str, n: typeof num, k: typeof key) => Projector;
+  const compile = new Function('str', 'num', 'key', `return (t, b, o, n, no, escapes, known) => ({ ${parts.join(', ')} });`) as (s: typeof str, n: typeof num, k: typeof key) => Projector;
   return compile(str, num, key);
 }
 
 /** Full records: the builder of every field (the same literal, so one place says how each field is read). */
-const fullRecord = projector(new Uint8Array(FIELD_COUNT).fill(1)) as (t: string, b: Int32Array, o: number, n: Float64Array, no: number, escapes: number) => ParsedAccessLogRecord;
+const fullRecord = projector(new Uint8Array(FIELD_COUNT).fill(1)) as (t: string, b: Int32Array, o: number, n: Float64Array, no: number, escapes: number, known: string | null | undefined) => ParsedAccessLogRecord;
 
 class ScannedLine implements ScannedAccessLogLine {
   text = '';
@@ -663,8 +721,10 @@ class ScannedLine implements ScannedAccessLogLine {
   numbers: Float64Array = new Float64Array(0);
   numbersAt = 0;
   escapes = -1;
+  /** The key when accept() decoded it already. */
+  known: string | null | undefined = undefined;
   key(): string | null {
-    return key(this.text, this.bounds, this.boundsAt, this.escapes);
+    return this.known !== undefined ? this.known : key(this.text, this.bounds, this.boundsAt, this.escapes);
   }
   keyDecodes(): boolean {
     const s = this.bounds[this.boundsAt + 2 * F_KEY]!;
@@ -856,7 +916,8 @@ export class AccessLogParser<F extends AccessLogField = AccessLogField> {
 
   /** A valid line, its bounds in `b` at `o` and its numbers in `n` at `no`: a record, or the line as scanned. */
   private accept(text: string, codes: Codes, start: number, end: number, b: Int32Array, o: number, n: Float64Array, no: number, escapes: number): void {
-    if (escapes !== 0 && b[o + 2 * F_KEY]! >= 0) this.checkKeyAgainstUri(text, b, o, escapes);
+    // The key, decoded once here when it must be checked against the request URI (else when asked for).
+    const known = escapes !== 0 && b[o + 2 * F_KEY]! >= 0 ? this.checkKeyAgainstUri(text, b, o, escapes) : undefined;
     if (this.onScannedLine !== undefined) {
       const line = this.scannedLine;
       line.text = text;
@@ -869,11 +930,12 @@ export class AccessLogParser<F extends AccessLogField = AccessLogField> {
       line.numbers = n;
       line.numbersAt = no;
       line.escapes = escapes;
+      line.known = known;
       this.onScannedLine(line);
       this.records++;
       return;
     }
-    const record = this.project(text, b, o, n, no, escapes);
+    const record = this.project(text, b, o, n, no, escapes, known);
     this.onRecord(record as Pick<ParsedAccessLogRecord, F>, this.lineNumber);
     this.records++;
   }
@@ -884,20 +946,82 @@ export class AccessLogParser<F extends AccessLogField = AccessLogField> {
    * an escape can differ, and only requests whose URI names the same object: a copy's URI is its
    * destination's, and S3's own work has no URI.
    */
-  private checkKeyAgainstUri(text: string, b: Int32Array, o: number, escapes: number): void {
+  private checkKeyAgainstUri(text: string, b: Int32Array, o: number, escapes: number): string | undefined {
     const uriStart = b[o + 2 * F_REQUEST_URI]!;
     const op = b[o + 2 * F_OPERATION]!;
-    if (uriStart < 0 || op < 0 || !text.startsWith('REST.', op) || text.startsWith('REST.COPY.', op)) return;
+    if (uriStart < 0 || op < 0 || !text.startsWith('REST.', op) || text.startsWith('REST.COPY.', op)) return undefined;
     const keyStart = b[o + 2 * F_KEY]!;
     const keyEnd = b[o + 2 * F_KEY + 1]!;
-    if (escapes < 0 && !hasEscape(text, keyStart, keyEnd)) return;
+    if (escapes < 0 && !hasEscape(text, keyStart, keyEnd)) return undefined;
     const decoded = key(text, b, o, escapes)!;
-    const bucketStart = b[o + 2 * F_BUCKET]!;
-    const bucket = bucketStart < 0 ? null : text.substring(bucketStart, b[o + 2 * F_BUCKET + 1]);
-    if (requestUriNamesKey(text.substring(uriStart, b[o + 2 * F_REQUEST_URI + 1]), bucket, decoded) !== false) return;
-    this.keyUriDisagreements++;
-    this.onKeyUriDisagreement?.({ line: this.lineNumber, key: decoded, field: text.substring(keyStart, keyEnd), requestUri: text.substring(uriStart, b[o + 2 * F_REQUEST_URI + 1]) });
+    const uriEnd = b[o + 2 * F_REQUEST_URI + 1]!;
+    if (uriNamesKey(text, uriStart, uriEnd, b[o + 2 * F_BUCKET]!, b[o + 2 * F_BUCKET + 1]!, decoded) === false) {
+      this.keyUriDisagreements++;
+      this.onKeyUriDisagreement?.({ line: this.lineNumber, key: decoded, field: text.substring(keyStart, keyEnd), requestUri: text.substring(uriStart, uriEnd) });
+    }
+    return decoded;
   }
+}
+
+/**
+ * Whether the request URI `t[us, ue)` names `key` (virtual-hosted `/key`, or path-style with the
+ * bucket `t[bs, be)` first); undefined when it cannot say. What s3keys.ts requestUriNamesKey does,
+ * read in place: this runs on every request line with an escaped key.
+ */
+function uriNamesKey(t: string, us: number, ue: number, bs: number, be: number, key: string): boolean | undefined {
+  let p = t.indexOf(' ', us);
+  if (p < 0 || p + 1 >= ue) return undefined;
+  p++;
+  if (t.charCodeAt(p) !== SLASH) {
+    // An absolute-form target: `GET https://host/key HTTP/1.1`.
+    const authority = t.indexOf('//', p);
+    p = authority < 0 || authority >= ue ? -1 : t.indexOf('/', authority + 2);
+    if (p < 0 || p >= ue) return undefined;
+  }
+  p++;
+  // Path-style (`/bucket/key`) first when the path starts with the bucket, then virtual-hosted.
+  const bucketLength = be - bs;
+  if (bs >= 0 && ue - p > bucketLength && t.charCodeAt(p + bucketLength) === SLASH && sameText(t, bs, p, bucketLength)) {
+    const pathStyle = decodedEquals(t, p + bucketLength + 1, ue, key);
+    if (pathStyle !== false) return pathStyle;
+  }
+  return decodedEquals(t, p, ue, key);
+}
+
+/** Whether `t[a, a + length)` and `t[b, b + length)` are the same text. */
+function sameText(t: string, a: number, b: number, length: number): boolean {
+  for (let i = 0; i < length; i++) if (t.charCodeAt(a + i) !== t.charCodeAt(b + i)) return false;
+  return true;
+}
+
+/**
+ * Whether the path that starts at `s` (it ends at `?`, at the space before ` HTTP/1.1`, or at `ue`)
+ * decoded once (`+` a space) is `key`, compared in place; undefined when it holds a malformed escape.
+ */
+function decodedEquals(t: string, s: number, ue: number, key: string): boolean | undefined {
+  let k = 0;
+  for (let i = s; i < ue; ) {
+    let c = t.charCodeAt(i);
+    if (c === 0x3f || c === SPACE) break;
+    if (c === PERCENT) {
+      if (i + 3 > ue) return undefined;
+      c = hexByte(t, i + 1);
+      if (c < 0) return undefined;
+      if (c > 0x7f) {
+        // A multi-byte character: decode the rest of the path whole.
+        let e = i;
+        while (e < ue && t.charCodeAt(e) !== 0x3f && t.charCodeAt(e) !== SPACE) e++;
+        const rest = decodeKeyField(t.substring(i, e), 1);
+        return rest === undefined ? undefined : key.length - k === rest.length && key.endsWith(rest);
+      }
+      i += 3;
+    } else {
+      if (c === PLUS) c = SPACE;
+      i++;
+    }
+    if (k >= key.length || key.charCodeAt(k++) !== c) return false;
+  }
+  return k === key.length;
 }
 
 /** Whether `text[start, end)` has a `%` or a `+`. */
