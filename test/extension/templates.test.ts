@@ -47,7 +47,7 @@ describe('SQL templates in VS Code', function () {
     templatesDir = (await vscode.commands.executeCommand<string>('s3lifecycle.editTemplates'))!;
     assert.ok(templatesDir.endsWith(join('.s3-lifecycle', 'templates')));
     const files = readdirSync(templatesDir).filter((f) => f.endsWith('.sql')).sort();
-    assert.equal(files.length, 12);
+    assert.equal(files.length, 13);
     assert.ok(files.includes('unused_prefixes.sql') && files.includes('grouped_events.sql'));
     await waitFor('the template in the editor', () => (vscode.window.activeTextEditor?.document.uri.fsPath.endsWith('unused_prefixes.sql') ? true : undefined));
   });
