@@ -57,6 +57,7 @@ const FIELD_SHAPE = Uint8Array.from(ACCESS_LOG_FIELDS, (f) =>
 const F_TIME = ACCESS_LOG_FIELDS.indexOf('time');
 const F_KEY = ACCESS_LOG_FIELDS.indexOf('key');
 const F_HTTP_STATUS = ACCESS_LOG_FIELDS.indexOf('http_status');
+const F_HOST_ID = ACCESS_LOG_FIELDS.indexOf('host_id');
 /** Fields after the user agent may be missing (older logs): null. */
 const LAST_REQUIRED = ACCESS_LOG_FIELDS.indexOf('user_agent');
 /** The time field `[dd/Mon/yyyy:HH:mm:ss +zzzz]` has a fixed width; its value goes in that width, zero-padded. */
@@ -166,6 +167,11 @@ export class AccessLogCsvRows {
           break;
         default:
           r = s >= 0 ? e : pos + 1;
+          // A host ID of two tokens (the parser reads it as one field): its space would split it here.
+          if (i === F_HOST_ID && s >= 0) {
+            const space = codes.indexOf(SPACE, s);
+            if (space >= 0 && space < e) return -1;
+          }
       }
       ends[i] = r;
       pos = r + 1;

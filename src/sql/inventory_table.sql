@@ -42,10 +42,10 @@ SELECT
   key,                                                                                                -- @when format != CSV
   NULLIF(version_id, '') AS version_id,                                                               -- @when schema has version_id
   CAST(NULL AS varchar) AS version_id,                                                                -- @when schema lacks version_id
-  is_latest = 'true' AS is_latest,                                                                    -- @when format = CSV and schema has is_latest
+  NULLIF(is_latest, '') = 'true' AS is_latest,                                                        -- @when format = CSV and schema has is_latest
   is_latest,                                                                                          -- @when format != CSV and schema has is_latest
   true AS is_latest,                                                                                  -- @when schema lacks is_latest
-  is_delete_marker = 'true' AS is_delete_marker,                                                      -- @when format = CSV and schema has is_delete_marker
+  NULLIF(is_delete_marker, '') = 'true' AS is_delete_marker,                                          -- @when format = CSV and schema has is_delete_marker
   is_delete_marker,                                                                                   -- @when format != CSV and schema has is_delete_marker
   false AS is_delete_marker,                                                                          -- @when schema lacks is_delete_marker
   TRY_CAST(NULLIF(size, '') AS bigint) AS size,                                                       -- @when format = CSV and schema has size
@@ -58,7 +58,7 @@ SELECT
   CAST(NULL AS varchar) AS e_tag,                                                                     -- @when schema lacks e_tag
   NULLIF(storage_class, '') AS storage_class,                                                         -- @when schema has storage_class
   CAST(NULL AS varchar) AS storage_class,                                                             -- @when schema lacks storage_class
-  is_multipart_uploaded = 'true' AS is_multipart_uploaded,                                            -- @when format = CSV and schema has is_multipart_uploaded
+  NULLIF(is_multipart_uploaded, '') = 'true' AS is_multipart_uploaded,                                -- @when format = CSV and schema has is_multipart_uploaded
   is_multipart_uploaded,                                                                              -- @when format != CSV and schema has is_multipart_uploaded
   CAST(NULL AS boolean) AS is_multipart_uploaded,                                                     -- @when schema lacks is_multipart_uploaded
   NULLIF(replication_status, '') AS replication_status,                                               -- @when schema has replication_status
