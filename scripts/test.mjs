@@ -1,6 +1,7 @@
-// `npm test`: installs what is missing, builds, and runs the four test layers against real parts:
+// `npm test`: installs what is missing, builds, and runs the five test layers against real parts:
 //   unit         the pure core, plain Node
 //   integration  the S3 service and CLI against a moto server on loopback
+//   trino        the SQL templates' Trino SQL on a real Trino (the engine Athena runs), against the local engine
 //   extension    a Mocha suite inside a real VS Code extension host (VS Code server + Chromium)
 //   e2e          the UI as a person uses it: Playwright + Chromium against VS Code with the VSIX installed
 // `npm test -- unit integration` runs some layers. Exits non-zero when any layer fails; with CI=true
@@ -11,10 +12,10 @@ import { join } from 'node:path';
 import { findTestFiles, runNodeTests } from './lib/nodeTests.mjs';
 import { isCI, log, stopAll } from './lib/proc.mjs';
 import { build, compileTests, ensureNodeModules, lint, packageVsix, repoRoot } from './lib/project.mjs';
-import { installVsix, localAwsEnv, profileOnlyAwsEnv, startMoto, startVersitygw, startVsCodeServer, workbenchUrl } from './lib/servers.mjs';
-import { ensureChromium, ensureMoto, ensureOrSkip, ensureVersitygw, ensureVsCodeServer, VSCODE_VERSION } from './lib/tools.mjs';
+import { installVsix, localAwsEnv, profileOnlyAwsEnv, startMoto, startTrino, startVersitygw, startVsCodeServer, workbenchUrl } from './lib/servers.mjs';
+import { ensureChromium, ensureMoto, ensureOrSkip, ensureTrino, ensureVersitygw, ensureVsCodeServer, TRINO_VERSION, VSCODE_VERSION } from './lib/tools.mjs';
 
-const ALL_LAYERS = ['unit', 'integration', 'extension', 'e2e'];
+const ALL_LAYERS = ['unit', 'integration', 'trino', 'extension', 'e2e'];
 const requested = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 for (const layer of requested) {
   if (!ALL_LAYERS.includes(layer)) {
@@ -76,6 +77,28 @@ async function integrationLayer() {
   } finally {
     await moto.stop();
     await versitygw.stop();
+  }
+}
+
+/**
+ * The templates on a real Trino: a fresh server whose hive catalog reads local files below
+ * S3LS_TRINO_LOCAL_ROOT (its `local:///`), where the tests write their estates.
+ */
+async function trinoLayer() {
+  const dir = join(resultsDir, 'trino');
+  rmSync(dir, { recursive: true, force: true });
+  const started = Date.now();
+  const trino = await startTrino({ dataDir: dir, logDir: resultsDir });
+  const startSeconds = Math.round((Date.now() - started) / 1000);
+  try {
+    record('trino', await runNodeTests({
+      files: findTestFiles(join(outTests, 'trino')),
+      tapFile: join(resultsDir, 'trino.tap'),
+      timeoutMs: 10 * 60_000,
+      env: { S3LS_TRINO_ENDPOINT: trino.endpoint, S3LS_TRINO_LOCAL_ROOT: trino.localRoot },
+    }), `Trino ${TRINO_VERSION}, started in ${startSeconds} s`);
+  } finally {
+    await trino.stop();
   }
 }
 
@@ -164,6 +187,7 @@ async function e2eLayer() {
 const LAYER_RUNNERS = {
   unit: { run: unitLayer, needs: [] },
   integration: { run: integrationLayer, needs: [['moto (Python virtualenv)', ensureMoto], ['versitygw (Go)', ensureVersitygw]] },
+  trino: { run: trinoLayer, needs: [['Trino (Maven Central)', ensureTrino]] },
   extension: { run: extensionLayer, needs: [['moto (Python virtualenv)', ensureMoto], ['the VS Code server', ensureVsCodeServer], ['Chromium', ensureChromium]] },
   e2e: { run: e2eLayer, needs: [['moto (Python virtualenv)', ensureMoto], ['the VS Code server', ensureVsCodeServer], ['Chromium', ensureChromium]] },
 };

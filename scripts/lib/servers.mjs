@@ -1,11 +1,11 @@
-// Starts the real servers the tests and the demo use, on loopback: moto (S3 + Athena API) and
-// the VS Code server. Each returns a handle whose stop() ends it.
+// Starts the real servers the tests and the demo use, on loopback: moto (S3 + Athena API),
+// versitygw, Trino and the VS Code server. Each returns a handle whose stop() ends it.
 
 import { mkdir, writeFile } from 'node:fs/promises';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, log, run, startProcess, waitForHttp } from './proc.mjs';
-import { ensureMoto, ensureVersitygw, ensureVsCodeServer } from './tools.mjs';
+import { ensureMoto, ensureTrino, ensureVersitygw, ensureVsCodeServer, TRINO_VERSION, trinoJavaHome } from './tools.mjs';
 
 /** Credentials for local servers only; they also keep the SDK away from a developer's real AWS profile. */
 export function localAwsEnv(sandboxDir) {
@@ -73,6 +73,94 @@ export async function startVersitygw({ logDir, dataDir }) {
   await run(bin, ['admin', '--access', root.accessKeyId, '--secret', root.secretAccessKey, '--endpoint-url', endpoint, 'create-user', '--access', denied.accessKeyId, '--secret', denied.secretAccessKey, '--role', 'user'], { quiet: true });
   log(`versitygw on ${endpoint}`);
   return { ...handle, endpoint, port, root, denied, rootDir: join(dataDir, 'root') };
+}
+
+/**
+ * Starts a single-node Trino (coordinator and worker) on 127.0.0.1 with a fresh configuration
+ * under `dataDir`: the `hive` catalog on a file metastore over local files, whose `local:///` URIs
+ * are paths below `localRoot` (returned; dataDir/local), and the `memory` catalog. Runs in the
+ * foreground (`launcher run`), so stop() (and stopAll()) end it; resolves once /v1/info says the
+ * server has finished starting.
+ */
+export async function startTrino({ dataDir, logDir, heap = '2G', timeoutMs = 240_000 }) {
+  const home = await ensureTrino();
+  const javaHome = trinoJavaHome();
+  const etc = join(dataDir, 'etc');
+  const varDir = join(dataDir, 'var');
+  const localRoot = join(dataDir, 'local');
+  for (const dir of [join(etc, 'catalog'), varDir, join(localRoot, 'metastore')]) await mkdir(dir, { recursive: true });
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const properties = (entries) => `${Object.entries(entries).map(([k, v]) => `${k}=${v}`).join('\n')}\n`;
+  await writeFile(join(etc, 'node.properties'), properties({
+    'node.environment': 's3ls_test',
+    'node.id': `s3ls-${port}`,
+    'node.data-dir': varDir,
+    'node.bind-ip': '127.0.0.1',
+    'node.internal-address': '127.0.0.1',
+  }));
+  // A modest heap: the machines have 2 cores and other layers and servers run beside it.
+  await writeFile(join(etc, 'jvm.config'), [
+    '-server',
+    `-Xmx${heap}`,
+    '-XX:+UseG1GC',
+    '-XX:+ExplicitGCInvokesConcurrent',
+    '-XX:+ExitOnOutOfMemoryError',
+    '-XX:+EnableDynamicAgentLoading',
+    '-XX:ReservedCodeCacheSize=256M',
+    '-Djdk.attach.allowAttachSelf=true',
+    '-Duser.timezone=UTC',
+    '-Dfile.encoding=UTF-8',
+    '',
+  ].join('\n'));
+  await writeFile(join(etc, 'config.properties'), properties({
+    coordinator: 'true',
+    'node-scheduler.include-coordinator': 'true',
+    'http-server.http.port': String(port),
+    'discovery.uri': endpoint,
+    'query.max-memory': '1GB',
+    'query.max-memory-per-node': '1GB',
+    'task.concurrency': '2',
+  }));
+  await writeFile(join(etc, 'log.properties'), 'io.trino=INFO\n');
+  await writeFile(join(etc, 'catalog', 'hive.properties'), properties({
+    'connector.name': 'hive',
+    'hive.metastore': 'file',
+    // Under the local root too: the native local file system serves every path of the catalog.
+    'hive.metastore.catalog.dir': 'local:///metastore',
+    'fs.native-local.enabled': 'true',
+    'local.location': localRoot,
+    'hive.recursive-directories': 'true',
+  }));
+  await writeFile(join(etc, 'catalog', 'memory.properties'), properties({ 'connector.name': 'memory' }));
+  const logFile = join(logDir, 'trino.log');
+  const handle = startProcess(join(home, 'bin', 'launcher'), ['run', '--etc-dir', etc, '--data-dir', varDir], {
+    logFile,
+    cwd: varDir,
+    env: { ...process.env, JAVA_HOME: javaHome, PATH: `${join(javaHome, 'bin')}:${process.env.PATH ?? ''}` },
+  });
+  const deadline = Date.now() + timeoutMs;
+  const logTail = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-30).join('\n') : '');
+  for (;;) {
+    if (handle.child.exitCode !== null || handle.child.signalCode !== null) {
+      await handle.stop();
+      throw new Error(`Trino exited with ${handle.child.signalCode ?? `code ${handle.child.exitCode}`} before it started (${logFile}):\n${logTail()}`);
+    }
+    try {
+      const response = await fetch(`${endpoint}/v1/info`, { signal: AbortSignal.timeout(2000) });
+      const info = response.ok ? await response.json() : undefined;
+      if (info && info.starting === false) break;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) {
+      await handle.stop();
+      throw new Error(`Trino did not finish starting at ${endpoint} within ${timeoutMs / 1000} s (${logFile}):\n${logTail()}`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  log(`Trino ${TRINO_VERSION} on ${endpoint} (local:/// is ${localRoot})`);
+  return { ...handle, endpoint, port, localRoot };
 }
 
 /**

@@ -1,9 +1,10 @@
 // Installs what tests and the demo need on a fresh machine, once, into a cache folder outside the
 // clone (S3LS_TOOLS_DIR, default ~/.cache/s3-lifecycle-studio): the moto virtualenv, the VS Code
-// server from the code-server npm package, and Debian packages (Chromium) when running as root.
+// server from the code-server npm package, Trino from Maven Central, and Debian packages (Chromium)
+// when running as root.
 // Each install writes a marker only when it has finished, so an interrupted one is redone.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, rm, symlink, writeFile, readFile, chmod } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,12 @@ export const VSCODE_VERSION = '1.100.3';
 export const MOTO_VERSION = '5.2.5';
 export const CHROMIUM = '/usr/bin/chromium';
 export const VERSITYGW_VERSION = 'v1.8.0';
+/** Trino, the engine Athena runs: the SQL templates' Trino SQL is executed on it in the `trino` layer. */
+export const TRINO_VERSION = '476';
+/** Trino 476 refuses to start on a JVM older than this (TrinoSystemRequirements). */
+export const TRINO_MIN_JAVA = [24, 0, 1];
+/** The plugins the tests use; the other ~55 are deleted after extracting (start time and disk). */
+export const TRINO_PLUGINS = ['hive', 'memory'];
 
 export const toolsDir = process.env.S3LS_TOOLS_DIR ?? join(homedir(), '.cache', 's3-lifecycle-studio');
 
@@ -124,6 +131,108 @@ export async function ensureVersitygw() {
   await run('go', ['install', `github.com/versity/versitygw/cmd/versitygw@${VERSITYGW_VERSION}`], { env: { ...process.env, GOBIN: join(dir, 'bin'), GOFLAGS: '-mod=mod' }, quiet: true });
   await writeFile(marker, new Date().toISOString());
   return bin;
+}
+
+/** A JDK's version from its `release` file (`JAVA_VERSION="25.0.3"`), as numbers; undefined when it is not a JDK. */
+function javaVersion(home) {
+  try {
+    const text = readFileSync(join(home, 'release'), 'utf8');
+    const version = /^JAVA_VERSION="([^"]+)"/m.exec(text)?.[1];
+    if (!version || !existsSync(join(home, 'bin', 'java'))) return undefined;
+    const parts = version.replace(/^1\.(\d+)/, '$1').split(/[.+_-]/).map((p) => Number.parseInt(p, 10));
+    return [0, 1, 2].map((i) => (Number.isFinite(parts[i]) ? parts[i] : 0));
+  } catch {
+    return undefined;
+  }
+}
+
+function atLeast(version, minimum) {
+  for (let i = 0; i < minimum.length; i++) {
+    if (version[i] !== minimum[i]) return version[i] > minimum[i];
+  }
+  return true;
+}
+
+/**
+ * A JDK that runs Trino (Java 24.0.1 or newer): S3LS_TRINO_JAVA_HOME, else JAVA_HOME, else the
+ * newest under /usr/lib/jvm (the build machines have a Temurin JDK 25 there beside Debian's 17).
+ */
+export function trinoJavaHome() {
+  const minimum = TRINO_MIN_JAVA.join('.');
+  const explicit = process.env.S3LS_TRINO_JAVA_HOME;
+  if (explicit) {
+    const version = javaVersion(explicit);
+    if (!version || !atLeast(version, TRINO_MIN_JAVA)) throw new Error(`S3LS_TRINO_JAVA_HOME=${explicit} is not a JDK ${minimum} or newer, which Trino ${TRINO_VERSION} needs`);
+    return explicit;
+  }
+  const javaHome = process.env.JAVA_HOME;
+  if (javaHome) {
+    const version = javaVersion(javaHome);
+    if (version && atLeast(version, TRINO_MIN_JAVA)) return javaHome;
+  }
+  let names = [];
+  try {
+    names = readdirSync('/usr/lib/jvm');
+  } catch {
+    // No system JDKs.
+  }
+  const usable = names
+    .map((name) => ({ home: join('/usr/lib/jvm', name), version: javaVersion(join('/usr/lib/jvm', name)) }))
+    .filter((c) => c.version && atLeast(c.version, TRINO_MIN_JAVA));
+  // The newest first (a symlink and its target are the same JDK: either will do).
+  usable.sort((a, b) => (atLeast(a.version, b.version) ? (atLeast(b.version, a.version) ? 0 : -1) : 1));
+  if (usable.length === 0) {
+    throw new Error(`Trino ${TRINO_VERSION} needs a JDK ${minimum} or newer, and none was found (JAVA_HOME, /usr/lib/jvm/*): install one (e.g. Temurin 25) and set S3LS_TRINO_JAVA_HOME to it`);
+  }
+  return usable[0].home;
+}
+
+export function trinoHome() {
+  return join(toolsDir, `trino-${TRINO_VERSION}`, `trino-server-${TRINO_VERSION}`);
+}
+
+/**
+ * Trino's server from Maven Central (io.trino:trino-server:VERSION:tar.gz, ~800 MB) through Maven,
+ * with a local repository of its own that is deleted afterwards, so the tarball is not kept twice.
+ * Only the hive and memory plugins are kept. Needs a JDK 24.0.1+ to run (trinoJavaHome).
+ */
+export async function ensureTrino() {
+  const dir = join(toolsDir, `trino-${TRINO_VERSION}`);
+  const home = trinoHome();
+  const marker = join(dir, '.s3ls-installed');
+  trinoJavaHome(); // no use installing what cannot run
+  if (existsSync(marker) && existsSync(join(home, 'bin', 'launcher'))) return home;
+  log(`Installing Trino ${TRINO_VERSION} from Maven Central into ${dir} (an 800 MB download, once)`);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const repository = join(dir, 'maven-repository');
+  const mvnArgs = [
+    '-B', '-q',
+    `-Dmaven.repo.local=${repository}`,
+    'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy',
+    `-Dartifact=io.trino:trino-server:${TRINO_VERSION}:tar.gz`,
+    `-DoutputDirectory=${dir}`,
+  ];
+  try {
+    await run('mvn', mvnArgs, { cwd: dir, quiet: true });
+  } catch (error) {
+    if (error.code !== 'ENOENT') throw error;
+    await ensureDebianPackages(['maven'], 'Downloading Trino from Maven Central');
+    await run('mvn', mvnArgs, { cwd: dir, quiet: true });
+  }
+  const tarball = join(dir, `trino-server-${TRINO_VERSION}.tar.gz`);
+  if (!existsSync(tarball)) throw new Error(`Maven did not write ${tarball}`);
+  await rm(repository, { recursive: true, force: true });
+  await run('tar', ['-xzf', tarball, '-C', dir], { quiet: true });
+  await rm(tarball, { force: true });
+  for (const plugin of readdirSync(join(home, 'plugin'))) {
+    if (!TRINO_PLUGINS.includes(plugin)) await rm(join(home, 'plugin', plugin), { recursive: true, force: true });
+  }
+  for (const plugin of TRINO_PLUGINS) {
+    if (!existsSync(join(home, 'plugin', plugin))) throw new Error(`Trino ${TRINO_VERSION} has no ${plugin} plugin in ${join(home, 'plugin')}`);
+  }
+  await writeFile(marker, new Date().toISOString());
+  return home;
 }
 
 /** Runs an install step; outside CI a failure is a warning that names what will be skipped. */
