@@ -4,7 +4,8 @@
 // (webview/prefixList.ts) owns the state. Row positions and the body's height are set through the
 // CSSOM (`element.style`), which the CSP allows — no style attribute is ever written as markup.
 
-import { formatBytes, formatCount, formatUsd, type PrefixSort, type PrefixSortKey } from '../src/core/retention/prefixList';
+import { formatBytes, formatCount, formatUsd } from '../src/core/format';
+import type { PrefixSort, PrefixSortKey } from '../src/core/retention/prefixList';
 import { formatString, type PanelStrings, type UnusedPrefix } from '../src/protocol';
 import { checkbox, element, replaceChildren, smallButton } from './ui';
 

@@ -6,7 +6,6 @@
 import {
   DEFAULT_PREFIX_SORT,
   NO_PREFIX_FILTER,
-  formatCount,
   nextSort,
   selectedVisible,
   selectRange,
@@ -20,6 +19,7 @@ import {
   type PrefixFilter,
   type PrefixSort,
 } from '../src/core/retention/prefixList';
+import { formatCount } from '../src/core/format';
 import { isValidBucketName } from '../src/core/s3uri';
 import { MAX_REQUEST_PREFIXES, formatString, type PanelStrings, type PrefixStatusMessage, type RetentionReport, type UnusedPrefix } from '../src/protocol';
 import { PrefixGrid, type PrefixGridModel, type PrefixStatusEntry } from './prefixGrid';

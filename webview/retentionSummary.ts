@@ -1,7 +1,7 @@
 // The head of the unused-prefix list: what the report is about (bucket, window, log coverage,
 // exemptions, prices, notes) and the totals of the shown and the selected prefixes.
 
-import { formatBytes, formatCount, formatUsd } from '../src/core/retention/prefixList';
+import { formatBytes, formatCount, formatUsd } from '../src/core/format';
 import { formatString, type PanelStrings, type RetentionReport, type RetentionTotals } from '../src/protocol';
 import { element } from './ui';
 

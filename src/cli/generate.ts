@@ -1,6 +1,7 @@
 // `s3-lifecycle generate`: a deterministic synthetic estate (inventory, access logs, lifecycle
 // deletion, truth.json) in a folder, and optionally on an S3 server.
 
+import { formatCount } from '../core/format';
 import { createS3Client } from '../aws/s3Client';
 import { describeS3Error } from '../aws/errors';
 import { uploadEstate, type EstateUploadResult } from '../aws/estateUpload';
@@ -97,7 +98,7 @@ export const generate: CliCommand = {
       rowsPerInventoryFile: integerOption(args, 'rows-per-file', { min: 1, max: 100_000_000 }) ?? 200_000,
       inventoryVersions,
       inventoryFields: inventoryReportFields(inventoryVersions, optionalFields),
-      onProgress: interactive ? (phase, done, total) => io.err(`\r${phase}: ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')}   `) : undefined,
+      onProgress: interactive ? (phase, done, total) => io.err(`\r${phase}: ${formatCount(done)} / ${formatCount(total)}   `) : undefined,
     };
     if (inventoryFormat === 'parquet') options.convertInventory = parquetInventoryConverter(outDir);
     const maxUpload = integerOption(args, 'upload-objects', { min: 0, max: 10_000_000 }) ?? 2000;
@@ -147,7 +148,7 @@ export const generate: CliCommand = {
     if (args.format === 'json') {
       io.out(JSON.stringify(summary) + '\n');
     } else {
-      const n = (v: number) => v.toLocaleString('en-US');
+      const n = (v: number) => formatCount(v);
       io.out(
         `Generated ${n(summary.objects)} objects (${n(summary.versions)} versions in ${n(summary.prefixes)} prefixes) in ${summary.seconds} s: ` +
           `${n(summary.objectsPerSecond)} objects/s, peak memory ${summary.peakRssMb} MB ` +

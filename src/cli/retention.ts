@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { resolveBasePrices } from '../aws/priceList';
 import { createS3Client } from '../aws/s3Client';
-import { formatBytes } from '../core/format';
+import { formatBytes, formatCount, formatUsd } from '../core/format';
 import { GlobError } from '../core/retention/exemptions';
 import type { RetentionReport, TagSpec, UnusedPrefix } from '../core/retention/report';
 import { parsePriceOverride, PriceError } from '../core/retention/savings';
@@ -35,10 +35,6 @@ function parseKeepTag(text: string): TagSpec | null {
   return tag;
 }
 
-function formatUsd(usd: number): string {
-  return usd === 0 || usd >= 0.01 ? `$${usd.toFixed(2)}` : `$${usd.toPrecision(2)}`;
-}
-
 /** A prefix as one line of text: control characters made visible, the root named. */
 function displayPrefix(prefix: string): string {
   if (prefix === '') return '(bucket root)';
@@ -63,7 +59,7 @@ function printText(report: RetentionReport, io: CliIo): void {
     ['lines a day', describeLinesPerDay(report.coverage)],
     ['exemptions', `${exemptions.join('; ')}; object lock, legal hold and objects younger than the window`],
     ['prices', `USD per GB-month: ${priceList} — ${prices.source}`],
-    ['total', `${totals.prefixes.toLocaleString('en-US')} unused prefix${totals.prefixes === 1 ? '' : 'es'} · ${totals.objects.toLocaleString('en-US')} objects · ${formatBytes(totals.bytes)} · ${formatUsd(totals.monthlySavingsUsd)} per month`],
+    ['total', `${formatCount(totals.prefixes)} unused prefix${totals.prefixes === 1 ? '' : 'es'} · ${formatCount(totals.objects)} objects · ${formatBytes(totals.bytes)} · ${formatUsd(totals.monthlySavingsUsd)} per month`],
   ];
   for (const [label, value] of header) io.out(`${label.padEnd(13)}${value}\n`);
   if (report.prefixes.length === 0) {
@@ -74,7 +70,7 @@ function printText(report: RetentionReport, io: CliIo): void {
   const rightAligned = new Set([1, 2, 6]);
   const rows = report.prefixes.map((p) => [
     displayPrefix(p.prefix),
-    p.objects.toLocaleString('en-US'),
+    formatCount(p.objects),
     formatBytes(p.bytes),
     p.storageClasses.join(','),
     p.newestLastModified.slice(0, 10),

@@ -1,7 +1,7 @@
 // Results as text for people and files: CSV (RFC 4180), statistics lines. Shared by the CLI and
 // the results view's export.
 
-import { formatBytes } from '../core/format';
+import { formatBytes, formatCount, formatDecimal, formatUsd } from '../core/format';
 import type { QueryStatistics, QueryValue } from './engine';
 
 /** One CSV field: quoted when it holds a comma, quote, CR or LF (quotes doubled); arrays as JSON; null empty. */
@@ -17,8 +17,8 @@ export function csvLine(values: QueryValue[]): string {
 
 /** `1,234 rows · 12.3 MB scanned · 1.2 s · $0.000057` */
 export function formatStatistics(s: QueryStatistics): string {
-  const parts = [`${s.rows.toLocaleString('en-US')} row${s.rows === 1 ? '' : 's'}`, `${formatBytes(s.bytesScanned)} ${s.engine === 'athena' ? 'scanned' : 'read'}`, `${(s.elapsedMs / 1000).toFixed(1)} s`];
-  if (s.engine === 'athena') parts.push(`$${s.costUsd < 0.01 ? s.costUsd.toPrecision(2) : s.costUsd.toFixed(2)}`);
+  const parts = [`${formatCount(s.rows)} row${s.rows === 1 ? '' : 's'}`, `${formatBytes(s.bytesScanned)} ${s.engine === 'athena' ? 'scanned' : 'read'}`, `${formatDecimal(s.elapsedMs / 1000, 1)} s`];
+  if (s.engine === 'athena') parts.push(formatUsd(s.costUsd));
   if (s.queryId) parts.push(`query ${s.queryId}`);
   return parts.join(' · ');
 }

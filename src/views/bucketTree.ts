@@ -7,7 +7,7 @@ import type { S3ClientPool } from '../aws/clientPool';
 import { describeS3Error } from '../aws/errors';
 import type { ObjectInfo } from '../aws/s3Service';
 import { DEFAULT_CONNECTION_ID, type ConnectionConfig } from '../core/connections';
-import { formatAge, formatBytes } from '../core/format';
+import { formatAge, formatBytes, formatCount } from '../core/format';
 import type { Logger } from '../core/log';
 import { PagedLevel } from '../core/pagedLevel';
 import { displayName } from '../core/prefix';
@@ -136,7 +136,7 @@ export class BucketTreeProvider implements vscode.TreeDataProvider<BucketTreeNod
         const md = new vscode.MarkdownString();
         md.appendMarkdown(`**${escapeMarkdown(o.key)}**\n\n`);
         md.appendMarkdown(`| | |\n|---|---|\n`);
-        md.appendMarkdown(`| ${t('Size')} | ${formatBytes(o.size)} (${o.size.toLocaleString('en-US')} bytes) |\n`);
+        md.appendMarkdown(`| ${t('Size')} | ${formatBytes(o.size)} (${formatCount(o.size)} bytes) |\n`);
         md.appendMarkdown(`| ${t('Storage class')} | ${o.storageClass} |\n`);
         if (o.lastModified) md.appendMarkdown(`| ${t('Last modified')} | ${o.lastModified.toISOString()} |\n`);
         if (o.etag) md.appendMarkdown(`| ETag | \`${escapeMarkdown(o.etag.replace(/"/g, ''))}\` |\n`);
@@ -149,7 +149,7 @@ export class BucketTreeProvider implements vscode.TreeDataProvider<BucketTreeNod
       case 'loadMore': {
         const item = new vscode.TreeItem(t('Load more…'), vscode.TreeItemCollapsibleState.None);
         item.iconPath = new vscode.ThemeIcon('ellipsis');
-        item.description = t('{0} loaded', node.loaded.toLocaleString('en-US'));
+        item.description = t('{0} loaded', formatCount(node.loaded));
         item.contextValue = 'loadMore';
         item.command = { command: 's3lifecycle.loadMore', title: t('Load more…'), arguments: [node] };
         return withId(item, node);
@@ -288,7 +288,7 @@ export class BucketTreeProvider implements vscode.TreeDataProvider<BucketTreeNod
     const t = vscode.l10n.t;
     const out: BucketTreeNode[] = [];
     if (state.level.dropped > 0) {
-      out.push({ kind: 'message', id: `dropped:${containerId(node)}:${state.level.dropped}`, text: t('{0} earlier items let go — refresh to start from the top', state.level.dropped.toLocaleString('en-US')), severity: 'info', command: { command: 's3lifecycle.refresh', title: t('Refresh'), arguments: [node] } });
+      out.push({ kind: 'message', id: `dropped:${containerId(node)}:${state.level.dropped}`, text: t('{0} earlier items let go — refresh to start from the top', formatCount(state.level.dropped)), severity: 'info', command: { command: 's3lifecycle.refresh', title: t('Refresh'), arguments: [node] } });
     }
     out.push(...state.level.items);
     if (state.error) out.push(state.error);

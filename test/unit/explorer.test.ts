@@ -28,11 +28,11 @@ describe('PagedLevel (one tree level while paging)', () => {
 
 describe('sizes and ages for people', () => {
   it('formats sizes in binary units', () => {
-    assert.equal(formatBytes(0), '0 B');
-    assert.equal(formatBytes(1023), '1023 B');
-    assert.equal(formatBytes(1536), '1.5 KB');
-    assert.equal(formatBytes(24 * 1024 * 1024), '24 MB');
-    assert.equal(formatBytes(5.5 * 1024 ** 4), '5.5 TB');
+    assert.equal(formatBytes(0, 'en'), '0 B');
+    assert.equal(formatBytes(1023, 'en'), '1,023 B');
+    assert.equal(formatBytes(1536, 'en'), '1.5 KiB');
+    assert.equal(formatBytes(24 * 1024 * 1024, 'en'), '24 MiB');
+    assert.equal(formatBytes(5.5 * 1024 ** 4, 'en'), '5.5 TiB');
   });
 
   it('formats ages from just now to years', () => {

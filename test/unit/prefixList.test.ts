@@ -3,8 +3,6 @@ import * as assert from 'node:assert/strict';
 import {
   PREFIX_SORT_KEYS,
   filterPrefixes,
-  formatBytes,
-  formatUsd,
   nextSort,
   selectRange,
   selectedVisible,
@@ -18,6 +16,7 @@ import {
   withSelected,
   type PrefixSortKey,
 } from '../../src/core/retention/prefixList';
+import { formatBytes, formatCount, formatUsd } from '../../src/core/format';
 import type { UnusedPrefix } from '../../src/core/retention/report';
 import { Random } from '../../src/core/random';
 
@@ -201,6 +200,14 @@ describe('formatting', () => {
     assert.equal(formatUsd(1234.5, 'en-US'), '$1,234.50');
     assert.equal(formatUsd(0.0023, 'en-US'), '$0.0023');
     assert.equal(formatUsd(0, 'en-US'), '$0.00');
+    // Request costs: under a cent, two significant digits rather than $0.0000.
+    assert.equal(formatUsd(0.000048, 'en-US'), '$0.000048');
+    assert.equal(formatUsd(0.0000123, 'en-US'), '$0.000012');
+  });
+
+  it('writes counts with the locale\'s grouping', () => {
+    assert.equal(formatCount(1234567, 'en-US'), '1,234,567');
+    assert.equal(formatCount(1234567, 'de-DE'), '1.234.567');
   });
 
   it('survives a locale tag the runtime does not know', () => {

@@ -2,6 +2,7 @@
 // and how they are merged into a bucket's configuration without touching anyone else's rules.
 
 import type { LifecycleRule, Tag } from '@aws-sdk/client-s3';
+import { formatCount } from '../format';
 import type { TagSpec } from './report';
 
 export const EXPIRATION_RULE_ID = 's3-lifecycle-studio-expire';
@@ -165,7 +166,7 @@ export function mergeRules(existing: readonly LifecycleRule[], ours: readonly Li
   if (rules.length > MAX_LIFECYCLE_RULES) {
     throw new LifecycleRuleError(
       `The bucket has ${existing.length} lifecycle rules; adding ours would make ${rules.length}, above S3's limit of ` +
-        `${MAX_LIFECYCLE_RULES.toLocaleString('en-US')}. Remove or combine rules that are no longer needed, then try again.`,
+        `${formatCount(MAX_LIFECYCLE_RULES)}. Remove or combine rules that are no longer needed, then try again.`,
     );
   }
   return { rules, changes: ours.map((rule) => ({ id: rule.ID!, change: changeById.get(rule.ID!)! })) };

@@ -1,6 +1,7 @@
 // The access window of a retention analysis (N days ending with the as-of date, UTC, both ends
 // included) and the check that refuses to analyse a window whose access logs have gaps.
 
+import { formatCount } from '../format';
 import { formatDay, parseDay } from '../estate/time';
 import type { AccessWindow, LogCoverage, MalformedLogLines } from './report';
 
@@ -70,8 +71,8 @@ export class LogCoverageError extends Error {
     const missing = coverage.missingDays.length;
     const median = medianLines(coverage);
     const suspect = suspectCounted.length > 0
-      ? `${missing > 0 ? ' Also,' : ''} ${suspectCounted.length} day${suspectCounted.length === 1 ? ' has' : 's have'} under a tenth of the window's median of ${Math.round(median).toLocaleString('en-US')} lines a day, as if delivery failed: ` +
-        `${suspectCounted.map((d) => `${d} (${(coverage.linesPerDay[d] ?? 0).toLocaleString('en-US')})`).join(', ')}; they count as missing (allow them with --max-suspect-log-days / s3lifecycle.retention.maxSuspectLogDays).`
+      ? `${missing > 0 ? ' Also,' : ''} ${suspectCounted.length} day${suspectCounted.length === 1 ? ' has' : 's have'} under a tenth of the window's median of ${formatCount(Math.round(median))} lines a day, as if delivery failed: ` +
+        `${suspectCounted.map((d) => `${d} (${formatCount(coverage.linesPerDay[d] ?? 0)})`).join(', ')}; they count as missing (allow them with --max-suspect-log-days / s3lifecycle.retention.maxSuspectLogDays).`
       : '';
     super(
       (missing > 0 ? `No access logs for ${missing} of the ${coverage.days} days in the window ${window.start}…${window.asOf}: ${describeDays(coverage.missingDays)} (at most ${maxMissingDays} allowed).` : `The access logs of the window ${window.start}…${window.asOf} look incomplete.`) +
@@ -149,8 +150,8 @@ export class MalformedLogLinesError extends Error {
   ) {
     const share = percentOf(malformed.lines, windowLines + malformed.lines);
     super(
-      `${malformed.lines.toLocaleString('en-US')} access-log line${malformed.lines === 1 ? '' : 's'} of the window could not be read (${share}% of its lines; at most ${maxPercent}% allowed)` +
-        (malformed.withKey > 0 ? `, ${malformed.withKey.toLocaleString('en-US')} of them naming a key (a read of it would not be counted)` : '') +
+      `${formatCount(malformed.lines)} access-log line${malformed.lines === 1 ? '' : 's'} of the window could not be read (${share}% of its lines; at most ${maxPercent}% allowed)` +
+        (malformed.withKey > 0 ? `, ${formatCount(malformed.withKey)} of them naming a key (a read of it would not be counted)` : '') +
         `${malformed.examples.length > 0 ? `: ${malformed.examples.join('; ')}${malformed.lines > malformed.examples.length ? '; …' : ''}` : ''}. ` +
         'A line the analysis cannot read may be a read of a prefix it would then list as unused. Repair or remove those lines, or raise the allowed share ' +
         '(--max-malformed-log-percent, s3lifecycle.retention.maxMalformedLogLinesPercent). To go on anyway, accepting that risk: --allow-malformed-logs, or "Analyse Anyway" in VS Code.',
@@ -192,6 +193,6 @@ export function describeCoverage(coverage: LogCoverage): string {
 /** Lines per day as text: `2026-09-01 1,204 · 2026-09-02 1,180 · …`. */
 export function describeLinesPerDay(coverage: LogCoverage): string {
   return Object.entries(coverage.linesPerDay)
-    .map(([day, lines]) => `${day} ${lines.toLocaleString('en-US')}`)
+    .map(([day, lines]) => `${day} ${formatCount(lines)}`)
     .join(' · ');
 }
