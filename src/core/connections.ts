@@ -2,7 +2,7 @@
 // settings) and any named in `s3lifecycle.connections`, each with buckets added by name for
 // people who may read a bucket but not list all of them.
 
-import { checkEndpoint, type ConnectionSettings } from './settings';
+import { checkEndpoint, type ConnectionSettings } from './connectionSettings';
 import { isValidBucketName } from './s3uri';
 
 export const DEFAULT_CONNECTION_ID = 'default';

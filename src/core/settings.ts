@@ -1,23 +1,16 @@
 // The extension's settings as one typed, validated value. Both shells read the same keys:
 // the extension from the VS Code configuration, the CLI from flags and environment variables.
 
+import { checkEndpoint, type ConnectionSettings } from './connectionSettings';
 import { parseConnections, type ConnectionConfig } from './connections';
+
+export { checkEndpoint, describeConnection, type ConnectionSettings } from './connectionSettings';
 import { parseS3Uri } from './s3uri';
 
 export const SETTINGS_SECTION = 's3lifecycle';
 
 export type EngineKind = 'local' | 'athena';
 export const ENGINE_KINDS: readonly EngineKind[] = ['local', 'athena'];
-
-export interface ConnectionSettings {
-  /** Named AWS profile; '' means the default credential chain. */
-  profile: string;
-  /** Default region; '' means the profile's or the environment's. */
-  region: string;
-  /** Custom endpoint for S3-compatible servers; '' means AWS. */
-  endpoint: string;
-  forcePathStyle: boolean;
-}
 
 export interface AthenaSettings {
   workgroup: string;
@@ -341,30 +334,4 @@ export function checkTagSetting(text: string, valueOptional: boolean): string | 
   if (key.toLowerCase().startsWith('aws:')) return 'tag keys starting with "aws:" are reserved by AWS';
   if (!/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u.test(key) || !/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u.test(value)) return 'tags may use letters, digits, spaces and _ . : / = + - @ only';
   return undefined;
-}
-
-/** Why `endpoint` is not a usable S3 endpoint URL, or undefined when it is. */
-export function checkEndpoint(endpoint: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    return `s3lifecycle.endpoint "${endpoint}" is not a URL: write it as http://host:port or https://host`;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return `s3lifecycle.endpoint "${endpoint}" must start with http:// or https://`;
-  }
-  if (url.username || url.password) {
-    return 's3lifecycle.endpoint must not contain credentials: use a profile or environment variables';
-  }
-  return undefined;
-}
-
-/** A one-line, credential-free description of where requests go, for logs, the panel and the CLI. */
-export function describeConnection(connection: ConnectionSettings): string {
-  const target = connection.endpoint === '' ? 'AWS' : connection.endpoint;
-  const profile = connection.profile === '' ? 'default credential chain' : `profile ${connection.profile}`;
-  const region = connection.region === '' ? 'default region' : connection.region;
-  const style = connection.forcePathStyle ? ', path-style' : '';
-  return `${target} (${profile}, ${region}${style})`;
 }

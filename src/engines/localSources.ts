@@ -1,7 +1,6 @@
 // Loading a template's external tables into the embedded DuckDB: an S3 Inventory report from its
 // manifest.json (CSV.gz or Parquet data files) and server access logs through our own parser.
 
-import type { DuckDBConnection } from '@duckdb/node-api';
 import { readFile } from 'node:fs/promises';
 import type { InventoryManifest } from '../core/inventory/csv';
 import { InventorySchemaError, parseInventorySchema, type InventorySchema } from '../core/inventory/schema';
@@ -10,21 +9,8 @@ import { QueryCancelledError, type LocatedInventoryReport } from './engine';
 import { duckName, type ExternalTable } from './localCompat';
 import { openLocation, type LocationFile, type LocationReader } from './locations';
 
-export interface LoadReport {
-  rows: number;
-  /** Bytes of source files read. */
-  bytes: number;
-  notes: string[];
-}
-
-export interface LoadContext {
-  connection: DuckDBConnection;
-  reader: LocationReader;
-  /** The location's key prefix below the reader's root. */
-  prefix: string;
-  signal?: AbortSignal;
-  progress(message: string, fraction?: number): void;
-}
+export type { LoadContext, LoadReport } from './sourceLoad';
+import type { LoadContext, LoadReport } from './sourceLoad';
 
 function sqlString(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;

@@ -13,7 +13,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { AccessLogParser, type ParsedAccessLogRecord } from '../core/accessLog/parser';
 import { QueryCancelledError } from './engine';
 import { duckName, type ExternalTable } from './localCompat';
-import type { LoadContext, LoadReport } from './localSources';
+import type { LoadContext, LoadReport } from './sourceLoad';
 import { AccessLogCsvRows, LOG_CSV_COLUMNS, LOG_CSV_OPTIONS, logCsvKeySql } from './logCsv';
 
 /**
