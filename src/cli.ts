@@ -1,5 +1,6 @@
 // Entry point of the `s3-lifecycle` CLI (bundled to dist/cli.js): wires process I/O to runCli.
 
+import { createInterface } from 'node:readline/promises';
 import { spawn } from 'node:child_process';
 import { runCli } from './cli/main';
 import packageJson from '../package.json';
@@ -31,6 +32,18 @@ process.emitWarning = ((warning: string | Error, ...rest: never[]) => {
   emitWarning(warning, ...rest);
 }) as typeof process.emitWarning;
 
+/** A question on the terminal: the prompt on stderr (stdout keeps the command's output), the answer from stdin. */
+async function ask(question: string, signal: AbortSignal): Promise<string | undefined> {
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await prompt.question(question, { signal });
+  } catch {
+    return undefined;
+  } finally {
+    prompt.close();
+  }
+}
+
 function main(): void {
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
@@ -39,6 +52,7 @@ function main(): void {
     err: (text: string) => process.stderr.write(text),
     env: process.env,
     signal: controller.signal,
+    ...(process.stdin.isTTY ? { ask } : {}),
   };
   runCli(process.argv.slice(2), io, packageJson.version).then(
     (code) => {

@@ -7,6 +7,7 @@ import { offerInterruptedRuns, tagForExpiration } from './commands/expiration';
 import { findUnusedPrefixes } from './commands/retention';
 import type { RetentionReport } from './core/retention/report';
 import type { StudioSettings } from './core/settings';
+import { setDisplayLocale } from './core/format';
 import { Studio } from './studio';
 import type { BucketTreeProvider } from './views/bucketTree';
 import type { TemplateValueStore } from './views/templateEditor';
@@ -37,14 +38,16 @@ export function activate(context: vscode.ExtensionContext): StudioApi {
   const logChannel = vscode.window.createOutputChannel('S3 Lifecycle Studio', { log: true });
   context.subscriptions.push(logChannel);
   try {
-    const studio = new Studio(context, logChannel);
-    context.subscriptions.push(studio, ...registerCommands(studio));
-    studio.panels.setRetentionActions({
+    setDisplayLocale(vscode.env.language);
+    // The panel's buttons run the same commands; they are called only after activate() returns.
+    const studio: Studio = new Studio(context, logChannel, {
       tagForExpiration: (bucket, prefixes, signal) => tagForExpiration(studio, { bucket, prefixes }, signal),
       findUnusedPrefixes: async (bucket) => {
-        await findUnusedPrefixes(studio, bucket === undefined ? undefined : { bucket, connectionId: studio.connectionIdFor(bucket) });
+        await findUnusedPrefixes(studio, bucket === undefined ? undefined : { bucket, connectionId: studio.reports.connectionIdFor(bucket) });
       },
     });
+    active = studio;
+    context.subscriptions.push(studio, ...registerCommands(studio));
     void offerInterruptedRuns(studio).catch((error) => studio.log.warn(`Could not look for interrupted tagging runs: ${String(error)}`));
     const activationMs = Math.round((performance.now() - started) * 10) / 10;
     studio.log.info(`Activated in ${activationMs} ms`);
@@ -56,7 +59,7 @@ export function activate(context: vscode.ExtensionContext): StudioApi {
       settings: () => studio.settings,
       settingsProblems: () => studio.settingsProblems,
       panelHandshakes: () => studio.panels.panel?.handshakes,
-      retentionReport: (bucket) => studio.reportFor(bucket),
+      retentionReport: (bucket) => studio.reports.reportFor(bucket),
     };
   } catch (error) {
     logChannel.error(`Activation failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
@@ -65,6 +68,11 @@ export function activate(context: vscode.ExtensionContext): StudioApi {
   }
 }
 
-export function deactivate(): void {
-  // Everything is disposed through context.subscriptions.
+let active: Studio | undefined;
+
+/** Everything else is disposed through context.subscriptions; this waits for the engines to close (DuckDB flushes, Athena clients end). */
+export async function deactivate(): Promise<void> {
+  const studio = active;
+  active = undefined;
+  await studio?.close();
 }

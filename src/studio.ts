@@ -1,25 +1,26 @@
-// The one context object of the extension: owns the log, the settings, the services and every
-// disposable. Commands and views get what they need from here; nothing else holds global state.
+// The one context object of the extension, with two lifetimes: the extension's own (the log, the
+// views, every disposable) and the connection scope of the current settings (S3 clients, engines,
+// tagging clients, cache paths), swapped whole when the settings change. Commands and views get
+// what they need from here; nothing else holds global state.
 
 import * as vscode from 'vscode';
-import { S3ClientPool } from './aws/clientPool';
-import { S3Service } from './aws/s3Service';
-import { createS3Client } from './aws/s3Client';
+import { RetentionReports } from './app/reports';
+import { ConnectionNotConfiguredError, ConnectionScope, type ScopePaths } from './app/scope';
+import type { S3ClientPool } from './aws/clientPool';
+import type { S3Service } from './aws/s3Service';
 import type { Logger } from './core/log';
 import { describeConnection, type ParsedSettings, type StudioSettings } from './core/settings';
 import { BucketTreeProvider } from './views/bucketTree';
 import { affectsSettings, readSettings } from './views/config';
 import { Disposable } from './views/disposable';
 import { createLogger } from './views/log';
-import { LifecyclePanelManager } from './views/panel';
+import { LifecyclePanelManager, type PanelServices, type RetentionActions } from './views/panel';
 import { OBJECT_SCHEME, ObjectFileSystem } from './views/objectFileSystem';
 import { ResultsPanelManager } from './views/resultsPanel';
 import { PreviewDocuments } from './views/previewDocuments';
 import { TemplateEditorFeatures, type TemplateValueStore } from './views/templateEditor';
 import type { EngineKind } from './core/settings';
 import type { QueryEngine } from './engines/engine';
-import { createQueryEngine } from './engines/factory';
-import type { RetentionReport } from './core/retention/report';
 import { DEFAULT_CONNECTION_ID, type ConnectionConfig } from './core/connections';
 
 export class Studio extends Disposable {
@@ -32,15 +33,12 @@ export class Studio extends Disposable {
   readonly templateEditor: TemplateEditorFeatures;
   /** Parameter values the user set per template, kept with the workspace. */
   readonly templateValues: TemplateValueStore;
-  /**
-   * One engine of each kind, kept until the settings change: the local engine's loaded tables are
-   * reused by later runs, and re-running a result uses the engine it ran on.
-   */
-  private readonly engines = new Map<string, Promise<QueryEngine>>();
-  /** The latest retention report per bucket and the connection it was made through (tagging takes its window and connection from it). */
-  private readonly reports = new Map<string, { report: RetentionReport; connectionId: string }>();
+  /** The latest retention report per bucket (tagging takes its window and connection from it). */
+  readonly reports = new RetentionReports();
   private parsed: ParsedSettings;
-  private pool: S3ClientPool | undefined;
+  private scope: ConnectionScope;
+  /** Scopes of earlier settings still closing (engines finish what they run, then close). */
+  private readonly closing = new Set<Promise<void>>();
   private readonly settingsChanged = this._register(new vscode.EventEmitter<StudioSettings>());
   /** Fires after the `s3lifecycle.*` settings changed and the services were rebuilt. */
   readonly onDidChangeSettings = this.settingsChanged.event;
@@ -48,10 +46,12 @@ export class Studio extends Disposable {
   constructor(
     readonly extensionContext: vscode.ExtensionContext,
     readonly logChannel: vscode.LogOutputChannel,
+    retentionActions: RetentionActions,
   ) {
     super();
     this.log = createLogger(logChannel);
     this.parsed = readSettings();
+    this.scope = new ConnectionScope(this.parsed.settings, this.scopePaths());
     this.reportSettingsProblems();
     this.log.info(`Connection: ${describeConnection(this.parsed.settings.connection)}; engine: ${this.parsed.settings.engine}`);
 
@@ -72,8 +72,7 @@ export class Studio extends Disposable {
         { isReadonly: true, isCaseSensitive: true },
       ),
     );
-    this._register({ dispose: () => this.pool?.dispose() });
-    this.panels = this._register(new LifecyclePanelManager(this));
+    this.panels = this._register(new LifecyclePanelManager(this.panelServices(), retentionActions));
     this.previews = this._register(new PreviewDocuments());
     this.results = this._register(new ResultsPanelManager(extensionContext.extensionUri, logChannel));
     const state = extensionContext.workspaceState;
@@ -82,18 +81,17 @@ export class Studio extends Disposable {
       set: (name, values) => state.update(`templateValues:${name}`, values),
     };
     this.templateEditor = this._register(new TemplateEditorFeatures(this.templateValues));
-    this._register({ dispose: () => void this.disposeEngines() });
+    this._register({ dispose: () => void this.close() });
 
     this._register(
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (!affectsSettings(event)) return;
         this.parsed = readSettings();
-        this.pool?.dispose();
-        this.pool = undefined;
+        // New source locations, connection or Athena settings: a new scope, and the old one closes.
+        this.retire(this.scope);
+        this.scope = new ConnectionScope(this.parsed.settings, this.scopePaths());
         this.log.info(`Settings changed. Connection: ${describeConnection(this.parsed.settings.connection)}; engine: ${this.parsed.settings.engine}`);
         this.reportSettingsProblems();
-        // New source locations, connection or Athena settings: the engines are made anew.
-        void this.disposeEngines();
         this.bucketTree.refresh();
         this.settingsChanged.fire(this.parsed.settings);
       }),
@@ -108,53 +106,63 @@ export class Studio extends Disposable {
     return this.parsed.problems.map((p) => p.message);
   }
 
+  /** The scope of the current settings: every S3 client, engine and tagging client is made through it. */
+  get current(): ConnectionScope {
+    return this.scope;
+  }
+
   /** The S3 clients for the current settings; rebuilt after the settings change. */
   clients(): S3ClientPool {
-    this.pool ??= new S3ClientPool();
-    return this.pool;
+    return this.scope.clients;
   }
 
   /** The S3 service of the default connection. */
   s3Service(): S3Service {
-    return this.clients().service(this.parsed.settings.connections[0]!);
+    return this.scope.s3Service();
   }
 
   /** A connection by id (the default one when none is given); an error that says what to do when it is no longer configured. */
   connection(id: string = DEFAULT_CONNECTION_ID): ConnectionConfig {
-    const found = this.parsed.settings.connections.find((c) => c.id === id);
-    if (!found) throw new Error(vscode.l10n.t('The connection "{0}" is not configured any more: add it again to s3lifecycle.connections, then retry.', id));
-    return found;
-  }
-
-  rememberReport(report: RetentionReport, connectionId: string = DEFAULT_CONNECTION_ID): void {
-    this.reports.set(report.bucket, { report, connectionId });
-  }
-
-  reportFor(bucket: string): RetentionReport | undefined {
-    return this.reports.get(bucket)?.report;
-  }
-
-  /** The connection the bucket's latest report was made through; the default one when there is none. */
-  connectionIdFor(bucket: string): string {
-    return this.reports.get(bucket)?.connectionId ?? DEFAULT_CONNECTION_ID;
+    try {
+      return this.scope.connection(id);
+    } catch (error) {
+      if (error instanceof ConnectionNotConfiguredError) {
+        throw new Error(vscode.l10n.t('The connection "{0}" is not configured any more: add it again to s3lifecycle.connections, then retry.', id));
+      }
+      throw error;
+    }
   }
 
   /** The engine of a kind for the current settings, reading S3 through a connection (the default one unless given). */
-  queryEngine(kind: EngineKind, connection: ConnectionConfig = this.parsed.settings.connections[0]!): Promise<QueryEngine> {
-    const key = `${kind}\u0000${connection.id}`;
-    let engine = this.engines.get(key);
-    if (!engine) {
-      const deps = { cacheDir: vscode.Uri.joinPath(this.extensionContext.globalStorageUri, 'query-cache').fsPath, s3: () => createS3Client(connection) };
-      engine = createQueryEngine({ ...this.parsed.settings, connection, engine: kind }, deps);
-      this.engines.set(key, engine);
-    }
-    return engine;
+  queryEngine(kind: EngineKind, connection?: ConnectionConfig): Promise<QueryEngine> {
+    return this.scope.queryEngine(kind, connection);
   }
 
-  private async disposeEngines(): Promise<void> {
-    const engines = [...this.engines.values()];
-    this.engines.clear();
-    await Promise.all(engines.map(async (engine) => (await engine).dispose()));
+  /** Closes the current scope and waits for every scope still closing: deactivate waits for the engines. */
+  async close(): Promise<void> {
+    this.retire(this.scope);
+    await Promise.all([...this.closing]);
+  }
+
+  private retire(scope: ConnectionScope): void {
+    const closing = scope.dispose().catch((error: unknown) => this.log.warn(`Closing the engines of earlier settings failed: ${String(error)}`));
+    this.closing.add(closing);
+    void closing.finally(() => this.closing.delete(closing));
+  }
+
+  private scopePaths(): ScopePaths {
+    const storage = this.extensionContext.globalStorageUri;
+    return { queryCache: vscode.Uri.joinPath(storage, 'query-cache').fsPath, prices: vscode.Uri.joinPath(storage, 'prices').fsPath };
+  }
+
+  private panelServices(): PanelServices {
+    return {
+      log: this.log,
+      extensionUri: this.extensionContext.extensionUri,
+      settings: () => this.parsed.settings,
+      onDidChangeSettings: this.onDidChangeSettings,
+      s3Service: () => this.s3Service(),
+    };
   }
 
   private reportSettingsProblems(): void {

@@ -9,10 +9,10 @@ import { accessWindow, checkMalformedLines, describeDays, logCoverage, MAX_WINDO
 import { formatDay, parseDay } from '../core/estate/time';
 import type { TemplateCatalog } from '../sql/catalog';
 import { hasField, InventorySchemaError, listsAllVersions, missingFields, parseInventorySchema, REQUIRED_FOR_RETENTION, type InventorySchema } from '../core/inventory/schema';
-import { collectRows, type LocatedInventoryReport, type QueryEngine, type QueryValue } from './engine';
-import { toLocationUri } from './locations';
-import { formatStatistics } from './resultFormat';
-import { TemplateRunner } from './runner';
+import { collectRows, type LocatedInventoryReport, type QueryEngine, type QueryValue } from '../engines/engine';
+import { toLocationUri } from '../engines/locations';
+import { formatStatistics } from '../engines/resultFormat';
+import { TemplateRunner } from '../engines/runner';
 
 export interface RetentionOptions {
   /** Only this source bucket; every bucket in the sources when unset. */

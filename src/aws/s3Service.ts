@@ -41,7 +41,7 @@ export interface ListLevelOptions {
 export const MAX_PAGE_SIZE = 1000;
 
 export class S3Service {
-  constructor(private readonly client: S3Client) {}
+  constructor(readonly client: S3Client) {}
 
   /** All buckets the credentials can list, following ListBuckets' continuation tokens where the server pages. */
   async listBuckets(signal?: AbortSignal): Promise<BucketInfo[]> {

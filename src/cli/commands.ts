@@ -4,7 +4,7 @@ import { describeS3Error } from '../aws/errors';
 import { parseS3Uri, S3UriError } from '../core/s3uri';
 import { describeConnection } from '../core/settings';
 import { checkLocalEngine } from '../engines/duckdb';
-import { CONNECTION_OPTIONS, connect, settingsFromCommandLine } from './connection';
+import { CONNECTION_OPTIONS, openScope, settingsFromCommandLine } from './connection';
 import { generate } from './generate';
 import { parseLogs } from './parseLogs';
 import { query } from './query';
@@ -40,7 +40,9 @@ const ls: CliCommand = {
       if (error instanceof S3UriError) throw new UsageError(error.message, ls);
       throw error;
     }
-    const { settings, s3 } = connect(args, io);
+    const scope = openScope(args, io);
+    const { settings } = scope;
+    const s3 = scope.s3Service();
     const json = args.format === 'json';
     try {
       if (!location) {
@@ -71,6 +73,8 @@ const ls: CliCommand = {
       return EXIT_OK;
     } catch (error) {
       throw new CliFailure(describeS3Error(error, { endpoint: settings.connection.endpoint, bucket: location?.bucket }).message);
+    } finally {
+      await scope.dispose();
     }
   },
 };

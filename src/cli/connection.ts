@@ -1,12 +1,9 @@
 // Connection options shared by the CLI's commands: the same settings the extension reads, from
 // flags first, then S3LIFECYCLE_* environment variables.
 
-import { createS3Client } from '../aws/s3Client';
-import { S3Service } from '../aws/s3Service';
+import { cliPaths, ConnectionScope } from '../app/scope';
 import { parseSettings, type SettingKey, type StudioSettings } from '../core/settings';
-import type { PriceLookup } from '../aws/priceList';
 import { UsageError, type CliCommand, type CliIo, type ParsedCommandLine } from './framework';
-import { pricesCacheDir } from './query';
 
 export const CONNECTION_OPTIONS: CliCommand['options'] = {
   profile: { type: 'string', description: 'AWS profile (env S3LIFECYCLE_PROFILE; default: the credential chain)', valueName: 'name' },
@@ -55,18 +52,6 @@ export function checkPriceSource(args: ParsedCommandLine, command: CliCommand): 
   if (value !== undefined && value !== 'auto' && value !== 'builtIn') throw new UsageError(`--price-source must be auto or builtIn, not "${String(value)}"`, command);
 }
 
-/** The price lookup the settings describe, for a region the caller names. */
-export function priceLookup(settings: StudioSettings, io: CliIo): Omit<PriceLookup, 'region'> {
-  return {
-    source: settings.retention?.priceSource ?? 'auto',
-    customS3Endpoint: settings.connection.endpoint !== '',
-    profile: settings.connection.profile,
-    endpoint: settings.retention?.priceListEndpoint ?? '',
-    cacheDir: pricesCacheDir(io.env),
-    signal: io.signal,
-  };
-}
-
 /** The same settings the extension reads, from flags first, then S3LIFECYCLE_* environment variables. */
 export function settingsFromCommandLine(args: ParsedCommandLine, env: NodeJS.ProcessEnv): { settings: StudioSettings; warnings: string[] } {
   const { settings, problems } = parseSettings((key) => {
@@ -81,9 +66,12 @@ export function settingsFromCommandLine(args: ParsedCommandLine, env: NodeJS.Pro
   return { settings, warnings: problems.map((p) => p.message) };
 }
 
-export function connect(args: ParsedCommandLine, io: CliIo): { settings: StudioSettings; s3: S3Service } {
+/**
+ * The settings from the command line, warnings printed, and the scope every client and engine of
+ * the command is made in; the command disposes it when it ends.
+ */
+export function openScope(args: ParsedCommandLine, io: CliIo): ConnectionScope {
   const { settings, warnings } = settingsFromCommandLine(args, io.env);
   for (const warning of warnings) io.err(`warning: ${warning}\n`);
-  return { settings, s3: new S3Service(createS3Client(settings.connection, io.env)) };
+  return new ConnectionScope(settings, cliPaths(io.env), io.env);
 }
-

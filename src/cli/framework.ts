@@ -15,6 +15,11 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   /** Aborted on Ctrl-C: long commands stop and exit with EXIT_FAILURE. */
   signal: AbortSignal;
+  /**
+   * Asks a person a question and returns the answer; undefined when aborted. Present only when
+   * someone can answer (stdin is a terminal): commands that would ask need --yes without it.
+   */
+  ask?(question: string, signal: AbortSignal): Promise<string | undefined>;
 }
 
 type OptionSpec = NonNullable<ParseArgsConfig['options']>[string] & { description: string; valueName?: string };

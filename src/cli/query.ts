@@ -1,26 +1,14 @@
 // `s3-lifecycle query TEMPLATE`: renders a template (built-in name or .sql path) with --param values
 // and runs it on the local engine (default) or Athena, printing the rows.
 
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { createS3Client } from '../aws/s3Client';
+import { join } from 'node:path';
 import { collectRows, QueryCancelledError, type QueryResult } from '../engines/engine';
-import { createQueryEngine } from '../engines/factory';
 import { csvLine, displayValue, formatStatistics } from '../engines/resultFormat';
 import { TemplateRunner } from '../engines/runner';
 import { TemplateCatalog } from '../sql/catalog';
 import { TemplateError } from '../sql/template';
-import { CONNECTION_OPTIONS, settingsFromCommandLine } from './connection';
+import { CONNECTION_OPTIONS, openScope } from './connection';
 import { CliFailure, EXIT_OK, stringOption, UsageError, type CliCommand, type CliIo } from './framework';
-
-export function queryCacheDir(env: NodeJS.ProcessEnv): string {
-  return env.S3LIFECYCLE_CACHE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 's3-lifecycle-studio', 'query-cache');
-}
-
-/** Where prices read from the AWS Price List API are kept: beside the query cache. */
-export function pricesCacheDir(env: NodeJS.ProcessEnv): string {
-  return join(dirname(queryCacheDir(env)), 'prices');
-}
 
 function parseParams(raw: unknown): Record<string, string> {
   const values: Record<string, string> = {};
@@ -96,9 +84,9 @@ export const query: CliCommand = {
       throw new UsageError((error as Error).message, query);
     }
     const values = parseParams(args.values.param);
-    const { settings, warnings } = settingsFromCommandLine(args, io.env);
-    for (const warning of warnings) io.err(`warning: ${warning}\n`);
-    const engine = await createQueryEngine(settings, { cacheDir: queryCacheDir(io.env), s3: () => createS3Client(settings.connection, io.env), env: io.env });
+    const scope = openScope(args, io);
+    const { settings } = scope;
+    const engine = await scope.queryEngine();
     const runner = new TemplateRunner(catalog, engine, { inventory: settings.query.inventoryLocation || undefined, logs: settings.query.logsLocation || undefined });
     try {
       if (args.values.sql) {
@@ -116,7 +104,7 @@ export const query: CliCommand = {
       if (error instanceof QueryCancelledError) throw new CliFailure('cancelled');
       throw new CliFailure(`${entry.template.name} failed on the ${engine.kind} engine: ${(error as Error).message}`);
     } finally {
-      await engine.dispose();
+      await scope.dispose();
     }
   },
 };

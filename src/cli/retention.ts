@@ -2,37 +2,25 @@
 // prefixes of a bucket with their objects, bytes, last access and monthly savings.
 
 import { join } from 'node:path';
-import { resolveBasePrices } from '../aws/priceList';
-import { createS3Client } from '../aws/s3Client';
+import { retentionOptions, runRetention } from '../app/retention';
 import { formatBytes, formatCount, formatUsd } from '../core/format';
 import { GlobError } from '../core/retention/exemptions';
-import type { RetentionReport, TagSpec, UnusedPrefix } from '../core/retention/report';
+import type { RetentionReport, UnusedPrefix } from '../core/retention/report';
+import { TagArgError } from '../core/retention/tagSet';
 import { parsePriceOverride, PriceError } from '../core/retention/savings';
 import { describeCoverage, describeLinesPerDay, LogCoverageError, MalformedLogLinesError, RetentionInputError } from '../core/retention/window';
 import { QueryCancelledError } from '../engines/engine';
-import { createQueryEngine } from '../engines/factory';
 import { csvLine } from '../engines/resultFormat';
-import { analyzeRetention, DEFAULT_MAX_MALFORMED_PERCENT } from '../engines/retention';
 import { TemplateCatalog } from '../sql/catalog';
 import { TemplateError } from '../sql/template';
-import { checkPriceSource, CONNECTION_OPTIONS, PRICE_LIST_OPTIONS, priceLookup, settingsFromCommandLine } from './connection';
+import { checkPriceSource, CONNECTION_OPTIONS, openScope, PRICE_LIST_OPTIONS } from './connection';
 import { CliFailure, EXIT_OK, EXIT_USAGE, integerOption, stringOption, UsageError, type CliCommand, type CliIo, type ParsedCommandLine } from './framework';
-import { queryCacheDir } from './query';
 
 const PROGRAM = 's3-lifecycle';
 
 function listOption(args: ParsedCommandLine, name: string): string[] {
   const raw = args.values[name];
   return (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).map(String);
-}
-
-/** `k` (any value) or `k=v`; '' for none. */
-function parseKeepTag(text: string): TagSpec | null {
-  if (text === '') return null;
-  const eq = text.indexOf('=');
-  const tag = eq < 0 ? { key: text, value: '' } : { key: text.slice(0, eq), value: text.slice(eq + 1) };
-  if (tag.key === '') throw new UsageError(`--keep-tag takes KEY or KEY=VALUE, not "${text}"`, retention);
-  return tag;
 }
 
 /** A prefix as one line of text: control characters made visible, the root named. */
@@ -132,8 +120,8 @@ export const retention: CliCommand = {
     if (!['text', 'csv', 'json'].includes(format)) throw new UsageError(`--format must be text, csv or json, not "${format}"`, retention);
     if (args.positionals.length > 0) throw new UsageError(`retention takes no positional arguments (got "${args.positionals[0]}")`, retention);
     checkPriceSource(args, retention);
-    const { settings, warnings } = settingsFromCommandLine(args, io.env);
-    for (const warning of warnings) io.err(`warning: ${warning}\n`);
+    const scope = openScope(args, io);
+    const { settings } = scope;
     const asOf = stringOption(args, 'as-of');
     if (!asOf) throw new UsageError('--as-of DATE is required: the last day of the window (UTC), e.g. yesterday', retention);
     const athena = settings.engine === 'athena';
@@ -141,8 +129,8 @@ export const retention: CliCommand = {
     const logs = settings.query.logsLocation || (athena ? 'Athena table s3_access_logs' : '');
     if (!inventory) throw new UsageError('--inventory is required (or S3LIFECYCLE_INVENTORY): the S3 Inventory report\'s hive/ or configuration folder, or its manifest.json', retention);
     if (!logs) throw new UsageError('--logs is required (or S3LIFECYCLE_LOGS): the folder the bucket\'s server access logs are delivered to', retention);
-    const windowDays = integerOption(args, 'window-days', { min: 1, max: 3650 }) ?? settings.retention?.windowDays ?? 30;
-    const priceOverrides: Record<string, number> = { ...(settings.retention?.storagePrices ?? {}) };
+    const windowDays = integerOption(args, 'window-days', { min: 1, max: 3650 }) ?? settings.retention.windowDays;
+    const priceOverrides: Record<string, number> = {};
     for (const item of listOption(args, 'price')) {
       try {
         const [storageClass, usd] = parsePriceOverride(item);
@@ -154,34 +142,46 @@ export const retention: CliCommand = {
     const allowMissingLogs = args.values['allow-missing-logs'] === true;
     const allowMalformedLogs = args.values['allow-malformed-logs'] === true;
     const malformedPercentText = stringOption(args, 'max-malformed-log-percent');
-    const maxMalformedLogLinesPercent = malformedPercentText === undefined ? (settings.retention?.maxMalformedLogLinesPercent ?? DEFAULT_MAX_MALFORMED_PERCENT) : Number(malformedPercentText);
-    if (!(maxMalformedLogLinesPercent >= 0 && maxMalformedLogLinesPercent <= 100)) throw new UsageError(`--max-malformed-log-percent takes a percentage from 0 to 100, not "${malformedPercentText}"`, retention);
-    const options = {
-      ...(stringOption(args, 'bucket') ? { bucket: stringOption(args, 'bucket')! } : {}),
-      inventory,
-      logs,
-      asOf,
-      windowDays,
-      lookbackDays: integerOption(args, 'lookback-days', { min: 1, max: 3650 }) ?? Math.max(windowDays, settings.retention?.lookbackDays ?? 365),
-      exemptGlobs: [...(settings.retention?.exemptGlobs ?? []), ...listOption(args, 'exempt')],
-      keepTag: parseKeepTag(stringOption(args, 'keep-tag') ?? settings.retention?.keepTag ?? 's3-lifecycle-studio:keep'),
-      maxMissingLogDays: integerOption(args, 'max-missing-log-days', { min: 0, max: 3650 }) ?? settings.retention?.maxMissingLogDays ?? 0,
-      allowMissingLogs,
-      maxSuspectLogDays: integerOption(args, 'max-suspect-log-days', { min: 0, max: 3650 }) ?? settings.retention?.maxSuspectLogDays ?? 0,
-      maxMalformedLogLinesPercent,
-      allowMalformedLogs,
-      region: settings.retention?.pricingRegion || settings.connection.region || 'us-east-1',
-      priceOverrides,
-    };
-    const pricing = await resolveBasePrices({ ...priceLookup(settings, io), region: options.region });
-    const analysis = { ...options, ...(pricing.base ? { basePrices: pricing.base } : {}), priceNotes: pricing.notes };
+    const maxMalformedLogLinesPercent = malformedPercentText === undefined ? undefined : Number(malformedPercentText);
+    if (maxMalformedLogLinesPercent !== undefined && !(maxMalformedLogLinesPercent >= 0 && maxMalformedLogLinesPercent <= 100)) {
+      throw new UsageError(`--max-malformed-log-percent takes a percentage from 0 to 100, not "${malformedPercentText}"`, retention);
+    }
+    const keepTagText = stringOption(args, 'keep-tag');
+    const lookbackDays = integerOption(args, 'lookback-days', { min: 1, max: 3650 });
+    const maxMissingLogDays = integerOption(args, 'max-missing-log-days', { min: 0, max: 3650 });
+    const maxSuspectLogDays = integerOption(args, 'max-suspect-log-days', { min: 0, max: 3650 });
+    const connection = scope.defaultConnection;
+    let options;
+    try {
+      options = retentionOptions(
+        settings,
+        connection,
+        { ...(stringOption(args, 'bucket') ? { bucket: stringOption(args, 'bucket')! } : {}), inventory, logs, asOf, windowDays },
+        {
+          ...(lookbackDays !== undefined ? { lookbackDays } : {}),
+          exemptGlobs: listOption(args, 'exempt'),
+          ...(keepTagText !== undefined ? { keepTag: { text: keepTagText, source: '--keep-tag' } } : {}),
+          ...(maxMissingLogDays !== undefined ? { maxMissingLogDays } : {}),
+          allowMissingLogs,
+          ...(maxSuspectLogDays !== undefined ? { maxSuspectLogDays } : {}),
+          ...(maxMalformedLogLinesPercent !== undefined ? { maxMalformedLogLinesPercent } : {}),
+          allowMalformedLogs,
+          priceOverrides,
+        },
+      );
+    } catch (error) {
+      if (error instanceof TagArgError) throw new UsageError(error.message, retention);
+      throw error;
+    }
 
     const catalog = TemplateCatalog.load({ workspaceDirs: [join(process.cwd(), '.s3-lifecycle', 'templates')] });
     for (const problem of catalog.problems) io.err(`warning: ${problem}\n`);
-    const engine = await createQueryEngine(settings, { cacheDir: queryCacheDir(io.env), s3: () => createS3Client(settings.connection, io.env), env: io.env });
     let report: RetentionReport;
+    let engineKind: string = settings.engine;
     try {
-      report = await analyzeRetention(engine, catalog, analysis, { signal: io.signal });
+      const engine = await scope.queryEngine();
+      engineKind = engine.kind;
+      report = await runRetention(scope, engine, catalog, connection, options, { signal: io.signal });
     } catch (error) {
       if (error instanceof LogCoverageError || error instanceof MalformedLogLinesError) {
         io.err(`${PROGRAM} retention: ${error.message}\n`);
@@ -189,9 +189,9 @@ export const retention: CliCommand = {
       }
       if (error instanceof RetentionInputError || error instanceof GlobError || error instanceof PriceError || error instanceof TemplateError) throw new UsageError(error.message, retention);
       if (error instanceof QueryCancelledError || io.signal.aborted) throw new CliFailure('cancelled');
-      throw new CliFailure(`the analysis failed on the ${engine.kind} engine: ${(error as Error).message}`);
+      throw new CliFailure(`the analysis failed on the ${engineKind} engine: ${(error as Error).message}`);
     } finally {
-      await engine.dispose();
+      await scope.dispose();
     }
 
     if (allowMalformedLogs) {

@@ -5,39 +5,45 @@
 
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline/promises';
-import type { S3Client } from '@aws-sdk/client-s3';
-import { BATCH_OPERATIONS_TAGGING_WARNING, BatchManifestError, writeBatchManifest, type BatchManifestWriteResult } from '../aws/batchManifest';
+import {
+  continueExpiration,
+  ExpirationManifestError,
+  ExpirationPlanError,
+  olderThanDaysBefore,
+  tagForExpiration,
+  undoExpiration,
+  writeExpirationManifest,
+  type ExpirationContext,
+  type ExpirationOutcome,
+  type ExpirationPlan,
+} from '../app/expiration';
+import type { ConnectionScope } from '../app/scope';
+import { BATCH_OPERATIONS_TAGGING_WARNING, type BatchManifestWriteResult } from '../aws/batchManifest';
 import { describeS3Error } from '../aws/errors';
-import { ensureExpirationRule, type LifecycleChangeResult } from '../aws/lifecycle';
-import { resolveRequestPrices, type PriceLookup } from '../aws/priceList';
-import { createS3Client } from '../aws/s3Client';
-import { previewTagging, runTagging, TaggingRunError, undoTagging, type TaggingPreview, type TaggingProgress, type TaggingResult, type TargetSelection, type UndoProgress, type UndoResult } from '../aws/tagging';
-import { listTaggingTargets } from '../aws/tagTargets';
-import { formatBytes } from '../core/format';
+import type { LifecycleChangeResult } from '../aws/lifecycle';
+import { TaggingRunError, type TaggingPreview, type TaggingProgress, type TargetSelection, type UndoProgress, type UndoResult } from '../aws/tagging';
+import { formatBytes, formatCount as n, formatUsd as usd } from '../core/format';
 import { exemptionMatcher, GlobError } from '../core/retention/exemptions';
 import { JsonlError } from '../core/retention/jsonLines';
 import { DELETE_MARKER_EXPLANATION, EXPIRATION_RULE_ID } from '../core/retention/lifecycleRule';
-import { createRun, findResumable, openRun, RunStoreError, type RunHandle, type RunSpec } from '../core/retention/runStore';
-import { formatTag, parseKeepTagArg, parseTagArg, TagArgError, type KeepTag } from '../core/retention/tagSet';
+import { findResumable, openRun, RunStoreError, type RunHandle, type RunSpec } from '../core/retention/runStore';
+import { formatTag, parseKeepTagSetting, parseTagArg, TagArgError, type KeepTag } from '../core/retention/tagSet';
 import { parseS3Uri, S3UriError } from '../core/s3uri';
-import { checkPriceSource, CONNECTION_OPTIONS, PRICE_LIST_OPTIONS, priceLookup, settingsFromCommandLine } from './connection';
+import { SETTING_DEFAULTS } from '../core/settings';
+import { checkPriceSource, CONNECTION_OPTIONS, openScope, PRICE_LIST_OPTIONS } from './connection';
 import { CliFailure, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, integerOption, stringOption, UsageError, type CliCommand, type CliIo, type ParsedCommandLine } from './framework';
 
-export const DEFAULT_EXPIRATION_TAG = 's3-lifecycle-studio:expire=true';
+// The defaults are the settings' own: the CLI and the extension tag alike.
+const DEFAULT_EXPIRATION_TAG = SETTING_DEFAULTS['expiration.tag'];
 /** Objects with this tag (any value) are never tagged, as in `s3-lifecycle retention` and the extension. */
-export const DEFAULT_KEEP_TAG = 's3-lifecycle-studio:keep';
+const DEFAULT_KEEP_TAG = SETTING_DEFAULTS['retention.keepTag'];
 /** Objects modified within this many days before today (UTC) are young and left alone by default. */
-export const DEFAULT_WINDOW_DAYS = 30;
-const DAY_MS = 86_400_000;
-const DEFAULT_DAYS = 30;
-const DEFAULT_CONCURRENCY = 32;
+const DEFAULT_WINDOW_DAYS = SETTING_DEFAULTS['retention.windowDays'];
+const DEFAULT_DAYS = SETTING_DEFAULTS['expiration.days'];
+const DEFAULT_CONCURRENCY = SETTING_DEFAULTS['expiration.concurrency'];
 /** The shell's convention for a process stopped by SIGINT (128 + 2) or SIGTERM (128 + 15). */
 const EXIT_SIGINT = 130;
 const EXIT_SIGTERM = 143;
-
-const n = (value: number) => value.toLocaleString('en-US');
-const usd = (value: number) => `$${value < 0.01 ? value.toFixed(6) : value.toFixed(4)}`;
 
 function stringList(args: ParsedCommandLine, name: string): string[] {
   const value = args.values[name];
@@ -84,7 +90,7 @@ function ageLimit(args: ParsedCommandLine, now: Date): AgeLimit {
     if (error instanceof UsageError) throw new UsageError(error.message, tagExpire);
     throw error;
   }
-  const olderThan = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) - windowDays * DAY_MS).toISOString();
+  const olderThan = olderThanDaysBefore(now, windowDays);
   return {
     olderThan,
     describe: `only objects last modified before ${olderThan.slice(0, 10)} are tagged; the ${windowDays}-day access window before today is left alone (${windowGiven ? '--window-days' : 'the default'}; --older-than DATE or --all-ages to change it)`,
@@ -139,7 +145,10 @@ function printPreview(io: CliIo, preview: TaggingPreview, spec: Pick<RunSpec, 't
   io.out(`  ${'total'.padEnd(width)}  ${n(preview.objects).padStart(12)}  ${formatBytes(preview.bytes).padStart(10)}\n`);
   if (preview.young + preview.exempt > 0) io.out(`Left alone: ${n(preview.young)} modified on or after ${spec.olderThan?.slice(0, 10) ?? '-'}, ${n(preview.exempt)} exempt by glob.\n`);
   const heads = preview.requests.headObject > 0 ? ` + ${n(preview.requests.headObject)} HeadObject (Object Lock is on: locked objects are not tagged)` : '';
-  io.out(`Requests: ${n(preview.requests.getTagging)} GetObjectTagging${heads} + up to ${n(preview.requests.putTagging)} PutObjectTagging + about ${n(preview.listRequests)} list requests ≈ ${usd(preview.requestCostUsd)} (${preview.requestPriceSource}).\n`);
+  io.out(
+    `Requests: ${n(preview.requests.getTagging)} GetObjectTagging${heads} + up to ${n(preview.requests.putTagging)} PutObjectTagging + about ${n(preview.listRequests)} list requests ` +
+      `≈ ${usd(preview.requestCostUsd)} (${preview.requestPriceSource}).\n`,
+  );
   io.out(`Tag storage: ≈ ${usd(preview.tagStorageUsdPerMonth)} a month while the objects last.\n`);
   if (rule === null) io.out('Lifecycle rule: not touched (--no-lifecycle-rule).\n');
   else if (rule instanceof Error) io.out(`Lifecycle rule: could not be previewed: ${rule.message}\n`);
@@ -150,21 +159,16 @@ function printPreview(io: CliIo, preview: TaggingPreview, spec: Pick<RunSpec, 't
   if (preview.versioned) io.out(`Note: ${DELETE_MARKER_EXPLANATION} Add it with --delete-marker-rule.\n`);
 }
 
-/** Asks for the bucket name on a terminal; elsewhere --yes is needed. */
+/** Asks for the bucket name on a terminal (through CliIo); elsewhere --yes is needed. */
 async function confirm(io: CliIo, bucket: string, objects: number): Promise<boolean> {
-  if (!process.stdin.isTTY) {
+  if (!io.ask) {
     io.err(`s3-lifecycle tag-expire: this changes the tags of ${n(objects)} objects; pass --yes to go ahead without a prompt (or --dry-run to only look). Nothing was changed.\n`);
     return false;
   }
-  const prompt = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = await prompt.question(`Type the bucket name (${bucket}) to tag ${n(objects)} objects for expiration: `, { signal: io.signal });
-    return answer.trim() === bucket;
-  } catch {
-    return false;
-  } finally {
-    prompt.close();
-  }
+  const answer = await io.ask(`Type the bucket name (${bucket}) to tag ${n(objects)} objects for expiration: `, io.signal);
+  if (answer?.trim() === bucket) return true;
+  io.err('Not confirmed; nothing was changed.\n');
+  return false;
 }
 
 /** A line on stderr every second: when stderr is a terminal, or --progress asks for it. */
@@ -181,53 +185,43 @@ function progressPrinter<P extends { objectsPerSecond: number; retries: number; 
 interface Context {
   args: ParsedCommandLine;
   io: CliIo;
-  client: S3Client;
+  scope: ConnectionScope;
+  /** The client, run folder, concurrency and price lookup of the flow. */
+  flow: ExpirationContext;
   endpoint: string;
   runDir: string;
   defaultRunDir: string;
-  concurrency: number;
   signal: AbortSignal;
   showProgress: boolean;
-  /** For the preview's request prices in the bucket's region. */
-  pricing: Omit<PriceLookup, 'region'>;
 }
 
-async function ensureRule(context: Context, run: RunHandle): Promise<LifecycleChangeResult | null> {
-  const rule = run.spec.lifecycleRule;
-  if (!rule) return null;
-  return ensureExpirationRule(context.client, run.spec.bucket, {
-    tag: run.spec.tag,
-    days: rule.days,
-    ...(rule.noncurrentDays !== null ? { noncurrentDays: rule.noncurrentDays } : {}),
-    deleteMarkerRule: rule.deleteMarkerRule === true,
-    dryRun: false,
-    signal: context.signal,
-  });
+function describeFailure(context: Context, error: unknown, bucket?: string): string {
+  return describeS3Error(error, { endpoint: context.endpoint, ...(bucket !== undefined ? { bucket } : {}) }).message;
 }
 
-async function tagAndReport(context: Context, run: RunHandle): Promise<number> {
+/** Tags what is left of a run and writes its rule (the app layer's continueExpiration), then reports. */
+async function tagAndReport(context: Context, run: RunHandle, announce = true): Promise<number> {
   const { io, args } = context;
-  if (args.format !== 'json') io.err(`Run ${run.id} in ${context.runDir} (audit log: ${run.auditPath})\n`);
-  let result: TaggingResult;
+  if (announce && args.format !== 'json') io.err(`Run ${run.id} in ${context.runDir} (audit log: ${run.auditPath})\n`);
+  let outcome: ExpirationOutcome;
   try {
-    result = await runTagging(context.client, run, {
-      concurrency: context.concurrency,
+    outcome = await continueExpiration(context.flow, run, {
       signal: context.signal,
       onProgress: progressPrinter<TaggingProgress>(io, context.showProgress, (p) => `listed ${n(p.listed)}; ${describeCounts(p)}`),
     });
   } catch (error) {
     const cause = error instanceof TaggingRunError ? error.cause : error;
-    throw new CliFailure(`${describeS3Error(cause, { endpoint: context.endpoint, bucket: run.spec.bucket }).message}\nThe run stopped and can go on later: ${resumeCommand(args, run.id, context.runDir, context.defaultRunDir)}`);
+    throw new CliFailure(`${describeFailure(context, cause, run.spec.bucket)}\nThe run stopped and can go on later: ${resumeCommand(args, run.id, context.runDir, context.defaultRunDir)}`);
   }
-  let rule: LifecycleChangeResult | null = null;
-  let ruleError: string | undefined;
-  if (result.state === 'finished') {
-    try {
-      rule = await ensureRule(context, run);
-    } catch (error) {
-      ruleError = describeS3Error(error, { endpoint: context.endpoint, bucket: run.spec.bucket }).message;
-    }
-  }
+  return report(context, run, outcome);
+}
+
+function report(context: Context, run: RunHandle, outcome: ExpirationOutcome): number {
+  const { io, args } = context;
+  const { result } = outcome;
+  const rule = outcome.rule ?? null;
+  const ruleError = outcome.ruleError === undefined ? undefined : describeFailure(context, outcome.ruleError, run.spec.bucket);
+
   const resume = resumeCommand(args, run.id, context.runDir, context.defaultRunDir);
   if (args.format === 'json') {
     io.out(
@@ -274,15 +268,13 @@ async function undo(context: Context, source: string): Promise<number> {
   const from: string | RunHandle = isFile ? source : await openRun(context.runDir, source);
   let result: UndoResult;
   try {
-    result = await undoTagging(context.client, from, {
-      root: context.runDir,
-      concurrency: context.concurrency,
+    ({ result } = await undoExpiration(context.flow, from, {
       signal: context.signal,
       onProgress: progressPrinter<UndoProgress>(io, context.showProgress, (p) => `restored ${n(p.restored)}, already clean ${n(p.alreadyClean)}, gone ${n(p.gone)}, failed ${n(p.failed)} of ${n(p.total)}`),
-    });
+    }));
   } catch (error) {
     const cause = error instanceof TaggingRunError ? error.cause : error;
-    throw new CliFailure(`${describeS3Error(cause, { endpoint: context.endpoint }).message}\nUndo again to go on: undoing twice is safe.`);
+    throw new CliFailure(`${describeFailure(context, cause)}\nUndo again to go on: undoing twice is safe.`);
   }
   const { runId, state, restored, alreadyClean, gone, failed, retries, auditPath, failures } = result;
   if (args.format === 'json') io.out(JSON.stringify({ runId, state, restored, alreadyClean, gone, failed, retries, failures, auditLog: auditPath }) + '\n');
@@ -366,27 +358,25 @@ export const tagExpire: CliCommand = {
     }
 
     checkPriceSource(args, tagExpire);
-    const { settings, warnings } = settingsFromCommandLine(args, io.env);
-    for (const warning of warnings) io.err(`warning: ${warning}\n`);
+    const scope = openScope(args, io);
     // Ctrl-C arrives through io.signal; SIGTERM (a scheduler stopping the job) is caught here alike.
     const terminated = new AbortController();
     const onTerm = () => terminated.abort('SIGTERM');
     process.once('SIGTERM', onTerm);
     const signal = AbortSignal.any([io.signal, terminated.signal]);
-    const client = createS3Client(settings.connection, io.env, { maxSockets: concurrency + 8, cacheMiddleware: true });
-    const context: Context = {
-      args,
-      io,
-      client,
-      endpoint: settings.connection.endpoint,
-      runDir,
-      defaultRunDir,
-      concurrency,
-      signal,
-      showProgress: args.values.progress === true || process.stderr.isTTY === true,
-      pricing: { ...priceLookup(settings, io), signal },
-    };
     try {
+      const { client } = await scope.taggingClient(undefined, { concurrency });
+      const context: Context = {
+        args,
+        io,
+        scope,
+        flow: { client, runRoot: runDir, concurrency, pricing: scope.priceLookup(scope.defaultConnection, signal) },
+        endpoint: scope.settings.connection.endpoint,
+        runDir,
+        defaultRunDir,
+        signal,
+        showProgress: args.values.progress === true || process.stderr.isTTY === true,
+      };
       if (undoSource !== undefined) return await undo(context, undoSource);
       return await start(context, resume);
     } catch (error) {
@@ -394,7 +384,7 @@ export const tagExpire: CliCommand = {
       throw error;
     } finally {
       process.removeListener('SIGTERM', onTerm);
-      client.destroy();
+      await scope.dispose();
     }
   },
 };
@@ -412,7 +402,7 @@ async function start(context: Context, resume: boolean): Promise<number> {
   const age = ageLimit(args, new Date());
   try {
     tag = parseTagArg(stringOption(args, 'tag') ?? DEFAULT_EXPIRATION_TAG);
-    keepTag = noKeepTag ? null : parseKeepTagArg(keep ?? DEFAULT_KEEP_TAG);
+    keepTag = noKeepTag ? null : parseKeepTagSetting(keep ?? DEFAULT_KEEP_TAG);
     exemptionMatcher(exemptGlobs);
   } catch (error) {
     if (error instanceof TagArgError || error instanceof GlobError) throw new UsageError(error.message, tagExpire);
@@ -444,53 +434,70 @@ async function start(context: Context, resume: boolean): Promise<number> {
   const manifestLocation = stringOption(args, 'batch-manifest');
   if (manifestLocation !== undefined) return batchManifest(context, selection, manifestLocation, { tag, keepTag, age });
 
-  let preview: TaggingPreview;
-  let rule: LifecycleChangeResult | Error | null = null;
+  const dryRun = args.values['dry-run'] === true;
+  let created: RunHandle | undefined;
+  let flow;
   try {
-    const requestPricing = await resolveRequestPrices({ ...context.pricing, region: await context.client.config.region() });
-    for (const note of requestPricing.notes) io.err(`note: ${note}\n`);
-    preview = await previewTagging(context.client, selection, { signal: context.signal, ...(requestPricing.prices ? { requestPrices: requestPricing.prices } : {}) });
-    if (withRule) {
-      rule = await ensureExpirationRule(context.client, bucket, { tag, days, ...(noncurrentDays !== null ? { noncurrentDays } : {}), deleteMarkerRule, dryRun: true, signal: context.signal }).catch((error: unknown) =>
-        error instanceof Error && error.name === 'AbortError' ? Promise.reject(error) : new Error(describeS3Error(error, { endpoint: context.endpoint, bucket }).message),
-      );
-    }
+    flow = await tagForExpiration(
+      context.flow,
+      { selection, tag, keepTag, rule: withRule ? { days, noncurrentDays, deleteMarkerRule } : null },
+      {
+        preview: (plan) => {
+          for (const note of plan.priceNotes) io.err(`note: ${note}\n`);
+          printPlan(context, plan, age, dryRun);
+          return dryRun ? 'stop' : 'continue';
+        },
+        confirm: async (plan) => {
+          const unfinished = await findResumable(context.runDir, bucket, prefixes, tag);
+          if (unfinished) io.err(`Note: run ${unfinished.id} of the same prefixes did not finish; this starts a new run. To go on with it instead: ${resumeCommand(args, unfinished.id, context.runDir, context.defaultRunDir)}\n`);
+          return args.values.yes === true || (await confirm(io, bucket, plan.preview.objects)) ? { action: 'tag' } : { action: 'cancel' };
+        },
+        onRunCreated: (run) => {
+          created = run;
+          if (args.format !== 'json') io.err(`Run ${run.id} in ${context.runDir} (audit log: ${run.auditPath})\n`);
+        },
+        onProgress: progressPrinter<TaggingProgress>(io, context.showProgress, (p) => `listed ${n(p.listed)}; ${describeCounts(p)}`),
+      },
+      context.signal,
+    );
   } catch (error) {
+    if (error instanceof ExpirationPlanError) {
+      throw new CliFailure(`${error.message}: ${describeFailure(context, error.cause, bucket)} (or pass --no-lifecycle-rule to tag only).`);
+    }
+    if (error instanceof TaggingRunError && created) {
+      throw new CliFailure(`${describeFailure(context, error.cause, bucket)}\nThe run stopped and can go on later: ${resumeCommand(args, created.id, context.runDir, context.defaultRunDir)}`);
+    }
     if (context.signal.aborted) {
       io.err('Cancelled before anything changed.\n');
       return context.signal.reason === 'SIGTERM' ? EXIT_SIGTERM : EXIT_SIGINT;
     }
-    throw new CliFailure(describeS3Error(error, { endpoint: context.endpoint, bucket }).message);
+    throw new CliFailure(describeFailure(context, error, bucket));
   }
-  const dryRun = args.values['dry-run'] === true;
-  if (args.format === 'json' && dryRun) {
-    io.out(JSON.stringify({ dryRun: true, ...preview, tag, keepTag: keepTagJson(keepTag), olderThan, lifecycleRule: rule === null ? null : rule instanceof Error ? { error: rule.message } : { change: rule.change, diff: rule.diff, before: rule.before, after: rule.after } }) + '\n');
-  } else if (args.format !== 'json') {
-    printPreview(dryRun ? { ...io } : { ...io, out: io.err }, preview, { tag, olderThan, keepTag }, age, rule);
+  switch (flow.kind) {
+    case 'stopped':
+      return EXIT_OK;
+    case 'nothing':
+      io.err(`Nothing to tag under these prefixes of s3://${bucket}; nothing was changed.\n`);
+      if (flow.plan.preview.young > 0) io.err(`${youngHint(flow.plan.preview.young, olderThan)}\n`);
+      return EXIT_OK;
+    case 'declined':
+      return EXIT_USAGE;
+    case 'ran':
+      return report(context, flow.run, flow.outcome);
   }
-  if (dryRun) return EXIT_OK;
-  if (rule instanceof Error) throw new CliFailure(`The lifecycle configuration could not be read, so nothing was tagged: ${rule.message} (or pass --no-lifecycle-rule to tag only).`);
+}
 
-  if (preview.objects === 0) {
-    io.err(`Nothing to tag under these prefixes of s3://${bucket}; nothing was changed.\n`);
-    if (preview.young > 0) io.err(`${youngHint(preview.young, olderThan)}\n`);
-    return EXIT_OK;
+/** The plan as the dry run prints it: on stdout for --dry-run, on stderr before a run (stdout keeps the result). */
+function printPlan(context: Context, plan: ExpirationPlan, age: AgeLimit, dryRun: boolean): void {
+  const { io, args } = context;
+  const { preview, request } = plan;
+  const rule = plan.ruleError !== undefined ? new Error(describeFailure(context, plan.ruleError, request.selection.bucket)) : plan.rule;
+  if (args.format === 'json' && dryRun) {
+    const lifecycleRule = rule === null ? null : rule instanceof Error ? { error: rule.message } : { change: rule.change, diff: rule.diff, before: rule.before, after: rule.after };
+    io.out(JSON.stringify({ dryRun: true, ...preview, tag: request.tag, keepTag: keepTagJson(request.keepTag), olderThan: request.selection.olderThan, lifecycleRule }) + '\n');
+  } else if (args.format !== 'json') {
+    printPreview(dryRun ? { ...io } : { ...io, out: io.err }, preview, { tag: request.tag, olderThan: request.selection.olderThan, keepTag: request.keepTag }, age, rule);
   }
-  const unfinished = await findResumable(context.runDir, bucket, prefixes, tag);
-  if (unfinished) io.err(`Note: run ${unfinished.id} of the same prefixes did not finish; this starts a new run. To go on with it instead: ${resumeCommand(args, unfinished.id, context.runDir, context.defaultRunDir)}\n`);
-  if (args.values.yes !== true && !(await confirm(io, bucket, preview.objects))) {
-    if (process.stdin.isTTY) io.err('Not confirmed; nothing was changed.\n');
-    return EXIT_USAGE;
-  }
-  const spec: RunSpec = {
-    kind: 'tag',
-    ...selection,
-    tag,
-    keepTag,
-    versioned: preview.versioned,
-    lifecycleRule: withRule ? { days, noncurrentDays, deleteMarkerRule } : null,
-  };
-  return tagAndReport(context, await createRun(context.runDir, spec));
 }
 
 function youngHint(young: number | undefined, olderThan: string | null): string {
@@ -516,18 +523,16 @@ async function batchManifest(context: Context, selection: TargetSelection, locat
   }
   let result: BatchManifestWriteResult;
   try {
-    result = await writeBatchManifest(context.client, listTaggingTargets(context.client, selection, { signal: context.signal }), location, context.signal);
+    result = await writeExpirationManifest(context.flow.client, selection, location, context.signal);
   } catch (error) {
     if (context.signal.aborted) {
       io.err('Cancelled; no manifest was written, and no tags or lifecycle configuration were changed.\n');
       return context.signal.reason === 'SIGTERM' ? EXIT_SIGTERM : EXIT_SIGINT;
     }
-    if (error instanceof BatchManifestError) {
-      if (/already exists/.test(error.message)) throw new CliFailure(`An object already exists at ${location}; the manifest never replaces one. Give --batch-manifest a new key, or delete that object first.`);
-      if (/no objects/.test(error.message)) {
-        throw new CliFailure(`No object under these prefixes of s3://${selection.bucket} is to be tagged, so no manifest was written.${selection.olderThan === null ? '' : ` ${youngHint(undefined, selection.olderThan)}`}`);
-      }
-      throw new CliFailure(`${error.message} No manifest was written.`);
+    if (error instanceof ExpirationManifestError) {
+      if (error.reason === 'exists') throw new CliFailure(`${error.message} Give --batch-manifest a new key, or delete that object first.`);
+      if (error.reason === 'empty') throw new CliFailure(`${error.message}${selection.olderThan === null ? '' : ` ${youngHint(undefined, selection.olderThan)}`}`);
+      throw new CliFailure(error.message);
     }
     throw new CliFailure(`${describeS3Error(error, { endpoint: context.endpoint, ...(target.bucket === selection.bucket ? { bucket: selection.bucket } : {}) }).message}\nNo manifest was written; no tags or lifecycle configuration were changed.`);
   }

@@ -4,19 +4,27 @@
 
 import * as vscode from 'vscode';
 import { join } from 'node:path';
-import type { S3Client } from '@aws-sdk/client-s3';
-import { createS3Client } from '../aws/s3Client';
-import { ensureExpirationRule, removeExpirationRule } from '../aws/lifecycle';
-import { listTaggingTargets, previewTagging, runTagging, undoTagging, type TaggingProgress } from '../aws/tagging';
-import { BATCH_OPERATIONS_TAGGING_WARNING, writeBatchManifest } from '../aws/batchManifest';
-import { resolveRequestPrices } from '../aws/priceList';
+import {
+  continueExpiration,
+  olderThanDaysBefore,
+  olderThanForWindow,
+  planExpiration,
+  startExpiration,
+  undoExpiration,
+  writeExpirationManifest,
+  type ExpirationContext,
+  type ExpirationOutcome,
+  type ExpirationPlan,
+  type ExpirationRequest,
+} from '../app/expiration';
+import { BATCH_OPERATIONS_TAGGING_WARNING } from '../aws/batchManifest';
+import type { TaggingProgress, TargetSelection } from '../aws/tagging';
+import { formatBytes, formatCount, formatUsd } from '../core/format';
 import { DELETE_MARKER_EXPLANATION } from '../core/retention/lifecycleRule';
-import { parseTagArg } from '../core/retention/tagSet';
-import { createRun, listRuns, openRun, type RunHandle, type RunSummary } from '../core/retention/runStore';
-import { formatBytes } from '../core/format';
+import { listRuns, openRun, type RunHandle, type RunSummary } from '../core/retention/runStore';
+import { parseKeepTagSetting, parseTagArg } from '../core/retention/tagSet';
 import type { Studio } from '../studio';
 import type { BucketTreeNode } from '../views/bucketTree';
-import { parseKeepTag } from './retention';
 import { workspaceFolder } from './templates';
 
 export interface TagForExpirationArgs {
@@ -42,10 +50,13 @@ export function runRoot(studio: Studio): string {
   return folder ? join(folder.uri.fsPath, '.s3-lifecycle', 'runs') : join(studio.extensionContext.globalStorageUri.fsPath, 'runs');
 }
 
-async function taggingClient(studio: Studio, bucket: string, connectionId: string | undefined): Promise<S3Client> {
+/** A tagging client of the bucket's connection and region, from the current scope, with the flow's settings. */
+async function flowContext(studio: Studio, bucket: string, connectionId: string | undefined): Promise<{ context: ExpirationContext; release(): void }> {
+  const scope = studio.current;
+  const concurrency = studio.settings.expiration.concurrency;
   const connection = studio.connection(connectionId);
-  const region = connection.endpoint === '' ? await studio.clients().bucketRegion(connection, bucket) : undefined;
-  return createS3Client({ ...connection, ...(region ? { region } : {}) }, process.env, { maxSockets: studio.settings.expiration.concurrency + 8, cacheMiddleware: true });
+  const { client, release } = await scope.taggingClient(connection.id, { concurrency, bucket });
+  return { context: { client, runRoot: runRoot(studio), concurrency, pricing: scope.priceLookup(connection) }, release };
 }
 
 function argsFrom(raw: unknown, studio: Studio): TagForExpirationArgs | undefined {
@@ -56,7 +67,7 @@ function argsFrom(raw: unknown, studio: Studio): TagForExpirationArgs | undefine
   }
   const args = raw as Partial<TagForExpirationArgs>;
   if (typeof args.bucket === 'string' && Array.isArray(args.prefixes) && args.prefixes.every((p) => typeof p === 'string') && (args.connectionId === undefined || typeof args.connectionId === 'string')) {
-    return { ...(args as TagForExpirationArgs), connectionId: args.connectionId ?? studio.connectionIdFor(args.bucket) };
+    return { ...(args as TagForExpirationArgs), connectionId: args.connectionId ?? studio.reports.connectionIdFor(args.bucket) };
   }
   studio.log.warn(`Tag for Expiration: ignored malformed arguments ${JSON.stringify(raw).slice(0, 200)}`);
   return undefined;
@@ -64,15 +75,13 @@ function argsFrom(raw: unknown, studio: Studio): TagForExpirationArgs | undefine
 
 /** Objects modified on or after the window's first day are younger than the window: never tagged. */
 function olderThanFor(studio: Studio, bucket: string): string {
-  const report = studio.reportFor(bucket);
-  if (report) return `${report.window.start}T00:00:00.000Z`;
-  const days = studio.settings.retention.windowDays;
-  return new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10) + 'T00:00:00.000Z';
+  const report = studio.reports.reportFor(bucket);
+  return report ? olderThanForWindow(report.window.start) : olderThanDaysBefore(new Date(), studio.settings.retention.windowDays);
 }
 
 function describeProgress(p: TaggingProgress): string {
   const skipped = Object.values(p.skipped).reduce((a, b) => a + b, 0);
-  return vscode.l10n.t('{0} tagged, {1} skipped, {2} failed of {3} listed · {4}/s', p.tagged.toLocaleString(), skipped.toLocaleString(), p.failed.toLocaleString(), p.listed.toLocaleString(), Math.round(p.objectsPerSecond).toLocaleString());
+  return vscode.l10n.t('{0} tagged, {1} skipped, {2} failed of {3} listed · {4}/s', formatCount(p.tagged), formatCount(skipped), formatCount(p.failed), formatCount(p.listed), formatCount(Math.round(p.objectsPerSecond)));
 }
 
 export async function tagForExpiration(studio: Studio, raw: unknown, signal?: AbortSignal): Promise<TagForExpirationResult> {
@@ -81,140 +90,165 @@ export async function tagForExpiration(studio: Studio, raw: unknown, signal?: Ab
   if (!args || args.prefixes.length === 0) return { tagged: [] };
   const { bucket, prefixes, connectionId } = args;
   const settings = studio.settings;
-  const tag = parseTagArg(settings.expiration.tag);
-  const keepTag = parseKeepTag(settings.retention.keepTag);
-  const spec = {
-    bucket,
-    prefixes,
-    tag,
-    keepTag,
-    exemptGlobs: settings.retention.exemptGlobs,
-    olderThan: olderThanFor(studio, bucket),
+  const request: ExpirationRequest = {
+    selection: { bucket, prefixes, exemptGlobs: settings.retention.exemptGlobs, olderThan: olderThanFor(studio, bucket) },
+    tag: parseTagArg(settings.expiration.tag, 's3lifecycle.expiration.tag'),
+    keepTag: parseKeepTagSetting(settings.retention.keepTag, 's3lifecycle.retention.keepTag'),
+    ...(connectionId ? { connectionId } : {}),
+    rule: { days: settings.expiration.days, noncurrentDays: settings.expiration.noncurrentDays, deleteMarkerRule: args.deleteMarkerRule === true },
+    previewDeleteMarkerVariant: true,
   };
-  const client = await taggingClient(studio, bucket, connectionId);
+  const { context, release } = await flowContext(studio, bucket, connectionId);
   try {
     // 1. The dry run: listing only, and the rule change without writing it.
-    const preview = await vscode.window.withProgress(
+    const plan = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: t('Preparing the preview: listing {0} prefix(es) in s3://{1}', prefixes.length, bucket), cancellable: true },
-      async (_progress, token) => {
-        const controller = linkedController(signal, token);
-        const ruleOptions = { tag, days: settings.expiration.days, noncurrentDays: settings.expiration.noncurrentDays, dryRun: true, signal: controller.signal };
-        const requestPricing = await resolveRequestPrices({
-          region: await client.config.region(),
-          source: settings.retention.priceSource,
-          customS3Endpoint: studio.connection(connectionId).endpoint !== '',
-          profile: studio.connection(connectionId).profile,
-          endpoint: settings.retention.priceListEndpoint,
-          cacheDir: vscode.Uri.joinPath(studio.extensionContext.globalStorageUri, 'prices').fsPath,
-          signal: controller.signal,
-        });
-        for (const note of requestPricing.notes) studio.log.warn(`Tag for expiration: ${note}`);
-        const [listing, rule] = await Promise.all([
-          previewTagging(client, spec, { signal: controller.signal, ...(requestPricing.prices ? { requestPrices: requestPricing.prices } : {}) }),
-          ensureExpirationRule(client, bucket, { ...ruleOptions, deleteMarkerRule: args.deleteMarkerRule }),
-        ]);
-        // A versioned bucket is offered the delete-marker rule too: its diff is shown beside, so nothing is written unseen.
-        const withMarkers = rule.versioned && !args.deleteMarkerRule ? await ensureExpirationRule(client, bucket, { ...ruleOptions, deleteMarkerRule: true }) : undefined;
-        return { listing, rule, withMarkers };
-      },
+      (_progress, token) => planExpiration(context, request, linkedController(signal, token).signal),
     );
-    const { listing, rule, withMarkers } = preview;
-    const summary = [
-      t('{0} objects ({1}) under {2} prefix(es) of s3://{3} get the tag {4}={5}; every tag they already have is kept.', listing.objects.toLocaleString(), formatBytes(listing.bytes), prefixes.length, bucket, tag.key, tag.value),
-      t('Requests: {0} GetObjectTagging + up to {1} PutObjectTagging (+ {2} listings) ≈ ${3} ({5}); the tags cost ≈ ${4} a month until the objects expire (us-east-1 list price).', listing.requests.getTagging.toLocaleString(), listing.requests.putTagging.toLocaleString(), listing.listRequests.toLocaleString(), listing.requestCostUsd.toFixed(4), listing.tagStorageUsdPerMonth.toFixed(4), listing.requestPriceSource),
-      listing.young + listing.exempt > 0 ? t('Not tagged: {0} objects younger than the window, {1} exempt by your globs.', listing.young.toLocaleString(), listing.exempt.toLocaleString()) : '',
-      listing.objectLock ? t('The bucket has Object Lock: each object\'s retention and legal hold is read first ({0} HeadObject requests, in the cost above), and locked objects are not tagged.', listing.requests.headObject.toLocaleString()) : '',
-      rule.change === 'unchanged'
-        ? t('The lifecycle rule "{0}" is already in place.', ruleId(rule))
-        : t('Lifecycle rule "{0}" will be {1}: objects tagged {2}={3} expire {4} days after their creation (older ones at the next lifecycle run){5}. Every other rule of the bucket is kept exactly.', ruleId(rule), rule.change, tag.key, tag.value, settings.expiration.days, rule.versioned ? t('; noncurrent versions {0} days after they become noncurrent', settings.expiration.noncurrentDays) : ''),
-      t('Until the rule runs, "S3 Lifecycle: Remove Expiration Tags" restores every tag set from the audit log.'),
-      rule.versioned && !args.deleteMarkerRule ? DELETE_MARKER_EXPLANATION : '',
-    ].filter(Boolean);
-    studio.log.info(`Tag for expiration preview of s3://${bucket} ${JSON.stringify(prefixes).slice(0, 500)}:\n  ${summary.join('\n  ')}\n${rule.diff}`);
-    if (listing.objects === 0) {
+    logPreview(studio, plan);
+    if (plan.ruleError !== undefined) throw plan.ruleError;
+    if (plan.preview.objects === 0) {
       void vscode.window.showInformationMessage(t('Nothing to tag under the chosen prefixes of s3://{0}: no current object older than the window.', bucket));
       return { tagged: [] };
     }
-
-    let deleteMarkerRule = args.deleteMarkerRule === true;
-    if (!args.assumeYes) {
-      if (rule.change !== 'unchanged' || (withMarkers && withMarkers.change !== 'unchanged')) {
-        const header = `# Lifecycle configuration of s3://${bucket}: the change (nothing is written before you confirm)`;
-        const markersPart = withMarkers ? `\n\n# With "${t('Tag and Add Delete-Marker Rule')}": the change\n${withMarkers.diff}\n` : '';
-        await studio.previews.show(`lifecycle-${bucket}.diff`, `${header}\n${rule.diff}\n${markersPart}`);
-      }
-      const go = t('Tag {0} Objects', listing.objects.toLocaleString());
-      const goWithMarkers = t('Tag and Add Delete-Marker Rule');
-      const manifest = t('Write Batch Operations Manifest…');
-      const buttons = [go, ...(rule.versioned && !deleteMarkerRule ? [goWithMarkers] : []), ...(listing.objects > settings.expiration.batchOperationsThreshold ? [manifest] : [])];
-      const choice = await vscode.window.showWarningMessage(t('Tag for expiration: dry-run preview'), { modal: true, detail: summary.join('\n\n') }, ...buttons);
-      if (choice === undefined) return { tagged: [] };
-      if (choice === manifest) {
-        await offerBatchManifest(client, spec, listing.objects);
-        return { tagged: [] };
-      }
-      if (choice === goWithMarkers) deleteMarkerRule = true;
-      if (listing.objects > settings.expiration.confirmThreshold) {
-        const typed = await vscode.window.showInputBox({
-          title: t('Confirm tagging {0} objects for expiration', listing.objects.toLocaleString()),
-          prompt: t('Type the bucket name, {0}, to confirm', bucket),
-          ignoreFocusOut: true,
-          validateInput: (v) => (v === bucket || v === '' ? undefined : t('That is not the bucket name.')),
-        });
-        if (typed !== bucket) return { tagged: [] };
-      }
-    }
-
-    // 2. The run: checkpointed and audited; a cancel leaves it resumable.
-    const run = await createRun(runRoot(studio), {
-      ...spec,
-      ...(connectionId ? { connectionId } : {}),
-      kind: 'tag',
-      versioned: rule.versioned,
-      lifecycleRule: { days: settings.expiration.days, noncurrentDays: rule.versioned ? settings.expiration.noncurrentDays : null, deleteMarkerRule },
-    });
+    // 2. The preview and the confirmation.
+    const decision = args.assumeYes ? { action: 'tag' as const } : await confirmPlan(studio, plan, context);
+    if (decision.action !== 'tag') return { tagged: [] };
+    // 3. The run: checkpointed and audited; a cancel leaves it resumable. 4. The rule, guarded by the preview.
+    const run = await startExpiration(context, plan, decision.deleteMarkerRule === true);
     studio.panels.setPrefixStatus({ bucket, prefixes, status: 'tagging' });
-    const outcome = await runWithProgress(studio, client, run, signal);
-    if (outcome.cancelled) {
-      studio.panels.setPrefixStatus({ bucket, prefixes, status: 'untagged', detail: t('cancelled') });
-      void vscode.window.showWarningMessage(t('Tagging was cancelled after {0} objects. Resume it with "S3 Lifecycle: Resume Tagging Run…".', outcome.progress.tagged.toLocaleString()));
-      return { tagged: [], runId: run.id, auditLog: run.auditPath };
-    }
-    if (outcome.progress.failed > 0) {
-      studio.panels.setPrefixStatus({ bucket, prefixes, status: 'failed', detail: t('{0} objects failed', outcome.progress.failed) });
-      void vscode.window.showErrorMessage(t('{0} objects could not be tagged (see the log). Resume the run to retry them; the lifecycle rule was not changed.', outcome.progress.failed.toLocaleString()));
-      return { tagged: [], runId: run.id, auditLog: run.auditPath };
-    }
+    return reportOutcome(studio, run, await runWithProgress(context, run, signal));
+  } finally {
+    release();
+  }
+}
 
-    // 3. The rule, after the tags: an object is never under a rule before the user's tags are merged.
-    // Written only if the configuration is still the one the preview showed.
-    let applied;
-    try {
-      applied = await ensureExpirationRule(client, bucket, { tag, days: settings.expiration.days, noncurrentDays: settings.expiration.noncurrentDays, deleteMarkerRule, dryRun: false, expectBefore: rule.before, signal });
-    } catch (error) {
-      // The tags are in place; the run stays resumable so that resuming writes the rule.
-      const reason = error instanceof Error ? error.message : String(error);
-      await run.update({ state: 'failed', error: `the lifecycle rule was not written: ${reason}` });
-      studio.log.error(`Lifecycle configuration of s3://${bucket} not written after run ${run.id}: ${error instanceof Error ? (error.stack ?? reason) : reason}`);
-      studio.panels.setPrefixStatus({ bucket, prefixes, status: 'failed', detail: t('the lifecycle rule was not written') });
-      const resume = t('Resume Tagging Run…');
-      void vscode.window.showErrorMessage(t('The objects are tagged, but the lifecycle rule of s3://{0} was not written: {1} Resume the run to write it.', bucket, reason), resume).then((choice) => {
-        if (choice === resume) void resumeTagging(studio, { runId: run.id });
-      });
-      return { tagged: [], runId: run.id, auditLog: run.auditPath };
-    }
-    studio.log.info(`Lifecycle configuration of s3://${bucket}: rule ${applied.change}, verified ${applied.verified}`);
-    studio.panels.setPrefixStatus({ bucket, prefixes, status: 'tagged' });
+/** The preview in the log: what the dialog shows, and the rule diff. */
+function logPreview(studio: Studio, plan: ExpirationPlan): void {
+  for (const note of plan.priceNotes) studio.log.warn(`Tag for expiration: ${note}`);
+  const { bucket, prefixes } = plan.request.selection;
+  studio.log.info(`Tag for expiration preview of s3://${bucket} ${JSON.stringify(prefixes).slice(0, 500)}:\n  ${describePlan(studio, plan).join('\n  ')}\n${plan.rule?.diff ?? ''}`);
+}
+
+function describePlan(studio: Studio, plan: ExpirationPlan): string[] {
+  const t = vscode.l10n.t;
+  const { preview: listing, rule, request } = plan;
+  const { tag } = request;
+  const settings = studio.settings;
+  const { bucket, prefixes } = request.selection;
+  const deleteMarkerRule = request.rule?.deleteMarkerRule === true;
+  return [
+    t('{0} objects ({1}) under {2} prefix(es) of s3://{3} get the tag {4}={5}; every tag they already have is kept.', formatCount(listing.objects), formatBytes(listing.bytes), prefixes.length, bucket, tag.key, tag.value),
+    t(
+      'Requests: {0} GetObjectTagging + up to {1} PutObjectTagging (+ {2} listings) ≈ {3} ({5}); the tags cost ≈ {4} a month until the objects expire (us-east-1 list price).',
+      formatCount(listing.requests.getTagging),
+      formatCount(listing.requests.putTagging),
+      formatCount(listing.listRequests),
+      formatUsd(listing.requestCostUsd),
+      formatUsd(listing.tagStorageUsdPerMonth),
+      listing.requestPriceSource,
+    ),
+    listing.young + listing.exempt > 0 ? t('Not tagged: {0} objects younger than the window, {1} exempt by your globs.', formatCount(listing.young), formatCount(listing.exempt)) : '',
+    listing.objectLock
+      ? t("The bucket has Object Lock: each object's retention and legal hold is read first ({0} HeadObject requests, in the cost above), and locked objects are not tagged.", formatCount(listing.requests.headObject))
+      : '',
+    !rule
+      ? ''
+      : rule.change === 'unchanged'
+        ? t('The lifecycle rule "{0}" is already in place.', ruleId(rule))
+        : t(
+            'Lifecycle rule "{0}" will be {1}: objects tagged {2}={3} expire {4} days after their creation (older ones at the next lifecycle run){5}. Every other rule of the bucket is kept exactly.',
+            ruleId(rule),
+            rule.change,
+            tag.key,
+            tag.value,
+            settings.expiration.days,
+            rule.versioned ? t('; noncurrent versions {0} days after they become noncurrent', settings.expiration.noncurrentDays) : '',
+          ),
+    t('Until the rule runs, "S3 Lifecycle: Remove Expiration Tags" restores every tag set from the audit log.'),
+    rule?.versioned && !deleteMarkerRule ? DELETE_MARKER_EXPLANATION : '',
+  ].filter(Boolean);
+}
+
+/** The dialog: the diff beside it, the buttons, and the typed bucket name above the threshold. */
+async function confirmPlan(studio: Studio, plan: ExpirationPlan, context: ExpirationContext): Promise<{ action: 'cancel' } | { action: 'tag'; deleteMarkerRule?: boolean }> {
+  const t = vscode.l10n.t;
+  const { preview: listing, rule, withMarkers, request } = plan;
+  const { bucket } = request.selection;
+  const settings = studio.settings;
+  if (!rule) return { action: 'tag' };
+  const deleteMarkerRule = request.rule?.deleteMarkerRule === true;
+  if (rule.change !== 'unchanged' || (withMarkers && withMarkers.change !== 'unchanged')) {
+    const header = `# Lifecycle configuration of s3://${bucket}: the change (nothing is written before you confirm)`;
+    const markersPart = withMarkers ? `\n\n# With "${t('Tag and Add Delete-Marker Rule')}": the change\n${withMarkers.diff}\n` : '';
+    await studio.previews.show(`lifecycle-${bucket}.diff`, `${header}\n${rule.diff}\n${markersPart}`);
+  }
+  const go = t('Tag {0} Objects', formatCount(listing.objects));
+  const goWithMarkers = t('Tag and Add Delete-Marker Rule');
+  const manifest = t('Write Batch Operations Manifest…');
+  const buttons = [go, ...(rule.versioned && !deleteMarkerRule ? [goWithMarkers] : []), ...(listing.objects > settings.expiration.batchOperationsThreshold ? [manifest] : [])];
+  const choice = await vscode.window.showWarningMessage(t('Tag for expiration: dry-run preview'), { modal: true, detail: describePlan(studio, plan).join('\n\n') }, ...buttons);
+  if (choice === undefined) return { action: 'cancel' };
+  if (choice === manifest) {
+    await offerBatchManifest(context, request.selection, listing.objects);
+    return { action: 'cancel' };
+  }
+  if (listing.objects > settings.expiration.confirmThreshold) {
+    const typed = await vscode.window.showInputBox({
+      title: t('Confirm tagging {0} objects for expiration', formatCount(listing.objects)),
+      prompt: t('Type the bucket name, {0}, to confirm', bucket),
+      ignoreFocusOut: true,
+      validateInput: (v) => (v === bucket || v === '' ? undefined : t('That is not the bucket name.')),
+    });
+    if (typed !== bucket) return { action: 'cancel' };
+  }
+  return { action: 'tag', deleteMarkerRule: choice === goWithMarkers };
+}
+
+/** Status in the panel and a notification for how the run (new or resumed) ended. */
+function reportOutcome(studio: Studio, run: RunHandle, outcome: ExpirationOutcome, resumed = false): TagForExpirationResult {
+  const t = vscode.l10n.t;
+  const { bucket, prefixes } = run.spec;
+  const { result } = outcome;
+  const progress = result.progress;
+  studio.log.info(`Tagging run ${run.id}: ${result.state}; ${JSON.stringify(progress)}; audit log ${result.auditPath}`);
+  for (const failure of result.failures.slice(0, 50)) studio.log.warn(`  could not tag ${failure.key}: ${failure.reason}`);
+  const unfinished = { tagged: [], runId: run.id, auditLog: run.auditPath };
+  if (result.state === 'cancelled') {
+    studio.panels.setPrefixStatus({ bucket, prefixes, status: 'untagged', detail: t('cancelled') });
+    void vscode.window.showWarningMessage(t('Tagging was cancelled after {0} objects. Resume it with "S3 Lifecycle: Resume Tagging Run…".', formatCount(progress.tagged)));
+    return unfinished;
+  }
+  if (progress.failed > 0) {
+    studio.panels.setPrefixStatus({ bucket, prefixes, status: 'failed', detail: t('{0} objects failed', progress.failed) });
+    void vscode.window.showErrorMessage(t('{0} objects could not be tagged (see the log). Resume the run to retry them; the lifecycle rule was not changed.', formatCount(progress.failed)));
+    return unfinished;
+  }
+  if (outcome.ruleError !== undefined) {
+    // The tags are in place; the run stays resumable so that resuming writes the rule.
+    const error = outcome.ruleError;
+    const reason = error instanceof Error ? error.message : String(error);
+    studio.log.error(`Lifecycle configuration of s3://${bucket} not written after run ${run.id}: ${error instanceof Error ? (error.stack ?? reason) : reason}`);
+    studio.panels.setPrefixStatus({ bucket, prefixes, status: 'failed', detail: t('the lifecycle rule was not written') });
+    const resume = t('Resume Tagging Run…');
+    void vscode.window.showErrorMessage(t('The objects are tagged, but the lifecycle rule of s3://{0} was not written: {1} Resume the run to write it.', bucket, reason), resume).then((choice) => {
+      if (choice === resume) void resumeTagging(studio, { runId: run.id });
+    });
+    return unfinished;
+  }
+  if (outcome.rule) studio.log.info(`Lifecycle configuration of s3://${bucket}: rule ${outcome.rule.change}, verified ${outcome.rule.verified}`);
+  studio.panels.setPrefixStatus({ bucket, prefixes, status: 'tagged' });
+  if (resumed) {
+    void vscode.window.showInformationMessage(t('Resumed run {0}: {1} objects tagged in all.', run.id, formatCount(progress.tagged)));
+  } else {
     const openAudit = t('Open Audit Log');
     void vscode.window
-      .showInformationMessage(t('Tagged {0} objects for expiration in s3://{1}; lifecycle rule {2}. {3}', outcome.progress.tagged.toLocaleString(), bucket, applied.change, describeSkipped(outcome.progress)), openAudit)
+      .showInformationMessage(t('Tagged {0} objects for expiration in s3://{1}; lifecycle rule {2}. {3}', formatCount(progress.tagged), bucket, outcome.rule?.change ?? 'unchanged', describeSkipped(progress)), openAudit)
       .then((choice) => {
         if (choice === openAudit) void vscode.window.showTextDocument(vscode.Uri.file(run.auditPath));
       });
-    return { tagged: prefixes, runId: run.id, auditLog: run.auditPath };
-  } finally {
-    client.destroy();
   }
+  return { tagged: [...prefixes], runId: run.id, auditLog: run.auditPath };
 }
 
 /** Why objects were not tagged, reason by reason: a 10-tag object or a keep tag is worth knowing. */
@@ -244,46 +278,46 @@ function linkedController(signal: AbortSignal | undefined, token: vscode.Cancell
   return controller;
 }
 
-async function runWithProgress(studio: Studio, client: S3Client, run: RunHandle, signal?: AbortSignal): Promise<{ progress: TaggingProgress; cancelled: boolean }> {
+/** Tags what is left of the run and writes its rule, behind a cancellable notification. */
+async function runWithProgress(context: ExpirationContext, run: RunHandle, signal?: AbortSignal): Promise<ExpirationOutcome> {
   const t = vscode.l10n.t;
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: t('Tagging for expiration in s3://{0}', run.spec.bucket), cancellable: true },
-    async (progress, token) => {
-      const controller = linkedController(signal, token);
-      const result = await runTagging(client, run, {
-        concurrency: studio.settings.expiration.concurrency,
-        signal: controller.signal,
+    (progress, token) =>
+      continueExpiration(context, run, {
+        signal: linkedController(signal, token).signal,
         onProgress: (p: TaggingProgress) => progress.report({ message: describeProgress(p) }),
-      });
-      studio.log.info(`Tagging run ${run.id}: ${result.state}; ${JSON.stringify(result.progress)}; audit log ${result.auditPath}`);
-      for (const failure of result.failures.slice(0, 50)) studio.log.warn(`  could not tag ${failure.key}: ${failure.reason}`);
-      return { progress: result.progress, cancelled: result.state === 'cancelled' };
-    },
+      }),
   );
 }
 
-async function offerBatchManifest(client: S3Client, spec: Parameters<typeof previewTagging>[1], objects: number): Promise<void> {
+async function offerBatchManifest(context: ExpirationContext, selection: TargetSelection, objects: number): Promise<void> {
   const t = vscode.l10n.t;
   const location = await vscode.window.showInputBox({
-    title: t('S3 Batch Operations manifest for {0} objects', objects.toLocaleString()),
+    title: t('S3 Batch Operations manifest for {0} objects', formatCount(objects)),
     prompt: BATCH_OPERATIONS_TAGGING_WARNING,
-    value: `s3://${spec.bucket}-batch-manifests/s3-lifecycle-studio/${spec.bucket}-${new Date().toISOString().replace(/[:.]/g, '-')}.csv`,
+    value: `s3://${selection.bucket}-batch-manifests/s3-lifecycle-studio/${selection.bucket}-${new Date().toISOString().replace(/[:.]/g, '-')}.csv`,
     ignoreFocusOut: true,
     validateInput: (v) => (/^s3:\/\/[a-z0-9][a-z0-9.-]+[a-z0-9]\/.+\.csv$/.test(v) ? undefined : t('An s3://bucket/key.csv location.')),
   });
   if (!location) return;
-  const written = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('Writing the manifest to {0}', location), cancellable: true }, (_p, token) => {
-    const controller = linkedController(undefined, token);
-    return writeBatchManifest(client, listTaggingTargets(client, spec, { signal: controller.signal }), location, controller.signal);
-  });
-  void vscode.window.showWarningMessage(t('Wrote {0} rows to {1}. {2}', written.objects.toLocaleString(), written.location, BATCH_OPERATIONS_TAGGING_WARNING));
+  const written = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('Writing the manifest to {0}', location), cancellable: true }, (_p, token) =>
+    writeExpirationManifest(context.client, selection, location, linkedController(undefined, token).signal),
+  );
+  void vscode.window.showWarningMessage(t('Wrote {0} rows to {1}. {2}', formatCount(written.objects), written.location, BATCH_OPERATIONS_TAGGING_WARNING));
 }
 
 function describeRun(run: RunSummary): vscode.QuickPickItem & { run: RunSummary } {
   return {
     label: `s3://${run.spec.bucket} · ${run.spec.prefixes.length === 1 ? run.spec.prefixes[0] || '(bucket root)' : vscode.l10n.t('{0} prefixes', run.spec.prefixes.length)}`,
     description: `${run.spec.kind} · ${run.state}`,
-    detail: vscode.l10n.t('{0} · {1} tagged, {2} audit lines · {3}', new Date(run.spec.createdAt).toLocaleString(), (run.counts && 'tagged' in run.counts ? run.counts.tagged : 0).toLocaleString(), (run.auditLines ?? 0).toLocaleString(), run.id),
+    detail: vscode.l10n.t(
+      '{0} · {1} tagged, {2} audit lines · {3}',
+      new Date(run.spec.createdAt).toLocaleString(),
+      formatCount(run.counts && 'tagged' in run.counts ? run.counts.tagged : 0),
+      formatCount(run.auditLines ?? 0),
+      run.id,
+    ),
     run,
   };
 }
@@ -317,27 +351,31 @@ export async function removeExpirationTags(studio: Studio, raw?: unknown): Promi
     if (!choice) return undefined;
     removeRule = choice === alsoRule;
   }
-  const client = await taggingClient(studio, run.spec.bucket, run.spec.connectionId);
+  const { context, release } = await flowContext(studio, run.spec.bucket, run.spec.connectionId);
   try {
-    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('Restoring tag sets in s3://{0}', run.spec.bucket), cancellable: true }, (progress, token) => {
-      const controller = linkedController(undefined, token);
-      return undoTagging(client, run, { root: runRoot(studio), concurrency: studio.settings.expiration.concurrency, signal: controller.signal, onProgress: (p: { restored: number; alreadyClean: number }) => progress.report({ message: t('{0} restored, {1} already clean', p.restored, p.alreadyClean) }) });
-    });
+    const { result, ruleRemoved } = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: t('Restoring tag sets in s3://{0}', run.spec.bucket), cancellable: true },
+      (progress, token) =>
+        undoExpiration(context, run, {
+          signal: linkedController(undefined, token).signal,
+          removeRule,
+          onProgress: (p) => progress.report({ message: t('{0} restored, {1} already clean', p.restored, p.alreadyClean) }),
+        }),
+    );
     studio.log.info(`Undo of run ${run.id}: ${JSON.stringify(result)}`);
     if (result.state !== 'finished') {
       // The rule stays until every tag set is back: objects still tagged must not lose it halfway.
       const again = t('Undoing again goes on where it stopped (undoing twice is safe); the lifecycle rule was left as it is.');
-      if (result.state === 'cancelled') void vscode.window.showWarningMessage(t('Restoring the tag sets was cancelled after {0} objects. {1}', result.restored.toLocaleString(), again));
-      else void vscode.window.showErrorMessage(t('{0} tag sets could not be restored (see the log). {1}', result.failed.toLocaleString(), again));
+      if (result.state === 'cancelled') void vscode.window.showWarningMessage(t('Restoring the tag sets was cancelled after {0} objects. {1}', formatCount(result.restored), again));
+      else void vscode.window.showErrorMessage(t('{0} tag sets could not be restored (see the log). {1}', formatCount(result.failed), again));
       for (const failure of result.failures.slice(0, 50)) studio.log.warn(`  could not restore ${failure.key}: ${failure.reason}`);
       return { restored: result.restored };
     }
-    if (removeRule) await removeExpirationRule(client, run.spec.bucket, {});
     studio.panels.setPrefixStatus({ bucket: run.spec.bucket, prefixes: run.spec.prefixes, status: 'untagged' });
-    void vscode.window.showInformationMessage(t('Restored the tag sets of {0} objects in s3://{1}{2}.', result.restored.toLocaleString(), run.spec.bucket, removeRule ? t(' and removed the lifecycle rule') : ''));
+    void vscode.window.showInformationMessage(t('Restored the tag sets of {0} objects in s3://{1}{2}.', formatCount(result.restored), run.spec.bucket, ruleRemoved ? t(' and removed the lifecycle rule') : ''));
     return { restored: result.restored };
   } finally {
-    client.destroy();
+    release();
   }
 }
 
@@ -356,19 +394,12 @@ export async function resumeTagging(studio: Studio, raw?: unknown): Promise<TagF
     runId = picked.run.id;
   }
   const run = await openRun(runRoot(studio), runId);
-  const client = await taggingClient(studio, run.spec.bucket, run.spec.connectionId);
+  const { context, release } = await flowContext(studio, run.spec.bucket, run.spec.connectionId);
   try {
-    const outcome = await runWithProgress(studio, client, run);
-    if (outcome.cancelled || outcome.progress.failed > 0) return { tagged: [], runId: run.id, auditLog: run.auditPath };
-    const rule = run.spec.lifecycleRule;
-    if (rule) {
-      await ensureExpirationRule(client, run.spec.bucket, { tag: run.spec.tag, days: rule.days, ...(rule.noncurrentDays !== null ? { noncurrentDays: rule.noncurrentDays } : {}), deleteMarkerRule: rule.deleteMarkerRule, dryRun: false });
-    }
-    studio.panels.setPrefixStatus({ bucket: run.spec.bucket, prefixes: run.spec.prefixes, status: 'tagged' });
-    void vscode.window.showInformationMessage(t('Resumed run {0}: {1} objects tagged in all.', run.id, outcome.progress.tagged.toLocaleString()));
-    return { tagged: run.spec.prefixes, runId: run.id, auditLog: run.auditPath };
+    // The rule is written as in a new run: only while the configuration is the one the preview showed.
+    return reportOutcome(studio, run, await runWithProgress(context, run), true);
   } finally {
-    client.destroy();
+    release();
   }
 }
 

@@ -3,16 +3,13 @@
 // cancellable progress, and shows the unused prefixes in the lifecycle panel.
 
 import * as vscode from 'vscode';
-import { asksPriceList, resolveBasePrices } from '../aws/priceList';
+import { reportUnder, retentionOptions, runRetention } from '../app/retention';
 import { isAbsolute, join } from 'node:path';
-import type { RetentionReport, TagSpec } from '../core/retention/report';
-import { parseKeepTagArg, type KeepTag } from '../core/retention/tagSet';
+import type { RetentionReport } from '../core/retention/report';
 import { accessWindow, LogCoverageError, MalformedLogLinesError } from '../core/retention/window';
 import { ENGINE_KINDS, type EngineKind } from '../core/settings';
 import { isValidBucketName } from '../core/s3uri';
 import { DEFAULT_CONNECTION_ID } from '../core/connections';
-import { roundUsd } from '../core/retention/savings';
-import { analyzeRetention } from '../engines/retention';
 import { QueryCancelledError } from '../engines/engine';
 import type { Studio } from '../studio';
 import type { BucketTreeNode } from '../views/bucketTree';
@@ -207,7 +204,11 @@ async function analyse(studio: Studio, bucket: string, inputs: RetentionInputs, 
   const connection = studio.connection(args.connectionId);
   const engine = await studio.queryEngine(inputs.engine, connection);
   studio.log.info(`Find Unused Prefixes on s3://${bucket}: ${JSON.stringify(inputs)}${args.allowMissingLogs ? ' (missing log days allowed)' : ''}`);
-  const region = settings.retention.pricingRegion || connection.region || 'us-east-1';
+  // A keep tag that is not one throws here, naming the setting (the settings reader already warned of it).
+  const options = retentionOptions(settings, connection, { bucket, inventory: resolveLocation(inputs.inventory), logs: resolveLocation(inputs.logs), asOf: inputs.asOf, windowDays: inputs.windowDays }, {
+    allowMissingLogs: args.allowMissingLogs === true,
+    allowMalformedLogs: args.allowMalformedLogs === true,
+  });
   let report: RetentionReport;
   try {
     report = await vscode.window.withProgress(
@@ -216,44 +217,12 @@ async function analyse(studio: Studio, bucket: string, inputs: RetentionInputs, 
         const controller = new AbortController();
         const subscription = token.onCancellationRequested(() => controller.abort());
         try {
-          const lookup = {
-            region,
-            source: settings.retention.priceSource,
-            customS3Endpoint: connection.endpoint !== '',
-            profile: connection.profile,
-            endpoint: settings.retention.priceListEndpoint,
-            cacheDir: vscode.Uri.joinPath(studio.extensionContext.globalStorageUri, 'prices').fsPath,
+          return await runRetention(studio.current, engine, catalogFor(), connection, options, {
             signal: controller.signal,
-          };
-          if (asksPriceList(lookup)) progress.report({ message: t('Looking up the storage prices of {0}', region) });
-          const pricing = await resolveBasePrices(lookup);
-          for (const note of pricing.notes) studio.log.warn(`Find Unused Prefixes: ${note}`);
-          return await analyzeRetention(
-            engine,
-            catalogFor(),
-            {
-              bucket,
-              inventory: resolveLocation(inputs.inventory),
-              logs: resolveLocation(inputs.logs),
-              asOf: inputs.asOf,
-              windowDays: inputs.windowDays,
-              // The last access is looked for at least over the window itself.
-              lookbackDays: Math.max(inputs.windowDays, settings.retention.lookbackDays),
-              exemptGlobs: settings.retention.exemptGlobs,
-              // The analysis only names it in the report ('' value: any value keeps).
-              keepTag: keepTagForReport(parseKeepTag(settings.retention.keepTag)),
-              maxMissingLogDays: settings.retention.maxMissingLogDays,
-              allowMissingLogs: args.allowMissingLogs === true,
-              maxSuspectLogDays: settings.retention.maxSuspectLogDays,
-              maxMalformedLogLinesPercent: settings.retention.maxMalformedLogLinesPercent,
-              allowMalformedLogs: args.allowMalformedLogs === true,
-              region,
-              priceOverrides: settings.retention.storagePrices,
-              ...(pricing.base ? { basePrices: pricing.base } : {}),
-              priceNotes: pricing.notes,
-            },
-            { signal: controller.signal, onProgress: (step: string) => progress.report({ message: step }) },
-          );
+            onProgress: (step: string) => progress.report({ message: step }),
+            onPriceLookup: (region) => progress.report({ message: t('Looking up the storage prices of {0}', region) }),
+            onPriceNote: (note) => studio.log.warn(`Find Unused Prefixes: ${note}`),
+          });
         } finally {
           subscription.dispose();
         }
@@ -282,32 +251,10 @@ async function analyse(studio: Studio, bucket: string, inputs: RetentionInputs, 
     }
     throw error;
   }
-  if (args.underPrefix) {
-    const under = args.underPrefix;
-    const prefixes = report.prefixes.filter((p) => p.prefix === under || p.prefix.startsWith(`${under}/`));
-    report = {
-      ...report,
-      prefixes,
-      totals: {
-        prefixes: prefixes.length,
-        objects: prefixes.reduce((n, p) => n + p.objects, 0),
-        bytes: prefixes.reduce((n, p) => n + p.bytes, 0),
-        monthlySavingsUsd: roundUsd(prefixes.reduce((n, p) => n + p.monthlySavingsUsd, 0)),
-      },
-    };
-  }
+  if (args.underPrefix) report = reportUnder(report, args.underPrefix);
   studio.log.info(`Find Unused Prefixes on s3://${bucket}: ${report.totals.prefixes} unused prefixes, ${report.totals.objects} objects, ${report.totals.bytes} bytes; coverage ${report.coverage.daysWithLogs}/${report.coverage.days} days`);
   for (const note of report.notes) studio.log.info(`  ${note}`);
-  studio.rememberReport(report, connection.id);
+  studio.reports.remember(report, connection.id);
   studio.panels.showReport(report);
   return report;
-}
-
-/** The keep-tag setting: `key` (any value keeps) or `key=value`; null for none. */
-export function parseKeepTag(text: string): KeepTag | null {
-  return text === '' ? null : parseKeepTagArg(text, 's3lifecycle.retention.keepTag');
-}
-
-function keepTagForReport(tag: KeepTag | null): TagSpec | null {
-  return tag ? { key: tag.key, value: tag.value ?? '' } : null;
 }

@@ -5,7 +5,9 @@
 
 import * as vscode from 'vscode';
 import { describeS3Error } from '../aws/errors';
-import { describeConnection } from '../core/settings';
+import type { S3Service } from '../aws/s3Service';
+import type { Logger } from '../core/log';
+import { describeConnection, type StudioSettings } from '../core/settings';
 import { errorMessage } from '../core/log';
 import {
   assertNever,
@@ -20,7 +22,6 @@ import {
   type PrefixTagStatus,
   type RetentionReport,
 } from '../protocol';
-import type { Studio } from '../studio';
 import { Disposable } from './disposable';
 import { createNonce, renderPanelHtml } from './panelHtml';
 
@@ -35,11 +36,16 @@ export interface RetentionActions {
 }
 
 /** The user asked the panel for retention work before the extension supplied it. */
-class RetentionUnavailableError extends Error {
-  constructor() {
-    super(vscode.l10n.t('Retention actions are not available yet: the extension is still starting. Try again in a moment, or run "S3 Lifecycle: Find Unused Prefixes" from the Command Palette.'));
-    this.name = 'RetentionUnavailableError';
-  }
+/**
+ * What the panel needs from the extension, and no more: the settings and their changes, the log,
+ * the S3 service for the connection's buckets, and where its files are. (Studio provides it.)
+ */
+export interface PanelServices {
+  readonly log: Logger;
+  readonly extensionUri: vscode.Uri;
+  settings(): StudioSettings;
+  readonly onDidChangeSettings: vscode.Event<StudioSettings>;
+  s3Service(): S3Service;
 }
 
 interface PrefixStatusEntry {
@@ -89,15 +95,18 @@ class RetentionViewState {
 
 export class LifecyclePanelManager extends Disposable {
   private current: LifecyclePanel | undefined;
-  private retentionActions: RetentionActions | undefined;
   private readonly retention = new RetentionViewState();
   private connectionDescription: string;
 
-  constructor(private readonly studio: Studio) {
+  /** `actions`: the work behind the panel's "Find Unused Prefixes" and "Tag for expiration" buttons. */
+  constructor(
+    private readonly services: PanelServices,
+    private readonly retentionActions: RetentionActions,
+  ) {
     super();
-    this.connectionDescription = describeConnection(studio.settings.connection);
+    this.connectionDescription = describeConnection(services.settings().connection);
     this._register(
-      studio.onDidChangeSettings((settings) => {
+      services.onDidChangeSettings((settings) => {
         // A report describes buckets of one connection: tagging it through another would touch the wrong server.
         const description = describeConnection(settings.connection);
         if (description !== this.connectionDescription) this.retention.clear();
@@ -135,11 +144,6 @@ export class LifecyclePanelManager extends Disposable {
     return this.adopt(panel);
   }
 
-  /** Supplies the work behind the panel's "Find Unused Prefixes" and "Tag for expiration" buttons. */
-  setRetentionActions(actions: RetentionActions): void {
-    this.retentionActions = actions;
-  }
-
   /** Shows the report in the panel's list of unused prefixes, opening the panel if needed; the keyboard focus stays where it is. */
   showReport(report: RetentionReport): LifecyclePanel {
     const panel = this.createOrShow({ preserveFocus: true });
@@ -155,7 +159,7 @@ export class LifecyclePanelManager extends Disposable {
 
   private adopt(webviewPanel: vscode.WebviewPanel): LifecyclePanel {
     this.current?.dispose();
-    const panel = new LifecyclePanel(webviewPanel, this.studio, this.resourceRoots(), this.retention, () => this.retentionActions);
+    const panel = new LifecyclePanel(webviewPanel, this.services, this.resourceRoots(), this.retention, this.retentionActions);
     this.current = panel;
     panel.onDidDispose(() => {
       if (this.current === panel) this.current = undefined;
@@ -164,7 +168,7 @@ export class LifecyclePanelManager extends Disposable {
   }
 
   private resourceRoots(): vscode.Uri[] {
-    const root = this.studio.extensionContext.extensionUri;
+    const root = this.services.extensionUri;
     return [vscode.Uri.joinPath(root, 'dist'), vscode.Uri.joinPath(root, 'media')];
   }
 
@@ -183,16 +187,16 @@ export class LifecyclePanel extends Disposable {
 
   constructor(
     private readonly webviewPanel: vscode.WebviewPanel,
-    private readonly studio: Studio,
+    private readonly services: PanelServices,
     localResourceRoots: vscode.Uri[],
     private readonly retention: RetentionViewState,
-    private readonly actions: () => RetentionActions | undefined,
+    private readonly actions: RetentionActions,
   ) {
     super();
     const webview = webviewPanel.webview;
     webview.options = { enableScripts: true, localResourceRoots };
-    webviewPanel.iconPath = vscode.Uri.joinPath(studio.extensionContext.extensionUri, 'media', 'activity-bar.svg');
-    const root = studio.extensionContext.extensionUri;
+    webviewPanel.iconPath = vscode.Uri.joinPath(services.extensionUri, 'media', 'activity-bar.svg');
+    const root = services.extensionUri;
     webview.html = renderPanelHtml({
       cspSource: webview.cspSource,
       scriptNonce: createNonce(),
@@ -203,7 +207,7 @@ export class LifecyclePanel extends Disposable {
     });
 
     this._register(webview.onDidReceiveMessage((raw: unknown) => this.onMessage(raw)));
-    this._register(studio.onDidChangeSettings(() => void this.post({ type: 'connectionChanged', connection: this.connectionSummary() })));
+    this._register(services.onDidChangeSettings(() => void this.post({ type: 'connectionChanged', connection: this.connectionSummary() })));
     this._register(webviewPanel.onDidDispose(() => this.dispose()));
   }
 
@@ -241,7 +245,7 @@ export class LifecyclePanel extends Disposable {
   private onMessage(raw: unknown): void {
     const message = parseWebviewMessage(raw);
     if (!message) {
-      this.studio.log.warn(`Lifecycle panel: ignored a malformed message from the webview: ${safePreview(raw)}`);
+      this.services.log.warn(`Lifecycle panel: ignored a malformed message from the webview: ${safePreview(raw)}`);
       // A request the webview waits for still gets an answer, so its button does not stay busy.
       const { type, requestId } = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown; requestId?: unknown }) : {};
       if (type === 'request' && typeof requestId === 'number' && Number.isSafeInteger(requestId) && requestId > 0) {
@@ -280,18 +284,14 @@ export class LifecyclePanel extends Disposable {
 
   /** A message for the user; errors they cannot act on are logged with their stack. */
   private describeFailure(request: PanelRequestMessage, error: unknown): string {
-    const connection = this.studio.settings.connection;
+    const connection = this.services.settings().connection;
     const bucket = request.method === 'listBuckets' ? undefined : request.params.bucket;
     const described = describeS3Error(error, { endpoint: connection.endpoint, ...(bucket ? { bucket } : {}) });
     if (described.kind !== 'other') {
-      this.studio.log.warn(`Lifecycle panel: ${request.method}: ${described.message}`);
+      this.services.log.warn(`Lifecycle panel: ${request.method}: ${described.message}`);
       return described.message;
     }
-    if (error instanceof RetentionUnavailableError) {
-      this.studio.log.warn(`Lifecycle panel: ${request.method}: ${error.message}`);
-      return error.message;
-    }
-    this.studio.log.error(`Lifecycle panel: ${request.method} failed`, error);
+    this.services.log.error(`Lifecycle panel: ${request.method} failed`, error);
     // The retention work reports its own actionable errors (missing log days, a bad location): pass them on as they are.
     return request.method === 'listBuckets' ? described.message : errorMessage(error);
   }
@@ -299,15 +299,13 @@ export class LifecyclePanel extends Disposable {
   private async handle(request: PanelRequestMessage): Promise<unknown> {
     switch (request.method) {
       case 'listBuckets': {
-        const buckets = await this.studio.s3Service().listBuckets(this.inFlight.signal);
+        const buckets = await this.services.s3Service().listBuckets(this.inFlight.signal);
         return buckets.map((b): BucketSummary => ({ name: b.name, createdAt: b.createdAt?.toISOString() ?? null }));
       }
       case 'tagForExpiration':
         return this.tagForExpiration(request.params);
       case 'findUnusedPrefixes': {
-        const actions = this.actions();
-        if (!actions) throw new RetentionUnavailableError();
-        await actions.findUnusedPrefixes(request.params.bucket);
+        await this.actions.findUnusedPrefixes(request.params.bucket);
         return null;
       }
       default:
@@ -321,10 +319,8 @@ export class LifecyclePanel extends Disposable {
    * set themselves (a failure with its detail) are kept.
    */
   private async tagForExpiration({ bucket, prefixes }: PanelRequests['tagForExpiration']['params']): Promise<PanelRequests['tagForExpiration']['result']> {
-    const actions = this.actions();
-    if (!actions) throw new RetentionUnavailableError();
     try {
-      const result = await actions.tagForExpiration(bucket, prefixes, this.inFlight.signal);
+      const result = await this.actions.tagForExpiration(bucket, prefixes, this.inFlight.signal);
       const requested = new Set(prefixes);
       const tagged = result.tagged.filter((prefix) => requested.has(prefix));
       this.setPrefixStatus({ bucket, prefixes: tagged.filter((prefix) => this.retention.statusOf(bucket, prefix) !== 'tagged'), status: 'tagged' });
@@ -337,7 +333,7 @@ export class LifecyclePanel extends Disposable {
   }
 
   private connectionSummary(): ConnectionSummary {
-    return { description: describeConnection(this.studio.settings.connection), engine: this.studio.settings.engine };
+    return { description: describeConnection(this.services.settings().connection), engine: this.services.settings().engine };
   }
 
   private async post(message: HostToWebviewMessage): Promise<void> {
@@ -345,7 +341,7 @@ export class LifecyclePanel extends Disposable {
     try {
       await this.webviewPanel.webview.postMessage(message);
     } catch (error) {
-      this.studio.log.warn(`Lifecycle panel: could not post "${message.type}": ${errorMessage(error)}`);
+      this.services.log.warn(`Lifecycle panel: could not post "${message.type}": ${errorMessage(error)}`);
     }
   }
 }

@@ -77,7 +77,7 @@ describe('the local engine with sources on S3 (moto)', () => {
     await client.send(new PutObjectCommand({ Bucket: `${bucket}-logs`, Key: key, Body: readFileSync(path, 'utf8') + line }));
     const after = await unusedPrefixes();
     assert.deepEqual(after.rows.map((r) => r[0]), truth.unusedPrefixes.slice(1).map((u) => u.prefix), 'the changed file was read again');
-    assert.ok(after.statistics.notes.some((n) => /s3_access_logs_source: [1-9][\d.]* (B|KB) downloaded/.test(n)), after.statistics.notes.join('\n'));
+    assert.ok(after.statistics.notes.some((n) => /s3_access_logs_source: [1-9][\d.]* (B|KiB) downloaded/.test(n)), after.statistics.notes.join('\n'));
     assert.ok(after.statistics.notes.some((n) => /s3_inventory_source: 0 B downloaded/.test(n)));
   });
 });

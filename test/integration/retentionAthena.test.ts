@@ -22,7 +22,7 @@ import type { RetentionReport } from '../../src/core/retention/report';
 import { AthenaEngine } from '../../src/engines/athena';
 import { collectRows, splitStatements, type QueryColumn, type QueryEngine, type QueryRequest, type QueryResult, type QueryValue } from '../../src/engines/engine';
 import { LocalEngine } from '../../src/engines/local';
-import { analyzeRetention, type RetentionOptions } from '../../src/engines/retention';
+import { analyzeRetention, type RetentionOptions } from '../../src/app/retentionAnalysis';
 import { TemplateCatalog } from '../../src/sql/catalog';
 import { motoEndpoint, uniqueBucketName } from './moto';
 import { listFiles } from '../unit/estate/fixture';

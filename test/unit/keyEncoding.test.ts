@@ -16,7 +16,7 @@ import { prefixOfKey } from '../../src/core/prefix';
 import { decodeLogKey, decodeS3Key, encodeKeyPath, encodeLogKey, encodeS3Key } from '../../src/core/s3keys';
 import { collectRows } from '../../src/engines/engine';
 import { LocalEngine } from '../../src/engines/local';
-import { analyzeRetention } from '../../src/engines/retention';
+import { analyzeRetention } from '../../src/app/retentionAnalysis';
 import { TemplateCatalog } from '../../src/sql/catalog';
 
 /** One key per character class, each under a prefix of its own (the prefix holds the class too). */

@@ -19,7 +19,7 @@ import { LogCoverageError, MalformedLogLinesError, windowDays } from '../../src/
 import { decodeS3Key } from '../../src/core/s3keys';
 import { parquetInventoryConverter } from '../../src/engines/duckdb';
 import { LocalEngine } from '../../src/engines/local';
-import { analyzeRetention, type RetentionOptions } from '../../src/engines/retention';
+import { analyzeRetention, type RetentionOptions } from '../../src/app/retentionAnalysis';
 import { TemplateCatalog } from '../../src/sql/catalog';
 import { AWS_ACCESS_LOG_REGEX, generateInto, listFiles, parseLogTime, readInventoryCsv, smallEstateOptions } from './estate/fixture';
 

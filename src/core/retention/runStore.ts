@@ -2,6 +2,7 @@
 // far it got), audit.jsonl (every change, written and synced before the change is sent) and
 // done.jsonl (every finished object, so a resumed run skips it without a request).
 
+import type { LifecycleRule } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -45,7 +46,13 @@ export interface RunSpec {
   /** Whether current versions are tagged by version id; found out by the run when not given. */
   versioned?: boolean;
   /** The lifecycle rule to ensure once every object is done; null: none (--no-lifecycle-rule, undo). */
-  lifecycleRule?: { days: number; noncurrentDays: number | null; deleteMarkerRule?: boolean } | null;
+  lifecycleRule?: {
+    days: number;
+    noncurrentDays: number | null;
+    deleteMarkerRule?: boolean;
+    /** The lifecycle rules the preview showed: the rule is written only while the bucket still has exactly these. */
+    expectBefore?: LifecycleRule[];
+  } | null;
   /** Undo only: the audit log being undone. */
   sourceAudit?: string | null;
 }

@@ -113,3 +113,13 @@ export function parseKeepTagArg(text: string, what = '--keep-tag'): KeepTag {
 export function formatTag(tag: TagSpec | KeepTag): string {
   return tag.value === undefined ? tag.key : `${tag.key}=${tag.value}`;
 }
+
+/** A keep-tag setting or flag: '' means none; otherwise as parseKeepTagArg. One parser for the CLI and the extension. */
+export function parseKeepTagSetting(text: string, what = '--keep-tag'): KeepTag | null {
+  return text === '' ? null : parseKeepTagArg(text, what);
+}
+
+/** The keep tag as a report records it: value '' for "any value". */
+export function keepTagSpec(tag: KeepTag | null): TagSpec | null {
+  return tag ? { key: tag.key, value: tag.value ?? '' } : null;
+}

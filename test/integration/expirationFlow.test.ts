@@ -1,0 +1,99 @@
+// The tag-for-expiration use case both shells call (src/app/expiration.ts), against a real S3 server:
+// the rule is written only while the bucket's lifecycle configuration is the one the preview showed —
+// for a new run and, since the preview is kept with the run, for a resumed one too.
+
+import { after, before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutBucketLifecycleConfigurationCommand, type LifecycleRule, type S3Client } from '@aws-sdk/client-s3';
+import { continueExpiration, planExpiration, startExpiration, tagForExpiration, type ExpirationContext, type ExpirationRequest } from '../../src/app/expiration';
+import { ensureExpirationRule, LifecycleConflictError, readLifecycleRules } from '../../src/aws/lifecycle';
+import { EXPIRATION_RULE_ID } from '../../src/core/retention/lifecycleRule';
+import { listRuns, openRun } from '../../src/core/retention/runStore';
+import { uniqueBucketName } from './moto';
+import { createBucket, EXPIRE, motoClient, putAllTagged, tagsOf } from './taggingFixtures';
+
+const FOREIGN: LifecycleRule = { ID: 'someone-else', Status: 'Enabled', Filter: { Prefix: 'tmp/' }, Expiration: { Days: 7 } };
+
+describe('tag for expiration (the use case)', () => {
+  let client: S3Client;
+  let runRoot: string;
+  let context: ExpirationContext;
+
+  before(() => {
+    client = motoClient();
+    runRoot = mkdtempSync(join(tmpdir(), 's3ls-expiration-flow-'));
+    context = { client, runRoot, concurrency: 8, pricing: { source: 'builtIn', customS3Endpoint: true, profile: '', endpoint: '' } };
+  });
+  after(() => {
+    client?.destroy();
+    rmSync(runRoot, { recursive: true, force: true });
+  });
+
+  async function bucketWith(purpose: string, keys: string[]): Promise<{ bucket: string; request: ExpirationRequest }> {
+    const bucket = uniqueBucketName(purpose);
+    await createBucket(client, bucket);
+    await putAllTagged(client, bucket, keys.map((k) => [k, { owner: 'data' }]));
+    return {
+      bucket,
+      request: { selection: { bucket, prefixes: ['old'], exemptGlobs: [], olderThan: null }, tag: EXPIRE, keepTag: null, rule: { days: 30, noncurrentDays: null, deleteMarkerRule: false } },
+    };
+  }
+
+  it('keeps the preview with the run, and a run resumed after the configuration changed does not write the rule', async () => {
+    const { bucket, request } = await bucketWith('flow-guard', ['old/a.txt', 'old/b.txt']);
+    const plan = await planExpiration(context, request);
+    assert.equal(plan.preview.objects, 2);
+    assert.equal(plan.rule?.change, 'added');
+    const run = await startExpiration(context, plan);
+    assert.deepEqual((await openRun(runRoot, run.id)).spec.lifecycleRule?.expectBefore, [], 'the previewed configuration is kept with the run');
+
+    // Someone writes the configuration between the preview and the rule write.
+    await client.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: [FOREIGN] } }));
+    const outcome = await continueExpiration(context, run);
+    assert.equal(outcome.result.state, 'finished');
+    assert.deepEqual(await tagsOf(client, bucket, 'old/a.txt'), { owner: 'data', [EXPIRE.key]: EXPIRE.value }, 'the tags are merged');
+    assert.ok(outcome.ruleError instanceof LifecycleConflictError, `expected a conflict, got ${String(outcome.ruleError)}`);
+    assert.equal(outcome.rule, undefined);
+    assert.deepEqual((await readLifecycleRules(client, bucket)).map((r) => r.ID), ['someone-else'], 'nothing was written over the new configuration');
+    const stored = (await listRuns(runRoot)).find((r) => r.id === run.id)!;
+    assert.equal(stored.state, 'failed', 'the run stays resumable');
+    assert.match(stored.error ?? '', /lifecycle rule was not written/);
+
+    // Resuming does not write it either: the preview it was confirmed on is no longer true.
+    const resumed = await continueExpiration(context, await openRun(runRoot, run.id));
+    assert.ok(resumed.ruleError instanceof LifecycleConflictError);
+    assert.deepEqual((await readLifecycleRules(client, bucket)).map((r) => r.ID), ['someone-else']);
+
+    // A new preview shows the new configuration; confirmed, it writes the rule beside the foreign one.
+    const again = await tagForExpiration(context, request, { preview: () => 'continue', confirm: async () => ({ action: 'tag' }) });
+    assert.equal(again.kind, 'ran');
+    if (again.kind !== 'ran') return;
+    assert.equal(again.outcome.rule?.change, 'added');
+    assert.deepEqual((await readLifecycleRules(client, bucket)).map((r) => r.ID).sort(), [EXPIRATION_RULE_ID, 'someone-else'].sort());
+  });
+
+  it('passes a resumed run whose rule is already in place as wanted (written before a crash)', async () => {
+    const { bucket, request } = await bucketWith('flow-inplace', ['old/c.txt']);
+    const plan = await planExpiration(context, request);
+    const run = await startExpiration(context, plan);
+    await ensureExpirationRule(client, bucket, { tag: EXPIRE, days: 30, dryRun: false });
+    const outcome = await continueExpiration(context, run);
+    assert.equal(outcome.ruleError, undefined);
+    assert.equal(outcome.rule?.change, 'unchanged');
+  });
+
+  it('changes nothing when the shell stops at the preview or declines', async () => {
+    const { bucket, request } = await bucketWith('flow-dry', ['old/d.txt']);
+    const runsBefore = (await listRuns(runRoot)).length;
+    const stopped = await tagForExpiration(context, request, { preview: () => 'stop', confirm: async () => assert.fail('a dry run asks nothing') });
+    assert.equal(stopped.kind, 'stopped');
+    const declined = await tagForExpiration(context, request, { preview: () => 'continue', confirm: async () => ({ action: 'cancel' }) });
+    assert.equal(declined.kind, 'declined');
+    assert.equal((await listRuns(runRoot)).length, runsBefore, 'no run was created');
+    assert.deepEqual(await tagsOf(client, bucket, 'old/d.txt'), { owner: 'data' });
+    assert.deepEqual(await readLifecycleRules(client, bucket), []);
+  });
+});
