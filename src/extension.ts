@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { registerCommands } from './commands/table';
 import { offerInterruptedRuns, tagForExpiration } from './commands/expiration';
-import { findUnusedPrefixes } from './commands/retention';
+import { findUnusedPrefixes } from './commands/findUnusedPrefixes';
 import type { RetentionReport } from './core/retention/report';
 import type { StudioSettings } from './core/settings';
 import { setDisplayLocale } from './core/format';

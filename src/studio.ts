@@ -4,7 +4,7 @@
 // what they need from here; nothing else holds global state.
 
 import * as vscode from 'vscode';
-import { RetentionReports } from './app/reports';
+import { RetentionReports } from './app/retentionReports';
 import { ConnectionNotConfiguredError, ConnectionScope, type ScopePaths } from './app/scope';
 import type { S3ClientPool } from './aws/clientPool';
 import type { S3Service } from './aws/s3Service';
@@ -13,7 +13,7 @@ import { describeConnection, type ParsedSettings, type StudioSettings } from './
 import { BucketTreeProvider } from './views/bucketTree';
 import { affectsSettings, readSettings } from './views/config';
 import { Disposable } from './views/disposable';
-import { createLogger } from './views/log';
+import { createLogger } from './views/outputLogger';
 import { LifecyclePanelManager, type PanelServices, type RetentionActions } from './views/panel';
 import { OBJECT_SCHEME, ObjectFileSystem } from './views/objectFileSystem';
 import { ResultsPanelManager } from './views/resultsPanel';

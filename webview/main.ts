@@ -3,7 +3,7 @@
 // the connection, the buckets and the list of unused prefixes (webview/prefixList.ts).
 
 import { PendingRequests } from '../src/core/pendingRequests';
-import { isPrefixSortKey } from '../src/core/retention/prefixList';
+import { isPrefixSortKey } from '../src/core/retention/prefixListModel';
 import {
   isBucketSummaryList,
   isPanelStrings,

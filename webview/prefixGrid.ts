@@ -5,7 +5,7 @@
 // CSSOM (`element.style`), which the CSP allows — no style attribute is ever written as markup.
 
 import { formatBytes, formatCount, formatUsd } from '../src/core/format';
-import type { PrefixSort, PrefixSortKey } from '../src/core/retention/prefixList';
+import type { PrefixSort, PrefixSortKey } from '../src/core/retention/prefixListModel';
 import { formatString, type PanelStrings, type UnusedPrefix } from '../src/protocol';
 import { checkbox, element, replaceChildren, smallButton } from './ui';
 

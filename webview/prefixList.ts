@@ -18,7 +18,7 @@ import {
   withSelected,
   type PrefixFilter,
   type PrefixSort,
-} from '../src/core/retention/prefixList';
+} from '../src/core/retention/prefixListModel';
 import { formatCount } from '../src/core/format';
 import { isValidBucketName } from '../src/core/s3uri';
 import { MAX_REQUEST_PREFIXES, formatString, type PanelStrings, type PrefixStatusMessage, type RetentionReport, type UnusedPrefix } from '../src/protocol';

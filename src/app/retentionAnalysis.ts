@@ -6,7 +6,7 @@ import { exemptKeyRegex } from '../core/retention/exemptions';
 import type { RetentionReport, TagSpec, UnusedPrefix } from '../core/retention/report';
 import { monthlySavings, roundUsd, storagePrices, unpricedClassesNote, type BasePrices } from '../core/retention/savings';
 import { accessWindow, checkMalformedLines, describeDays, logCoverage, MAX_WINDOW_DAYS, RetentionInputError } from '../core/retention/window';
-import { formatDay, parseDay } from '../core/estate/time';
+import { formatDay, parseDay } from '../core/time';
 import type { TemplateCatalog } from '../sql/catalog';
 import { hasField, InventorySchemaError, listsAllVersions, missingFields, parseInventorySchema, REQUIRED_FOR_RETENTION, type InventorySchema } from '../core/inventory/schema';
 import { collectRows, type LocatedInventoryReport, type QueryEngine, type QueryValue } from '../engines/engine';

@@ -8,7 +8,7 @@ import { GetProductsCommand, PricingClient } from '@aws-sdk/client-pricing';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { newestPublicationDate, requestPricesFromPriceList, storagePricesFromPriceList, type RequestPricesPer1000 } from '../core/retention/priceList';
+import { newestPublicationDate, requestPricesFromPriceList, storagePricesFromPriceList, type RequestPricesPer1000 } from '../core/retention/storagePriceProducts';
 import { PRICES_REGION, type BasePrices } from '../core/retention/savings';
 import type { RequestPrices } from './tagTargets';
 

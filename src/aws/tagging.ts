@@ -21,7 +21,7 @@ import {
 import { addedTags, decideTags, hasTag, removeExpirationTag, tagSetsEqual, type Tag, type TagSkipReason } from '../core/retention/tagSet';
 import { isAbortError, type RetryPolicy } from './backoff';
 import { openObjectTags, type TagTransport } from './objectTags';
-import { describeFailure, RunEngine } from './runEngine';
+import { describeFailure, WorkerPool } from './workerPool';
 import { listSelection, resolveObjectLock, resolveVersioned, type ListedObject } from './tagTargets';
 
 export { listTaggingTargets, previewTagging, type TaggingPreview, type TargetSelection } from './tagTargets';
@@ -107,7 +107,7 @@ function isGone(error: unknown): boolean {
 export async function runTagging(client: S3Client, run: RunHandle, options: RunOptions<TaggingProgress> = {}): Promise<TaggingResult> {
   const concurrency = Math.max(1, options.concurrency ?? 16);
   const spec = run.spec;
-  const engine = new RunEngine(options.signal, options.retry, Math.max(25, concurrency * 2));
+  const engine = new WorkerPool(options.signal, options.retry, Math.max(25, concurrency * 2));
   await run.lock();
   const counts = emptyTaggingCounts();
   const queue = new BoundedQueue<ListedObject>(concurrency * 4);
@@ -275,7 +275,7 @@ export async function undoTagging(
       sourceAudit: auditPath,
     }));
 
-  const engine = new RunEngine(options.signal, options.retry, Math.max(25, concurrency * 2));
+  const engine = new WorkerPool(options.signal, options.retry, Math.max(25, concurrency * 2));
   const counts: UndoCounts = { restored: 0, alreadyClean: 0, gone: 0, failed: 0 };
   const objectTags = openObjectTags(client, { transport: options.transport, maxSockets: concurrency + 8 });
   await run.lock();

@@ -7,7 +7,7 @@ import { describeS3Error } from '../aws/errors';
 import { uploadEstate, type EstateUploadResult } from '../aws/estateUpload';
 import { generateEstate, inventoryReportFields, OPTIONAL_INVENTORY_FIELDS, type GenerateOptions } from '../core/estate/generate';
 import { FolderOutput } from '../core/estate/output';
-import { parseDay } from '../core/estate/time';
+import { parseDay } from '../core/time';
 import { DEFAULT_INVENTORY_FIELDS, VERSION_FIELDS } from '../core/inventory/schema';
 import { isValidBucketName } from '../core/s3uri';
 import { parquetInventoryConverter } from '../engines/duckdb';

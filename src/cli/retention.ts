@@ -2,7 +2,7 @@
 // prefixes of a bucket with their objects, bytes, last access and monthly savings.
 
 import { join } from 'node:path';
-import { retentionOptions, runRetention } from '../app/retention';
+import { retentionOptions, runRetention } from '../app/findUnusedPrefixes';
 import { formatBytes, formatCount, formatUsd } from '../core/format';
 import { GlobError } from '../core/retention/exemptions';
 import type { RetentionReport, UnusedPrefix } from '../core/retention/report';

@@ -16,7 +16,7 @@ import {
   type ExpirationContext,
   type ExpirationOutcome,
   type ExpirationPlan,
-} from '../app/expiration';
+} from '../app/tagForExpiration';
 import type { ConnectionScope } from '../app/scope';
 import { BATCH_OPERATIONS_TAGGING_WARNING, type BatchManifestWriteResult } from '../aws/batchManifest';
 import { describeS3Error } from '../aws/errors';

@@ -16,7 +16,7 @@ import {
   type ExpirationOutcome,
   type ExpirationPlan,
   type ExpirationRequest,
-} from '../app/expiration';
+} from '../app/tagForExpiration';
 import { BATCH_OPERATIONS_TAGGING_WARNING } from '../aws/batchManifest';
 import type { TaggingProgress, TargetSelection } from '../aws/tagging';
 import { formatBytes, formatCount, formatUsd } from '../core/format';

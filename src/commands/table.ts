@@ -9,7 +9,7 @@ import { openSettings, selectProfile, setEndpoint } from './connection';
 import type { CommandId } from './ids';
 import type { BucketTreeNode } from '../views/bucketTree';
 import { editTemplates, pickAndRunTemplate, previewTemplateSql, runTemplate, templateParameters } from './templates';
-import { findUnusedPrefixes } from './retention';
+import { findUnusedPrefixes } from './findUnusedPrefixes';
 import { removeExpirationTags, resumeTagging, tagForExpiration } from './expiration';
 import { addBucket, addConnection, clearFilter, copyArn, copyS3Uri, filterLevel, loadMore, openObject, removeBucket, removeConnection } from './explorer';
 

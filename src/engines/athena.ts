@@ -20,7 +20,7 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatBytes } from '../core/format';
 import { parseS3Uri, type S3Location } from '../core/s3uri';
-import { parseCsvStream, type CsvField } from './csv';
+import { parseCsvStream, type CsvField } from './csvStream';
 import { locateInventoryReport } from './localSources';
 import {
   athenaCostUsd,

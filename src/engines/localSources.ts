@@ -2,7 +2,7 @@
 // manifest.json (CSV.gz or Parquet data files) and server access logs through our own parser.
 
 import { readFile } from 'node:fs/promises';
-import type { InventoryManifest } from '../core/inventory/csv';
+import type { InventoryManifest } from '../core/inventory/inventoryCsv';
 import { InventorySchemaError, parseInventorySchema, type InventorySchema } from '../core/inventory/schema';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { QueryCancelledError, type LocatedInventoryReport } from './engine';

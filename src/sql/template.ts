@@ -3,7 +3,7 @@
 // literals or quoted identifiers, so no parameter can change the statement's structure.
 
 import { parseS3Uri } from '../core/s3uri';
-import { parseDay } from '../core/estate/time';
+import { parseDay } from '../core/time';
 import { INVENTORY_FIELD_TYPES, InventorySchemaError, parseInventorySchema, type InventorySchema } from '../core/inventory/schema';
 
 export type ParameterType =

@@ -19,7 +19,7 @@ import {
 import type { StudioApi } from '../../src/extension';
 import { generateEstate, type EstateTruth } from '../../src/core/estate/generate';
 import { FolderOutput } from '../../src/core/estate/output';
-import { parseDay } from '../../src/core/estate/time';
+import { parseDay } from '../../src/core/time';
 import type { RetentionReport } from '../../src/core/retention/report';
 import { createRun, openRun } from '../../src/core/retention/runStore';
 

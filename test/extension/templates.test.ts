@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { StudioApi } from '../../src/extension';
 import { generateEstate, type EstateTruth } from '../../src/core/estate/generate';
 import { FolderOutput } from '../../src/core/estate/output';
-import { parseDay } from '../../src/core/estate/time';
+import { parseDay } from '../../src/core/time';
 import type { ResultsSummary } from '../../src/views/resultsPanel';
 
 const EXTENSION_ID = 's3-lifecycle-studio.s3-lifecycle-studio';

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutBucketLifecycleConfigurationCommand, type LifecycleRule, type S3Client } from '@aws-sdk/client-s3';
-import { continueExpiration, planExpiration, startExpiration, tagForExpiration, type ExpirationContext, type ExpirationRequest } from '../../src/app/expiration';
+import { continueExpiration, planExpiration, startExpiration, tagForExpiration, type ExpirationContext, type ExpirationRequest } from '../../src/app/tagForExpiration';
 import { ensureExpirationRule, LifecycleConflictError, readLifecycleRules } from '../../src/aws/lifecycle';
 import { EXPIRATION_RULE_ID } from '../../src/core/retention/lifecycleRule';
 import { listRuns, openRun } from '../../src/core/retention/runStore';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../src/aws/s3Client';
-import { formatLogTime } from '../../src/core/estate/time';
+import { formatLogTime } from '../../src/core/time';
 import { encodeLogKey } from '../../src/core/s3keys';
 import type { EstateTruth } from '../../src/core/estate/generate';
 import { collectRows } from '../../src/engines/engine';

@@ -17,7 +17,7 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import { generateEstate, inventoryReportFields, type EstateTruth } from '../../src/core/estate/generate';
 import { columnOfField, DEFAULT_INVENTORY_FIELDS } from '../../src/core/inventory/schema';
 import { FolderOutput } from '../../src/core/estate/output';
-import { parseDay } from '../../src/core/estate/time';
+import { parseDay } from '../../src/core/time';
 import type { RetentionReport } from '../../src/core/retention/report';
 import { AthenaEngine } from '../../src/engines/athena';
 import { collectRows, splitStatements, type QueryColumn, type QueryEngine, type QueryRequest, type QueryResult, type QueryValue } from '../../src/engines/engine';

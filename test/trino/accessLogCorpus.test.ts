@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatDay, parseDay } from '../../src/core/estate/time';
+import { formatDay, parseDay } from '../../src/core/time';
 import { collectRows, type QueryValue } from '../../src/engines/engine';
 import { LocalEngine } from '../../src/engines/local';
 import { toLocationUri } from '../../src/engines/locations';

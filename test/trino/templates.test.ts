@@ -20,7 +20,7 @@ import { gzipSync } from 'node:zlib';
 import { formatAccessLogLine, type AccessLogRecord } from '../../src/core/accessLog/format';
 import { generateEstate, inventoryReportFields, type EstateTruth } from '../../src/core/estate/generate';
 import { FolderOutput } from '../../src/core/estate/output';
-import { formatDay, parseDay } from '../../src/core/estate/time';
+import { formatDay, parseDay } from '../../src/core/time';
 import { DEFAULT_INVENTORY_FIELDS } from '../../src/core/inventory/schema';
 import { prefixOfKey } from '../../src/core/prefix';
 import { exemptKeyRegex } from '../../src/core/retention/exemptions';

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { CsvParser, CsvSyntaxError, parseCsvStream, type CsvField, type CsvParserOptions } from '../../src/engines/csv';
+import { CsvParser, CsvSyntaxError, parseCsvStream, type CsvField, type CsvParserOptions } from '../../src/engines/csvStream';
 import { Random } from '../../src/core/random';
 
 function parse(input: string | Uint8Array[], options: CsvParserOptions = {}): CsvField[][] {

@@ -15,7 +15,7 @@ import {
   visiblePrefixes,
   withSelected,
   type PrefixSortKey,
-} from '../../src/core/retention/prefixList';
+} from '../../src/core/retention/prefixListModel';
 import { formatBytes, formatCount, formatUsd } from '../../src/core/format';
 import type { UnusedPrefix } from '../../src/core/retention/report';
 import { Random } from '../../src/core/random';

@@ -4,7 +4,7 @@
 
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { requestPricesFromPriceList, storagePricesFromPriceList, usageTypeCore } from '../../src/core/retention/priceList';
+import { requestPricesFromPriceList, storagePricesFromPriceList, usageTypeCore } from '../../src/core/retention/storagePriceProducts';
 import { monthlySavings, roundUsd, storagePrices } from '../../src/core/retention/savings';
 import { europeanProducts, europeanRequestProducts, requestProduct } from './priceListFixture';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../../src/cli/framework';
 import { runCli } from '../../src/cli/main';
 import type { EstateTruth } from '../../src/core/estate/generate';
-import { parseCsvStream } from '../../src/engines/csv';
+import { parseCsvStream } from '../../src/engines/csvStream';
 import { generateInto, smallEstateOptions } from './estate/fixture';
 
 describe('s3-lifecycle query', () => {

@@ -11,7 +11,7 @@ import { formatAccessLogLine, type AccessLogRecord } from '../../src/core/access
 import { generateEstate, inventoryReportFields, type EstateTruth } from '../../src/core/estate/generate';
 import { DEFAULT_INVENTORY_FIELDS } from '../../src/core/inventory/schema';
 import { FolderOutput } from '../../src/core/estate/output';
-import type { InventoryManifest } from '../../src/core/inventory/csv';
+import type { InventoryManifest } from '../../src/core/inventory/inventoryCsv';
 import { prefixOfKey } from '../../src/core/prefix';
 import type { RetentionReport, UnusedPrefix } from '../../src/core/retention/report';
 import { roundUsd, storagePrices } from '../../src/core/retention/savings';

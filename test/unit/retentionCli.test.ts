@@ -10,7 +10,7 @@ import { EXIT_OK, EXIT_USAGE } from '../../src/cli/framework';
 import { runCli } from '../../src/cli/main';
 import type { EstateTruth } from '../../src/core/estate/generate';
 import type { RetentionReport } from '../../src/core/retention/report';
-import { parseCsvStream } from '../../src/engines/csv';
+import { parseCsvStream } from '../../src/engines/csvStream';
 import { europeanProducts, startPriceListServer } from './priceListFixture';
 import { AWS_ACCESS_LOG_REGEX, generateInto, listFiles, parseLogTime, smallEstateOptions } from './estate/fixture';
 

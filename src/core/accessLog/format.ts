@@ -4,7 +4,7 @@
 // operation (twice for requests, once for S3's own work: see s3keys.ts).
 
 import { encodeKeyPath, encodeLogKey } from '../s3keys';
-import { formatLogKeyTime, formatLogTime } from '../estate/time';
+import { formatLogKeyTime, formatLogTime } from '../time';
 
 export interface AccessLogRecord {
   bucketOwner: string;

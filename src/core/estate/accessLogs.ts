@@ -8,7 +8,7 @@ import { Random } from '../random';
 import type { LogDelivery } from './logFiles';
 import type { LogRecordFactory } from './logRecords';
 import { accountIdFor, type EstatePlan, type Group } from './plan';
-import { DAY_MS, formatDay, HOUR_MS } from './time';
+import { DAY_MS, formatDay, HOUR_MS } from '../time';
 
 const enum Kind {
   Read,

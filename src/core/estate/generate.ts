@@ -14,11 +14,11 @@ import {
   type InventoryLayout,
   type InventoryManifest,
   type InventoryManifestFile,
-} from '../inventory/csv';
+} from '../inventory/inventoryCsv';
 import { csvFileSchema, DEFAULT_INVENTORY_FIELDS, INVENTORY_FIELD_TYPES, VERSION_FIELDS } from '../inventory/schema';
 import { accountIdFor, EstatePlan, STORAGE_CLASSES, versionId, type EstateObject, type EstateOptions, type Group, type ObjectVersion, type StorageClass } from './plan';
 import type { FolderOutput, TextFile, WrittenFile } from './output';
-import { DAY_MS, formatDay, formatIso, HOUR_MS } from './time';
+import { DAY_MS, formatDay, formatIso, HOUR_MS } from '../time';
 import { LifecycleSchedule } from './lifecycle';
 import { writeWindowLogs } from './accessLogs';
 import { LogDelivery } from './logFiles';

@@ -4,7 +4,7 @@
 // delete marker removed — and yields them in time order by merging the partitions' streams.
 
 import { Random } from '../random';
-import { DAY_MS, HOUR_MS } from './time';
+import { DAY_MS, HOUR_MS } from '../time';
 
 export const LIFECYCLE_PARTITIONS = 16;
 

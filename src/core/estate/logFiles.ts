@@ -5,7 +5,7 @@
 import { logObjectKey, type LogKeyParts, type LogLayout } from '../accessLog/format';
 import type { Random } from '../random';
 import type { FolderOutput } from './output';
-import { HOUR_MS } from './time';
+import { HOUR_MS } from '../time';
 
 const MAX_LINES_PER_FILE = 5000;
 

@@ -4,7 +4,7 @@
 // logs, lifecycle) sees exactly the same objects.
 
 import { hash32, Random } from '../random';
-import { DAY_MS } from './time';
+import { DAY_MS } from '../time';
 
 export type GroupKind = 'tenant' | 'logs' | 'images' | 'warehouse' | 'deep' | 'odd' | 'root';
 

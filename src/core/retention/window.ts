@@ -2,7 +2,7 @@
 // included) and the check that refuses to analyse a window whose access logs have gaps.
 
 import { formatCount } from '../format';
-import { formatDay, parseDay } from '../estate/time';
+import { formatDay, parseDay } from '../time';
 import type { AccessWindow, LogCoverage, MalformedLogLines } from './report';
 
 export const MAX_WINDOW_DAYS = 3650;

@@ -8,7 +8,7 @@ import { join, relative, sep } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { generateEstate, type GenerateOptions, type GenerateResult } from '../../../src/core/estate/generate';
 import { FolderOutput } from '../../../src/core/estate/output';
-import { parseDay } from '../../../src/core/estate/time';
+import { parseDay } from '../../../src/core/time';
 
 /**
  * The regex from the AWS documentation's Athena table for S3 server access logs (RegexSerDe

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { InventoryManifest } from '../../../src/core/inventory/csv';
+import type { InventoryManifest } from '../../../src/core/inventory/inventoryCsv';
 import { DEFAULT_INVENTORY_FIELDS } from '../../../src/core/inventory/schema';
 import { EstatePlan } from '../../../src/core/estate/plan';
 import { decodeLogKey, decodeS3Key } from '../../../src/core/s3keys';

@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EstateTruth } from '../../../src/core/estate/generate';
-import type { InventoryManifest } from '../../../src/core/inventory/csv';
+import type { InventoryManifest } from '../../../src/core/inventory/inventoryCsv';
 import { prefixOfKey } from '../../../src/core/prefix';
 import { decodeLogKey, decodeS3Key } from '../../../src/core/s3keys';
 import { generateInto, listFiles, parseLogTime, readInventoryCsv, readLogRows, smallEstateOptions, type LogRow } from './fixture';

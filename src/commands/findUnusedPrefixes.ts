@@ -3,7 +3,7 @@
 // cancellable progress, and shows the unused prefixes in the lifecycle panel.
 
 import * as vscode from 'vscode';
-import { reportUnder, retentionOptions, runRetention } from '../app/retention';
+import { reportUnder, retentionOptions, runRetention } from '../app/findUnusedPrefixes';
 import { isAbsolute, join } from 'node:path';
 import type { RetentionReport } from '../core/retention/report';
 import { accessWindow, LogCoverageError, MalformedLogLinesError } from '../core/retention/window';

@@ -19,7 +19,7 @@ export function describeFailure(error: unknown): string {
  * The machinery both runs share: a pool of workers, the retry policy, progress ticks with a rate
  * over a sliding window, periodic checkpoints of the counts, and a stop that aborts what is in flight.
  */
-export class RunEngine {
+export class WorkerPool {
   readonly controller = new AbortController();
   readonly policy: RetryPolicy;
   retries = 0;

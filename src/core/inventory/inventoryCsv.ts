@@ -3,7 +3,7 @@
 
 import { encodeS3Key } from '../s3keys';
 import type { ObjectVersion } from '../estate/plan';
-import { formatIso } from '../estate/time';
+import { formatIso } from '../time';
 
 /**
  * One field's value in a CSV report, as S3 writes it (the real report under
