@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { registerCommands } from './commands/table';
 import { offerInterruptedRuns, tagForExpiration } from './commands/expiration';
 import { findUnusedPrefixes } from './commands/retention';
+import { setAccessLogParserLog } from './core/accessLog/parser';
 import type { RetentionReport } from './core/retention/report';
 import type { StudioSettings } from './core/settings';
 import { Studio } from './studio';
@@ -38,6 +39,7 @@ export function activate(context: vscode.ExtensionContext): StudioApi {
   context.subscriptions.push(logChannel);
   try {
     const studio = new Studio(context, logChannel);
+    setAccessLogParserLog(studio.log);
     context.subscriptions.push(studio, ...registerCommands(studio));
     studio.panels.setRetentionActions({
       tagForExpiration: (bucket, prefixes, signal) => tagForExpiration(studio, { bucket, prefixes }, signal),
