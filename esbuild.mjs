@@ -1,10 +1,12 @@
 // Builds the bundles: extension host (node/cjs), CLI (node/cjs), the two webviews (browser/iife).
-// `--production` minifies and drops sourcemaps (used by `npm run package`); `--watch` rebuilds on change.
+// `--production` minifies and drops sourcemaps (used by `npm run package`); `--watch` rebuilds on change,
+// of the bundles' sources, of the scanner (wasm/) and of the SQL templates (src/sql/).
 import * as esbuild from 'esbuild';
 import { execFile } from 'node:child_process';
-import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync, statSync, watch as watchDirectory } from 'node:fs';
+import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { promisify } from 'node:util';
 
 const production = process.argv.includes('--production');
@@ -13,27 +15,86 @@ const watch = process.argv.includes('--watch');
 // The DuckDB packages carry a native binary: they are shipped as files in the VSIX, never bundled.
 const duckdbExternals = ['@duckdb/node-api', '@duckdb/node-bindings', '@duckdb/node-bindings-*'];
 
-/** Prints build start/end in the format the `$esbuild-watch` problem matcher understands. */
+/**
+ * Reports the builds that run together (the four bundles; in watch mode the scanner and the templates
+ * too) as one: `[watch] build started` when the first starts, each distinct error and warning once
+ * when the last ends, then `[watch] build finished`, in the format of the problem matcher in
+ * .vscode/tasks.json. esbuild's own logger is silent: it printed each error again, once per bundle
+ * that has the file.
+ */
+const reporter = {
+  running: 0,
+  errors: new Map(),
+  warnings: new Map(),
+  failed: false,
+  start() {
+    if (this.running++ === 0 && watch) console.log('[watch] build started');
+  },
+  /** Messages in esbuild's shape: `{ text, location? }`. */
+  async end(errors = [], warnings = []) {
+    for (const message of errors) this.errors.set(messageKey(message), message);
+    for (const message of warnings) this.warnings.set(messageKey(message), message);
+    if (--this.running > 0) return;
+    const [errorList, warningList] = [[...this.errors.values()], [...this.warnings.values()]];
+    this.errors.clear();
+    this.warnings.clear();
+    if (errorList.length > 0) this.failed = true;
+    // Rounds do not overlap (watch mode queues them): nothing prints in between.
+    const formatted = await esbuild.formatMessages(warningList, { kind: 'warning', color: process.stderr.isTTY === true });
+    for (const text of formatted) process.stderr.write(text);
+    for (const { text, location } of errorList) {
+      console.error(`✘ [ERROR] ${text}`);
+      if (location) {
+        console.error(`    ${location.file}:${location.line}:${location.column}:`);
+        const gutter = ' '.repeat(String(location.line).length);
+        if (location.lineText) console.error(`      ${location.line} │ ${location.lineText}\n      ${gutter} ╵ ${' '.repeat(location.column)}^`);
+      }
+    }
+    if (watch) console.log('[watch] build finished');
+  },
+};
+
+function messageKey({ text, location }) {
+  return location ? `${location.file}:${location.line}:${location.column}: ${text}` : text;
+}
+
 const problemMatcherPlugin = {
   name: 'problem-matcher',
   setup(build) {
-    build.onStart(() => { if (watch) console.log('[watch] build started'); });
-    build.onEnd((result) => {
-      for (const { text, location } of result.errors) {
-        console.error(`✘ [ERROR] ${text}`);
-        if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
-      }
-      if (watch) console.log('[watch] build finished');
-    });
+    build.onStart(() => reporter.start());
+    build.onEnd((result) => reporter.end(result.errors, result.warnings));
   },
 };
+
+/** Runs a step that is not esbuild's (the scanner, the templates) as a build the reporter reports; says whether it succeeded. */
+async function step(run) {
+  reporter.start();
+  let error;
+  try {
+    await run();
+  } catch (caught) {
+    error = caught;
+  }
+  await reporter.end(error === undefined ? [] : [{ text: String(error.stderr || error.message || error).trim() }]);
+  return error === undefined;
+}
+
+/** Runs `run` as one report: what it builds, at once or one after another, is reported together. */
+async function round(run) {
+  reporter.start();
+  try {
+    await run();
+  } finally {
+    await reporter.end();
+  }
+}
 
 const common = {
   bundle: true,
   minify: production,
   sourcemap: production ? false : 'linked',
   sourcesContent: false,
-  logLevel: 'warning',
+  logLevel: 'silent',
   plugins: [problemMatcherPlugin],
 };
 
@@ -80,10 +141,13 @@ const builds = [
   },
 ];
 
-/** The built-in SQL templates ship as files beside the bundles: users open, copy and edit them. */
+/** The built-in SQL templates ship as files beside the bundles: users open, copy and edit them. Not bundled: read at run time. */
 async function copyTemplates() {
   await mkdir('dist/sql', { recursive: true });
-  for (const name of await readdir('src/sql')) if (name.endsWith('.sql')) await cp(`src/sql/${name}`, `dist/sql/${name}`);
+  const names = (await readdir('src/sql')).filter((name) => name.endsWith('.sql'));
+  for (const name of names) await cp(`src/sql/${name}`, `dist/sql/${name}`);
+  // A template removed or renamed in src/sql leaves dist/sql too (watch mode sees it go).
+  for (const name of await readdir('dist/sql')) if (name.endsWith('.sql') && !names.includes(name)) await unlink(`dist/sql/${name}`);
 }
 
 /**
@@ -107,12 +171,73 @@ async function compileWasm() {
   }
 }
 
-await compileWasm();
-await copyTemplates();
-if (watch) {
+/** What a change to a file (relative to the project) rebuilds, in watch mode; nothing for null. */
+function work(file, { bundles, scanner, templates }) {
+  if (file === 'src/core/accessLog/scannerWasm.ts') return null; // written by the scanner's build, which rebuilds the bundles
+  if (file.startsWith('wasm/') || file === 'src/core/accessLog/scannerLayout.ts') return scanner;
+  if (file.startsWith('src/sql/')) return file.endsWith('.sql') ? templates : null;
+  if (file.startsWith('src/') || file.startsWith('webview/') || file === 'package.json' || file === 'tsconfig.json') return bundles;
+  return null;
+}
+
+/**
+ * Watch mode: one watcher for every input, so that a change rebuilds every bundle it concerns in one
+ * round, reported once. (With esbuild's own watch each bundle saw the change at its own time, and
+ * an error in a file two bundles share was reported twice.) Rounds wait for a quiet 100 ms (a save
+ * is several events) and never overlap.
+ */
+function watchInputs(rebuilds) {
+  const pending = new Set();
+  let timer;
+  let queue = Promise.resolve();
+  const changed = (file) => {
+    const run = work(file.split(sep).join('/'), rebuilds);
+    if (run === null) return;
+    pending.add(run);
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      // The scanner's build rebuilds the bundles: no need to do it twice.
+      const runs = [...pending].filter((run) => run !== rebuilds.bundles || !pending.has(rebuilds.scanner));
+      pending.clear();
+      queue = queue.then(() => round(() => Promise.all(runs.map((run) => run()))));
+    }, 100);
+  };
+  // A watcher per folder, not fs.watch's `recursive`: on Linux that one watches each file, and
+  // loses a file an editor saves by replacing it.
+  const watched = new Set();
+  const watchFolder = (dir) => {
+    if (watched.has(dir)) return;
+    watched.add(dir);
+    watchDirectory(dir, (_event, name) => {
+      if (name === null) return;
+      const file = dir === '.' ? name : join(dir, name);
+      if (dir !== '.' && existsSync(file) && statSync(file).isDirectory()) watchFolder(file);
+      else changed(file);
+    }).on('error', () => watched.delete(dir)); // the folder went
+  };
+  watchFolder('.');
+  for (const dir of ['src', 'webview', 'wasm']) {
+    watchFolder(dir);
+    for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) if (entry.isDirectory()) watchFolder(join(entry.parentPath, entry.name));
+  }
+}
+
+// The bundles take the scanner as scannerWasm.ts: it must be compiled first.
+if (!(await step(compileWasm)) || !(await step(copyTemplates))) {
+  process.exitCode = 1;
+} else if (watch) {
   const contexts = await Promise.all(builds.map((options) => esbuild.context(options)));
-  await Promise.all(contexts.map((ctx) => ctx.watch()));
+  const bundles = () => Promise.allSettled(contexts.map((ctx) => ctx.rebuild()));
+  const scanner = async () => {
+    if (await step(compileWasm)) await bundles();
+  };
+  const templates = () => step(copyTemplates);
+  await round(bundles);
+  watchInputs({ bundles, scanner, templates });
 } else {
-  await Promise.all(builds.map((options) => esbuild.build(options)));
-  await chmod('dist/cli.js', 0o755);
+  // Each failure was reported by the reporter; the rejections say the same again.
+  const results = await Promise.allSettled(builds.map((options) => esbuild.build(options)));
+  for (const result of results) if (result.status === 'rejected' && !Array.isArray(result.reason?.errors)) console.error(result.reason);
+  if (reporter.failed || results.some((result) => result.status === 'rejected')) process.exitCode = 1;
+  else await chmod('dist/cli.js', 0o755);
 }

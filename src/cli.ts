@@ -3,6 +3,7 @@
 import { createInterface } from 'node:readline/promises';
 import { spawn } from 'node:child_process';
 import { runCli } from './cli/main';
+import { setAccessLogParserLog } from './core/accessLog/parser';
 import packageJson from '../package.json';
 
 /**
@@ -54,6 +55,13 @@ function main(): void {
     signal: controller.signal,
     ...(process.stdin.isTTY ? { ask } : {}),
   };
+  // The CLI's log is stderr, warnings only: a slower parser is worth a line, progress chatter is not.
+  setAccessLogParserLog({
+    trace: () => undefined,
+    info: () => undefined,
+    warn: (message) => process.stderr.write(`s3-lifecycle: warning: ${message}\n`),
+    error: (message) => process.stderr.write(`s3-lifecycle: ${message}\n`),
+  });
   runCli(process.argv.slice(2), io, packageJson.version).then(
     (code) => {
       process.exitCode = code;

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { registerCommands } from './commands/table';
 import { offerInterruptedRuns, tagForExpiration } from './commands/expiration';
 import { findUnusedPrefixes } from './commands/findUnusedPrefixes';
+import { setAccessLogParserLog } from './core/accessLog/parser';
 import type { RetentionReport } from './core/retention/report';
 import type { StudioSettings } from './core/settings';
 import { setDisplayLocale } from './core/format';
@@ -47,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): StudioApi {
       },
     });
     active = studio;
+    setAccessLogParserLog(studio.log);
     context.subscriptions.push(studio, ...registerCommands(studio));
     void offerInterruptedRuns(studio).catch((error) => studio.log.warn(`Could not look for interrupted tagging runs: ${String(error)}`));
     const activationMs = Math.round((performance.now() - started) * 10) / 10;

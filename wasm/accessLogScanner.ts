@@ -9,7 +9,13 @@
 // Memory: the block of lines at INPUT (JavaScript copies it there); scanBlock fills one row of
 // LINES per line (start, end, status, key escapes, then two i32 per field: start -1 for null) and
 // one of NUMBERS (one f64 per field: the time and the number fields). Key escapes say whether the
-// key has a `%` or a `+`: most have neither, and then need no decoding.
+// key has a `%` or a `+`: most have neither, and then need no decoding. The layout's constants are
+// in src/core/accessLog/scannerLayout.ts, which the host reads too.
+
+import {
+  BLANK, DEFER, FIELD_COUNT, INPUT_CAPACITY, LINE_BOUNDS, LINE_END, LINE_INTS, LINE_KEY_ESCAPES, LINE_START, LINE_STATUS,
+  MALFORMED, MAX_LINES, NUMBER_ROW, VALID,
+} from '../src/core/accessLog/scannerLayout';
 
 const SPACE: i32 = 0x20;
 const QUOTE: i32 = 0x22;
@@ -23,26 +29,13 @@ const CLOSE_BRACKET: i32 = 0x5d;
 const NEWLINE: i32 = 0x0a;
 const RETURN: i32 = 0x0d;
 
-const FIELD_COUNT: i32 = 27;
-const INPUT_CAPACITY: i32 = 256 * 1024;
-/** Lines per scanBlock call; a block with more takes more calls. */
-const MAX_LINES: i32 = 4096;
-/** i32 per row of LINES: start, end, status, key escapes, then the bounds. */
-const LINE_INTS: i32 = 4 + FIELD_COUNT * 2;
-
-const VALID: i32 = 0;
-const MALFORMED: i32 = 1;
-const BLANK: i32 = 2;
-/** A line the JavaScript scanner reads (a shape too rare to be worth scanning here). */
-const DEFER: i32 = 3;
-
 // Zeroed static memory; the input has room for a 16-byte load past its end.
 const INPUT: usize = memory.data(INPUT_CAPACITY + 64, 16);
 const LINES: usize = memory.data(MAX_LINES * LINE_INTS * 4, 16);
-const NUMBERS: usize = memory.data(MAX_LINES * FIELD_COUNT * 8, 16);
+const NUMBERS: usize = memory.data(MAX_LINES * NUMBER_ROW * 8, 16);
 
 /** Where the line being scanned writes its bounds and numbers. */
-let BOUNDS: usize = LINES + 16;
+let BOUNDS: usize = LINES + LINE_BOUNDS * 4;
 let NUMBERS_ROW: usize = NUMBERS;
 /** Where the next scanBlock call goes on. */
 let resume: i32 = 0;
@@ -69,6 +62,13 @@ export function maxLines(): i32 {
 }
 export function resumeAt(): i32 {
   return resume;
+}
+/** The layout this build was compiled with: the host checks it against its own (scannerLayout.ts). */
+export function lineInts(): i32 {
+  return LINE_INTS;
+}
+export function numberRow(): i32 {
+  return NUMBER_ROW;
 }
 
 @inline function at(i: i32): i32 {
@@ -248,11 +248,11 @@ export function scanBlock(length: i32, from: i32, count: i32): i32 {
     let end = newline;
     if (end > pos && at(end - 1) == RETURN) end--;
     const row = LINES + <usize>(lines * LINE_INTS * 4);
-    BOUNDS = row + 16;
-    NUMBERS_ROW = NUMBERS + <usize>(lines * FIELD_COUNT * 8);
-    store<i32>(row, pos);
-    store<i32>(row, end, 4);
-    store<i32>(row, end == pos ? BLANK : scanLine(pos, end, count), 8);
+    BOUNDS = row + LINE_BOUNDS * 4;
+    NUMBERS_ROW = NUMBERS + <usize>(lines * NUMBER_ROW * 8);
+    store<i32>(row, pos, LINE_START * 4);
+    store<i32>(row, end, LINE_END * 4);
+    store<i32>(row, end == pos ? BLANK : scanLine(pos, end, count), LINE_STATUS * 4);
     lines++;
     pos = newline + 1;
   }
@@ -266,12 +266,12 @@ export function scanBlock(length: i32, from: i32, count: i32): i32 {
  */
 function scanLine(start: i32, end: i32, count: i32): i32 {
   let pos = start;
-  if (pos >= end) return 1;
+  if (pos >= end) return MALFORMED;
   pos = token(pos, end, 0) + 1;
-  if (pos >= end) return 1;
+  if (pos >= end) return MALFORMED;
   pos = token(pos, end, 1) + 1;
-  if (pos >= end || at(pos) != OPEN_BRACKET) return 1;
-  if (pos + 27 >= end || at(pos + 27) != CLOSE_BRACKET) return 1;
+  if (pos >= end || at(pos) != OPEN_BRACKET) return MALFORMED;
+  if (pos + 27 >= end || at(pos + 27) != CLOSE_BRACKET) return MALFORMED;
   // [dd/Mon/yyyy:HH:mm:ss +zzzz]; the lines of a file mostly share the date `dd/Mon/yyyy`.
   const date = load<u64>(INPUT + <usize>(pos + 1));
   const dateEnd = load<u32>(INPUT + <usize>(pos + 9)) & 0xffffff;
@@ -281,7 +281,8 @@ function scanLine(start: i32, end: i32, count: i32): i32 {
     const century = two(pos + 8);
     const yearOfCentury = two(pos + 10);
     const year = century * 100 + yearOfCentury;
-    if (month < 0 || century < 0 || yearOfCentury < 0 || !(day >= 1 && day <= daysInMonth(year, month) && year >= 1970) || at(pos + 3) != SLASH || at(pos + 7) != SLASH) return 1;
+    if (month < 0 || century < 0 || yearOfCentury < 0 || !(day >= 1 && day <= daysInMonth(year, month) && year >= 1970)) return MALFORMED;
+    if (at(pos + 3) != SLASH || at(pos + 7) != SLASH) return MALFORMED;
     lastDayMs = <f64>(daysFromCivil(year, month + 1, 1) + day - 1) * 86400000;
     lastDate = date;
     lastDateEnd = dateEnd;
@@ -293,31 +294,31 @@ function scanLine(start: i32, end: i32, count: i32): i32 {
   const sign = at(pos + 22);
   const offsetHours = two(pos + 23);
   const offsetMinutes = two(pos + 25);
-  if (at(pos + 12) != COLON || at(pos + 15) != COLON || at(pos + 18) != COLON || at(pos + 21) != SPACE || (sign != PLUS && sign != DASH)) return 1;
-  if (!(hour >= 0 && hour < 24 && minute >= 0 && minute < 60 && second >= 0 && second < 61)) return 1;
-  if (!(offsetHours >= 0 && offsetHours < 24 && offsetMinutes >= 0 && offsetMinutes < 60)) return 1;
+  if (at(pos + 12) != COLON || at(pos + 15) != COLON || at(pos + 18) != COLON || at(pos + 21) != SPACE || (sign != PLUS && sign != DASH)) return MALFORMED;
+  if (!(hour >= 0 && hour < 24 && minute >= 0 && minute < 60 && second >= 0 && second < 61)) return MALFORMED;
+  if (!(offsetHours >= 0 && offsetHours < 24 && offsetMinutes >= 0 && offsetMinutes < 60)) return MALFORMED;
   const offset = (sign == DASH ? -1 : 1) * (offsetHours * 60 + offsetMinutes);
   setNumber(2, dayMs + <f64>(((hour * 60 + minute) * 60 + second) * 1000) - <f64>offset * 60000);
   pos += 29;
   for (let i = 3; i <= 7; i++) {
-    if (pos >= end) return 1;
+    if (pos >= end) return MALFORMED;
     pos = token(pos, end, i) + 1;
   }
-  store<i32>(BOUNDS - 4, keyEscapes());
+  store<i32>(BOUNDS - (LINE_BOUNDS - LINE_KEY_ESCAPES) * 4, keyEscapes());
   pos = quoted(pos, end, 8);
-  if (pos < 0) return 1;
+  if (pos < 0) return MALFORMED;
   pos = number(pos, end, 9);
-  if (pos < 0) return 1;
-  if (pos >= end) return 1;
+  if (pos < 0) return MALFORMED;
+  if (pos >= end) return MALFORMED;
   pos = token(pos, end, 10) + 1;
   for (let i = 11; i <= 14; i++) {
     pos = number(pos, end, i);
-    if (pos < 0) return 1;
+    if (pos < 0) return MALFORMED;
   }
   pos = quoted(pos, end, 15);
-  if (pos < 0) return 1;
+  if (pos < 0) return MALFORMED;
   pos = quoted(pos, end, 16);
-  if (pos < 0) return 1;
+  if (pos < 0) return MALFORMED;
   // Older logs end earlier: the missing fields are null.
   for (let i = 17; i < count; i++) {
     if (pos >= end) setNull(i);
@@ -328,7 +329,7 @@ function scanLine(start: i32, end: i32, count: i32): i32 {
       if (i == 18 && pos < end && !signatureVersionAt(pos, end)) return DEFER;
     }
   }
-  return 0;
+  return VALID;
 }
 
 /** Whether the token at `pos` is `-` or starts with `SigV`. */

@@ -6,11 +6,19 @@
 // The per-object requests go direct (signed HTTP on keep-alive sockets, src/aws/objectTags.ts), as
 // runs send them; --transport sdk measures the SDK's commands instead, for comparison.
 //
-//   npm run bench -- tagging --objects 20000 [--concurrency 1,8,32,64] [--transport direct|sdk]
+// First, without a server: the signing alone. The requests a run sends (GetObjectTagging and
+// PutObjectTagging per object) are signed by the hand-written signer (src/aws/sigv4.ts) and by the
+// SDK's (@smithy/signature-v4, with the SDK's own SHA-256), each as the transport would call it;
+// signs/s of each and their ratio. --signers-only stops there.
+//
+//   npm run bench -- tagging --objects 20000 [--concurrency 1,8,32,64] [--transport direct|sdk] [--signers-only]
 
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Sha256 } from '@smithy/core/checksum';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { log } from './proc.mjs';
 import { repoRoot } from './project.mjs';
 import { startVersitygw } from './servers.mjs';
@@ -27,6 +35,61 @@ function processCpuMs(pid) {
   }
 }
 
+/**
+ * Signs the requests of tagging `objects` objects (a GET and a PUT of ?tagging each, path style on
+ * a local endpoint, as the bench's runs) with both signers, in alternating passes; the best pass of
+ * each counts. Each signer gets what the direct transport has at hand: the query as an object, the
+ * extra headers and the payload's SHA-256.
+ */
+async function signerBench(out, objects) {
+  const { canonicalQuery, sha256Hex, EMPTY_PAYLOAD_SHA256, encodeKeyPath, SigV4Signer } = await import(out('aws', 'sigv4.js'));
+  const { taggingXml } = await import(out('aws', 'objectTags.js'));
+  const credentials = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
+  const [hostname, port, host] = ['127.0.0.1', 7070, '127.0.0.1:7070'];
+  const body = Buffer.from(taggingXml([{ Key: 'bench-round-0', Value: 'expire' }]), 'utf8');
+  const putHeaders = { 'content-md5': createHash('md5').update(body).digest('base64'), 'content-type': 'application/xml' };
+  const bodySha256 = sha256Hex(body);
+  const requests = [];
+  for (let i = 0; i < objects; i++) {
+    const path = `/bench/${encodeKeyPath(`cold/${String(i).padStart(7, '0')}.json`)}`;
+    requests.push({ method: 'GET', path, headers: {}, payloadSha256: EMPTY_PAYLOAD_SHA256, body: undefined });
+    requests.push({ method: 'PUT', path, headers: putHeaders, payloadSha256: bodySha256, body });
+  }
+  const ours = new SigV4Signer('us-east-1');
+  const theirs = new SignatureV4({ credentials, region: 'us-east-1', service: 's3', sha256: Sha256, uriEscapePath: false, applyChecksum: false });
+  // `when` only for the check below: the transport signs with the current time.
+  const signers = {
+    'sigv4.ts': async (r, when) => ours.sign({
+      method: r.method, host, path: r.path, query: canonicalQuery({ tagging: '' }), headers: r.headers, payloadSha256: r.payloadSha256,
+    }, credentials, when).authorization,
+    '@smithy/signature-v4': async (r, when) => (await theirs.sign({
+      method: r.method, protocol: 'http:', hostname, port, path: r.path, query: { tagging: '' },
+      headers: { host, ...r.headers, 'x-amz-content-sha256': r.payloadSha256 }, body: r.body,
+    }, when ? { signingDate: when } : {})).headers.authorization,
+  };
+  // The two must sign alike, or the comparison means nothing.
+  const when = new Date();
+  for (const request of requests.slice(0, 2)) {
+    const [a, b] = await Promise.all(Object.values(signers).map((sign) => sign(request, when)));
+    if (a !== b) throw new Error(`the signers disagree on ${request.method} ${request.path}:\n${a}\n${b}`);
+  }
+  const best = Object.fromEntries(Object.keys(signers).map((name) => [name, 0]));
+  for (let pass = 0; pass < 5; pass++) {
+    for (const [name, sign] of Object.entries(signers)) {
+      const started = performance.now();
+      for (const request of requests) await sign(request);
+      best[name] = Math.max(best[name], Math.round(requests.length / ((performance.now() - started) / 1000)));
+    }
+  }
+  const ratio = Math.round((best['sigv4.ts'] / best['@smithy/signature-v4']) * 100) / 100;
+  for (const [name, perSecond] of Object.entries(best)) log(`tagging: signing with ${name}: ${perSecond} signs/s (best of 5 passes, ${requests.length} requests)`);
+  log(`tagging: sigv4.ts signs ${ratio}× as fast as @smithy/signature-v4`);
+  return [
+    ...Object.entries(best).map(([name, perSecond]) => ({ name: `tagging: signing, ${name}`, value: perSecond, unit: 'signs/s', target: null })),
+    { name: 'tagging: signing, sigv4.ts / @smithy/signature-v4', value: ratio, unit: '×', target: null },
+  ];
+}
+
 export async function taggingBench(option) {
   const objects = Number(option('objects', '20000'));
   const levels = option('concurrency', '1,8,32,64').split(',').map(Number);
@@ -34,6 +97,8 @@ export async function taggingBench(option) {
   if (transport !== 'direct' && transport !== 'sdk') throw new Error(`--transport ${transport}: choose direct or sdk`);
   // The compiled sources: out/ by default (bench.mjs compiles it); another folder for a private build.
   const out = (...parts) => join(repoRoot, option('out-dir', 'out'), 'src', ...parts);
+  const signing = await signerBench(out, objects);
+  if (option('signers-only', null) !== null) return signing;
   const { createS3Client } = await import(out('aws', 's3Client.js'));
   const { runTagging } = await import(out('aws', 'tagging.js'));
   const { createRun } = await import(out('core', 'retention', 'runStore.js'));
@@ -86,6 +151,7 @@ export async function taggingBench(option) {
     const best = results.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
     log(`tagging: best ${best.perSecond} objects/s at concurrency ${best.concurrency}; ratio to the 1,000 objects/s target ${(best.perSecond / 1000).toFixed(2)}`);
     return [
+      ...signing,
       ...results.map((r) => ({ name: `tagging: versitygw, ${transport}, concurrency ${r.concurrency} (${objects.toLocaleString('en-US')} objects)`, value: r.perSecond, unit: 'objects/s', target: null, detail: { clientCpuMsPerObject: r.cpuMsPerObject, serverCpuMsPerObject: r.serverCpuMsPerObject } })),
       { name: `tagging: best (${transport}, concurrency ${best.concurrency})`, value: best.perSecond, unit: 'objects/s', target: 1000, higherIsBetter: true },
     ];

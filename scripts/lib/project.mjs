@@ -36,8 +36,10 @@ export async function compileTests() {
   await run(process.execPath, [tsc, '--noEmit', '-p', join(repoRoot, 'webview', 'tsconfig.json')], { cwd: repoRoot });
 }
 
+/** What `npm run lint` lints. */
 export async function lint() {
-  await run(process.execPath, [join(repoRoot, 'node_modules', 'eslint', 'bin', 'eslint.js'), 'src', 'webview', 'test'], { cwd: repoRoot });
+  const eslint = join(repoRoot, 'node_modules', 'eslint', 'bin', 'eslint.js');
+  await run(process.execPath, [eslint, 'src', 'webview', 'test', 'scripts', 'esbuild.mjs', 'eslint.config.mjs'], { cwd: repoRoot });
 }
 
 export function packageVersion() {

@@ -78,7 +78,7 @@ export async function ensureMoto() {
   const python = process.env.PYTHON ?? 'python3';
   try {
     await run(python, ['-m', 'venv', venv], { quiet: true });
-  } catch (error) {
+  } catch {
     await ensureDebianPackages(['python3-venv'], 'The moto virtualenv');
     await run(python, ['-m', 'venv', venv], { quiet: true });
   }

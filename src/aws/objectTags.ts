@@ -11,6 +11,7 @@
 // retries (backoff.ts) and outcomes (gone, failed) are decided the same way.
 
 import { DeleteObjectTaggingCommand, GetObjectTaggingCommand, HeadObjectCommand, PutObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
+import { getEndpointFromInstructions } from '@smithy/core/endpoints';
 import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -101,49 +102,53 @@ export interface BucketEndpoint {
 
 const PROBE_KEY = 's3-lifecycle-studio-endpoint-probe';
 
-class EndpointProbe {
-  constructor(readonly endpoint: BucketEndpoint | null) {}
+/** The first auth scheme of an endpoint, as S3's endpoint rules give it. */
+interface AuthScheme {
+  name?: string;
+  signingRegion?: string;
+  signingName?: string;
 }
 
 /**
- * Asks the SDK where a GetObjectTagging for `bucket` would go, without sending it: a middleware
- * after the request is built captures it (and the auth scheme the endpoint rules chose) and stops
- * the pipeline. So endpoint rules, path style, custom endpoints and FIPS or dual-stack settings are
- * the SDK's own. Null when the auth is not plain SigV4 or the request cannot be built.
+ * Where a GetObjectTagging for `bucket` would go, from the SDK's endpoint resolution for the command
+ * (what its endpoint middleware calls, with the client's config), without sending anything. So
+ * endpoint rules, path style, custom endpoints and FIPS or dual-stack settings are the SDK's own.
+ * Null when the auth is not plain SigV4, or where the SDK would not send the request as resolved:
+ * a bucket name it refuses, or a client whose buckets are endpoints (bucketEndpoint).
  */
 export async function resolveBucketEndpoint(client: S3Client, bucket: string): Promise<BucketEndpoint | null> {
-  const command = new GetObjectTaggingCommand({ Bucket: bucket, Key: PROBE_KEY });
-  command.middlewareStack.add(
-    (_next, context) => async (args) => {
-      const request = args.request as { protocol?: string; hostname?: string; port?: number; path?: string };
-      const ctx = context as { endpointV2?: { properties?: { authSchemes?: { name?: string; signingRegion?: string; signingName?: string; signingRegionSet?: string[] }[] } } };
-      const scheme = ctx.endpointV2?.properties?.authSchemes?.[0];
-      const suffix = `/${PROBE_KEY}`;
-      const path = request.path ?? '';
-      const protocol = request.protocol === 'http:' ? 'http:' : request.protocol === 'https:' ? 'https:' : undefined;
-      if (!protocol || !request.hostname || !path.endsWith(suffix) || (scheme?.name !== undefined && scheme.name !== 'sigv4')) throw new EndpointProbe(null);
-      const region = scheme?.signingRegion ?? (await client.config.region());
-      const defaultPort = protocol === 'https:' ? 443 : 80;
-      const port = request.port && request.port !== defaultPort ? request.port : undefined;
-      throw new EndpointProbe({
-        protocol,
-        hostname: request.hostname,
-        port,
-        host: port ? `${request.hostname}:${port}` : request.hostname,
-        pathPrefix: `${path.slice(0, -suffix.length)}/`,
-        signingRegion: region,
-        signingName: scheme?.signingName ?? 's3',
-      });
-    },
-    { step: 'build', priority: 'low', name: 's3lsEndpointProbe' },
-  );
+  const config = client.config as typeof client.config & { bucketEndpoint?: boolean };
+  // The SDK's validateBucketName middleware refuses such a name before any endpoint is resolved.
+  if (config.bucketEndpoint || (bucket.includes('/') && !isArn(bucket))) return null;
+  let url: URL;
+  let scheme: AuthScheme | undefined;
   try {
-    // With options, the command's own middleware stack is used (not the client's handler cache).
-    await client.send(command, {});
-  } catch (error) {
-    if (error instanceof EndpointProbe) return error.endpoint;
+    // A copy, as the middleware passes: an endpoint configured in the environment is set on it.
+    const endpoint = await getEndpointFromInstructions({ Bucket: bucket, Key: PROBE_KEY }, GetObjectTaggingCommand, { ...config });
+    url = endpoint.url;
+    scheme = (endpoint.properties?.authSchemes as AuthScheme[] | undefined)?.[0];
+  } catch {
+    return null;
   }
-  return null;
+  const protocol = url.protocol === 'http:' ? 'http:' : url.protocol === 'https:' ? 'https:' : undefined;
+  if (!protocol || !url.hostname || (scheme?.name !== undefined && scheme.name !== 'sigv4')) return null;
+  const region = scheme?.signingRegion ?? (await client.config.region());
+  // As the SDK's serializer builds the request: the URL's port when not the default, its path before the operation's.
+  const port = url.port ? Number(url.port) : undefined;
+  return {
+    protocol,
+    hostname: url.hostname,
+    port,
+    host: port ? `${url.hostname}:${port}` : url.hostname,
+    pathPrefix: `${url.pathname === '/' ? '' : url.pathname}/`,
+    signingRegion: region,
+    signingName: scheme?.signingName ?? 's3',
+  };
+}
+
+/** An ARN, as the SDK's bucket-name check tells one (an access point's has a `/`). */
+function isArn(bucket: string): boolean {
+  return bucket.startsWith('arn:') && bucket.split(':').length >= 6;
 }
 
 /** An S3 error answer, in the SDK's shape. */

@@ -1,8 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ACCESS_LOG_FIELDS, AccessLogParser, defaultAccessLogScanner, parseAccessLogText, type AccessLogField, type AccessLogParserOptions, type ParsedAccessLogRecord } from '../../src/core/accessLog/parser';
+import * as layout from '../../src/core/accessLog/scannerLayout';
+import { ACCESS_LOG_SCANNER_WASM } from '../../src/core/accessLog/scannerWasm';
 import { Random } from '../../src/core/random';
 import { decodeLogKey } from '../../src/core/s3keys';
 import { AWS_ACCESS_LOG_REGEX, generateInto, listFiles, smallEstateOptions } from './estate/fixture';
@@ -195,6 +198,39 @@ describe('the access-log parser', () => {
 
     it('is the one in use', () => {
       assert.equal(defaultAccessLogScanner(), 'wasm');
+    });
+
+    it('is built with the memory layout the host reads: scannerLayout.ts, the one definition of it', () => {
+      type Api = { Instance: new (m: object, i: object) => { exports: Record<string, () => number> }; Module: new (b: Uint8Array) => object };
+      const { WebAssembly } = globalThis as unknown as { WebAssembly: Api };
+      const exports = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(ACCESS_LOG_SCANNER_WASM, 'base64')), {}).exports;
+      assert.deepEqual(
+        { lineInts: exports.lineInts!(), numberRow: exports.numberRow!(), maxLines: exports.maxLines!(), inputCapacity: exports.inputCapacity!() },
+        { lineInts: layout.LINE_INTS, numberRow: layout.NUMBER_ROW, maxLines: layout.MAX_LINES, inputCapacity: layout.INPUT_CAPACITY },
+      );
+      assert.equal(layout.FIELD_COUNT, ACCESS_LOG_FIELDS.length);
+      // The scanner takes its layout from the shared module and defines none of it itself.
+      const source = readFileSync(join(__dirname, '..', '..', '..', 'wasm', 'accessLogScanner.ts'), 'utf8');
+      assert.match(source, /from '\.\.\/src\/core\/accessLog\/scannerLayout';/);
+      for (const name of Object.keys(layout)) assert.doesNotMatch(source, new RegExp(`^\\s*(export\\s+)?(const|let|var)\\s+${name}\\b`, 'm'), name);
+    });
+
+    it('falls back to the JavaScript scanner where WebAssembly is missing, and says so in the log once', () => {
+      const parser = join(__dirname, '..', '..', 'src', 'core', 'accessLog', 'parser.js');
+      const script = `
+        const { parseAccessLogText, setAccessLogParserLog, defaultAccessLogScanner } = require(${JSON.stringify(parser)});
+        const said = [];
+        setAccessLogParserLog({ trace: () => {}, info: () => {}, error: () => {}, warn: (m) => said.push(m) });
+        const line = process.argv[1];
+        const records = [parseAccessLogText(line).records, parseAccessLogText(line).records, parseAccessLogText(line, { scanner: 'js' }).records];
+        process.stdout.write(JSON.stringify({ scanner: defaultAccessLogScanner(), keys: records.map((r) => r[0].key), said }));`;
+      // --noexpose_wasm: V8 without the WebAssembly global, as where WebAssembly is not available.
+      const output = execFileSync(process.execPath, ['--noexpose_wasm', '-e', script, GET_OBJECT], { encoding: 'utf8' });
+      const out = JSON.parse(output) as { scanner: string; keys: string[]; said: string[] };
+      assert.equal(out.scanner, 'js');
+      assert.deepEqual(out.keys, Array(3).fill(parseAccessLogText(GET_OBJECT).records[0]!.key));
+      assert.equal(out.said.length, 1, out.said.join('\n'));
+      assert.match(out.said[0]!, /JavaScript scanner.*WebAssembly one could not be loaded \(WebAssembly is not defined\)/);
     });
 
     it('reads dates as the JavaScript scanner does: leap days, days past a month\'s end, odd characters, time zones', () => {

@@ -5,7 +5,7 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
-import { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectTaggingCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { parseTagging, resolveBucketEndpoint, responseError, taggingXml, xmlDecode, xmlEscape } from '../../src/aws/objectTags';
 import { canonicalQuery, EMPTY_PAYLOAD_SHA256, encodeKeyPath, sha256Hex, SigV4Signer, uriEncode } from '../../src/aws/sigv4';
@@ -173,6 +173,46 @@ describe('the endpoint of a bucket, as the SDK resolves it', () => {
       protocol: 'http:', hostname: '127.0.0.1', port: 9, host: '127.0.0.1:9', pathPrefix: '/bench/', signingRegion: 'us-east-1', signingName: 's3',
     });
     local.destroy();
+  });
+
+  it('gives where the SDK sends the request and how it signs it, over addressing styles, endpoints and settings', async () => {
+    /** What the SDK sends for a GetObjectTagging, caught by a request handler that sends nothing. */
+    const sent = async (config: S3ClientConfig, bucket: string) => {
+      let caught: { protocol: string; hostname: string; port?: number; path: string; headers: Record<string, string> } | undefined;
+      const client = new S3Client({
+        credentials, ...config,
+        requestHandler: { handle: async (request: typeof caught) => { caught = request; throw new Error('not sent'); } },
+      } as S3ClientConfig);
+      await client.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: 'k' })).catch(() => undefined);
+      const resolved = await resolveBucketEndpoint(client, bucket);
+      client.destroy();
+      return { caught, resolved };
+    };
+    const cases: [S3ClientConfig, string][] = [
+      [{ region: 'eu-west-1' }, 'my-bucket'],
+      [{ region: 'eu-west-1' }, 'my.dotted.bucket'],
+      [{ region: 'us-west-2', forcePathStyle: true }, 'b'],
+      [{ region: 'us-east-1', useFipsEndpoint: true }, 'my-bucket'],
+      [{ region: 'us-east-1', useDualstackEndpoint: true }, 'my-bucket'],
+      [{ region: 'us-east-1', useAccelerateEndpoint: true }, 'my-bucket'],
+      [{ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', forcePathStyle: true }, 'bench'],
+      [{ region: 'us-east-1', endpoint: 'http://localhost:9000/base', forcePathStyle: true }, 'bench'],
+      [{ region: 'us-east-1', endpoint: 'https://s3.example.com:443' }, 'bench'],
+      [{ region: 'us-east-1' }, 'arn:aws:s3:us-west-2:123456789012:accesspoint/my-ap'],
+    ];
+    for (const [config, bucket] of cases) {
+      const { caught, resolved } = await sent(config, bucket);
+      const what = `${JSON.stringify(config)} ${bucket}`;
+      assert.ok(caught && resolved, what);
+      assert.equal(resolved.protocol, caught.protocol, what);
+      assert.equal(resolved.hostname, caught.hostname, what);
+      assert.equal(resolved.host, caught.headers.host ?? caught.hostname, what);
+      assert.equal(`${resolved.pathPrefix}k`, caught.path, what);
+      const scope = /Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(caught.headers.authorization ?? '');
+      assert.deepEqual([resolved.signingRegion, resolved.signingName], [scope?.[1], scope?.[2]], what);
+    }
+    // Names the SDK refuses before resolving: left to it, as it would fail there.
+    assert.equal((await sent({ region: 'us-east-1' }, 'a/b')).resolved, null);
   });
 
   it('leaves to the SDK what is not plain SigV4 (an S3 Express directory bucket)', async () => {

@@ -21,6 +21,8 @@
 //   trailing fields after the last of them are not scanned.
 
 import { isAscii, isUtf8 } from 'node:buffer';
+import { errorMessage, type Logger } from '../log';
+import { BLANK, DEFER, FIELD_COUNT, LINE_BOUNDS, LINE_END, LINE_INTS, LINE_KEY_ESCAPES, LINE_START, LINE_STATUS, NUMBER_ROW, VALID } from './scannerLayout';
 import { ACCESS_LOG_SCANNER_WASM } from './scannerWasm';
 
 /** One record, with the AWS field names; `-` becomes null and numbers are numbers. */
@@ -180,7 +182,6 @@ const F_TURN_AROUND_TIME = 14;
 const F_REFERRER = 15;
 const F_USER_AGENT = 16;
 const F_HOST_ID = 18;
-const FIELD_COUNT = 27;
 /** Fields up to here are always present, and are always scanned: they decide whether a line is malformed. */
 const REQUIRED_FIELDS = F_USER_AGENT + 1;
 
@@ -771,6 +772,7 @@ export class AccessLogParser<F extends AccessLogField = AccessLogField> {
     this.onKeyUriDisagreement = options.onKeyUriDisagreement;
     this.scannedLine = new ScannedLine();
     this.wasm = options.scanner === 'js' ? null : wasmScanner();
+    if (this.wasm === null && options.scanner !== 'js') sayScannerFallback();
     if (fields === undefined || this.onScannedLine !== undefined || ACCESS_LOG_FIELDS.every((f) => fields.includes(f as F))) {
       this.fieldCount = FIELD_COUNT;
       return;
@@ -858,12 +860,14 @@ export class AccessLogParser<F extends AccessLogField = AccessLogField> {
       if (lines < 0) return false;
       text ??= buf.toString('latin1', start, stop);
       const rows = wasm.lines;
-      for (let k = 0, o = 0; k < lines; k++, o += WASM_LINE_INTS) {
+      for (let k = 0, o = 0; k < lines; k++, o += LINE_INTS) {
         this.lineNumber++;
-        const status = rows[o + 2]!;
-        if (status === WASM_BLANK) continue;
-        if (status === WASM_VALID) this.accept(text, bytes, rows[o]!, rows[o + 1]!, rows, o + 4, wasm.numbers, k * FIELD_COUNT, rows[o + 3]!);
-        else if (this.scanned(text, bytes, rows[o]!, rows[o + 1]!) === STRICT && status !== WASM_DEFER) this.rescued++;
+        const status = rows[o + LINE_STATUS]!;
+        if (status === BLANK) continue;
+        const lineStart = rows[o + LINE_START]!;
+        const lineEnd = rows[o + LINE_END]!;
+        if (status === VALID) this.accept(text, bytes, lineStart, lineEnd, rows, o + LINE_BOUNDS, wasm.numbers, k * NUMBER_ROW, rows[o + LINE_KEY_ESCAPES]!);
+        else if (this.scanned(text, bytes, lineStart, lineEnd) === STRICT && status !== DEFER) this.rescued++;
       }
       from = wasm.resumeAt();
     } while (from < length);
@@ -1032,13 +1036,6 @@ function hasEscape(text: string, start: number, end: number): boolean {
   return plus >= 0 && plus < end;
 }
 
-/** The WebAssembly scanner's rows: start, end, status, key escapes, then two i32 per field (see wasm/accessLogScanner.ts). */
-const WASM_LINE_INTS = 4 + FIELD_COUNT * 2;
-const WASM_VALID = 0;
-const WASM_BLANK = 2;
-/** A line the WebAssembly scanner leaves to the JavaScript one (a host ID of two tokens, perhaps). */
-const WASM_DEFER = 3;
-
 const STRICT = 1;
 const RECOVERED = 2;
 const MALFORMED = 0;
@@ -1056,6 +1053,24 @@ interface WasmScanner {
 }
 
 let sharedWasmScanner: WasmScanner | null | undefined;
+/** Why the WebAssembly scanner could not be loaded, when it could not. */
+let wasmScannerProblem = '';
+let parserLog: Logger | undefined;
+let fallbackSaid = false;
+
+/**
+ * Where the parser says what a user may want to know about it (that it fell back to the JavaScript
+ * scanner, once): the extension's log. Unset, it says nothing.
+ */
+export function setAccessLogParserLog(log: Logger | undefined): void {
+  parserLog = log;
+}
+
+function sayScannerFallback(): void {
+  if (fallbackSaid || parserLog === undefined) return;
+  fallbackSaid = true;
+  parserLog.warn(`Access logs are parsed by the JavaScript scanner, which is slower: the WebAssembly one could not be loaded (${wasmScannerProblem})`);
+}
 
 // What this module uses of the WebAssembly API (the ES2022 lib this project compiles against has none).
 declare const WebAssembly: {
@@ -1081,7 +1096,13 @@ function wasmScanner(): WasmScanner | null {
       linesPointer(): number;
       numbersPointer(): number;
       maxLines(): number;
+      lineInts(): number;
+      numberRow(): number;
     };
+    // A scannerWasm.ts built from another layout (not rebuilt after a change) would read rows wrong.
+    if (exports.lineInts() !== LINE_INTS || exports.numberRow() !== NUMBER_ROW) {
+      throw new Error(`its rows are ${exports.lineInts()} and ${exports.numberRow()} wide, not ${LINE_INTS} and ${NUMBER_ROW}: rebuild it (npm run build)`);
+    }
     // The memory never grows, so these views stay valid.
     const memory = exports.memory.buffer;
     const rows = exports.maxLines();
@@ -1089,11 +1110,12 @@ function wasmScanner(): WasmScanner | null {
       scanBlock: exports.scanBlock,
       resumeAt: exports.resumeAt,
       input: new Uint8Array(memory, exports.inputPointer(), exports.inputCapacity()),
-      lines: new Int32Array(memory, exports.linesPointer(), rows * WASM_LINE_INTS),
-      numbers: new Float64Array(memory, exports.numbersPointer(), rows * FIELD_COUNT),
+      lines: new Int32Array(memory, exports.linesPointer(), rows * LINE_INTS),
+      numbers: new Float64Array(memory, exports.numbersPointer(), rows * NUMBER_ROW),
     };
-  } catch {
+  } catch (error) {
     sharedWasmScanner = null;
+    wasmScannerProblem = errorMessage(error);
   }
   return sharedWasmScanner;
 }
