@@ -85,7 +85,6 @@ function describeProgress(p: TaggingProgress): string {
 }
 
 export async function tagForExpiration(studio: Studio, raw: unknown, signal?: AbortSignal): Promise<TagForExpirationResult> {
-  const t = vscode.l10n.t;
   const args = argsFrom(raw, studio);
   if (!args || args.prefixes.length === 0) return { tagged: [] };
   const { bucket, prefixes, connectionId } = args;
@@ -102,13 +101,13 @@ export async function tagForExpiration(studio: Studio, raw: unknown, signal?: Ab
   try {
     // 1. The dry run: listing only, and the rule change without writing it.
     const plan = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: t('Preparing the preview: listing {0} prefix(es) in s3://{1}', prefixes.length, bucket), cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Preparing the preview: listing {0} prefix(es) in s3://{1}', prefixes.length, bucket), cancellable: true },
       (_progress, token) => planExpiration(context, request, linkedController(signal, token).signal),
     );
     logPreview(studio, plan);
     if (plan.ruleError !== undefined) throw plan.ruleError;
     if (plan.preview.objects === 0) {
-      void vscode.window.showInformationMessage(t('Nothing to tag under the chosen prefixes of s3://{0}: no current object older than the window.', bucket));
+      void vscode.window.showInformationMessage(vscode.l10n.t('Nothing to tag under the chosen prefixes of s3://{0}: no current object older than the window.', bucket));
       return { tagged: [] };
     }
     // 2. The preview and the confirmation.
@@ -131,15 +130,14 @@ function logPreview(studio: Studio, plan: ExpirationPlan): void {
 }
 
 function describePlan(studio: Studio, plan: ExpirationPlan): string[] {
-  const t = vscode.l10n.t;
   const { preview: listing, rule, request } = plan;
   const { tag } = request;
   const settings = studio.settings;
   const { bucket, prefixes } = request.selection;
   const deleteMarkerRule = request.rule?.deleteMarkerRule === true;
   return [
-    t('{0} objects ({1}) under {2} prefix(es) of s3://{3} get the tag {4}={5}; every tag they already have is kept.', formatCount(listing.objects), formatBytes(listing.bytes), prefixes.length, bucket, tag.key, tag.value),
-    t(
+    vscode.l10n.t('{0} objects ({1}) under {2} prefix(es) of s3://{3} get the tag {4}={5}; every tag they already have is kept.', formatCount(listing.objects), formatBytes(listing.bytes), prefixes.length, bucket, tag.key, tag.value),
+    vscode.l10n.t(
       'Requests: {0} GetObjectTagging + up to {1} PutObjectTagging (+ {2} listings) ≈ {3} ({5}); the tags cost ≈ {4} a month until the objects expire (us-east-1 list price).',
       formatCount(listing.requests.getTagging),
       formatCount(listing.requests.putTagging),
@@ -148,31 +146,30 @@ function describePlan(studio: Studio, plan: ExpirationPlan): string[] {
       formatUsd(listing.tagStorageUsdPerMonth),
       listing.requestPriceSource,
     ),
-    listing.young + listing.exempt > 0 ? t('Not tagged: {0} objects younger than the window, {1} exempt by your globs.', formatCount(listing.young), formatCount(listing.exempt)) : '',
+    listing.young + listing.exempt > 0 ? vscode.l10n.t('Not tagged: {0} objects younger than the window, {1} exempt by your globs.', formatCount(listing.young), formatCount(listing.exempt)) : '',
     listing.objectLock
-      ? t("The bucket has Object Lock: each object's retention and legal hold is read first ({0} HeadObject requests, in the cost above), and locked objects are not tagged.", formatCount(listing.requests.headObject))
+      ? vscode.l10n.t("The bucket has Object Lock: each object's retention and legal hold is read first ({0} HeadObject requests, in the cost above), and locked objects are not tagged.", formatCount(listing.requests.headObject))
       : '',
     !rule
       ? ''
       : rule.change === 'unchanged'
-        ? t('The lifecycle rule "{0}" is already in place.', ruleId(rule))
-        : t(
+        ? vscode.l10n.t('The lifecycle rule "{0}" is already in place.', ruleId(rule))
+        : vscode.l10n.t(
             'Lifecycle rule "{0}" will be {1}: objects tagged {2}={3} expire {4} days after their creation (older ones at the next lifecycle run){5}. Every other rule of the bucket is kept exactly.',
             ruleId(rule),
             rule.change,
             tag.key,
             tag.value,
             settings.expiration.days,
-            rule.versioned ? t('; noncurrent versions {0} days after they become noncurrent', settings.expiration.noncurrentDays) : '',
+            rule.versioned ? vscode.l10n.t('; noncurrent versions {0} days after they become noncurrent', settings.expiration.noncurrentDays) : '',
           ),
-    t('Until the rule runs, "S3 Lifecycle: Remove Expiration Tags" restores every tag set from the audit log.'),
+    vscode.l10n.t('Until the rule runs, "S3 Lifecycle: Remove Expiration Tags" restores every tag set from the audit log.'),
     rule?.versioned && !deleteMarkerRule ? DELETE_MARKER_EXPLANATION : '',
   ].filter(Boolean);
 }
 
 /** The dialog: the diff beside it, the buttons, and the typed bucket name above the threshold. */
 async function confirmPlan(studio: Studio, plan: ExpirationPlan, context: ExpirationContext): Promise<{ action: 'cancel' } | { action: 'tag'; deleteMarkerRule?: boolean }> {
-  const t = vscode.l10n.t;
   const { preview: listing, rule, withMarkers, request } = plan;
   const { bucket } = request.selection;
   const settings = studio.settings;
@@ -180,14 +177,14 @@ async function confirmPlan(studio: Studio, plan: ExpirationPlan, context: Expira
   const deleteMarkerRule = request.rule?.deleteMarkerRule === true;
   if (rule.change !== 'unchanged' || (withMarkers && withMarkers.change !== 'unchanged')) {
     const header = `# Lifecycle configuration of s3://${bucket}: the change (nothing is written before you confirm)`;
-    const markersPart = withMarkers ? `\n\n# With "${t('Tag and Add Delete-Marker Rule')}": the change\n${withMarkers.diff}\n` : '';
+    const markersPart = withMarkers ? `\n\n# With "${vscode.l10n.t('Tag and Add Delete-Marker Rule')}": the change\n${withMarkers.diff}\n` : '';
     await studio.previews.show(`lifecycle-${bucket}.diff`, `${header}\n${rule.diff}\n${markersPart}`);
   }
-  const go = t('Tag {0} Objects', formatCount(listing.objects));
-  const goWithMarkers = t('Tag and Add Delete-Marker Rule');
-  const manifest = t('Write Batch Operations Manifest…');
+  const go = vscode.l10n.t('Tag {0} Objects', formatCount(listing.objects));
+  const goWithMarkers = vscode.l10n.t('Tag and Add Delete-Marker Rule');
+  const manifest = vscode.l10n.t('Write Batch Operations Manifest…');
   const buttons = [go, ...(rule.versioned && !deleteMarkerRule ? [goWithMarkers] : []), ...(listing.objects > settings.expiration.batchOperationsThreshold ? [manifest] : [])];
-  const choice = await vscode.window.showWarningMessage(t('Tag for expiration: dry-run preview'), { modal: true, detail: describePlan(studio, plan).join('\n\n') }, ...buttons);
+  const choice = await vscode.window.showWarningMessage(vscode.l10n.t('Tag for expiration: dry-run preview'), { modal: true, detail: describePlan(studio, plan).join('\n\n') }, ...buttons);
   if (choice === undefined) return { action: 'cancel' };
   if (choice === manifest) {
     await offerBatchManifest(context, request.selection, listing.objects);
@@ -195,10 +192,10 @@ async function confirmPlan(studio: Studio, plan: ExpirationPlan, context: Expira
   }
   if (listing.objects > settings.expiration.confirmThreshold) {
     const typed = await vscode.window.showInputBox({
-      title: t('Confirm tagging {0} objects for expiration', formatCount(listing.objects)),
-      prompt: t('Type the bucket name, {0}, to confirm', bucket),
+      title: vscode.l10n.t('Confirm tagging {0} objects for expiration', formatCount(listing.objects)),
+      prompt: vscode.l10n.t('Type the bucket name, {0}, to confirm', bucket),
       ignoreFocusOut: true,
-      validateInput: (v) => (v === bucket || v === '' ? undefined : t('That is not the bucket name.')),
+      validateInput: (v) => (v === bucket || v === '' ? undefined : vscode.l10n.t('That is not the bucket name.')),
     });
     if (typed !== bucket) return { action: 'cancel' };
   }
@@ -207,7 +204,6 @@ async function confirmPlan(studio: Studio, plan: ExpirationPlan, context: Expira
 
 /** Status in the panel and a notification for how the run (new or resumed) ended. */
 function reportOutcome(studio: Studio, run: RunHandle, outcome: ExpirationOutcome, resumed = false): TagForExpirationResult {
-  const t = vscode.l10n.t;
   const { bucket, prefixes } = run.spec;
   const { result } = outcome;
   const progress = result.progress;
@@ -215,13 +211,13 @@ function reportOutcome(studio: Studio, run: RunHandle, outcome: ExpirationOutcom
   for (const failure of result.failures.slice(0, 50)) studio.log.warn(`  could not tag ${failure.key}: ${failure.reason}`);
   const unfinished = { tagged: [], runId: run.id, auditLog: run.auditPath };
   if (result.state === 'cancelled') {
-    studio.panels.setPrefixStatus({ bucket, prefixes, status: 'untagged', detail: t('cancelled') });
-    void vscode.window.showWarningMessage(t('Tagging was cancelled after {0} objects. Resume it with "S3 Lifecycle: Resume Tagging Run…".', formatCount(progress.tagged)));
+    studio.panels.setPrefixStatus({ bucket, prefixes, status: 'untagged', detail: vscode.l10n.t('cancelled') });
+    void vscode.window.showWarningMessage(vscode.l10n.t('Tagging was cancelled after {0} objects. Resume it with "S3 Lifecycle: Resume Tagging Run…".', formatCount(progress.tagged)));
     return unfinished;
   }
   if (progress.failed > 0) {
-    studio.panels.setPrefixStatus({ bucket, prefixes, status: 'failed', detail: t('{0} objects failed', progress.failed) });
-    void vscode.window.showErrorMessage(t('{0} objects could not be tagged (see the log). Resume the run to retry them; the lifecycle rule was not changed.', formatCount(progress.failed)));
+    studio.panels.setPrefixStatus({ bucket, prefixes, status: 'failed', detail: vscode.l10n.t('{0} objects failed', progress.failed) });
+    void vscode.window.showErrorMessage(vscode.l10n.t('{0} objects could not be tagged (see the log). Resume the run to retry them; the lifecycle rule was not changed.', formatCount(progress.failed)));
     return unfinished;
   }
   if (outcome.ruleError !== undefined) {
@@ -229,9 +225,9 @@ function reportOutcome(studio: Studio, run: RunHandle, outcome: ExpirationOutcom
     const error = outcome.ruleError;
     const reason = error instanceof Error ? error.message : String(error);
     studio.log.error(`Lifecycle configuration of s3://${bucket} not written after run ${run.id}: ${error instanceof Error ? (error.stack ?? reason) : reason}`);
-    studio.panels.setPrefixStatus({ bucket, prefixes, status: 'failed', detail: t('the lifecycle rule was not written') });
-    const resume = t('Resume Tagging Run…');
-    void vscode.window.showErrorMessage(t('The objects are tagged, but the lifecycle rule of s3://{0} was not written: {1} Resume the run to write it.', bucket, reason), resume).then((choice) => {
+    studio.panels.setPrefixStatus({ bucket, prefixes, status: 'failed', detail: vscode.l10n.t('the lifecycle rule was not written') });
+    const resume = vscode.l10n.t('Resume Tagging Run…');
+    void vscode.window.showErrorMessage(vscode.l10n.t('The objects are tagged, but the lifecycle rule of s3://{0} was not written: {1} Resume the run to write it.', bucket, reason), resume).then((choice) => {
       if (choice === resume) void resumeTagging(studio, { runId: run.id });
     });
     return unfinished;
@@ -239,11 +235,11 @@ function reportOutcome(studio: Studio, run: RunHandle, outcome: ExpirationOutcom
   if (outcome.rule) studio.log.info(`Lifecycle configuration of s3://${bucket}: rule ${outcome.rule.change}, verified ${outcome.rule.verified}`);
   studio.panels.setPrefixStatus({ bucket, prefixes, status: 'tagged' });
   if (resumed) {
-    void vscode.window.showInformationMessage(t('Resumed run {0}: {1} objects tagged in all.', run.id, formatCount(progress.tagged)));
+    void vscode.window.showInformationMessage(vscode.l10n.t('Resumed run {0}: {1} objects tagged in all.', run.id, formatCount(progress.tagged)));
   } else {
-    const openAudit = t('Open Audit Log');
+    const openAudit = vscode.l10n.t('Open Audit Log');
     void vscode.window
-      .showInformationMessage(t('Tagged {0} objects for expiration in s3://{1}; lifecycle rule {2}. {3}', formatCount(progress.tagged), bucket, outcome.rule?.change ?? 'unchanged', describeSkipped(progress)), openAudit)
+      .showInformationMessage(vscode.l10n.t('Tagged {0} objects for expiration in s3://{1}; lifecycle rule {2}. {3}', formatCount(progress.tagged), bucket, outcome.rule?.change ?? 'unchanged', describeSkipped(progress)), openAudit)
       .then((choice) => {
         if (choice === openAudit) void vscode.window.showTextDocument(vscode.Uri.file(run.auditPath));
       });
@@ -253,18 +249,17 @@ function reportOutcome(studio: Studio, run: RunHandle, outcome: ExpirationOutcom
 
 /** Why objects were not tagged, reason by reason: a 10-tag object or a keep tag is worth knowing. */
 export function describeSkipped(p: Pick<TaggingProgress, 'skipped'>): string {
-  const t = vscode.l10n.t;
   const s = p.skipped;
   const parts = [
-    s.alreadyTagged ? t('{0} already tagged', s.alreadyTagged.toLocaleString()) : '',
-    s.keepTag ? t('{0} with the keep tag', s.keepTag.toLocaleString()) : '',
-    s.tagLimit ? t('{0} with 10 tags already (no room for ours)', s.tagLimit.toLocaleString()) : '',
-    s.conflictingTag ? t('{0} with the tag key at another value', s.conflictingTag.toLocaleString()) : '',
-    s.young ? t('{0} younger than the window', s.young.toLocaleString()) : '',
-    s.exempt ? t('{0} exempt by your globs', s.exempt.toLocaleString()) : '',
-    s.locked ? t('{0} under Object Lock retention or a legal hold', s.locked.toLocaleString()) : '',
+    s.alreadyTagged ? vscode.l10n.t('{0} already tagged', s.alreadyTagged.toLocaleString()) : '',
+    s.keepTag ? vscode.l10n.t('{0} with the keep tag', s.keepTag.toLocaleString()) : '',
+    s.tagLimit ? vscode.l10n.t('{0} with 10 tags already (no room for ours)', s.tagLimit.toLocaleString()) : '',
+    s.conflictingTag ? vscode.l10n.t('{0} with the tag key at another value', s.conflictingTag.toLocaleString()) : '',
+    s.young ? vscode.l10n.t('{0} younger than the window', s.young.toLocaleString()) : '',
+    s.exempt ? vscode.l10n.t('{0} exempt by your globs', s.exempt.toLocaleString()) : '',
+    s.locked ? vscode.l10n.t('{0} under Object Lock retention or a legal hold', s.locked.toLocaleString()) : '',
   ].filter(Boolean);
-  return parts.length === 0 ? t('Nothing was skipped.') : t('Not tagged: {0}.', parts.join(', '));
+  return parts.length === 0 ? vscode.l10n.t('Nothing was skipped.') : vscode.l10n.t('Not tagged: {0}.', parts.join(', '));
 }
 
 function ruleId(rule: { after: { ID?: string }[]; before: { ID?: string }[] }): string {
@@ -280,9 +275,8 @@ function linkedController(signal: AbortSignal | undefined, token: vscode.Cancell
 
 /** Tags what is left of the run and writes its rule, behind a cancellable notification. */
 async function runWithProgress(context: ExpirationContext, run: RunHandle, signal?: AbortSignal): Promise<ExpirationOutcome> {
-  const t = vscode.l10n.t;
   return vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: t('Tagging for expiration in s3://{0}', run.spec.bucket), cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Tagging for expiration in s3://{0}', run.spec.bucket), cancellable: true },
     (progress, token) =>
       continueExpiration(context, run, {
         signal: linkedController(signal, token).signal,
@@ -292,19 +286,18 @@ async function runWithProgress(context: ExpirationContext, run: RunHandle, signa
 }
 
 async function offerBatchManifest(context: ExpirationContext, selection: TargetSelection, objects: number): Promise<void> {
-  const t = vscode.l10n.t;
   const location = await vscode.window.showInputBox({
-    title: t('S3 Batch Operations manifest for {0} objects', formatCount(objects)),
+    title: vscode.l10n.t('S3 Batch Operations manifest for {0} objects', formatCount(objects)),
     prompt: BATCH_OPERATIONS_TAGGING_WARNING,
     value: `s3://${selection.bucket}-batch-manifests/s3-lifecycle-studio/${selection.bucket}-${new Date().toISOString().replace(/[:.]/g, '-')}.csv`,
     ignoreFocusOut: true,
-    validateInput: (v) => (/^s3:\/\/[a-z0-9][a-z0-9.-]+[a-z0-9]\/.+\.csv$/.test(v) ? undefined : t('An s3://bucket/key.csv location.')),
+    validateInput: (v) => (/^s3:\/\/[a-z0-9][a-z0-9.-]+[a-z0-9]\/.+\.csv$/.test(v) ? undefined : vscode.l10n.t('An s3://bucket/key.csv location.')),
   });
   if (!location) return;
-  const written = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('Writing the manifest to {0}', location), cancellable: true }, (_p, token) =>
+  const written = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Writing the manifest to {0}', location), cancellable: true }, (_p, token) =>
     writeExpirationManifest(context.client, selection, location, linkedController(undefined, token).signal),
   );
-  void vscode.window.showWarningMessage(t('Wrote {0} rows to {1}. {2}', formatCount(written.objects), written.location, BATCH_OPERATIONS_TAGGING_WARNING));
+  void vscode.window.showWarningMessage(vscode.l10n.t('Wrote {0} rows to {1}. {2}', formatCount(written.objects), written.location, BATCH_OPERATIONS_TAGGING_WARNING));
 }
 
 function describeRun(run: RunSummary): vscode.QuickPickItem & { run: RunSummary } {
@@ -324,27 +317,26 @@ function describeRun(run: RunSummary): vscode.QuickPickItem & { run: RunSummary 
 
 /** Undo: restores the tag sets of a run's audit log (keeping tags the user added since). */
 export async function removeExpirationTags(studio: Studio, raw?: unknown): Promise<{ restored: number } | undefined> {
-  const t = vscode.l10n.t;
   const runs = (await listRuns(runRoot(studio))).filter((r) => r.spec.kind === 'tag');
   let runId = typeof raw === 'object' && raw !== null && typeof (raw as { runId?: unknown }).runId === 'string' ? (raw as { runId: string }).runId : undefined;
   const assumeYes = typeof raw === 'object' && raw !== null && (raw as { assumeYes?: unknown }).assumeYes === true;
   if (!runId) {
     if (runs.length === 0) {
-      void vscode.window.showInformationMessage(t('No tagging run in {0}.', runRoot(studio)));
+      void vscode.window.showInformationMessage(vscode.l10n.t('No tagging run in {0}.', runRoot(studio)));
       return undefined;
     }
-    const picked = await vscode.window.showQuickPick(runs.map(describeRun), { title: t('Remove Expiration Tags: which run?'), placeHolder: t('The tag sets are restored from the run\'s audit log') });
+    const picked = await vscode.window.showQuickPick(runs.map(describeRun), { title: vscode.l10n.t('Remove Expiration Tags: which run?'), placeHolder: vscode.l10n.t('The tag sets are restored from the run\'s audit log') });
     if (!picked) return undefined;
     runId = picked.run.id;
   }
   const run = await openRun(runRoot(studio), runId);
-  const alsoRule = t('Restore Tags and Remove the Rule');
+  const alsoRule = vscode.l10n.t('Restore Tags and Remove the Rule');
   let removeRule = false;
   if (!assumeYes) {
-    const restore = t('Restore Tags');
+    const restore = vscode.l10n.t('Restore Tags');
     const choice = await vscode.window.showWarningMessage(
-      t('Remove the expiration tags of run {0}?', run.id),
-      { modal: true, detail: t('Every object of s3://{0} the run tagged gets back the tag set it had before. Tags added since are kept. The lifecycle rule stays unless you remove it too (other runs may rely on it).', run.spec.bucket) },
+      vscode.l10n.t('Remove the expiration tags of run {0}?', run.id),
+      { modal: true, detail: vscode.l10n.t('Every object of s3://{0} the run tagged gets back the tag set it had before. Tags added since are kept. The lifecycle rule stays unless you remove it too (other runs may rely on it).', run.spec.bucket) },
       restore,
       alsoRule,
     );
@@ -354,25 +346,25 @@ export async function removeExpirationTags(studio: Studio, raw?: unknown): Promi
   const { context, release } = await flowContext(studio, run.spec.bucket, run.spec.connectionId);
   try {
     const { result, ruleRemoved } = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: t('Restoring tag sets in s3://{0}', run.spec.bucket), cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Restoring tag sets in s3://{0}', run.spec.bucket), cancellable: true },
       (progress, token) =>
         undoExpiration(context, run, {
           signal: linkedController(undefined, token).signal,
           removeRule,
-          onProgress: (p) => progress.report({ message: t('{0} restored, {1} already clean', p.restored, p.alreadyClean) }),
+          onProgress: (p) => progress.report({ message: vscode.l10n.t('{0} restored, {1} already clean', p.restored, p.alreadyClean) }),
         }),
     );
     studio.log.info(`Undo of run ${run.id}: ${JSON.stringify(result)}`);
     if (result.state !== 'finished') {
       // The rule stays until every tag set is back: objects still tagged must not lose it halfway.
-      const again = t('Undoing again goes on where it stopped (undoing twice is safe); the lifecycle rule was left as it is.');
-      if (result.state === 'cancelled') void vscode.window.showWarningMessage(t('Restoring the tag sets was cancelled after {0} objects. {1}', formatCount(result.restored), again));
-      else void vscode.window.showErrorMessage(t('{0} tag sets could not be restored (see the log). {1}', formatCount(result.failed), again));
+      const again = vscode.l10n.t('Undoing again goes on where it stopped (undoing twice is safe); the lifecycle rule was left as it is.');
+      if (result.state === 'cancelled') void vscode.window.showWarningMessage(vscode.l10n.t('Restoring the tag sets was cancelled after {0} objects. {1}', formatCount(result.restored), again));
+      else void vscode.window.showErrorMessage(vscode.l10n.t('{0} tag sets could not be restored (see the log). {1}', formatCount(result.failed), again));
       for (const failure of result.failures.slice(0, 50)) studio.log.warn(`  could not restore ${failure.key}: ${failure.reason}`);
       return { restored: result.restored };
     }
     studio.panels.setPrefixStatus({ bucket: run.spec.bucket, prefixes: run.spec.prefixes, status: 'untagged' });
-    void vscode.window.showInformationMessage(t('Restored the tag sets of {0} objects in s3://{1}{2}.', formatCount(result.restored), run.spec.bucket, ruleRemoved ? t(' and removed the lifecycle rule') : ''));
+    void vscode.window.showInformationMessage(vscode.l10n.t('Restored the tag sets of {0} objects in s3://{1}{2}.', formatCount(result.restored), run.spec.bucket, ruleRemoved ? vscode.l10n.t(' and removed the lifecycle rule') : ''));
     return { restored: result.restored };
   } finally {
     release();
@@ -381,15 +373,14 @@ export async function removeExpirationTags(studio: Studio, raw?: unknown): Promi
 
 /** Picks up a cancelled or crashed run where it stopped: finished objects are not requested again. */
 export async function resumeTagging(studio: Studio, raw?: unknown): Promise<TagForExpirationResult | undefined> {
-  const t = vscode.l10n.t;
   const runs = (await listRuns(runRoot(studio))).filter((r) => r.spec.kind === 'tag' && r.state !== 'finished');
   let runId = typeof raw === 'object' && raw !== null && typeof (raw as { runId?: unknown }).runId === 'string' ? (raw as { runId: string }).runId : undefined;
   if (!runId) {
     if (runs.length === 0) {
-      void vscode.window.showInformationMessage(t('No unfinished tagging run in {0}.', runRoot(studio)));
+      void vscode.window.showInformationMessage(vscode.l10n.t('No unfinished tagging run in {0}.', runRoot(studio)));
       return undefined;
     }
-    const picked = await vscode.window.showQuickPick(runs.map(describeRun), { title: t('Resume Tagging Run') });
+    const picked = await vscode.window.showQuickPick(runs.map(describeRun), { title: vscode.l10n.t('Resume Tagging Run') });
     if (!picked) return undefined;
     runId = picked.run.id;
   }

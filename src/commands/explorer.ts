@@ -97,24 +97,23 @@ function configuredConnections(): Record<string, unknown>[] {
 }
 
 export async function addConnection(studio: Studio): Promise<string | undefined> {
-  const t = vscode.l10n.t;
   const taken = new Set(studio.settings.connections.map((c) => c.id));
   const name = await vscode.window.showInputBox({
-    title: t('Add Connection (1/3): name'),
-    prompt: t('A name for the tree, such as "prod" or "minio"'),
-    validateInput: (v) => (v.trim() === '' ? t('Enter a name') : taken.has(v.trim()) ? t('"{0}" is taken', v.trim()) : undefined),
+    title: vscode.l10n.t('Add Connection (1/3): name'),
+    prompt: vscode.l10n.t('A name for the tree, such as "prod" or "minio"'),
+    validateInput: (v) => (v.trim() === '' ? vscode.l10n.t('Enter a name') : taken.has(v.trim()) ? vscode.l10n.t('"{0}" is taken', v.trim()) : undefined),
   });
   if (name === undefined) return undefined;
   const endpoint = await vscode.window.showInputBox({
-    title: t('Add Connection (2/3): endpoint'),
-    prompt: t('URL of an S3-compatible server; leave empty for AWS'),
+    title: vscode.l10n.t('Add Connection (2/3): endpoint'),
+    prompt: vscode.l10n.t('URL of an S3-compatible server; leave empty for AWS'),
     placeHolder: 'http://127.0.0.1:9000',
     validateInput: (v) => (v.trim() === '' ? undefined : checkEndpoint(v.trim())),
   });
   if (endpoint === undefined) return undefined;
   const profile = await vscode.window.showInputBox({
-    title: t('Add Connection (3/3): profile'),
-    prompt: t('AWS profile from ~/.aws/config; leave empty for the default credential chain'),
+    title: vscode.l10n.t('Add Connection (3/3): profile'),
+    prompt: vscode.l10n.t('AWS profile from ~/.aws/config; leave empty for the default credential chain'),
   });
   if (profile === undefined) return undefined;
   const entry: Record<string, unknown> = { name: name.trim() };

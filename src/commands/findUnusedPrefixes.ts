@@ -90,14 +90,13 @@ function checkLocation(value: string): string | undefined {
 }
 
 async function askInputs(studio: Studio, bucket: string, defaults: Partial<RetentionInputs>, askAll: boolean): Promise<RetentionInputs | undefined> {
-  const t = vscode.l10n.t;
   const settings = studio.settings;
   const ask = (key: keyof RetentionInputs) => askAll || defaults[key] === undefined;
   let inventory = defaults.inventory ?? settings.query.inventoryLocation;
   if (askAll || !inventory) {
     const answer = await vscode.window.showInputBox({
-      title: t('Inventory of s3://{0}', bucket),
-      prompt: t('An inventory manifest.json, or the inventory destination (the newest report is used): s3://… or a local folder'),
+      title: vscode.l10n.t('Inventory of s3://{0}', bucket),
+      prompt: vscode.l10n.t('An inventory manifest.json, or the inventory destination (the newest report is used): s3://… or a local folder'),
       value: inventory,
       ignoreFocusOut: true,
       validateInput: checkLocation,
@@ -108,8 +107,8 @@ async function askInputs(studio: Studio, bucket: string, defaults: Partial<Reten
   let logs = defaults.logs ?? settings.query.logsLocation;
   if (askAll || !logs) {
     const answer = await vscode.window.showInputBox({
-      title: t('Server access logs of s3://{0}', bucket),
-      prompt: t('Where the bucket\'s access logs are delivered (target bucket and prefix): s3://… or a local folder'),
+      title: vscode.l10n.t('Server access logs of s3://{0}', bucket),
+      prompt: vscode.l10n.t('Where the bucket\'s access logs are delivered (target bucket and prefix): s3://… or a local folder'),
       value: logs,
       ignoreFocusOut: true,
       validateInput: checkLocation,
@@ -121,10 +120,10 @@ async function askInputs(studio: Studio, bucket: string, defaults: Partial<Reten
   let windowDays = defaults.windowDays ?? settings.retention.windowDays;
   if (ask('windowDays')) {
     const answer = await vscode.window.showInputBox({
-      title: t('Access window (days)'),
-      prompt: t('A prefix with no read in these days is unused (default: s3lifecycle.retention.windowDays)'),
+      title: vscode.l10n.t('Access window (days)'),
+      prompt: vscode.l10n.t('A prefix with no read in these days is unused (default: s3lifecycle.retention.windowDays)'),
       value: String(windowDays),
-      validateInput: (v) => (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 3650 ? undefined : t('A whole number of days from 1 to 3650.')),
+      validateInput: (v) => (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 3650 ? undefined : vscode.l10n.t('A whole number of days from 1 to 3650.')),
     });
     if (answer === undefined) return undefined;
     windowDays = Number(answer);
@@ -132,8 +131,8 @@ async function askInputs(studio: Studio, bucket: string, defaults: Partial<Reten
   let asOf = defaults.asOf;
   if (ask('asOf')) {
     const answer = await vscode.window.showInputBox({
-      title: t('As-of date (UTC)'),
-      prompt: t('The last day of the {0}-day window, YYYY-MM-DD (both ends included)', windowDays),
+      title: vscode.l10n.t('As-of date (UTC)'),
+      prompt: vscode.l10n.t('The last day of the {0}-day window, YYYY-MM-DD (both ends included)', windowDays),
       value: asOf ?? yesterdayUtc(),
       validateInput: (v) => {
         try {
@@ -153,12 +152,12 @@ async function askInputs(studio: Studio, bucket: string, defaults: Partial<Reten
     const kinds = [engine, ...ENGINE_KINDS.filter((kind) => kind !== engine)];
     const picked = await vscode.window.showQuickPick(
       kinds.map((kind) => ({
-        label: kind === 'local' ? t('Embedded DuckDB (local)') : t('Amazon Athena'),
-        description: kind === engine ? t('current') : undefined,
-        detail: kind === 'local' ? t('On this machine: reads the inventory and the logs, nothing is billed') : t('Distributed, for big estates: the inventory and access-log tables must exist in Athena; billed per byte scanned'),
+        label: kind === 'local' ? vscode.l10n.t('Embedded DuckDB (local)') : vscode.l10n.t('Amazon Athena'),
+        description: kind === engine ? vscode.l10n.t('current') : undefined,
+        detail: kind === 'local' ? vscode.l10n.t('On this machine: reads the inventory and the logs, nothing is billed') : vscode.l10n.t('Distributed, for big estates: the inventory and access-log tables must exist in Athena; billed per byte scanned'),
         engineKind: kind,
       })),
-      { title: t('Engine for s3://{0}', bucket), ignoreFocusOut: true },
+      { title: vscode.l10n.t('Engine for s3://{0}', bucket), ignoreFocusOut: true },
     );
     if (!picked) return undefined;
     engine = picked.engineKind;
@@ -168,10 +167,9 @@ async function askInputs(studio: Studio, bucket: string, defaults: Partial<Reten
 
 /** A last look at what will run, with a way to change it: one Enter runs it. */
 async function confirmInputs(bucket: string, inputs: RetentionInputs): Promise<'run' | 'change' | undefined> {
-  const t = vscode.l10n.t;
-  const run = { label: t('$(play) Analyse s3://{0}', bucket), detail: t('{0} days to {1} · {2} engine · inventory {3} · logs {4}', inputs.windowDays, inputs.asOf, inputs.engine, inputs.inventory, inputs.logs), action: 'run' as const };
-  const change = { label: t('$(edit) Change the inputs…'), detail: t('Inventory, access logs, window, as-of date, engine'), action: 'change' as const };
-  const picked = await vscode.window.showQuickPick([run, change], { title: t('Find Unused Prefixes'), ignoreFocusOut: true });
+  const run = { label: vscode.l10n.t('$(play) Analyse s3://{0}', bucket), detail: vscode.l10n.t('{0} days to {1} · {2} engine · inventory {3} · logs {4}', inputs.windowDays, inputs.asOf, inputs.engine, inputs.inventory, inputs.logs), action: 'run' as const };
+  const change = { label: vscode.l10n.t('$(edit) Change the inputs…'), detail: vscode.l10n.t('Inventory, access logs, window, as-of date, engine'), action: 'change' as const };
+  const picked = await vscode.window.showQuickPick([run, change], { title: vscode.l10n.t('Find Unused Prefixes'), ignoreFocusOut: true });
   return picked?.action;
 }
 
@@ -199,7 +197,6 @@ export async function findUnusedPrefixes(studio: Studio, raw?: unknown): Promise
 }
 
 async function analyse(studio: Studio, bucket: string, inputs: RetentionInputs, args: FindUnusedPrefixesArgs): Promise<RetentionReport | undefined> {
-  const t = vscode.l10n.t;
   const settings = studio.settings;
   const connection = studio.connection(args.connectionId);
   const engine = await studio.queryEngine(inputs.engine, connection);
@@ -212,7 +209,7 @@ async function analyse(studio: Studio, bucket: string, inputs: RetentionInputs, 
   let report: RetentionReport;
   try {
     report = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: t('Finding unused prefixes in s3://{0}', bucket), cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Finding unused prefixes in s3://{0}', bucket), cancellable: true },
       async (progress, token) => {
         const controller = new AbortController();
         const subscription = token.onCancellationRequested(() => controller.abort());
@@ -220,7 +217,7 @@ async function analyse(studio: Studio, bucket: string, inputs: RetentionInputs, 
           return await runRetention(studio.current, engine, catalogFor(), connection, options, {
             signal: controller.signal,
             onProgress: (step: string) => progress.report({ message: step }),
-            onPriceLookup: (region) => progress.report({ message: t('Looking up the storage prices of {0}', region) }),
+            onPriceLookup: (region) => progress.report({ message: vscode.l10n.t('Looking up the storage prices of {0}', region) }),
             onPriceNote: (note) => studio.log.warn(`Find Unused Prefixes: ${note}`),
           });
         } finally {
@@ -235,16 +232,16 @@ async function analyse(studio: Studio, bucket: string, inputs: RetentionInputs, 
     }
     if (error instanceof LogCoverageError) {
       studio.log.warn(`Find Unused Prefixes stopped: ${error.message}`);
-      const anyway = t('Analyse Anyway');
-      const choice = await vscode.window.showWarningMessage(t('Access logs are missing in the window'), { modal: true, detail: `${error.message}\n\n${t('Analysing anyway may mark live data as unused. The report will state the coverage.')}` }, anyway);
+      const anyway = vscode.l10n.t('Analyse Anyway');
+      const choice = await vscode.window.showWarningMessage(vscode.l10n.t('Access logs are missing in the window'), { modal: true, detail: `${error.message}\n\n${vscode.l10n.t('Analysing anyway may mark live data as unused. The report will state the coverage.')}` }, anyway);
       if (choice !== anyway) return undefined;
       studio.log.warn(`Find Unused Prefixes: the user chose to analyse s3://${bucket} with missing log days`);
       return analyse(studio, bucket, inputs, { ...args, allowMissingLogs: true });
     }
     if (error instanceof MalformedLogLinesError) {
       studio.log.warn(`Find Unused Prefixes stopped: ${error.message}`);
-      const anyway = t('Analyse Anyway');
-      const choice = await vscode.window.showWarningMessage(t('Access-log lines could not be read'), { modal: true, detail: `${error.message}\n\n${t('Analysing anyway may mark live data as unused. The report will state how many lines were not read.')}` }, anyway);
+      const anyway = vscode.l10n.t('Analyse Anyway');
+      const choice = await vscode.window.showWarningMessage(vscode.l10n.t('Access-log lines could not be read'), { modal: true, detail: `${error.message}\n\n${vscode.l10n.t('Analysing anyway may mark live data as unused. The report will state how many lines were not read.')}` }, anyway);
       if (choice !== anyway) return undefined;
       studio.log.warn(`Find Unused Prefixes: the user chose to analyse s3://${bucket} with ${error.malformed.lines} malformed log lines`);
       return analyse(studio, bucket, inputs, { ...args, allowMalformedLogs: true });

@@ -15,11 +15,34 @@ export function csvLine(values: QueryValue[]): string {
   return values.map(csvField).join(',') + '\r\n';
 }
 
-/** `1,234 rows · 12.3 MB scanned · 1.2 s · $0.000057` */
-export function formatStatistics(s: QueryStatistics): string {
-  const parts = [`${formatCount(s.rows)} row${s.rows === 1 ? '' : 's'}`, `${formatBytes(s.bytesScanned)} ${s.engine === 'athena' ? 'scanned' : 'read'}`, `${formatDecimal(s.elapsedMs / 1000, 1)} s`];
+/**
+ * The words of a statistics line, with `{0}` for the value. The CLI keeps English; the extension
+ * passes them through vscode.l10n.t so the results view shows the display language's.
+ */
+export interface StatisticsWords {
+  row: string;
+  rows: string;
+  scanned: string;
+  read: string;
+  seconds: string;
+  query: string;
+}
+
+export const ENGLISH_STATISTICS_WORDS: StatisticsWords = { row: '{0} row', rows: '{0} rows', scanned: '{0} scanned', read: '{0} read', seconds: '{0} s', query: 'query {0}' };
+
+function fill(template: string, value: string): string {
+  return template.replace('{0}', value);
+}
+
+/** `1,234 rows · 12.3 MiB scanned · 1.2 s · $0.000057` */
+export function formatStatistics(s: QueryStatistics, words: StatisticsWords = ENGLISH_STATISTICS_WORDS): string {
+  const parts = [
+    fill(s.rows === 1 ? words.row : words.rows, formatCount(s.rows)),
+    fill(s.engine === 'athena' ? words.scanned : words.read, formatBytes(s.bytesScanned)),
+    fill(words.seconds, formatDecimal(s.elapsedMs / 1000, 1)),
+  ];
   if (s.engine === 'athena') parts.push(formatUsd(s.costUsd));
-  if (s.queryId) parts.push(`query ${s.queryId}`);
+  if (s.queryId) parts.push(fill(words.query, s.queryId));
   return parts.join(' · ');
 }
 

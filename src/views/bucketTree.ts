@@ -103,7 +103,6 @@ export class BucketTreeProvider implements vscode.TreeDataProvider<BucketTreeNod
   constructor(private readonly services: BucketTreeServices) {}
 
   getTreeItem(node: BucketTreeNode): vscode.TreeItem {
-    const t = vscode.l10n.t;
     switch (node.kind) {
       case 'connection': {
         const c = node.connection;
@@ -111,7 +110,7 @@ export class BucketTreeProvider implements vscode.TreeDataProvider<BucketTreeNod
         item.iconPath = new vscode.ThemeIcon('cloud');
         const nameIsEndpoint = c.id === DEFAULT_CONNECTION_ID && c.profile === '' && c.endpoint !== '';
         item.description = [c.endpoint !== '' && !nameIsEndpoint ? c.endpoint : undefined, c.region || undefined, c.profile !== '' && c.id !== DEFAULT_CONNECTION_ID ? c.profile : undefined].filter(Boolean).join(' · ');
-        item.tooltip = new vscode.MarkdownString(`**${c.name}**\n\n${t('Endpoint')}: ${c.endpoint || 'AWS'}  \n${t('Profile')}: ${c.profile || t('default credential chain')}  \n${t('Region')}: ${c.region || t('default')}${c.forcePathStyle ? `  \n${t('Path-style addressing')}` : ''}`);
+        item.tooltip = new vscode.MarkdownString(`**${c.name}**\n\n${vscode.l10n.t('Endpoint')}: ${c.endpoint || 'AWS'}  \n${vscode.l10n.t('Profile')}: ${c.profile || vscode.l10n.t('default credential chain')}  \n${vscode.l10n.t('Region')}: ${c.region || vscode.l10n.t('default')}${c.forcePathStyle ? `  \n${vscode.l10n.t('Path-style addressing')}` : ''}`);
         item.contextValue = c.id === DEFAULT_CONNECTION_ID ? 'connection default' : 'connection configured';
         return withId(item, node);
       }
@@ -121,7 +120,7 @@ export class BucketTreeProvider implements vscode.TreeDataProvider<BucketTreeNod
         const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
         item.iconPath = new vscode.ThemeIcon(node.kind === 'bucket' ? 'database' : 'folder');
         const filter = this.filters.get(containerId(node));
-        const notes = [filter ? t('filter: {0}*', filter) : undefined, node.kind === 'bucket' && node.added ? t('added by name') : undefined, node.kind === 'bucket' ? node.region : undefined];
+        const notes = [filter ? vscode.l10n.t('filter: {0}*', filter) : undefined, node.kind === 'bucket' && node.added ? vscode.l10n.t('added by name') : undefined, node.kind === 'bucket' ? node.region : undefined];
         item.description = notes.filter(Boolean).join(' · ');
         item.tooltip = `s3://${node.bucket}/${node.kind === 'prefix' ? node.prefix : ''}`;
         item.contextValue = [node.kind, node.kind === 'bucket' && node.added ? 'added' : '', filter ? 'filtered' : ''].filter(Boolean).join(' ');
@@ -136,22 +135,22 @@ export class BucketTreeProvider implements vscode.TreeDataProvider<BucketTreeNod
         const md = new vscode.MarkdownString();
         md.appendMarkdown(`**${escapeMarkdown(o.key)}**\n\n`);
         md.appendMarkdown(`| | |\n|---|---|\n`);
-        md.appendMarkdown(`| ${t('Size')} | ${formatBytes(o.size)} (${formatCount(o.size)} bytes) |\n`);
-        md.appendMarkdown(`| ${t('Storage class')} | ${o.storageClass} |\n`);
-        if (o.lastModified) md.appendMarkdown(`| ${t('Last modified')} | ${o.lastModified.toISOString()} |\n`);
+        md.appendMarkdown(`| ${vscode.l10n.t('Size')} | ${formatBytes(o.size)} (${formatCount(o.size)} bytes) |\n`);
+        md.appendMarkdown(`| ${vscode.l10n.t('Storage class')} | ${o.storageClass} |\n`);
+        if (o.lastModified) md.appendMarkdown(`| ${vscode.l10n.t('Last modified')} | ${o.lastModified.toISOString()} |\n`);
         if (o.etag) md.appendMarkdown(`| ETag | \`${escapeMarkdown(o.etag.replace(/"/g, ''))}\` |\n`);
         md.appendMarkdown(`| URI | \`s3://${escapeMarkdown(node.bucket)}/${escapeMarkdown(o.key)}\` |\n`);
         item.tooltip = md;
         item.contextValue = 'object';
-        item.command = { command: 's3lifecycle.openObject', title: t('Open Object'), arguments: [node] };
+        item.command = { command: 's3lifecycle.openObject', title: vscode.l10n.t('Open Object'), arguments: [node] };
         return withId(item, node);
       }
       case 'loadMore': {
-        const item = new vscode.TreeItem(t('Load more…'), vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(vscode.l10n.t('Load more…'), vscode.TreeItemCollapsibleState.None);
         item.iconPath = new vscode.ThemeIcon('ellipsis');
-        item.description = t('{0} loaded', formatCount(node.loaded));
+        item.description = vscode.l10n.t('{0} loaded', formatCount(node.loaded));
         item.contextValue = 'loadMore';
-        item.command = { command: 's3lifecycle.loadMore', title: t('Load more…'), arguments: [node] };
+        item.command = { command: 's3lifecycle.loadMore', title: vscode.l10n.t('Load more…'), arguments: [node] };
         return withId(item, node);
       }
       case 'message': {
@@ -253,7 +252,6 @@ export class BucketTreeProvider implements vscode.TreeDataProvider<BucketTreeNod
   }
 
   private async listBuckets(connection: ConnectionConfig): Promise<BucketTreeNode[]> {
-    const t = vscode.l10n.t;
     const nodes: BucketTreeNode[] = [];
     let listed: { name: string; region: string | undefined }[] = [];
     try {
@@ -261,13 +259,13 @@ export class BucketTreeProvider implements vscode.TreeDataProvider<BucketTreeNod
     } catch (error) {
       const described = describeS3Error(error, { endpoint: connection.endpoint });
       this.services.log.warn(`Listing the buckets of ${connection.name}: ${described.message}`);
-      nodes.push(this.errorNode(`buckets:${connection.id}`, described.kind === 'accessDenied' ? t('Not allowed to list buckets: add a bucket by name') : described.message, described, connection.buckets.length === 0 ? { command: 's3lifecycle.addBucket', title: t('Add Bucket by Name'), arguments: [{ kind: 'connection', connection }] } : undefined));
+      nodes.push(this.errorNode(`buckets:${connection.id}`, described.kind === 'accessDenied' ? vscode.l10n.t('Not allowed to list buckets: add a bucket by name') : described.message, described, connection.buckets.length === 0 ? { command: 's3lifecycle.addBucket', title: vscode.l10n.t('Add Bucket by Name'), arguments: [{ kind: 'connection', connection }] } : undefined));
     }
     for (const b of listed) nodes.push({ kind: 'bucket', connection, bucket: b.name, region: b.region, added: false });
     for (const name of connection.buckets) {
       if (!listed.some((b) => b.name === name)) nodes.push({ kind: 'bucket', connection, bucket: name, region: undefined, added: true });
     }
-    if (nodes.length === 0) nodes.push({ kind: 'message', id: `nobuckets:${connection.id}`, text: t('No buckets'), severity: 'info' });
+    if (nodes.length === 0) nodes.push({ kind: 'message', id: `nobuckets:${connection.id}`, text: vscode.l10n.t('No buckets'), severity: 'info' });
     return nodes;
   }
 
@@ -285,17 +283,16 @@ export class BucketTreeProvider implements vscode.TreeDataProvider<BucketTreeNod
   }
 
   private render(node: ContainerNode, state: LevelState): BucketTreeNode[] {
-    const t = vscode.l10n.t;
     const out: BucketTreeNode[] = [];
     if (state.level.dropped > 0) {
-      out.push({ kind: 'message', id: `dropped:${containerId(node)}:${state.level.dropped}`, text: t('{0} earlier items let go — refresh to start from the top', formatCount(state.level.dropped)), severity: 'info', command: { command: 's3lifecycle.refresh', title: t('Refresh'), arguments: [node] } });
+      out.push({ kind: 'message', id: `dropped:${containerId(node)}:${state.level.dropped}`, text: vscode.l10n.t('{0} earlier items let go — refresh to start from the top', formatCount(state.level.dropped)), severity: 'info', command: { command: 's3lifecycle.refresh', title: vscode.l10n.t('Refresh'), arguments: [node] } });
     }
     out.push(...state.level.items);
     if (state.error) out.push(state.error);
     if (state.level.hasMore) out.push({ kind: 'loadMore', container: node, loaded: state.level.items.length + state.level.dropped });
     if (out.length === 0) {
       const filter = this.filters.get(containerId(node));
-      out.push({ kind: 'message', id: `empty:${containerId(node)}`, text: filter ? t('No keys start with "{0}"', filter) : t('Empty'), severity: 'info' });
+      out.push({ kind: 'message', id: `empty:${containerId(node)}`, text: filter ? vscode.l10n.t('No keys start with "{0}"', filter) : vscode.l10n.t('Empty'), severity: 'info' });
     }
     return out;
   }
@@ -333,13 +330,12 @@ export class BucketTreeProvider implements vscode.TreeDataProvider<BucketTreeNod
   }
 
   private errorNode(id: string, text: string, described: { kind: string; message: string }, command?: vscode.Command): MessageNode {
-    const t = vscode.l10n.t;
     const fix: vscode.Command | undefined =
       command ??
       (described.kind === 'noCredentials'
-        ? { command: 's3lifecycle.selectProfile', title: t('Choose AWS Profile') }
+        ? { command: 's3lifecycle.selectProfile', title: vscode.l10n.t('Choose AWS Profile') }
         : described.kind === 'unreachable'
-          ? { command: 's3lifecycle.setEndpoint', title: t('Set S3 Endpoint') }
+          ? { command: 's3lifecycle.setEndpoint', title: vscode.l10n.t('Set S3 Endpoint') }
           : undefined);
     return { kind: 'message', id, text, tooltip: described.message, severity: 'error', command: fix };
   }

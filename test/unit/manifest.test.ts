@@ -8,7 +8,17 @@ import { join } from 'node:path';
 import { COMMAND_IDS } from '../../src/commands/ids';
 import { SETTING_DEFAULTS } from '../../src/core/settings';
 
-const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8'));
+const ROOT = join(__dirname, '..', '..', '..');
+const nls: Record<string, string> = JSON.parse(readFileSync(join(ROOT, 'package.nls.json'), 'utf8'));
+/** The manifest as VS Code shows it in English: every `%key%` replaced from package.nls.json. */
+const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'), (_key, value: unknown) => {
+  if (typeof value !== 'string') return value;
+  const match = /^%(.+)%$/.exec(value);
+  if (!match) return value;
+  const text = nls[match[1]!];
+  if (text === undefined) throw new Error(`package.json names %${match[1]}%, which package.nls.json does not define`);
+  return text;
+});
 const contributes = manifest.contributes;
 
 describe('package.json', () => {
@@ -43,6 +53,21 @@ describe('package.json', () => {
     for (const welcome of contributes.viewsWelcome) {
       for (const [, id] of welcome.contents.matchAll(/\(command:([\w.]+)\)/g)) assert.ok(known.has(id!), id);
     }
+  });
+
+  it('takes every string people read from package.nls.json, and that file has no unused keys', () => {
+    const raw = readFileSync(join(ROOT, 'package.json'), 'utf8');
+    const used = new Set([...raw.matchAll(/"%([^%"]+)%"/g)].map((m) => m[1]!));
+    assert.deepEqual([...used].filter((key) => !(key in nls)), []);
+    assert.deepEqual(Object.keys(nls).filter((key) => !used.has(key)), []);
+    const parsed = JSON.parse(raw);
+    for (const command of parsed.contributes.commands) assert.match(command.title, /^%.+%$/, `${command.command}: its title is not localisable`);
+    for (const conf of parsed.contributes.configuration) {
+      for (const [name, property] of Object.entries(conf.properties as Record<string, { description?: string; markdownDescription?: string }>)) {
+        assert.match(property.markdownDescription ?? property.description ?? '', /^%.+%$/, `${name}: its description is not localisable`);
+      }
+    }
+    assert.equal(parsed.l10n, './l10n');
   });
 
   it('puts the Buckets view in its own activity-bar container with an icon from media/', () => {
