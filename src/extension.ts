@@ -22,8 +22,8 @@ export interface StudioApi {
   settingsProblems(): string[];
   /** Number of `ready` handshakes of the open lifecycle panel, or undefined when none is open. */
   panelHandshakes(): number | undefined;
-  /** The Buckets tree's data provider (for tests: the same children the view shows). */
-  bucketTree: BucketTreeProvider;
+  /** The Buckets tree as the view reads it (for tests: the same children and items the view shows), and its filter. */
+  bucketTree: Pick<BucketTreeProvider, 'getChildren' | 'getTreeItem' | 'setFilter'>;
   /** How long loading the bundle and activate() took, in milliseconds. */
   activationMs: number;
   /** The parameter values set per template (what Parameters… edits). */
@@ -54,7 +54,11 @@ export function activate(context: vscode.ExtensionContext): StudioApi {
     const activationMs = Math.round((performance.now() - started) * 10) / 10;
     studio.log.info(`Activated in ${activationMs} ms`);
     return {
-      bucketTree: studio.bucketTree,
+      bucketTree: {
+        getChildren: (node) => studio.bucketTree.getChildren(node),
+        getTreeItem: (node) => studio.bucketTree.getTreeItem(node),
+        setFilter: (...args) => studio.bucketTree.setFilter(...args),
+      },
       activationMs,
       templateValues: studio.templateValues,
       exportResultsCsv: (title, target) => studio.results.exportCsv(title, target),
