@@ -2,7 +2,7 @@
 // deletion, truth.json) in a folder, and optionally on an S3 server.
 
 import { formatCount } from '../core/format';
-import { createS3Client } from '../aws/s3Client';
+import { cliPaths, ConnectionScope } from '../app/scope';
 import { describeS3Error } from '../aws/errors';
 import { uploadEstate, type EstateUploadResult } from '../aws/estateUpload';
 import { generateEstate, inventoryReportFields, OPTIONAL_INVENTORY_FIELDS, type GenerateOptions } from '../core/estate/generate';
@@ -108,7 +108,8 @@ export const generate: CliCommand = {
     const peakRssMb = Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10;
     let upload: EstateUploadResult | undefined;
     if (settings.connection.endpoint !== '' || stringOption(args, 'endpoint') !== undefined) {
-      const client = createS3Client(settings.connection, io.env);
+      const scope = new ConnectionScope(settings, cliPaths(io.env), io.env);
+      const client = scope.s3Service().client;
       try {
         upload = await uploadEstate(client, result.plan, {
           outDir,
@@ -123,7 +124,7 @@ export const generate: CliCommand = {
       } catch (error) {
         throw new CliFailure(describeS3Error(error, { endpoint: settings.connection.endpoint }).message);
       } finally {
-        client.destroy();
+        await scope.dispose();
       }
     }
 
