@@ -16,7 +16,7 @@ import {
   type PanelRequests,
   type PanelStrings,
   type WebviewToHostMessage,
-} from '../src/protocol';
+} from '../src/panelProtocol';
 import { PrefixList, type PrefixListState } from './prefixList';
 import { button, dataGrid, divider, element, busyIndicator, registerComponents, replaceChildren, tag } from './ui';
 

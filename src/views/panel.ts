@@ -19,7 +19,7 @@ import {
   type PrefixStatusUpdate,
   type PrefixTagStatus,
   type RetentionReport,
-} from '../protocol';
+} from '../panelProtocol';
 import type { Studio } from '../studio';
 import { Disposable } from './disposable';
 import { createNonce, renderPanelHtml } from './panelHtml';
