@@ -5,6 +5,8 @@
 
 import type { RetentionReport, RetentionTotals, UnusedPrefix } from './core/retention/report';
 import { isValidBucketName } from './core/s3uri';
+import { assertNever, hasOnlyKeys, isAmount, isCount, isId, isOneOf, isRecord, isStringList } from './webviewKit/guards';
+import { stringTable } from './webviewKit/strings';
 
 export type { RetentionReport, RetentionTotals, UnusedPrefix };
 
@@ -210,31 +212,6 @@ export type HostToWebviewMessage = InitMessage | ConnectionChangedMessage | Resp
 
 // ---- Validation -----------------------------------------------------------------------------
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isRequestId(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
-}
-
-function isCount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
-/** Finite (no NaN, no infinity) and not negative; byte counts may pass 2^53 for the largest estates. */
-function isAmount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
-}
-
-function isStringList(value: unknown): value is string[] {
-  return Array.isArray(value) && value.every((v) => typeof v === 'string');
-}
-
-function hasOnlyKeys(value: Record<string, unknown>, keys: readonly string[]): boolean {
-  return Object.keys(value).every((key) => keys.includes(key));
-}
-
 /**
  * The prefixes of a request: 1 to MAX_REQUEST_PREFIXES strings, none longer than a key can be,
  * no duplicates. Returns a copy, or undefined.
@@ -277,7 +254,7 @@ export function parseWebviewMessage(raw: unknown): WebviewToHostMessage | undefi
     case 'ready':
       return { type: 'ready' };
     case 'request': {
-      if (!isRequestId(raw.requestId)) return undefined;
+      if (!isId(raw.requestId)) return undefined;
       if (typeof raw.method !== 'string' || !(PANEL_METHODS as readonly string[]).includes(raw.method)) return undefined;
       const method = raw.method as PanelMethod;
       const params = parseRequestParams(method, raw.params);
@@ -289,8 +266,8 @@ export function parseWebviewMessage(raw: unknown): WebviewToHostMessage | undefi
   }
 }
 
-/** Every `PanelStrings` key: the compiler checks this record against the interface. */
-const PANEL_STRINGS_REQUIRED: Record<keyof PanelStrings, true> = {
+/** Every `PanelStrings` key: the compiler checks this table against the interface. */
+const PANEL_STRINGS = stringTable<PanelStrings>({
   title: true, connectionLabel: true, engineLabel: true, engineLocal: true, engineAthena: true, listBuckets: true,
   bucketsHeading: true, bucketColumn: true, createdColumn: true, noBuckets: true, loading: true,
   unusedHeading: true, findUnused: true, findUnusedIntro: true, finding: true, noUnusedPrefixes: true, noMatches: true,
@@ -303,13 +280,10 @@ const PANEL_STRINGS_REQUIRED: Record<keyof PanelStrings, true> = {
   filterPlaceholder: true, storageClassFilterLabel: true, anyStorageClass: true, shownCount: true, selectAll: true,
   selectRow: true, tagForExpiration: true, tagForExpirationLabel: true, tagSelected: true, tooManyPrefixes: true, tagNeedsBucket: true,
   statusTagging: true, statusTagged: true, statusFailed: true, gridHelp: true,
-};
+});
 
-export const PANEL_STRING_KEYS = Object.keys(PANEL_STRINGS_REQUIRED) as readonly (keyof PanelStrings)[];
-
-export function isPanelStrings(value: unknown): value is PanelStrings {
-  return isRecord(value) && PANEL_STRING_KEYS.every((key) => typeof value[key] === 'string');
-}
+export const PANEL_STRING_KEYS: readonly (keyof PanelStrings)[] = PANEL_STRINGS.keys;
+export const isPanelStrings = PANEL_STRINGS.is;
 
 /** A copy of a record of finite, non-negative amounts (by storage class), or undefined. */
 function parseAmounts(value: unknown): Record<string, number> | undefined {
@@ -404,9 +378,9 @@ export function parseRetentionReport(raw: unknown): RetentionReport | undefined 
 function parsePrefixStatus(raw: Record<string, unknown>): PrefixStatusMessage | undefined {
   const { bucket, prefixes, status, detail } = raw;
   if (typeof bucket !== 'string' || !isStringList(prefixes)) return undefined;
-  if (typeof status !== 'string' || !(PREFIX_TAG_STATUSES as readonly string[]).includes(status)) return undefined;
+  if (!isOneOf(status, PREFIX_TAG_STATUSES)) return undefined;
   if (detail !== undefined && typeof detail !== 'string') return undefined;
-  const message: PrefixStatusMessage = { type: 'prefixStatus', bucket, prefixes: [...prefixes], status: status as PrefixTagStatus };
+  const message: PrefixStatusMessage = { type: 'prefixStatus', bucket, prefixes: [...prefixes], status };
   if (detail !== undefined) message.detail = detail;
   return message;
 }
@@ -420,7 +394,7 @@ export function parseHostMessage(raw: unknown): HostToWebviewMessage | undefined
     case 'connectionChanged':
       return isConnectionSummary(raw.connection) ? { type: 'connectionChanged', connection: raw.connection } : undefined;
     case 'response':
-      if (!isRequestId(raw.requestId) || typeof raw.ok !== 'boolean') return undefined;
+      if (!isId(raw.requestId) || typeof raw.ok !== 'boolean') return undefined;
       if (raw.ok) return { type: 'response', requestId: raw.requestId, ok: true, result: raw.result };
       return typeof raw.error === 'string' ? { type: 'response', requestId: raw.requestId, ok: false, error: raw.error } : undefined;
     case 'retentionReport': {
@@ -444,16 +418,4 @@ export function isBucketSummaryList(value: unknown): value is BucketSummary[] {
 
 export function isTagForExpirationResult(value: unknown): value is TagForExpirationResult {
   return isRecord(value) && isStringList(value.tagged);
-}
-
-/** `{0}` … `{n}` replaced by the arguments (the webview's half of `vscode.l10n.t`). */
-export function formatString(template: string, ...args: (string | number)[]): string {
-  return template.replace(/\{(\d+)\}/g, (match, index: string) => {
-    const value = args[Number(index)];
-    return value === undefined ? match : String(value);
-  });
-}
-
-export function assertNever(value: never): never {
-  throw new Error(`Unexpected value: ${JSON.stringify(value)}`);
 }

@@ -5,7 +5,8 @@
 // CSSOM (`element.style`), which the CSP allows — no style attribute is ever written as markup.
 
 import { formatBytes, formatCount, formatUsd, type PrefixSort, type PrefixSortKey } from '../src/core/retention/prefixList';
-import { formatString, type PanelStrings, type UnusedPrefix } from '../src/panelProtocol';
+import type { PanelStrings, UnusedPrefix } from '../src/panelProtocol';
+import { formatString } from '../src/webviewKit/strings';
 import { checkbox, element, replaceChildren, smallButton } from './ui';
 
 /** Must match `.prefix-body .prefix-row { height }` in media/panel.css. */

@@ -21,7 +21,8 @@ import {
   type PrefixSort,
 } from '../src/core/retention/prefixList';
 import { isValidBucketName } from '../src/core/s3uri';
-import { MAX_REQUEST_PREFIXES, formatString, type PanelStrings, type PrefixStatusMessage, type RetentionReport, type UnusedPrefix } from '../src/panelProtocol';
+import { MAX_REQUEST_PREFIXES, type PanelStrings, type PrefixStatusMessage, type RetentionReport, type UnusedPrefix } from '../src/panelProtocol';
+import { formatString } from '../src/webviewKit/strings';
 import { PrefixGrid, type PrefixGridModel, type PrefixStatusEntry } from './prefixGrid';
 import { renderReportSummary, TotalsTable } from './retentionSummary';
 import { busyIndicator, button, element, replaceChildren, select, textField } from './ui';

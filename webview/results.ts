@@ -5,7 +5,6 @@
 // CSSOM (`element.style`), which the CSP allows (it only blocks style attributes in markup).
 
 import {
-  formatString,
   parseResultsHostMessage,
   type FinishedState,
   type QueryColumn,
@@ -14,6 +13,7 @@ import {
   type ResultsWebviewMessage,
   type RunState,
 } from '../src/resultsProtocol';
+import { formatString } from '../src/webviewKit/strings';
 
 interface VsCodeApi<State> {
   postMessage(message: ResultsWebviewMessage): void;

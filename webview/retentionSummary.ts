@@ -2,7 +2,8 @@
 // exemptions, prices, notes) and the totals of the shown and the selected prefixes.
 
 import { formatBytes, formatCount, formatUsd } from '../src/core/retention/prefixList';
-import { formatString, type PanelStrings, type RetentionReport, type RetentionTotals } from '../src/panelProtocol';
+import type { PanelStrings, RetentionReport, RetentionTotals } from '../src/panelProtocol';
+import { formatString } from '../src/webviewKit/strings';
 import { element } from './ui';
 
 /** At most this many missing days are named; the rest are counted. */

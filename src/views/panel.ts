@@ -8,7 +8,6 @@ import { describeS3Error } from '../aws/errors';
 import { describeConnection } from '../core/settings';
 import { errorMessage } from '../core/log';
 import {
-  assertNever,
   parseWebviewMessage,
   type BucketSummary,
   type ConnectionSummary,
@@ -20,6 +19,7 @@ import {
   type PrefixTagStatus,
   type RetentionReport,
 } from '../panelProtocol';
+import { assertNever, previewOf } from '../webviewKit/guards';
 import type { Studio } from '../studio';
 import { Disposable } from './disposable';
 import { createNonce, renderPanelHtml } from './panelHtml';
@@ -241,7 +241,7 @@ export class LifecyclePanel extends Disposable {
   private onMessage(raw: unknown): void {
     const message = parseWebviewMessage(raw);
     if (!message) {
-      this.studio.log.warn(`Lifecycle panel: ignored a malformed message from the webview: ${safePreview(raw)}`);
+      this.studio.log.warn(`Lifecycle panel: ignored a malformed message from the webview: ${previewOf(raw)}`);
       // A request the webview waits for still gets an answer, so its button does not stay busy.
       const { type, requestId } = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown; requestId?: unknown }) : {};
       if (type === 'request' && typeof requestId === 'number' && Number.isSafeInteger(requestId) && requestId > 0) {
@@ -423,12 +423,4 @@ function panelStrings(): PanelStrings {
     statusFailed: t('failed'),
     gridHelp: t('Up and Down move between prefixes, Space selects, Enter tags the prefix for expiration.'),
   };
-}
-
-function safePreview(raw: unknown): string {
-  try {
-    return JSON.stringify(raw).slice(0, 200);
-  } catch {
-    return typeof raw;
-  }
 }

@@ -9,6 +9,7 @@ import { errorMessage } from '../core/log';
 import { QueryCancelledError, QueryFailedError, type QueryColumn, type QueryProgress, type QueryResult, type QueryStatistics, type QueryValue } from '../engines/engine';
 import { csvLine, formatStatistics } from '../engines/resultFormat';
 import { MAX_ROWS_PER_MESSAGE, parseResultsWebviewMessage, type ResultsHostMessage, type ResultsStrings, type RunState } from '../resultsProtocol';
+import { assertNever, previewOf } from '../webviewKit/guards';
 import { Disposable } from './disposable';
 import { createNonce } from './panelHtml';
 import { renderResultsHtml } from './resultsHtml';
@@ -235,7 +236,7 @@ class ResultsPanel extends Disposable {
   private onMessage(raw: unknown): void {
     const message = parseResultsWebviewMessage(raw);
     if (!message) {
-      this.log.warn(`Results view: ignored a malformed message from the webview: ${safePreview(raw)}`);
+      this.log.warn(`Results view: ignored a malformed message from the webview: ${previewOf(raw)}`);
       return;
     }
     switch (message.type) {
@@ -419,16 +420,4 @@ function resultsStrings(): ResultsStrings {
 
 function safeFileName(name: string): string {
   return name.replace(/[\\/:*?"<>|\u0000-\u001f]/g, '_').trim() || 'results';
-}
-
-function safePreview(raw: unknown): string {
-  try {
-    return JSON.stringify(raw).slice(0, 200);
-  } catch {
-    return typeof raw;
-  }
-}
-
-function assertNever(value: never): never {
-  throw new Error(`Unexpected value: ${JSON.stringify(value)}`);
 }
