@@ -1,14 +1,16 @@
-// The typed messages between the extension host and the lifecycle panel's webview.
-// Imported by both sides. The webview is untrusted: the host validates every inbound message
-// with `parseWebviewMessage` before acting on it; the webview checks what the host sends with
-// `parseHostMessage` before rendering it.
+// The typed messages between the extension host and the lifecycle panel's webview, on the webview
+// kit (src/webviewKit). Imported by both sides. The webview is untrusted: the host validates every
+// inbound message with `parseWebviewMessage` before acting on it; the webview checks what the host
+// sends with `parseHostMessage` before rendering it. Requests and their answers travel as the kit's
+// channel envelopes.
 
 import type { RetentionReport, RetentionTotals, UnusedPrefix } from './core/retention/report';
 import { isValidBucketName } from './core/s3uri';
-import { assertNever, hasOnlyKeys, isAmount, isCount, isId, isOneOf, isRecord, isStringList } from './webviewKit/guards';
+import { parseRequest, parseResponse, type AnyRequest, type ParamsParsers, type ResponseMessage } from './webviewKit/channel';
+import { hasOnlyKeys, isAmount, isCount, isOneOf, isRecord, isStringList } from './webviewKit/guards';
 import { stringTable } from './webviewKit/strings';
 
-export type { RetentionReport, RetentionTotals, UnusedPrefix };
+export type { ResponseMessage, RetentionReport, RetentionTotals, UnusedPrefix };
 
 // ---- Shared values -------------------------------------------------------------------------
 
@@ -140,7 +142,6 @@ export interface TagForExpirationResult {
 }
 
 export type PanelMethod = keyof PanelRequests;
-export const PANEL_METHODS: readonly PanelMethod[] = ['listBuckets', 'tagForExpiration', 'findUnusedPrefixes'];
 
 /** At most this many prefixes in one request: a bound on what an untrusted webview can make the host do at once. */
 export const MAX_REQUEST_PREFIXES = 100_000;
@@ -158,16 +159,8 @@ export interface ReadyMessage {
   type: 'ready';
 }
 
-/** A request; the host answers with a `response` carrying the same `requestId`. */
-export interface RequestMessage<M extends PanelMethod = PanelMethod> {
-  type: 'request';
-  requestId: number;
-  method: M;
-  params: PanelRequests[M]['params'];
-}
-
-/** A request of any method, as a union the host can narrow with `switch (request.method)`. */
-export type PanelRequestMessage = { [M in PanelMethod]: RequestMessage<M> }[PanelMethod];
+/** A request of any method; the host answers with a `response` carrying the same `requestId`. */
+export type PanelRequestMessage = AnyRequest<PanelRequests>;
 
 export type WebviewToHostMessage = ReadyMessage | PanelRequestMessage;
 
@@ -186,11 +179,6 @@ export interface ConnectionChangedMessage {
   connection: ConnectionSummary;
 }
 
-/** The answer to a request: `result` on success, `error` (a user-facing message) on failure. */
-export type ResponseMessage =
-  | { type: 'response'; requestId: number; ok: true; result: unknown }
-  | { type: 'response'; requestId: number; ok: false; error: string };
-
 /** An analysis finished (or the panel reloaded): the list shows this report. */
 export interface RetentionReportMessage {
   type: 'retentionReport';
@@ -208,7 +196,10 @@ export interface PrefixStatusMessage {
 
 export type PrefixStatusUpdate = Omit<PrefixStatusMessage, 'type'>;
 
-export type HostToWebviewMessage = InitMessage | ConnectionChangedMessage | ResponseMessage | RetentionReportMessage | PrefixStatusMessage;
+/** What the host sends besides answers. */
+export type HostEventMessage = InitMessage | ConnectionChangedMessage | RetentionReportMessage | PrefixStatusMessage;
+
+export type HostToWebviewMessage = HostEventMessage | ResponseMessage;
 
 // ---- Validation -----------------------------------------------------------------------------
 
@@ -226,26 +217,22 @@ export function parsePrefixList(value: unknown): string[] | undefined {
   return [...seen];
 }
 
-function parseRequestParams(method: PanelMethod, params: unknown): PanelRequests[PanelMethod]['params'] | undefined {
-  switch (method) {
-    case 'listBuckets':
-      return params === undefined || (isRecord(params) && Object.keys(params).length === 0) ? {} : undefined;
-    case 'tagForExpiration': {
-      if (!isRecord(params) || !hasOnlyKeys(params, ['bucket', 'prefixes'])) return undefined;
-      if (typeof params.bucket !== 'string' || !isValidBucketName(params.bucket)) return undefined;
-      const prefixes = parsePrefixList(params.prefixes);
-      return prefixes ? { bucket: params.bucket, prefixes } : undefined;
-    }
-    case 'findUnusedPrefixes': {
-      if (params === undefined) return {};
-      if (!isRecord(params) || !hasOnlyKeys(params, ['bucket'])) return undefined;
-      if (params.bucket === undefined) return {};
-      return typeof params.bucket === 'string' && isValidBucketName(params.bucket) ? { bucket: params.bucket } : undefined;
-    }
-    default:
-      return assertNever(method);
-  }
-}
+/** The check of each request's parameters. */
+const PANEL_PARAMS: ParamsParsers<PanelRequests> = {
+  listBuckets: (params) => (params === undefined || (isRecord(params) && Object.keys(params).length === 0) ? {} : undefined),
+  tagForExpiration: (params) => {
+    if (!isRecord(params) || !hasOnlyKeys(params, ['bucket', 'prefixes'])) return undefined;
+    if (typeof params.bucket !== 'string' || !isValidBucketName(params.bucket)) return undefined;
+    const prefixes = parsePrefixList(params.prefixes);
+    return prefixes ? { bucket: params.bucket, prefixes } : undefined;
+  },
+  findUnusedPrefixes: (params) => {
+    if (params === undefined) return {};
+    if (!isRecord(params) || !hasOnlyKeys(params, ['bucket'])) return undefined;
+    if (params.bucket === undefined) return {};
+    return typeof params.bucket === 'string' && isValidBucketName(params.bucket) ? { bucket: params.bucket } : undefined;
+  },
+};
 
 /** Validates a message from the webview; anything malformed or unknown yields undefined. Extra fields are dropped. */
 export function parseWebviewMessage(raw: unknown): WebviewToHostMessage | undefined {
@@ -253,14 +240,8 @@ export function parseWebviewMessage(raw: unknown): WebviewToHostMessage | undefi
   switch (raw.type) {
     case 'ready':
       return { type: 'ready' };
-    case 'request': {
-      if (!isId(raw.requestId)) return undefined;
-      if (typeof raw.method !== 'string' || !(PANEL_METHODS as readonly string[]).includes(raw.method)) return undefined;
-      const method = raw.method as PanelMethod;
-      const params = parseRequestParams(method, raw.params);
-      if (params === undefined) return undefined;
-      return { type: 'request', requestId: raw.requestId, method, params } as PanelRequestMessage;
-    }
+    case 'request':
+      return parseRequest(raw, PANEL_PARAMS);
     default:
       return undefined;
   }
@@ -394,9 +375,7 @@ export function parseHostMessage(raw: unknown): HostToWebviewMessage | undefined
     case 'connectionChanged':
       return isConnectionSummary(raw.connection) ? { type: 'connectionChanged', connection: raw.connection } : undefined;
     case 'response':
-      if (!isId(raw.requestId) || typeof raw.ok !== 'boolean') return undefined;
-      if (raw.ok) return { type: 'response', requestId: raw.requestId, ok: true, result: raw.result };
-      return typeof raw.error === 'string' ? { type: 'response', requestId: raw.requestId, ok: false, error: raw.error } : undefined;
+      return parseResponse(raw);
     case 'retentionReport': {
       const report = parseRetentionReport(raw.report);
       return report ? { type: 'retentionReport', report } : undefined;

@@ -11,15 +11,17 @@ import {
   parseWebviewMessage,
   type BucketSummary,
   type ConnectionSummary,
-  type HostToWebviewMessage,
+  type HostEventMessage,
   type PanelRequestMessage,
   type PanelRequests,
   type PanelStrings,
   type PrefixStatusUpdate,
   type PrefixTagStatus,
+  type ReadyMessage,
   type RetentionReport,
 } from '../panelProtocol';
-import { assertNever, previewOf } from '../webviewKit/guards';
+import { Channel, type NoRequests } from '../webviewKit/channel';
+import { previewOf } from '../webviewKit/guards';
 import type { Studio } from '../studio';
 import { Disposable } from './disposable';
 import { createNonce, renderPanelHtml } from './panelHtml';
@@ -177,8 +179,8 @@ export class LifecyclePanelManager extends Disposable {
 export class LifecyclePanel extends Disposable {
   private readonly disposeEmitter = this._register(new vscode.EventEmitter<void>());
   readonly onDidDispose = this.disposeEmitter.event;
-  /** Cancels the host work of requests still running when the panel closes. */
-  private readonly inFlight = new AbortController();
+  /** The webview's requests and what the panel sends; disposing it cancels the host work of requests still running. */
+  private readonly channel: Channel<NoRequests, PanelRequests, ReadyMessage, HostEventMessage>;
   private readyCount = 0;
 
   constructor(
@@ -202,8 +204,34 @@ export class LifecyclePanel extends Disposable {
       language: vscode.env.language,
     });
 
-    this._register(webview.onDidReceiveMessage((raw: unknown) => this.onMessage(raw)));
-    this._register(studio.onDidChangeSettings(() => void this.post({ type: 'connectionChanged', connection: this.connectionSummary() })));
+    this.channel = new Channel<NoRequests, PanelRequests, ReadyMessage, HostEventMessage>({
+      post: (message) => webview.postMessage(message),
+      parse: parseWebviewMessage,
+      // `ready` is the one message the webview sends besides requests.
+      onMessage: () => this.onReady(),
+      requests: {},
+      handlers: {
+        listBuckets: async (_params, signal) => {
+          const buckets = await this.studio.s3Service().listBuckets(signal);
+          return buckets.map((b): BucketSummary => ({ name: b.name, createdAt: b.createdAt?.toISOString() ?? null }));
+        },
+        tagForExpiration: (params, signal) => this.tagForExpiration(params, signal),
+        findUnusedPrefixes: async ({ bucket }) => {
+          const actions = this.actions();
+          if (!actions) throw new RetentionUnavailableError();
+          await actions.findUnusedPrefixes(bucket);
+          return null;
+        },
+      },
+      describeFailure: (request, error) => this.describeFailure(request, error),
+      onMalformed: (raw) => this.studio.log.warn(`Lifecycle panel: ignored a malformed message from the webview: ${previewOf(raw)}`),
+      // A request the webview waits for still gets an answer, so its button does not stay busy.
+      rejectedRequestError: vscode.l10n.t('The panel sent a request the extension cannot accept (see the log). Reload the panel and try again.'),
+      onPostError: (message, error) => this.studio.log.warn(`Lifecycle panel: could not post "${message.type}": ${errorMessage(error)}`),
+    });
+
+    this._register(webview.onDidReceiveMessage((raw: unknown) => this.channel.receive(raw)));
+    this._register(studio.onDidChangeSettings(() => void this.channel.send({ type: 'connectionChanged', connection: this.connectionSummary() })));
     this._register(webviewPanel.onDidDispose(() => this.dispose()));
   }
 
@@ -219,63 +247,33 @@ export class LifecyclePanel extends Disposable {
   /** Shows a report in the list (and keeps it, so a reload of the webview shows it again). */
   showReport(report: RetentionReport): void {
     this.retention.report = report;
-    void this.post({ type: 'retentionReport', report });
-    for (const update of this.retention.updatesFor(report.bucket)) void this.post({ type: 'prefixStatus', ...update });
+    void this.channel.send({ type: 'retentionReport', report });
+    for (const update of this.retention.updatesFor(report.bucket)) void this.channel.send({ type: 'prefixStatus', ...update });
   }
 
   /** Marks prefixes as being tagged, tagged, failed (with why) or back to untagged. */
   setPrefixStatus(update: PrefixStatusUpdate): void {
     if (update.prefixes.length === 0) return;
     this.retention.apply(update);
-    void this.post({ type: 'prefixStatus', ...update });
+    void this.channel.send({ type: 'prefixStatus', ...update });
   }
 
   override dispose(): void {
     if (this.isDisposed) return;
-    this.inFlight.abort();
+    this.channel.dispose('The panel was closed.');
     this.disposeEmitter.fire();
     super.dispose();
     this.webviewPanel.dispose();
   }
 
-  private onMessage(raw: unknown): void {
-    const message = parseWebviewMessage(raw);
-    if (!message) {
-      this.studio.log.warn(`Lifecycle panel: ignored a malformed message from the webview: ${previewOf(raw)}`);
-      // A request the webview waits for still gets an answer, so its button does not stay busy.
-      const { type, requestId } = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown; requestId?: unknown }) : {};
-      if (type === 'request' && typeof requestId === 'number' && Number.isSafeInteger(requestId) && requestId > 0) {
-        void this.post({ type: 'response', requestId, ok: false, error: vscode.l10n.t('The panel sent a request the extension cannot accept (see the log). Reload the panel and try again.') });
-      }
-      return;
-    }
-    switch (message.type) {
-      case 'ready': {
-        this.readyCount++;
-        void this.post({ type: 'init', strings: panelStrings(), connection: this.connectionSummary() });
-        const report = this.retention.report;
-        if (report) this.showReport(report);
-        return;
-      }
-      case 'request':
-        void this.answer(message);
-        return;
-      default:
-        assertNever(message);
-    }
-  }
-
-  private async answer(request: PanelRequestMessage): Promise<void> {
-    // A reloaded document (hidden tab, "Reload Webviews") numbers its requests from 1 again: an
-    // answer meant for the previous document must not settle a new request with the same id.
-    const document = this.readyCount;
-    let response: HostToWebviewMessage;
-    try {
-      response = { type: 'response', requestId: request.requestId, ok: true, result: await this.handle(request) };
-    } catch (error) {
-      response = { type: 'response', requestId: request.requestId, ok: false, error: this.describeFailure(request, error) };
-    }
-    if (this.readyCount === document) await this.post(response);
+  /** A new document in the webview (first load or a reload): it gets the strings, and the report again. */
+  private onReady(): void {
+    this.readyCount++;
+    // The new document numbers its requests from 1 again: answers meant for the previous one must not reach it.
+    this.channel.peerRestarted();
+    void this.channel.send({ type: 'init', strings: panelStrings(), connection: this.connectionSummary() });
+    const report = this.retention.report;
+    if (report) this.showReport(report);
   }
 
   /** A message for the user; errors they cannot act on are logged with their stack. */
@@ -296,35 +294,19 @@ export class LifecyclePanel extends Disposable {
     return request.method === 'listBuckets' ? described.message : errorMessage(error);
   }
 
-  private async handle(request: PanelRequestMessage): Promise<unknown> {
-    switch (request.method) {
-      case 'listBuckets': {
-        const buckets = await this.studio.s3Service().listBuckets(this.inFlight.signal);
-        return buckets.map((b): BucketSummary => ({ name: b.name, createdAt: b.createdAt?.toISOString() ?? null }));
-      }
-      case 'tagForExpiration':
-        return this.tagForExpiration(request.params);
-      case 'findUnusedPrefixes': {
-        const actions = this.actions();
-        if (!actions) throw new RetentionUnavailableError();
-        await actions.findUnusedPrefixes(request.params.bucket);
-        return null;
-      }
-      default:
-        return assertNever(request);
-    }
-  }
-
   /**
    * Runs the tagging and settles the rows' states the actions left open: the prefixes reported
    * tagged become `tagged`; on an error, those still `tagging` become `failed`. States the actions
    * set themselves (a failure with its detail) are kept.
    */
-  private async tagForExpiration({ bucket, prefixes }: PanelRequests['tagForExpiration']['params']): Promise<PanelRequests['tagForExpiration']['result']> {
+  private async tagForExpiration(
+    { bucket, prefixes }: PanelRequests['tagForExpiration']['params'],
+    signal: AbortSignal,
+  ): Promise<PanelRequests['tagForExpiration']['result']> {
     const actions = this.actions();
     if (!actions) throw new RetentionUnavailableError();
     try {
-      const result = await actions.tagForExpiration(bucket, prefixes, this.inFlight.signal);
+      const result = await actions.tagForExpiration(bucket, prefixes, signal);
       const requested = new Set(prefixes);
       const tagged = result.tagged.filter((prefix) => requested.has(prefix));
       this.setPrefixStatus({ bucket, prefixes: tagged.filter((prefix) => this.retention.statusOf(bucket, prefix) !== 'tagged'), status: 'tagged' });
@@ -338,15 +320,6 @@ export class LifecyclePanel extends Disposable {
 
   private connectionSummary(): ConnectionSummary {
     return { description: describeConnection(this.studio.settings.connection), engine: this.studio.settings.engine };
-  }
-
-  private async post(message: HostToWebviewMessage): Promise<void> {
-    if (this.isDisposed) return;
-    try {
-      await this.webviewPanel.webview.postMessage(message);
-    } catch (error) {
-      this.studio.log.warn(`Lifecycle panel: could not post "${message.type}": ${errorMessage(error)}`);
-    }
   }
 }
 
