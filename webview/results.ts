@@ -9,10 +9,12 @@ import {
   type FinishedState,
   type QueryColumn,
   type QueryValue,
+  type ResultsHostMessage,
   type ResultsStrings,
   type ResultsWebviewMessage,
   type RunState,
 } from '../src/resultsProtocol';
+import { Channel, type NoRequests } from '../src/webviewKit/channel';
 import { formatString } from '../src/webviewKit/strings';
 
 interface VsCodeApi<State> {
@@ -38,6 +40,15 @@ const NUMERIC_TYPE = /^(TINYINT|SMALLINT|INTEGER|INT|BIGINT|HUGEINT|UTINYINT|USM
 
 const vscode = acquireVsCodeApi<ViewState>();
 const saved: ViewState = vscode.getState() ?? {};
+/** What the host sends, validated by `parseResultsHostMessage`, and what the view tells it; no requests either way. */
+const channel = new Channel<NoRequests, NoRequests, ResultsHostMessage, ResultsWebviewMessage>({
+  post: (message) => vscode.postMessage(message),
+  parse: parseResultsHostMessage,
+  onMessage: (message) => onHostMessage(message),
+  requests: {},
+  handlers: {},
+  onMalformed: () => console.warn('Results view: ignored a malformed message from the host'),
+});
 
 let strings: ResultsStrings | undefined;
 let title = '';
@@ -69,9 +80,9 @@ function toolbarButton(id: string, onClick: () => void, appearance: 'primary' | 
 }
 
 const app = document.getElementById('app')!;
-const rerunButton = toolbarButton('rerun', () => vscode.postMessage({ type: 'rerun' }), 'primary');
-const cancelButton = toolbarButton('cancel', () => vscode.postMessage({ type: 'cancel' }), 'secondary');
-const exportButton = toolbarButton('export-csv', () => vscode.postMessage({ type: 'exportCsv' }), 'secondary');
+const rerunButton = toolbarButton('rerun', () => void channel.send({ type: 'rerun' }), 'primary');
+const cancelButton = toolbarButton('cancel', () => void channel.send({ type: 'cancel' }), 'secondary');
+const exportButton = toolbarButton('export-csv', () => void channel.send({ type: 'exportCsv' }), 'secondary');
 const engineTag = el('span', { id: 'engine', class: 'tag' });
 // Not a live region: it changes with every batch; the status line carries the announcements.
 const rowCount = el('span', { id: 'row-count', class: 'row-count' });
@@ -349,12 +360,7 @@ function finish(message: { state: FinishedState; rowCount: number; statisticsTex
   if (message.rowCount !== rows.length) console.warn(`Results view: expected ${message.rowCount} rows, got ${rows.length}`);
 }
 
-window.addEventListener('message', (event: MessageEvent<unknown>) => {
-  const message = parseResultsHostMessage(event.data);
-  if (!message) {
-    console.warn('Results view: ignored a malformed message from the host');
-    return;
-  }
+function onHostMessage(message: ResultsHostMessage): void {
   if (message.type === 'init') {
     strings = message.strings;
     title = message.title;
@@ -403,7 +409,8 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       break;
   }
   renderChrome();
-});
+}
 
+window.addEventListener('message', (event: MessageEvent<unknown>) => channel.receive(event.data));
 renderChrome();
-vscode.postMessage({ type: 'ready' });
+void channel.send({ type: 'ready' });

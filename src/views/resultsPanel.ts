@@ -8,7 +8,8 @@ import * as vscode from 'vscode';
 import { errorMessage } from '../core/log';
 import { QueryCancelledError, QueryFailedError, type QueryColumn, type QueryProgress, type QueryResult, type QueryStatistics, type QueryValue } from '../engines/engine';
 import { csvLine, formatStatistics } from '../engines/resultFormat';
-import { MAX_ROWS_PER_MESSAGE, parseResultsWebviewMessage, type ResultsHostMessage, type ResultsStrings, type RunState } from '../resultsProtocol';
+import { MAX_ROWS_PER_MESSAGE, parseResultsWebviewMessage, type ResultsHostMessage, type ResultsStrings, type ResultsWebviewMessage, type RunState } from '../resultsProtocol';
+import { Channel, type NoRequests } from '../webviewKit/channel';
 import { assertNever, previewOf } from '../webviewKit/guards';
 import { Disposable } from './disposable';
 import { createNonce } from './panelHtml';
@@ -108,6 +109,8 @@ class ResultsPanel extends Disposable {
   private readonly disposeEmitter = this._register(new vscode.EventEmitter<void>());
   readonly onDidDispose = this.disposeEmitter.event;
   private readonly webviewPanel: vscode.WebviewPanel;
+  /** What the webview says (validated) and what it is sent; no requests either way. */
+  private readonly channel: Channel<NoRequests, NoRequests, ResultsWebviewMessage, ResultsHostMessage>;
   private spec: ResultsRun | undefined;
   private current: RunRecord | undefined;
   /** Undefined until the webview's first `ready`. */
@@ -139,7 +142,16 @@ class ResultsPanel extends Disposable {
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'results.css')).toString(),
       language: vscode.env.language,
     });
-    this._register(webview.onDidReceiveMessage((raw: unknown) => this.onMessage(raw)));
+    this.channel = new Channel<NoRequests, NoRequests, ResultsWebviewMessage, ResultsHostMessage>({
+      post: (message) => webview.postMessage(message),
+      parse: parseResultsWebviewMessage,
+      onMessage: (message) => this.onMessage(message),
+      requests: {},
+      handlers: {},
+      onMalformed: (raw) => this.log.warn(`Results view: ignored a malformed message from the webview: ${previewOf(raw)}`),
+      onPostError: (message, error) => this.log.warn(`Results view: could not post "${message.type}": ${errorMessage(error)}`),
+    });
+    this._register(webview.onDidReceiveMessage((raw: unknown) => this.channel.receive(raw)));
     this._register(this.webviewPanel.onDidDispose(() => this.dispose()));
   }
 
@@ -164,6 +176,7 @@ class ResultsPanel extends Disposable {
   override dispose(): void {
     if (this.isDisposed) return;
     this.current?.controller.abort();
+    this.channel.dispose('The results view was closed.');
     this.disposeEmitter.fire();
     super.dispose();
     this.webviewPanel.dispose();
@@ -233,12 +246,7 @@ class ResultsPanel extends Disposable {
     return summary;
   }
 
-  private onMessage(raw: unknown): void {
-    const message = parseResultsWebviewMessage(raw);
-    if (!message) {
-      this.log.warn(`Results view: ignored a malformed message from the webview: ${previewOf(raw)}`);
-      return;
-    }
+  private onMessage(message: ResultsWebviewMessage): void {
     switch (message.type) {
       case 'ready':
         // A new document (first load or a reload): it has nothing yet, so everything is sent again.
@@ -362,15 +370,8 @@ class ResultsPanel extends Disposable {
   }
 
   /** True when the message went out (a closed panel stops the pump). */
-  private async post(message: ResultsHostMessage): Promise<boolean> {
-    if (this.isDisposed) return false;
-    try {
-      await this.webviewPanel.webview.postMessage(message);
-      return true;
-    } catch (error) {
-      this.log.warn(`Results view: could not post "${message.type}": ${errorMessage(error)}`);
-      return false;
-    }
+  private post(message: ResultsHostMessage): Promise<boolean> {
+    return this.channel.send(message);
   }
 }
 
