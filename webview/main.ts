@@ -18,7 +18,8 @@ import {
 } from '../src/panelProtocol';
 import { Channel, type NoRequests } from '../src/webviewKit/channel';
 import { PrefixList, type PrefixListState } from './prefixList';
-import { button, dataGrid, divider, element, busyIndicator, registerComponents, replaceChildren, tag } from './ui';
+import { element, replaceChildren } from './kit/dom';
+import { button, dataGrid, divider, busyIndicator, registerComponents, tag } from './ui';
 
 interface VsCodeApi<State> {
   postMessage(message: WebviewToHostMessage): void;

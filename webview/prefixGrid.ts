@@ -7,7 +7,8 @@
 import { formatBytes, formatCount, formatUsd, type PrefixSort, type PrefixSortKey } from '../src/core/retention/prefixList';
 import type { PanelStrings, UnusedPrefix } from '../src/panelProtocol';
 import { formatString } from '../src/webviewKit/strings';
-import { checkbox, element, replaceChildren, smallButton } from './ui';
+import { element, replaceChildren } from './kit/dom';
+import { checkbox, smallButton } from './ui';
 
 /** Must match `.prefix-body .prefix-row { height }` in media/panel.css. */
 const ROW_HEIGHT = 28;

@@ -25,7 +25,8 @@ import { MAX_REQUEST_PREFIXES, type PanelStrings, type PrefixStatusMessage, type
 import { formatString } from '../src/webviewKit/strings';
 import { PrefixGrid, type PrefixGridModel, type PrefixStatusEntry } from './prefixGrid';
 import { renderReportSummary, TotalsTable } from './retentionSummary';
-import { busyIndicator, button, element, replaceChildren, select, textField } from './ui';
+import { element, replaceChildren } from './kit/dom';
+import { busyIndicator, button, select, textField } from './ui';
 
 export type { PrefixStatusEntry };
 

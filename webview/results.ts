@@ -15,6 +15,7 @@ import {
   type RunState,
 } from '../src/resultsProtocol';
 import { Channel, type NoRequests } from '../src/webviewKit/channel';
+import { element, replaceChildren } from './kit/dom';
 import { formatString } from '../src/webviewKit/strings';
 
 interface VsCodeApi<State> {
@@ -66,15 +67,8 @@ let pendingRestore: ViewState | undefined;
 
 // ---- DOM ------------------------------------------------------------------------------------
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
 function toolbarButton(id: string, onClick: () => void, appearance: 'primary' | 'secondary'): HTMLButtonElement {
-  const node = el('button', { id, type: 'button', class: `button ${appearance}` });
+  const node = element('button', { id, type: 'button', class: `button ${appearance}` });
   node.addEventListener('click', onClick);
   return node;
 }
@@ -83,24 +77,24 @@ const app = document.getElementById('app')!;
 const rerunButton = toolbarButton('rerun', () => void channel.send({ type: 'rerun' }), 'primary');
 const cancelButton = toolbarButton('cancel', () => void channel.send({ type: 'cancel' }), 'secondary');
 const exportButton = toolbarButton('export-csv', () => void channel.send({ type: 'exportCsv' }), 'secondary');
-const engineTag = el('span', { id: 'engine', class: 'tag' });
+const engineTag = element('span', { id: 'engine', class: 'tag' });
 // Not a live region: it changes with every batch; the status line carries the announcements.
-const rowCount = el('span', { id: 'row-count', class: 'row-count' });
-const statusLine = el('p', { id: 'status', class: 'status', role: 'status', 'aria-live': 'polite' });
-const errorLine = el('p', { id: 'error', class: 'error', role: 'alert' });
-const notesHeading = el('h2', { id: 'notes-heading', class: 'notes-heading' });
-const notesList = el('ul', { id: 'notes', class: 'notes', 'aria-labelledby': 'notes-heading' });
-const notesSection = el('section', { class: 'notes-section' });
-const emptyLine = el('p', { id: 'no-rows', class: 'empty' });
-const viewport = el('div', { id: 'results-grid', class: 'viewport', role: 'grid', 'aria-readonly': 'true', tabindex: '0', 'aria-rowcount': '1', 'aria-colcount': '0' });
-const headerGroup = el('div', { class: 'grid-header', role: 'rowgroup' });
-const headerRow = el('div', { class: 'row header-row', role: 'row', 'aria-rowindex': '1' });
-const body = el('div', { class: 'grid-body', role: 'rowgroup' });
+const rowCount = element('span', { id: 'row-count', class: 'row-count' });
+const statusLine = element('p', { id: 'status', class: 'status', role: 'status', 'aria-live': 'polite' });
+const errorLine = element('p', { id: 'error', class: 'error', role: 'alert' });
+const notesHeading = element('h2', { id: 'notes-heading', class: 'notes-heading' });
+const notesList = element('ul', { id: 'notes', class: 'notes', 'aria-labelledby': 'notes-heading' });
+const notesSection = element('section', { class: 'notes-section' });
+const emptyLine = element('p', { id: 'no-rows', class: 'empty' });
+const viewport = element('div', { id: 'results-grid', class: 'viewport', role: 'grid', 'aria-readonly': 'true', tabindex: '0', 'aria-rowcount': '1', 'aria-colcount': '0' });
+const headerGroup = element('div', { class: 'grid-header', role: 'rowgroup' });
+const headerRow = element('div', { class: 'row header-row', role: 'row', 'aria-rowindex': '1' });
+const body = element('div', { class: 'grid-body', role: 'rowgroup' });
 
 headerGroup.appendChild(headerRow);
 viewport.append(headerGroup, body);
 notesSection.append(notesHeading, notesList);
-const toolbar = el('div', { class: 'toolbar' });
+const toolbar = element('div', { class: 'toolbar' });
 toolbar.append(rerunButton, cancelButton, exportButton, engineTag, rowCount);
 app.append(toolbar, statusLine, errorLine, notesSection, emptyLine, viewport);
 
@@ -129,11 +123,11 @@ function updateColumnWidths(): void {
 
 function renderHeader(): void {
   const cells = columns.map((column, c) => {
-    const cell = el('div', { class: `cell header-cell${numeric[c] ? ' num' : ''}`, role: 'columnheader', 'aria-colindex': String(c + 1), id: `col-${c}`, title: `${column.name}: ${column.type}` });
-    cell.append(el('span', { class: 'column-name' }, column.name), el('span', { class: 'column-type' }, column.type));
+    const cell = element('div', { class: `cell header-cell${numeric[c] ? ' num' : ''}`, role: 'columnheader', 'aria-colindex': String(c + 1), id: `col-${c}`, title: `${column.name}: ${column.type}` });
+    cell.append(element('span', { class: 'column-name' }, [column.name]), element('span', { class: 'column-type' }, [column.type]));
     return cell;
   });
-  headerRow.replaceChildren(...cells);
+  replaceChildren(headerRow, cells);
   viewport.setAttribute('aria-colcount', String(columns.length));
 }
 
@@ -161,7 +155,7 @@ function renderChrome(): void {
   errorLine.hidden = errorLine.textContent === '';
 
   const notes = finished?.notes ?? [];
-  notesList.replaceChildren(...notes.map((note) => el('li', {}, note)));
+  replaceChildren(notesList, notes.map((note) => element('li', {}, [note])));
   notesSection.hidden = notes.length === 0;
 
   emptyLine.textContent = strings.noRows;
@@ -197,7 +191,7 @@ function fillRow(node: HTMLElement, index: number): void {
   node.setAttribute('aria-rowindex', String(index + 2));
   node.style.transform = `translateY(${index * ROW_HEIGHT}px)`;
   while (node.childElementCount > columns.length) node.lastElementChild!.remove();
-  while (node.childElementCount < columns.length) node.appendChild(el('div', { role: 'gridcell' }));
+  while (node.childElementCount < columns.length) node.appendChild(element('div', { role: 'gridcell' }));
   for (let c = 0; c < columns.length; c++) {
     const cell = node.children[c] as HTMLElement;
     const value = values[c] ?? null;
@@ -226,7 +220,7 @@ function renderRows(): void {
   }
   for (let index = start; index < end; index++) {
     if (rendered.has(index)) continue;
-    const node = spare.pop() ?? el('div', { class: 'row', role: 'row' });
+    const node = spare.pop() ?? element('div', { class: 'row', role: 'row' });
     fillRow(node, index);
     body.appendChild(node);
     rendered.set(index, node);

@@ -4,7 +4,7 @@
 import { formatBytes, formatCount, formatUsd } from '../src/core/retention/prefixList';
 import type { PanelStrings, RetentionReport, RetentionTotals } from '../src/panelProtocol';
 import { formatString } from '../src/webviewKit/strings';
-import { element } from './ui';
+import { element } from './kit/dom';
 
 /** At most this many missing days are named; the rest are counted. */
 const MISSING_DAYS_SHOWN = 10;
