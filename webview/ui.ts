@@ -65,7 +65,9 @@ export interface GridColumn<Row> {
 export function dataGrid<Row>(columns: GridColumn<Row>[], rows: readonly Row[], options: { id?: string; label: string }): HTMLElement {
   const grid = element('vscode-data-grid', { 'aria-label': options.label, ...(options.id ? { id: options.id } : {}) }, []);
   const header = element('vscode-data-grid-row', { 'row-type': 'sticky-header' }, []);
-  columns.forEach((column, i) => header.appendChild(element('vscode-data-grid-cell', { 'cell-type': 'columnheader', 'grid-column': String(i + 1) }, [column.title])));
+  columns.forEach((column, i) => {
+    header.appendChild(element('vscode-data-grid-cell', { 'cell-type': 'columnheader', 'grid-column': String(i + 1) }, [column.title]));
+  });
   grid.appendChild(header);
   for (const row of rows) {
     const line = element('vscode-data-grid-row', {}, []);
@@ -81,7 +83,8 @@ export function dataGrid<Row>(columns: GridColumn<Row>[], rows: readonly Row[], 
  * only to screen readers with `hiddenLabel` (see `.label-hidden` in media/panel.css).
  */
 export function textField(options: { id: string; label: string; hiddenLabel?: boolean; placeholder: string; value?: string; onInput: (value: string) => void }): HTMLElement {
-  const node = element('vscode-text-field', { id: options.id, placeholder: options.placeholder, ...(options.hiddenLabel ? { class: 'label-hidden' } : {}) }, [options.label]);
+  const attributes = { id: options.id, placeholder: options.placeholder, ...(options.hiddenLabel ? { class: 'label-hidden' } : {}) };
+  const node = element('vscode-text-field', attributes, [options.label]);
   (node as HTMLInputElement).value = options.value ?? '';
   // The inner <input>'s `input` event is composed: it reaches the host element.
   node.addEventListener('input', () => options.onInput(textFieldValue(node)));

@@ -8,7 +8,14 @@ import * as vscode from 'vscode';
 import { errorMessage } from '../core/log';
 import { QueryCancelledError, QueryFailedError, type QueryColumn, type QueryProgress, type QueryResult, type QueryStatistics, type QueryValue } from '../engines/engine';
 import { csvLine, formatStatistics } from '../engines/resultFormat';
-import { MAX_ROWS_PER_MESSAGE, parseResultsWebviewMessage, type ResultsHostMessage, type ResultsStrings, type ResultsWebviewMessage, type RunState } from '../resultsProtocol';
+import {
+  MAX_ROWS_PER_MESSAGE,
+  parseResultsWebviewMessage,
+  type ResultsHostMessage,
+  type ResultsStrings,
+  type ResultsWebviewMessage,
+  type RunState,
+} from '../resultsProtocol';
 import { Channel, type NoRequests } from '../webviewKit/channel';
 import { assertNever, previewOf } from '../webviewKit/guards';
 import { Disposable } from './disposable';

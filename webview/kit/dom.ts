@@ -7,7 +7,11 @@
 export type Child = Node | string | null | undefined | false;
 
 /** An element with attributes and children; strings become text nodes, never markup. */
-export function element<K extends keyof HTMLElementTagNameMap>(tag: K, attributes?: Record<string, string>, children?: readonly Child[]): HTMLElementTagNameMap[K];
+export function element<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attributes?: Record<string, string>,
+  children?: readonly Child[],
+): HTMLElementTagNameMap[K];
 /** A custom element (`vscode-button`, …). */
 export function element(tag: string, attributes?: Record<string, string>, children?: readonly Child[]): HTMLElement;
 export function element(tag: string, attributes: Record<string, string> = {}, children: readonly Child[] = []): HTMLElement {
