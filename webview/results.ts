@@ -1,8 +1,8 @@
 // The results view's webview: a toolbar, a status line and a virtualised grid. Only the visible rows
-// (plus a small overscan) are in the DOM; rows have a fixed height and the body element is as tall
-// as all rows together, so the scrollbar is right for 100k rows. Everything is rendered with
-// createElement/textContent from validated host messages; sizes and positions are set through the
-// CSSOM (`element.style`), which the CSP allows (it only blocks style attributes in markup).
+// (plus a small overscan) are in the DOM (the kit's VirtualRows: fixed-height rows in a body as tall
+// as all rows together, so the scrollbar is right for 100k rows). Everything is rendered with the
+// kit's DOM builder and textContent from validated host messages; sizes and positions are set through
+// the CSSOM (`element.style`), which the CSP allows (it only blocks style attributes in markup).
 
 import {
   parseResultsHostMessage,
@@ -16,6 +16,7 @@ import {
 } from '../src/resultsProtocol';
 import { Channel, type NoRequests } from '../src/webviewKit/channel';
 import { element, replaceChildren } from './kit/dom';
+import { VirtualRows } from './kit/virtualRows';
 import { formatString } from '../src/webviewKit/strings';
 
 interface VsCodeApi<State> {
@@ -86,7 +87,9 @@ const notesHeading = element('h2', { id: 'notes-heading', class: 'notes-heading'
 const notesList = element('ul', { id: 'notes', class: 'notes', 'aria-labelledby': 'notes-heading' });
 const notesSection = element('section', { class: 'notes-section' });
 const emptyLine = element('p', { id: 'no-rows', class: 'empty' });
-const viewport = element('div', { id: 'results-grid', class: 'viewport', role: 'grid', 'aria-readonly': 'true', tabindex: '0', 'aria-rowcount': '1', 'aria-colcount': '0' });
+const viewport = element('div', {
+  id: 'results-grid', class: 'viewport', role: 'grid', 'aria-readonly': 'true', tabindex: '0', 'aria-rowcount': '1', 'aria-colcount': '0',
+});
 const headerGroup = element('div', { class: 'grid-header', role: 'rowgroup' });
 const headerRow = element('div', { class: 'row header-row', role: 'row', 'aria-rowindex': '1' });
 const body = element('div', { class: 'grid-body', role: 'rowgroup' });
@@ -123,7 +126,13 @@ function updateColumnWidths(): void {
 
 function renderHeader(): void {
   const cells = columns.map((column, c) => {
-    const cell = element('div', { class: `cell header-cell${numeric[c] ? ' num' : ''}`, role: 'columnheader', 'aria-colindex': String(c + 1), id: `col-${c}`, title: `${column.name}: ${column.type}` });
+    const cell = element('div', {
+      class: `cell header-cell${numeric[c] ? ' num' : ''}`,
+      role: 'columnheader',
+      'aria-colindex': String(c + 1),
+      id: `col-${c}`,
+      title: `${column.name}: ${column.type}`,
+    });
     cell.append(element('span', { class: 'column-name' }, [column.name]), element('span', { class: 'column-type' }, [column.type]));
     return cell;
   });
@@ -163,33 +172,8 @@ function renderChrome(): void {
   viewport.hidden = columns.length === 0;
 }
 
-const rendered = new Map<number, HTMLElement>();
-const spare: HTMLElement[] = [];
-let frame: number | undefined;
-
-function scheduleRender(): void {
-  frame ??= requestAnimationFrame(() => {
-    frame = undefined;
-    renderRows();
-  });
-}
-
-function headerHeight(): number {
-  return headerGroup.offsetHeight;
-}
-
-function visibleRange(): { start: number; end: number } {
-  const top = viewport.scrollTop;
-  const height = Math.max(0, viewport.clientHeight - headerHeight());
-  const start = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
-  const end = Math.min(rows.length, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
-  return { start, end };
-}
-
 function fillRow(node: HTMLElement, index: number): void {
   const values = rows[index]!;
-  node.setAttribute('aria-rowindex', String(index + 2));
-  node.style.transform = `translateY(${index * ROW_HEIGHT}px)`;
   while (node.childElementCount > columns.length) node.lastElementChild!.remove();
   while (node.childElementCount < columns.length) node.appendChild(element('div', { role: 'gridcell' }));
   for (let c = 0; c < columns.length; c++) {
@@ -209,44 +193,23 @@ function fillRow(node: HTMLElement, index: number): void {
   }
 }
 
-function renderRows(): void {
-  const { start, end } = visibleRange();
-  for (const [index, node] of rendered) {
-    if (index < start || index >= end) {
-      rendered.delete(index);
-      node.remove();
-      spare.push(node);
-    }
-  }
-  for (let index = start; index < end; index++) {
-    if (rendered.has(index)) continue;
-    const node = spare.pop() ?? element('div', { class: 'row', role: 'row' });
-    fillRow(node, index);
-    body.appendChild(node);
-    rendered.set(index, node);
-  }
-  updateActiveDescendant();
-}
-
-/** Rows already in the DOM show stale data after a new run or an active-cell move. */
-function refreshRendered(): void {
-  for (const [index, node] of rendered) fillRow(node, index);
-  updateActiveDescendant();
-}
-
-function clearRendered(): void {
-  for (const node of rendered.values()) node.remove();
-  rendered.clear();
-  spare.length = 0;
-}
-
-function updateSize(): void {
-  body.style.height = `${rows.length * ROW_HEIGHT}px`;
-  viewport.setAttribute('aria-rowcount', String(rows.length + 1));
-}
+/** Only the rows in view exist; they are filled again when the run, the columns or the active cell change. */
+const gridRows = new VirtualRows<QueryValue[][]>({
+  viewport,
+  body,
+  rowHeight: ROW_HEIGHT,
+  overscan: OVERSCAN,
+  headerHeight: () => headerGroup.offsetHeight,
+  model: () => rows,
+  count: (model) => model.length,
+  create: () => element('div', { class: 'row', role: 'row' }),
+  fill: (_model, node, index) => fillRow(node, index),
+  afterRender: () => updateActiveDescendant(),
+  onScroll: () => saveState(),
+});
 
 function updateActiveDescendant(): void {
-  if (rows.length > 0 && rendered.has(active.row)) viewport.setAttribute('aria-activedescendant', `cell-${active.row}-${active.column}`);
+  if (rows.length > 0 && gridRows.isRendered(active.row)) viewport.setAttribute('aria-activedescendant', `cell-${active.row}-${active.column}`);
   else viewport.removeAttribute('aria-activedescendant');
 }
 
@@ -255,12 +218,8 @@ function updateActiveDescendant(): void {
 function moveActive(row: number, column: number): void {
   if (rows.length === 0 || columns.length === 0) return;
   active = { row: Math.min(rows.length - 1, Math.max(0, row)), column: Math.min(columns.length - 1, Math.max(0, column)) };
-  const visible = viewport.clientHeight - headerHeight();
-  const top = active.row * ROW_HEIGHT;
-  if (top < viewport.scrollTop) viewport.scrollTop = top;
-  else if (top + ROW_HEIGHT > viewport.scrollTop + visible) viewport.scrollTop = top + ROW_HEIGHT - visible;
-  renderRows();
-  refreshRendered();
+  gridRows.scrollIntoView(active.row);
+  gridRows.refresh();
   const cell = document.getElementById(`cell-${active.row}-${active.column}`);
   if (cell) {
     const left = cell.offsetLeft;
@@ -272,7 +231,7 @@ function moveActive(row: number, column: number): void {
 }
 
 viewport.addEventListener('keydown', (event: KeyboardEvent) => {
-  const page = Math.max(1, Math.floor((viewport.clientHeight - headerHeight()) / ROW_HEIGHT) - 1);
+  const page = gridRows.pageRows();
   const ctrl = event.ctrlKey || event.metaKey;
   const { row, column } = active;
   switch (event.key) {
@@ -316,15 +275,10 @@ function tryRestore(): void {
   if (Math.abs(viewport.scrollTop - target) <= 1 || state !== 'running') {
     active = { row: pendingRestore.activeRow ?? 0, column: pendingRestore.activeColumn ?? 0 };
     pendingRestore = undefined;
-    refreshRendered();
+    gridRows.refresh();
   }
 }
 
-viewport.addEventListener('scroll', () => {
-  scheduleRender();
-  saveState();
-}, { passive: true });
-new ResizeObserver(() => scheduleRender()).observe(viewport);
 
 // ---- Messages -------------------------------------------------------------------------------
 
@@ -340,9 +294,9 @@ function startRun(id: number, runEngine: 'local' | 'athena'): void {
   active = { row: 0, column: 0 };
   // The same run again means this document is a reload: go back to where the user was.
   pendingRestore = saved.runId === id ? { ...saved } : undefined;
-  clearRendered();
+  gridRows.reset();
   headerRow.replaceChildren();
-  updateSize();
+  gridRows.setRowCount(0);
   viewport.scrollTop = 0;
   viewport.scrollLeft = 0;
   if (!pendingRestore) saveState();
@@ -391,15 +345,15 @@ function onHostMessage(message: ResultsHostMessage): void {
       const first = rows.length === 0;
       for (const row of message.rows) rows.push(row);
       if (first) updateColumnWidths();
-      updateSize();
+      gridRows.setRowCount(rows.length);
       tryRestore();
-      scheduleRender();
+      gridRows.schedule();
       break;
     }
     case 'runFinished':
       finish({ state: message.state, rowCount: message.rowCount, statisticsText: message.statisticsText, notes: message.statistics?.notes ?? [], error: message.error });
       tryRestore();
-      scheduleRender();
+      gridRows.schedule();
       break;
   }
   renderChrome();
