@@ -4,6 +4,8 @@
 // `parseResultsHostMessage` before rendering it.
 
 import type { QueryColumn, QueryStatistics, QueryValue } from './engines/engine';
+import { isCount, isId, isRecord, isStringList } from './webviewKit/guards';
+import { stringTable } from './webviewKit/strings';
 
 export type { QueryColumn, QueryStatistics, QueryValue };
 
@@ -122,18 +124,6 @@ export type ResultsHostMessage = ResultsInitMessage | RunStartedMessage | RunPro
 
 // ---- Validation -----------------------------------------------------------------------------
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isRunId(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
-}
-
-function isCount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
 function isEngine(value: unknown): value is 'local' | 'athena' {
   return value === 'local' || value === 'athena';
 }
@@ -152,28 +142,13 @@ export function parseResultsWebviewMessage(raw: unknown): ResultsWebviewMessage 
   }
 }
 
-const STRING_KEYS: readonly (keyof ResultsStrings)[] = [
-  'rerun',
-  'cancel',
-  'exportCsv',
-  'rowCount',
-  'rowCountOne',
-  'starting',
-  'running',
-  'cancelled',
-  'failed',
-  'noRows',
-  'notesHeading',
-  'nullValue',
-  'gridLabel',
-  'engineLabel',
-  'engineLocal',
-  'engineAthena',
-];
+/** Every `ResultsStrings` key: the compiler checks this table against the interface. */
+const RESULTS_STRINGS = stringTable<ResultsStrings>({
+  rerun: true, cancel: true, exportCsv: true, rowCount: true, rowCountOne: true, starting: true, running: true, cancelled: true,
+  failed: true, noRows: true, notesHeading: true, nullValue: true, gridLabel: true, engineLabel: true, engineLocal: true, engineAthena: true,
+});
 
-export function isResultsStrings(value: unknown): value is ResultsStrings {
-  return isRecord(value) && STRING_KEYS.every((key) => typeof value[key] === 'string');
-}
+export const isResultsStrings = RESULTS_STRINGS.is;
 
 const MAX_DEPTH = 32;
 
@@ -209,8 +184,7 @@ export function isQueryStatistics(value: unknown): value is QueryStatistics {
     typeof value.elapsedMs === 'number' &&
     typeof value.costUsd === 'number' &&
     (value.queryId === undefined || typeof value.queryId === 'string') &&
-    Array.isArray(value.notes) &&
-    value.notes.every((n) => typeof n === 'string')
+    isStringList(value.notes)
   );
 }
 
@@ -225,15 +199,15 @@ export function parseResultsHostMessage(raw: unknown): ResultsHostMessage | unde
     case 'init':
       return isResultsStrings(raw.strings) && typeof raw.title === 'string' ? { type: 'init', strings: raw.strings, title: raw.title } : undefined;
     case 'runStarted':
-      return isRunId(raw.runId) && isEngine(raw.engine) ? { type: 'runStarted', runId: raw.runId, engine: raw.engine } : undefined;
+      return isId(raw.runId) && isEngine(raw.engine) ? { type: 'runStarted', runId: raw.runId, engine: raw.engine } : undefined;
     case 'progress':
-      return isRunId(raw.runId) && typeof raw.message === 'string' ? { type: 'progress', runId: raw.runId, message: raw.message } : undefined;
+      return isId(raw.runId) && typeof raw.message === 'string' ? { type: 'progress', runId: raw.runId, message: raw.message } : undefined;
     case 'columns':
-      return isRunId(raw.runId) && isQueryColumnList(raw.columns) ? { type: 'columns', runId: raw.runId, columns: raw.columns } : undefined;
+      return isId(raw.runId) && isQueryColumnList(raw.columns) ? { type: 'columns', runId: raw.runId, columns: raw.columns } : undefined;
     case 'rows':
-      return isRunId(raw.runId) && isCount(raw.offset) && isRowList(raw.rows) ? { type: 'rows', runId: raw.runId, offset: raw.offset, rows: raw.rows } : undefined;
+      return isId(raw.runId) && isCount(raw.offset) && isRowList(raw.rows) ? { type: 'rows', runId: raw.runId, offset: raw.offset, rows: raw.rows } : undefined;
     case 'runFinished': {
-      if (!isRunId(raw.runId) || !isFinishedState(raw.state) || !isCount(raw.rowCount)) return undefined;
+      if (!isId(raw.runId) || !isFinishedState(raw.state) || !isCount(raw.rowCount)) return undefined;
       if (raw.statistics !== undefined && !isQueryStatistics(raw.statistics)) return undefined;
       if (raw.statisticsText !== undefined && typeof raw.statisticsText !== 'string') return undefined;
       if (raw.error !== undefined && typeof raw.error !== 'string') return undefined;
@@ -246,12 +220,4 @@ export function parseResultsHostMessage(raw: unknown): ResultsHostMessage | unde
     default:
       return undefined;
   }
-}
-
-/** `{0}` … `{n}` replaced by the arguments (the webview's half of `vscode.l10n.t`). */
-export function formatString(template: string, ...args: (string | number)[]): string {
-  return template.replace(/\{(\d+)\}/g, (match, index: string) => {
-    const value = args[Number(index)];
-    return value === undefined ? match : String(value);
-  });
 }

@@ -2,7 +2,6 @@
 // reloads with getState/setState, and talks to the host only through the typed protocol. It holds
 // the connection, the buckets and the list of unused prefixes (webview/prefixList.ts).
 
-import { PendingRequests } from '../src/core/pendingRequests';
 import { isPrefixSortKey } from '../src/core/retention/prefixListModel';
 import {
   isBucketSummaryList,
@@ -11,14 +10,16 @@ import {
   parseHostMessage,
   type BucketSummary,
   type ConnectionSummary,
-  type PanelMethod,
-  type PanelRequestMessage,
+  type HostEventMessage,
   type PanelRequests,
   type PanelStrings,
+  type ReadyMessage,
   type WebviewToHostMessage,
-} from '../src/protocol';
+} from '../src/panelProtocol';
+import { Channel, type NoRequests } from '../src/webviewKit/channel';
 import { PrefixList, type PrefixListState } from './prefixList';
-import { button, dataGrid, divider, element, busyIndicator, registerComponents, replaceChildren, tag } from './ui';
+import { element, replaceChildren } from './kit/dom';
+import { button, dataGrid, divider, busyIndicator, registerComponents, tag } from './ui';
 
 interface VsCodeApi<State> {
   postMessage(message: WebviewToHostMessage): void;
@@ -36,18 +37,25 @@ interface PanelState {
 }
 
 /**
- * How long an answer may take. The retention requests include the user's own time in the host's
- * prompts and previews, and a whole tagging run: they are bounded only to not wait forever.
+ * How long a retention request's answer may take: it includes the user's own time in the host's
+ * prompts and previews, and a whole tagging run. Bounded only to not wait forever.
  */
-const REQUEST_TIMEOUT_MS: Record<PanelMethod, number> = {
-  listBuckets: 60_000,
-  tagForExpiration: 24 * 3_600_000,
-  findUnusedPrefixes: 24 * 3_600_000,
-};
+const RETENTION_TIMEOUT_MS = 24 * 3_600_000;
 /** Scrolling and typing change the state often; it is written once things settle. */
 const SAVE_DELAY_MS = 250;
 const vscode = acquireVsCodeApi<PanelState>();
-const pending = new PendingRequests();
+/** Requests to the host and what it sends; only messages `parseHostMessage` accepts get through. */
+const channel = new Channel<PanelRequests, NoRequests, HostEventMessage, ReadyMessage>({
+  post: (message) => vscode.postMessage(message),
+  parse: parseHostMessage,
+  onMessage: (message) => onHostMessage(message),
+  requests: {
+    listBuckets: { timeoutMs: 60_000, isResult: isBucketSummaryList },
+    tagForExpiration: { timeoutMs: RETENTION_TIMEOUT_MS, isResult: isTagForExpirationResult },
+    findUnusedPrefixes: { timeoutMs: RETENTION_TIMEOUT_MS, isResult: (value): value is null => value === null },
+  },
+  handlers: {},
+});
 let state: PanelState = savedState(vscode.getState());
 let bucketsStatus: { loading: boolean; error?: string } = { loading: false };
 let saveTimer: ReturnType<typeof setTimeout> | undefined;
@@ -60,21 +68,14 @@ function savedState(saved: PanelState | undefined): PanelState {
   return saved;
 }
 
-function request<M extends PanelMethod>(method: M, params: PanelRequests[M]['params']): Promise<PanelRequests[M]['result']> {
-  const { requestId, result } = pending.open<PanelRequests[M]['result']>(method, REQUEST_TIMEOUT_MS[method]);
-  vscode.postMessage({ type: 'request', requestId, method, params } as PanelRequestMessage);
-  return result;
-}
-
 const prefixList = new PrefixList(
   {
     locale: document.documentElement.lang || navigator.language,
     findUnusedPrefixes: async () => {
-      await request('findUnusedPrefixes', {});
+      await channel.request('findUnusedPrefixes', {});
     },
     tagForExpiration: async (bucket, prefixes) => {
-      const result = await request('tagForExpiration', { bucket, prefixes });
-      if (!isTagForExpirationResult(result)) throw new Error('The host sent a malformed answer to "Tag for expiration".');
+      const result = await channel.request('tagForExpiration', { bucket, prefixes });
       return result.tagged;
     },
     stateChanged: () => scheduleSave(),
@@ -116,8 +117,7 @@ async function loadBuckets(): Promise<void> {
   bucketsStatus = { loading: true };
   render();
   try {
-    const buckets = await request('listBuckets', {});
-    if (!isBucketSummaryList(buckets)) throw new Error('The host sent a malformed bucket list.');
+    const buckets = await channel.request('listBuckets', {});
     bucketsStatus = { loading: false };
     update({ buckets });
   } catch (error) {
@@ -163,9 +163,7 @@ function render(): void {
   ]);
 }
 
-window.addEventListener('message', (event: MessageEvent<unknown>) => {
-  const message = parseHostMessage(event.data);
-  if (!message) return;
+function onHostMessage(message: HostEventMessage): void {
   switch (message.type) {
     case 'init':
       setListStrings(message.strings);
@@ -183,16 +181,13 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
     case 'prefixStatus':
       prefixList.applyStatus(message);
       return;
-    case 'response':
-      if (message.ok) pending.resolve(message.requestId, message.result);
-      else pending.reject(message.requestId, new Error(message.error));
-      return;
   }
-});
+}
 
-window.addEventListener('unload', () => pending.close('The panel was closed.'));
+window.addEventListener('message', (event: MessageEvent<unknown>) => channel.receive(event.data));
+window.addEventListener('unload', () => channel.dispose('The panel was closed.'));
 
 registerComponents();
 if (state.strings) setListStrings(state.strings);
 render();
-vscode.postMessage({ type: 'ready' });
+void channel.send({ type: 'ready' });

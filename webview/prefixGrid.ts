@@ -1,13 +1,15 @@
 // The virtualised grid of unused prefixes: a sticky header of sort buttons, fixed-height rows of
-// which only the visible ones (plus an overscan) exist, recycled as the user scrolls, and the grid
-// keyboard model. It renders what its model says and reports what the user does; the list
-// (webview/prefixList.ts) owns the state. Row positions and the body's height are set through the
-// CSSOM (`element.style`), which the CSP allows — no style attribute is ever written as markup.
+// which only the visible ones (plus an overscan) exist, recycled as the user scrolls (the kit's
+// VirtualRows), and the grid keyboard model. It renders what its model says and reports what the
+// user does; the list (webview/prefixList.ts) owns the state.
 
 import { formatBytes, formatCount, formatUsd } from '../src/core/format';
 import type { PrefixSort, PrefixSortKey } from '../src/core/retention/prefixListModel';
-import { formatString, type PanelStrings, type UnusedPrefix } from '../src/protocol';
-import { checkbox, element, replaceChildren, smallButton } from './ui';
+import type { PanelStrings, UnusedPrefix } from '../src/panelProtocol';
+import { formatString } from '../src/webviewKit/strings';
+import { element, replaceChildren } from './kit/dom';
+import { VirtualRows } from './kit/virtualRows';
+import { checkbox, smallButton } from './ui';
 
 /** Must match `.prefix-body .prefix-row { height }` in media/panel.css. */
 const ROW_HEIGHT = 28;
@@ -73,9 +75,7 @@ export class PrefixGrid {
   private readonly body = element('div', { class: 'prefix-body', role: 'rowgroup' });
   private readonly selectAllBox = checkbox({ id: 'select-all-prefixes', label: '' });
   private readonly headerCells = new Map<PrefixSortKey, HTMLElement>();
-  private readonly rendered = new Map<number, HTMLElement>();
-  private readonly spare: HTMLElement[] = [];
-  private frame: number | undefined;
+  private readonly rows: VirtualRows<PrefixGridModel>;
   private pendingTop: number | undefined;
 
   constructor(
@@ -83,14 +83,26 @@ export class PrefixGrid {
     private readonly events: PrefixGridEvents,
   ) {
     this.element.append(this.headerGroup, this.body);
-    this.element.addEventListener('scroll', () => {
-      this.scheduleRender();
-      this.events.viewChanged();
-    }, { passive: true });
+    this.rows = new VirtualRows<PrefixGridModel>({
+      viewport: this.element,
+      body: this.body,
+      rowHeight: ROW_HEIGHT,
+      overscan: OVERSCAN,
+      headerHeight: () => this.headerGroup.offsetHeight,
+      model: () => this.model(),
+      count: (model) => model.visible.length,
+      create: (model) => this.createRow(model.strings),
+      fill: (model, node, index) => this.fillRow(model, node, index),
+      afterRender: (model) => {
+        const active = this.active === null ? undefined : model.indexOf(this.active);
+        if (active !== undefined && this.rows.isRendered(active)) this.element.setAttribute('aria-activedescendant', `prefix-cell-${active}`);
+        else this.element.removeAttribute('aria-activedescendant');
+      },
+      onScroll: () => this.events.viewChanged(),
+    });
     this.element.addEventListener('keydown', (event) => this.onKeyDown(event));
     this.body.addEventListener('click', (event) => this.onBodyClick(event));
     this.selectAllBox.addEventListener('change', () => this.events.toggleAll());
-    new ResizeObserver(() => this.scheduleRender()).observe(this.element);
   }
 
   /** Where the grid is scrolled to, or will be once a restore lands. */
@@ -122,9 +134,7 @@ export class PrefixGrid {
     });
     headerRow.appendChild(element('div', { class: 'cell action', role: 'columnheader', 'aria-colindex': String(COLUMNS.length + 2) }, [strings.actionColumn]));
     replaceChildren(this.headerGroup, [headerRow]);
-    for (const node of this.rendered.values()) node.remove();
-    this.rendered.clear();
-    this.spare.length = 0;
+    this.rows.reset();
   }
 
   /** The visible rows or their order changed: sizes, sort marks and every rendered row. */
@@ -132,8 +142,7 @@ export class PrefixGrid {
     const model = this.model();
     if (!model) return;
     if (this.active !== null && model.indexOf(this.active) === undefined) this.active = null;
-    this.body.style.height = `${model.visible.length * ROW_HEIGHT}px`;
-    this.element.setAttribute('aria-rowcount', String(model.visible.length + 1));
+    this.rows.setRowCount(model.visible.length);
     this.element.hidden = model.visible.length === 0;
     for (const column of COLUMNS) {
       const cell = this.headerCells.get(column.key);
@@ -151,64 +160,23 @@ export class PrefixGrid {
     if (!model) return;
     this.selectAllBox.checked = model.selection === 'all';
     this.selectAllBox.indeterminate = model.selection === 'some';
-    for (const [index, node] of this.rendered) {
-      if (index < model.visible.length) this.fillRow(model, node, index);
-      else this.release(index, node);
-    }
-    this.renderRows();
+    this.rows.refresh();
   }
 
   /** Scrolls the focused row into view (it may not exist in the DOM yet: the list is virtual). */
   scrollToActive(): void {
     const index = this.active === null ? undefined : this.model()?.indexOf(this.active);
     if (index === undefined) return;
-    const visibleHeight = this.element.clientHeight - this.headerGroup.offsetHeight;
-    const top = index * ROW_HEIGHT;
-    if (top < this.element.scrollTop) this.element.scrollTop = top;
-    else if (top + ROW_HEIGHT > this.element.scrollTop + visibleHeight) this.element.scrollTop = top + ROW_HEIGHT - visibleHeight;
-    this.renderRows();
+    this.rows.scrollIntoView(index);
   }
 
   scrollToTop(): void {
     this.pendingTop = undefined;
     this.element.scrollTop = 0;
-    this.scheduleRender();
+    this.rows.schedule();
   }
 
-  // ---- The virtual rows ---------------------------------------------------------------------
-
-  private scheduleRender(): void {
-    this.frame ??= requestAnimationFrame(() => {
-      this.frame = undefined;
-      this.renderRows();
-    });
-  }
-
-  private renderRows(): void {
-    const model = this.model();
-    if (!model) return;
-    const top = this.element.scrollTop;
-    const height = Math.max(0, this.element.clientHeight - this.headerGroup.offsetHeight);
-    const start = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
-    const end = Math.min(model.visible.length, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
-    for (const [index, node] of this.rendered) if (index < start || index >= end) this.release(index, node);
-    for (let index = start; index < end; index++) {
-      if (this.rendered.has(index)) continue;
-      const node = this.spare.pop() ?? this.createRow(model.strings);
-      this.fillRow(model, node, index);
-      this.body.appendChild(node);
-      this.rendered.set(index, node);
-    }
-    const active = this.active === null ? undefined : model.indexOf(this.active);
-    if (active !== undefined && this.rendered.has(active)) this.element.setAttribute('aria-activedescendant', `prefix-cell-${active}`);
-    else this.element.removeAttribute('aria-activedescendant');
-  }
-
-  private release(index: number, node: HTMLElement): void {
-    this.rendered.delete(index);
-    node.remove();
-    this.spare.push(node);
-  }
+  // ---- The rows ------------------------------------------------------------------------------
 
   private createRow(strings: PanelStrings): HTMLElement {
     return element('div', { class: 'prefix-row', role: 'row' }, [
@@ -225,11 +193,9 @@ export class PrefixGrid {
     const status = model.statusOf(row.prefix);
     const selected = model.isSelected(row.prefix);
     const name = row.prefix === '' ? strings.bucketRoot : row.prefix;
-    node.style.transform = `translateY(${index * ROW_HEIGHT}px)`;
     node.dataset.prefix = row.prefix;
     if (status) node.dataset.status = status.status;
     else delete node.dataset.status;
-    node.setAttribute('aria-rowindex', String(index + 2));
     node.setAttribute('aria-selected', String(selected));
     node.classList.toggle('selected', selected);
     node.classList.toggle('active', row.prefix === this.active);
@@ -282,7 +248,7 @@ export class PrefixGrid {
     // Keys on the header's controls (sort buttons, select-all) keep their own meaning.
     if (event.target !== this.element || !model || model.visible.length === 0) return;
     const current = this.active === null ? -1 : (model.indexOf(this.active) ?? -1);
-    const page = Math.max(1, Math.floor((this.element.clientHeight - this.headerGroup.offsetHeight) / ROW_HEIGHT) - 1);
+    const page = this.rows.pageRows();
     switch (event.key) {
       case 'ArrowDown': this.setActive(current + 1); break;
       case 'ArrowUp': this.setActive(current < 0 ? 0 : current - 1); break;

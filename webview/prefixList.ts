@@ -21,10 +21,12 @@ import {
 } from '../src/core/retention/prefixListModel';
 import { formatCount } from '../src/core/format';
 import { isValidBucketName } from '../src/core/s3uri';
-import { MAX_REQUEST_PREFIXES, formatString, type PanelStrings, type PrefixStatusMessage, type RetentionReport, type UnusedPrefix } from '../src/protocol';
+import { MAX_REQUEST_PREFIXES, type PanelStrings, type PrefixStatusMessage, type RetentionReport, type UnusedPrefix } from '../src/panelProtocol';
+import { formatString } from '../src/webviewKit/strings';
 import { PrefixGrid, type PrefixGridModel, type PrefixStatusEntry } from './prefixGrid';
 import { renderReportSummary, TotalsTable } from './retentionSummary';
-import { busyIndicator, button, element, replaceChildren, select, textField } from './ui';
+import { element, replaceChildren } from './kit/dom';
+import { busyIndicator, button, select, textField } from './ui';
 
 export type { PrefixStatusEntry };
 

@@ -1,19 +1,24 @@
 // The results view's webview: a toolbar, a status line and a virtualised grid. Only the visible rows
-// (plus a small overscan) are in the DOM; rows have a fixed height and the body element is as tall
-// as all rows together, so the scrollbar is right for 100k rows. Everything is rendered with
-// createElement/textContent from validated host messages; sizes and positions are set through the
-// CSSOM (`element.style`), which the CSP allows (it only blocks style attributes in markup).
+// (plus a small overscan) are in the DOM (the kit's VirtualRows: fixed-height rows in a body as tall
+// as all rows together, so the scrollbar is right for 100k rows). Everything is rendered with the
+// kit's DOM builder and textContent from validated host messages; sizes and positions are set through
+// the CSSOM (`element.style`), which the CSP allows (it only blocks style attributes in markup).
 
 import {
-  formatString,
   parseResultsHostMessage,
   type FinishedState,
   type QueryColumn,
   type QueryValue,
+  type ResultsHostMessage,
   type ResultsStrings,
   type ResultsWebviewMessage,
   type RunState,
 } from '../src/resultsProtocol';
+import { Channel, type NoRequests } from '../src/webviewKit/channel';
+import { element, replaceChildren } from './kit/dom';
+import { VirtualRows } from './kit/virtualRows';
+import { formatString } from '../src/webviewKit/strings';
+import { formatCount } from '../src/core/format';
 
 interface VsCodeApi<State> {
   postMessage(message: ResultsWebviewMessage): void;
@@ -38,6 +43,15 @@ const NUMERIC_TYPE = /^(TINYINT|SMALLINT|INTEGER|INT|BIGINT|HUGEINT|UTINYINT|USM
 
 const vscode = acquireVsCodeApi<ViewState>();
 const saved: ViewState = vscode.getState() ?? {};
+/** What the host sends, validated by `parseResultsHostMessage`, and what the view tells it; no requests either way. */
+const channel = new Channel<NoRequests, NoRequests, ResultsHostMessage, ResultsWebviewMessage>({
+  post: (message) => vscode.postMessage(message),
+  parse: parseResultsHostMessage,
+  onMessage: (message) => onHostMessage(message),
+  requests: {},
+  handlers: {},
+  onMalformed: () => console.warn('Results view: ignored a malformed message from the host'),
+});
 
 let strings: ResultsStrings | undefined;
 let title = '';
@@ -55,41 +69,36 @@ let pendingRestore: ViewState | undefined;
 
 // ---- DOM ------------------------------------------------------------------------------------
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
 function toolbarButton(id: string, onClick: () => void, appearance: 'primary' | 'secondary'): HTMLButtonElement {
-  const node = el('button', { id, type: 'button', class: `button ${appearance}` });
+  const node = element('button', { id, type: 'button', class: `button ${appearance}` });
   node.addEventListener('click', onClick);
   return node;
 }
 
 const app = document.getElementById('app')!;
-const rerunButton = toolbarButton('rerun', () => vscode.postMessage({ type: 'rerun' }), 'primary');
-const cancelButton = toolbarButton('cancel', () => vscode.postMessage({ type: 'cancel' }), 'secondary');
-const exportButton = toolbarButton('export-csv', () => vscode.postMessage({ type: 'exportCsv' }), 'secondary');
-const engineTag = el('span', { id: 'engine', class: 'tag' });
+const rerunButton = toolbarButton('rerun', () => void channel.send({ type: 'rerun' }), 'primary');
+const cancelButton = toolbarButton('cancel', () => void channel.send({ type: 'cancel' }), 'secondary');
+const exportButton = toolbarButton('export-csv', () => void channel.send({ type: 'exportCsv' }), 'secondary');
+const engineTag = element('span', { id: 'engine', class: 'tag' });
 // Not a live region: it changes with every batch; the status line carries the announcements.
-const rowCount = el('span', { id: 'row-count', class: 'row-count' });
-const statusLine = el('p', { id: 'status', class: 'status', role: 'status', 'aria-live': 'polite' });
-const errorLine = el('p', { id: 'error', class: 'error', role: 'alert' });
-const notesHeading = el('h2', { id: 'notes-heading', class: 'notes-heading' });
-const notesList = el('ul', { id: 'notes', class: 'notes', 'aria-labelledby': 'notes-heading' });
-const notesSection = el('section', { class: 'notes-section' });
-const emptyLine = el('p', { id: 'no-rows', class: 'empty' });
-const viewport = el('div', { id: 'results-grid', class: 'viewport', role: 'grid', 'aria-readonly': 'true', tabindex: '0', 'aria-rowcount': '1', 'aria-colcount': '0' });
-const headerGroup = el('div', { class: 'grid-header', role: 'rowgroup' });
-const headerRow = el('div', { class: 'row header-row', role: 'row', 'aria-rowindex': '1' });
-const body = el('div', { class: 'grid-body', role: 'rowgroup' });
+const rowCount = element('span', { id: 'row-count', class: 'row-count' });
+const statusLine = element('p', { id: 'status', class: 'status', role: 'status', 'aria-live': 'polite' });
+const errorLine = element('p', { id: 'error', class: 'error', role: 'alert' });
+const notesHeading = element('h2', { id: 'notes-heading', class: 'notes-heading' });
+const notesList = element('ul', { id: 'notes', class: 'notes', 'aria-labelledby': 'notes-heading' });
+const notesSection = element('section', { class: 'notes-section' });
+const emptyLine = element('p', { id: 'no-rows', class: 'empty' });
+const viewport = element('div', {
+  id: 'results-grid', class: 'viewport', role: 'grid', 'aria-readonly': 'true', tabindex: '0', 'aria-rowcount': '1', 'aria-colcount': '0',
+});
+const headerGroup = element('div', { class: 'grid-header', role: 'rowgroup' });
+const headerRow = element('div', { class: 'row header-row', role: 'row', 'aria-rowindex': '1' });
+const body = element('div', { class: 'grid-body', role: 'rowgroup' });
 
 headerGroup.appendChild(headerRow);
 viewport.append(headerGroup, body);
 notesSection.append(notesHeading, notesList);
-const toolbar = el('div', { class: 'toolbar' });
+const toolbar = element('div', { class: 'toolbar' });
 toolbar.append(rerunButton, cancelButton, exportButton, engineTag, rowCount);
 app.append(toolbar, statusLine, errorLine, notesSection, emptyLine, viewport);
 
@@ -102,7 +111,7 @@ function cellText(value: QueryValue): string {
 
 function countText(n: number): string {
   if (!strings) return String(n);
-  return n === 1 ? strings.rowCountOne : formatString(strings.rowCount, n.toLocaleString());
+  return n === 1 ? strings.rowCountOne : formatString(strings.rowCount, formatCount(n));
 }
 
 /** Widths in `ch` from the header and a sample of rows, so columns do not jump as rows arrive. */
@@ -118,11 +127,17 @@ function updateColumnWidths(): void {
 
 function renderHeader(): void {
   const cells = columns.map((column, c) => {
-    const cell = el('div', { class: `cell header-cell${numeric[c] ? ' num' : ''}`, role: 'columnheader', 'aria-colindex': String(c + 1), id: `col-${c}`, title: `${column.name}: ${column.type}` });
-    cell.append(el('span', { class: 'column-name' }, column.name), el('span', { class: 'column-type' }, column.type));
+    const cell = element('div', {
+      class: `cell header-cell${numeric[c] ? ' num' : ''}`,
+      role: 'columnheader',
+      'aria-colindex': String(c + 1),
+      id: `col-${c}`,
+      title: `${column.name}: ${column.type}`,
+    });
+    cell.append(element('span', { class: 'column-name' }, [column.name]), element('span', { class: 'column-type' }, [column.type]));
     return cell;
   });
-  headerRow.replaceChildren(...cells);
+  replaceChildren(headerRow, cells);
   viewport.setAttribute('aria-colcount', String(columns.length));
 }
 
@@ -150,7 +165,7 @@ function renderChrome(): void {
   errorLine.hidden = errorLine.textContent === '';
 
   const notes = finished?.notes ?? [];
-  notesList.replaceChildren(...notes.map((note) => el('li', {}, note)));
+  replaceChildren(notesList, notes.map((note) => element('li', {}, [note])));
   notesSection.hidden = notes.length === 0;
 
   emptyLine.textContent = strings.noRows;
@@ -158,35 +173,10 @@ function renderChrome(): void {
   viewport.hidden = columns.length === 0;
 }
 
-const rendered = new Map<number, HTMLElement>();
-const spare: HTMLElement[] = [];
-let frame: number | undefined;
-
-function scheduleRender(): void {
-  frame ??= requestAnimationFrame(() => {
-    frame = undefined;
-    renderRows();
-  });
-}
-
-function headerHeight(): number {
-  return headerGroup.offsetHeight;
-}
-
-function visibleRange(): { start: number; end: number } {
-  const top = viewport.scrollTop;
-  const height = Math.max(0, viewport.clientHeight - headerHeight());
-  const start = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
-  const end = Math.min(rows.length, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
-  return { start, end };
-}
-
 function fillRow(node: HTMLElement, index: number): void {
   const values = rows[index]!;
-  node.setAttribute('aria-rowindex', String(index + 2));
-  node.style.transform = `translateY(${index * ROW_HEIGHT}px)`;
   while (node.childElementCount > columns.length) node.lastElementChild!.remove();
-  while (node.childElementCount < columns.length) node.appendChild(el('div', { role: 'gridcell' }));
+  while (node.childElementCount < columns.length) node.appendChild(element('div', { role: 'gridcell' }));
   for (let c = 0; c < columns.length; c++) {
     const cell = node.children[c] as HTMLElement;
     const value = values[c] ?? null;
@@ -204,44 +194,23 @@ function fillRow(node: HTMLElement, index: number): void {
   }
 }
 
-function renderRows(): void {
-  const { start, end } = visibleRange();
-  for (const [index, node] of rendered) {
-    if (index < start || index >= end) {
-      rendered.delete(index);
-      node.remove();
-      spare.push(node);
-    }
-  }
-  for (let index = start; index < end; index++) {
-    if (rendered.has(index)) continue;
-    const node = spare.pop() ?? el('div', { class: 'row', role: 'row' });
-    fillRow(node, index);
-    body.appendChild(node);
-    rendered.set(index, node);
-  }
-  updateActiveDescendant();
-}
-
-/** Rows already in the DOM show stale data after a new run or an active-cell move. */
-function refreshRendered(): void {
-  for (const [index, node] of rendered) fillRow(node, index);
-  updateActiveDescendant();
-}
-
-function clearRendered(): void {
-  for (const node of rendered.values()) node.remove();
-  rendered.clear();
-  spare.length = 0;
-}
-
-function updateSize(): void {
-  body.style.height = `${rows.length * ROW_HEIGHT}px`;
-  viewport.setAttribute('aria-rowcount', String(rows.length + 1));
-}
+/** Only the rows in view exist; they are filled again when the run, the columns or the active cell change. */
+const gridRows = new VirtualRows<QueryValue[][]>({
+  viewport,
+  body,
+  rowHeight: ROW_HEIGHT,
+  overscan: OVERSCAN,
+  headerHeight: () => headerGroup.offsetHeight,
+  model: () => rows,
+  count: (model) => model.length,
+  create: () => element('div', { class: 'row', role: 'row' }),
+  fill: (_model, node, index) => fillRow(node, index),
+  afterRender: () => updateActiveDescendant(),
+  onScroll: () => saveState(),
+});
 
 function updateActiveDescendant(): void {
-  if (rows.length > 0 && rendered.has(active.row)) viewport.setAttribute('aria-activedescendant', `cell-${active.row}-${active.column}`);
+  if (rows.length > 0 && gridRows.isRendered(active.row)) viewport.setAttribute('aria-activedescendant', `cell-${active.row}-${active.column}`);
   else viewport.removeAttribute('aria-activedescendant');
 }
 
@@ -250,12 +219,8 @@ function updateActiveDescendant(): void {
 function moveActive(row: number, column: number): void {
   if (rows.length === 0 || columns.length === 0) return;
   active = { row: Math.min(rows.length - 1, Math.max(0, row)), column: Math.min(columns.length - 1, Math.max(0, column)) };
-  const visible = viewport.clientHeight - headerHeight();
-  const top = active.row * ROW_HEIGHT;
-  if (top < viewport.scrollTop) viewport.scrollTop = top;
-  else if (top + ROW_HEIGHT > viewport.scrollTop + visible) viewport.scrollTop = top + ROW_HEIGHT - visible;
-  renderRows();
-  refreshRendered();
+  gridRows.scrollIntoView(active.row);
+  gridRows.refresh();
   const cell = document.getElementById(`cell-${active.row}-${active.column}`);
   if (cell) {
     const left = cell.offsetLeft;
@@ -267,7 +232,7 @@ function moveActive(row: number, column: number): void {
 }
 
 viewport.addEventListener('keydown', (event: KeyboardEvent) => {
-  const page = Math.max(1, Math.floor((viewport.clientHeight - headerHeight()) / ROW_HEIGHT) - 1);
+  const page = gridRows.pageRows();
   const ctrl = event.ctrlKey || event.metaKey;
   const { row, column } = active;
   switch (event.key) {
@@ -311,15 +276,10 @@ function tryRestore(): void {
   if (Math.abs(viewport.scrollTop - target) <= 1 || state !== 'running') {
     active = { row: pendingRestore.activeRow ?? 0, column: pendingRestore.activeColumn ?? 0 };
     pendingRestore = undefined;
-    refreshRendered();
+    gridRows.refresh();
   }
 }
 
-viewport.addEventListener('scroll', () => {
-  scheduleRender();
-  saveState();
-}, { passive: true });
-new ResizeObserver(() => scheduleRender()).observe(viewport);
 
 // ---- Messages -------------------------------------------------------------------------------
 
@@ -335,9 +295,9 @@ function startRun(id: number, runEngine: 'local' | 'athena'): void {
   active = { row: 0, column: 0 };
   // The same run again means this document is a reload: go back to where the user was.
   pendingRestore = saved.runId === id ? { ...saved } : undefined;
-  clearRendered();
+  gridRows.reset();
   headerRow.replaceChildren();
-  updateSize();
+  gridRows.setRowCount(0);
   viewport.scrollTop = 0;
   viewport.scrollLeft = 0;
   if (!pendingRestore) saveState();
@@ -349,12 +309,7 @@ function finish(message: { state: FinishedState; rowCount: number; statisticsTex
   if (message.rowCount !== rows.length) console.warn(`Results view: expected ${message.rowCount} rows, got ${rows.length}`);
 }
 
-window.addEventListener('message', (event: MessageEvent<unknown>) => {
-  const message = parseResultsHostMessage(event.data);
-  if (!message) {
-    console.warn('Results view: ignored a malformed message from the host');
-    return;
-  }
+function onHostMessage(message: ResultsHostMessage): void {
   if (message.type === 'init') {
     strings = message.strings;
     title = message.title;
@@ -391,19 +346,20 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       const first = rows.length === 0;
       for (const row of message.rows) rows.push(row);
       if (first) updateColumnWidths();
-      updateSize();
+      gridRows.setRowCount(rows.length);
       tryRestore();
-      scheduleRender();
+      gridRows.schedule();
       break;
     }
     case 'runFinished':
       finish({ state: message.state, rowCount: message.rowCount, statisticsText: message.statisticsText, notes: message.statistics?.notes ?? [], error: message.error });
       tryRestore();
-      scheduleRender();
+      gridRows.schedule();
       break;
   }
   renderChrome();
-});
+}
 
+window.addEventListener('message', (event: MessageEvent<unknown>) => channel.receive(event.data));
 renderChrome();
-vscode.postMessage({ type: 'ready' });
+void channel.send({ type: 'ready' });

@@ -2,8 +2,9 @@
 // exemptions, prices, notes) and the totals of the shown and the selected prefixes.
 
 import { formatBytes, formatCount, formatUsd } from '../src/core/format';
-import { formatString, type PanelStrings, type RetentionReport, type RetentionTotals } from '../src/protocol';
-import { element } from './ui';
+import type { PanelStrings, RetentionReport, RetentionTotals } from '../src/panelProtocol';
+import { formatString } from '../src/webviewKit/strings';
+import { element } from './kit/dom';
 
 /** At most this many missing days are named; the rest are counted. */
 const MISSING_DAYS_SHOWN = 10;

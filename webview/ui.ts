@@ -1,6 +1,6 @@
-// Our one seam to the UI component library. The panel code builds its UI only through these
+// Our one seam to the UI component library. The panel code builds its widgets only through these
 // helpers, so replacing @vscode/webview-ui-toolkit (no longer maintained upstream) touches this
-// file alone. Every helper builds DOM with createElement/textContent: data never becomes HTML.
+// file alone. Every helper builds DOM with the kit's builder (webview/kit/dom.ts): data never becomes HTML.
 
 import {
   provideVSCodeDesignSystem,
@@ -11,6 +11,7 @@ import {
   vsCodeDivider,
   vsCodeTextField,
 } from '@vscode/webview-ui-toolkit';
+import { element } from './kit/dom';
 
 let registered = false;
 
@@ -28,32 +29,8 @@ export function registerComponents(): void {
   registered = true;
 }
 
-type Child = Node | string | null | undefined | false;
-
-/** An element with attributes and children; strings become text nodes, never markup. */
-export function element<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string> = {}, children: Child[] = []): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  append(node, children);
-  return node;
-}
-
-function custom(tag: string, attributes: Record<string, string>, children: Child[]): HTMLElement {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  append(node, children);
-  return node;
-}
-
-function append(parent: Node, children: Child[]): void {
-  for (const child of children) {
-    if (child === null || child === undefined || child === false) continue;
-    parent.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
-  }
-}
-
 export function button(label: string, onClick: () => void, options: { appearance?: 'primary' | 'secondary'; id?: string; disabled?: boolean } = {}): HTMLElement {
-  const node = custom('vscode-button', { appearance: options.appearance ?? 'primary', ...(options.id ? { id: options.id } : {}) }, [label]);
+  const node = element('vscode-button', { appearance: options.appearance ?? 'primary', ...(options.id ? { id: options.id } : {}) }, [label]);
   if (options.disabled) node.setAttribute('disabled', '');
   node.addEventListener('click', () => {
     if (!node.hasAttribute('disabled')) onClick();
@@ -70,7 +47,7 @@ export function tag(text: string): HTMLElement {
 }
 
 export function divider(): HTMLElement {
-  return custom('vscode-divider', { role: 'separator' }, []);
+  return element('vscode-divider', { role: 'separator' }, []);
 }
 
 /** An indeterminate busy indicator (our own: the toolkit's ring uses inline style attributes, which the CSP blocks). */
@@ -86,13 +63,15 @@ export interface GridColumn<Row> {
 
 /** A keyboard-navigable data grid with a sticky header row. */
 export function dataGrid<Row>(columns: GridColumn<Row>[], rows: readonly Row[], options: { id?: string; label: string }): HTMLElement {
-  const grid = custom('vscode-data-grid', { 'aria-label': options.label, ...(options.id ? { id: options.id } : {}) }, []);
-  const header = custom('vscode-data-grid-row', { 'row-type': 'sticky-header' }, []);
-  columns.forEach((column, i) => header.appendChild(custom('vscode-data-grid-cell', { 'cell-type': 'columnheader', 'grid-column': String(i + 1) }, [column.title])));
+  const grid = element('vscode-data-grid', { 'aria-label': options.label, ...(options.id ? { id: options.id } : {}) }, []);
+  const header = element('vscode-data-grid-row', { 'row-type': 'sticky-header' }, []);
+  columns.forEach((column, i) => {
+    header.appendChild(element('vscode-data-grid-cell', { 'cell-type': 'columnheader', 'grid-column': String(i + 1) }, [column.title]));
+  });
   grid.appendChild(header);
   for (const row of rows) {
-    const line = custom('vscode-data-grid-row', {}, []);
-    columns.forEach((column, i) => line.appendChild(custom('vscode-data-grid-cell', { 'grid-column': String(i + 1) }, [column.text(row)])));
+    const line = element('vscode-data-grid-row', {}, []);
+    columns.forEach((column, i) => line.appendChild(element('vscode-data-grid-cell', { 'grid-column': String(i + 1) }, [column.text(row)])));
     grid.appendChild(line);
   }
   return grid;
@@ -104,7 +83,8 @@ export function dataGrid<Row>(columns: GridColumn<Row>[], rows: readonly Row[], 
  * only to screen readers with `hiddenLabel` (see `.label-hidden` in media/panel.css).
  */
 export function textField(options: { id: string; label: string; hiddenLabel?: boolean; placeholder: string; value?: string; onInput: (value: string) => void }): HTMLElement {
-  const node = custom('vscode-text-field', { id: options.id, placeholder: options.placeholder, ...(options.hiddenLabel ? { class: 'label-hidden' } : {}) }, [options.label]);
+  const attributes = { id: options.id, placeholder: options.placeholder, ...(options.hiddenLabel ? { class: 'label-hidden' } : {}) };
+  const node = element('vscode-text-field', attributes, [options.label]);
   (node as HTMLInputElement).value = options.value ?? '';
   // The inner <input>'s `input` event is composed: it reaches the host element.
   node.addEventListener('input', () => options.onInput(textFieldValue(node)));
@@ -140,10 +120,4 @@ export function select(options: { id: string; label: string; choices: { value: s
 /** A compact native button for dense rows (one per visible row of a virtual list). */
 export function smallButton(label: string, attributes: Record<string, string>): HTMLButtonElement {
   return element('button', { type: 'button', ...attributes, class: `small-button${attributes.class ? ` ${attributes.class}` : ''}` }, [label]);
-}
-
-/** Replaces the children of `parent` (no HTML parsing involved). */
-export function replaceChildren(parent: Element, children: Child[]): void {
-  parent.replaceChildren();
-  append(parent, children);
 }

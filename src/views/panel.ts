@@ -10,18 +10,20 @@ import type { Logger } from '../core/log';
 import { describeConnection, type StudioSettings } from '../core/settings';
 import { errorMessage } from '../core/log';
 import {
-  assertNever,
   parseWebviewMessage,
   type BucketSummary,
   type ConnectionSummary,
-  type HostToWebviewMessage,
+  type HostEventMessage,
   type PanelRequestMessage,
   type PanelRequests,
   type PanelStrings,
   type PrefixStatusUpdate,
   type PrefixTagStatus,
+  type ReadyMessage,
   type RetentionReport,
-} from '../protocol';
+} from '../panelProtocol';
+import { Channel, type NoRequests } from '../webviewKit/channel';
+import { previewOf } from '../webviewKit/guards';
 import { Disposable } from './disposable';
 import { createNonce, renderPanelHtml } from './panelHtml';
 
@@ -181,8 +183,8 @@ export class LifecyclePanelManager extends Disposable {
 export class LifecyclePanel extends Disposable {
   private readonly disposeEmitter = this._register(new vscode.EventEmitter<void>());
   readonly onDidDispose = this.disposeEmitter.event;
-  /** Cancels the host work of requests still running when the panel closes. */
-  private readonly inFlight = new AbortController();
+  /** The webview's requests and what the panel sends; disposing it cancels the host work of requests still running. */
+  private readonly channel: Channel<NoRequests, PanelRequests, ReadyMessage, HostEventMessage>;
   private readyCount = 0;
 
   constructor(
@@ -206,8 +208,32 @@ export class LifecyclePanel extends Disposable {
       language: vscode.env.language,
     });
 
-    this._register(webview.onDidReceiveMessage((raw: unknown) => this.onMessage(raw)));
-    this._register(services.onDidChangeSettings(() => void this.post({ type: 'connectionChanged', connection: this.connectionSummary() })));
+    this.channel = new Channel<NoRequests, PanelRequests, ReadyMessage, HostEventMessage>({
+      post: (message) => webview.postMessage(message),
+      parse: parseWebviewMessage,
+      // `ready` is the one message the webview sends besides requests.
+      onMessage: () => this.onReady(),
+      requests: {},
+      handlers: {
+        listBuckets: async (_params, signal) => {
+          const buckets = await this.services.s3Service().listBuckets(signal);
+          return buckets.map((b): BucketSummary => ({ name: b.name, createdAt: b.createdAt?.toISOString() ?? null }));
+        },
+        tagForExpiration: (params, signal) => this.tagForExpiration(params, signal),
+        findUnusedPrefixes: async ({ bucket }) => {
+          await this.actions.findUnusedPrefixes(bucket);
+          return null;
+        },
+      },
+      describeFailure: (request, error) => this.describeFailure(request, error),
+      onMalformed: (raw) => this.services.log.warn(`Lifecycle panel: ignored a malformed message from the webview: ${previewOf(raw)}`),
+      // A request the webview waits for still gets an answer, so its button does not stay busy.
+      rejectedRequestError: vscode.l10n.t('The panel sent a request the extension cannot accept (see the log). Reload the panel and try again.'),
+      onPostError: (message, error) => this.services.log.warn(`Lifecycle panel: could not post "${message.type}": ${errorMessage(error)}`),
+    });
+
+    this._register(webview.onDidReceiveMessage((raw: unknown) => this.channel.receive(raw)));
+    this._register(services.onDidChangeSettings(() => void this.channel.send({ type: 'connectionChanged', connection: this.connectionSummary() })));
     this._register(webviewPanel.onDidDispose(() => this.dispose()));
   }
 
@@ -223,63 +249,33 @@ export class LifecyclePanel extends Disposable {
   /** Shows a report in the list (and keeps it, so a reload of the webview shows it again). */
   showReport(report: RetentionReport): void {
     this.retention.report = report;
-    void this.post({ type: 'retentionReport', report });
-    for (const update of this.retention.updatesFor(report.bucket)) void this.post({ type: 'prefixStatus', ...update });
+    void this.channel.send({ type: 'retentionReport', report });
+    for (const update of this.retention.updatesFor(report.bucket)) void this.channel.send({ type: 'prefixStatus', ...update });
   }
 
   /** Marks prefixes as being tagged, tagged, failed (with why) or back to untagged. */
   setPrefixStatus(update: PrefixStatusUpdate): void {
     if (update.prefixes.length === 0) return;
     this.retention.apply(update);
-    void this.post({ type: 'prefixStatus', ...update });
+    void this.channel.send({ type: 'prefixStatus', ...update });
   }
 
   override dispose(): void {
     if (this.isDisposed) return;
-    this.inFlight.abort();
+    this.channel.dispose('The panel was closed.');
     this.disposeEmitter.fire();
     super.dispose();
     this.webviewPanel.dispose();
   }
 
-  private onMessage(raw: unknown): void {
-    const message = parseWebviewMessage(raw);
-    if (!message) {
-      this.services.log.warn(`Lifecycle panel: ignored a malformed message from the webview: ${safePreview(raw)}`);
-      // A request the webview waits for still gets an answer, so its button does not stay busy.
-      const { type, requestId } = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown; requestId?: unknown }) : {};
-      if (type === 'request' && typeof requestId === 'number' && Number.isSafeInteger(requestId) && requestId > 0) {
-        void this.post({ type: 'response', requestId, ok: false, error: vscode.l10n.t('The panel sent a request the extension cannot accept (see the log). Reload the panel and try again.') });
-      }
-      return;
-    }
-    switch (message.type) {
-      case 'ready': {
-        this.readyCount++;
-        void this.post({ type: 'init', strings: panelStrings(), connection: this.connectionSummary() });
-        const report = this.retention.report;
-        if (report) this.showReport(report);
-        return;
-      }
-      case 'request':
-        void this.answer(message);
-        return;
-      default:
-        assertNever(message);
-    }
-  }
-
-  private async answer(request: PanelRequestMessage): Promise<void> {
-    // A reloaded document (hidden tab, "Reload Webviews") numbers its requests from 1 again: an
-    // answer meant for the previous document must not settle a new request with the same id.
-    const document = this.readyCount;
-    let response: HostToWebviewMessage;
-    try {
-      response = { type: 'response', requestId: request.requestId, ok: true, result: await this.handle(request) };
-    } catch (error) {
-      response = { type: 'response', requestId: request.requestId, ok: false, error: this.describeFailure(request, error) };
-    }
-    if (this.readyCount === document) await this.post(response);
+  /** A new document in the webview (first load or a reload): it gets the strings, and the report again. */
+  private onReady(): void {
+    this.readyCount++;
+    // The new document numbers its requests from 1 again: answers meant for the previous one must not reach it.
+    this.channel.peerRestarted();
+    void this.channel.send({ type: 'init', strings: panelStrings(), connection: this.connectionSummary() });
+    const report = this.retention.report;
+    if (report) this.showReport(report);
   }
 
   /** A message for the user; errors they cannot act on are logged with their stack. */
@@ -296,31 +292,17 @@ export class LifecyclePanel extends Disposable {
     return request.method === 'listBuckets' ? described.message : errorMessage(error);
   }
 
-  private async handle(request: PanelRequestMessage): Promise<unknown> {
-    switch (request.method) {
-      case 'listBuckets': {
-        const buckets = await this.services.s3Service().listBuckets(this.inFlight.signal);
-        return buckets.map((b): BucketSummary => ({ name: b.name, createdAt: b.createdAt?.toISOString() ?? null }));
-      }
-      case 'tagForExpiration':
-        return this.tagForExpiration(request.params);
-      case 'findUnusedPrefixes': {
-        await this.actions.findUnusedPrefixes(request.params.bucket);
-        return null;
-      }
-      default:
-        return assertNever(request);
-    }
-  }
-
   /**
    * Runs the tagging and settles the rows' states the actions left open: the prefixes reported
    * tagged become `tagged`; on an error, those still `tagging` become `failed`. States the actions
    * set themselves (a failure with its detail) are kept.
    */
-  private async tagForExpiration({ bucket, prefixes }: PanelRequests['tagForExpiration']['params']): Promise<PanelRequests['tagForExpiration']['result']> {
+  private async tagForExpiration(
+    { bucket, prefixes }: PanelRequests['tagForExpiration']['params'],
+    signal: AbortSignal,
+  ): Promise<PanelRequests['tagForExpiration']['result']> {
     try {
-      const result = await this.actions.tagForExpiration(bucket, prefixes, this.inFlight.signal);
+      const result = await this.actions.tagForExpiration(bucket, prefixes, signal);
       const requested = new Set(prefixes);
       const tagged = result.tagged.filter((prefix) => requested.has(prefix));
       this.setPrefixStatus({ bucket, prefixes: tagged.filter((prefix) => this.retention.statusOf(bucket, prefix) !== 'tagged'), status: 'tagged' });
@@ -335,96 +317,78 @@ export class LifecyclePanel extends Disposable {
   private connectionSummary(): ConnectionSummary {
     return { description: describeConnection(this.services.settings().connection), engine: this.services.settings().engine };
   }
-
-  private async post(message: HostToWebviewMessage): Promise<void> {
-    if (this.isDisposed) return;
-    try {
-      await this.webviewPanel.webview.postMessage(message);
-    } catch (error) {
-      this.services.log.warn(`Lifecycle panel: could not post "${message.type}": ${errorMessage(error)}`);
-    }
-  }
 }
 
 function panelStrings(): PanelStrings {
-  const t = vscode.l10n.t;
   return {
-    title: t('S3 Lifecycle Studio'),
-    connectionLabel: t('Connection'),
-    engineLabel: t('SQL engine'),
-    engineLocal: t('Embedded DuckDB (local)'),
-    engineAthena: t('Amazon Athena'),
-    listBuckets: t('List Buckets'),
-    bucketsHeading: t('Buckets'),
-    bucketColumn: t('Bucket'),
-    createdColumn: t('Created'),
-    noBuckets: t('This connection has no buckets.'),
-    loading: t('Loading…'),
-    unusedHeading: t('Unused prefixes'),
-    findUnused: t('Find Unused Prefixes'),
-    findUnusedIntro: t(
+    title: vscode.l10n.t('S3 Lifecycle Studio'),
+    connectionLabel: vscode.l10n.t('Connection'),
+    engineLabel: vscode.l10n.t('SQL engine'),
+    engineLocal: vscode.l10n.t('Embedded DuckDB (local)'),
+    engineAthena: vscode.l10n.t('Amazon Athena'),
+    listBuckets: vscode.l10n.t('List Buckets'),
+    bucketsHeading: vscode.l10n.t('Buckets'),
+    bucketColumn: vscode.l10n.t('Bucket'),
+    createdColumn: vscode.l10n.t('Created'),
+    noBuckets: vscode.l10n.t('This connection has no buckets.'),
+    loading: vscode.l10n.t('Loading…'),
+    unusedHeading: vscode.l10n.t('Unused prefixes'),
+    findUnused: vscode.l10n.t('Find Unused Prefixes'),
+    findUnusedIntro: vscode.l10n.t(
       "Find the prefixes nobody read: the bucket's S3 Inventory is joined with a window of its server access logs. Nothing is deleted here: you tag prefixes for expiration, after a dry-run preview, and a lifecycle rule expires them.",
     ),
-    finding: t('Finding unused prefixes…'),
-    noUnusedPrefixes: t('No unused prefixes: every prefix with objects old enough was read in the window.'),
-    noMatches: t('No prefix matches the filter.'),
-    bucketLabel: t('Bucket'),
-    everyBucket: t('every bucket in the inventory'),
-    windowLabel: t('Window'),
-    windowValue: t('{0} days to {1}'),
-    coverageLabel: t('Log coverage'),
-    coverageValue: t('{0} of {1} days'),
-    coverageMissing: t('missing: {0}'),
-    coverageOverridden: t('Overridden: days without access logs make live data look unused. Check these prefixes before you tag them.'),
-    coverageSuspect: t('suspect (few lines): {0}'),
-    coverageMalformed: t('{0} malformed lines ({1} naming a key)'),
-    malformedOverridden: t('Overridden: access-log lines that could not be read may be reads of these prefixes. Check them before you tag them.'),
-    linesPerDayHeading: t('Log lines per day'),
-    linesPerDayValue: t('{0} lines'),
-    exemptionsLabel: t('Exemptions'),
-    exemptionsNone: t('none'),
-    exemptionsKeepTag: t('objects tagged {0}'),
-    pricesLabel: t('Prices'),
-    pricesValue: t('{0} ({1})'),
-    pricePerGbMonth: t('{0}: {1}/GB-month'),
-    notesHeading: t('Notes'),
-    totalsShown: t('Shown'),
-    totalsSelected: t('Selected'),
-    prefixesColumn: t('Prefixes'),
-    prefixColumn: t('Prefix'),
-    objectsColumn: t('Objects'),
-    bytesColumn: t('Size'),
-    storageClassesColumn: t('Storage classes'),
-    lastAccessColumn: t('Last access'),
-    newestColumn: t('Newest object'),
-    savingsColumn: t('Monthly savings'),
-    selectColumn: t('Select'),
-    actionColumn: t('Action'),
-    never: t('never'),
-    bucketRoot: t('(bucket root)'),
-    filterLabel: t('Filter prefixes'),
-    filterPlaceholder: t('Filter by prefix'),
-    storageClassFilterLabel: t('Storage class'),
-    anyStorageClass: t('Any storage class'),
-    shownCount: t('{0} of {1} prefixes shown'),
-    selectAll: t('Select all shown prefixes'),
-    selectRow: t('Select {0}'),
-    tagForExpiration: t('Tag for expiration'),
-    tagForExpirationLabel: t('Tag for expiration: {0}'),
-    tagSelected: t('Tag selected for expiration ({0})'),
-    tooManyPrefixes: t('Tag at most {0} prefixes at a time: narrow the selection with the filter.'),
-    tagNeedsBucket: t('This report covers every bucket of the inventory: run Find Unused Prefixes for one bucket to tag its prefixes.'),
-    statusTagging: t('tagging…'),
-    statusTagged: t('tagged'),
-    statusFailed: t('failed'),
-    gridHelp: t('Up and Down move between prefixes, Space selects, Enter tags the prefix for expiration.'),
+    finding: vscode.l10n.t('Finding unused prefixes…'),
+    noUnusedPrefixes: vscode.l10n.t('No unused prefixes: every prefix with objects old enough was read in the window.'),
+    noMatches: vscode.l10n.t('No prefix matches the filter.'),
+    bucketLabel: vscode.l10n.t('Bucket'),
+    everyBucket: vscode.l10n.t('every bucket in the inventory'),
+    windowLabel: vscode.l10n.t('Window'),
+    windowValue: vscode.l10n.t('{0} days to {1}'),
+    coverageLabel: vscode.l10n.t('Log coverage'),
+    coverageValue: vscode.l10n.t('{0} of {1} days'),
+    coverageMissing: vscode.l10n.t('missing: {0}'),
+    coverageOverridden: vscode.l10n.t('Overridden: days without access logs make live data look unused. Check these prefixes before you tag them.'),
+    coverageSuspect: vscode.l10n.t('suspect (few lines): {0}'),
+    coverageMalformed: vscode.l10n.t('{0} malformed lines ({1} naming a key)'),
+    malformedOverridden: vscode.l10n.t('Overridden: access-log lines that could not be read may be reads of these prefixes. Check them before you tag them.'),
+    linesPerDayHeading: vscode.l10n.t('Log lines per day'),
+    linesPerDayValue: vscode.l10n.t('{0} lines'),
+    exemptionsLabel: vscode.l10n.t('Exemptions'),
+    exemptionsNone: vscode.l10n.t('none'),
+    exemptionsKeepTag: vscode.l10n.t('objects tagged {0}'),
+    pricesLabel: vscode.l10n.t('Prices'),
+    pricesValue: vscode.l10n.t('{0} ({1})'),
+    pricePerGbMonth: vscode.l10n.t('{0}: {1}/GB-month'),
+    notesHeading: vscode.l10n.t('Notes'),
+    totalsShown: vscode.l10n.t('Shown'),
+    totalsSelected: vscode.l10n.t('Selected'),
+    prefixesColumn: vscode.l10n.t('Prefixes'),
+    prefixColumn: vscode.l10n.t('Prefix'),
+    objectsColumn: vscode.l10n.t('Objects'),
+    bytesColumn: vscode.l10n.t('Size'),
+    storageClassesColumn: vscode.l10n.t('Storage classes'),
+    lastAccessColumn: vscode.l10n.t('Last access'),
+    newestColumn: vscode.l10n.t('Newest object'),
+    savingsColumn: vscode.l10n.t('Monthly savings'),
+    selectColumn: vscode.l10n.t('Select'),
+    actionColumn: vscode.l10n.t('Action'),
+    never: vscode.l10n.t('never'),
+    bucketRoot: vscode.l10n.t('(bucket root)'),
+    filterLabel: vscode.l10n.t('Filter prefixes'),
+    filterPlaceholder: vscode.l10n.t('Filter by prefix'),
+    storageClassFilterLabel: vscode.l10n.t('Storage class'),
+    anyStorageClass: vscode.l10n.t('Any storage class'),
+    shownCount: vscode.l10n.t('{0} of {1} prefixes shown'),
+    selectAll: vscode.l10n.t('Select all shown prefixes'),
+    selectRow: vscode.l10n.t('Select {0}'),
+    tagForExpiration: vscode.l10n.t('Tag for expiration'),
+    tagForExpirationLabel: vscode.l10n.t('Tag for expiration: {0}'),
+    tagSelected: vscode.l10n.t('Tag selected for expiration ({0})'),
+    tooManyPrefixes: vscode.l10n.t('Tag at most {0} prefixes at a time: narrow the selection with the filter.'),
+    tagNeedsBucket: vscode.l10n.t('This report covers every bucket of the inventory: run Find Unused Prefixes for one bucket to tag its prefixes.'),
+    statusTagging: vscode.l10n.t('tagging…'),
+    statusTagged: vscode.l10n.t('tagged'),
+    statusFailed: vscode.l10n.t('failed'),
+    gridHelp: vscode.l10n.t('Up and Down move between prefixes, Space selects, Enter tags the prefix for expiration.'),
   };
-}
-
-function safePreview(raw: unknown): string {
-  try {
-    return JSON.stringify(raw).slice(0, 200);
-  } catch {
-    return typeof raw;
-  }
 }

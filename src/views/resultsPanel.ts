@@ -7,8 +7,18 @@ import { homedir } from 'node:os';
 import * as vscode from 'vscode';
 import { errorMessage } from '../core/log';
 import { QueryCancelledError, QueryFailedError, type QueryColumn, type QueryProgress, type QueryResult, type QueryStatistics, type QueryValue } from '../engines/engine';
-import { csvLine, formatStatistics } from '../engines/resultFormat';
-import { MAX_ROWS_PER_MESSAGE, parseResultsWebviewMessage, type ResultsHostMessage, type ResultsStrings, type RunState } from '../resultsProtocol';
+import { csvLine, formatStatistics, type StatisticsWords } from '../engines/resultFormat';
+import { formatCount } from '../core/format';
+import {
+  MAX_ROWS_PER_MESSAGE,
+  parseResultsWebviewMessage,
+  type ResultsHostMessage,
+  type ResultsStrings,
+  type ResultsWebviewMessage,
+  type RunState,
+} from '../resultsProtocol';
+import { Channel, type NoRequests } from '../webviewKit/channel';
+import { assertNever, previewOf } from '../webviewKit/guards';
 import { Disposable } from './disposable';
 import { createNonce } from './panelHtml';
 import { renderResultsHtml } from './resultsHtml';
@@ -107,6 +117,8 @@ class ResultsPanel extends Disposable {
   private readonly disposeEmitter = this._register(new vscode.EventEmitter<void>());
   readonly onDidDispose = this.disposeEmitter.event;
   private readonly webviewPanel: vscode.WebviewPanel;
+  /** What the webview says (validated) and what it is sent; no requests either way. */
+  private readonly channel: Channel<NoRequests, NoRequests, ResultsWebviewMessage, ResultsHostMessage>;
   private spec: ResultsRun | undefined;
   private current: RunRecord | undefined;
   /** Undefined until the webview's first `ready`. */
@@ -138,7 +150,16 @@ class ResultsPanel extends Disposable {
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'results.css')).toString(),
       language: vscode.env.language,
     });
-    this._register(webview.onDidReceiveMessage((raw: unknown) => this.onMessage(raw)));
+    this.channel = new Channel<NoRequests, NoRequests, ResultsWebviewMessage, ResultsHostMessage>({
+      post: (message) => webview.postMessage(message),
+      parse: parseResultsWebviewMessage,
+      onMessage: (message) => this.onMessage(message),
+      requests: {},
+      handlers: {},
+      onMalformed: (raw) => this.log.warn(`Results view: ignored a malformed message from the webview: ${previewOf(raw)}`),
+      onPostError: (message, error) => this.log.warn(`Results view: could not post "${message.type}": ${errorMessage(error)}`),
+    });
+    this._register(webview.onDidReceiveMessage((raw: unknown) => this.channel.receive(raw)));
     this._register(this.webviewPanel.onDidDispose(() => this.dispose()));
   }
 
@@ -163,16 +184,16 @@ class ResultsPanel extends Disposable {
   override dispose(): void {
     if (this.isDisposed) return;
     this.current?.controller.abort();
+    this.channel.dispose('The results view was closed.');
     this.disposeEmitter.fire();
     super.dispose();
     this.webviewPanel.dispose();
   }
 
   private async execute(record: RunRecord, spec: ResultsRun): Promise<ResultsSummary> {
-    const t = vscode.l10n.t;
     const signal = record.controller.signal;
     await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: t('Running {0} on the {1} engine', spec.title, spec.engine), cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Running {0} on the {1} engine', spec.title, spec.engine), cancellable: true },
       async (progress, token) => {
         const onCancel = token.onCancellationRequested(() => record.controller.abort());
         let reported = 0;
@@ -198,7 +219,7 @@ class ResultsPanel extends Disposable {
               const next = await abortable(iterator.next(), signal);
               if (next.done) break;
               for (const row of next.value) record.rows.push(row);
-              progress.report({ message: t('{0} rows received', record.rows.length.toLocaleString()) });
+              progress.report({ message: vscode.l10n.t('{0} rows received', formatCount(record.rows.length)) });
               this.pump();
             }
           } catch (error) {
@@ -232,12 +253,7 @@ class ResultsPanel extends Disposable {
     return summary;
   }
 
-  private onMessage(raw: unknown): void {
-    const message = parseResultsWebviewMessage(raw);
-    if (!message) {
-      this.log.warn(`Results view: ignored a malformed message from the webview: ${safePreview(raw)}`);
-      return;
-    }
+  private onMessage(message: ResultsWebviewMessage): void {
     switch (message.type) {
       case 'ready':
         // A new document (first load or a reload): it has nothing yet, so everything is sent again.
@@ -263,7 +279,6 @@ class ResultsPanel extends Disposable {
   }
 
   async exportCsv(target?: vscode.Uri): Promise<vscode.Uri | undefined> {
-    const t = vscode.l10n.t;
     const run = this.current;
     if (!run || run.state === 'running' || !run.columns) {
       this.log.info('Results view: nothing to export yet');
@@ -274,9 +289,9 @@ class ResultsPanel extends Disposable {
       const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(homedir());
       target = await vscode.window.showSaveDialog({
         defaultUri: vscode.Uri.joinPath(folder, `${safeFileName(this.title)}.csv`),
-        filters: { [t('CSV files')]: ['csv'] },
-        saveLabel: t('Export'),
-        title: t('Export {0} as CSV', this.title),
+        filters: { [vscode.l10n.t('CSV files')]: ['csv'] },
+        saveLabel: vscode.l10n.t('Export'),
+        title: vscode.l10n.t('Export {0} as CSV', this.title),
       });
       if (!target) return undefined;
     }
@@ -291,11 +306,11 @@ class ResultsPanel extends Disposable {
       await vscode.workspace.fs.writeFile(target, Buffer.concat(chunks));
       const where = target.scheme === 'file' ? target.fsPath : target.toString();
       this.log.info(`Results view: exported ${rows.length} rows of ${this.title} to ${where}`);
-      void vscode.window.showInformationMessage(t('Exported {0} rows to {1}', rows.length.toLocaleString(), where));
+      void vscode.window.showInformationMessage(vscode.l10n.t('Exported {0} rows to {1}', formatCount(rows.length), where));
       return target;
     } catch (error) {
       this.log.error(`Results view: could not export ${this.title}`, error);
-      void vscode.window.showErrorMessage(t('Could not export the results: {0}', errorMessage(error)));
+      void vscode.window.showErrorMessage(vscode.l10n.t('Could not export the results: {0}', errorMessage(error)));
       return undefined;
     }
   }
@@ -352,7 +367,7 @@ class ResultsPanel extends Disposable {
       const message: ResultsHostMessage = { type: 'runFinished', runId: run.id, state: run.state, rowCount: run.rows.length };
       if (run.statistics) {
         message.statistics = run.statistics;
-        message.statisticsText = formatStatistics(run.statistics);
+        message.statisticsText = formatStatistics(run.statistics, statisticsWords());
       }
       if (run.error !== undefined) message.error = run.error;
       return this.post(message);
@@ -361,15 +376,8 @@ class ResultsPanel extends Disposable {
   }
 
   /** True when the message went out (a closed panel stops the pump). */
-  private async post(message: ResultsHostMessage): Promise<boolean> {
-    if (this.isDisposed) return false;
-    try {
-      await this.webviewPanel.webview.postMessage(message);
-      return true;
-    } catch (error) {
-      this.log.warn(`Results view: could not post "${message.type}": ${errorMessage(error)}`);
-      return false;
-    }
+  private post(message: ResultsHostMessage): Promise<boolean> {
+    return this.channel.send(message);
   }
 }
 
@@ -396,24 +404,23 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 function resultsStrings(): ResultsStrings {
-  const t = vscode.l10n.t;
   return {
-    rerun: t('Re-run'),
-    cancel: t('Cancel'),
-    exportCsv: t('Export CSV'),
-    rowCount: t('{0} rows'),
-    rowCountOne: t('1 row'),
-    starting: t('Starting…'),
-    running: t('Running…'),
-    cancelled: t('Cancelled'),
-    failed: t('The query failed: {0}'),
-    noRows: t('The query returned no rows.'),
-    notesHeading: t('Notes'),
+    rerun: vscode.l10n.t('Re-run'),
+    cancel: vscode.l10n.t('Cancel'),
+    exportCsv: vscode.l10n.t('Export CSV'),
+    rowCount: vscode.l10n.t('{0} rows'),
+    rowCountOne: vscode.l10n.t('1 row'),
+    starting: vscode.l10n.t('Starting…'),
+    running: vscode.l10n.t('Running…'),
+    cancelled: vscode.l10n.t('Cancelled'),
+    failed: vscode.l10n.t('The query failed: {0}'),
+    noRows: vscode.l10n.t('The query returned no rows.'),
+    notesHeading: vscode.l10n.t('Notes'),
     nullValue: 'NULL',
-    gridLabel: t('Results of {0}', '{0}'),
-    engineLabel: t('Engine: {0}', '{0}'),
-    engineLocal: t('local (DuckDB)'),
-    engineAthena: t('Amazon Athena'),
+    gridLabel: vscode.l10n.t('Results of {0}', '{0}'),
+    engineLabel: vscode.l10n.t('Engine: {0}', '{0}'),
+    engineLocal: vscode.l10n.t('local (DuckDB)'),
+    engineAthena: vscode.l10n.t('Amazon Athena'),
   };
 }
 
@@ -421,14 +428,14 @@ function safeFileName(name: string): string {
   return name.replace(/[\\/:*?"<>|\u0000-\u001f]/g, '_').trim() || 'results';
 }
 
-function safePreview(raw: unknown): string {
-  try {
-    return JSON.stringify(raw).slice(0, 200);
-  } catch {
-    return typeof raw;
-  }
-}
-
-function assertNever(value: never): never {
-  throw new Error(`Unexpected value: ${JSON.stringify(value)}`);
+/** The statistics line's words in the display language, so the results view shows them translated. */
+function statisticsWords(): StatisticsWords {
+  return {
+    row: vscode.l10n.t('{0} row'),
+    rows: vscode.l10n.t('{0} rows'),
+    scanned: vscode.l10n.t('{0} scanned'),
+    read: vscode.l10n.t('{0} read'),
+    seconds: vscode.l10n.t('{0} s'),
+    query: vscode.l10n.t('query {0}'),
+  };
 }

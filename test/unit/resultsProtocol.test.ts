@@ -1,7 +1,6 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import {
-  formatString,
   isQueryValue,
   isRowList,
   MAX_ROWS_PER_MESSAGE,
@@ -10,6 +9,7 @@ import {
   type ResultsStrings,
 } from '../../src/resultsProtocol';
 import { renderResultsHtml } from '../../src/views/resultsHtml';
+import { formatString } from '../../src/webviewKit/strings';
 
 describe('results view: messages from the (untrusted) webview', () => {
   it('accepts ready, rerun, cancel and exportCsv', () => {

@@ -10,7 +10,7 @@ import {
   parseRetentionReport,
   parseWebviewMessage,
   type RetentionReport,
-} from '../../src/protocol';
+} from '../../src/panelProtocol';
 
 const request = (method: string, params: unknown) => ({ type: 'request', requestId: 7, method, params });
 

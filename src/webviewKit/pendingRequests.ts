@@ -16,6 +16,7 @@ export class ChannelClosedError extends Error {
 }
 
 interface Pending {
+  method: string;
   resolve(value: unknown): void;
   reject(error: Error): void;
   timer: ReturnType<typeof setTimeout>;
@@ -37,7 +38,7 @@ export class PendingRequests {
         this.pending.delete(requestId);
         reject(new RequestTimeoutError(method, timeoutMs));
       }, timeoutMs);
-      this.pending.set(requestId, { resolve: resolve as (value: unknown) => void, reject, timer });
+      this.pending.set(requestId, { method, resolve: resolve as (value: unknown) => void, reject, timer });
     });
     return { requestId, result };
   }
@@ -53,6 +54,11 @@ export class PendingRequests {
     const entry = this.take(requestId);
     entry?.reject(error);
     return entry !== undefined;
+  }
+
+  /** The method of a request still pending. */
+  methodOf(requestId: number): string | undefined {
+    return this.pending.get(requestId)?.method;
   }
 
   get size(): number {

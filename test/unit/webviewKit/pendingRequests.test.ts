@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { ChannelClosedError, PendingRequests, RequestTimeoutError } from '../../src/core/pendingRequests';
+import { ChannelClosedError, PendingRequests, RequestTimeoutError } from '../../../src/webviewKit/pendingRequests';
 
 describe('PendingRequests', () => {
   it('gives each request its own id and settles it by that id', async () => {

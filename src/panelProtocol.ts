@@ -1,12 +1,16 @@
-// The typed messages between the extension host and the lifecycle panel's webview.
-// Imported by both sides. The webview is untrusted: the host validates every inbound message
-// with `parseWebviewMessage` before acting on it; the webview checks what the host sends with
-// `parseHostMessage` before rendering it.
+// The typed messages between the extension host and the lifecycle panel's webview, on the webview
+// kit (src/webviewKit). Imported by both sides. The webview is untrusted: the host validates every
+// inbound message with `parseWebviewMessage` before acting on it; the webview checks what the host
+// sends with `parseHostMessage` before rendering it. Requests and their answers travel as the kit's
+// channel envelopes.
 
 import type { RetentionReport, RetentionTotals, UnusedPrefix } from './core/retention/report';
 import { isValidBucketName } from './core/s3uri';
+import { parseRequest, parseResponse, type AnyRequest, type ParamsParsers, type ResponseMessage } from './webviewKit/channel';
+import { hasOnlyKeys, isAmount, isCount, isOneOf, isRecord, isStringList } from './webviewKit/guards';
+import { stringTable } from './webviewKit/strings';
 
-export type { RetentionReport, RetentionTotals, UnusedPrefix };
+export type { ResponseMessage, RetentionReport, RetentionTotals, UnusedPrefix };
 
 // ---- Shared values -------------------------------------------------------------------------
 
@@ -138,7 +142,6 @@ export interface TagForExpirationResult {
 }
 
 export type PanelMethod = keyof PanelRequests;
-export const PANEL_METHODS: readonly PanelMethod[] = ['listBuckets', 'tagForExpiration', 'findUnusedPrefixes'];
 
 /** At most this many prefixes in one request: a bound on what an untrusted webview can make the host do at once. */
 export const MAX_REQUEST_PREFIXES = 100_000;
@@ -156,16 +159,8 @@ export interface ReadyMessage {
   type: 'ready';
 }
 
-/** A request; the host answers with a `response` carrying the same `requestId`. */
-export interface RequestMessage<M extends PanelMethod = PanelMethod> {
-  type: 'request';
-  requestId: number;
-  method: M;
-  params: PanelRequests[M]['params'];
-}
-
-/** A request of any method, as a union the host can narrow with `switch (request.method)`. */
-export type PanelRequestMessage = { [M in PanelMethod]: RequestMessage<M> }[PanelMethod];
+/** A request of any method; the host answers with a `response` carrying the same `requestId`. */
+export type PanelRequestMessage = AnyRequest<PanelRequests>;
 
 export type WebviewToHostMessage = ReadyMessage | PanelRequestMessage;
 
@@ -184,11 +179,6 @@ export interface ConnectionChangedMessage {
   connection: ConnectionSummary;
 }
 
-/** The answer to a request: `result` on success, `error` (a user-facing message) on failure. */
-export type ResponseMessage =
-  | { type: 'response'; requestId: number; ok: true; result: unknown }
-  | { type: 'response'; requestId: number; ok: false; error: string };
-
 /** An analysis finished (or the panel reloaded): the list shows this report. */
 export interface RetentionReportMessage {
   type: 'retentionReport';
@@ -206,34 +196,12 @@ export interface PrefixStatusMessage {
 
 export type PrefixStatusUpdate = Omit<PrefixStatusMessage, 'type'>;
 
-export type HostToWebviewMessage = InitMessage | ConnectionChangedMessage | ResponseMessage | RetentionReportMessage | PrefixStatusMessage;
+/** What the host sends besides answers. */
+export type HostEventMessage = InitMessage | ConnectionChangedMessage | RetentionReportMessage | PrefixStatusMessage;
+
+export type HostToWebviewMessage = HostEventMessage | ResponseMessage;
 
 // ---- Validation -----------------------------------------------------------------------------
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isRequestId(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
-}
-
-function isCount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
-/** Finite (no NaN, no infinity) and not negative; byte counts may pass 2^53 for the largest estates. */
-function isAmount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
-}
-
-function isStringList(value: unknown): value is string[] {
-  return Array.isArray(value) && value.every((v) => typeof v === 'string');
-}
-
-function hasOnlyKeys(value: Record<string, unknown>, keys: readonly string[]): boolean {
-  return Object.keys(value).every((key) => keys.includes(key));
-}
 
 /**
  * The prefixes of a request: 1 to MAX_REQUEST_PREFIXES strings, none longer than a key can be,
@@ -249,26 +217,22 @@ export function parsePrefixList(value: unknown): string[] | undefined {
   return [...seen];
 }
 
-function parseRequestParams(method: PanelMethod, params: unknown): PanelRequests[PanelMethod]['params'] | undefined {
-  switch (method) {
-    case 'listBuckets':
-      return params === undefined || (isRecord(params) && Object.keys(params).length === 0) ? {} : undefined;
-    case 'tagForExpiration': {
-      if (!isRecord(params) || !hasOnlyKeys(params, ['bucket', 'prefixes'])) return undefined;
-      if (typeof params.bucket !== 'string' || !isValidBucketName(params.bucket)) return undefined;
-      const prefixes = parsePrefixList(params.prefixes);
-      return prefixes ? { bucket: params.bucket, prefixes } : undefined;
-    }
-    case 'findUnusedPrefixes': {
-      if (params === undefined) return {};
-      if (!isRecord(params) || !hasOnlyKeys(params, ['bucket'])) return undefined;
-      if (params.bucket === undefined) return {};
-      return typeof params.bucket === 'string' && isValidBucketName(params.bucket) ? { bucket: params.bucket } : undefined;
-    }
-    default:
-      return assertNever(method);
-  }
-}
+/** The check of each request's parameters. */
+const PANEL_PARAMS: ParamsParsers<PanelRequests> = {
+  listBuckets: (params) => (params === undefined || (isRecord(params) && Object.keys(params).length === 0) ? {} : undefined),
+  tagForExpiration: (params) => {
+    if (!isRecord(params) || !hasOnlyKeys(params, ['bucket', 'prefixes'])) return undefined;
+    if (typeof params.bucket !== 'string' || !isValidBucketName(params.bucket)) return undefined;
+    const prefixes = parsePrefixList(params.prefixes);
+    return prefixes ? { bucket: params.bucket, prefixes } : undefined;
+  },
+  findUnusedPrefixes: (params) => {
+    if (params === undefined) return {};
+    if (!isRecord(params) || !hasOnlyKeys(params, ['bucket'])) return undefined;
+    if (params.bucket === undefined) return {};
+    return typeof params.bucket === 'string' && isValidBucketName(params.bucket) ? { bucket: params.bucket } : undefined;
+  },
+};
 
 /** Validates a message from the webview; anything malformed or unknown yields undefined. Extra fields are dropped. */
 export function parseWebviewMessage(raw: unknown): WebviewToHostMessage | undefined {
@@ -276,21 +240,15 @@ export function parseWebviewMessage(raw: unknown): WebviewToHostMessage | undefi
   switch (raw.type) {
     case 'ready':
       return { type: 'ready' };
-    case 'request': {
-      if (!isRequestId(raw.requestId)) return undefined;
-      if (typeof raw.method !== 'string' || !(PANEL_METHODS as readonly string[]).includes(raw.method)) return undefined;
-      const method = raw.method as PanelMethod;
-      const params = parseRequestParams(method, raw.params);
-      if (params === undefined) return undefined;
-      return { type: 'request', requestId: raw.requestId, method, params } as PanelRequestMessage;
-    }
+    case 'request':
+      return parseRequest(raw, PANEL_PARAMS);
     default:
       return undefined;
   }
 }
 
-/** Every `PanelStrings` key: the compiler checks this record against the interface. */
-const PANEL_STRINGS_REQUIRED: Record<keyof PanelStrings, true> = {
+/** Every `PanelStrings` key: the compiler checks this table against the interface. */
+const PANEL_STRINGS = stringTable<PanelStrings>({
   title: true, connectionLabel: true, engineLabel: true, engineLocal: true, engineAthena: true, listBuckets: true,
   bucketsHeading: true, bucketColumn: true, createdColumn: true, noBuckets: true, loading: true,
   unusedHeading: true, findUnused: true, findUnusedIntro: true, finding: true, noUnusedPrefixes: true, noMatches: true,
@@ -303,13 +261,10 @@ const PANEL_STRINGS_REQUIRED: Record<keyof PanelStrings, true> = {
   filterPlaceholder: true, storageClassFilterLabel: true, anyStorageClass: true, shownCount: true, selectAll: true,
   selectRow: true, tagForExpiration: true, tagForExpirationLabel: true, tagSelected: true, tooManyPrefixes: true, tagNeedsBucket: true,
   statusTagging: true, statusTagged: true, statusFailed: true, gridHelp: true,
-};
+});
 
-export const PANEL_STRING_KEYS = Object.keys(PANEL_STRINGS_REQUIRED) as readonly (keyof PanelStrings)[];
-
-export function isPanelStrings(value: unknown): value is PanelStrings {
-  return isRecord(value) && PANEL_STRING_KEYS.every((key) => typeof value[key] === 'string');
-}
+export const PANEL_STRING_KEYS: readonly (keyof PanelStrings)[] = PANEL_STRINGS.keys;
+export const isPanelStrings = PANEL_STRINGS.is;
 
 /** A copy of a record of finite, non-negative amounts (by storage class), or undefined. */
 function parseAmounts(value: unknown): Record<string, number> | undefined {
@@ -404,9 +359,9 @@ export function parseRetentionReport(raw: unknown): RetentionReport | undefined 
 function parsePrefixStatus(raw: Record<string, unknown>): PrefixStatusMessage | undefined {
   const { bucket, prefixes, status, detail } = raw;
   if (typeof bucket !== 'string' || !isStringList(prefixes)) return undefined;
-  if (typeof status !== 'string' || !(PREFIX_TAG_STATUSES as readonly string[]).includes(status)) return undefined;
+  if (!isOneOf(status, PREFIX_TAG_STATUSES)) return undefined;
   if (detail !== undefined && typeof detail !== 'string') return undefined;
-  const message: PrefixStatusMessage = { type: 'prefixStatus', bucket, prefixes: [...prefixes], status: status as PrefixTagStatus };
+  const message: PrefixStatusMessage = { type: 'prefixStatus', bucket, prefixes: [...prefixes], status };
   if (detail !== undefined) message.detail = detail;
   return message;
 }
@@ -420,9 +375,7 @@ export function parseHostMessage(raw: unknown): HostToWebviewMessage | undefined
     case 'connectionChanged':
       return isConnectionSummary(raw.connection) ? { type: 'connectionChanged', connection: raw.connection } : undefined;
     case 'response':
-      if (!isRequestId(raw.requestId) || typeof raw.ok !== 'boolean') return undefined;
-      if (raw.ok) return { type: 'response', requestId: raw.requestId, ok: true, result: raw.result };
-      return typeof raw.error === 'string' ? { type: 'response', requestId: raw.requestId, ok: false, error: raw.error } : undefined;
+      return parseResponse(raw);
     case 'retentionReport': {
       const report = parseRetentionReport(raw.report);
       return report ? { type: 'retentionReport', report } : undefined;
@@ -444,16 +397,4 @@ export function isBucketSummaryList(value: unknown): value is BucketSummary[] {
 
 export function isTagForExpirationResult(value: unknown): value is TagForExpirationResult {
   return isRecord(value) && isStringList(value.tagged);
-}
-
-/** `{0}` … `{n}` replaced by the arguments (the webview's half of `vscode.l10n.t`). */
-export function formatString(template: string, ...args: (string | number)[]): string {
-  return template.replace(/\{(\d+)\}/g, (match, index: string) => {
-    const value = args[Number(index)];
-    return value === undefined ? match : String(value);
-  });
-}
-
-export function assertNever(value: never): never {
-  throw new Error(`Unexpected value: ${JSON.stringify(value)}`);
 }
