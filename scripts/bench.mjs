@@ -32,11 +32,22 @@ const BENCHMARKS = {
     const objects = Number(option('objects', '1000000'));
     const dir = mkdtempSync(join(tmpdir(), 's3ls-bench-'));
     try {
-      const { stdout } = await exec(process.execPath, [join(repoRoot, 'dist', 'cli.js'), 'generate', '--out', join(dir, 'estate'), '--objects', String(objects), '--format', 'json'], { maxBuffer: 16 * 1024 * 1024 });
+      const { stdout } = await exec(
+        process.execPath,
+        [join(repoRoot, 'dist', 'cli.js'), 'generate', '--out', join(dir, 'estate'), '--objects', String(objects), '--format', 'json'],
+        { maxBuffer: 16 * 1024 * 1024 },
+      );
       const r = JSON.parse(stdout);
       // Targets: 10M objects within 10 minutes (16,667 objects/s); peak memory under 1 GiB.
       return [
-        { name: `generator: objects/s at ${objects.toLocaleString('en-US')} objects`, value: r.objectsPerSecond, unit: 'objects/s', target: 16_667, higherIsBetter: true, detail: r.phaseSeconds },
+        {
+          name: `generator: objects/s at ${objects.toLocaleString('en-US')} objects`,
+          value: r.objectsPerSecond,
+          unit: 'objects/s',
+          target: 16_667,
+          higherIsBetter: true,
+          detail: r.phaseSeconds,
+        },
         { name: `generator: peak memory at ${objects.toLocaleString('en-US')} objects`, value: r.peakRssMb, unit: 'MB', target: 1024, higherIsBetter: false },
         { name: 'generator: log lines/s', value: Math.round(r.logLines / r.seconds), unit: 'lines/s', target: null },
       ];
@@ -49,7 +60,22 @@ const BENCHMARKS = {
   async parser() {
     const dir = mkdtempSync(join(tmpdir(), 's3ls-bench-logs-'));
     try {
-      await exec(process.execPath, [join(repoRoot, 'dist', 'cli.js'), 'generate', '--out', join(dir, 'estate'), '--objects', option('log-objects', '200000'), '--days', '14', '--format', 'json'], { maxBuffer: 16 * 1024 * 1024 });
+      await exec(
+        process.execPath,
+        [
+          join(repoRoot, 'dist', 'cli.js'),
+          'generate',
+          '--out',
+          join(dir, 'estate'),
+          '--objects',
+          option('log-objects', '200000'),
+          '--days',
+          '14',
+          '--format',
+          'json',
+        ],
+        { maxBuffer: 16 * 1024 * 1024 },
+      );
       const { readdirSync, statSync } = await import('node:fs');
       const files = [];
       const walk = (d) => readdirSync(d).forEach((n) => (statSync(join(d, n)).isDirectory() ? walk(join(d, n)) : files.push(join(d, n))));
@@ -57,45 +83,126 @@ const BENCHMARKS = {
       const buffers = files.map((f) => readFileSync(f));
       const bytes = buffers.reduce((n, b) => n + b.length, 0);
       // The fast path alone: the lines whose key needs no decoding (no % or + in the key field).
-      const plain = [Buffer.from(buffers.map((b) => b.toString('latin1').split('\n').filter((l) => l !== '' && !/[%+]/.test(l.split(' ', 9)[8] ?? '')).join('\n') + '\n').join(''), 'latin1')];
+      const plain = [
+        Buffer.from(
+          buffers
+            .map(
+              (b) =>
+                b
+                  .toString('latin1')
+                  .split('\n')
+                  .filter((l) => l !== '' && !/[%+]/.test(l.split(' ', 9)[8] ?? ''))
+                  .join('\n') + '\n',
+            )
+            .join(''),
+          'latin1',
+        ),
+      ];
       const { AccessLogParser } = await import(join(repoRoot, 'out', 'src', 'core', 'accessLog', 'parser.js'));
-      const AWS = /^([^ ]*) ([^ ]*) \[(.*?)\] ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ("[^"]*"|-) (-|[0-9]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ("[^"]*"|-) ([^ ]*)(?: ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*))?.*$/;
+      const AWS =
+        /^([^ ]*) ([^ ]*) \[(.*?)\] ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ("[^"]*"|-) (-|[0-9]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ("[^"]*"|-) ([^ ]*)(?: ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*))?.*$/;
       // The fields the local SQL engine needs from a log line (the parser's `fields` option).
       const SQL_FIELDS = ['bucket', 'time', 'requester', 'request_id', 'operation', 'key', 'http_status', 'version_id'];
-      const ours = (options, input = buffers) => () => {
-        let n = 0;
-        for (const b of input) {
-          const parser = new AccessLogParser(() => n++, () => undefined, options);
-          parser.push(b);
-          parser.end();
-        }
-        return n;
-      };
+      const ours =
+        (options, input = buffers) =>
+        () => {
+          let n = 0;
+          for (const b of input) {
+            const parser = new AccessLogParser(
+              () => n++,
+              () => undefined,
+              options,
+            );
+            parser.push(b);
+            parser.end();
+          }
+          return n;
+        };
       // The baselines: decode, split into lines, match the AWS regex, build the same record as the mode compared
       // (the key decoded as S3 encoded it: twice for requests, once for S3's own operations).
       const dash = (v) => (v === undefined || v === '-' ? null : v);
       const decodeOnce = (text) => decodeURIComponent(text.replace(/\+/g, ' '));
-      const logKey = (field, operation) => (field === '-' ? null : operation.startsWith('REST.') || operation.startsWith('WEBSITE.') ? decodeOnce(decodeOnce(field)) : decodeOnce(field));
+      const logKey = (field, operation) =>
+        field === '-' ? null : operation.startsWith('REST.') || operation.startsWith('WEBSITE.') ? decodeOnce(decodeOnce(field)) : decodeOnce(field);
       const num = (v) => (v === '-' ? null : Number(v));
-      const regex = (build, input = buffers) => () => {
-        let n = 0;
-        for (const b of input) {
-          for (const line of b.toString('utf8').split('\n')) {
-            const m = AWS.exec(line);
-            if (!m) continue;
-            if (build(m).time) n++;
+      const regex =
+        (build, input = buffers) =>
+        () => {
+          let n = 0;
+          for (const b of input) {
+            for (const line of b.toString('utf8').split('\n')) {
+              const m = AWS.exec(line);
+              if (!m) continue;
+              if (build(m).time) n++;
+            }
           }
-        }
-        return n;
-      };
-      const regexFull = regex((m) => ({ bucket_owner: m[1], bucket: m[2], time: Date.parse(m[3].replace(':', ' ')), remote_ip: dash(m[4]), requester: dash(m[5]), request_id: m[6], operation: m[7], key: logKey(m[8], m[7]), request_uri: m[9] === '-' ? null : m[9].slice(1, -1), http_status: num(m[10]), error_code: dash(m[11]), bytes_sent: num(m[12]), object_size: num(m[13]), total_time: num(m[14]), turn_around_time: num(m[15]), referrer: dash(m[16]), user_agent: m[17] === '-' ? null : m[17].slice(1, -1), version_id: dash(m[18]), host_id: dash(m[19]), signature_version: dash(m[20]), cipher_suite: dash(m[21]), authentication_type: dash(m[22]), host_header: dash(m[23]), tls_version: dash(m[24]), access_point_arn: dash(m[25]), acl_required: dash(m[26]) }));
-      const regexSql = regex((m) => ({ bucket: dash(m[2]), time: Date.parse(m[3].replace(':', ' ')), requester: dash(m[5]), request_id: dash(m[6]), operation: dash(m[7]), key: logKey(m[8], m[7]), http_status: num(m[10]), version_id: dash(m[18]) }));
+          return n;
+        };
+      const regexFull = regex((m) => ({
+        bucket_owner: m[1],
+        bucket: m[2],
+        time: Date.parse(m[3].replace(':', ' ')),
+        remote_ip: dash(m[4]),
+        requester: dash(m[5]),
+        request_id: m[6],
+        operation: m[7],
+        key: logKey(m[8], m[7]),
+        request_uri: m[9] === '-' ? null : m[9].slice(1, -1),
+        http_status: num(m[10]),
+        error_code: dash(m[11]),
+        bytes_sent: num(m[12]),
+        object_size: num(m[13]),
+        total_time: num(m[14]),
+        turn_around_time: num(m[15]),
+        referrer: dash(m[16]),
+        user_agent: m[17] === '-' ? null : m[17].slice(1, -1),
+        version_id: dash(m[18]),
+        host_id: dash(m[19]),
+        signature_version: dash(m[20]),
+        cipher_suite: dash(m[21]),
+        authentication_type: dash(m[22]),
+        host_header: dash(m[23]),
+        tls_version: dash(m[24]),
+        access_point_arn: dash(m[25]),
+        acl_required: dash(m[26]),
+      }));
+      const regexSql = regex((m) => ({
+        bucket: dash(m[2]),
+        time: Date.parse(m[3].replace(':', ' ')),
+        requester: dash(m[5]),
+        request_id: dash(m[6]),
+        operation: dash(m[7]),
+        key: logKey(m[8], m[7]),
+        http_status: num(m[10]),
+        version_id: dash(m[18]),
+      }));
       const regexMatchOnly = regex((m) => ({ time: m.length }));
-      const regexSqlBuild = (m) => ({ bucket: dash(m[2]), time: Date.parse(m[3].replace(':', ' ')), requester: dash(m[5]), request_id: dash(m[6]), operation: dash(m[7]), key: logKey(m[8], m[7]), http_status: num(m[10]), version_id: dash(m[18]) });
-      const contenders = { oursFull: ours({}), regexFull, oursSql: ours({ fields: SQL_FIELDS }), regexSql, regexMatchOnly, oursSqlPlain: ours({ fields: SQL_FIELDS }, plain), regexSqlPlain: regex(regexSqlBuild, plain) };
+      const regexSqlBuild = (m) => ({
+        bucket: dash(m[2]),
+        time: Date.parse(m[3].replace(':', ' ')),
+        requester: dash(m[5]),
+        request_id: dash(m[6]),
+        operation: dash(m[7]),
+        key: logKey(m[8], m[7]),
+        http_status: num(m[10]),
+        version_id: dash(m[18]),
+      });
+      const contenders = {
+        oursFull: ours({}),
+        regexFull,
+        oursSql: ours({ fields: SQL_FIELDS }),
+        regexSql,
+        regexMatchOnly,
+        oursSqlPlain: ours({ fields: SQL_FIELDS }, plain),
+        regexSqlPlain: regex(regexSqlBuild, plain),
+      };
       // Interleaved rounds, best of each: other work on the machine slows every contender alike.
       const ms = Object.fromEntries(Object.keys(contenders).map((k) => [k, Infinity]));
-      const lines = new Set(Object.entries(contenders).filter(([k]) => !k.endsWith('Plain')).map(([, fn]) => fn()));
+      const lines = new Set(
+        Object.entries(contenders)
+          .filter(([k]) => !k.endsWith('Plain'))
+          .map(([, fn]) => fn()),
+      );
       if (lines.size !== 1) throw new Error(`the contenders disagree on the number of records: ${[...lines].join(', ')}`);
       if (contenders.oursSqlPlain() !== contenders.regexSqlPlain()) throw new Error('the contenders disagree on the lines whose keys need no decoding');
       for (let round = 0; round < 5; round++) {
@@ -117,7 +224,12 @@ const BENCHMARKS = {
         { name: 'parser: full records, speed-up over the regex', value: ratio('regexFull', 'oursFull'), unit: '×', target: null },
         { name: 'parser: AWS regex match alone (no record built)', value: rate('regexMatchOnly'), unit: 'MB/s', target: null },
         // The fast path: lines whose key needs no decoding. Keys with escapes cost more (two decodings, the request URI cross-checked).
-        { name: `parser: SQL-engine mode, keys without escapes (${Math.round(plain[0].length / 1048576)} MB), speed-up over the regex`, value: ratio('regexSqlPlain', 'oursSqlPlain'), unit: '×', target: null },
+        {
+          name: `parser: SQL-engine mode, keys without escapes (${Math.round(plain[0].length / 1048576)} MB), speed-up over the regex`,
+          value: ratio('regexSqlPlain', 'oursSqlPlain'),
+          unit: '×',
+          target: null,
+        },
       ];
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -149,7 +261,15 @@ const BENCHMARKS = {
       client.destroy();
       times.sort((a, b) => a - b);
       const median = Math.round(times[3]);
-      return [{ name: `explorer: first page of a ${keys.toLocaleString('en-US')}-key prefix (median of 7)`, value: median, unit: 'ms', target: 500, higherIsBetter: false }];
+      return [
+        {
+          name: `explorer: first page of a ${keys.toLocaleString('en-US')}-key prefix (median of 7)`,
+          value: median,
+          unit: 'ms',
+          target: 500,
+          higherIsBetter: false,
+        },
+      ];
     } finally {
       await server.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -192,7 +312,9 @@ console.log('');
 for (const r of results) {
   const ratio = r.target === null ? null : r.higherIsBetter ? r.value / r.target : r.target / r.value;
   r.ratio = ratio === null ? null : Math.round(ratio * 100) / 100;
-  console.log(`${r.name.padEnd(52)} ${String(r.value).padStart(12)} ${r.unit.padEnd(10)} ${r.target === null ? '' : `target ${r.higherIsBetter ? '≥' : '≤'} ${r.target}  ratio ${r.ratio}`}${r.detail ? `  ${JSON.stringify(r.detail)}` : ''}`);
+  console.log(
+    `${r.name.padEnd(52)} ${String(r.value).padStart(12)} ${r.unit.padEnd(10)} ${r.target === null ? '' : `target ${r.higherIsBetter ? '≥' : '≤'} ${r.target}  ratio ${r.ratio}`}${r.detail ? `  ${JSON.stringify(r.detail)}` : ''}`,
+  );
 }
 mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
 writeFileSync(join(repoRoot, 'test-results', 'bench.json'), JSON.stringify({ date: new Date().toISOString(), results }, null, 2));

@@ -33,7 +33,12 @@ const BUCKET = 'demo-estate';
 // and a few optional fields (no version fields, no Object Lock fields).
 const CURRENT_BUCKET = 'demo-current';
 const CURRENT_FIELDS = 'Size,LastModifiedDate,StorageClass,ETag';
-const currentSources = ['--inventory', `s3://${CURRENT_BUCKET}-inventory/inventory/${CURRENT_BUCKET}/daily-full/`, '--logs', `s3://${CURRENT_BUCKET}-logs/logs/`];
+const currentSources = [
+  '--inventory',
+  `s3://${CURRENT_BUCKET}-inventory/inventory/${CURRENT_BUCKET}/daily-full/`,
+  '--logs',
+  `s3://${CURRENT_BUCKET}-logs/logs/`,
+];
 // The estate's window ends a month from today, so the real objects the demo uploads now count as
 // older than the window, as the inventory says they are (S3 cannot backdate an object).
 const WINDOW_DAYS = 30;
@@ -42,7 +47,10 @@ const exec = promisify(execFile);
 
 /** Runs the CLI like a user would; returns its stdout. */
 async function cli(args, env) {
-  const { stdout } = await exec(process.execPath, [join(repoRoot, 'dist', 'cli.js'), ...args], { env: { ...process.env, ...env }, maxBuffer: 256 * 1024 * 1024 });
+  const { stdout } = await exec(process.execPath, [join(repoRoot, 'dist', 'cli.js'), ...args], {
+    env: { ...process.env, ...env },
+    maxBuffer: 256 * 1024 * 1024,
+  });
   return stdout;
 }
 
@@ -64,23 +72,56 @@ const HEADLESS_STEPS = [
   ['settings', async ({ env }) => writeFileSync(join(outDir, 'config.json'), await cli(['config', '--format', 'json'], env))],
   ['buckets', async ({ env }) => writeFileSync(join(outDir, 'buckets.json'), await cli(['ls', '--format', 'json'], env))],
   ['estate top level', async ({ env }) => writeFileSync(join(outDir, 'estate-top-level.json'), await cli(['ls', `s3://${BUCKET}/`, '--format', 'json'], env))],
-  ['unused prefixes (local engine, sources on S3)', async ({ env }) => {
-    const sources = ['--inventory', demoSettings('')['s3lifecycle.query.inventoryLocation'], '--logs', demoSettings('')['s3lifecycle.query.logsLocation']];
-    writeFileSync(join(outDir, 'unused-prefixes.csv'), await cli(['query', 'unused_prefixes', '--param', `as_of=${AS_OF}`, ...sources, '--format', 'csv'], { ...env, S3LIFECYCLE_CACHE_DIR: join(outDir, 'query-cache') }));
-  }],
-  ['retention report (coverage, last access, savings)', async ({ env }) => {
-    const sources = ['--inventory', demoSettings('')['s3lifecycle.query.inventoryLocation'], '--logs', demoSettings('')['s3lifecycle.query.logsLocation']];
-    writeFileSync(join(outDir, 'retention.json'), await cli(['retention', ...sources, '--bucket', BUCKET, '--as-of', AS_OF, '--window-days', String(WINDOW_DAYS), '--format', 'json'], { ...env, S3LIFECYCLE_CACHE_DIR: join(outDir, 'query-cache') }));
-  }],
-  ['retention report of an inventory of current versions only', async ({ env }) => {
-    writeFileSync(join(outDir, 'retention-current.json'), await cli(['retention', ...currentSources, '--bucket', CURRENT_BUCKET, '--as-of', AS_OF, '--window-days', String(WINDOW_DAYS), '--format', 'json'], { ...env, S3LIFECYCLE_CACHE_DIR: join(outDir, 'query-cache') }));
-  }],
-  ['tag-expire dry run of the largest unused prefix', async ({ env }) => {
-    const report = JSON.parse(readFileSync(join(outDir, 'retention.json'), 'utf8'));
-    const largest = report.prefixes[0]?.prefix;
-    if (largest === undefined) return;
-    writeFileSync(join(outDir, 'tag-expire-dry-run.txt'), await cli(['tag-expire', '--bucket', BUCKET, '--prefix', largest, '--dry-run', '--run-dir', join(outDir, 'runs')], env));
-  }],
+  [
+    'unused prefixes (local engine, sources on S3)',
+    async ({ env }) => {
+      const sources = ['--inventory', demoSettings('')['s3lifecycle.query.inventoryLocation'], '--logs', demoSettings('')['s3lifecycle.query.logsLocation']];
+      writeFileSync(
+        join(outDir, 'unused-prefixes.csv'),
+        await cli(['query', 'unused_prefixes', '--param', `as_of=${AS_OF}`, ...sources, '--format', 'csv'], {
+          ...env,
+          S3LIFECYCLE_CACHE_DIR: join(outDir, 'query-cache'),
+        }),
+      );
+    },
+  ],
+  [
+    'retention report (coverage, last access, savings)',
+    async ({ env }) => {
+      const sources = ['--inventory', demoSettings('')['s3lifecycle.query.inventoryLocation'], '--logs', demoSettings('')['s3lifecycle.query.logsLocation']];
+      writeFileSync(
+        join(outDir, 'retention.json'),
+        await cli(['retention', ...sources, '--bucket', BUCKET, '--as-of', AS_OF, '--window-days', String(WINDOW_DAYS), '--format', 'json'], {
+          ...env,
+          S3LIFECYCLE_CACHE_DIR: join(outDir, 'query-cache'),
+        }),
+      );
+    },
+  ],
+  [
+    'retention report of an inventory of current versions only',
+    async ({ env }) => {
+      writeFileSync(
+        join(outDir, 'retention-current.json'),
+        await cli(['retention', ...currentSources, '--bucket', CURRENT_BUCKET, '--as-of', AS_OF, '--window-days', String(WINDOW_DAYS), '--format', 'json'], {
+          ...env,
+          S3LIFECYCLE_CACHE_DIR: join(outDir, 'query-cache'),
+        }),
+      );
+    },
+  ],
+  [
+    'tag-expire dry run of the largest unused prefix',
+    async ({ env }) => {
+      const report = JSON.parse(readFileSync(join(outDir, 'retention.json'), 'utf8'));
+      const largest = report.prefixes[0]?.prefix;
+      if (largest === undefined) return;
+      writeFileSync(
+        join(outDir, 'tag-expire-dry-run.txt'),
+        await cli(['tag-expire', '--bucket', BUCKET, '--prefix', largest, '--dry-run', '--run-dir', join(outDir, 'runs')], env),
+      );
+    },
+  ],
 ];
 
 async function main() {
@@ -92,9 +133,59 @@ async function main() {
   const moto = await startMoto({ logDir: outDir });
   const env = { ...localAwsEnv(outDir), S3LIFECYCLE_ENDPOINT: moto.endpoint, S3LIFECYCLE_FORCE_PATH_STYLE: 'true', S3LIFECYCLE_REGION: 'us-east-1' };
   log(`Generating a ${Number(objects).toLocaleString('en-US')}-object estate and putting it on the local S3 server`);
-  const generated = JSON.parse(await cli(['generate', '--out', estateDir, '--objects', objects, '--bucket', BUCKET, '--as-of', AS_OF, '--days', String(WINDOW_DAYS), '--upload-objects', '2000', '--format', 'json'], env));
-  log(`Estate: ${generated.prefixes} prefixes, ${generated.logLines} log lines, ${generated.unusedPrefixes} unused prefixes (truth in ${join(estateDir, 'truth.json')})`);
-  const current = JSON.parse(await cli(['generate', '--out', join(outDir, 'estate-current'), '--objects', String(Math.max(1000, Math.round(Number(objects) / 10))), '--seed', '2', '--bucket', CURRENT_BUCKET, '--as-of', AS_OF, '--days', String(WINDOW_DAYS), '--inventory-versions', 'current', '--inventory-fields', CURRENT_FIELDS, '--upload-objects', '200', '--format', 'json'], env));
+  const generated = JSON.parse(
+    await cli(
+      [
+        'generate',
+        '--out',
+        estateDir,
+        '--objects',
+        objects,
+        '--bucket',
+        BUCKET,
+        '--as-of',
+        AS_OF,
+        '--days',
+        String(WINDOW_DAYS),
+        '--upload-objects',
+        '2000',
+        '--format',
+        'json',
+      ],
+      env,
+    ),
+  );
+  log(
+    `Estate: ${generated.prefixes} prefixes, ${generated.logLines} log lines, ${generated.unusedPrefixes} unused prefixes (truth in ${join(estateDir, 'truth.json')})`,
+  );
+  const current = JSON.parse(
+    await cli(
+      [
+        'generate',
+        '--out',
+        join(outDir, 'estate-current'),
+        '--objects',
+        String(Math.max(1000, Math.round(Number(objects) / 10))),
+        '--seed',
+        '2',
+        '--bucket',
+        CURRENT_BUCKET,
+        '--as-of',
+        AS_OF,
+        '--days',
+        String(WINDOW_DAYS),
+        '--inventory-versions',
+        'current',
+        '--inventory-fields',
+        CURRENT_FIELDS,
+        '--upload-objects',
+        '200',
+        '--format',
+        'json',
+      ],
+      env,
+    ),
+  );
   log(`Second estate ${CURRENT_BUCKET}: an inventory of current versions only (${CURRENT_FIELDS}), ${current.unusedPrefixes} unused prefixes`);
 
   if (headless) {
@@ -114,26 +205,37 @@ async function main() {
   const workspace = join(outDir, 'workspace');
   mkdirSync(join(workspace, '.vscode'), { recursive: true });
   writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify(demoSettings(moto.endpoint), null, 2));
-  writeFileSync(join(workspace, 'README.md'), [
-    '# S3 Lifecycle Studio demo',
-    '',
-    `Local S3 server: ${moto.endpoint} (access key "testing", secret "testing")`,
-    `Estate: s3://${BUCKET} (${Number(objects).toLocaleString('en-US')} objects in the inventory; 2,000 of them real)`,
-    `Inventory: s3://${BUCKET}-inventory/${generated.manifest}`,
-    `Access logs: s3://${BUCKET}-logs/logs/`,
-    '',
-    'Open the S3 Lifecycle Studio view in the activity bar, or run "S3 Lifecycle: Open Lifecycle Panel" from the command palette.',
-    '',
-    `Unused prefixes: run "S3 Lifecycle: Find Unused Prefixes" (or right-click ${BUCKET} in the Buckets view), pick ${BUCKET}, Enter for the ${WINDOW_DAYS}-day window, as-of date ${AS_OF} (the estate's last day), Enter for the local engine. The panel lists them; "Tag for expiration" on a row shows the dry run, then tags its objects on the local server and adds the lifecycle rule. "S3 Lifecycle: Remove Expiration Tags" undoes it from the audit log in .s3-lifecycle/runs/.`,
-    '',
-    `A second bucket, ${CURRENT_BUCKET}, has an inventory as S3 writes it by default: current versions only, with ${CURRENT_FIELDS.replace(/,/g, ', ')}. Analyse it the same way, choosing "Change the inputs…" if the ${BUCKET} locations are offered: inventory s3://${CURRENT_BUCKET}-inventory/inventory/${CURRENT_BUCKET}/daily-full/, logs s3://${CURRENT_BUCKET}-logs/logs/. The report's notes say what such a report cannot show (locks, versions).`,
-    '',
-    `SQL: run "S3 Lifecycle: Edit SQL Templates", then "Run locally" above unused_prefixes.sql (as_of: ${AS_OF}).`,
-    '',
-  ].join('\n'));
-  const server = await startVsCodeServer({ dataDir, logDir: outDir, extensionsDir, env: localAwsEnv(dataDir), userSettings: { 'workbench.colorTheme': 'Default Dark Modern' } });
+  writeFileSync(
+    join(workspace, 'README.md'),
+    [
+      '# S3 Lifecycle Studio demo',
+      '',
+      `Local S3 server: ${moto.endpoint} (access key "testing", secret "testing")`,
+      `Estate: s3://${BUCKET} (${Number(objects).toLocaleString('en-US')} objects in the inventory; 2,000 of them real)`,
+      `Inventory: s3://${BUCKET}-inventory/${generated.manifest}`,
+      `Access logs: s3://${BUCKET}-logs/logs/`,
+      '',
+      'Open the S3 Lifecycle Studio view in the activity bar, or run "S3 Lifecycle: Open Lifecycle Panel" from the command palette.',
+      '',
+      `Unused prefixes: run "S3 Lifecycle: Find Unused Prefixes" (or right-click ${BUCKET} in the Buckets view), pick ${BUCKET}, Enter for the ${WINDOW_DAYS}-day window, as-of date ${AS_OF} (the estate's last day), Enter for the local engine. The panel lists them; "Tag for expiration" on a row shows the dry run, then tags its objects on the local server and adds the lifecycle rule. "S3 Lifecycle: Remove Expiration Tags" undoes it from the audit log in .s3-lifecycle/runs/.`,
+      '',
+      `A second bucket, ${CURRENT_BUCKET}, has an inventory as S3 writes it by default: current versions only, with ${CURRENT_FIELDS.replace(/,/g, ', ')}. Analyse it the same way, choosing "Change the inputs…" if the ${BUCKET} locations are offered: inventory s3://${CURRENT_BUCKET}-inventory/inventory/${CURRENT_BUCKET}/daily-full/, logs s3://${CURRENT_BUCKET}-logs/logs/. The report's notes say what such a report cannot show (locks, versions).`,
+      '',
+      `SQL: run "S3 Lifecycle: Edit SQL Templates", then "Run locally" above unused_prefixes.sql (as_of: ${AS_OF}).`,
+      '',
+    ].join('\n'),
+  );
+  const server = await startVsCodeServer({
+    dataDir,
+    logDir: outDir,
+    extensionsDir,
+    env: localAwsEnv(dataDir),
+    userSettings: { 'workbench.colorTheme': 'Default Dark Modern' },
+  });
   const url = `${server.url}/?folder=${encodeURIComponent(workspace)}`;
-  console.log(`\n  S3 Lifecycle Studio demo is running (VS Code ${VSCODE_VERSION} in the browser).\n\n  Open:      ${url}\n  Local S3:  ${moto.endpoint}  (access key "testing", secret "testing")\n  Files:     ${outDir}\n\n  Press Ctrl-C to stop.\n`);
+  console.log(
+    `\n  S3 Lifecycle Studio demo is running (VS Code ${VSCODE_VERSION} in the browser).\n\n  Open:      ${url}\n  Local S3:  ${moto.endpoint}  (access key "testing", secret "testing")\n  Files:     ${outDir}\n\n  Press Ctrl-C to stop.\n`,
+  );
   await new Promise(() => {}); // until Ctrl-C; proc.mjs stops the servers
 }
 

@@ -43,11 +43,18 @@ function makeWorkspace(name, endpoint) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, '.vscode'), { recursive: true });
   if (endpoint) {
-    writeFileSync(join(dir, '.vscode', 'settings.json'), JSON.stringify({
-      's3lifecycle.endpoint': endpoint,
-      's3lifecycle.forcePathStyle': true,
-      's3lifecycle.region': 'us-east-1',
-    }, null, 2));
+    writeFileSync(
+      join(dir, '.vscode', 'settings.json'),
+      JSON.stringify(
+        {
+          's3lifecycle.endpoint': endpoint,
+          's3lifecycle.forcePathStyle': true,
+          's3lifecycle.region': 'us-east-1',
+        },
+        null,
+        2,
+      ),
+    );
   }
   writeFileSync(join(dir, 'README.md'), '# Test workspace\n');
   return dir;
@@ -63,17 +70,20 @@ async function integrationLayer() {
   rmSync(vgwDir, { recursive: true, force: true });
   const versitygw = await startVersitygw({ logDir: resultsDir, dataDir: vgwDir });
   try {
-    record('integration', await runNodeTests({
-      files: findTestFiles(join(outTests, 'integration')),
-      tapFile: join(resultsDir, 'integration.tap'),
-      env: {
-        ...localAwsEnv(resultsDir),
-        S3LS_MOTO_ENDPOINT: moto.endpoint,
-        S3LS_VERSITYGW_ENDPOINT: versitygw.endpoint,
-        S3LS_VERSITYGW_ROOT: `${versitygw.root.accessKeyId}:${versitygw.root.secretAccessKey}`,
-        S3LS_VERSITYGW_DENIED: `${versitygw.denied.accessKeyId}:${versitygw.denied.secretAccessKey}`,
-      },
-    }));
+    record(
+      'integration',
+      await runNodeTests({
+        files: findTestFiles(join(outTests, 'integration')),
+        tapFile: join(resultsDir, 'integration.tap'),
+        env: {
+          ...localAwsEnv(resultsDir),
+          S3LS_MOTO_ENDPOINT: moto.endpoint,
+          S3LS_VERSITYGW_ENDPOINT: versitygw.endpoint,
+          S3LS_VERSITYGW_ROOT: `${versitygw.root.accessKeyId}:${versitygw.root.secretAccessKey}`,
+          S3LS_VERSITYGW_DENIED: `${versitygw.denied.accessKeyId}:${versitygw.denied.secretAccessKey}`,
+        },
+      }),
+    );
   } finally {
     await moto.stop();
     await versitygw.stop();
@@ -91,12 +101,16 @@ async function trinoLayer() {
   const trino = await startTrino({ dataDir: dir, logDir: resultsDir });
   const startSeconds = Math.round((Date.now() - started) / 1000);
   try {
-    record('trino', await runNodeTests({
-      files: findTestFiles(join(outTests, 'trino')),
-      tapFile: join(resultsDir, 'trino.tap'),
-      timeoutMs: 10 * 60_000,
-      env: { S3LS_TRINO_ENDPOINT: trino.endpoint, S3LS_TRINO_LOCAL_ROOT: trino.localRoot },
-    }), `Trino ${TRINO_VERSION}, started in ${startSeconds} s`);
+    record(
+      'trino',
+      await runNodeTests({
+        files: findTestFiles(join(outTests, 'trino')),
+        tapFile: join(resultsDir, 'trino.tap'),
+        timeoutMs: 10 * 60_000,
+        env: { S3LS_TRINO_ENDPOINT: trino.endpoint, S3LS_TRINO_LOCAL_ROOT: trino.localRoot },
+      }),
+      `Trino ${TRINO_VERSION}, started in ${startSeconds} s`,
+    );
   } finally {
     await trino.stop();
   }
@@ -120,16 +134,20 @@ async function extensionLayer() {
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     const remote = (path) => `vscode-remote://127.0.0.1:${server.port}${path}`;
-    await page.goto(workbenchUrl(server.url, workspace, [
-      ['extensionDevelopmentPath', remote(repoRoot)],
-      ['extensionTestsPath', remote(join(outTests, 'extension', 'index.js'))],
-    ]));
+    await page.goto(
+      workbenchUrl(server.url, workspace, [
+        ['extensionDevelopmentPath', remote(repoRoot)],
+        ['extensionTestsPath', remote(join(outTests, 'extension', 'index.js'))],
+      ]),
+    );
     // A host that never starts the suite, crashes, or hangs leaves no results: that is a failure.
     const startDeadline = Date.now() + 120_000;
     const endDeadline = Date.now() + 600_000;
     while (!existsSync(resultsFile)) {
-      if (!existsSync(`${resultsFile}.started`) && Date.now() > startDeadline) throw new Error('The extension host did not start the test suite within 120 s (see test-results/vscode-server.log)');
-      if (Date.now() > endDeadline) throw new Error('The extension-host suite did not finish within 600 s: the host hung or crashed (see test-results/vscode-server.log)');
+      if (!existsSync(`${resultsFile}.started`) && Date.now() > startDeadline)
+        throw new Error('The extension host did not start the test suite within 120 s (see test-results/vscode-server.log)');
+      if (Date.now() > endDeadline)
+        throw new Error('The extension-host suite did not finish within 600 s: the host hung or crashed (see test-results/vscode-server.log)');
       if (server.child.exitCode !== null) throw new Error(`The VS Code server exited with code ${server.child.exitCode}`);
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -138,7 +156,11 @@ async function extensionLayer() {
       console.log(`  ${test.state === 'passed' ? '✔' : test.state === 'failed' ? '✖' : '-'} ${test.title}`);
       if (test.error) console.log(test.error.replace(/^/gm, '      '));
     }
-    record('extension', { passed: outcome.passed, failed: outcome.failed, skipped: outcome.pending }, `inside ${outcome.appName} ${outcome.vscodeVersion}, ${outcome.tests.length} tests ran`);
+    record(
+      'extension',
+      { passed: outcome.passed, failed: outcome.failed, skipped: outcome.pending },
+      `inside ${outcome.appName} ${outcome.vscodeVersion}, ${outcome.tests.length} tests ran`,
+    );
     if (outcome.vscodeVersion !== VSCODE_VERSION) throw new Error(`The suite ran in VS Code ${outcome.vscodeVersion}, expected ${VSCODE_VERSION}`);
   } finally {
     await browser.close();
@@ -166,18 +188,22 @@ async function e2eLayer() {
     userSettings: { 's3lifecycle.explorer.pageSize': 50 },
   });
   try {
-    record('e2e', await runNodeTests({
-      files: findTestFiles(join(outTests, 'e2e')),
-      tapFile: join(resultsDir, 'e2e.tap'),
-      env: {
-        ...localAwsEnv(dataDir),
-        S3LS_E2E_SERVER_URL: server.url,
-        S3LS_E2E_WORKSPACE: workspace,
-        S3LS_E2E_EXTENSIONS_DIR: extensionsDir,
-        S3LS_MOTO_ENDPOINT: moto.endpoint,
-        S3LS_SCREENSHOTS: resultsDir,
-      },
-    }), `VSIX ${vsix.split('/').pop()} installed in VS Code ${VSCODE_VERSION}`);
+    record(
+      'e2e',
+      await runNodeTests({
+        files: findTestFiles(join(outTests, 'e2e')),
+        tapFile: join(resultsDir, 'e2e.tap'),
+        env: {
+          ...localAwsEnv(dataDir),
+          S3LS_E2E_SERVER_URL: server.url,
+          S3LS_E2E_WORKSPACE: workspace,
+          S3LS_E2E_EXTENSIONS_DIR: extensionsDir,
+          S3LS_MOTO_ENDPOINT: moto.endpoint,
+          S3LS_SCREENSHOTS: resultsDir,
+        },
+      }),
+      `VSIX ${vsix.split('/').pop()} installed in VS Code ${VSCODE_VERSION}`,
+    );
   } finally {
     await server.stop();
     await moto.stop();
@@ -186,10 +212,30 @@ async function e2eLayer() {
 
 const LAYER_RUNNERS = {
   unit: { run: unitLayer, needs: [] },
-  integration: { run: integrationLayer, needs: [['moto (Python virtualenv)', ensureMoto], ['versitygw (Go)', ensureVersitygw]] },
+  integration: {
+    run: integrationLayer,
+    needs: [
+      ['moto (Python virtualenv)', ensureMoto],
+      ['versitygw (Go)', ensureVersitygw],
+    ],
+  },
   trino: { run: trinoLayer, needs: [['Trino (Maven Central)', ensureTrino]] },
-  extension: { run: extensionLayer, needs: [['moto (Python virtualenv)', ensureMoto], ['the VS Code server', ensureVsCodeServer], ['Chromium', ensureChromium]] },
-  e2e: { run: e2eLayer, needs: [['moto (Python virtualenv)', ensureMoto], ['the VS Code server', ensureVsCodeServer], ['Chromium', ensureChromium]] },
+  extension: {
+    run: extensionLayer,
+    needs: [
+      ['moto (Python virtualenv)', ensureMoto],
+      ['the VS Code server', ensureVsCodeServer],
+      ['Chromium', ensureChromium],
+    ],
+  },
+  e2e: {
+    run: e2eLayer,
+    needs: [
+      ['moto (Python virtualenv)', ensureMoto],
+      ['the VS Code server', ensureVsCodeServer],
+      ['Chromium', ensureChromium],
+    ],
+  },
 };
 
 let exitCode = 0;
@@ -226,10 +272,15 @@ try {
   await stopAll();
 }
 
-const total = results.reduce((t, r) => ({ passed: t.passed + r.passed, failed: t.failed + r.failed, skipped: t.skipped + (r.skipped ?? 0) }), { passed: 0, failed: 0, skipped: 0 });
+const total = results.reduce((t, r) => ({ passed: t.passed + r.passed, failed: t.failed + r.failed, skipped: t.skipped + (r.skipped ?? 0) }), {
+  passed: 0,
+  failed: 0,
+  skipped: 0,
+});
 if (total.failed > 0 || (isCI && total.skipped > 0)) exitCode = 1;
 if (results.length < layers.length) exitCode = 1;
 console.log('');
-for (const r of results) console.log(`  ${r.layer.padEnd(12)} ${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''}${r.note ? `  — ${r.note}` : ''}`);
+for (const r of results)
+  console.log(`  ${r.layer.padEnd(12)} ${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''}${r.note ? `  — ${r.note}` : ''}`);
 console.log(`tests: ${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ''}`);
 process.exit(exitCode);

@@ -14,7 +14,9 @@ import packageJson from '../package.json';
 const HEAP_CAP_MB = 512;
 function rerunWithHeapCap(): boolean {
   if (process.argv[2] !== 'generate' || process.execArgv.some((a) => a.startsWith('--max-old-space-size')) || process.env.S3LS_NO_HEAP_CAP) return false;
-  const child = spawn(process.execPath, [`--max-old-space-size=${HEAP_CAP_MB}`, ...process.execArgv, __filename, ...process.argv.slice(2)], { stdio: 'inherit' });
+  const child = spawn(process.execPath, [`--max-old-space-size=${HEAP_CAP_MB}`, ...process.execArgv, __filename, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
   // Ctrl-C reaches the child from the terminal too; the parent only waits for it.
   process.on('SIGINT', () => undefined);
   process.on('SIGTERM', () => child.kill('SIGTERM'));

@@ -249,18 +249,73 @@ export function parseWebviewMessage(raw: unknown): WebviewToHostMessage | undefi
 
 /** Every `PanelStrings` key: the compiler checks this table against the interface. */
 const PANEL_STRINGS = stringTable<PanelStrings>({
-  title: true, connectionLabel: true, engineLabel: true, engineLocal: true, engineAthena: true, listBuckets: true,
-  bucketsHeading: true, bucketColumn: true, createdColumn: true, noBuckets: true, loading: true,
-  unusedHeading: true, findUnused: true, findUnusedIntro: true, finding: true, noUnusedPrefixes: true, noMatches: true,
-  bucketLabel: true, everyBucket: true, windowLabel: true, windowValue: true, coverageLabel: true, coverageValue: true,
-  coverageMissing: true, coverageOverridden: true, coverageSuspect: true, coverageMalformed: true, malformedOverridden: true, linesPerDayHeading: true,
-  linesPerDayValue: true, exemptionsLabel: true, exemptionsNone: true, exemptionsKeepTag: true,
-  pricesLabel: true, pricesValue: true, notesHeading: true, totalsShown: true, totalsSelected: true, prefixesColumn: true, prefixColumn: true, pricePerGbMonth: true,
-  objectsColumn: true, bytesColumn: true, storageClassesColumn: true, lastAccessColumn: true, newestColumn: true,
-  savingsColumn: true, selectColumn: true, actionColumn: true, never: true, bucketRoot: true, filterLabel: true,
-  filterPlaceholder: true, storageClassFilterLabel: true, anyStorageClass: true, shownCount: true, selectAll: true,
-  selectRow: true, tagForExpiration: true, tagForExpirationLabel: true, tagSelected: true, tooManyPrefixes: true, tagNeedsBucket: true,
-  statusTagging: true, statusTagged: true, statusFailed: true, gridHelp: true,
+  title: true,
+  connectionLabel: true,
+  engineLabel: true,
+  engineLocal: true,
+  engineAthena: true,
+  listBuckets: true,
+  bucketsHeading: true,
+  bucketColumn: true,
+  createdColumn: true,
+  noBuckets: true,
+  loading: true,
+  unusedHeading: true,
+  findUnused: true,
+  findUnusedIntro: true,
+  finding: true,
+  noUnusedPrefixes: true,
+  noMatches: true,
+  bucketLabel: true,
+  everyBucket: true,
+  windowLabel: true,
+  windowValue: true,
+  coverageLabel: true,
+  coverageValue: true,
+  coverageMissing: true,
+  coverageOverridden: true,
+  coverageSuspect: true,
+  coverageMalformed: true,
+  malformedOverridden: true,
+  linesPerDayHeading: true,
+  linesPerDayValue: true,
+  exemptionsLabel: true,
+  exemptionsNone: true,
+  exemptionsKeepTag: true,
+  pricesLabel: true,
+  pricesValue: true,
+  notesHeading: true,
+  totalsShown: true,
+  totalsSelected: true,
+  prefixesColumn: true,
+  prefixColumn: true,
+  pricePerGbMonth: true,
+  objectsColumn: true,
+  bytesColumn: true,
+  storageClassesColumn: true,
+  lastAccessColumn: true,
+  newestColumn: true,
+  savingsColumn: true,
+  selectColumn: true,
+  actionColumn: true,
+  never: true,
+  bucketRoot: true,
+  filterLabel: true,
+  filterPlaceholder: true,
+  storageClassFilterLabel: true,
+  anyStorageClass: true,
+  shownCount: true,
+  selectAll: true,
+  selectRow: true,
+  tagForExpiration: true,
+  tagForExpirationLabel: true,
+  tagSelected: true,
+  tooManyPrefixes: true,
+  tagNeedsBucket: true,
+  statusTagging: true,
+  statusTagged: true,
+  statusFailed: true,
+  gridHelp: true,
 });
 
 export const PANEL_STRING_KEYS: readonly (keyof PanelStrings)[] = PANEL_STRINGS.keys;
@@ -311,10 +366,24 @@ export function parseRetentionReport(raw: unknown): RetentionReport | undefined 
   if (!isRecord(sources) || typeof sources.inventory !== 'string' || typeof sources.logs !== 'string') return undefined;
   if (!isRecord(window) || typeof window.asOf !== 'string' || !isCount(window.days) || typeof window.start !== 'string') return undefined;
   if (!isCount(lookbackDays)) return undefined;
-  if (!isRecord(coverage) || !isCount(coverage.days) || !isCount(coverage.daysWithLogs) || !isStringList(coverage.missingDays) || typeof coverage.overridden !== 'boolean') return undefined;
+  if (
+    !isRecord(coverage) ||
+    !isCount(coverage.days) ||
+    !isCount(coverage.daysWithLogs) ||
+    !isStringList(coverage.missingDays) ||
+    typeof coverage.overridden !== 'boolean'
+  )
+    return undefined;
   if (!isStringList(coverage.suspectDays) || !isRecord(coverage.linesPerDay) || !Object.values(coverage.linesPerDay).every(isCount)) return undefined;
   const malformed = coverage.malformed;
-  if (!isRecord(malformed) || !isCount(malformed.lines) || !isCount(malformed.withKey) || !isStringList(malformed.examples) || typeof malformed.overridden !== 'boolean') return undefined;
+  if (
+    !isRecord(malformed) ||
+    !isCount(malformed.lines) ||
+    !isCount(malformed.withKey) ||
+    !isStringList(malformed.examples) ||
+    typeof malformed.overridden !== 'boolean'
+  )
+    return undefined;
   if (!isRecord(exemptions) || !isStringList(exemptions.globs) || (exemptions.keepTag !== null && typeof exemptions.keepTag !== 'string')) return undefined;
   if (!isRecord(prices) || typeof prices.region !== 'string' || typeof prices.source !== 'string') return undefined;
   const perGbMonth = parseAmounts(prices.perGbMonth);
@@ -331,7 +400,12 @@ export function parseRetentionReport(raw: unknown): RetentionReport | undefined 
     seen.add(row.prefix);
     rows.push(row);
   }
-  const reportTotals: RetentionTotals = { prefixes: totals.prefixes, objects: totals.objects, bytes: totals.bytes, monthlySavingsUsd: totals.monthlySavingsUsd };
+  const reportTotals: RetentionTotals = {
+    prefixes: totals.prefixes,
+    objects: totals.objects,
+    bytes: totals.bytes,
+    monthlySavingsUsd: totals.monthlySavingsUsd,
+  };
   return {
     bucket,
     engine,
@@ -371,7 +445,9 @@ export function parseHostMessage(raw: unknown): HostToWebviewMessage | undefined
   if (!isRecord(raw)) return undefined;
   switch (raw.type) {
     case 'init':
-      return isPanelStrings(raw.strings) && isConnectionSummary(raw.connection) ? { type: 'init', strings: raw.strings, connection: raw.connection } : undefined;
+      return isPanelStrings(raw.strings) && isConnectionSummary(raw.connection)
+        ? { type: 'init', strings: raw.strings, connection: raw.connection }
+        : undefined;
     case 'connectionChanged':
       return isConnectionSummary(raw.connection) ? { type: 'connectionChanged', connection: raw.connection } : undefined;
     case 'response':

@@ -144,8 +144,22 @@ export function parseResultsWebviewMessage(raw: unknown): ResultsWebviewMessage 
 
 /** Every `ResultsStrings` key: the compiler checks this table against the interface. */
 const RESULTS_STRINGS = stringTable<ResultsStrings>({
-  rerun: true, cancel: true, exportCsv: true, rowCount: true, rowCountOne: true, starting: true, running: true, cancelled: true,
-  failed: true, noRows: true, notesHeading: true, nullValue: true, gridLabel: true, engineLabel: true, engineLocal: true, engineAthena: true,
+  rerun: true,
+  cancel: true,
+  exportCsv: true,
+  rowCount: true,
+  rowCountOne: true,
+  starting: true,
+  running: true,
+  cancelled: true,
+  failed: true,
+  noRows: true,
+  notesHeading: true,
+  nullValue: true,
+  gridLabel: true,
+  engineLabel: true,
+  engineLocal: true,
+  engineAthena: true,
 });
 
 export const isResultsStrings = RESULTS_STRINGS.is;

@@ -68,7 +68,11 @@ export class Studio extends Disposable {
     this._register(
       vscode.workspace.registerFileSystemProvider(
         OBJECT_SCHEME,
-        new ObjectFileSystem(() => this.clients(), () => this.parsed.settings.connections, () => this.parsed.settings.explorer.previewMaxBytes),
+        new ObjectFileSystem(
+          () => this.clients(),
+          () => this.parsed.settings.connections,
+          () => this.parsed.settings.explorer.previewMaxBytes,
+        ),
         { isReadonly: true, isCaseSensitive: true },
       ),
     );
@@ -170,7 +174,10 @@ export class Studio extends Disposable {
     for (const problem of this.parsed.problems) this.log.warn(problem.message);
     const openSettings = vscode.l10n.t('Open Settings');
     void vscode.window
-      .showWarningMessage(vscode.l10n.t('S3 Lifecycle Studio ignored an invalid setting: {0}', this.parsed.problems.map((p) => p.message).join('; ')), openSettings)
+      .showWarningMessage(
+        vscode.l10n.t('S3 Lifecycle Studio ignored an invalid setting: {0}', this.parsed.problems.map((p) => p.message).join('; ')),
+        openSettings,
+      )
       .then((choice) => choice === openSettings && vscode.commands.executeCommand('s3lifecycle.openSettings'));
   }
 }

@@ -64,7 +64,8 @@ let saveTimer: ReturnType<typeof setTimeout> | undefined;
 function savedState(saved: PanelState | undefined): PanelState {
   if (!saved || !isPanelStrings(saved.strings)) return {};
   const retention = saved.retention;
-  if (retention && !(Array.isArray(retention.selected) && Array.isArray(retention.statuses) && isPrefixSortKey(retention.sort?.key))) return { ...saved, retention: undefined };
+  if (retention && !(Array.isArray(retention.selected) && Array.isArray(retention.statuses) && isPrefixSortKey(retention.sort?.key)))
+    return { ...saved, retention: undefined };
   return saved;
 }
 

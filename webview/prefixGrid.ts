@@ -68,7 +68,16 @@ function dayOf(iso: string): string {
 }
 
 export class PrefixGrid {
-  readonly element = element('div', { id: 'prefix-grid', class: 'prefix-viewport', role: 'grid', tabindex: '0', 'aria-multiselectable': 'true', 'aria-labelledby': 'unused-heading', 'aria-describedby': 'prefix-grid-help', 'aria-colcount': String(COLUMNS.length + 2) });
+  readonly element = element('div', {
+    id: 'prefix-grid',
+    class: 'prefix-viewport',
+    role: 'grid',
+    tabindex: '0',
+    'aria-multiselectable': 'true',
+    'aria-labelledby': 'unused-heading',
+    'aria-describedby': 'prefix-grid-help',
+    'aria-colcount': String(COLUMNS.length + 2),
+  });
   /** The prefix of the focused row. */
   active: string | null = null;
   private readonly headerGroup = element('div', { class: 'prefix-header', role: 'rowgroup' });
@@ -124,11 +133,20 @@ export class PrefixGrid {
   /** The header, in the given language; rendered rows are made anew. */
   build(strings: PanelStrings): void {
     this.selectAllBox.setAttribute('aria-label', strings.selectAll);
-    const headerRow = element('div', { class: 'prefix-row header-row', role: 'row', 'aria-rowindex': '1' }, [element('div', { class: 'cell select-cell', role: 'columnheader', 'aria-colindex': '1' }, [this.selectAllBox])]);
+    const headerRow = element('div', { class: 'prefix-row header-row', role: 'row', 'aria-rowindex': '1' }, [
+      element('div', { class: 'cell select-cell', role: 'columnheader', 'aria-colindex': '1' }, [this.selectAllBox]),
+    ]);
     COLUMNS.forEach((column, i) => {
-      const sortButton = element('button', { type: 'button', class: 'sort-button', 'data-sort-key': column.key }, [column.title(strings), element('span', { class: 'sort-indicator', 'aria-hidden': 'true' })]);
+      const sortButton = element('button', { type: 'button', class: 'sort-button', 'data-sort-key': column.key }, [
+        column.title(strings),
+        element('span', { class: 'sort-indicator', 'aria-hidden': 'true' }),
+      ]);
       sortButton.addEventListener('click', () => this.events.sortBy(column.key));
-      const cell = element('div', { class: `cell${column.numeric ? ' num' : ''}`, role: 'columnheader', 'aria-colindex': String(i + 2), 'data-column': column.key }, [sortButton]);
+      const cell = element(
+        'div',
+        { class: `cell${column.numeric ? ' num' : ''}`, role: 'columnheader', 'aria-colindex': String(i + 2), 'data-column': column.key },
+        [sortButton],
+      );
       this.headerCells.set(column.key, cell);
       headerRow.appendChild(cell);
     });
@@ -181,9 +199,16 @@ export class PrefixGrid {
   private createRow(strings: PanelStrings): HTMLElement {
     return element('div', { class: 'prefix-row', role: 'row' }, [
       element('div', { class: 'cell select-cell', role: 'gridcell', 'aria-colindex': '1' }, [checkbox({ label: '', className: 'row-check', tabbable: false })]),
-      element('div', { class: 'cell prefix', role: 'gridcell', 'aria-colindex': '2' }, [element('span', { class: 'status-tag', hidden: '' }), element('span', { class: 'prefix-text' })]),
-      ...COLUMNS.slice(1).map((column, i) => element('div', { class: `cell${column.numeric ? ' num' : ''}`, role: 'gridcell', 'aria-colindex': String(i + 3), 'data-column': column.key })),
-      element('div', { class: 'cell action', role: 'gridcell', 'aria-colindex': String(COLUMNS.length + 2) }, [smallButton(strings.tagForExpiration, { class: 'tag-button', tabindex: '-1' })]),
+      element('div', { class: 'cell prefix', role: 'gridcell', 'aria-colindex': '2' }, [
+        element('span', { class: 'status-tag', hidden: '' }),
+        element('span', { class: 'prefix-text' }),
+      ]),
+      ...COLUMNS.slice(1).map((column, i) =>
+        element('div', { class: `cell${column.numeric ? ' num' : ''}`, role: 'gridcell', 'aria-colindex': String(i + 3), 'data-column': column.key }),
+      ),
+      element('div', { class: 'cell action', role: 'gridcell', 'aria-colindex': String(COLUMNS.length + 2) }, [
+        smallButton(strings.tagForExpiration, { class: 'tag-button', tabindex: '-1' }),
+      ]),
     ]);
   }
 
@@ -219,7 +244,9 @@ export class PrefixGrid {
     bytes!.textContent = formatBytes(row.bytes, locale);
     bytes!.title = `${formatCount(row.bytes, locale)} B`;
     classes!.textContent = row.storageClasses.join(', ');
-    classes!.title = Object.entries(row.bytesByStorageClass).map(([c, b]) => `${c}: ${formatBytes(b, locale)}`).join('\n');
+    classes!.title = Object.entries(row.bytesByStorageClass)
+      .map(([c, b]) => `${c}: ${formatBytes(b, locale)}`)
+      .join('\n');
     lastAccess!.textContent = row.lastAccess === null ? strings.never : dayOf(row.lastAccess);
     lastAccess!.title = row.lastAccess ?? '';
     lastAccess!.classList.toggle('never', row.lastAccess === null);
@@ -250,12 +277,24 @@ export class PrefixGrid {
     const current = this.active === null ? -1 : (model.indexOf(this.active) ?? -1);
     const page = this.rows.pageRows();
     switch (event.key) {
-      case 'ArrowDown': this.setActive(current + 1); break;
-      case 'ArrowUp': this.setActive(current < 0 ? 0 : current - 1); break;
-      case 'PageDown': this.setActive(current + page); break;
-      case 'PageUp': this.setActive(current - page); break;
-      case 'Home': this.setActive(0); break;
-      case 'End': this.setActive(model.visible.length - 1); break;
+      case 'ArrowDown':
+        this.setActive(current + 1);
+        break;
+      case 'ArrowUp':
+        this.setActive(current < 0 ? 0 : current - 1);
+        break;
+      case 'PageDown':
+        this.setActive(current + page);
+        break;
+      case 'PageUp':
+        this.setActive(current - page);
+        break;
+      case 'Home':
+        this.setActive(0);
+        break;
+      case 'End':
+        this.setActive(model.visible.length - 1);
+        break;
       case ' ':
         if (current < 0) this.setActive(0);
         this.events.toggle(this.active!, event.shiftKey);

@@ -111,11 +111,20 @@ export class PrefixList {
     this.grid = new PrefixGrid(() => this.gridModel(), {
       sortBy: (key) => this.setSort(nextSort(this.sort, key)),
       toggle: (prefix, range) => {
-        this.setSelection(range ? selectRange(this.visible, this.selected, this.anchor, prefix) : withSelected(this.selected, [prefix], !this.selected.has(prefix)));
+        this.setSelection(
+          range ? selectRange(this.visible, this.selected, this.anchor, prefix) : withSelected(this.selected, [prefix], !this.selected.has(prefix)),
+        );
         this.anchor = prefix;
       },
       toggleAll: () => this.setSelection(toggleAllVisible(this.visible, this.selected)),
-      selectAll: () => this.setSelection(withSelected(this.selected, this.visible.map((row) => row.prefix), true)),
+      selectAll: () =>
+        this.setSelection(
+          withSelected(
+            this.selected,
+            this.visible.map((row) => row.prefix),
+            true,
+          ),
+        ),
       tag: (prefix) => {
         if (this.canTag(prefix)) void this.tag([prefix]);
       },
@@ -241,7 +250,14 @@ export class PrefixList {
     } else {
       const classes = storageClassesOf(report.prefixes);
       if (this.filter.storageClass !== null && !classes.includes(this.filter.storageClass)) this.filter = { ...this.filter, storageClass: null };
-      const filterField = textField({ id: 'prefix-filter', label: strings.filterLabel, hiddenLabel: true, placeholder: strings.filterPlaceholder, value: this.filter.text, onInput: (text) => this.onFilterText(text) });
+      const filterField = textField({
+        id: 'prefix-filter',
+        label: strings.filterLabel,
+        hiddenLabel: true,
+        placeholder: strings.filterPlaceholder,
+        value: this.filter.text,
+        onInput: (text) => this.onFilterText(text),
+      });
       const classFilter = select({
         id: 'storage-class-filter',
         label: strings.storageClassFilterLabel,

@@ -89,7 +89,13 @@ const notesList = element('ul', { id: 'notes', class: 'notes', 'aria-labelledby'
 const notesSection = element('section', { class: 'notes-section' });
 const emptyLine = element('p', { id: 'no-rows', class: 'empty' });
 const viewport = element('div', {
-  id: 'results-grid', class: 'viewport', role: 'grid', 'aria-readonly': 'true', tabindex: '0', 'aria-rowcount': '1', 'aria-colcount': '0',
+  id: 'results-grid',
+  class: 'viewport',
+  role: 'grid',
+  'aria-readonly': 'true',
+  tabindex: '0',
+  'aria-rowcount': '1',
+  'aria-colcount': '0',
 });
 const headerGroup = element('div', { class: 'grid-header', role: 'rowgroup' });
 const headerRow = element('div', { class: 'row header-row', role: 'row', 'aria-rowindex': '1' });
@@ -165,7 +171,10 @@ function renderChrome(): void {
   errorLine.hidden = errorLine.textContent === '';
 
   const notes = finished?.notes ?? [];
-  replaceChildren(notesList, notes.map((note) => element('li', {}, [note])));
+  replaceChildren(
+    notesList,
+    notes.map((note) => element('li', {}, [note])),
+  );
   notesSection.hidden = notes.length === 0;
 
   emptyLine.textContent = strings.noRows;
@@ -236,15 +245,32 @@ viewport.addEventListener('keydown', (event: KeyboardEvent) => {
   const ctrl = event.ctrlKey || event.metaKey;
   const { row, column } = active;
   switch (event.key) {
-    case 'ArrowDown': moveActive(row + 1, column); break;
-    case 'ArrowUp': moveActive(row - 1, column); break;
-    case 'ArrowRight': moveActive(row, column + 1); break;
-    case 'ArrowLeft': moveActive(row, column - 1); break;
-    case 'PageDown': moveActive(row + page, column); break;
-    case 'PageUp': moveActive(row - page, column); break;
-    case 'Home': moveActive(ctrl ? 0 : row, 0); break;
-    case 'End': moveActive(ctrl ? rows.length - 1 : row, columns.length - 1); break;
-    default: return;
+    case 'ArrowDown':
+      moveActive(row + 1, column);
+      break;
+    case 'ArrowUp':
+      moveActive(row - 1, column);
+      break;
+    case 'ArrowRight':
+      moveActive(row, column + 1);
+      break;
+    case 'ArrowLeft':
+      moveActive(row, column - 1);
+      break;
+    case 'PageDown':
+      moveActive(row + page, column);
+      break;
+    case 'PageUp':
+      moveActive(row - page, column);
+      break;
+    case 'Home':
+      moveActive(ctrl ? 0 : row, 0);
+      break;
+    case 'End':
+      moveActive(ctrl ? rows.length - 1 : row, columns.length - 1);
+      break;
+    default:
+      return;
   }
   event.preventDefault();
 });
@@ -279,7 +305,6 @@ function tryRestore(): void {
     gridRows.refresh();
   }
 }
-
 
 // ---- Messages -------------------------------------------------------------------------------
 
@@ -352,7 +377,13 @@ function onHostMessage(message: ResultsHostMessage): void {
       break;
     }
     case 'runFinished':
-      finish({ state: message.state, rowCount: message.rowCount, statisticsText: message.statisticsText, notes: message.statistics?.notes ?? [], error: message.error });
+      finish({
+        state: message.state,
+        rowCount: message.rowCount,
+        statisticsText: message.statisticsText,
+        notes: message.statistics?.notes ?? [],
+        error: message.error,
+      });
       tryRestore();
       gridRows.schedule();
       break;

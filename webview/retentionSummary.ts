@@ -11,12 +11,14 @@ const MISSING_DAYS_SHOWN = 10;
 
 export function renderReportSummary(report: RetentionReport, strings: PanelStrings, locale: string): HTMLElement[] {
   const { coverage } = report;
-  const daysList = (days: string[]) => days.slice(0, MISSING_DAYS_SHOWN).join(', ') + (days.length > MISSING_DAYS_SHOWN ? ` … (+${days.length - MISSING_DAYS_SHOWN})` : '');
+  const daysList = (days: string[]) =>
+    days.slice(0, MISSING_DAYS_SHOWN).join(', ') + (days.length > MISSING_DAYS_SHOWN ? ` … (+${days.length - MISSING_DAYS_SHOWN})` : '');
   const coverageText = [
     formatString(strings.coverageValue, coverage.daysWithLogs, coverage.days),
     coverage.missingDays.length > 0 && formatString(strings.coverageMissing, daysList(coverage.missingDays)),
     coverage.suspectDays.length > 0 && formatString(strings.coverageSuspect, daysList(coverage.suspectDays)),
-    coverage.malformed.lines > 0 && formatString(strings.coverageMalformed, formatCount(coverage.malformed.lines, locale), formatCount(coverage.malformed.withKey, locale)),
+    coverage.malformed.lines > 0 &&
+      formatString(strings.coverageMalformed, formatCount(coverage.malformed.lines, locale), formatCount(coverage.malformed.withKey, locale)),
   ]
     .filter((part) => part !== false)
     .join(' — ');
@@ -31,9 +33,18 @@ export function renderReportSummary(report: RetentionReport, strings: PanelStrin
     element('dt', {}, [strings.bucketLabel]),
     element('dd', { id: 'retention-bucket' }, [report.bucket === '' ? strings.everyBucket : report.bucket]),
     element('dt', {}, [strings.windowLabel]),
-    element('dd', { id: 'retention-window', title: `${report.window.start} – ${report.window.asOf} (UTC)` }, [formatString(strings.windowValue, report.window.days, report.window.asOf)]),
+    element('dd', { id: 'retention-window', title: `${report.window.start} – ${report.window.asOf} (UTC)` }, [
+      formatString(strings.windowValue, report.window.days, report.window.asOf),
+    ]),
     element('dt', {}, [strings.coverageLabel]),
-    element('dd', { id: 'retention-coverage', class: coverage.overridden ? 'coverage overridden' : coverage.daysWithLogs < coverage.days ? 'coverage incomplete' : 'coverage' }, [coverageText]),
+    element(
+      'dd',
+      {
+        id: 'retention-coverage',
+        class: coverage.overridden ? 'coverage overridden' : coverage.daysWithLogs < coverage.days ? 'coverage incomplete' : 'coverage',
+      },
+      [coverageText],
+    ),
     element('dt', {}, [strings.exemptionsLabel]),
     element('dd', { id: 'retention-exemptions' }, [exemptions.length > 0 ? exemptions.join(', ') : strings.exemptionsNone]),
     element('dt', {}, [strings.pricesLabel]),
@@ -56,7 +67,14 @@ export function renderReportSummary(report: RetentionReport, strings: PanelStrin
           element('tr', { 'data-day': day, class: coverage.missingDays.includes(day) ? 'missing' : coverage.suspectDays.includes(day) ? 'suspect' : '' }, [
             element('th', { scope: 'row' }, [day]),
             element('td', { class: 'num' }, [formatCount(lines, locale)]),
-            element('td', {}, [element('meter', { min: '0', max: String(busiest), value: String(lines), 'aria-label': formatString(strings.linesPerDayValue, formatCount(lines, locale)) })]),
+            element('td', {}, [
+              element('meter', {
+                min: '0',
+                max: String(busiest),
+                value: String(lines),
+                'aria-label': formatString(strings.linesPerDayValue, formatCount(lines, locale)),
+              }),
+            ]),
           ]),
         ),
       ),
@@ -66,7 +84,11 @@ export function renderReportSummary(report: RetentionReport, strings: PanelStrin
     parts.push(
       element('details', { class: 'notes' }, [
         element('summary', {}, [`${strings.notesHeading} (${report.notes.length})`]),
-        element('ul', {}, report.notes.map((note) => element('li', {}, [note]))),
+        element(
+          'ul',
+          {},
+          report.notes.map((note) => element('li', {}, [note])),
+        ),
       ]),
     );
   }
@@ -95,7 +117,9 @@ export class TotalsTable {
     const selected = row('selected', strings.totalsSelected);
     this.cells = { shown: shown.cells, selected: selected.cells };
     this.element = element('table', { id: 'retention-totals', class: 'totals' }, [
-      element('thead', {}, [element('tr', {}, spaced([element('td', {}), ...columns.map(([, title]) => element('th', { scope: 'col', class: 'num' }, [title]))]))]),
+      element('thead', {}, [
+        element('tr', {}, spaced([element('td', {}), ...columns.map(([, title]) => element('th', { scope: 'col', class: 'num' }, [title]))])),
+      ]),
       element('tbody', {}, [shown.row, selected.row]),
     ]);
   }

@@ -18,18 +18,15 @@ let registered = false;
 /** Registers the toolkit's custom elements once. */
 export function registerComponents(): void {
   if (registered) return;
-  provideVSCodeDesignSystem().register(
-    vsCodeButton(),
-    vsCodeDataGrid(),
-    vsCodeDataGridRow(),
-    vsCodeDataGridCell(),
-    vsCodeDivider(),
-    vsCodeTextField(),
-  );
+  provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeDataGrid(), vsCodeDataGridRow(), vsCodeDataGridCell(), vsCodeDivider(), vsCodeTextField());
   registered = true;
 }
 
-export function button(label: string, onClick: () => void, options: { appearance?: 'primary' | 'secondary'; id?: string; disabled?: boolean } = {}): HTMLElement {
+export function button(
+  label: string,
+  onClick: () => void,
+  options: { appearance?: 'primary' | 'secondary'; id?: string; disabled?: boolean } = {},
+): HTMLElement {
   const node = element('vscode-button', { appearance: options.appearance ?? 'primary', ...(options.id ? { id: options.id } : {}) }, [label]);
   if (options.disabled) node.setAttribute('disabled', '');
   node.addEventListener('click', () => {
@@ -82,7 +79,14 @@ export function dataGrid<Row>(columns: GridColumn<Row>[], rows: readonly Row[], 
  * content (the element takes its accessible name from there, overwriting any aria-label), shown
  * only to screen readers with `hiddenLabel` (see `.label-hidden` in media/panel.css).
  */
-export function textField(options: { id: string; label: string; hiddenLabel?: boolean; placeholder: string; value?: string; onInput: (value: string) => void }): HTMLElement {
+export function textField(options: {
+  id: string;
+  label: string;
+  hiddenLabel?: boolean;
+  placeholder: string;
+  value?: string;
+  onInput: (value: string) => void;
+}): HTMLElement {
   const attributes = { id: options.id, placeholder: options.placeholder, ...(options.hiddenLabel ? { class: 'label-hidden' } : {}) };
   const node = element('vscode-text-field', attributes, [options.label]);
   (node as HTMLInputElement).value = options.value ?? '';
@@ -109,7 +113,13 @@ export function checkbox(options: { id?: string; label: string; className?: stri
 }
 
 /** A native select, themed in media/panel.css (the toolkit's dropdown is heavy for a short list). */
-export function select(options: { id: string; label: string; choices: { value: string; label: string }[]; value: string; onChange: (value: string) => void }): HTMLSelectElement {
+export function select(options: {
+  id: string;
+  label: string;
+  choices: { value: string; label: string }[];
+  value: string;
+  onChange: (value: string) => void;
+}): HTMLSelectElement {
   const node = element('select', { id: options.id, 'aria-label': options.label, class: 'select' });
   for (const choice of options.choices) node.appendChild(element('option', { value: choice.value }, [choice.label]));
   node.value = options.value;

@@ -23,7 +23,9 @@ async function estate(objects) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(repoRoot, 'bench-out'), { recursive: true });
   const started = performance.now();
-  await exec(process.execPath, [join(repoRoot, 'dist', 'cli.js'), 'generate', '--out', dir, '--objects', String(objects), '--format', 'json'], { maxBuffer: 16 * 1024 * 1024 });
+  await exec(process.execPath, [join(repoRoot, 'dist', 'cli.js'), 'generate', '--out', dir, '--objects', String(objects), '--format', 'json'], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
   return { dir, generatedSeconds: (performance.now() - started) / 1000 };
 }
 
@@ -77,7 +79,11 @@ export async function retentionBench(option) {
   }
   const seconds = (performance.now() - started) / 1000;
   // A fast wrong answer is no result: the analysis must equal the estate's truth.
-  if (report.totals.prefixes !== truth.summary.unusedPrefixes || report.totals.objects !== truth.summary.unusedObjects || report.totals.bytes !== truth.summary.unusedBytes) {
+  if (
+    report.totals.prefixes !== truth.summary.unusedPrefixes ||
+    report.totals.objects !== truth.summary.unusedObjects ||
+    report.totals.bytes !== truth.summary.unusedBytes
+  ) {
     throw new Error(`the analysis disagrees with truth.json: ${JSON.stringify(report.totals)} vs ${JSON.stringify(truth.summary)}`);
   }
   const rows = truth.inventory.versions + truth.logs.lines;
@@ -93,6 +99,11 @@ export async function retentionBench(option) {
   };
   return [
     { name: `retention: analysis end to end, local engine, ${n(objects)} objects`, value: Math.round(seconds * 100) / 100, unit: 's', target: null, detail },
-    { name: `retention: rows/s (${n(truth.inventory.versions)} inventory rows + ${n(truth.logs.lines)} log lines)`, value: Math.round(rows / seconds), unit: 'rows/s', target: null },
+    {
+      name: `retention: rows/s (${n(truth.inventory.versions)} inventory rows + ${n(truth.logs.lines)} log lines)`,
+      value: Math.round(rows / seconds),
+      unit: 'rows/s',
+      target: null,
+    },
   ];
 }

@@ -59,13 +59,35 @@ async function signerBench(out, objects) {
   const theirs = new SignatureV4({ credentials, region: 'us-east-1', service: 's3', sha256: Sha256, uriEscapePath: false, applyChecksum: false });
   // `when` only for the check below: the transport signs with the current time.
   const signers = {
-    'sigv4.ts': async (r, when) => ours.sign({
-      method: r.method, host, path: r.path, query: canonicalQuery({ tagging: '' }), headers: r.headers, payloadSha256: r.payloadSha256,
-    }, credentials, when).authorization,
-    '@smithy/signature-v4': async (r, when) => (await theirs.sign({
-      method: r.method, protocol: 'http:', hostname, port, path: r.path, query: { tagging: '' },
-      headers: { host, ...r.headers, 'x-amz-content-sha256': r.payloadSha256 }, body: r.body,
-    }, when ? { signingDate: when } : {})).headers.authorization,
+    'sigv4.ts': async (r, when) =>
+      ours.sign(
+        {
+          method: r.method,
+          host,
+          path: r.path,
+          query: canonicalQuery({ tagging: '' }),
+          headers: r.headers,
+          payloadSha256: r.payloadSha256,
+        },
+        credentials,
+        when,
+      ).authorization,
+    '@smithy/signature-v4': async (r, when) =>
+      (
+        await theirs.sign(
+          {
+            method: r.method,
+            protocol: 'http:',
+            hostname,
+            port,
+            path: r.path,
+            query: { tagging: '' },
+            headers: { host, ...r.headers, 'x-amz-content-sha256': r.payloadSha256 },
+            body: r.body,
+          },
+          when ? { signingDate: when } : {},
+        )
+      ).headers.authorization,
   };
   // The two must sign alike, or the comparison means nothing.
   const when = new Date();
@@ -82,7 +104,8 @@ async function signerBench(out, objects) {
     }
   }
   const ratio = Math.round((best['sigv4.ts'] / best['@smithy/signature-v4']) * 100) / 100;
-  for (const [name, perSecond] of Object.entries(best)) log(`tagging: signing with ${name}: ${perSecond} signs/s (best of 5 passes, ${requests.length} requests)`);
+  for (const [name, perSecond] of Object.entries(best))
+    log(`tagging: signing with ${name}: ${perSecond} signs/s (best of 5 passes, ${requests.length} requests)`);
   log(`tagging: sigv4.ts signs ${ratio}× as fast as @smithy/signature-v4`);
   return [
     ...Object.entries(best).map(([name, perSecond]) => ({ name: `tagging: signing, ${name}`, value: perSecond, unit: 'signs/s', target: null })),
@@ -110,11 +133,17 @@ export async function taggingBench(option) {
   // gateway is run that way (--keep-alive=false halves the rate: a TCP connect per request).
   const keepAlive = option('keep-alive', 'true') !== 'false';
   // The variables set here are put back afterwards: the benchmarks that follow start servers of their own.
-  const saved = Object.fromEntries(['VGW_KEEP_ALIVE', 'VGW_QUIET', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_EC2_METADATA_DISABLED'].map((name) => [name, process.env[name]]));
+  const saved = Object.fromEntries(
+    ['VGW_KEEP_ALIVE', 'VGW_QUIET', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_EC2_METADATA_DISABLED'].map((name) => [name, process.env[name]]),
+  );
   Object.assign(process.env, { VGW_KEEP_ALIVE: String(keepAlive), VGW_QUIET: 'true' });
   const server = await startVersitygw({ logDir: dir, dataDir: join(dir, 'data') });
   // createS3Client takes credentials from the environment, as the CLI does.
-  Object.assign(process.env, { AWS_ACCESS_KEY_ID: server.root.accessKeyId, AWS_SECRET_ACCESS_KEY: server.root.secretAccessKey, AWS_EC2_METADATA_DISABLED: 'true' });
+  Object.assign(process.env, {
+    AWS_ACCESS_KEY_ID: server.root.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: server.root.secretAccessKey,
+    AWS_EC2_METADATA_DISABLED: 'true',
+  });
   const connection = { profile: '', region: 'us-east-1', endpoint: server.endpoint, forcePathStyle: true };
   const client = createS3Client(connection, process.env, { maxSockets: Math.max(...levels) + 8, cacheMiddleware: true });
   try {
@@ -127,7 +156,16 @@ export async function taggingBench(option) {
     const results = [];
     for (const [round, concurrency] of levels.entries()) {
       const tag = { key: `bench-round-${round}`, value: 'expire' };
-      const run = await createRun(join(dir, 'runs'), { kind: 'tag', bucket: 'bench', prefixes: ['cold'], tag, keepTag: null, exemptGlobs: [], olderThan: null, versioned: false });
+      const run = await createRun(join(dir, 'runs'), {
+        kind: 'tag',
+        bucket: 'bench',
+        prefixes: ['cold'],
+        tag,
+        keepTag: null,
+        exemptGlobs: [],
+        olderThan: null,
+        versioned: false,
+      });
       const started = performance.now();
       const cpuBefore = process.cpuUsage();
       const serverCpuBefore = processCpuMs(server.child.pid);
@@ -138,21 +176,34 @@ export async function taggingBench(option) {
       const cpuMsPerObject = Math.round(((cpu.user + cpu.system) / 1000 / objects) * 1000) / 1000;
       // And the gateway's: on 2 cores the two share the machine, so their sum bounds the rate.
       const serverCpuAfter = processCpuMs(server.child.pid);
-      const serverCpuMsPerObject = serverCpuBefore === null || serverCpuAfter === null ? null : Math.round(((serverCpuAfter - serverCpuBefore) / objects) * 1000) / 1000;
-      if (result.progress.tagged !== objects) throw new Error(`round ${round}: tagged ${result.progress.tagged} of ${objects} (${JSON.stringify(result.progress)})`);
+      const serverCpuMsPerObject =
+        serverCpuBefore === null || serverCpuAfter === null ? null : Math.round(((serverCpuAfter - serverCpuBefore) / objects) * 1000) / 1000;
+      if (result.progress.tagged !== objects)
+        throw new Error(`round ${round}: tagged ${result.progress.tagged} of ${objects} (${JSON.stringify(result.progress)})`);
       const perSecond = Math.round(objects / seconds);
-      log(`tagging (${transport}): concurrency ${String(concurrency).padStart(2)}: ${perSecond} objects/s (${objects} objects in ${seconds.toFixed(1)} s, client CPU ${cpuMsPerObject} ms/object (user ${(cpu.user / 1000 / objects).toFixed(3)}, system ${(cpu.system / 1000 / objects).toFixed(3)}), versitygw CPU ${serverCpuMsPerObject ?? '?'} ms/object, ${result.progress.retries} retries)`);
+      log(
+        `tagging (${transport}): concurrency ${String(concurrency).padStart(2)}: ${perSecond} objects/s (${objects} objects in ${seconds.toFixed(1)} s, client CPU ${cpuMsPerObject} ms/object (user ${(cpu.user / 1000 / objects).toFixed(3)}, system ${(cpu.system / 1000 / objects).toFixed(3)}), versitygw CPU ${serverCpuMsPerObject ?? '?'} ms/object, ${result.progress.retries} retries)`,
+      );
       results.push({ concurrency, perSecond, seconds, cpuMsPerObject, serverCpuMsPerObject });
     }
     // Spot check: the last object carries every round's tag.
     const last = await client.send(new GetObjectTaggingCommand({ Bucket: 'bench', Key: `cold/${String(objects - 1).padStart(7, '0')}.json` }));
-    if ((last.TagSet ?? []).length !== levels.length) throw new Error(`expected ${levels.length} tags on the last object, found ${JSON.stringify(last.TagSet)}`);
+    if ((last.TagSet ?? []).length !== levels.length)
+      throw new Error(`expected ${levels.length} tags on the last object, found ${JSON.stringify(last.TagSet)}`);
 
     const best = results.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
-    log(`tagging: best ${best.perSecond} objects/s at concurrency ${best.concurrency}; ratio to the 1,000 objects/s target ${(best.perSecond / 1000).toFixed(2)}`);
+    log(
+      `tagging: best ${best.perSecond} objects/s at concurrency ${best.concurrency}; ratio to the 1,000 objects/s target ${(best.perSecond / 1000).toFixed(2)}`,
+    );
     return [
       ...signing,
-      ...results.map((r) => ({ name: `tagging: versitygw, ${transport}, concurrency ${r.concurrency} (${objects.toLocaleString('en-US')} objects)`, value: r.perSecond, unit: 'objects/s', target: null, detail: { clientCpuMsPerObject: r.cpuMsPerObject, serverCpuMsPerObject: r.serverCpuMsPerObject } })),
+      ...results.map((r) => ({
+        name: `tagging: versitygw, ${transport}, concurrency ${r.concurrency} (${objects.toLocaleString('en-US')} objects)`,
+        value: r.perSecond,
+        unit: 'objects/s',
+        target: null,
+        detail: { clientCpuMsPerObject: r.cpuMsPerObject, serverCpuMsPerObject: r.serverCpuMsPerObject },
+      })),
       { name: `tagging: best (${transport}, concurrency ${best.concurrency})`, value: best.perSecond, unit: 'objects/s', target: 1000, higherIsBetter: true },
     ];
   } finally {

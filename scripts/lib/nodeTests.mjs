@@ -28,14 +28,20 @@ export function parseTapCounts(tap) {
 
 export function runNodeTests({ files, env, tapFile, timeoutMs = 20 * 60_000 }) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [
-      '--test',
-      '--enable-source-maps',
-      `--test-timeout=${Math.min(timeoutMs, 600_000)}`,
-      '--test-reporter=spec', '--test-reporter-destination=stdout',
-      '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
-      ...files,
-    ], { stdio: 'inherit', env: { ...process.env, ...env } });
+    const child = spawn(
+      process.execPath,
+      [
+        '--test',
+        '--enable-source-maps',
+        `--test-timeout=${Math.min(timeoutMs, 600_000)}`,
+        '--test-reporter=spec',
+        '--test-reporter-destination=stdout',
+        '--test-reporter=tap',
+        `--test-reporter-destination=${tapFile}`,
+        ...files,
+      ],
+      { stdio: 'inherit', env: { ...process.env, ...env } },
+    );
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', reject);
     child.on('exit', (code, signal) => {

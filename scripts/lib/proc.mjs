@@ -9,7 +9,7 @@ import { createWriteStream } from 'node:fs';
 // extension host is Node 20, so the project pins releases that support it. Drop that one notice.
 const emitWarning = process.emitWarning.bind(process);
 process.emitWarning = (warning, ...rest) => {
-  const text = typeof warning === 'string' ? warning : warning?.message ?? '';
+  const text = typeof warning === 'string' ? warning : (warning?.message ?? '');
   if (text.includes('AWS SDK for JavaScript (v3)') && text.includes('node >=22')) return;
   emitWarning(warning, ...rest);
 };
@@ -26,8 +26,12 @@ export function run(command, args, options = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit', ...spawnOptions });
     let output = '';
-    child.stdout?.on('data', (d) => { output = (output + d).slice(-8000); });
-    child.stderr?.on('data', (d) => { output = (output + d).slice(-8000); });
+    child.stdout?.on('data', (d) => {
+      output = (output + d).slice(-8000);
+    });
+    child.stderr?.on('data', (d) => {
+      output = (output + d).slice(-8000);
+    });
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       if (code === 0) resolve(output);
@@ -83,8 +87,18 @@ export function startProcess(command, args, { logFile, env, cwd } = {}) {
       started.delete(handle);
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
-      try { process.kill(-child.pid, 'SIGTERM'); } catch { /* already gone */ }
-      const timer = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 5000);
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }, 5000);
       await exited;
       clearTimeout(timer);
     },
@@ -105,6 +119,10 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 }
 process.on('exit', () => {
   for (const h of started) {
-    try { process.kill(-h.child.pid, 'SIGKILL'); } catch { /* gone */ }
+    try {
+      process.kill(-h.child.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   }
 });

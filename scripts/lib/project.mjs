@@ -2,7 +2,7 @@
 // npm dependencies in sync with the lockfile, the bundles, the compiled tests, the VSIX.
 
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { log, run } from './proc.mjs';
@@ -31,15 +31,22 @@ export async function build({ production = false } = {}) {
 
 /** Type-checks everything and compiles the tests (and the sources they import) to out/. */
 export async function compileTests() {
+  // Compiled tests of files since moved or deleted must not run again.
+  rmSync(join(repoRoot, 'out'), { recursive: true, force: true });
   const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
   await run(process.execPath, [tsc, '-p', join(repoRoot, 'tsconfig.test.json')], { cwd: repoRoot });
   await run(process.execPath, [tsc, '--noEmit', '-p', join(repoRoot, 'webview', 'tsconfig.json')], { cwd: repoRoot });
 }
 
-/** What `npm run lint` lints. */
+/** The sources prettier formats (wasm/ is AssemblyScript, which it cannot parse; see .prettierignore). */
+export const FORMATTED = ['src/**/*.ts', 'webview/**/*.ts', 'test/**/*.ts', 'scripts/**/*.mjs', '*.mjs'];
+
+/** What `npm run lint` checks: eslint, then that prettier would change nothing. */
 export async function lint() {
   const eslint = join(repoRoot, 'node_modules', 'eslint', 'bin', 'eslint.js');
   await run(process.execPath, [eslint, 'src', 'webview', 'test', 'scripts', 'esbuild.mjs', 'eslint.config.mjs'], { cwd: repoRoot });
+  const prettier = join(repoRoot, 'node_modules', 'prettier', 'bin', 'prettier.cjs');
+  await run(process.execPath, [prettier, '--check', '--log-level', 'warn', ...FORMATTED], { cwd: repoRoot });
 }
 
 export function packageVersion() {
@@ -51,7 +58,10 @@ export async function packageVsix({ target = `${process.platform}-${process.arch
   await build({ production: true });
   const out = join(repoRoot, `s3-lifecycle-studio-${target}-${packageVersion()}.vsix`);
   const vsce = join(repoRoot, 'node_modules', '@vscode', 'vsce', 'vsce');
-  await run(process.execPath, [vsce, 'package', '--target', target, '--out', out, '--allow-missing-repository', '--no-rewrite-relative-links'], { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
+  await run(process.execPath, [vsce, 'package', '--target', target, '--out', out, '--allow-missing-repository', '--no-rewrite-relative-links'], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   // Development builds (with sourcemaps) again for everything that runs from the working tree.
   await build();
   return out;

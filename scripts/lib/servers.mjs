@@ -63,14 +63,37 @@ export async function startVersitygw({ logDir, dataDir }) {
   await mkdir(join(dataDir, 'iam'), { recursive: true });
   const port = await freePort();
   const root = { accessKeyId: 'vgwroot', secretAccessKey: 'vgwroot-secret' };
-  const handle = startProcess(bin, ['--port', `127.0.0.1:${port}`, '--iam-dir', join(dataDir, 'iam'), 'posix', '--versioning-dir', join(dataDir, 'versions'), join(dataDir, 'root')], {
-    logFile: join(logDir, 'versitygw.log'),
-    env: { ...process.env, ROOT_ACCESS_KEY: root.accessKeyId, ROOT_SECRET_KEY: root.secretAccessKey },
-  });
+  const handle = startProcess(
+    bin,
+    ['--port', `127.0.0.1:${port}`, '--iam-dir', join(dataDir, 'iam'), 'posix', '--versioning-dir', join(dataDir, 'versions'), join(dataDir, 'root')],
+    {
+      logFile: join(logDir, 'versitygw.log'),
+      env: { ...process.env, ROOT_ACCESS_KEY: root.accessKeyId, ROOT_SECRET_KEY: root.secretAccessKey },
+    },
+  );
   const endpoint = `http://127.0.0.1:${port}`;
   await waitForHttp(endpoint, { child: handle.child, name: 'versitygw', timeoutMs: 30_000 });
   const denied = { accessKeyId: 'vgwnobody', secretAccessKey: 'vgwnobody-secret' };
-  await run(bin, ['admin', '--access', root.accessKeyId, '--secret', root.secretAccessKey, '--endpoint-url', endpoint, 'create-user', '--access', denied.accessKeyId, '--secret', denied.secretAccessKey, '--role', 'user'], { quiet: true });
+  await run(
+    bin,
+    [
+      'admin',
+      '--access',
+      root.accessKeyId,
+      '--secret',
+      root.secretAccessKey,
+      '--endpoint-url',
+      endpoint,
+      'create-user',
+      '--access',
+      denied.accessKeyId,
+      '--secret',
+      denied.secretAccessKey,
+      '--role',
+      'user',
+    ],
+    { quiet: true },
+  );
   log(`versitygw on ${endpoint}`);
   return { ...handle, endpoint, port, root, denied, rootDir: join(dataDir, 'root') };
 }
@@ -91,47 +114,62 @@ export async function startTrino({ dataDir, logDir, heap = '2G', timeoutMs = 240
   for (const dir of [join(etc, 'catalog'), varDir, join(localRoot, 'metastore')]) await mkdir(dir, { recursive: true });
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const properties = (entries) => `${Object.entries(entries).map(([k, v]) => `${k}=${v}`).join('\n')}\n`;
-  await writeFile(join(etc, 'node.properties'), properties({
-    'node.environment': 's3ls_test',
-    'node.id': `s3ls-${port}`,
-    'node.data-dir': varDir,
-    'node.bind-ip': '127.0.0.1',
-    'node.internal-address': '127.0.0.1',
-  }));
+  const properties = (entries) =>
+    `${Object.entries(entries)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n')}\n`;
+  await writeFile(
+    join(etc, 'node.properties'),
+    properties({
+      'node.environment': 's3ls_test',
+      'node.id': `s3ls-${port}`,
+      'node.data-dir': varDir,
+      'node.bind-ip': '127.0.0.1',
+      'node.internal-address': '127.0.0.1',
+    }),
+  );
   // A modest heap: the machines have 2 cores and other layers and servers run beside it.
-  await writeFile(join(etc, 'jvm.config'), [
-    '-server',
-    `-Xmx${heap}`,
-    '-XX:+UseG1GC',
-    '-XX:+ExplicitGCInvokesConcurrent',
-    '-XX:+ExitOnOutOfMemoryError',
-    '-XX:+EnableDynamicAgentLoading',
-    '-XX:ReservedCodeCacheSize=256M',
-    '-Djdk.attach.allowAttachSelf=true',
-    '-Duser.timezone=UTC',
-    '-Dfile.encoding=UTF-8',
-    '',
-  ].join('\n'));
-  await writeFile(join(etc, 'config.properties'), properties({
-    coordinator: 'true',
-    'node-scheduler.include-coordinator': 'true',
-    'http-server.http.port': String(port),
-    'discovery.uri': endpoint,
-    'query.max-memory': '1GB',
-    'query.max-memory-per-node': '1GB',
-    'task.concurrency': '2',
-  }));
+  await writeFile(
+    join(etc, 'jvm.config'),
+    [
+      '-server',
+      `-Xmx${heap}`,
+      '-XX:+UseG1GC',
+      '-XX:+ExplicitGCInvokesConcurrent',
+      '-XX:+ExitOnOutOfMemoryError',
+      '-XX:+EnableDynamicAgentLoading',
+      '-XX:ReservedCodeCacheSize=256M',
+      '-Djdk.attach.allowAttachSelf=true',
+      '-Duser.timezone=UTC',
+      '-Dfile.encoding=UTF-8',
+      '',
+    ].join('\n'),
+  );
+  await writeFile(
+    join(etc, 'config.properties'),
+    properties({
+      coordinator: 'true',
+      'node-scheduler.include-coordinator': 'true',
+      'http-server.http.port': String(port),
+      'discovery.uri': endpoint,
+      'query.max-memory': '1GB',
+      'query.max-memory-per-node': '1GB',
+      'task.concurrency': '2',
+    }),
+  );
   await writeFile(join(etc, 'log.properties'), 'io.trino=INFO\n');
-  await writeFile(join(etc, 'catalog', 'hive.properties'), properties({
-    'connector.name': 'hive',
-    'hive.metastore': 'file',
-    // Under the local root too: the native local file system serves every path of the catalog.
-    'hive.metastore.catalog.dir': 'local:///metastore',
-    'fs.native-local.enabled': 'true',
-    'local.location': localRoot,
-    'hive.recursive-directories': 'true',
-  }));
+  await writeFile(
+    join(etc, 'catalog', 'hive.properties'),
+    properties({
+      'connector.name': 'hive',
+      'hive.metastore': 'file',
+      // Under the local root too: the native local file system serves every path of the catalog.
+      'hive.metastore.catalog.dir': 'local:///metastore',
+      'fs.native-local.enabled': 'true',
+      'local.location': localRoot,
+      'hive.recursive-directories': 'true',
+    }),
+  );
   await writeFile(join(etc, 'catalog', 'memory.properties'), properties({ 'connector.name': 'memory' }));
   const logFile = join(logDir, 'trino.log');
   const handle = startProcess(join(home, 'bin', 'launcher'), ['run', '--etc-dir', etc, '--data-dir', varDir], {
@@ -171,7 +209,16 @@ export async function startVsCodeServer({ dataDir, logDir, env = {}, userSetting
   const vscodeDir = await ensureVsCodeServer();
   const userDataDir = join(dataDir, 'user-data');
   const serverDataDir = join(dataDir, 'server-data');
-  const settings = { 'security.workspace.trust.enabled': false, 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'update.mode': 'none', 'extensions.autoCheckUpdates': false, 'workbench.tips.enabled': false, 'git.openRepositoryInParentFolders': 'never', ...userSettings };
+  const settings = {
+    'security.workspace.trust.enabled': false,
+    'workbench.startupEditor': 'none',
+    'telemetry.telemetryLevel': 'off',
+    'update.mode': 'none',
+    'extensions.autoCheckUpdates': false,
+    'workbench.tips.enabled': false,
+    'git.openRepositoryInParentFolders': 'never',
+    ...userSettings,
+  };
   for (const dir of [join(userDataDir, 'User'), join(serverDataDir, 'data', 'Machine'), join(serverDataDir, 'data', 'User')]) {
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'settings.json'), JSON.stringify(settings, null, 2));
@@ -179,12 +226,16 @@ export async function startVsCodeServer({ dataDir, logDir, env = {}, userSetting
   const port = await freePort();
   const args = [
     join(vscodeDir, 'out', 'server-main.js'),
-    '--host', '127.0.0.1',
-    '--port', String(port),
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
     '--without-connection-token',
     '--accept-server-license-terms',
-    '--user-data-dir', userDataDir,
-    '--server-data-dir', serverDataDir,
+    '--user-data-dir',
+    userDataDir,
+    '--server-data-dir',
+    serverDataDir,
     '--disable-telemetry',
     '--disable-workspace-trust',
   ];
@@ -199,15 +250,23 @@ export async function startVsCodeServer({ dataDir, logDir, env = {}, userSetting
 /** Installs a VSIX into an extensions folder with the server's own CLI, as a user would. */
 export async function installVsix(vsixPath, extensionsDir, dataDir) {
   const vscodeDir = await ensureVsCodeServer();
-  await run(process.execPath, [
-    join(vscodeDir, 'out', 'server-main.js'),
-    '--install-extension', vsixPath,
-    '--extensions-dir', extensionsDir,
-    '--user-data-dir', join(dataDir, 'user-data'),
-    '--server-data-dir', join(dataDir, 'server-data'),
-    '--accept-server-license-terms',
-    '--force',
-  ], { quiet: true });
+  await run(
+    process.execPath,
+    [
+      join(vscodeDir, 'out', 'server-main.js'),
+      '--install-extension',
+      vsixPath,
+      '--extensions-dir',
+      extensionsDir,
+      '--user-data-dir',
+      join(dataDir, 'user-data'),
+      '--server-data-dir',
+      join(dataDir, 'server-data'),
+      '--accept-server-license-terms',
+      '--force',
+    ],
+    { quiet: true },
+  );
 }
 
 /** The workbench URL for a folder, optionally with an extension-development/test payload. */
@@ -218,4 +277,13 @@ export function workbenchUrl(serverUrl, folder, payload) {
   return url;
 }
 
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];

@@ -111,7 +111,11 @@ export async function ensureVsCodeServer() {
   await copyFile('/usr/bin/rg', join(rgDir, 'rg'));
   await chmod(join(rgDir, 'rg'), 0o755);
   log('Rebuilding the VS Code server native modules');
-  await run(npm, ['rebuild', 'kerberos', 'node-pty', '@vscode/spdlog', 'native-watchdog', '@parcel/watcher', '@vscode/deviceid'], { cwd: vscodeDir, env: npmEnv, quiet: true });
+  await run(npm, ['rebuild', 'kerberos', 'node-pty', '@vscode/spdlog', 'native-watchdog', '@parcel/watcher', '@vscode/deviceid'], {
+    cwd: vscodeDir,
+    env: npmEnv,
+    quiet: true,
+  });
   if (!existsSync(join(vscodeDir, 'node_modules.asar'))) await symlink('node_modules', join(vscodeDir, 'node_modules.asar'));
   await run(npm, ['install', '--omit=dev'], { cwd: join(vscodeDir, 'extensions'), env: npmEnv, quiet: true });
   const version = JSON.parse(await readFile(join(vscodeDir, 'package.json'), 'utf8')).version;
@@ -128,7 +132,10 @@ export async function ensureVersitygw() {
   if (existsSync(marker) && existsSync(bin)) return bin;
   log(`Building versitygw ${VERSITYGW_VERSION} with go install into ${dir}; this takes a few minutes once`);
   await mkdir(join(dir, 'bin'), { recursive: true });
-  await run('go', ['install', `github.com/versity/versitygw/cmd/versitygw@${VERSITYGW_VERSION}`], { env: { ...process.env, GOBIN: join(dir, 'bin'), GOFLAGS: '-mod=mod' }, quiet: true });
+  await run('go', ['install', `github.com/versity/versitygw/cmd/versitygw@${VERSITYGW_VERSION}`], {
+    env: { ...process.env, GOBIN: join(dir, 'bin'), GOFLAGS: '-mod=mod' },
+    quiet: true,
+  });
   await writeFile(marker, new Date().toISOString());
   return bin;
 }
@@ -139,7 +146,10 @@ function javaVersion(home) {
     const text = readFileSync(join(home, 'release'), 'utf8');
     const version = /^JAVA_VERSION="([^"]+)"/m.exec(text)?.[1];
     if (!version || !existsSync(join(home, 'bin', 'java'))) return undefined;
-    const parts = version.replace(/^1\.(\d+)/, '$1').split(/[.+_-]/).map((p) => Number.parseInt(p, 10));
+    const parts = version
+      .replace(/^1\.(\d+)/, '$1')
+      .split(/[.+_-]/)
+      .map((p) => Number.parseInt(p, 10));
     return [0, 1, 2].map((i) => (Number.isFinite(parts[i]) ? parts[i] : 0));
   } catch {
     return undefined;
@@ -162,7 +172,8 @@ export function trinoJavaHome() {
   const explicit = process.env.S3LS_TRINO_JAVA_HOME;
   if (explicit) {
     const version = javaVersion(explicit);
-    if (!version || !atLeast(version, TRINO_MIN_JAVA)) throw new Error(`S3LS_TRINO_JAVA_HOME=${explicit} is not a JDK ${minimum} or newer, which Trino ${TRINO_VERSION} needs`);
+    if (!version || !atLeast(version, TRINO_MIN_JAVA))
+      throw new Error(`S3LS_TRINO_JAVA_HOME=${explicit} is not a JDK ${minimum} or newer, which Trino ${TRINO_VERSION} needs`);
     return explicit;
   }
   const javaHome = process.env.JAVA_HOME;
@@ -182,7 +193,9 @@ export function trinoJavaHome() {
   // The newest first (a symlink and its target are the same JDK: either will do).
   usable.sort((a, b) => (atLeast(a.version, b.version) ? (atLeast(b.version, a.version) ? 0 : -1) : 1));
   if (usable.length === 0) {
-    throw new Error(`Trino ${TRINO_VERSION} needs a JDK ${minimum} or newer, and none was found (JAVA_HOME, /usr/lib/jvm/*): install one (e.g. Temurin 25) and set S3LS_TRINO_JAVA_HOME to it`);
+    throw new Error(
+      `Trino ${TRINO_VERSION} needs a JDK ${minimum} or newer, and none was found (JAVA_HOME, /usr/lib/jvm/*): install one (e.g. Temurin 25) and set S3LS_TRINO_JAVA_HOME to it`,
+    );
   }
   return usable[0].home;
 }
@@ -207,7 +220,8 @@ export async function ensureTrino() {
   await mkdir(dir, { recursive: true });
   const repository = join(dir, 'maven-repository');
   const mvnArgs = [
-    '-B', '-q',
+    '-B',
+    '-q',
     `-Dmaven.repo.local=${repository}`,
     'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy',
     `-Dartifact=io.trino:trino-server:${TRINO_VERSION}:tar.gz`,

@@ -50,7 +50,12 @@ export function pricingRegion(settings: StudioSettings, connection: ConnectionCo
  * The analysis's options: the settings, then the caller's overrides. The last access is looked for
  * at least over the window itself. Throws TagArgError for a keep tag that is not one.
  */
-export function retentionOptions(settings: StudioSettings, connection: ConnectionConfig, inputs: RetentionInputs, overrides: RetentionOverrides = {}): RetentionOptions {
+export function retentionOptions(
+  settings: StudioSettings,
+  connection: ConnectionConfig,
+  inputs: RetentionInputs,
+  overrides: RetentionOverrides = {},
+): RetentionOptions {
   const r = settings.retention;
   const keepTag = overrides.keepTag ?? { text: r.keepTag, source: 's3lifecycle.retention.keepTag' };
   return {

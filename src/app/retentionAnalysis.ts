@@ -8,7 +8,15 @@ import { monthlySavings, roundUsd, storagePrices, unpricedClassesNote, type Base
 import { accessWindow, checkMalformedLines, describeDays, logCoverage, MAX_WINDOW_DAYS, RetentionInputError } from '../core/retention/window';
 import { formatDay, parseDay } from '../core/time';
 import type { TemplateCatalog } from '../sql/catalog';
-import { hasField, InventorySchemaError, listsAllVersions, missingFields, parseInventorySchema, REQUIRED_FOR_RETENTION, type InventorySchema } from '../core/inventory/schema';
+import {
+  hasField,
+  InventorySchemaError,
+  listsAllVersions,
+  missingFields,
+  parseInventorySchema,
+  REQUIRED_FOR_RETENTION,
+  type InventorySchema,
+} from '../core/inventory/schema';
 import { collectRows, type LocatedInventoryReport, type QueryEngine, type QueryValue } from '../engines/engine';
 import { toLocationUri } from '../engines/locations';
 import { formatStatistics } from '../engines/resultFormat';
@@ -95,9 +103,12 @@ export function formatKeepTag(tag: TagSpec | null): string | null {
 
 function checkOptions(options: RetentionOptions): void {
   if (!Number.isInteger(options.lookbackDays) || options.lookbackDays < options.windowDays || options.lookbackDays > MAX_WINDOW_DAYS) {
-    throw new RetentionInputError(`the lookback for last access must be a whole number of days from the window's ${options.windowDays} to ${MAX_WINDOW_DAYS}, not ${options.lookbackDays}`);
+    throw new RetentionInputError(
+      `the lookback for last access must be a whole number of days from the window's ${options.windowDays} to ${MAX_WINDOW_DAYS}, not ${options.lookbackDays}`,
+    );
   }
-  if (options.keepTag && (options.keepTag.key === '' || options.keepTag.key.length > 128)) throw new RetentionInputError('the keep tag needs a key of 1 to 128 characters');
+  if (options.keepTag && (options.keepTag.key === '' || options.keepTag.key.length > 128))
+    throw new RetentionInputError('the keep tag needs a key of 1 to 128 characters');
 }
 
 /**
@@ -106,7 +117,11 @@ function checkOptions(options: RetentionOptions): void {
  * already made): its schema, checked for what the analysis needs, and what the report says of its
  * fields. Throws RetentionInputError for a report the analysis cannot use.
  */
-async function locateInventory(engine: QueryEngine, location: string, signal?: AbortSignal): Promise<{ report: LocatedInventoryReport; schema: InventorySchema; notes: string[] } | undefined> {
+async function locateInventory(
+  engine: QueryEngine,
+  location: string,
+  signal?: AbortSignal,
+): Promise<{ report: LocatedInventoryReport; schema: InventorySchema; notes: string[] } | undefined> {
   if (!engine.inventoryReport) return undefined;
   if (engine.kind === 'athena' && !location.startsWith('s3://')) return undefined;
   const report = await engine.inventoryReport(toLocationUri(location), signal);
@@ -126,10 +141,15 @@ async function locateInventory(engine: QueryEngine, location: string, signal?: A
     );
   }
   const notes = [`inventory fields: ${schema.columns.map((c) => c.field).join(', ')} (${report.fileFormat}, report ${report.dt})`];
-  if (!listsAllVersions(schema)) notes.push('the inventory lists current versions only (S3\'s default, no VersionId, IsLatest or IsDeleteMarker): every row is a current version, none a delete marker');
+  if (!listsAllVersions(schema))
+    notes.push(
+      "the inventory lists current versions only (S3's default, no VersionId, IsLatest or IsDeleteMarker): every row is a current version, none a delete marker",
+    );
   const noLock = missingFields(schema, ['ObjectLockRetainUntilDate', 'ObjectLockLegalHoldStatus']);
   if (noLock.length > 0) {
-    notes.push(`the inventory report has no ${noLock.join(' or ')} field: Object Lock retention and legal holds could not be checked here, so locked objects may be listed; Tag for expiration reads each object's lock in a bucket with Object Lock and leaves locked objects alone`);
+    notes.push(
+      `the inventory report has no ${noLock.join(' or ')} field: Object Lock retention and legal holds could not be checked here, so locked objects may be listed; Tag for expiration reads each object's lock in a bucket with Object Lock and leaves locked objects alone`,
+    );
   }
   return { report, schema, notes };
 }
@@ -139,7 +159,12 @@ async function locateInventory(engine: QueryEngine, location: string, signal?: A
  * overrides). Throws LogCoverageError (before the inventory is read) when the window's logs have
  * more gaps than allowed and the user has not overridden the check.
  */
-export async function analyzeRetention(engine: QueryEngine, catalog: TemplateCatalog, options: RetentionOptions, control: RetentionControl = {}): Promise<RetentionReport> {
+export async function analyzeRetention(
+  engine: QueryEngine,
+  catalog: TemplateCatalog,
+  options: RetentionOptions,
+  control: RetentionControl = {},
+): Promise<RetentionReport> {
   // Everything a user can get wrong is checked before the engine does any work.
   const window = accessWindow(options.asOf, options.windowDays);
   checkOptions(options);
@@ -175,7 +200,11 @@ export async function analyzeRetention(engine: QueryEngine, catalog: TemplateCat
     for (const view of SOURCE_VIEWS) await collectRows(await engine.run({ sql: `DROP TABLE IF EXISTS "${view}"`, signal }));
   } else if (inventory) {
     // On Athena the inventory table is made from the report's manifest, so its columns are the report's own.
-    await run('Creating the inventory table from the report\'s manifest', 'inventory_table', { location: inventory.report.hiveLocation, format: inventory.report.fileFormat, schema: inventory.report.fileSchema });
+    await run("Creating the inventory table from the report's manifest", 'inventory_table', {
+      location: inventory.report.hiveLocation,
+      format: inventory.report.fileFormat,
+      schema: inventory.report.fileSchema,
+    });
   }
   const inventoryDt: Record<string, string> = inventory ? { inventory_dt: inventory.report.dt } : {};
 
@@ -188,9 +217,11 @@ export async function analyzeRetention(engine: QueryEngine, catalog: TemplateCat
   });
   if (coverage.overridden) {
     const suspect = coverage.suspectDays.length > 0 ? ` and few on ${coverage.suspectDays.length} more` : '';
-    notes.push(`WARNING: no access logs for ${coverage.missingDays.length} of ${coverage.days} days${suspect}, analysed anyway: prefixes read only on those days are listed as unused`);
-  }
-  else if (coverage.suspectDays.length > 0) notes.push(`few log lines (under a tenth of the window's median) on ${describeDays(coverage.suspectDays)}: allowed by the suspect-day setting`);
+    notes.push(
+      `WARNING: no access logs for ${coverage.missingDays.length} of ${coverage.days} days${suspect}, analysed anyway: prefixes read only on those days are listed as unused`,
+    );
+  } else if (coverage.suspectDays.length > 0)
+    notes.push(`few log lines (under a tenth of the window's median) on ${describeDays(coverage.suspectDays)}: allowed by the suspect-day setting`);
   // A malformed line may be a read the analysis does not see: too many of them (or one naming a key) stop it too.
   const lastLogDay = formatDay(parseDay(window.asOf) + LATE_DELIVERY_DAYS);
   const malformedRows = await run('Checking for log lines that could not be read', 'malformed_log_lines', {
@@ -200,7 +231,9 @@ export async function analyzeRetention(engine: QueryEngine, catalog: TemplateCat
   }).catch((error: unknown) => {
     // An access-log view made by an older access_log_table has no malformed column.
     if (engine.kind === 'athena' && /malformed/i.test((error as Error).message)) {
-      throw new Error(`${(error as Error).message} — the s3_access_logs view predates the malformed column: create it again with the access_log_table template (DDL only, nothing is scanned)`);
+      throw new Error(
+        `${(error as Error).message} — the s3_access_logs view predates the malformed column: create it again with the access_log_table template (DDL only, nothing is scanned)`,
+      );
     }
     throw error;
   });
@@ -213,12 +246,24 @@ export async function analyzeRetention(engine: QueryEngine, catalog: TemplateCat
     Object.values(coverage.linesPerDay).reduce((n, lines) => n + lines, 0),
     { maxPercent: options.maxMalformedLogLinesPercent ?? DEFAULT_MAX_MALFORMED_PERCENT, override: options.allowMalformedLogs ?? false },
   );
-  if (coverage.malformed.overridden) notes.push(`WARNING: ${coverage.malformed.lines} malformed log lines (${coverage.malformed.withKey} naming a key), analysed anyway: a read among them is not counted`);
+  if (coverage.malformed.overridden)
+    notes.push(
+      `WARNING: ${coverage.malformed.lines} malformed log lines (${coverage.malformed.withKey} naming a key), analysed anyway: a read among them is not counted`,
+    );
 
   // 2. The unused prefixes.
-  const unusedRows = await run('Finding unused prefixes', 'unused_prefixes', { ...common, ...inventoryDt, days: String(window.days), exempt_key_regex: exemptRegex, ...counting });
+  const unusedRows = await run('Finding unused prefixes', 'unused_prefixes', {
+    ...common,
+    ...inventoryDt,
+    days: String(window.days),
+    exempt_key_regex: exemptRegex,
+    ...counting,
+  });
   const byClass = unusedRows.length === 0 || 'bytes_by_storage_class' in unusedRows[0]!;
-  if (!byClass) notes.push('the unused_prefixes template in use has no bytes_by_storage_class column (a workspace copy from an older version?): its bytes are counted as storage class UNKNOWN');
+  if (!byClass)
+    notes.push(
+      'the unused_prefixes template in use has no bytes_by_storage_class column (a workspace copy from an older version?): its bytes are counted as storage class UNKNOWN',
+    );
 
   // 3. When each was last read, looking back further than the window.
   const accessRows = await run('Looking up last access', 'access_by_prefix', { ...common, days: String(options.lookbackDays), ...counting });
@@ -239,7 +284,9 @@ export async function analyzeRetention(engine: QueryEngine, catalog: TemplateCat
       prefix,
       objects: Number(row.objects),
       bytes: Number(row.bytes),
-      storageClasses: String(row.storage_classes ?? '').split(',').filter((c) => c !== ''),
+      storageClasses: String(row.storage_classes ?? '')
+        .split(',')
+        .filter((c) => c !== ''),
       bytesByStorageClass,
       newestLastModified: isoTime(row.newest_last_modified!),
       lastAccess: lastAccess.get(prefix) ?? null,
@@ -251,7 +298,10 @@ export async function analyzeRetention(engine: QueryEngine, catalog: TemplateCat
   const keepTag = formatKeepTag(options.keepTag);
   if (keepTag) notes.push(`objects tagged ${keepTag} are kept: S3 Inventory carries no tags, so they are counted here and skipped when tagging`);
 
-  if (noStorageClass) notes.push(`the inventory report has no StorageClass field: every object is priced at STANDARD's $${standardPrice} per GB-month (add StorageClass to the inventory configuration's optional fields for prices by class)`);
+  if (noStorageClass)
+    notes.push(
+      `the inventory report has no StorageClass field: every object is priced at STANDARD's $${standardPrice} per GB-month (add StorageClass to the inventory configuration's optional fields for prices by class)`,
+    );
 
   return {
     bucket: common.bucket,

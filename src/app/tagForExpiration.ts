@@ -8,7 +8,18 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { BatchManifestError, writeBatchManifest, type BatchManifestWriteResult } from '../aws/batchManifest';
 import { ensureExpirationRule, LifecycleConflictError, removeExpirationRule, type LifecycleChangeResult } from '../aws/lifecycle';
 import { resolveRequestPrices, type PriceLookup } from '../aws/priceList';
-import { listTaggingTargets, previewTagging, runTagging, undoTagging, type TaggingPreview, type TaggingProgress, type TaggingResult, type TargetSelection, type UndoProgress, type UndoResult } from '../aws/tagging';
+import {
+  listTaggingTargets,
+  previewTagging,
+  runTagging,
+  undoTagging,
+  type TaggingPreview,
+  type TaggingProgress,
+  type TaggingResult,
+  type TargetSelection,
+  type UndoProgress,
+  type UndoResult,
+} from '../aws/tagging';
 import { createRun, type RunHandle, type RunSpec } from '../core/retention/runStore';
 import type { KeepTag } from '../core/retention/tagSet';
 import type { TagSpec } from '../core/retention/report';
@@ -98,12 +109,22 @@ export async function planExpiration(context: ExpirationContext, request: Expira
       : Promise.resolve(null),
   ]);
   const withMarkers =
-    rule && request.rule && request.previewDeleteMarkerVariant && rule.versioned && !request.rule.deleteMarkerRule ? await ensureExpirationRule(client, bucket, ruleOptions(true)) : undefined;
-  return { request, preview, rule, ...(ruleError !== undefined ? { ruleError } : {}), ...(withMarkers ? { withMarkers } : {}), priceNotes: requestPricing.notes };
+    rule && request.rule && request.previewDeleteMarkerVariant && rule.versioned && !request.rule.deleteMarkerRule
+      ? await ensureExpirationRule(client, bucket, ruleOptions(true))
+      : undefined;
+  return {
+    request,
+    preview,
+    rule,
+    ...(ruleError !== undefined ? { ruleError } : {}),
+    ...(withMarkers ? { withMarkers } : {}),
+    priceNotes: requestPricing.notes,
+  };
 }
 
 /** The shell's answer to a plan. */
-export type ExpirationDecision = { action: 'cancel' } | { action: 'tag'; /** Add the delete-marker rule after all (VS Code's second button). */ deleteMarkerRule?: boolean };
+export type ExpirationDecision =
+  { action: 'cancel' } | { action: 'tag'; /** Add the delete-marker rule after all (VS Code's second button). */ deleteMarkerRule?: boolean };
 
 export interface ExpirationHooks {
   /** Shows the plan (printed, logged); 'stop' ends the flow here (a dry run). */
@@ -130,7 +151,12 @@ export type ExpirationFlowResult =
   | { kind: 'ran'; plan: ExpirationPlan; run: RunHandle; outcome: ExpirationOutcome };
 
 /** The whole flow: plan, preview, confirm, run, rule. Throws ExpirationPlanError when the rule could not be previewed. */
-export async function tagForExpiration(context: ExpirationContext, request: ExpirationRequest, hooks: ExpirationHooks, signal?: AbortSignal): Promise<ExpirationFlowResult> {
+export async function tagForExpiration(
+  context: ExpirationContext,
+  request: ExpirationRequest,
+  hooks: ExpirationHooks,
+  signal?: AbortSignal,
+): Promise<ExpirationFlowResult> {
   const plan = await planExpiration(context, request, signal);
   if ((await hooks.preview(plan)) === 'stop') return { kind: 'stopped', plan };
   if (plan.ruleError !== undefined) throw new ExpirationPlanError('The lifecycle configuration could not be read, so nothing was tagged', plan.ruleError);
@@ -178,7 +204,11 @@ export async function startExpiration(context: ExpirationContext, plan: Expirati
  * under the rule before the user's tags are merged. A rule that cannot be written marks the run
  * failed, so that resuming it writes the rule.
  */
-export async function continueExpiration(context: ExpirationContext, run: RunHandle, options: { signal?: AbortSignal; onProgress?(p: TaggingProgress): void } = {}): Promise<ExpirationOutcome> {
+export async function continueExpiration(
+  context: ExpirationContext,
+  run: RunHandle,
+  options: { signal?: AbortSignal; onProgress?(p: TaggingProgress): void } = {},
+): Promise<ExpirationOutcome> {
   const result = await runTagging(context.client, run, {
     concurrency: context.concurrency,
     ...(options.signal ? { signal: options.signal } : {}),
@@ -231,7 +261,11 @@ export interface UndoOptions {
  * Restores the tag sets a run's audit log records (keeping tags added since). The rule is removed,
  * when asked, only after every tag set is back: objects still tagged must not lose it halfway.
  */
-export async function undoExpiration(context: ExpirationContext, from: RunHandle | string, options: UndoOptions = {}): Promise<{ result: UndoResult; ruleRemoved: boolean }> {
+export async function undoExpiration(
+  context: ExpirationContext,
+  from: RunHandle | string,
+  options: UndoOptions = {},
+): Promise<{ result: UndoResult; ruleRemoved: boolean }> {
   const result = await undoTagging(context.client, from, {
     root: context.runRoot,
     concurrency: context.concurrency,
@@ -255,13 +289,20 @@ export class ExpirationManifestError extends Error {
 }
 
 /** The plan's selection as an S3 Batch Operations manifest at `location`; no tag or rule changes. */
-export async function writeExpirationManifest(client: S3Client, selection: TargetSelection, location: string, signal?: AbortSignal): Promise<BatchManifestWriteResult> {
+export async function writeExpirationManifest(
+  client: S3Client,
+  selection: TargetSelection,
+  location: string,
+  signal?: AbortSignal,
+): Promise<BatchManifestWriteResult> {
   try {
     return await writeBatchManifest(client, listTaggingTargets(client, selection, { ...(signal ? { signal } : {}) }), location, signal);
   } catch (error) {
     if (!(error instanceof BatchManifestError)) throw error;
-    if (/already exists/.test(error.message)) throw new ExpirationManifestError(`An object already exists at ${location}; the manifest never replaces one.`, 'exists');
-    if (/no objects/.test(error.message)) throw new ExpirationManifestError(`No object under these prefixes of s3://${selection.bucket} is to be tagged, so no manifest was written.`, 'empty');
+    if (/already exists/.test(error.message))
+      throw new ExpirationManifestError(`An object already exists at ${location}; the manifest never replaces one.`, 'exists');
+    if (/no objects/.test(error.message))
+      throw new ExpirationManifestError(`No object under these prefixes of s3://${selection.bucket} is to be tagged, so no manifest was written.`, 'empty');
     throw new ExpirationManifestError(`${error.message} No manifest was written.`, 'other');
   }
 }

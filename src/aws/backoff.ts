@@ -20,7 +20,15 @@ interface ErrorLike {
   cause?: unknown;
 }
 
-const TRANSIENT_NAMES = new Set(['SlowDown', 'InternalError', 'ServiceUnavailable', 'RequestTimeout', 'ThrottlingException', 'TooManyRequestsException', 'TimeoutError']);
+const TRANSIENT_NAMES = new Set([
+  'SlowDown',
+  'InternalError',
+  'ServiceUnavailable',
+  'RequestTimeout',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'TimeoutError',
+]);
 const TRANSIENT_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT', 'ECONNABORTED', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
 
 export function isAbortError(error: unknown): boolean {
@@ -51,7 +59,10 @@ export function sdkRetries(responseOrError: unknown): number {
  * attempts; waits between tries with exponential backoff and full jitter, so many workers
  * throttled at once do not come back at once. `onRetry` hears of every retry, the SDK's included.
  */
-export async function withRetries<T>(send: () => Promise<T>, options: { policy?: RetryPolicy; signal?: AbortSignal; onRetry?: (count: number) => void; random?: () => number } = {}): Promise<T> {
+export async function withRetries<T>(
+  send: () => Promise<T>,
+  options: { policy?: RetryPolicy; signal?: AbortSignal; onRetry?: (count: number) => void; random?: () => number } = {},
+): Promise<T> {
   const policy = options.policy ?? DEFAULT_RETRY_POLICY;
   const random = options.random ?? Math.random;
   for (let attempt = 1; ; attempt++) {

@@ -77,7 +77,8 @@ export function manifestKey(key: string): string {
 }
 
 export function batchManifestLine(target: BatchManifestTarget): string {
-  if (!isValidBucketName(target.bucket)) throw new BatchManifestError(`"${target.bucket}" is not a bucket name; every manifest row needs the bucket of its object.`);
+  if (!isValidBucketName(target.bucket))
+    throw new BatchManifestError(`"${target.bucket}" is not a bucket name; every manifest row needs the bucket of its object.`);
   if (target.key === '') throw new BatchManifestError(`An object in bucket "${target.bucket}" has an empty key; a manifest row needs one.`);
   const row = `${target.bucket},${manifestKey(target.key)}`;
   if (target.versionId === undefined) return row;
@@ -128,7 +129,8 @@ export async function writeBatchManifest(
   options: WriteBatchManifestOptions = {},
 ): Promise<BatchManifestWriteResult> {
   const { bucket, key } = parseS3Uri(location);
-  if (key === '' || key.endsWith('/')) throw new BatchManifestError(`"${location}" is a folder; give the manifest's own key, such as s3://${bucket}/manifests/expire.csv`);
+  if (key === '' || key.endsWith('/'))
+    throw new BatchManifestError(`"${location}" is a folder; give the manifest's own key, such as s3://${bucket}/manifests/expire.csv`);
   const partBytes = options.partSizeBytes ?? DEFAULT_PART_BYTES;
   if (partBytes < MIN_PART_BYTES) throw new BatchManifestError(`The part size must be at least 5 MiB (S3's minimum); got ${partBytes} bytes.`);
   const createOnly = options.overwrite ? {} : { IfNoneMatch: '*' };
@@ -154,7 +156,9 @@ export async function writeBatchManifest(
   const uploadPart = async (body: Buffer) => {
     if (parts.length === MAX_PARTS) throw new BatchManifestError(`The manifest needs more than ${MAX_PARTS} parts; use a larger part size.`);
     const partNumber = parts.length + 1;
-    const out = await client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body }), { abortSignal: signal });
+    const out = await client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body }), {
+      abortSignal: signal,
+    });
     parts.push({ PartNumber: partNumber, ETag: out.ETag });
   };
 
@@ -182,7 +186,9 @@ export async function writeBatchManifest(
 
     let etag: string | undefined;
     if (uploadId === undefined) {
-      const out = await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.concat(pending), ContentType: 'text/csv', ...createOnly }), { abortSignal: signal });
+      const out = await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.concat(pending), ContentType: 'text/csv', ...createOnly }), {
+        abortSignal: signal,
+      });
       etag = out.ETag;
     } else {
       if (pendingBytes > 0) await uploadPart(Buffer.concat(pending));

@@ -30,7 +30,8 @@ export function describeS3Error(error: unknown, target: { endpoint: string; buck
   if (name === 'CredentialsProviderError' || /Could not load credentials|Unable to locate credentials/i.test(e.message ?? '')) {
     return {
       kind: 'noCredentials',
-      message: 'No AWS credentials found: choose a profile (S3 Lifecycle: Choose AWS Profile), run `aws sso login` for an SSO profile, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.',
+      message:
+        'No AWS credentials found: choose a profile (S3 Lifecycle: Choose AWS Profile), run `aws sso login` for an SSO profile, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.',
     };
   }
   if (name === 'AccessDenied' || name === 'AllAccessDisabled' || status === 403) {
@@ -40,10 +41,16 @@ export function describeS3Error(error: unknown, target: { endpoint: string; buck
     return { kind: 'notFound', message: `${where === 'S3' ? 'The resource' : `The ${where}`} does not exist at ${endpoint}.` };
   }
   if (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN'].includes(code) || name === 'TimeoutError') {
-    return { kind: 'unreachable', message: `Cannot reach the S3 endpoint ${endpoint} (${code || name}): check the endpoint (setting s3lifecycle.endpoint, or --endpoint) and that the server is running.` };
+    return {
+      kind: 'unreachable',
+      message: `Cannot reach the S3 endpoint ${endpoint} (${code || name}): check the endpoint (setting s3lifecycle.endpoint, or --endpoint) and that the server is running.`,
+    };
   }
   if (name === 'SlowDown' || name === 'ThrottlingException' || name === 'TooManyRequestsException' || status === 503) {
     return { kind: 'throttled', message: `S3 is throttling requests to ${where} (retried with backoff); try again shortly.` };
   }
-  return { kind: 'other', message: `S3 request failed${target.bucket ? ` for bucket "${target.bucket}"` : ''}: ${name ? `${name}: ` : ''}${e.message ?? 'unknown error'}` };
+  return {
+    kind: 'other',
+    message: `S3 request failed${target.bucket ? ` for bucket "${target.bucket}"` : ''}: ${name ? `${name}: ` : ''}${e.message ?? 'unknown error'}`,
+  };
 }

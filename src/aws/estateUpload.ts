@@ -2,14 +2,7 @@
 // own buckets (keys = paths in the output folder), and real objects for a capped subset of the
 // estate's keys (every prefix gets some), with their noncurrent versions and delete markers.
 
-import {
-  CreateBucketCommand,
-  DeleteObjectCommand,
-  HeadBucketCommand,
-  PutBucketVersioningCommand,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, HeadBucketCommand, PutBucketVersioningCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { EstatePlan } from '../core/estate/plan';
@@ -101,7 +94,9 @@ export async function uploadEstate(client: S3Client, plan: EstatePlan, options: 
         deleteMarkers++;
       } else {
         const body = object.key.endsWith('/') ? '' : `s3-lifecycle-studio demo object\nkey: ${object.key}\nsize in the inventory: ${version.size}\n`;
-        await client.send(new PutObjectCommand({ Bucket: options.sourceBucket, Key: object.key, Body: body, StorageClass: version.storageClass }), { abortSignal: signal });
+        await client.send(new PutObjectCommand({ Bucket: options.sourceBucket, Key: object.key, Body: body, StorageClass: version.storageClass }), {
+          abortSignal: signal,
+        });
         versions++;
       }
     }

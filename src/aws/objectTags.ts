@@ -68,7 +68,9 @@ export class SdkObjectTags implements ObjectTagApi {
   }
 
   async putTags(bucket: string, key: string, versionId: string | undefined, tags: readonly Tag[]): Promise<void> {
-    await this.client.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: key, VersionId: versionId, Tagging: { TagSet: tags.map((t) => ({ Key: t.Key, Value: t.Value })) } }));
+    await this.client.send(
+      new PutObjectTaggingCommand({ Bucket: bucket, Key: key, VersionId: versionId, Tagging: { TagSet: tags.map((t) => ({ Key: t.Key, Value: t.Value })) } }),
+    );
   }
 
   async deleteTags(bucket: string, key: string, versionId: string | undefined): Promise<void> {
@@ -77,7 +79,11 @@ export class SdkObjectTags implements ObjectTagApi {
 
   async head(bucket: string, key: string, versionId: string | undefined): Promise<ObjectLockState> {
     const head = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
-    return { ObjectLockLegalHoldStatus: head.ObjectLockLegalHoldStatus, ObjectLockMode: head.ObjectLockMode, ObjectLockRetainUntilDate: head.ObjectLockRetainUntilDate };
+    return {
+      ObjectLockLegalHoldStatus: head.ObjectLockLegalHoldStatus,
+      ObjectLockMode: head.ObjectLockMode,
+      ObjectLockRetainUntilDate: head.ObjectLockRetainUntilDate,
+    };
   }
 
   async transportFor(): Promise<TagTransport> {
@@ -169,12 +175,28 @@ const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', a
 export function xmlDecode(text: string): string {
   if (!text.includes('&')) return text;
   return text.replace(ENTITY, (_m, entity: string) =>
-    entity.startsWith('#x') ? String.fromCodePoint(parseInt(entity.slice(2), 16)) : entity.startsWith('#') ? String.fromCodePoint(Number(entity.slice(1))) : NAMED[entity]!,
+    entity.startsWith('#x')
+      ? String.fromCodePoint(parseInt(entity.slice(2), 16))
+      : entity.startsWith('#')
+        ? String.fromCodePoint(Number(entity.slice(1)))
+        : NAMED[entity]!,
   );
 }
 
 export function xmlEscape(text: string): string {
-  return text.replace(/[&<>"'\r\n\t]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : c === "'" ? '&apos;' : `&#x${c.charCodeAt(0).toString(16).toUpperCase()};`));
+  return text.replace(/[&<>"'\r\n\t]/g, (c) =>
+    c === '&'
+      ? '&amp;'
+      : c === '<'
+        ? '&lt;'
+        : c === '>'
+          ? '&gt;'
+          : c === '"'
+            ? '&quot;'
+            : c === "'"
+              ? '&apos;'
+              : `&#x${c.charCodeAt(0).toString(16).toUpperCase()};`,
+  );
 }
 
 const TAG_ELEMENT = /<Tag(?:\s[^>]*)?>([\s\S]*?)<\/Tag>/g;
@@ -216,7 +238,12 @@ export function responseError(status: number, headers: http.IncomingHttpHeaders,
   const requestId = typeof headers['x-amz-request-id'] === 'string' ? headers['x-amz-request-id'] : undefined;
   const code = ERROR_CODE.exec(body)?.[1];
   const message = ERROR_MESSAGE.exec(body)?.[1];
-  return new S3ResponseError(code ? xmlDecode(code) : nameForStatus(status), message ? xmlDecode(message) : `HTTP ${status}${body ? `: ${body.slice(0, 200)}` : ''}`, status, requestId);
+  return new S3ResponseError(
+    code ? xmlDecode(code) : nameForStatus(status),
+    message ? xmlDecode(message) : `HTTP ${status}${body ? `: ${body.slice(0, 200)}` : ''}`,
+    status,
+    requestId,
+  );
 }
 
 interface Answer {
@@ -234,7 +261,11 @@ export class DirectObjectTags implements ObjectTagApi {
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
 
-  constructor(private readonly client: S3Client, private readonly fallback: ObjectTagApi, maxSockets: number) {
+  constructor(
+    private readonly client: S3Client,
+    private readonly fallback: ObjectTagApi,
+    maxSockets: number,
+  ) {
     this.httpAgent = new http.Agent({ keepAlive: true, maxSockets });
     this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets });
   }
@@ -298,7 +329,14 @@ export class DirectObjectTags implements ObjectTagApi {
   }
 
   /** One signed request: the object's ?tagging sub-resource, or the object itself for HEAD. */
-  private async send(endpoint: BucketEndpoint, method: 'GET' | 'PUT' | 'DELETE' | 'HEAD', key: string, versionId: string | undefined, body: Buffer | undefined, tagging = true): Promise<Answer> {
+  private async send(
+    endpoint: BucketEndpoint,
+    method: 'GET' | 'PUT' | 'DELETE' | 'HEAD',
+    key: string,
+    versionId: string | undefined,
+    body: Buffer | undefined,
+    tagging = true,
+  ): Promise<Answer> {
     // The SDK's provider, memoized and refreshed before it expires.
     const credentials = (await this.client.config.credentials()) as SigningCredentials;
     const query: Record<string, string> = tagging ? { tagging: '' } : {};
@@ -310,7 +348,10 @@ export class DirectObjectTags implements ObjectTagApi {
       extra['content-md5'] = createHash('md5').update(body).digest('base64');
       extra['content-type'] = 'application/xml';
     }
-    const headers = this.signer(endpoint).sign({ method, host: endpoint.host, path, query: queryString, headers: extra, payloadSha256: body ? sha256Hex(body) : EMPTY_PAYLOAD_SHA256 }, credentials);
+    const headers = this.signer(endpoint).sign(
+      { method, host: endpoint.host, path, query: queryString, headers: extra, payloadSha256: body ? sha256Hex(body) : EMPTY_PAYLOAD_SHA256 },
+      credentials,
+    );
     if (body) headers['content-length'] = String(body.length);
     const answer = await this.exchange(endpoint, method, queryString ? `${path}?${queryString}` : path, headers, body);
     if (answer.status >= 300) throw responseError(answer.status, answer.headers, answer.body);
@@ -321,13 +362,24 @@ export class DirectObjectTags implements ObjectTagApi {
     const transport = endpoint.protocol === 'https:' ? https : http;
     return new Promise<Answer>((resolve, reject) => {
       const request = transport.request(
-        { protocol: endpoint.protocol, hostname: endpoint.hostname, port: endpoint.port, method, path, headers, agent: endpoint.protocol === 'https:' ? this.httpsAgent : this.httpAgent, timeout: SOCKET_IDLE_MS },
+        {
+          protocol: endpoint.protocol,
+          hostname: endpoint.hostname,
+          port: endpoint.port,
+          method,
+          path,
+          headers,
+          agent: endpoint.protocol === 'https:' ? this.httpsAgent : this.httpAgent,
+          timeout: SOCKET_IDLE_MS,
+        },
         (response) => {
           const chunks: Buffer[] = [];
           response.on('data', (chunk: Buffer) => chunks.push(chunk));
           response.on('error', reject);
           response.on('aborted', () => reject(connectionError('the response was cut short')));
-          response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: chunks.length === 0 ? '' : Buffer.concat(chunks).toString('utf8') }));
+          response.on('end', () =>
+            resolve({ status: response.statusCode ?? 0, headers: response.headers, body: chunks.length === 0 ? '' : Buffer.concat(chunks).toString('utf8') }),
+          );
         },
       );
       request.on('timeout', () => {

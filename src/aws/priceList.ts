@@ -8,7 +8,12 @@ import { GetProductsCommand, PricingClient } from '@aws-sdk/client-pricing';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { newestPublicationDate, requestPricesFromPriceList, storagePricesFromPriceList, type RequestPricesPer1000 } from '../core/retention/storagePriceProducts';
+import {
+  newestPublicationDate,
+  requestPricesFromPriceList,
+  storagePricesFromPriceList,
+  type RequestPricesPer1000,
+} from '../core/retention/storagePriceProducts';
 import { PRICES_REGION, type BasePrices } from '../core/retention/savings';
 import type { RequestPrices } from './tagTargets';
 
@@ -76,7 +81,10 @@ const REQUESTS: PriceKind<RequestPricesPer1000> = {
     const publicationDate = newestPublicationDate(entries);
     return { prices: requestPricesFromPriceList(entries, region), ...(publicationDate ? { publicationDate } : {}) };
   },
-  unusable: (prices, region) => (typeof prices.putClass === 'number' && typeof prices.getClass === 'number' ? undefined : `it lists no S3 request prices (S3-API-Tier1 and -Tier2) for ${region}`),
+  unusable: (prices, region) =>
+    typeof prices.putClass === 'number' && typeof prices.getClass === 'number'
+      ? undefined
+      : `it lists no S3 request prices (S3-API-Tier1 and -Tier2) for ${region}`,
 };
 
 function cachePath(dir: string, kind: PriceKind<unknown>, region: string): string {
@@ -163,15 +171,25 @@ async function lookUp<T>(lookup: PriceLookup, kind: PriceKind<T>): Promise<{ pri
     const parsed = kind.parse(await fetchS3Products(client, region, kind.productFamily, signal), region);
     const problem = kind.unusable(parsed.prices, region);
     if (problem) throw new Error(problem);
-    const read: CacheFile<T> = { region, readAt: now.toISOString(), ...(parsed.publicationDate ? { publicationDate: parsed.publicationDate } : {}), prices: parsed.prices };
+    const read: CacheFile<T> = {
+      region,
+      readAt: now.toISOString(),
+      ...(parsed.publicationDate ? { publicationDate: parsed.publicationDate } : {}),
+      prices: parsed.prices,
+    };
     if (lookup.cacheDir) await writeCache(lookup.cacheDir, kind, read).catch(() => undefined);
     return { prices: parsed.prices, label: label(read), notes: [] };
   } catch (error) {
     if (lookup.signal?.aborted) throw error;
     const e = error as { name?: string; message?: string };
     const why = timeout.aborted ? `no answer in ${LOOKUP_TIMEOUT_MS / 1000} s` : `${e?.name ?? 'Error'}: ${e?.message ?? String(error)}`;
-    const instead = kind.name === 'storage' ? 'set your prices with s3lifecycle.retention.storagePrices (the CLI\'s --price CLASS=USD)' : 'the cost shown is an estimate';
-    return { notes: [`could not read the ${region} ${kind.name} prices from the AWS Price List API (${why}); ${kind.name === 'storage' ? 'the savings use' : 'the request cost uses'} the ${PRICES_REGION} list prices. Allow pricing:GetProducts, or ${instead}.`] };
+    const instead =
+      kind.name === 'storage' ? "set your prices with s3lifecycle.retention.storagePrices (the CLI's --price CLASS=USD)" : 'the cost shown is an estimate';
+    return {
+      notes: [
+        `could not read the ${region} ${kind.name} prices from the AWS Price List API (${why}); ${kind.name === 'storage' ? 'the savings use' : 'the request cost uses'} the ${PRICES_REGION} list prices. Allow pricing:GetProducts, or ${instead}.`,
+      ],
+    };
   } finally {
     client.destroy();
   }
@@ -193,5 +211,7 @@ export interface ResolvedRequestPrices {
 export async function resolveRequestPrices(lookup: PriceLookup): Promise<ResolvedRequestPrices> {
   const found = await lookUp(lookup, REQUESTS);
   // Both classes are there: a lookup without them is unusable.
-  return found.prices ? { prices: { putClass: found.prices.putClass!, getClass: found.prices.getClass!, label: found.label! }, notes: found.notes } : { notes: found.notes };
+  return found.prices
+    ? { prices: { putClass: found.prices.putClass!, getClass: found.prices.getClass!, label: found.label! }, notes: found.notes }
+    : { notes: found.notes };
 }

@@ -26,7 +26,10 @@ export interface S3ClientOptions {
 }
 
 export function createS3Client(connection: ConnectionSettings, env: NodeJS.ProcessEnv = process.env, options: S3ClientOptions = {}): S3Client {
-  const agent = options.maxSockets === undefined ? {} : { httpAgent: { keepAlive: true, maxSockets: options.maxSockets }, httpsAgent: { keepAlive: true, maxSockets: options.maxSockets } };
+  const agent =
+    options.maxSockets === undefined
+      ? {}
+      : { httpAgent: { keepAlive: true, maxSockets: options.maxSockets }, httpsAgent: { keepAlive: true, maxSockets: options.maxSockets } };
   const profile = connection.profile === '' ? undefined : connection.profile;
   return new S3Client({
     ...(profile ? { profile } : {}),

@@ -74,9 +74,7 @@ export class S3Service {
     return {
       prefixes: (response.CommonPrefixes ?? []).flatMap((p) => (p.Prefix !== undefined ? [p.Prefix] : [])),
       objects: (response.Contents ?? []).flatMap((o) =>
-        o.Key === undefined
-          ? []
-          : [{ key: o.Key, size: o.Size ?? 0, lastModified: o.LastModified, storageClass: o.StorageClass ?? 'STANDARD', etag: o.ETag }],
+        o.Key === undefined ? [] : [{ key: o.Key, size: o.Size ?? 0, lastModified: o.LastModified, storageClass: o.StorageClass ?? 'STANDARD', etag: o.ETag }],
       ),
       nextContinuationToken: response.IsTruncated ? response.NextContinuationToken : undefined,
     };

@@ -61,7 +61,10 @@ export class SigV4Signer {
   private keySecret = '';
   private key: Buffer = Buffer.alloc(0);
 
-  constructor(readonly region: string, readonly service = 's3') {}
+  constructor(
+    readonly region: string,
+    readonly service = 's3',
+  ) {}
 
   /** The headers to send: the request's own, plus host, x-amz-date, x-amz-content-sha256, the token and authorization. */
   sign(request: RequestToSign, credentials: SigningCredentials, now: Date = new Date()): Record<string, string> {

@@ -71,7 +71,13 @@ type RawObject = Omit<ListedObject, 'verdict' | 'prefix'>;
  * `P` — so it is looked up with one small listing. (Keys with empty segments such as `P/x//` roll
  * up under a deeper common prefix and are not found; prefixOfKey never puts them under `P/x` either.)
  */
-export async function* listObjectsUnderPrefix(client: S3Client, bucket: string, prefix: string, versioned: boolean, context: ListingContext = {}): AsyncGenerator<RawObject> {
+export async function* listObjectsUnderPrefix(
+  client: S3Client,
+  bucket: string,
+  prefix: string,
+  versioned: boolean,
+  context: ListingContext = {},
+): AsyncGenerator<RawObject> {
   const listPrefix = prefix === '' ? undefined : `${prefix}/`;
   const send = <T>(request: () => Promise<T>): Promise<T> => {
     context.onListRequest?.();
@@ -93,7 +99,9 @@ export async function* listObjectsUnderPrefix(client: S3Client, bucket: string, 
   if (!versioned) {
     let token: string | undefined;
     do {
-      const page = await send(() => client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: listPrefix, Delimiter: '/', ContinuationToken: token }), { abortSignal }));
+      const page = await send(() =>
+        client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: listPrefix, Delimiter: '/', ContinuationToken: token }), { abortSignal }),
+      );
       for (const o of page.Contents ?? []) {
         if (o.Key !== undefined && prefixOfKey(o.Key) === prefix) yield { key: o.Key, versionId: null, size: o.Size ?? 0, lastModified: o.LastModified };
       }
@@ -112,11 +120,15 @@ export async function* listObjectsUnderPrefix(client: S3Client, bucket: string, 
   let versionIdMarker: string | undefined;
   for (;;) {
     const page = await send(() =>
-      client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: listPrefix, Delimiter: '/', KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }), { abortSignal }),
+      client.send(
+        new ListObjectVersionsCommand({ Bucket: bucket, Prefix: listPrefix, Delimiter: '/', KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }),
+        { abortSignal },
+      ),
     );
     // The current version of a key is its latest one, unless the latest is a delete marker (then it has none).
     for (const v of page.Versions ?? []) {
-      if (v.IsLatest && v.Key !== undefined && prefixOfKey(v.Key) === prefix) yield { key: v.Key, versionId: v.VersionId ?? null, size: v.Size ?? 0, lastModified: v.LastModified };
+      if (v.IsLatest && v.Key !== undefined && prefixOfKey(v.Key) === prefix)
+        yield { key: v.Key, versionId: v.VersionId ?? null, size: v.Size ?? 0, lastModified: v.LastModified };
     }
     const found = await mapLimit(markersToCheck(page.CommonPrefixes), MARKER_CHECKS_AT_ONCE, async (cp) => {
       const probe = await send(() => client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: cp, MaxKeys: 1 }), { abortSignal }));
@@ -140,7 +152,11 @@ export async function resolveVersioned(client: S3Client, selection: TargetSelect
 /** Whether the bucket has Object Lock enabled (then objects may be under retention or a legal hold). */
 export async function resolveObjectLock(client: S3Client, bucket: string, context: ListingContext = {}): Promise<boolean> {
   try {
-    const answer = await withRetries(() => client.send(new GetObjectLockConfigurationCommand({ Bucket: bucket }), { abortSignal: context.signal }), { policy: context.retry, signal: context.signal, onRetry: context.onRetry });
+    const answer = await withRetries(() => client.send(new GetObjectLockConfigurationCommand({ Bucket: bucket }), { abortSignal: context.signal }), {
+      policy: context.retry,
+      signal: context.signal,
+      onRetry: context.onRetry,
+    });
     return answer.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled';
   } catch (error) {
     const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -151,20 +167,32 @@ export async function resolveObjectLock(client: S3Client, bucket: string, contex
 }
 
 /** Every current object under the selection's prefixes, each with its verdict: target, exempt or young. */
-export async function* listSelection(client: S3Client, selection: TargetSelection & { versioned: boolean }, context: ListingContext = {}): AsyncGenerator<ListedObject> {
+export async function* listSelection(
+  client: S3Client,
+  selection: TargetSelection & { versioned: boolean },
+  context: ListingContext = {},
+): AsyncGenerator<ListedObject> {
   const exempt = exemptionMatcher([...selection.exemptGlobs]);
   const olderThan = selection.olderThan === null ? undefined : Date.parse(selection.olderThan);
   if (olderThan !== undefined && Number.isNaN(olderThan)) throw new Error(`olderThan "${selection.olderThan}" is not an ISO-8601 date`);
   for (const prefix of new Set(selection.prefixes)) {
     for await (const o of listObjectsUnderPrefix(client, selection.bucket, prefix, selection.versioned, context)) {
-      const verdict: ObjectVerdict = exempt(o.key) ? 'exempt' : olderThan !== undefined && o.lastModified !== undefined && o.lastModified.getTime() >= olderThan ? 'young' : 'target';
+      const verdict: ObjectVerdict = exempt(o.key)
+        ? 'exempt'
+        : olderThan !== undefined && o.lastModified !== undefined && o.lastModified.getTime() >= olderThan
+          ? 'young'
+          : 'target';
       yield { ...o, prefix, verdict };
     }
   }
 }
 
 /** The objects to tag (neither exempt nor young), in the shape a Batch Operations manifest takes. */
-export async function* listTaggingTargets(client: S3Client, selection: TargetSelection, context: ListingContext = {}): AsyncGenerator<{ bucket: string; key: string; versionId?: string; size: number }> {
+export async function* listTaggingTargets(
+  client: S3Client,
+  selection: TargetSelection,
+  context: ListingContext = {},
+): AsyncGenerator<{ bucket: string; key: string; versionId?: string; size: number }> {
   const versioned = await resolveVersioned(client, selection, context);
   for await (const o of listSelection(client, { ...selection, versioned }, context)) {
     if (o.verdict === 'target') yield { bucket: selection.bucket, key: o.key, ...(o.versionId !== null ? { versionId: o.versionId } : {}), size: o.size };
@@ -254,7 +282,10 @@ export async function previewTagging(
     listRequests,
     objectLock,
     requests,
-    requestCostUsd: ((listRequests + requests.putTagging) * (options.requestPrices?.putClass ?? PUT_CLASS_USD_PER_1000) + (requests.getTagging + requests.headObject) * (options.requestPrices?.getClass ?? GET_CLASS_USD_PER_1000)) / 1000,
+    requestCostUsd:
+      ((listRequests + requests.putTagging) * (options.requestPrices?.putClass ?? PUT_CLASS_USD_PER_1000) +
+        (requests.getTagging + requests.headObject) * (options.requestPrices?.getClass ?? GET_CLASS_USD_PER_1000)) /
+      1000,
     requestPriceSource: options.requestPrices?.label ?? 'us-east-1 list prices',
     tagStorageUsdPerMonth: (objects * OBJECT_TAGS_USD_PER_10000_PER_MONTH) / 10_000,
   };

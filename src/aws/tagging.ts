@@ -74,7 +74,11 @@ export interface UndoResult extends UndoCounts {
 
 /** The run could not go on as a whole (listing failed, or every request fails); job.json says so too. */
 export class TaggingRunError extends Error {
-  constructor(message: string, readonly runId: string, override readonly cause: unknown) {
+  constructor(
+    message: string,
+    readonly runId: string,
+    override readonly cause: unknown,
+  ) {
     super(message);
     this.name = 'TaggingRunError';
   }
@@ -84,7 +88,13 @@ const PROGRESS_EVERY_MS = 200;
 const CHECKPOINT_EVERY_MS = 5_000;
 
 function emptyTaggingCounts(): TaggingCounts {
-  return { listed: 0, tagged: 0, skipped: { alreadyTagged: 0, keepTag: 0, tagLimit: 0, conflictingTag: 0, exempt: 0, young: 0, locked: 0 }, gone: 0, failed: 0 };
+  return {
+    listed: 0,
+    tagged: 0,
+    skipped: { alreadyTagged: 0, keepTag: 0, tagLimit: 0, conflictingTag: 0, exempt: 0, young: 0, locked: 0 },
+    gone: 0,
+    failed: 0,
+  };
 }
 
 /** Under a legal hold, or an Object Lock retention that has not ended: lifecycle cannot delete it, so it is not tagged. */
@@ -97,7 +107,6 @@ function isGone(error: unknown): boolean {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
   return e?.name === 'NoSuchKey' || e?.name === 'NoSuchVersion' || (e?.$metadata?.httpStatusCode === 404 && e?.name !== 'NoSuchBucket');
 }
-
 
 /**
  * Tags the run's objects. A new run starts from nothing; an opened run that stopped (cancelled,
@@ -121,13 +130,23 @@ export async function runTagging(client: S3Client, run: RunHandle, options: RunO
     const objectLock = await resolveObjectLock(client, spec.bucket, { signal: engine.signal, retry: engine.policy });
     await run.update({ spec: { ...spec, versioned }, state: 'running', error: null, counts, failures: [] });
 
-    const progress = (finished: boolean): TaggingProgress => ({ ...counts, skipped: { ...counts.skipped }, retries: engine.retries, objectsPerSecond: engine.rate(), done: finished });
+    const progress = (finished: boolean): TaggingProgress => ({
+      ...counts,
+      skipped: { ...counts.skipped },
+      retries: engine.retries,
+      objectsPerSecond: engine.rate(),
+      done: finished,
+    });
     engine.every(PROGRESS_EVERY_MS, () => options.onProgress?.(progress(false)));
     engine.every(CHECKPOINT_EVERY_MS, () => void run.update({ counts: { ...counts, skipped: { ...counts.skipped } } }).catch(() => undefined));
 
     const lister = (async () => {
       try {
-        for await (const o of listSelection(client, { ...spec, versioned }, { signal: engine.signal, retry: engine.policy, onRetry: (n) => (engine.retries += n) })) {
+        for await (const o of listSelection(
+          client,
+          { ...spec, versioned },
+          { signal: engine.signal, retry: engine.policy, onRetry: (n) => (engine.retries += n) },
+        )) {
           counts.listed++;
           if (done.ids.size > 0 && done.ids.has(objectId(o.key, o.versionId))) continue;
           if (o.verdict !== 'target') counts.skipped[o.verdict]++;
@@ -151,7 +170,15 @@ export async function runTagging(client: S3Client, run: RunHandle, options: RunO
       // Already tagged by this very run, before it stopped: the put went through, the answer got lost.
       if (decision.action === 'skip') return decision.reason === 'alreadyTagged' && interrupted.has(objectId(o.key, o.versionId)) ? 'tagged' : decision.reason;
       // Write-ahead: the line is on disk before the change is sent, so no changed object lacks one.
-      await writeAhead(run, { time: new Date().toISOString(), action: 'tag', bucket: spec.bucket, key: o.key, versionId: o.versionId, before, after: decision.after });
+      await writeAhead(run, {
+        time: new Date().toISOString(),
+        action: 'tag',
+        bucket: spec.bucket,
+        key: o.key,
+        versionId: o.versionId,
+        before,
+        after: decision.after,
+      });
       if (engine.signal.aborted) throw engine.signal.reason;
       await engine.send(() => objectTags.putTags(spec.bucket, o.key, versionId, decision.after));
       return 'tagged';
@@ -181,7 +208,8 @@ export async function runTagging(client: S3Client, run: RunHandle, options: RunO
     await lister;
 
     const state: RunState = engine.fatal !== undefined ? 'failed' : engine.cancelled ? 'cancelled' : counts.failed > 0 ? 'failed' : 'finished';
-    const error = engine.fatal !== undefined ? describeFailure(engine.fatal) : counts.failed > 0 ? `${counts.failed} objects failed; resume the run to retry them` : null;
+    const error =
+      engine.fatal !== undefined ? describeFailure(engine.fatal) : counts.failed > 0 ? `${counts.failed} objects failed; resume the run to retry them` : null;
     const final = progress(true);
     await run.update({ state, counts: { ...counts, skipped: { ...counts.skipped } }, failures: engine.failures, error });
     options.onProgress?.(final);
@@ -284,7 +312,13 @@ export async function undoTagging(
     for (const [outcome, n] of done.outcomes) if (outcome === 'restored' || outcome === 'alreadyClean' || outcome === 'gone') counts[outcome] += n;
     const interrupted = await run.auditedNotDone(done.ids);
     await run.update({ state: 'running', error: null, counts, failures: [] });
-    const progress = (finished: boolean): UndoProgress => ({ ...counts, total: entries.length, retries: engine.retries, objectsPerSecond: engine.rate(), done: finished });
+    const progress = (finished: boolean): UndoProgress => ({
+      ...counts,
+      total: entries.length,
+      retries: engine.retries,
+      objectsPerSecond: engine.rate(),
+      done: finished,
+    });
     engine.every(PROGRESS_EVERY_MS, () => options.onProgress?.(progress(false)));
     engine.every(CHECKPOINT_EVERY_MS, () => void run.update({ counts: { ...counts } }).catch(() => undefined));
 
@@ -294,11 +328,22 @@ export async function undoTagging(
       const ours = addedTags(entry.before, entry.after);
       let target: Tag[];
       if (tagSetsEqual(current, entry.after)) target = entry.before;
-      else if (ours.some((t) => hasTag(current, { key: t.Key, value: t.Value }))) target = ours.reduce((tags, t) => removeExpirationTag(tags, { key: t.Key, value: t.Value }), current);
+      else if (ours.some((t) => hasTag(current, { key: t.Key, value: t.Value })))
+        target = ours.reduce((tags, t) => removeExpirationTag(tags, { key: t.Key, value: t.Value }), current);
       else return interrupted.has(objectId(entry.key, entry.versionId)) ? 'restored' : 'alreadyClean';
-      await writeAhead(run, { time: new Date().toISOString(), action: 'untag', bucket: entry.bucket, key: entry.key, versionId: entry.versionId, before: current, after: target });
+      await writeAhead(run, {
+        time: new Date().toISOString(),
+        action: 'untag',
+        bucket: entry.bucket,
+        key: entry.key,
+        versionId: entry.versionId,
+        before: current,
+        after: target,
+      });
       if (engine.signal.aborted) throw engine.signal.reason;
-      await engine.send(() => (target.length === 0 ? objectTags.deleteTags(entry.bucket, entry.key, versionId) : objectTags.putTags(entry.bucket, entry.key, versionId, target)));
+      await engine.send(() =>
+        target.length === 0 ? objectTags.deleteTags(entry.bucket, entry.key, versionId) : objectTags.putTags(entry.bucket, entry.key, versionId, target),
+      );
       return 'restored';
     };
 
@@ -327,7 +372,8 @@ export async function undoTagging(
     });
 
     const state: RunState = engine.fatal !== undefined ? 'failed' : engine.cancelled ? 'cancelled' : counts.failed > 0 ? 'failed' : 'finished';
-    const error = engine.fatal !== undefined ? describeFailure(engine.fatal) : counts.failed > 0 ? `${counts.failed} objects failed; resume the undo to retry them` : null;
+    const error =
+      engine.fatal !== undefined ? describeFailure(engine.fatal) : counts.failed > 0 ? `${counts.failed} objects failed; resume the undo to retry them` : null;
     await run.update({ state, counts: { ...counts }, failures: engine.failures, error });
     options.onProgress?.(progress(true));
     if (engine.fatal !== undefined) throw new TaggingRunError(`Undo run ${run.id} stopped: ${describeFailure(engine.fatal)}`, run.id, engine.fatal);

@@ -31,7 +31,11 @@ export class WorkerPool {
   private timers: NodeJS.Timeout[] = [];
   private readonly onAbort = () => this.controller.abort();
 
-  constructor(private readonly userSignal: AbortSignal | undefined, retry: Partial<RetryPolicy> | undefined, private readonly failureLimit: number) {
+  constructor(
+    private readonly userSignal: AbortSignal | undefined,
+    retry: Partial<RetryPolicy> | undefined,
+    private readonly failureLimit: number,
+  ) {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...retry };
     // Every request in flight listens on the signal: more than Node's default of 10 is expected.
     setMaxListeners(0, this.controller.signal);
@@ -63,7 +67,8 @@ export class WorkerPool {
   failed(key: string, versionId: string | null, error: unknown): void {
     this.finished++;
     if (this.failures.length < FAILURES_KEPT) this.failures.push({ key, versionId, reason: describeFailure(error) });
-    if (++this.consecutiveFailures >= this.failureLimit) this.stop(new Error(`${this.consecutiveFailures} objects in a row failed, the last with ${describeFailure(error)}`));
+    if (++this.consecutiveFailures >= this.failureLimit)
+      this.stop(new Error(`${this.consecutiveFailures} objects in a row failed, the last with ${describeFailure(error)}`));
   }
 
   stop(fatal: unknown): void {

@@ -10,13 +10,7 @@ import { parseLogs } from './parseLogs';
 import { query } from './query';
 import { tagExpire } from './tagExpire';
 import { retention } from './retention';
-import {
-  CliFailure,
-  EXIT_OK,
-  integerOption,
-  UsageError,
-  type CliCommand,
-} from './framework';
+import { CliFailure, EXIT_OK, integerOption, UsageError, type CliCommand } from './framework';
 
 const ls: CliCommand = {
   name: 'ls',
@@ -28,7 +22,10 @@ const ls: CliCommand = {
     'page-size': { type: 'string', description: 'Keys per request, 1–1000 (default 1000)', valueName: 'n' },
     limit: { type: 'string', description: 'Stop after this many entries', valueName: 'n' },
   },
-  details: ['Text output: one entry per line (PRE for a prefix; size, last-modified and storage class for an object).', 'JSON output: an array of {type, key, size, lastModified, storageClass}, written as it is listed.'],
+  details: [
+    'Text output: one entry per line (PRE for a prefix; size, last-modified and storage class for an object).',
+    'JSON output: an array of {type, key, size, lastModified, storageClass}, written as it is listed.',
+  ],
   async run(args, io) {
     if (args.positionals.length > 1) throw new UsageError('ls takes at most one location', ls);
     const pageSize = integerOption(args, 'page-size', { min: 1, max: 1000 });
@@ -47,7 +44,8 @@ const ls: CliCommand = {
     try {
       if (!location) {
         const buckets = await s3.listBuckets(io.signal);
-        if (json) io.out(JSON.stringify(buckets.map((b) => ({ name: b.name, createdAt: b.createdAt?.toISOString() ?? null, region: b.region ?? null }))) + '\n');
+        if (json)
+          io.out(JSON.stringify(buckets.map((b) => ({ name: b.name, createdAt: b.createdAt?.toISOString() ?? null, region: b.region ?? null }))) + '\n');
         else for (const b of buckets) io.out(`${b.createdAt?.toISOString() ?? '-'.padEnd(24)}  ${b.name}\n`);
         return EXIT_OK;
       }
@@ -57,7 +55,12 @@ const ls: CliCommand = {
         if (json) io.out(`${printed === 0 ? '' : ','}\n${JSON.stringify(entry)}`);
         printed++;
       };
-      outer: for await (const page of s3.listPages(location.bucket, { prefix: location.key, delimiter: args.values.recursive ? '' : '/', pageSize, signal: io.signal })) {
+      outer: for await (const page of s3.listPages(location.bucket, {
+        prefix: location.key,
+        delimiter: args.values.recursive ? '' : '/',
+        pageSize,
+        signal: io.signal,
+      })) {
         for (const prefix of page.prefixes) {
           if (printed >= limit) break outer;
           if (!json) io.out(`${'PRE'.padStart(14)}  ${' '.repeat(24)}  ${' '.repeat(19)}  ${prefix}\n`);
@@ -92,7 +95,9 @@ const config: CliCommand = {
       for (const warning of warnings) io.err(`warning: ${warning}\n`);
       io.out(`connection: ${describeConnection(settings.connection)}\n`);
       io.out(`engine:     ${settings.engine}\n`);
-      io.out(`athena:     workgroup=${settings.athena.workgroup} database=${settings.athena.database} catalog=${settings.athena.catalog} output=${settings.athena.outputLocation || '(workgroup default)'}\n`);
+      io.out(
+        `athena:     workgroup=${settings.athena.workgroup} database=${settings.athena.database} catalog=${settings.athena.catalog} output=${settings.athena.outputLocation || '(workgroup default)'}\n`,
+      );
     }
     return EXIT_OK;
   },
@@ -108,7 +113,9 @@ const engineCheck: CliCommand = {
     try {
       info = await checkLocalEngine();
     } catch (error) {
-      throw new CliFailure(`The embedded DuckDB engine could not start on ${process.platform}-${process.arch}: ${(error as Error).message}. Reinstall the package for this platform, or use --engine athena.`);
+      throw new CliFailure(
+        `The embedded DuckDB engine could not start on ${process.platform}-${process.arch}: ${(error as Error).message}. Reinstall the package for this platform, or use --engine athena.`,
+      );
     }
     io.out(args.format === 'json' ? JSON.stringify({ engine: 'duckdb', ...info }) + '\n' : `DuckDB ${info.version} is ready (${info.platform})\n`);
     return EXIT_OK;
@@ -121,4 +128,3 @@ export const CLI_COMMANDS: readonly CliCommand[] = [ls, generate, query, retenti
 export function findCommand(name: string): CliCommand | undefined {
   return CLI_COMMANDS.find((c) => c.name === name);
 }
-

@@ -42,14 +42,23 @@ const FLAG_NAMES: Partial<Record<SettingKey, string>> = {
 
 /** Where the prices of a region other than us-east-1 come from (retention, tag-expire). */
 export const PRICE_LIST_OPTIONS: CliCommand['options'] = {
-  'price-source': { type: 'string', description: 'auto (default: a region other than us-east-1 on AWS reads its prices from the AWS Price List API) or builtIn (env S3LIFECYCLE_PRICE_SOURCE)', valueName: 'auto|builtIn' },
-  'price-list-endpoint': { type: 'string', description: 'The AWS Price List API\'s endpoint, e.g. a VPC endpoint (env S3LIFECYCLE_PRICE_LIST_ENDPOINT)', valueName: 'url' },
+  'price-source': {
+    type: 'string',
+    description: 'auto (default: a region other than us-east-1 on AWS reads its prices from the AWS Price List API) or builtIn (env S3LIFECYCLE_PRICE_SOURCE)',
+    valueName: 'auto|builtIn',
+  },
+  'price-list-endpoint': {
+    type: 'string',
+    description: "The AWS Price List API's endpoint, e.g. a VPC endpoint (env S3LIFECYCLE_PRICE_LIST_ENDPOINT)",
+    valueName: 'url',
+  },
 };
 
 /** A wrong --price-source is a usage error (in the environment or settings it is a warning, and auto is used). */
 export function checkPriceSource(args: ParsedCommandLine, command: CliCommand): void {
   const value = args.values['price-source'];
-  if (value !== undefined && value !== 'auto' && value !== 'builtIn') throw new UsageError(`--price-source must be auto or builtIn, not "${String(value)}"`, command);
+  if (value !== undefined && value !== 'auto' && value !== 'builtIn')
+    throw new UsageError(`--price-source must be auto or builtIn, not "${String(value)}"`, command);
 }
 
 /** The same settings the extension reads, from flags first, then S3LIFECYCLE_* environment variables. */

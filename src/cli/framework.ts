@@ -43,7 +43,10 @@ export interface ParsedCommandLine {
 
 /** A mistake in how the command was called: reported with the usage, exit code 2. */
 export class UsageError extends Error {
-  constructor(message: string, readonly command?: CliCommand) {
+  constructor(
+    message: string,
+    readonly command?: CliCommand,
+  ) {
     super(message);
     this.name = 'UsageError';
   }

@@ -38,7 +38,11 @@ export const generate: CliCommand = {
     'as-of': { type: 'string', description: `Last day of the access window, UTC (default ${DEFAULT_AS_OF})`, valueName: 'YYYY-MM-DD' },
     days: { type: 'string', description: 'Days in the access window, ending with --as-of (default 30)', valueName: 'n' },
     'inventory-format': { type: 'string', description: 'csv (default) or parquet', valueName: 'csv|parquet' },
-    'inventory-versions': { type: 'string', description: 'The versions the inventory lists: all (default; with VersionId, IsLatest, IsDeleteMarker) or current (S3\'s default: no version fields)', valueName: 'all|current' },
+    'inventory-versions': {
+      type: 'string',
+      description: "The versions the inventory lists: all (default; with VersionId, IsLatest, IsDeleteMarker) or current (S3's default: no version fields)",
+      valueName: 'all|current',
+    },
     'inventory-fields': {
       type: 'string',
       description: `The inventory's optional fields, in order (default ${DEFAULT_OPTIONAL_FIELDS.join(',')})`,
@@ -53,7 +57,7 @@ export const generate: CliCommand = {
     ...CONNECTION_OPTIONS,
   },
   details: [
-    'Writes DIR/inventory/… (the inventory destination bucket\'s keys), DIR/logs/… (the log bucket\'s keys) and DIR/truth.json.',
+    "Writes DIR/inventory/… (the inventory destination bucket's keys), DIR/logs/… (the log bucket's keys) and DIR/truth.json.",
     'With --endpoint (or S3LIFECYCLE_ENDPOINT) it also uploads them to their buckets and creates real objects for a subset of the keys.',
   ],
   async run(args, io) {
@@ -69,10 +73,17 @@ export const generate: CliCommand = {
     const inventoryFormat = stringOption(args, 'inventory-format') ?? 'csv';
     if (inventoryFormat !== 'csv' && inventoryFormat !== 'parquet') throw new UsageError(`--inventory-format must be csv or parquet, not "${inventoryFormat}"`);
     const inventoryVersions = stringOption(args, 'inventory-versions') ?? 'all';
-    if (inventoryVersions !== 'all' && inventoryVersions !== 'current') throw new UsageError(`--inventory-versions must be all or current, not "${inventoryVersions}"`);
-    const optionalFields = (stringOption(args, 'inventory-fields') ?? DEFAULT_OPTIONAL_FIELDS.join(',')).split(',').map((f) => f.trim()).filter((f) => f !== '');
+    if (inventoryVersions !== 'all' && inventoryVersions !== 'current')
+      throw new UsageError(`--inventory-versions must be all or current, not "${inventoryVersions}"`);
+    const optionalFields = (stringOption(args, 'inventory-fields') ?? DEFAULT_OPTIONAL_FIELDS.join(','))
+      .split(',')
+      .map((f) => f.trim())
+      .filter((f) => f !== '');
     const notOptional = optionalFields.filter((f) => !OPTIONAL_INVENTORY_FIELDS.includes(f));
-    if (notOptional.length > 0) throw new UsageError(`--inventory-fields: ${notOptional.join(', ')} ${notOptional.length === 1 ? 'is not an' : 'are not'} optional S3 Inventory field${notOptional.length === 1 ? '' : 's'}; choose from ${OPTIONAL_INVENTORY_FIELDS.join(', ')} (Bucket and Key are always there, the version fields with --inventory-versions all)`);
+    if (notOptional.length > 0)
+      throw new UsageError(
+        `--inventory-fields: ${notOptional.join(', ')} ${notOptional.length === 1 ? 'is not an' : 'are not'} optional S3 Inventory field${notOptional.length === 1 ? '' : 's'}; choose from ${OPTIONAL_INVENTORY_FIELDS.join(', ')} (Bucket and Key are always there, the version fields with --inventory-versions all)`,
+      );
     if (new Set(optionalFields).size !== optionalFields.length) throw new UsageError('--inventory-fields names a field twice');
     const logLayout = stringOption(args, 'log-layout') ?? 'partitioned';
     if (logLayout !== 'partitioned' && logLayout !== 'simple') throw new UsageError(`--log-layout must be partitioned or simple, not "${logLayout}"`);
@@ -82,7 +93,8 @@ export const generate: CliCommand = {
 
     const outDir = resolve(out);
     await mkdir(outDir, { recursive: true });
-    if ((await readdir(outDir)).length > 0) throw new CliFailure(`${outDir} is not empty: choose a new folder, or empty this one first (generated files are never overwritten in place)`);
+    if ((await readdir(outDir)).length > 0)
+      throw new CliFailure(`${outDir} is not empty: choose a new folder, or empty this one first (generated files are never overwritten in place)`);
 
     const interactive = process.stderr.isTTY === true && args.format !== 'json';
     const options: GenerateOptions = {
@@ -158,7 +170,9 @@ export const generate: CliCommand = {
           `  logs       ${n(summary.logFiles)} files, ${n(summary.logLines)} lines (${n(truth.logs.dropped)} dropped, ${n(truth.logs.duplicated)} duplicated, ${n(truth.logs.late)} late)\n` +
           `  truth      ${n(summary.unusedPrefixes)} unused prefixes (${n(truth.summary.unusedObjects)} objects), ${n(truth.summary.exemptObjects)} exempt objects, ${n(summary.lifecycleEvents)} lifecycle events\n` +
           `  folder     ${outDir}\n` +
-          (upload ? `  uploaded   ${upload.inventoryFiles} inventory files to s3://${options.inventoryBucket}, ${upload.logFiles} log files to s3://${options.logsBucket}, ${n(upload.objects)} objects to s3://${options.bucket}\n` : ''),
+          (upload
+            ? `  uploaded   ${upload.inventoryFiles} inventory files to s3://${options.inventoryBucket}, ${upload.logFiles} log files to s3://${options.logsBucket}, ${n(upload.objects)} objects to s3://${options.bucket}\n`
+            : ''),
       );
     }
     return EXIT_OK;

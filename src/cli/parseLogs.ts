@@ -18,8 +18,8 @@ export const parseLogs: CliCommand = {
   },
   details: [
     '`-` becomes null, numbers are numbers, time is ISO-8601 UTC. Keys are URL-decoded as S3 encoded them: twice for REST.* and WEBSITE.* requests,',
-    'once for S3\'s own operations (S3.*) and BATCH.DELETE.OBJECT; a request key that is not the object its request URI names is reported on stderr.',
-    'Quoted fields holding quotes (scanners\' payloads, JSON user agents) are read by the line\'s structure, and counted as recovered.',
+    "once for S3's own operations (S3.*) and BATCH.DELETE.OBJECT; a request key that is not the object its request URI names is reported on stderr.",
+    "Quoted fields holding quotes (scanners' payloads, JSON user agents) are read by the line's structure, and counted as recovered.",
     'Exit code 0 unless a file cannot be read.',
   ],
   async run(args, io) {
@@ -34,7 +34,10 @@ export const parseLogs: CliCommand = {
       const parser = new AccessLogParser(
         (record) => io.out(toJson(record) + '\n'),
         (problem) => io.err(`${file}:${problem.line}: ${problem.reason}\n`),
-        { onKeyUriDisagreement: (d) => io.err(`${file}:${d.line}: the key field ${d.field} decodes to "${d.key}", which is not the object its request URI names ("${d.requestUri}")\n`) },
+        {
+          onKeyUriDisagreement: (d) =>
+            io.err(`${file}:${d.line}: the key field ${d.field} decodes to "${d.key}", which is not the object its request URI names ("${d.requestUri}")\n`),
+        },
       );
       try {
         for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20, signal: io.signal })) parser.push(chunk as Buffer);
@@ -47,8 +50,13 @@ export const parseLogs: CliCommand = {
       recovered += parser.recovered;
       disagreements += parser.keyUriDisagreements;
     }
-    const extras = [recovered > 0 ? `${recovered} read by their structure (quotes inside quoted fields)` : '', disagreements > 0 ? `${disagreements} whose key is not the object their request URI names` : ''].filter((e) => e !== '');
-    io.err(`${records} records, ${malformed} malformed line${malformed === 1 ? '' : 's'}${extras.length > 0 ? `; of the records, ${extras.join(', ')}` : ''}\n`);
+    const extras = [
+      recovered > 0 ? `${recovered} read by their structure (quotes inside quoted fields)` : '',
+      disagreements > 0 ? `${disagreements} whose key is not the object their request URI names` : '',
+    ].filter((e) => e !== '');
+    io.err(
+      `${records} records, ${malformed} malformed line${malformed === 1 ? '' : 's'}${extras.length > 0 ? `; of the records, ${extras.join(', ')}` : ''}\n`,
+    );
     return EXIT_OK;
   },
 };

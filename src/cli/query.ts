@@ -40,7 +40,13 @@ async function printResult(result: QueryResult, format: string, io: CliIo): Prom
     const { rows } = await collectRows(result);
     const cells = [names, ...rows.map((r) => r.map(displayValue))];
     const widths = names.map((_n, i) => Math.min(60, Math.max(...cells.map((r) => r[i]!.length))));
-    for (const row of cells) io.out(row.map((c, i) => (c.length > widths[i]! ? c.slice(0, widths[i]! - 1) + '…' : c.padEnd(widths[i]!))).join('  ').trimEnd() + '\n');
+    for (const row of cells)
+      io.out(
+        row
+          .map((c, i) => (c.length > widths[i]! ? c.slice(0, widths[i]! - 1) + '…' : c.padEnd(widths[i]!)))
+          .join('  ')
+          .trimEnd() + '\n',
+      );
   }
 }
 
@@ -52,8 +58,16 @@ export const query: CliCommand = {
     ...CONNECTION_OPTIONS,
     param: { type: 'string', multiple: true, description: 'A template parameter, name=value (repeat for more)', valueName: 'name=value' },
     engine: { type: 'string', description: 'local (default) or athena (env S3LIFECYCLE_ENGINE)', valueName: 'local|athena' },
-    inventory: { type: 'string', description: 'Local engine: the S3 Inventory report — hive/ or configuration folder, or manifest.json; s3:// or a local path (env S3LIFECYCLE_INVENTORY)', valueName: 'location' },
-    logs: { type: 'string', description: 'Local engine: the server access logs of one source bucket, s3:// or a local path (env S3LIFECYCLE_LOGS)', valueName: 'location' },
+    inventory: {
+      type: 'string',
+      description: 'Local engine: the S3 Inventory report — hive/ or configuration folder, or manifest.json; s3:// or a local path (env S3LIFECYCLE_INVENTORY)',
+      valueName: 'location',
+    },
+    logs: {
+      type: 'string',
+      description: 'Local engine: the server access logs of one source bucket, s3:// or a local path (env S3LIFECYCLE_LOGS)',
+      valueName: 'location',
+    },
     sql: { type: 'boolean', description: 'Print the rendered SQL (dependencies first) instead of running it' },
     format: { type: 'string', description: 'Output format: text (default), csv or json', valueName: 'text|csv|json' },
   },
@@ -73,7 +87,8 @@ export const query: CliCommand = {
     if (name === undefined) {
       for (const { template, source } of catalog.entries) {
         io.out(`${template.name}${source === 'workspace' ? ' (workspace)' : ''}\n  ${template.description}\n`);
-        for (const p of template.parameters) io.out(`    ${p.name} = ${p.default === undefined ? '(required)' : p.default === '' ? "''" : p.default}  ${p.description}\n`);
+        for (const p of template.parameters)
+          io.out(`    ${p.name} = ${p.default === undefined ? '(required)' : p.default === '' ? "''" : p.default}  ${p.description}\n`);
       }
       return EXIT_OK;
     }
@@ -87,7 +102,10 @@ export const query: CliCommand = {
     const scope = openScope(args, io);
     const { settings } = scope;
     const engine = await scope.queryEngine();
-    const runner = new TemplateRunner(catalog, engine, { inventory: settings.query.inventoryLocation || undefined, logs: settings.query.logsLocation || undefined });
+    const runner = new TemplateRunner(catalog, engine, {
+      inventory: settings.query.inventoryLocation || undefined,
+      logs: settings.query.logsLocation || undefined,
+    });
     try {
       if (args.values.sql) {
         for (const step of await runner.plan(entry.template, values, io.signal)) io.out(`-- ${step.template.name}\n${step.sql.trim()}\n;\n\n`);

@@ -38,8 +38,13 @@ function csvRow(p: UnusedPrefix): string {
 function printText(report: RetentionReport, io: CliIo): void {
   const { window, totals, prices } = report;
   const classes = [...new Set(report.prefixes.flatMap((p) => Object.keys(p.bytesByStorageClass)))].sort();
-  const priceList = (classes.length > 0 ? classes : ['STANDARD']).map((c) => `${c} ${prices.perGbMonth[c] ?? `${prices.perGbMonth.STANDARD} (as STANDARD)`}`).join(', ');
-  const exemptions = [report.exemptions.globs.length > 0 ? `globs ${report.exemptions.globs.join(', ')}` : 'no globs', report.exemptions.keepTag ? `keep tag ${report.exemptions.keepTag} (skipped when tagging)` : 'no keep tag'];
+  const priceList = (classes.length > 0 ? classes : ['STANDARD'])
+    .map((c) => `${c} ${prices.perGbMonth[c] ?? `${prices.perGbMonth.STANDARD} (as STANDARD)`}`)
+    .join(', ');
+  const exemptions = [
+    report.exemptions.globs.length > 0 ? `globs ${report.exemptions.globs.join(', ')}` : 'no globs',
+    report.exemptions.keepTag ? `keep tag ${report.exemptions.keepTag} (skipped when tagging)` : 'no keep tag',
+  ];
   const header: [string, string][] = [
     ['bucket', report.bucket === '' ? 'every bucket in the inventory' : `s3://${report.bucket}`],
     ['window', `${window.start} … ${window.asOf} (${window.days} days, UTC); last access looked up over ${report.lookbackDays} days`],
@@ -47,7 +52,10 @@ function printText(report: RetentionReport, io: CliIo): void {
     ['lines a day', describeLinesPerDay(report.coverage)],
     ['exemptions', `${exemptions.join('; ')}; object lock, legal hold and objects younger than the window`],
     ['prices', `USD per GB-month: ${priceList} — ${prices.source}`],
-    ['total', `${formatCount(totals.prefixes)} unused prefix${totals.prefixes === 1 ? '' : 'es'} · ${formatCount(totals.objects)} objects · ${formatBytes(totals.bytes)} · ${formatUsd(totals.monthlySavingsUsd)} per month`],
+    [
+      'total',
+      `${formatCount(totals.prefixes)} unused prefix${totals.prefixes === 1 ? '' : 'es'} · ${formatCount(totals.objects)} objects · ${formatBytes(totals.bytes)} · ${formatUsd(totals.monthlySavingsUsd)} per month`,
+    ],
   ];
   for (const [label, value] of header) io.out(`${label.padEnd(13)}${value}\n`);
   if (report.prefixes.length === 0) {
@@ -84,33 +92,66 @@ export const retention: CliCommand = {
   usage: '--inventory LOC --logs LOC --as-of DATE --window-days N',
   options: {
     ...CONNECTION_OPTIONS,
-    inventory: { type: 'string', description: 'The S3 Inventory report: hive/ or configuration folder, or manifest.json; s3:// or a local path (env S3LIFECYCLE_INVENTORY)', valueName: 'location' },
+    inventory: {
+      type: 'string',
+      description: 'The S3 Inventory report: hive/ or configuration folder, or manifest.json; s3:// or a local path (env S3LIFECYCLE_INVENTORY)',
+      valueName: 'location',
+    },
     logs: { type: 'string', description: 'The server access logs of the bucket, s3:// or a local path (env S3LIFECYCLE_LOGS)', valueName: 'location' },
     'as-of': { type: 'string', description: 'Last day of the window, UTC (required)', valueName: 'YYYY-MM-DD' },
     'window-days': { type: 'string', description: 'Days in the window, ending with --as-of (default 30)', valueName: 'n' },
-    exempt: { type: 'string', multiple: true, description: 'Keys matching this glob never expire: * within a segment, ** across, ? one character, [a-z] (repeat for more)', valueName: 'glob' },
+    exempt: {
+      type: 'string',
+      multiple: true,
+      description: 'Keys matching this glob never expire: * within a segment, ** across, ? one character, [a-z] (repeat for more)',
+      valueName: 'glob',
+    },
     engine: { type: 'string', description: 'local (default) or athena (env S3LIFECYCLE_ENGINE)', valueName: 'local|athena' },
     format: { type: 'string', description: 'Output format: text (default), json (the whole report) or csv (one row per prefix)', valueName: 'text|json|csv' },
     bucket: { type: 'string', description: 'Only this source bucket (default: every bucket in the inventory)', valueName: 'name' },
-    'lookback-days': { type: 'string', description: 'Days ending with --as-of searched for each prefix\'s last access (default 365)', valueName: 'n' },
-    'keep-tag': { type: 'string', description: 'Objects with this tag are kept (recorded in the report; the tagging run skips them). Default s3-lifecycle-studio:keep; \'\' for none', valueName: 'k[=v]' },
-    'max-missing-log-days': { type: 'string', description: 'Days of the window that may lack access logs before the analysis stops (default 0)', valueName: 'n' },
-    'allow-missing-logs': { type: 'boolean', description: 'Analyse even when more log days are missing (or suspect): prefixes read only on those days will look unused' },
-    'max-suspect-log-days': { type: 'string', description: 'Days with under a tenth of the median log lines that are only reported; more and they count as missing (default 0)', valueName: 'n' },
-    'max-malformed-log-percent': { type: 'string', description: 'Malformed log lines tolerated, in percent of the window\'s lines (default 0.1); one naming a key always stops the analysis', valueName: 'p' },
+    'lookback-days': { type: 'string', description: "Days ending with --as-of searched for each prefix's last access (default 365)", valueName: 'n' },
+    'keep-tag': {
+      type: 'string',
+      description: "Objects with this tag are kept (recorded in the report; the tagging run skips them). Default s3-lifecycle-studio:keep; '' for none",
+      valueName: 'k[=v]',
+    },
+    'max-missing-log-days': {
+      type: 'string',
+      description: 'Days of the window that may lack access logs before the analysis stops (default 0)',
+      valueName: 'n',
+    },
+    'allow-missing-logs': {
+      type: 'boolean',
+      description: 'Analyse even when more log days are missing (or suspect): prefixes read only on those days will look unused',
+    },
+    'max-suspect-log-days': {
+      type: 'string',
+      description: 'Days with under a tenth of the median log lines that are only reported; more and they count as missing (default 0)',
+      valueName: 'n',
+    },
+    'max-malformed-log-percent': {
+      type: 'string',
+      description: "Malformed log lines tolerated, in percent of the window's lines (default 0.1); one naming a key always stops the analysis",
+      valueName: 'p',
+    },
     'allow-malformed-logs': { type: 'boolean', description: 'Analyse even with more malformed log lines than allowed: a read among them is not counted' },
-    price: { type: 'string', multiple: true, description: 'A storage price in USD per GB-month over the region\'s prices, e.g. GLACIER=0.0036 (repeat for more)', valueName: 'CLASS=USD' },
+    price: {
+      type: 'string',
+      multiple: true,
+      description: "A storage price in USD per GB-month over the region's prices, e.g. GLACIER=0.0036 (repeat for more)",
+      valueName: 'CLASS=USD',
+    },
     ...PRICE_LIST_OPTIONS,
   },
   details: [
     'The window is the N days that end with --as-of, in UTC, both ends included. A prefix is unused when it holds objects older than the window',
     '(current versions, no object lock or legal hold, not exempt) and none of the keys immediately under it was read in the window.',
     'If the window has more days without access logs than --max-missing-log-days allows, nothing is analysed: exit code 2 and the missing days on stderr.',
-    'A day with under a tenth of the window\'s median lines is suspect and counts as missing beyond --max-suspect-log-days. Malformed log lines above',
-    '--max-malformed-log-percent of the window\'s lines, or one whose key can be made out, stop the analysis the same way (--allow-malformed-logs goes on).',
-    'Coverage counts the source bucket\'s lines only: --bucket, or the inventory\'s source bucket.',
+    "A day with under a tenth of the window's median lines is suspect and counts as missing beyond --max-suspect-log-days. Malformed log lines above",
+    "--max-malformed-log-percent of the window's lines, or one whose key can be made out, stop the analysis the same way (--allow-malformed-logs goes on).",
+    "Coverage counts the source bucket's lines only: --bucket, or the inventory's source bucket.",
     'Savings are bytes per storage class × the price per GB-month: us-east-1 list prices are built in; another region on AWS reads its prices from the',
-    'AWS Price List API (pricing:GetProducts; kept 30 days in the cache folder), and falls back to us-east-1\'s with a note; --price overrides, --region picks the region.',
+    "AWS Price List API (pricing:GetProducts; kept 30 days in the cache folder), and falls back to us-east-1's with a note; --price overrides, --region picks the region.",
     'CSV columns: prefix, objects, bytes, storageClasses (separated by ;), newestLastModified, lastAccess (empty when never seen in the lookback), monthlySavingsUsd.',
     'On --engine athena, --inventory and --logs only label the report: the tables made by the inventory_table and access_log_table templates are read.',
     'Notes (malformed log lines, downloads, Athena cost) go to stderr.',
@@ -127,8 +168,12 @@ export const retention: CliCommand = {
     const athena = settings.engine === 'athena';
     const inventory = settings.query.inventoryLocation || (athena ? 'Athena table s3_inventory' : '');
     const logs = settings.query.logsLocation || (athena ? 'Athena table s3_access_logs' : '');
-    if (!inventory) throw new UsageError('--inventory is required (or S3LIFECYCLE_INVENTORY): the S3 Inventory report\'s hive/ or configuration folder, or its manifest.json', retention);
-    if (!logs) throw new UsageError('--logs is required (or S3LIFECYCLE_LOGS): the folder the bucket\'s server access logs are delivered to', retention);
+    if (!inventory)
+      throw new UsageError(
+        "--inventory is required (or S3LIFECYCLE_INVENTORY): the S3 Inventory report's hive/ or configuration folder, or its manifest.json",
+        retention,
+      );
+    if (!logs) throw new UsageError("--logs is required (or S3LIFECYCLE_LOGS): the folder the bucket's server access logs are delivered to", retention);
     const windowDays = integerOption(args, 'window-days', { min: 1, max: 3650 }) ?? settings.retention.windowDays;
     const priceOverrides: Record<string, number> = {};
     for (const item of listOption(args, 'price')) {
@@ -187,7 +232,8 @@ export const retention: CliCommand = {
         io.err(`${PROGRAM} retention: ${error.message}\n`);
         return EXIT_USAGE;
       }
-      if (error instanceof RetentionInputError || error instanceof GlobError || error instanceof PriceError || error instanceof TemplateError) throw new UsageError(error.message, retention);
+      if (error instanceof RetentionInputError || error instanceof GlobError || error instanceof PriceError || error instanceof TemplateError)
+        throw new UsageError(error.message, retention);
       if (error instanceof QueryCancelledError || io.signal.aborted) throw new CliFailure('cancelled');
       throw new CliFailure(`the analysis failed on the ${engineKind} engine: ${(error as Error).message}`);
     } finally {
@@ -216,7 +262,10 @@ export const retention: CliCommand = {
       for (const p of report.prefixes) io.out(csvRow(p));
     } else printText(report, io);
     for (const note of report.notes) io.err(`  ${note}\n`);
-    if (format !== 'text') io.err(`${report.totals.prefixes} unused prefixes · ${report.totals.objects} objects · ${formatBytes(report.totals.bytes)} · ${formatUsd(report.totals.monthlySavingsUsd)} per month · log coverage ${describeCoverage(report.coverage)}\n`);
+    if (format !== 'text')
+      io.err(
+        `${report.totals.prefixes} unused prefixes · ${report.totals.objects} objects · ${formatBytes(report.totals.bytes)} · ${formatUsd(report.totals.monthlySavingsUsd)} per month · log coverage ${describeCoverage(report.coverage)}\n`,
+      );
     return EXIT_OK;
   },
 };

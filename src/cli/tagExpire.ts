@@ -31,7 +31,18 @@ import { formatTag, parseKeepTagSetting, parseTagArg, TagArgError, type KeepTag 
 import { parseS3Uri, S3UriError } from '../core/s3uri';
 import { SETTING_DEFAULTS } from '../core/settings';
 import { checkPriceSource, CONNECTION_OPTIONS, openScope, PRICE_LIST_OPTIONS } from './connection';
-import { CliFailure, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, integerOption, stringOption, UsageError, type CliCommand, type CliIo, type ParsedCommandLine } from './framework';
+import {
+  CliFailure,
+  EXIT_FAILURE,
+  EXIT_OK,
+  EXIT_USAGE,
+  integerOption,
+  stringOption,
+  UsageError,
+  type CliCommand,
+  type CliIo,
+  type ParsedCommandLine,
+} from './framework';
 
 // The defaults are the settings' own: the CLI and the extension tag alike.
 const DEFAULT_EXPIRATION_TAG = SETTING_DEFAULTS['expiration.tag'];
@@ -57,7 +68,8 @@ function normalizePrefix(prefix: string): string {
 
 function parseOlderThan(text: string): string {
   const date = /^\d{4}-\d{2}-\d{2}$/.test(text) ? new Date(`${text}T00:00:00.000Z`) : undefined;
-  if (!date || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== text) throw new UsageError(`--older-than takes a date YYYY-MM-DD (UTC), not "${text}"`, tagExpire);
+  if (!date || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== text)
+    throw new UsageError(`--older-than takes a date YYYY-MM-DD (UTC), not "${text}"`, tagExpire);
   return date.toISOString();
 }
 
@@ -75,9 +87,21 @@ function ageLimit(args: ParsedCommandLine, now: Date): AgeLimit {
   const olderThanText = stringOption(args, 'older-than');
   const allAges = args.values['all-ages'] === true;
   const windowGiven = stringOption(args, 'window-days') !== undefined;
-  if (olderThanText !== undefined && allAges) throw new UsageError('--older-than and --all-ages contradict each other: give --older-than DATE to tag only objects modified before DATE, or --all-ages to tag regardless of age', tagExpire);
-  if (windowGiven && olderThanText !== undefined) throw new UsageError('--window-days and --older-than both set the age limit: give one (--older-than DATE, or --window-days N for N days before today)', tagExpire);
-  if (windowGiven && allAges) throw new UsageError('--window-days and --all-ages contradict each other: drop --window-days to tag regardless of age, or drop --all-ages to leave young objects alone', tagExpire);
+  if (olderThanText !== undefined && allAges)
+    throw new UsageError(
+      '--older-than and --all-ages contradict each other: give --older-than DATE to tag only objects modified before DATE, or --all-ages to tag regardless of age',
+      tagExpire,
+    );
+  if (windowGiven && olderThanText !== undefined)
+    throw new UsageError(
+      '--window-days and --older-than both set the age limit: give one (--older-than DATE, or --window-days N for N days before today)',
+      tagExpire,
+    );
+  if (windowGiven && allAges)
+    throw new UsageError(
+      '--window-days and --all-ages contradict each other: drop --window-days to tag regardless of age, or drop --all-ages to leave young objects alone',
+      tagExpire,
+    );
   if (allAges) return { olderThan: null, describe: 'any age (--all-ages)' };
   if (olderThanText !== undefined) {
     const olderThan = parseOlderThan(olderThanText);
@@ -135,15 +159,26 @@ function describeCounts(p: TaggingProgress): string {
   return `tagged ${n(p.tagged)}; skipped ${skipped.length ? skipped.join(', ') : '0'}; gone ${n(p.gone)}; failed ${n(p.failed)}`;
 }
 
-function printPreview(io: CliIo, preview: TaggingPreview, spec: Pick<RunSpec, 'tag' | 'olderThan' | 'keepTag'>, age: AgeLimit, rule: LifecycleChangeResult | Error | null): void {
-  io.out(`Dry run for s3://${preview.bucket}${preview.versioned ? ' (versioned: current versions, by version id)' : ''}: tag ${formatTag(spec.tag)}, keeping every tag the objects have.\n`);
-  io.out(`Keep tag: ${describeKeepTag(spec.keepTag)}${spec.keepTag === null ? '' : ' (the run reads each object\'s tags; the counts below still include them)'}.\n`);
+function printPreview(
+  io: CliIo,
+  preview: TaggingPreview,
+  spec: Pick<RunSpec, 'tag' | 'olderThan' | 'keepTag'>,
+  age: AgeLimit,
+  rule: LifecycleChangeResult | Error | null,
+): void {
+  io.out(
+    `Dry run for s3://${preview.bucket}${preview.versioned ? ' (versioned: current versions, by version id)' : ''}: tag ${formatTag(spec.tag)}, keeping every tag the objects have.\n`,
+  );
+  io.out(
+    `Keep tag: ${describeKeepTag(spec.keepTag)}${spec.keepTag === null ? '' : " (the run reads each object's tags; the counts below still include them)"}.\n`,
+  );
   io.out(`Age: ${age.describe}.\n`);
   const width = Math.max(8, ...preview.byPrefix.map((p) => (p.prefix || '(root)').length));
   io.out(`  ${'prefix'.padEnd(width)}  ${'objects'.padStart(12)}  ${'bytes'.padStart(10)}\n`);
   for (const p of preview.byPrefix) io.out(`  ${(p.prefix || '(root)').padEnd(width)}  ${n(p.objects).padStart(12)}  ${formatBytes(p.bytes).padStart(10)}\n`);
   io.out(`  ${'total'.padEnd(width)}  ${n(preview.objects).padStart(12)}  ${formatBytes(preview.bytes).padStart(10)}\n`);
-  if (preview.young + preview.exempt > 0) io.out(`Left alone: ${n(preview.young)} modified on or after ${spec.olderThan?.slice(0, 10) ?? '-'}, ${n(preview.exempt)} exempt by glob.\n`);
+  if (preview.young + preview.exempt > 0)
+    io.out(`Left alone: ${n(preview.young)} modified on or after ${spec.olderThan?.slice(0, 10) ?? '-'}, ${n(preview.exempt)} exempt by glob.\n`);
   const heads = preview.requests.headObject > 0 ? ` + ${n(preview.requests.headObject)} HeadObject (Object Lock is on: locked objects are not tagged)` : '';
   io.out(
     `Requests: ${n(preview.requests.getTagging)} GetObjectTagging${heads} + up to ${n(preview.requests.putTagging)} PutObjectTagging + about ${n(preview.listRequests)} list requests ` +
@@ -153,7 +188,9 @@ function printPreview(io: CliIo, preview: TaggingPreview, spec: Pick<RunSpec, 't
   if (rule === null) io.out('Lifecycle rule: not touched (--no-lifecycle-rule).\n');
   else if (rule instanceof Error) io.out(`Lifecycle rule: could not be previewed: ${rule.message}\n`);
   else {
-    io.out(`Lifecycle rule "${EXPIRATION_RULE_ID}": ${rule.change === 'unchanged' ? 'already in place' : `would be ${rule.change}; every other rule stays as it is`}.\n`);
+    io.out(
+      `Lifecycle rule "${EXPIRATION_RULE_ID}": ${rule.change === 'unchanged' ? 'already in place' : `would be ${rule.change}; every other rule stays as it is`}.\n`,
+    );
     if (rule.change !== 'unchanged') io.out(`${rule.diff.trimEnd()}\n`);
   }
   if (preview.versioned) io.out(`Note: ${DELETE_MARKER_EXPLANATION} Add it with --delete-marker-rule.\n`);
@@ -162,7 +199,9 @@ function printPreview(io: CliIo, preview: TaggingPreview, spec: Pick<RunSpec, 't
 /** Asks for the bucket name on a terminal (through CliIo); elsewhere --yes is needed. */
 async function confirm(io: CliIo, bucket: string, objects: number): Promise<boolean> {
   if (!io.ask) {
-    io.err(`s3-lifecycle tag-expire: this changes the tags of ${n(objects)} objects; pass --yes to go ahead without a prompt (or --dry-run to only look). Nothing was changed.\n`);
+    io.err(
+      `s3-lifecycle tag-expire: this changes the tags of ${n(objects)} objects; pass --yes to go ahead without a prompt (or --dry-run to only look). Nothing was changed.\n`,
+    );
     return false;
   }
   const answer = await io.ask(`Type the bucket name (${bucket}) to tag ${n(objects)} objects for expiration: `, io.signal);
@@ -172,7 +211,11 @@ async function confirm(io: CliIo, bucket: string, objects: number): Promise<bool
 }
 
 /** A line on stderr every second: when stderr is a terminal, or --progress asks for it. */
-function progressPrinter<P extends { objectsPerSecond: number; retries: number; done: boolean }>(io: CliIo, enabled: boolean, describe: (p: P) => string): (p: P) => void {
+function progressPrinter<P extends { objectsPerSecond: number; retries: number; done: boolean }>(
+  io: CliIo,
+  enabled: boolean,
+  describe: (p: P) => string,
+): (p: P) => void {
   let last = 0;
   return (p) => {
     const now = Date.now();
@@ -211,7 +254,9 @@ async function tagAndReport(context: Context, run: RunHandle, announce = true): 
     });
   } catch (error) {
     const cause = error instanceof TaggingRunError ? error.cause : error;
-    throw new CliFailure(`${describeFailure(context, cause, run.spec.bucket)}\nThe run stopped and can go on later: ${resumeCommand(args, run.id, context.runDir, context.defaultRunDir)}`);
+    throw new CliFailure(
+      `${describeFailure(context, cause, run.spec.bucket)}\nThe run stopped and can go on later: ${resumeCommand(args, run.id, context.runDir, context.defaultRunDir)}`,
+    );
   }
   return report(context, run, outcome);
 }
@@ -240,10 +285,15 @@ function report(context: Context, run: RunHandle, outcome: ExpirationOutcome): n
       }) + '\n',
     );
   } else {
-    io.out(`Run ${run.id}: ${result.state}. Listed ${n(result.progress.listed)} objects under ${run.spec.prefixes.length} prefix(es) of s3://${run.spec.bucket}.\n`);
+    io.out(
+      `Run ${run.id}: ${result.state}. Listed ${n(result.progress.listed)} objects under ${run.spec.prefixes.length} prefix(es) of s3://${run.spec.bucket}.\n`,
+    );
     io.out(`  ${describeCounts(result.progress)}; ${n(result.progress.retries)} retries\n`);
     io.out(`  audit log: ${result.auditPath}\n`);
-    if (rule) io.out(`  lifecycle rule "${EXPIRATION_RULE_ID}": ${rule.change}${rule.verified ? ', verified on the server' : ''}\n${rule.change === 'unchanged' ? '' : `${rule.diff.trimEnd()}\n`}`);
+    if (rule)
+      io.out(
+        `  lifecycle rule "${EXPIRATION_RULE_ID}": ${rule.change}${rule.verified ? ', verified on the server' : ''}\n${rule.change === 'unchanged' ? '' : `${rule.diff.trimEnd()}\n`}`,
+      );
     else if (!run.spec.lifecycleRule) io.out('  lifecycle rule: not touched by this run\n');
     for (const f of result.failures.slice(0, 10)) io.err(`  failed: ${f.key}${f.versionId ? ` (version ${f.versionId})` : ''}: ${f.reason}\n`);
   }
@@ -270,7 +320,11 @@ async function undo(context: Context, source: string): Promise<number> {
   try {
     ({ result } = await undoExpiration(context.flow, from, {
       signal: context.signal,
-      onProgress: progressPrinter<UndoProgress>(io, context.showProgress, (p) => `restored ${n(p.restored)}, already clean ${n(p.alreadyClean)}, gone ${n(p.gone)}, failed ${n(p.failed)} of ${n(p.total)}`),
+      onProgress: progressPrinter<UndoProgress>(
+        io,
+        context.showProgress,
+        (p) => `restored ${n(p.restored)}, already clean ${n(p.alreadyClean)}, gone ${n(p.gone)}, failed ${n(p.failed)} of ${n(p.total)}`,
+      ),
     }));
   } catch (error) {
     const cause = error instanceof TaggingRunError ? error.cause : error;
@@ -279,7 +333,9 @@ async function undo(context: Context, source: string): Promise<number> {
   const { runId, state, restored, alreadyClean, gone, failed, retries, auditPath, failures } = result;
   if (args.format === 'json') io.out(JSON.stringify({ runId, state, restored, alreadyClean, gone, failed, retries, failures, auditLog: auditPath }) + '\n');
   else {
-    io.out(`Undo run ${runId}: ${state}. Restored ${n(restored)} tag sets; ${n(alreadyClean)} already without our tag; ${n(gone)} gone; ${n(failed)} failed; ${n(retries)} retries.\n`);
+    io.out(
+      `Undo run ${runId}: ${state}. Restored ${n(restored)} tag sets; ${n(alreadyClean)} already without our tag; ${n(gone)} gone; ${n(failed)} failed; ${n(retries)} retries.\n`,
+    );
     io.out(`  audit log of the undo: ${auditPath}\n  The lifecycle rule is left as it is: it expires only objects that carry the tag.\n`);
     for (const f of failures.slice(0, 10)) io.err(`  failed: ${f.key}: ${f.reason}\n`);
   }
@@ -299,16 +355,29 @@ export const tagExpire: CliCommand = {
     ...CONNECTION_OPTIONS,
     ...PRICE_LIST_OPTIONS,
     bucket: { type: 'string', description: 'The bucket', valueName: 'name' },
-    prefix: { type: 'string', multiple: true, description: "A prefix without its trailing '/' ('' for the root); it covers only keys immediately under it. Repeat for more", valueName: 'prefix' },
+    prefix: {
+      type: 'string',
+      multiple: true,
+      description: "A prefix without its trailing '/' ('' for the root); it covers only keys immediately under it. Repeat for more",
+      valueName: 'prefix',
+    },
     'dry-run': { type: 'boolean', description: 'List and price only: objects, bytes, requests, cost and the lifecycle rule diff; nothing changes' },
     tag: { type: 'string', description: `The expiration tag (default ${DEFAULT_EXPIRATION_TAG})`, valueName: 'key=value' },
     days: { type: 'string', description: `The rule expires tagged objects this many days after creation (default ${DEFAULT_DAYS})`, valueName: 'n' },
     'noncurrent-days': { type: 'string', description: 'Versioned buckets: noncurrent versions expire this many days after (default: --days)', valueName: 'n' },
     'delete-marker-rule': { type: 'boolean', description: 'Also add the rule that removes expired delete markers (versioned buckets; no tag filter)' },
-    'keep-tag': { type: 'string', description: `Objects with this tag are never tagged (any value when none is given; default ${DEFAULT_KEEP_TAG})`, valueName: 'key[=value]' },
+    'keep-tag': {
+      type: 'string',
+      description: `Objects with this tag are never tagged (any value when none is given; default ${DEFAULT_KEEP_TAG})`,
+      valueName: 'key[=value]',
+    },
     'no-keep-tag': { type: 'boolean', description: `No keep tag: tag objects whatever tags they have (not even ${DEFAULT_KEEP_TAG} protects them)` },
     exempt: { type: 'string', multiple: true, description: 'Keys matching this glob are never tagged (* ** ? [..]); repeat for more', valueName: 'glob' },
-    'older-than': { type: 'string', description: 'Only objects last modified before this UTC day (default: the --window-days access window)', valueName: 'YYYY-MM-DD' },
+    'older-than': {
+      type: 'string',
+      description: 'Only objects last modified before this UTC day (default: the --window-days access window)',
+      valueName: 'YYYY-MM-DD',
+    },
     'window-days': {
       type: 'string',
       description: `Leave alone objects modified in the N days before today, UTC (1–3650, default ${DEFAULT_WINDOW_DAYS}): only those last modified before that day's midnight are tagged`,
@@ -317,7 +386,8 @@ export const tagExpire: CliCommand = {
     'all-ages': { type: 'boolean', description: 'Tag objects whatever their age, even ones modified today (not with --older-than or --window-days)' },
     'batch-manifest': {
       type: 'string',
-      description: 'Tag nothing: write the objects that would be tagged as an S3 Batch Operations CSV manifest to this new object (not with --dry-run, --resume or --undo)',
+      description:
+        'Tag nothing: write the objects that would be tagged as an S3 Batch Operations CSV manifest to this new object (not with --dry-run, --resume or --undo)',
       valueName: 's3://bucket/key.csv',
     },
     concurrency: { type: 'string', description: `Objects worked on at once, 1–256 (default ${DEFAULT_CONCURRENCY})`, valueName: 'n' },
@@ -338,7 +408,7 @@ export const tagExpire: CliCommand = {
     'S3 Batch Operations job instead of tagging; it changes no tags and no lifecycle configuration, and refuses to replace an',
     'object. It selects by prefix, --exempt and age only: it reads no tags, so the keep tag is not checked, and a Batch',
     'Operations "Replace all object tags" job replaces the tags the objects have.',
-    'Every change is written to the run\'s audit.jsonl before it is sent; done.jsonl lets --resume skip finished objects.',
+    "Every change is written to the run's audit.jsonl before it is sent; done.jsonl lets --resume skip finished objects.",
     'Exit codes: 0 done, 1 some objects failed (the resume command is printed), 2 bad usage, 130 interrupted (resumable).',
   ],
   async run(args, io) {
@@ -347,7 +417,8 @@ export const tagExpire: CliCommand = {
     const concurrency = integerOption(args, 'concurrency', { min: 1, max: 256 }) ?? DEFAULT_CONCURRENCY;
     const undoSource = stringOption(args, 'undo');
     const resume = args.values.resume === true;
-    if (args.positionals.length > (resume ? 1 : 0)) throw new UsageError(resume ? '--resume takes at most one RUN_ID' : `unexpected argument "${args.positionals[0]}"`, tagExpire);
+    if (args.positionals.length > (resume ? 1 : 0))
+      throw new UsageError(resume ? '--resume takes at most one RUN_ID' : `unexpected argument "${args.positionals[0]}"`, tagExpire);
     if (undoSource !== undefined && (resume || args.values['dry-run'])) throw new UsageError('--undo cannot be combined with --resume or --dry-run', tagExpire);
     if (resume && args.values['dry-run']) throw new UsageError('--resume cannot be combined with --dry-run', tagExpire);
     if (stringOption(args, 'batch-manifest') !== undefined && (resume || undoSource !== undefined || args.values['dry-run'])) {
@@ -398,7 +469,11 @@ async function start(context: Context, resume: boolean): Promise<number> {
   const exemptGlobs = stringList(args, 'exempt');
   const keep = stringOption(args, 'keep-tag');
   const noKeepTag = args.values['no-keep-tag'] === true;
-  if (noKeepTag && keep !== undefined) throw new UsageError('--keep-tag and --no-keep-tag contradict each other: give --keep-tag K[=V] for another keep tag, or --no-keep-tag for none', tagExpire);
+  if (noKeepTag && keep !== undefined)
+    throw new UsageError(
+      '--keep-tag and --no-keep-tag contradict each other: give --keep-tag K[=V] for another keep tag, or --no-keep-tag for none',
+      tagExpire,
+    );
   const age = ageLimit(args, new Date());
   try {
     tag = parseTagArg(stringOption(args, 'tag') ?? DEFAULT_EXPIRATION_TAG);
@@ -412,7 +487,8 @@ async function start(context: Context, resume: boolean): Promise<number> {
   if (resume) {
     let runId = args.positionals[0];
     if (runId === undefined) {
-      if (!bucket || prefixes.length === 0) throw new UsageError('--resume needs a RUN_ID, or --bucket and --prefix to find the newest unfinished run', tagExpire);
+      if (!bucket || prefixes.length === 0)
+        throw new UsageError('--resume needs a RUN_ID, or --bucket and --prefix to find the newest unfinished run', tagExpire);
       const found = await findResumable(context.runDir, bucket, prefixes, stringOption(args, 'tag') === undefined ? undefined : tag);
       if (found === undefined) throw new CliFailure(`No unfinished tagging run of s3://${bucket} with these prefixes in ${context.runDir}.`);
       runId = found.id;
@@ -449,7 +525,10 @@ async function start(context: Context, resume: boolean): Promise<number> {
         },
         confirm: async (plan) => {
           const unfinished = await findResumable(context.runDir, bucket, prefixes, tag);
-          if (unfinished) io.err(`Note: run ${unfinished.id} of the same prefixes did not finish; this starts a new run. To go on with it instead: ${resumeCommand(args, unfinished.id, context.runDir, context.defaultRunDir)}\n`);
+          if (unfinished)
+            io.err(
+              `Note: run ${unfinished.id} of the same prefixes did not finish; this starts a new run. To go on with it instead: ${resumeCommand(args, unfinished.id, context.runDir, context.defaultRunDir)}\n`,
+            );
           return args.values.yes === true || (await confirm(io, bucket, plan.preview.objects)) ? { action: 'tag' } : { action: 'cancel' };
         },
         onRunCreated: (run) => {
@@ -465,7 +544,9 @@ async function start(context: Context, resume: boolean): Promise<number> {
       throw new CliFailure(`${error.message}: ${describeFailure(context, error.cause, bucket)} (or pass --no-lifecycle-rule to tag only).`);
     }
     if (error instanceof TaggingRunError && created) {
-      throw new CliFailure(`${describeFailure(context, error.cause, bucket)}\nThe run stopped and can go on later: ${resumeCommand(args, created.id, context.runDir, context.defaultRunDir)}`);
+      throw new CliFailure(
+        `${describeFailure(context, error.cause, bucket)}\nThe run stopped and can go on later: ${resumeCommand(args, created.id, context.runDir, context.defaultRunDir)}`,
+      );
     }
     if (context.signal.aborted) {
       io.err('Cancelled before anything changed.\n');
@@ -493,10 +574,26 @@ function printPlan(context: Context, plan: ExpirationPlan, age: AgeLimit, dryRun
   const { preview, request } = plan;
   const rule = plan.ruleError !== undefined ? new Error(describeFailure(context, plan.ruleError, request.selection.bucket)) : plan.rule;
   if (args.format === 'json' && dryRun) {
-    const lifecycleRule = rule === null ? null : rule instanceof Error ? { error: rule.message } : { change: rule.change, diff: rule.diff, before: rule.before, after: rule.after };
-    io.out(JSON.stringify({ dryRun: true, ...preview, tag: request.tag, keepTag: keepTagJson(request.keepTag), olderThan: request.selection.olderThan, lifecycleRule }) + '\n');
+    const lifecycleRule =
+      rule === null ? null : rule instanceof Error ? { error: rule.message } : { change: rule.change, diff: rule.diff, before: rule.before, after: rule.after };
+    io.out(
+      JSON.stringify({
+        dryRun: true,
+        ...preview,
+        tag: request.tag,
+        keepTag: keepTagJson(request.keepTag),
+        olderThan: request.selection.olderThan,
+        lifecycleRule,
+      }) + '\n',
+    );
   } else if (args.format !== 'json') {
-    printPreview(dryRun ? { ...io } : { ...io, out: io.err }, preview, { tag: request.tag, olderThan: request.selection.olderThan, keepTag: request.keepTag }, age, rule);
+    printPreview(
+      dryRun ? { ...io } : { ...io, out: io.err },
+      preview,
+      { tag: request.tag, olderThan: request.selection.olderThan, keepTag: request.keepTag },
+      age,
+      rule,
+    );
   }
 }
 
@@ -507,19 +604,31 @@ function youngHint(young: number | undefined, olderThan: string | null): string 
 }
 
 /** `--batch-manifest`: the dry run's selection written as an S3 Batch Operations manifest; no tag or rule changes. */
-async function batchManifest(context: Context, selection: TargetSelection, location: string, spec: { tag: RunSpec['tag']; keepTag: KeepTag | null; age: AgeLimit }): Promise<number> {
+async function batchManifest(
+  context: Context,
+  selection: TargetSelection,
+  location: string,
+  spec: { tag: RunSpec['tag']; keepTag: KeepTag | null; age: AgeLimit },
+): Promise<number> {
   const { io, args } = context;
   let target;
   try {
     target = parseS3Uri(location);
   } catch (error) {
-    if (error instanceof S3UriError) throw new UsageError(`--batch-manifest: ${error.message.replace('s3://bucket/prefix/', 's3://bucket/manifests/expire.csv')}`, tagExpire);
+    if (error instanceof S3UriError)
+      throw new UsageError(`--batch-manifest: ${error.message.replace('s3://bucket/prefix/', 's3://bucket/manifests/expire.csv')}`, tagExpire);
     throw error;
   }
-  if (target.key === '' || target.key.endsWith('/')) throw new UsageError(`--batch-manifest: "${location}" is a folder; give the manifest's own key, such as s3://${target.bucket}/manifests/expire.csv`, tagExpire);
+  if (target.key === '' || target.key.endsWith('/'))
+    throw new UsageError(
+      `--batch-manifest: "${location}" is a folder; give the manifest's own key, such as s3://${target.bucket}/manifests/expire.csv`,
+      tagExpire,
+    );
   io.err(`warning: ${BATCH_OPERATIONS_TAGGING_WARNING}\n`);
   if (spec.keepTag !== null) {
-    io.err(`warning: the manifest is selected by prefix, --exempt and age only; it reads no tags, so objects with the keep tag ${formatTag(spec.keepTag)} are listed too. Tag with s3-lifecycle tag-expire itself (without --batch-manifest) to skip them.\n`);
+    io.err(
+      `warning: the manifest is selected by prefix, --exempt and age only; it reads no tags, so objects with the keep tag ${formatTag(spec.keepTag)} are listed too. Tag with s3-lifecycle tag-expire itself (without --batch-manifest) to skip them.\n`,
+    );
   }
   let result: BatchManifestWriteResult;
   try {
@@ -531,10 +640,13 @@ async function batchManifest(context: Context, selection: TargetSelection, locat
     }
     if (error instanceof ExpirationManifestError) {
       if (error.reason === 'exists') throw new CliFailure(`${error.message} Give --batch-manifest a new key, or delete that object first.`);
-      if (error.reason === 'empty') throw new CliFailure(`${error.message}${selection.olderThan === null ? '' : ` ${youngHint(undefined, selection.olderThan)}`}`);
+      if (error.reason === 'empty')
+        throw new CliFailure(`${error.message}${selection.olderThan === null ? '' : ` ${youngHint(undefined, selection.olderThan)}`}`);
       throw new CliFailure(error.message);
     }
-    throw new CliFailure(`${describeS3Error(error, { endpoint: context.endpoint, ...(target.bucket === selection.bucket ? { bucket: selection.bucket } : {}) }).message}\nNo manifest was written; no tags or lifecycle configuration were changed.`);
+    throw new CliFailure(
+      `${describeS3Error(error, { endpoint: context.endpoint, ...(target.bucket === selection.bucket ? { bucket: selection.bucket } : {}) }).message}\nNo manifest was written; no tags or lifecycle configuration were changed.`,
+    );
   }
   if (args.format === 'json') {
     io.out(
@@ -554,9 +666,13 @@ async function batchManifest(context: Context, selection: TargetSelection, locat
       }) + '\n',
     );
   } else {
-    io.out(`Wrote ${n(result.objects)} rows (${formatBytes(result.bytes)}) to ${result.location}: an S3 Batch Operations manifest of the objects under ${selection.prefixes.length} prefix(es) of s3://${selection.bucket}.\n`);
+    io.out(
+      `Wrote ${n(result.objects)} rows (${formatBytes(result.bytes)}) to ${result.location}: an S3 Batch Operations manifest of the objects under ${selection.prefixes.length} prefix(es) of s3://${selection.bucket}.\n`,
+    );
     io.out(`  Age: ${spec.age.describe}.\n`);
-    io.out(`  For CreateJob: Manifest.Spec.Format ${result.format}, Fields ${result.fields.join(',')}, Location.ETag ${result.etag}; the tag to put: ${formatTag(spec.tag)}.\n`);
+    io.out(
+      `  For CreateJob: Manifest.Spec.Format ${result.format}, Fields ${result.fields.join(',')}, Location.ETag ${result.etag}; the tag to put: ${formatTag(spec.tag)}.\n`,
+    );
     io.out(`  No tags and no lifecycle configuration were changed: the lifecycle rule "${EXPIRATION_RULE_ID}" is not written by --batch-manifest.\n`);
   }
   return EXIT_OK;

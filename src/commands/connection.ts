@@ -37,7 +37,10 @@ export async function selectProfile(studio: Studio): Promise<string | undefined>
   ];
   const picked = await vscode.window.showQuickPick(items, {
     title: vscode.l10n.t('Choose AWS Profile'),
-    placeHolder: profiles.length === 0 ? vscode.l10n.t('No profiles in ~/.aws/config or ~/.aws/credentials: run `aws configure` or `aws configure sso` to add one') : vscode.l10n.t('Profiles from ~/.aws/config and ~/.aws/credentials'),
+    placeHolder:
+      profiles.length === 0
+        ? vscode.l10n.t('No profiles in ~/.aws/config or ~/.aws/credentials: run `aws configure` or `aws configure sso` to add one')
+        : vscode.l10n.t('Profiles from ~/.aws/config and ~/.aws/credentials'),
   });
   if (!picked) return undefined;
   const profile = picked === chainItem ? '' : picked.label;

@@ -63,10 +63,19 @@ function argsFrom(raw: unknown, studio: Studio): TagForExpirationArgs | undefine
   if (typeof raw !== 'object' || raw === null) return undefined;
   const node = raw as Partial<BucketTreeNode> & Record<string, unknown>;
   if (node.kind === 'prefix' && typeof node.bucket === 'string' && typeof node.prefix === 'string') {
-    return { bucket: node.bucket, prefixes: [node.prefix.replace(/\/+$/, '')], ...(typeof node.connection?.id === 'string' ? { connectionId: node.connection.id } : {}) };
+    return {
+      bucket: node.bucket,
+      prefixes: [node.prefix.replace(/\/+$/, '')],
+      ...(typeof node.connection?.id === 'string' ? { connectionId: node.connection.id } : {}),
+    };
   }
   const args = raw as Partial<TagForExpirationArgs>;
-  if (typeof args.bucket === 'string' && Array.isArray(args.prefixes) && args.prefixes.every((p) => typeof p === 'string') && (args.connectionId === undefined || typeof args.connectionId === 'string')) {
+  if (
+    typeof args.bucket === 'string' &&
+    Array.isArray(args.prefixes) &&
+    args.prefixes.every((p) => typeof p === 'string') &&
+    (args.connectionId === undefined || typeof args.connectionId === 'string')
+  ) {
     return { ...(args as TagForExpirationArgs), connectionId: args.connectionId ?? studio.reports.connectionIdFor(args.bucket) };
   }
   studio.log.warn(`Tag for Expiration: ignored malformed arguments ${JSON.stringify(raw).slice(0, 200)}`);
@@ -81,7 +90,14 @@ function olderThanFor(studio: Studio, bucket: string): string {
 
 function describeProgress(p: TaggingProgress): string {
   const skipped = Object.values(p.skipped).reduce((a, b) => a + b, 0);
-  return vscode.l10n.t('{0} tagged, {1} skipped, {2} failed of {3} listed · {4}/s', formatCount(p.tagged), formatCount(skipped), formatCount(p.failed), formatCount(p.listed), formatCount(Math.round(p.objectsPerSecond)));
+  return vscode.l10n.t(
+    '{0} tagged, {1} skipped, {2} failed of {3} listed · {4}/s',
+    formatCount(p.tagged),
+    formatCount(skipped),
+    formatCount(p.failed),
+    formatCount(p.listed),
+    formatCount(Math.round(p.objectsPerSecond)),
+  );
 }
 
 export async function tagForExpiration(studio: Studio, raw: unknown, signal?: AbortSignal): Promise<TagForExpirationResult> {
@@ -101,13 +117,19 @@ export async function tagForExpiration(studio: Studio, raw: unknown, signal?: Ab
   try {
     // 1. The dry run: listing only, and the rule change without writing it.
     const plan = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Preparing the preview: listing {0} prefix(es) in s3://{1}', prefixes.length, bucket), cancellable: true },
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: vscode.l10n.t('Preparing the preview: listing {0} prefix(es) in s3://{1}', prefixes.length, bucket),
+        cancellable: true,
+      },
       (_progress, token) => planExpiration(context, request, linkedController(signal, token).signal),
     );
     logPreview(studio, plan);
     if (plan.ruleError !== undefined) throw plan.ruleError;
     if (plan.preview.objects === 0) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('Nothing to tag under the chosen prefixes of s3://{0}: no current object older than the window.', bucket));
+      void vscode.window.showInformationMessage(
+        vscode.l10n.t('Nothing to tag under the chosen prefixes of s3://{0}: no current object older than the window.', bucket),
+      );
       return { tagged: [] };
     }
     // 2. The preview and the confirmation.
@@ -126,7 +148,9 @@ export async function tagForExpiration(studio: Studio, raw: unknown, signal?: Ab
 function logPreview(studio: Studio, plan: ExpirationPlan): void {
   for (const note of plan.priceNotes) studio.log.warn(`Tag for expiration: ${note}`);
   const { bucket, prefixes } = plan.request.selection;
-  studio.log.info(`Tag for expiration preview of s3://${bucket} ${JSON.stringify(prefixes).slice(0, 500)}:\n  ${describePlan(studio, plan).join('\n  ')}\n${plan.rule?.diff ?? ''}`);
+  studio.log.info(
+    `Tag for expiration preview of s3://${bucket} ${JSON.stringify(prefixes).slice(0, 500)}:\n  ${describePlan(studio, plan).join('\n  ')}\n${plan.rule?.diff ?? ''}`,
+  );
 }
 
 function describePlan(studio: Studio, plan: ExpirationPlan): string[] {
@@ -136,7 +160,15 @@ function describePlan(studio: Studio, plan: ExpirationPlan): string[] {
   const { bucket, prefixes } = request.selection;
   const deleteMarkerRule = request.rule?.deleteMarkerRule === true;
   return [
-    vscode.l10n.t('{0} objects ({1}) under {2} prefix(es) of s3://{3} get the tag {4}={5}; every tag they already have is kept.', formatCount(listing.objects), formatBytes(listing.bytes), prefixes.length, bucket, tag.key, tag.value),
+    vscode.l10n.t(
+      '{0} objects ({1}) under {2} prefix(es) of s3://{3} get the tag {4}={5}; every tag they already have is kept.',
+      formatCount(listing.objects),
+      formatBytes(listing.bytes),
+      prefixes.length,
+      bucket,
+      tag.key,
+      tag.value,
+    ),
     vscode.l10n.t(
       'Requests: {0} GetObjectTagging + up to {1} PutObjectTagging (+ {2} listings) ≈ {3} ({5}); the tags cost ≈ {4} a month until the objects expire (us-east-1 list price).',
       formatCount(listing.requests.getTagging),
@@ -146,9 +178,14 @@ function describePlan(studio: Studio, plan: ExpirationPlan): string[] {
       formatUsd(listing.tagStorageUsdPerMonth),
       listing.requestPriceSource,
     ),
-    listing.young + listing.exempt > 0 ? vscode.l10n.t('Not tagged: {0} objects younger than the window, {1} exempt by your globs.', formatCount(listing.young), formatCount(listing.exempt)) : '',
+    listing.young + listing.exempt > 0
+      ? vscode.l10n.t('Not tagged: {0} objects younger than the window, {1} exempt by your globs.', formatCount(listing.young), formatCount(listing.exempt))
+      : '',
     listing.objectLock
-      ? vscode.l10n.t("The bucket has Object Lock: each object's retention and legal hold is read first ({0} HeadObject requests, in the cost above), and locked objects are not tagged.", formatCount(listing.requests.headObject))
+      ? vscode.l10n.t(
+          "The bucket has Object Lock: each object's retention and legal hold is read first ({0} HeadObject requests, in the cost above), and locked objects are not tagged.",
+          formatCount(listing.requests.headObject),
+        )
       : '',
     !rule
       ? ''
@@ -169,7 +206,11 @@ function describePlan(studio: Studio, plan: ExpirationPlan): string[] {
 }
 
 /** The dialog: the diff beside it, the buttons, and the typed bucket name above the threshold. */
-async function confirmPlan(studio: Studio, plan: ExpirationPlan, context: ExpirationContext): Promise<{ action: 'cancel' } | { action: 'tag'; deleteMarkerRule?: boolean }> {
+async function confirmPlan(
+  studio: Studio,
+  plan: ExpirationPlan,
+  context: ExpirationContext,
+): Promise<{ action: 'cancel' } | { action: 'tag'; deleteMarkerRule?: boolean }> {
   const { preview: listing, rule, withMarkers, request } = plan;
   const { bucket } = request.selection;
   const settings = studio.settings;
@@ -183,8 +224,16 @@ async function confirmPlan(studio: Studio, plan: ExpirationPlan, context: Expira
   const go = vscode.l10n.t('Tag {0} Objects', formatCount(listing.objects));
   const goWithMarkers = vscode.l10n.t('Tag and Add Delete-Marker Rule');
   const manifest = vscode.l10n.t('Write Batch Operations Manifest…');
-  const buttons = [go, ...(rule.versioned && !deleteMarkerRule ? [goWithMarkers] : []), ...(listing.objects > settings.expiration.batchOperationsThreshold ? [manifest] : [])];
-  const choice = await vscode.window.showWarningMessage(vscode.l10n.t('Tag for expiration: dry-run preview'), { modal: true, detail: describePlan(studio, plan).join('\n\n') }, ...buttons);
+  const buttons = [
+    go,
+    ...(rule.versioned && !deleteMarkerRule ? [goWithMarkers] : []),
+    ...(listing.objects > settings.expiration.batchOperationsThreshold ? [manifest] : []),
+  ];
+  const choice = await vscode.window.showWarningMessage(
+    vscode.l10n.t('Tag for expiration: dry-run preview'),
+    { modal: true, detail: describePlan(studio, plan).join('\n\n') },
+    ...buttons,
+  );
   if (choice === undefined) return { action: 'cancel' };
   if (choice === manifest) {
     await offerBatchManifest(context, request.selection, listing.objects);
@@ -212,12 +261,19 @@ function reportOutcome(studio: Studio, run: RunHandle, outcome: ExpirationOutcom
   const unfinished = { tagged: [], runId: run.id, auditLog: run.auditPath };
   if (result.state === 'cancelled') {
     studio.panels.setPrefixStatus({ bucket, prefixes, status: 'untagged', detail: vscode.l10n.t('cancelled') });
-    void vscode.window.showWarningMessage(vscode.l10n.t('Tagging was cancelled after {0} objects. Resume it with "S3 Lifecycle: Resume Tagging Run…".', formatCount(progress.tagged)));
+    void vscode.window.showWarningMessage(
+      vscode.l10n.t('Tagging was cancelled after {0} objects. Resume it with "S3 Lifecycle: Resume Tagging Run…".', formatCount(progress.tagged)),
+    );
     return unfinished;
   }
   if (progress.failed > 0) {
     studio.panels.setPrefixStatus({ bucket, prefixes, status: 'failed', detail: vscode.l10n.t('{0} objects failed', progress.failed) });
-    void vscode.window.showErrorMessage(vscode.l10n.t('{0} objects could not be tagged (see the log). Resume the run to retry them; the lifecycle rule was not changed.', formatCount(progress.failed)));
+    void vscode.window.showErrorMessage(
+      vscode.l10n.t(
+        '{0} objects could not be tagged (see the log). Resume the run to retry them; the lifecycle rule was not changed.',
+        formatCount(progress.failed),
+      ),
+    );
     return unfinished;
   }
   if (outcome.ruleError !== undefined) {
@@ -227,9 +283,14 @@ function reportOutcome(studio: Studio, run: RunHandle, outcome: ExpirationOutcom
     studio.log.error(`Lifecycle configuration of s3://${bucket} not written after run ${run.id}: ${error instanceof Error ? (error.stack ?? reason) : reason}`);
     studio.panels.setPrefixStatus({ bucket, prefixes, status: 'failed', detail: vscode.l10n.t('the lifecycle rule was not written') });
     const resume = vscode.l10n.t('Resume Tagging Run…');
-    void vscode.window.showErrorMessage(vscode.l10n.t('The objects are tagged, but the lifecycle rule of s3://{0} was not written: {1} Resume the run to write it.', bucket, reason), resume).then((choice) => {
-      if (choice === resume) void resumeTagging(studio, { runId: run.id });
-    });
+    void vscode.window
+      .showErrorMessage(
+        vscode.l10n.t('The objects are tagged, but the lifecycle rule of s3://{0} was not written: {1} Resume the run to write it.', bucket, reason),
+        resume,
+      )
+      .then((choice) => {
+        if (choice === resume) void resumeTagging(studio, { runId: run.id });
+      });
     return unfinished;
   }
   if (outcome.rule) studio.log.info(`Lifecycle configuration of s3://${bucket}: rule ${outcome.rule.change}, verified ${outcome.rule.verified}`);
@@ -239,7 +300,16 @@ function reportOutcome(studio: Studio, run: RunHandle, outcome: ExpirationOutcom
   } else {
     const openAudit = vscode.l10n.t('Open Audit Log');
     void vscode.window
-      .showInformationMessage(vscode.l10n.t('Tagged {0} objects for expiration in s3://{1}; lifecycle rule {2}. {3}', formatCount(progress.tagged), bucket, outcome.rule?.change ?? 'unchanged', describeSkipped(progress)), openAudit)
+      .showInformationMessage(
+        vscode.l10n.t(
+          'Tagged {0} objects for expiration in s3://{1}; lifecycle rule {2}. {3}',
+          formatCount(progress.tagged),
+          bucket,
+          outcome.rule?.change ?? 'unchanged',
+          describeSkipped(progress),
+        ),
+        openAudit,
+      )
       .then((choice) => {
         if (choice === openAudit) void vscode.window.showTextDocument(vscode.Uri.file(run.auditPath));
       });
@@ -294,10 +364,13 @@ async function offerBatchManifest(context: ExpirationContext, selection: TargetS
     validateInput: (v) => (/^s3:\/\/[a-z0-9][a-z0-9.-]+[a-z0-9]\/.+\.csv$/.test(v) ? undefined : vscode.l10n.t('An s3://bucket/key.csv location.')),
   });
   if (!location) return;
-  const written = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Writing the manifest to {0}', location), cancellable: true }, (_p, token) =>
-    writeExpirationManifest(context.client, selection, location, linkedController(undefined, token).signal),
+  const written = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Writing the manifest to {0}', location), cancellable: true },
+    (_p, token) => writeExpirationManifest(context.client, selection, location, linkedController(undefined, token).signal),
   );
-  void vscode.window.showWarningMessage(vscode.l10n.t('Wrote {0} rows to {1}. {2}', formatCount(written.objects), written.location, BATCH_OPERATIONS_TAGGING_WARNING));
+  void vscode.window.showWarningMessage(
+    vscode.l10n.t('Wrote {0} rows to {1}. {2}', formatCount(written.objects), written.location, BATCH_OPERATIONS_TAGGING_WARNING),
+  );
 }
 
 function describeRun(run: RunSummary): vscode.QuickPickItem & { run: RunSummary } {
@@ -325,7 +398,10 @@ export async function removeExpirationTags(studio: Studio, raw?: unknown): Promi
       void vscode.window.showInformationMessage(vscode.l10n.t('No tagging run in {0}.', runRoot(studio)));
       return undefined;
     }
-    const picked = await vscode.window.showQuickPick(runs.map(describeRun), { title: vscode.l10n.t('Remove Expiration Tags: which run?'), placeHolder: vscode.l10n.t('The tag sets are restored from the run\'s audit log') });
+    const picked = await vscode.window.showQuickPick(runs.map(describeRun), {
+      title: vscode.l10n.t('Remove Expiration Tags: which run?'),
+      placeHolder: vscode.l10n.t("The tag sets are restored from the run's audit log"),
+    });
     if (!picked) return undefined;
     runId = picked.run.id;
   }
@@ -336,7 +412,13 @@ export async function removeExpirationTags(studio: Studio, raw?: unknown): Promi
     const restore = vscode.l10n.t('Restore Tags');
     const choice = await vscode.window.showWarningMessage(
       vscode.l10n.t('Remove the expiration tags of run {0}?', run.id),
-      { modal: true, detail: vscode.l10n.t('Every object of s3://{0} the run tagged gets back the tag set it had before. Tags added since are kept. The lifecycle rule stays unless you remove it too (other runs may rely on it).', run.spec.bucket) },
+      {
+        modal: true,
+        detail: vscode.l10n.t(
+          'Every object of s3://{0} the run tagged gets back the tag set it had before. Tags added since are kept. The lifecycle rule stays unless you remove it too (other runs may rely on it).',
+          run.spec.bucket,
+        ),
+      },
       restore,
       alsoRule,
     );
@@ -358,13 +440,23 @@ export async function removeExpirationTags(studio: Studio, raw?: unknown): Promi
     if (result.state !== 'finished') {
       // The rule stays until every tag set is back: objects still tagged must not lose it halfway.
       const again = vscode.l10n.t('Undoing again goes on where it stopped (undoing twice is safe); the lifecycle rule was left as it is.');
-      if (result.state === 'cancelled') void vscode.window.showWarningMessage(vscode.l10n.t('Restoring the tag sets was cancelled after {0} objects. {1}', formatCount(result.restored), again));
+      if (result.state === 'cancelled')
+        void vscode.window.showWarningMessage(
+          vscode.l10n.t('Restoring the tag sets was cancelled after {0} objects. {1}', formatCount(result.restored), again),
+        );
       else void vscode.window.showErrorMessage(vscode.l10n.t('{0} tag sets could not be restored (see the log). {1}', formatCount(result.failed), again));
       for (const failure of result.failures.slice(0, 50)) studio.log.warn(`  could not restore ${failure.key}: ${failure.reason}`);
       return { restored: result.restored };
     }
     studio.panels.setPrefixStatus({ bucket: run.spec.bucket, prefixes: run.spec.prefixes, status: 'untagged' });
-    void vscode.window.showInformationMessage(vscode.l10n.t('Restored the tag sets of {0} objects in s3://{1}{2}.', formatCount(result.restored), run.spec.bucket, ruleRemoved ? vscode.l10n.t(' and removed the lifecycle rule') : ''));
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t(
+        'Restored the tag sets of {0} objects in s3://{1}{2}.',
+        formatCount(result.restored),
+        run.spec.bucket,
+        ruleRemoved ? vscode.l10n.t(' and removed the lifecycle rule') : '',
+      ),
+    );
     return { restored: result.restored };
   } finally {
     release();
@@ -400,7 +492,10 @@ export async function offerInterruptedRuns(studio: Studio): Promise<void> {
   if (runs.length === 0) return;
   const resume = vscode.l10n.t('Resume…');
   const buckets = [...new Set(runs.map((r) => `s3://${r.spec.bucket}`))].join(', ');
-  const choice = await vscode.window.showWarningMessage(vscode.l10n.t('{0} tagging run(s) did not finish ({1}). Resume where they stopped?', runs.length, buckets), resume);
+  const choice = await vscode.window.showWarningMessage(
+    vscode.l10n.t('{0} tagging run(s) did not finish ({1}). Resume where they stopped?', runs.length, buckets),
+    resume,
+  );
   // One run goes on at once; with more, the user picks which.
   if (choice === resume) await resumeTagging(studio, runs.length === 1 ? { runId: runs[0]!.id } : undefined);
 }

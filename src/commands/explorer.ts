@@ -56,7 +56,12 @@ export async function openObject(studio: Studio, node: unknown): Promise<vscode.
     const copy = vscode.l10n.t('Copy S3 URI');
     const settings = vscode.l10n.t('Open Settings');
     const choice = await vscode.window.showWarningMessage(
-      vscode.l10n.t('{0} is {1}: larger than the {2} an editor opens (s3lifecycle.explorer.previewMaxBytes).', object.object.key, formatBytes(object.object.size), formatBytes(max)),
+      vscode.l10n.t(
+        '{0} is {1}: larger than the {2} an editor opens (s3lifecycle.explorer.previewMaxBytes).',
+        object.object.key,
+        formatBytes(object.object.size),
+        formatBytes(max),
+      ),
       copy,
       settings,
     );
@@ -126,11 +131,20 @@ export async function addConnection(studio: Studio): Promise<string | undefined>
 
 export async function removeConnection(studio: Studio, node: unknown): Promise<void> {
   const { connection } = requireNode(node, ['connection']);
-  if (connection.id === DEFAULT_CONNECTION_ID) throw new Error(vscode.l10n.t('The default connection comes from the profile and endpoint settings; change those instead.'));
+  if (connection.id === DEFAULT_CONNECTION_ID)
+    throw new Error(vscode.l10n.t('The default connection comes from the profile and endpoint settings; change those instead.'));
   const remove = vscode.l10n.t('Remove');
-  const choice = await vscode.window.showWarningMessage(vscode.l10n.t('Remove the connection "{0}" from the tree? Nothing in S3 changes.', connection.name), { modal: true }, remove);
+  const choice = await vscode.window.showWarningMessage(
+    vscode.l10n.t('Remove the connection "{0}" from the tree? Nothing in S3 changes.', connection.name),
+    { modal: true },
+    remove,
+  );
   if (choice !== remove) return;
-  await vscode.workspace.getConfiguration(SETTINGS_SECTION).update('connections', configuredConnections().filter((c) => c.name !== connection.name), vscode.ConfigurationTarget.Global);
+  await vscode.workspace.getConfiguration(SETTINGS_SECTION).update(
+    'connections',
+    configuredConnections().filter((c) => c.name !== connection.name),
+    vscode.ConfigurationTarget.Global,
+  );
   studio.log.info(`Removed connection ${connection.name}`);
 }
 

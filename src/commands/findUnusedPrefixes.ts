@@ -42,7 +42,8 @@ export interface FindUnusedPrefixesArgs extends Partial<RetentionInputs> {
 }
 
 /** The default connection keeps the key it always had; another's answers are its own. */
-const stateKey = (bucket: string, connectionId: string) => (connectionId === DEFAULT_CONNECTION_ID ? `retentionInputs:${bucket}` : `retentionInputs:${connectionId}:${bucket}`);
+const stateKey = (bucket: string, connectionId: string) =>
+  connectionId === DEFAULT_CONNECTION_ID ? `retentionInputs:${bucket}` : `retentionInputs:${connectionId}:${bucket}`;
 
 function yesterdayUtc(): string {
   return new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
@@ -54,7 +55,8 @@ function argsFrom(raw: unknown): FindUnusedPrefixesArgs {
   const connection = (raw as { connection?: { id?: unknown } }).connection;
   const connectionId = typeof connection?.id === 'string' ? connection.id : undefined;
   if (node.kind === 'bucket' && typeof node.bucket === 'string') return { bucket: node.bucket, ...(connectionId ? { connectionId } : {}) };
-  if (node.kind === 'prefix' && typeof node.bucket === 'string' && typeof node.prefix === 'string') return { bucket: node.bucket, underPrefix: node.prefix.replace(/\/+$/, ''), ...(connectionId ? { connectionId } : {}) };
+  if (node.kind === 'prefix' && typeof node.bucket === 'string' && typeof node.prefix === 'string')
+    return { bucket: node.bucket, underPrefix: node.prefix.replace(/\/+$/, ''), ...(connectionId ? { connectionId } : {}) };
   return raw as FindUnusedPrefixesArgs;
 }
 
@@ -108,7 +110,7 @@ async function askInputs(studio: Studio, bucket: string, defaults: Partial<Reten
   if (askAll || !logs) {
     const answer = await vscode.window.showInputBox({
       title: vscode.l10n.t('Server access logs of s3://{0}', bucket),
-      prompt: vscode.l10n.t('Where the bucket\'s access logs are delivered (target bucket and prefix): s3://… or a local folder'),
+      prompt: vscode.l10n.t("Where the bucket's access logs are delivered (target bucket and prefix): s3://… or a local folder"),
       value: logs,
       ignoreFocusOut: true,
       validateInput: checkLocation,
@@ -154,7 +156,10 @@ async function askInputs(studio: Studio, bucket: string, defaults: Partial<Reten
       kinds.map((kind) => ({
         label: kind === 'local' ? vscode.l10n.t('Embedded DuckDB (local)') : vscode.l10n.t('Amazon Athena'),
         description: kind === engine ? vscode.l10n.t('current') : undefined,
-        detail: kind === 'local' ? vscode.l10n.t('On this machine: reads the inventory and the logs, nothing is billed') : vscode.l10n.t('Distributed, for big estates: the inventory and access-log tables must exist in Athena; billed per byte scanned'),
+        detail:
+          kind === 'local'
+            ? vscode.l10n.t('On this machine: reads the inventory and the logs, nothing is billed')
+            : vscode.l10n.t('Distributed, for big estates: the inventory and access-log tables must exist in Athena; billed per byte scanned'),
         engineKind: kind,
       })),
       { title: vscode.l10n.t('Engine for s3://{0}', bucket), ignoreFocusOut: true },
@@ -167,8 +172,23 @@ async function askInputs(studio: Studio, bucket: string, defaults: Partial<Reten
 
 /** A last look at what will run, with a way to change it: one Enter runs it. */
 async function confirmInputs(bucket: string, inputs: RetentionInputs): Promise<'run' | 'change' | undefined> {
-  const run = { label: vscode.l10n.t('$(play) Analyse s3://{0}', bucket), detail: vscode.l10n.t('{0} days to {1} · {2} engine · inventory {3} · logs {4}', inputs.windowDays, inputs.asOf, inputs.engine, inputs.inventory, inputs.logs), action: 'run' as const };
-  const change = { label: vscode.l10n.t('$(edit) Change the inputs…'), detail: vscode.l10n.t('Inventory, access logs, window, as-of date, engine'), action: 'change' as const };
+  const run = {
+    label: vscode.l10n.t('$(play) Analyse s3://{0}', bucket),
+    detail: vscode.l10n.t(
+      '{0} days to {1} · {2} engine · inventory {3} · logs {4}',
+      inputs.windowDays,
+      inputs.asOf,
+      inputs.engine,
+      inputs.inventory,
+      inputs.logs,
+    ),
+    action: 'run' as const,
+  };
+  const change = {
+    label: vscode.l10n.t('$(edit) Change the inputs…'),
+    detail: vscode.l10n.t('Inventory, access logs, window, as-of date, engine'),
+    action: 'change' as const,
+  };
   const picked = await vscode.window.showQuickPick([run, change], { title: vscode.l10n.t('Find Unused Prefixes'), ignoreFocusOut: true });
   return picked?.action;
 }
@@ -180,7 +200,11 @@ export async function findUnusedPrefixes(studio: Studio, raw?: unknown): Promise
   const connectionId = args.connectionId ?? DEFAULT_CONNECTION_ID;
   const state = studio.extensionContext.workspaceState;
   const remembered = state.get<Partial<RetentionInputs>>(stateKey(bucket, connectionId), {});
-  const given = Object.fromEntries(Object.entries({ inventory: args.inventory, logs: args.logs, windowDays: args.windowDays, asOf: args.asOf, engine: args.engine }).filter(([, v]) => v !== undefined));
+  const given = Object.fromEntries(
+    Object.entries({ inventory: args.inventory, logs: args.logs, windowDays: args.windowDays, asOf: args.asOf, engine: args.engine }).filter(
+      ([, v]) => v !== undefined,
+    ),
+  );
   let inputs = await askInputs(studio, bucket, { ...remembered, ...given }, args.askAll === true);
   if (!inputs) return undefined;
   const complete = remembered.asOf !== undefined && !args.askAll;
@@ -202,10 +226,15 @@ async function analyse(studio: Studio, bucket: string, inputs: RetentionInputs, 
   const engine = await studio.queryEngine(inputs.engine, connection);
   studio.log.info(`Find Unused Prefixes on s3://${bucket}: ${JSON.stringify(inputs)}${args.allowMissingLogs ? ' (missing log days allowed)' : ''}`);
   // A keep tag that is not one throws here, naming the setting (the settings reader already warned of it).
-  const options = retentionOptions(settings, connection, { bucket, inventory: resolveLocation(inputs.inventory), logs: resolveLocation(inputs.logs), asOf: inputs.asOf, windowDays: inputs.windowDays }, {
-    allowMissingLogs: args.allowMissingLogs === true,
-    allowMalformedLogs: args.allowMalformedLogs === true,
-  });
+  const options = retentionOptions(
+    settings,
+    connection,
+    { bucket, inventory: resolveLocation(inputs.inventory), logs: resolveLocation(inputs.logs), asOf: inputs.asOf, windowDays: inputs.windowDays },
+    {
+      allowMissingLogs: args.allowMissingLogs === true,
+      allowMalformedLogs: args.allowMalformedLogs === true,
+    },
+  );
   let report: RetentionReport;
   try {
     report = await vscode.window.withProgress(
@@ -233,7 +262,11 @@ async function analyse(studio: Studio, bucket: string, inputs: RetentionInputs, 
     if (error instanceof LogCoverageError) {
       studio.log.warn(`Find Unused Prefixes stopped: ${error.message}`);
       const anyway = vscode.l10n.t('Analyse Anyway');
-      const choice = await vscode.window.showWarningMessage(vscode.l10n.t('Access logs are missing in the window'), { modal: true, detail: `${error.message}\n\n${vscode.l10n.t('Analysing anyway may mark live data as unused. The report will state the coverage.')}` }, anyway);
+      const choice = await vscode.window.showWarningMessage(
+        vscode.l10n.t('Access logs are missing in the window'),
+        { modal: true, detail: `${error.message}\n\n${vscode.l10n.t('Analysing anyway may mark live data as unused. The report will state the coverage.')}` },
+        anyway,
+      );
       if (choice !== anyway) return undefined;
       studio.log.warn(`Find Unused Prefixes: the user chose to analyse s3://${bucket} with missing log days`);
       return analyse(studio, bucket, inputs, { ...args, allowMissingLogs: true });
@@ -241,7 +274,14 @@ async function analyse(studio: Studio, bucket: string, inputs: RetentionInputs, 
     if (error instanceof MalformedLogLinesError) {
       studio.log.warn(`Find Unused Prefixes stopped: ${error.message}`);
       const anyway = vscode.l10n.t('Analyse Anyway');
-      const choice = await vscode.window.showWarningMessage(vscode.l10n.t('Access-log lines could not be read'), { modal: true, detail: `${error.message}\n\n${vscode.l10n.t('Analysing anyway may mark live data as unused. The report will state how many lines were not read.')}` }, anyway);
+      const choice = await vscode.window.showWarningMessage(
+        vscode.l10n.t('Access-log lines could not be read'),
+        {
+          modal: true,
+          detail: `${error.message}\n\n${vscode.l10n.t('Analysing anyway may mark live data as unused. The report will state how many lines were not read.')}`,
+        },
+        anyway,
+      );
       if (choice !== anyway) return undefined;
       studio.log.warn(`Find Unused Prefixes: the user chose to analyse s3://${bucket} with ${error.malformed.lines} malformed log lines`);
       return analyse(studio, bucket, inputs, { ...args, allowMalformedLogs: true });
@@ -249,7 +289,9 @@ async function analyse(studio: Studio, bucket: string, inputs: RetentionInputs, 
     throw error;
   }
   if (args.underPrefix) report = reportUnder(report, args.underPrefix);
-  studio.log.info(`Find Unused Prefixes on s3://${bucket}: ${report.totals.prefixes} unused prefixes, ${report.totals.objects} objects, ${report.totals.bytes} bytes; coverage ${report.coverage.daysWithLogs}/${report.coverage.days} days`);
+  studio.log.info(
+    `Find Unused Prefixes on s3://${bucket}: ${report.totals.prefixes} unused prefixes, ${report.totals.objects} objects, ${report.totals.bytes} bytes; coverage ${report.coverage.daysWithLogs}/${report.coverage.days} days`,
+  );
   for (const note of report.notes) studio.log.info(`  ${note}`);
   studio.reports.remember(report, connection.id);
   studio.panels.showReport(report);

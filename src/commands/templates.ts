@@ -67,7 +67,10 @@ function templateOf(document: vscode.TextDocument): SqlTemplate {
 /** Prompts for one parameter's value, checked as it is typed. Undefined when dismissed. */
 async function promptValue(parameter: TemplateParameter, current: string | undefined): Promise<string | undefined> {
   if (parameter.type.kind === 'enum') {
-    const picked = await vscode.window.showQuickPick(parameter.type.values.map((v) => ({ label: v, picked: v === current })), { title: parameter.name, placeHolder: parameter.description });
+    const picked = await vscode.window.showQuickPick(
+      parameter.type.values.map((v) => ({ label: v, picked: v === current })),
+      { title: parameter.name, placeHolder: parameter.description },
+    );
     return picked?.label;
   }
   return vscode.window.showInputBox({
@@ -101,7 +104,8 @@ async function valuesForRun(studio: Studio, template: SqlTemplate): Promise<Reco
 
 function sourcesFor(studio: Studio, uri?: vscode.Uri): RunSources {
   const base = workspaceFolder(uri)?.uri.fsPath;
-  const resolve = (location: string) => (location === '' ? undefined : /^(s3|file):\/\//.test(location) || isAbsolute(location) || !base ? location : join(base, location));
+  const resolve = (location: string) =>
+    location === '' ? undefined : /^(s3|file):\/\//.test(location) || isAbsolute(location) || !base ? location : join(base, location);
   return { inventory: resolve(studio.settings.query.inventoryLocation), logs: resolve(studio.settings.query.logsLocation) };
 }
 
@@ -129,8 +133,13 @@ export async function previewTemplateSql(studio: Studio, uri: unknown): Promise<
   if (!values) return undefined;
   const engine = await studio.queryEngine(studio.settings.engine);
   const steps = await new TemplateRunner(catalogFor(document.uri), engine, sourcesFor(studio, document.uri)).plan(template, values);
-  const text = steps.map((s) => `-- ${s.template.name}${s.template === template ? '' : ' (runs first: it creates a table this one reads)'}\n${s.sql.trim()}\n;\n`).join('\n');
-  await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'sql', content: text }), { preview: true, viewColumn: vscode.ViewColumn.Beside });
+  const text = steps
+    .map((s) => `-- ${s.template.name}${s.template === template ? '' : ' (runs first: it creates a table this one reads)'}\n${s.sql.trim()}\n;\n`)
+    .join('\n');
+  await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'sql', content: text }), {
+    preview: true,
+    viewColumn: vscode.ViewColumn.Beside,
+  });
   return text;
 }
 
@@ -147,11 +156,19 @@ export async function templateParameters(studio: Studio, uri: unknown): Promise<
   for (;;) {
     const items = template.parameters.map((p) => ({
       label: p.name,
-      description: values[p.name] !== undefined ? `= ${values[p.name] === '' ? "''" : values[p.name]}` : p.default === undefined ? vscode.l10n.t('(required)') : vscode.l10n.t('default {0}', p.default === '' ? "''" : p.default),
+      description:
+        values[p.name] !== undefined
+          ? `= ${values[p.name] === '' ? "''" : values[p.name]}`
+          : p.default === undefined
+            ? vscode.l10n.t('(required)')
+            : vscode.l10n.t('default {0}', p.default === '' ? "''" : p.default),
       detail: p.description,
       parameter: p,
     }));
-    const picked = await vscode.window.showQuickPick([...items, { label: reset, description: '', detail: undefined, parameter: undefined }], { title: vscode.l10n.t('Parameters of {0}', template.name), placeHolder: vscode.l10n.t('Pick a parameter to set its value for your runs (Escape when done)') });
+    const picked = await vscode.window.showQuickPick([...items, { label: reset, description: '', detail: undefined, parameter: undefined }], {
+      title: vscode.l10n.t('Parameters of {0}', template.name),
+      placeHolder: vscode.l10n.t('Pick a parameter to set its value for your runs (Escape when done)'),
+    });
     if (!picked) break;
     if (!picked.parameter) {
       for (const key of Object.keys(values)) delete values[key];
@@ -169,7 +186,12 @@ export async function templateParameters(studio: Studio, uri: unknown): Promise<
 export async function pickAndRunTemplate(studio: Studio): Promise<ResultsSummary | undefined> {
   const catalog = catalogFor();
   const picked = await vscode.window.showQuickPick(
-    catalog.entries.map((e) => ({ label: e.template.name, description: e.source === 'workspace' ? vscode.l10n.t('workspace') : vscode.l10n.t('built-in'), detail: e.template.description, entry: e })),
+    catalog.entries.map((e) => ({
+      label: e.template.name,
+      description: e.source === 'workspace' ? vscode.l10n.t('workspace') : vscode.l10n.t('built-in'),
+      detail: e.template.description,
+      entry: e,
+    })),
     { title: vscode.l10n.t('Run SQL Template'), matchOnDetail: true },
   );
   if (!picked) return undefined;

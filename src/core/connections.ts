@@ -38,10 +38,19 @@ function bucketList(raw: unknown, where: string, problems: string[]): string[] {
  * The connections of the tree: the default one first, then each valid entry of
  * `s3lifecycle.connections`. Invalid entries are left out and reported, never thrown.
  */
-export function parseConnections(defaultConnection: ConnectionSettings, rawConnections: unknown, rawExtraBuckets: unknown): { connections: ConnectionConfig[]; problems: string[] } {
+export function parseConnections(
+  defaultConnection: ConnectionSettings,
+  rawConnections: unknown,
+  rawExtraBuckets: unknown,
+): { connections: ConnectionConfig[]; problems: string[] } {
   const problems: string[] = [];
   const connections: ConnectionConfig[] = [
-    { ...defaultConnection, id: DEFAULT_CONNECTION_ID, name: defaultConnectionName(defaultConnection), buckets: bucketList(rawExtraBuckets, 's3lifecycle.extraBuckets', problems) },
+    {
+      ...defaultConnection,
+      id: DEFAULT_CONNECTION_ID,
+      name: defaultConnectionName(defaultConnection),
+      buckets: bucketList(rawExtraBuckets, 's3lifecycle.extraBuckets', problems),
+    },
   ];
   if (rawConnections !== undefined && rawConnections !== null && !Array.isArray(rawConnections)) {
     problems.push('s3lifecycle.connections must be a list of connections');

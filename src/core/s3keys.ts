@@ -27,7 +27,17 @@ export function encodeS3Key(key: string): string {
   let out = '';
   for (const byte of Buffer.from(key, 'utf8')) {
     if (byte === 0x20) out += '+';
-    else if ((byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a) || byte === 0x2d || byte === 0x5f || byte === 0x2e || byte === 0x2a || byte === 0x2f) out += String.fromCharCode(byte);
+    else if (
+      (byte >= 0x30 && byte <= 0x39) ||
+      (byte >= 0x41 && byte <= 0x5a) ||
+      (byte >= 0x61 && byte <= 0x7a) ||
+      byte === 0x2d ||
+      byte === 0x5f ||
+      byte === 0x2e ||
+      byte === 0x2a ||
+      byte === 0x2f
+    )
+      out += String.fromCharCode(byte);
     else out += `%${HEX_DIGITS[byte >> 4]}${HEX_DIGITS[byte & 15]}`;
   }
   return out;

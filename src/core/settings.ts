@@ -232,18 +232,27 @@ export function parseSettings(get: (key: SettingKey) => unknown): ParsedSettings
   }
   let pricingRegion = str('retention.pricingRegion');
   if (pricingRegion !== '' && !REGION_PATTERN.test(pricingRegion)) {
-    problems.push({ key: 'retention.pricingRegion', message: `s3lifecycle.retention.pricingRegion "${pricingRegion}" is not a region name like us-east-1; using the connection's region` });
+    problems.push({
+      key: 'retention.pricingRegion',
+      message: `s3lifecycle.retention.pricingRegion "${pricingRegion}" is not a region name like us-east-1; using the connection's region`,
+    });
     pricingRegion = '';
   }
 
   let priceSource = str('retention.priceSource') as RetentionSettings['priceSource'];
   if (priceSource !== 'auto' && priceSource !== 'builtIn') {
-    problems.push({ key: 'retention.priceSource', message: `s3lifecycle.retention.priceSource must be "auto" or "builtIn", not "${priceSource}"; using "auto"` });
+    problems.push({
+      key: 'retention.priceSource',
+      message: `s3lifecycle.retention.priceSource must be "auto" or "builtIn", not "${priceSource}"; using "auto"`,
+    });
     priceSource = 'auto';
   }
   let priceListEndpoint = str('retention.priceListEndpoint').trim();
   if (priceListEndpoint !== '' && !/^https?:\/\/[^\s/]+/.test(priceListEndpoint)) {
-    problems.push({ key: 'retention.priceListEndpoint', message: `s3lifecycle.retention.priceListEndpoint "${priceListEndpoint}" is not an http(s) URL; using AWS's` });
+    problems.push({
+      key: 'retention.priceListEndpoint',
+      message: `s3lifecycle.retention.priceListEndpoint "${priceListEndpoint}" is not an http(s) URL; using AWS's`,
+    });
     priceListEndpoint = '';
   }
 
@@ -315,9 +324,15 @@ function stringList(key: 'retention.exemptGlobs', get: (key: SettingKey) => unkn
 
 function priceTable(raw: unknown, problems: SettingsProblem[]): Record<string, number> {
   if (raw === undefined || raw === null) return {};
-  const valid = typeof raw === 'object' && !Array.isArray(raw) && Object.entries(raw).every(([name, price]) => /^[A-Z_]+$/.test(name) && typeof price === 'number' && Number.isFinite(price) && price >= 0);
+  const valid =
+    typeof raw === 'object' &&
+    !Array.isArray(raw) &&
+    Object.entries(raw).every(([name, price]) => /^[A-Z_]+$/.test(name) && typeof price === 'number' && Number.isFinite(price) && price >= 0);
   if (!valid) {
-    problems.push({ key: 'retention.storagePrices', message: 's3lifecycle.retention.storagePrices must map storage classes (STANDARD, GLACIER, …) to USD per GB-month; using the built-in prices' });
+    problems.push({
+      key: 'retention.storagePrices',
+      message: 's3lifecycle.retention.storagePrices must map storage classes (STANDARD, GLACIER, …) to USD per GB-month; using the built-in prices',
+    });
     return {};
   }
   return { ...(raw as Record<string, number>) };
@@ -332,6 +347,7 @@ export function checkTagSetting(text: string, valueOptional: boolean): string | 
   if (key.length === 0 || key.length > 128) return `the tag key must have 1 to 128 characters`;
   if (value.length > 256) return `the tag value must have at most 256 characters`;
   if (key.toLowerCase().startsWith('aws:')) return 'tag keys starting with "aws:" are reserved by AWS';
-  if (!/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u.test(key) || !/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u.test(value)) return 'tags may use letters, digits, spaces and _ . : / = + - @ only';
+  if (!/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u.test(key) || !/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u.test(value))
+    return 'tags may use letters, digits, spaces and _ . : / = + - @ only';
   return undefined;
 }

@@ -118,7 +118,8 @@ export class AthenaEngine implements QueryEngine {
   /** The newest inventory report at an s3:// location, its manifest read with the engine's S3 client. */
   inventoryReport(location: string, signal?: AbortSignal): Promise<LocatedInventoryReport> {
     const s3Client = this.options.s3Client;
-    if (!location.startsWith('s3://')) return Promise.reject(new Error(`Athena reads S3 Inventory reports in S3: give the report as an s3:// location, not ${location}`));
+    if (!location.startsWith('s3://'))
+      return Promise.reject(new Error(`Athena reads S3 Inventory reports in S3: give the report as an s3:// location, not ${location}`));
     if (!s3Client) return Promise.reject(new Error('reading the inventory manifest needs an S3 client'));
     return locateInventoryReport(location, { s3: () => s3Client, cacheDir: this.options.cacheDir ?? join(tmpdir(), 's3-lifecycle-studio') }, signal);
   }
@@ -202,9 +203,12 @@ export class AthenaEngine implements QueryEngine {
       );
     }
     if (/workgroup/i.test(message) && /not (be )?found|does not exist/i.test(message)) {
-      return new Error(`Athena workgroup "${workgroup}" does not exist in this account and region: set s3lifecycle.athena.workgroup to an existing workgroup (such as primary). (Athena: ${message})`, {
-        cause: error,
-      });
+      return new Error(
+        `Athena workgroup "${workgroup}" does not exist in this account and region: set s3lifecycle.athena.workgroup to an existing workgroup (such as primary). (Athena: ${message})`,
+        {
+          cause: error,
+        },
+      );
     }
     return error;
   }
@@ -241,7 +245,11 @@ export class AthenaEngine implements QueryEngine {
     }
   }
 
-  private async openResults(execution: QueryExecution, signal: AbortSignal | undefined, notes: string[]): Promise<{ columns: QueryColumn[]; batches: AsyncIterable<QueryValue[][]> }> {
+  private async openResults(
+    execution: QueryExecution,
+    signal: AbortSignal | undefined,
+    notes: string[],
+  ): Promise<{ columns: QueryColumn[]; batches: AsyncIterable<QueryValue[][]> }> {
     const queryId = execution.QueryExecutionId!;
     const csv = this.resultMode === 'paging' ? undefined : csvLocation(execution, this.options.s3Client);
     if (this.resultMode === 'csv' && !csv) {
@@ -260,7 +268,16 @@ export class AthenaEngine implements QueryEngine {
     const firstRows = first.ResultSet?.Rows ?? [];
     // Athena puts the column names in the first row of a SELECT's results (not of DDL's).
     const dataRows = execution.StatementType === 'DML' && isHeaderRow(firstRows[0], columns) ? firstRows.slice(1) : firstRows;
-    const reader = this.readBatches({ queryId, columns, firstBatch: dataRows.map((r) => convertRow(datumValues(r), columns)), firstPageRows: firstRows.length, nextToken: first.NextToken, csv, signal, notes });
+    const reader = this.readBatches({
+      queryId,
+      columns,
+      firstBatch: dataRows.map((r) => convertRow(datumValues(r), columns)),
+      firstPageRows: firstRows.length,
+      nextToken: first.NextToken,
+      csv,
+      signal,
+      notes,
+    });
     return { columns, batches: cancellationAware(reader, signal) };
   }
 
@@ -273,7 +290,7 @@ export class AthenaEngine implements QueryEngine {
       yield* csvBatches(body, read.firstPageRows, read.columns, read.csv!);
       return;
     }
-    for (let token: string | undefined = read.nextToken; token; ) {
+    for (let token: string | undefined = read.nextToken; token;) {
       const page = await this.fetchPage(read.queryId, token, PAGE_SIZE, read.signal);
       token = page.NextToken;
       const batch = (page.ResultSet?.Rows ?? []).map((r) => convertRow(datumValues(r), read.columns));
@@ -281,7 +298,12 @@ export class AthenaEngine implements QueryEngine {
     }
   }
 
-  private async fetchPage(queryId: string, nextToken: string | undefined, maxResults: number, signal: AbortSignal | undefined): Promise<GetQueryResultsCommandOutput> {
+  private async fetchPage(
+    queryId: string,
+    nextToken: string | undefined,
+    maxResults: number,
+    signal: AbortSignal | undefined,
+  ): Promise<GetQueryResultsCommandOutput> {
     signal?.throwIfAborted();
     return this.client.send(new GetQueryResultsCommand({ QueryExecutionId: queryId, NextToken: nextToken, MaxResults: maxResults }), { abortSignal: signal });
   }
@@ -296,7 +318,11 @@ export class AthenaEngine implements QueryEngine {
     } catch (error) {
       if (signal?.aborted) throw error;
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      if (this.resultMode === 'csv') throw new Error(`Cannot read Athena's result file ${uri} (${reason}): check that the output location exists and that the S3 credentials may read it (s3:GetObject).`, { cause: error });
+      if (this.resultMode === 'csv')
+        throw new Error(
+          `Cannot read Athena's result file ${uri} (${reason}): check that the output location exists and that the S3 credentials may read it (s3:GetObject).`,
+          { cause: error },
+        );
       notes.push(`Rows were read page by page: Athena's result file ${uri} could not be read (${reason}).`);
       return undefined;
     }
@@ -308,7 +334,8 @@ function addStatistics(totals: Totals, execution: QueryExecution, label: string)
   totals.bytesScanned += bytes;
   // Athena bills DDL nothing; everything else at least 10 MB.
   totals.costUsd += execution.StatementType === 'DDL' ? 0 : athenaCostUsd(bytes);
-  if (execution.Statistics?.ResultReuseInformation?.ReusedPreviousResult) totals.notes.push(`Athena reused an earlier result for the ${label}: it scanned no data.`);
+  if (execution.Statistics?.ResultReuseInformation?.ReusedPreviousResult)
+    totals.notes.push(`Athena reused an earlier result for the ${label}: it scanned no data.`);
 }
 
 function queryFailure(execution: QueryExecution, queryId: string, label: string): QueryFailedError {
@@ -355,7 +382,10 @@ async function* csvBatches(body: Readable, skip: number, columns: QueryColumn[],
       const fresh = toSkip > 0 ? records.slice(toSkip) : records;
       toSkip = Math.max(0, toSkip - records.length);
       const misfit = fresh.find((r) => r.length !== columns.length);
-      if (misfit) throw new Error(`Athena's result file s3://${location.bucket}/${location.key} has a record of ${misfit.length} fields where the query has ${columns.length} columns.`);
+      if (misfit)
+        throw new Error(
+          `Athena's result file s3://${location.bucket}/${location.key} has a record of ${misfit.length} fields where the query has ${columns.length} columns.`,
+        );
       if (fresh.length > 0) yield fresh.map((r) => convertRow(r, columns));
     }
   } finally {

@@ -63,7 +63,12 @@ export async function convertInventoryToParquet(
           .map((c, i) => {
             // The CSV's keys are S3's encoding (a space is `+`); Parquet reports hold keys as they are.
             const raw = c.decode ? `url_decode(replace(c${i}, '+', ' '))` : `c${i}`;
-            const value = c.type === 'VARCHAR' ? `NULLIF(${raw}, '')` : c.type === 'TIMESTAMP_MS' ? `CAST(strptime(NULLIF(${raw}, ''), '%Y-%m-%dT%H:%M:%S.%gZ') AS TIMESTAMP_MS)` : `CAST(NULLIF(${raw}, '') AS ${c.type})`;
+            const value =
+              c.type === 'VARCHAR'
+                ? `NULLIF(${raw}, '')`
+                : c.type === 'TIMESTAMP_MS'
+                  ? `CAST(strptime(NULLIF(${raw}, ''), '%Y-%m-%dT%H:%M:%S.%gZ') AS TIMESTAMP_MS)`
+                  : `CAST(NULLIF(${raw}, '') AS ${c.type})`;
             return `${value} AS ${c.parquetColumn}`;
           })
           .join(', ');
@@ -85,9 +90,18 @@ export async function convertInventoryToParquet(
 }
 
 /** GenerateOptions.convertInventory for a Parquet report written under `root`: the CSV files converted, the fileSchema in Parquet's form. */
-export function parquetInventoryConverter(root: string): (files: { path: string }[], fields: readonly string[]) => Promise<{ files: { path: string; bytes: number; md5: string }[]; fileFormat: 'Parquet'; fileSchema: string }> {
+export function parquetInventoryConverter(
+  root: string,
+): (
+  files: { path: string }[],
+  fields: readonly string[],
+) => Promise<{ files: { path: string; bytes: number; md5: string }[]; fileFormat: 'Parquet'; fileSchema: string }> {
   return async (files, fields) => ({
-    files: await convertInventoryToParquet(root, files, fields.map((f) => ({ csvField: f, parquetColumn: columnOfField(f), type: parquetColumnType(f), decode: f === 'Key' }))),
+    files: await convertInventoryToParquet(
+      root,
+      files,
+      fields.map((f) => ({ csvField: f, parquetColumn: columnOfField(f), type: parquetColumnType(f), decode: f === 'Key' })),
+    ),
     fileFormat: 'Parquet',
     fileSchema: parquetFileSchema(fields),
   });

@@ -119,7 +119,10 @@ export function splitStatements(sql: string): string[] {
   let meaningful = false;
   const push = (end: number) => {
     // Leading comments are dropped so a statement starts with its keyword (engines classify by it).
-    const text = sql.slice(start, end).replace(/^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/, '').trim();
+    const text = sql
+      .slice(start, end)
+      .replace(/^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/, '')
+      .trim();
     if (meaningful && text !== '') statements.push(text);
     meaningful = false;
   };

@@ -5,7 +5,18 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { formatBytes } from '../core/format';
 import { openInMemoryDuckDb } from './duckdb';
-import { QueryCancelledError, QueryFailedError, splitStatements, type LocatedInventoryReport, type QueryColumn, type QueryEngine, type QueryRequest, type QueryResult, type QueryStatistics, type QueryValue } from './engine';
+import {
+  QueryCancelledError,
+  QueryFailedError,
+  splitStatements,
+  type LocatedInventoryReport,
+  type QueryColumn,
+  type QueryEngine,
+  type QueryRequest,
+  type QueryResult,
+  type QueryStatistics,
+  type QueryValue,
+} from './engine';
 import { classifyStatement, duckName, referencedTables, TRINO_MACROS, type ExternalTable } from './localCompat';
 import { loadAccessLogs, loadInventory, locateInventoryReport, type LoadReport } from './localSources';
 import { openLocation } from './locations';
@@ -113,7 +124,10 @@ export class LocalEngine implements QueryEngine {
         const statistics: QueryStatistics = { engine: 'local', rows: 0, bytesScanned: bytes, elapsedMs: Date.now() - started, costUsd: 0, notes };
         return { columns: [], batches: (async function* () {})(), statistics: () => statistics, done: Promise.resolve() };
       }
-      request.onProgress?.({ message: statements.length > 1 ? `Statement ${statements.length} of ${statements.length}` : 'Running', fraction: (statements.length - 1) / statements.length });
+      request.onProgress?.({
+        message: statements.length > 1 ? `Statement ${statements.length} of ${statements.length}` : 'Running',
+        fraction: (statements.length - 1) / statements.length,
+      });
       const result = await connection.stream(lastStatement.sql);
       const columns: QueryColumn[] = result.columnNames().map((name, i) => ({ name, type: result.columnTypes()[i]!.toString() }));
       const statistics: QueryStatistics = { engine: 'local', rows: 0, bytesScanned: bytes, elapsedMs: 0, costUsd: 0, notes };
@@ -201,12 +215,20 @@ export class LocalEngine implements QueryEngine {
 
   private async load(connection: DuckDBConnection, table: ExternalTable, request: QueryRequest): Promise<LoadReport> {
     const { reader, prefix } = openLocation(table.location, this.options);
-    const ctx = { connection, reader, prefix, signal: request.signal, progress: (message: string, fraction?: number) => request.onProgress?.({ message, ...(fraction !== undefined ? { fraction } : {}) }) };
+    const ctx = {
+      connection,
+      reader,
+      prefix,
+      signal: request.signal,
+      progress: (message: string, fraction?: number) => request.onProgress?.({ message, ...(fraction !== undefined ? { fraction } : {}) }),
+    };
     const downloadedBefore = reader.bytesDownloaded;
     const report = table.kind === 'accessLog' ? await loadAccessLogs(table, ctx) : await loadInventory(table, ctx);
     if (reader.uri.startsWith('s3://')) {
       const downloaded = reader.bytesDownloaded - downloadedBefore;
-      report.notes.push(`${table.name}: ${formatBytes(downloaded)} downloaded, ${formatBytes(Math.max(0, report.bytes - downloaded))} from the cache (by ETag)`);
+      report.notes.push(
+        `${table.name}: ${formatBytes(downloaded)} downloaded, ${formatBytes(Math.max(0, report.bytes - downloaded))} from the cache (by ETag)`,
+      );
     }
     this.loadedTables.add(table.name);
     if (table.kind === 'accessLog') this.accessLogTables.add(table.name);

@@ -129,7 +129,10 @@ function parseExternalTable(sql: string): ExternalTable {
   else if (/Parquet/i.test(serde) || storedAs === 'PARQUET') kind = 'parquet';
   else if (/Orc/i.test(serde) || storedAs === 'ORC') kind = 'orc';
   else if (/OpenCSVSerde|LazySimpleSerDe/i.test(serde) || storedAs === 'TEXTFILE') kind = 'csv';
-  else throw new Error(`CREATE EXTERNAL TABLE ${name}: the local engine reads S3 Inventory reports (OpenCSVSerde, Parquet) and server access logs (RegexSerDe), not ${serde || 'this format'}`);
+  else
+    throw new Error(
+      `CREATE EXTERNAL TABLE ${name}: the local engine reads S3 Inventory reports (OpenCSVSerde, Parquet) and server access logs (RegexSerDe), not ${serde || 'this format'}`,
+    );
   return { name, columns: columnList(inner), partitions, kind, location };
 }
 

@@ -57,33 +57,47 @@ export async function findInventoryReport(reader: LocationReader, prefix: string
       }
       if (byConfig.size > 1) {
         const names = [...byConfig.keys()].sort();
-        throw new Error(`${reader.uri}${config} holds the inventories of ${names.length} configurations (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}): give the one of your bucket, such as ${reader.uri}${config}${names[0]}/`);
+        throw new Error(
+          `${reader.uri}${config} holds the inventories of ${names.length} configurations (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}): give the one of your bucket, such as ${reader.uri}${config}${names[0]}/`,
+        );
       }
       const only = [...byConfig.values()][0];
       if (only) manifestFile = newest(only);
     }
   }
   if (!manifestFile) {
-    throw new Error(`no S3 Inventory manifest.json at ${reader.uri}${prefix}: give the report's hive/ folder, its configuration folder (…/SOURCE-BUCKET/CONFIG-ID/), the inventory destination above it, or a manifest.json`);
+    throw new Error(
+      `no S3 Inventory manifest.json at ${reader.uri}${prefix}: give the report's hive/ folder, its configuration folder (…/SOURCE-BUCKET/CONFIG-ID/), the inventory destination above it, or a manifest.json`,
+    );
   }
   const text = await readFile(await reader.fetch(manifestFile, signal), 'utf8');
   let manifest: InventoryManifest;
   try {
     manifest = JSON.parse(text) as InventoryManifest;
   } catch (error) {
-    throw new Error(`${reader.uri}${manifestFile.key} is not valid JSON (${(error as Error).message}): S3 writes its manifests as JSON, so this one was changed or cut short; restore it from the inventory destination`);
+    throw new Error(
+      `${reader.uri}${manifestFile.key} is not valid JSON (${(error as Error).message}): S3 writes its manifests as JSON, so this one was changed or cut short; restore it from the inventory destination`,
+    );
   }
-  if (!Array.isArray(manifest.files) || typeof manifest.fileFormat !== 'string') throw new Error(`${reader.uri}${manifestFile.key} is not an S3 Inventory manifest (no files or fileFormat)`);
+  if (!Array.isArray(manifest.files) || typeof manifest.fileFormat !== 'string')
+    throw new Error(`${reader.uri}${manifestFile.key} is not an S3 Inventory manifest (no files or fileFormat)`);
   const parts = manifestFile.key.split('/');
   const folder = parts[parts.length - 2] ?? '';
   // The dated folder S3 writes the manifest in; a report copied elsewhere still has its creation time.
   const created = Number(manifest.creationTimestamp);
-  const dt = /^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}Z$/.test(folder) || !Number.isFinite(created) || created <= 0 ? inventoryDt(folder) : new Date(created).toISOString().slice(0, 16).replace('T', '-').replace(':', '-');
+  const dt =
+    /^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}Z$/.test(folder) || !Number.isFinite(created) || created <= 0
+      ? inventoryDt(folder)
+      : new Date(created).toISOString().slice(0, 16).replace('T', '-').replace(':', '-');
   return { manifestKey: manifestFile.key, manifest, dt };
 }
 
 /** The newest report at a location, read through whichever reader opens it (S3 or a folder). */
-export async function locateInventoryReport(location: string, options: { s3?: () => S3Client; cacheDir: string }, signal?: AbortSignal): Promise<LocatedInventoryReport> {
+export async function locateInventoryReport(
+  location: string,
+  options: { s3?: () => S3Client; cacheDir: string },
+  signal?: AbortSignal,
+): Promise<LocatedInventoryReport> {
   const { reader, prefix } = openLocation(location, options);
   const report = await findInventoryReport(reader, prefix, signal);
   return {
@@ -130,10 +144,15 @@ export async function loadInventory(table: ExternalTable, ctx: LoadContext): Pro
   const report = await findInventoryReport(ctx.reader, ctx.prefix, ctx.signal);
   const format = report.manifest.fileFormat;
   if (format === 'ORC' || table.kind === 'orc') {
-    throw new Error('the local engine cannot read ORC inventory reports (DuckDB has no ORC reader): run this template on Athena (engine "athena"), or configure the inventory report as CSV or Parquet');
+    throw new Error(
+      'the local engine cannot read ORC inventory reports (DuckDB has no ORC reader): run this template on Athena (engine "athena"), or configure the inventory report as CSV or Parquet',
+    );
   }
   const expected = table.kind === 'csv' ? 'CSV' : 'Parquet';
-  if (format !== expected) throw new Error(`${table.name} is declared as ${expected} but the report at ${report.manifestKey} is ${format}: set the template's format parameter to ${format}`);
+  if (format !== expected)
+    throw new Error(
+      `${table.name} is declared as ${expected} but the report at ${report.manifestKey} is ${format}: set the template's format parameter to ${format}`,
+    );
   const paths: string[] = [];
   let bytes = 0;
   // One listing per data folder (S3 writes them all to …/data/), not one per file: sizes and ETags for the cache.
@@ -160,7 +179,7 @@ export async function loadInventory(table: ExternalTable, ctx: LoadContext): Pro
   if (undeclared.length > 0) {
     throw new Error(
       `${table.name} declares the column${undeclared.length === 1 ? '' : 's'} ${undeclared.join(', ')}, which the report at ${report.manifestKey} does not have (its fileSchema: ${report.manifest.fileSchema}): ` +
-        'create the table with the report\'s own schema (the inventory_table template\'s schema parameter, filled in from the manifest when it is left unset)',
+        "create the table with the report's own schema (the inventory_table template's schema parameter, filled in from the manifest when it is left unset)",
     );
   }
   let select: string;
@@ -177,14 +196,23 @@ export async function loadInventory(table: ExternalTable, ctx: LoadContext): Pro
     const described = await ctx.connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${files})`);
     const present = new Set(described.getRowObjectsJS().map((r) => String(r.column_name)));
     const absent = table.columns.filter((c) => !present.has(c.name)).map((c) => c.name);
-    if (absent.length > 0) throw new Error(`the Parquet files of ${report.manifestKey} have no column ${absent.join(', ')} although the manifest's fileSchema names ${absent.length === 1 ? 'it' : 'them'}`);
+    if (absent.length > 0)
+      throw new Error(
+        `the Parquet files of ${report.manifestKey} have no column ${absent.join(', ')} although the manifest's fileSchema names ${absent.length === 1 ? 'it' : 'them'}`,
+      );
     const columns = table.columns.map((c) => `CAST(${duckName(c.name)} AS ${c.type}) AS ${duckName(c.name)}`);
     select = `SELECT ${[...columns, ...partitions].join(', ')} FROM read_parquet(${files})`;
   }
   ctx.progress('Loading the inventory into the local engine');
   await ctx.connection.run(`CREATE OR REPLACE TABLE ${duckName(table.name)} AS ${select}`);
   const count = await ctx.connection.runAndReadAll(`SELECT count(*) AS n FROM ${duckName(table.name)}`);
-  return { rows: Number(count.getRowObjectsJS()[0]!.n), bytes, notes: [`inventory: ${ctx.reader.uri}${report.manifestKey} (${format}, dt ${report.dt}, ${report.manifest.files.length} data file${report.manifest.files.length === 1 ? '' : 's'})`] };
+  return {
+    rows: Number(count.getRowObjectsJS()[0]!.n),
+    bytes,
+    notes: [
+      `inventory: ${ctx.reader.uri}${report.manifestKey} (${format}, dt ${report.dt}, ${report.manifest.files.length} data file${report.manifest.files.length === 1 ? '' : 's'})`,
+    ],
+  };
 }
 
 // ---- Server access logs ---------------------------------------------------------------------------

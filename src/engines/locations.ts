@@ -101,7 +101,8 @@ class S3Reader implements LocationReader {
     let token: string | undefined;
     do {
       const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }), { abortSignal: signal });
-      for (const o of page.Contents ?? []) if (o.Key && !o.Key.endsWith('/')) files.push({ key: o.Key, size: o.Size ?? 0, ...(o.ETag ? { etag: o.ETag } : {}) });
+      for (const o of page.Contents ?? [])
+        if (o.Key && !o.Key.endsWith('/')) files.push({ key: o.Key, size: o.Size ?? 0, ...(o.ETag ? { etag: o.ETag } : {}) });
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     return files;
@@ -109,13 +110,21 @@ class S3Reader implements LocationReader {
 
   /** Downloads once per (bucket, key, ETag): a changed object has a new ETag and is fetched again. */
   async fetch(file: LocationFile, signal?: AbortSignal): Promise<string> {
-    const id = createHash('sha256').update(`${this.bucket}\n${file.key}\n${file.etag ?? ''}`).digest('hex').slice(0, 32);
-    const name = file.key.slice(file.key.lastIndexOf('/') + 1).replace(/[^A-Za-z0-9._-]/g, '_').slice(-80);
+    const id = createHash('sha256')
+      .update(`${this.bucket}\n${file.key}\n${file.etag ?? ''}`)
+      .digest('hex')
+      .slice(0, 32);
+    const name = file.key
+      .slice(file.key.lastIndexOf('/') + 1)
+      .replace(/[^A-Za-z0-9._-]/g, '_')
+      .slice(-80);
     const dir = join(this.cacheDir, 'objects');
     const path = join(dir, `${id}-${name}`);
     if (file.etag && existsSync(path)) return path;
     await mkdir(dir, { recursive: true });
-    const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: file.key, ...(file.etag ? { IfMatch: file.etag } : {}) }), { abortSignal: signal });
+    const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: file.key, ...(file.etag ? { IfMatch: file.etag } : {}) }), {
+      abortSignal: signal,
+    });
     const partial = `${path}.partial-${process.pid}`;
     try {
       await pipeline(response.Body as Readable, createWriteStream(partial), { signal });

@@ -14,7 +14,11 @@ const FIELD_COUNT = ACCESS_LOG_FIELDS.length;
 /** Columns for trailing fields a newer log format may add: read, never used (more than these and the line is truncated). */
 const SPARE_COLUMNS = 4;
 /** CSV columns: the log's fields (the time in microseconds since the epoch), the spare ones, `key_exact`. */
-export const LOG_CSV_COLUMNS = [...ACCESS_LOG_FIELDS.map((f) => (f === 'time' ? 'request_time' : f)), ...Array.from({ length: SPARE_COLUMNS }, (_v, i) => `spare_${i + 1}`), 'key_exact'];
+export const LOG_CSV_COLUMNS = [
+  ...ACCESS_LOG_FIELDS.map((f) => (f === 'time' ? 'request_time' : f)),
+  ...Array.from({ length: SPARE_COLUMNS }, (_v, i) => `spare_${i + 1}`),
+  'key_exact',
+];
 /** read_csv's options for the dialect; rows may stop early (null_padding): the missing columns are null. */
 export const LOG_CSV_OPTIONS =
   `delim = ' ', quote = '\x01', escape = '\x01', nullstr = '-', allow_quoted_nulls = true, new_line = '\\n', header = false, skip = 0, ` +
@@ -52,7 +56,13 @@ const TIME = 1;
 const QUOTED = 2;
 const NUMBER = 3;
 const FIELD_SHAPE = Uint8Array.from(ACCESS_LOG_FIELDS, (f) =>
-  f === 'time' ? TIME : f === 'request_uri' || f === 'referrer' || f === 'user_agent' ? QUOTED : f === 'http_status' || f === 'bytes_sent' || f === 'object_size' || f === 'total_time' || f === 'turn_around_time' ? NUMBER : TOKEN,
+  f === 'time'
+    ? TIME
+    : f === 'request_uri' || f === 'referrer' || f === 'user_agent'
+      ? QUOTED
+      : f === 'http_status' || f === 'bytes_sent' || f === 'object_size' || f === 'total_time' || f === 'turn_around_time'
+        ? NUMBER
+        : TOKEN,
 );
 const F_TIME = ACCESS_LOG_FIELDS.indexOf('time');
 const F_KEY = ACCESS_LOG_FIELDS.indexOf('key');
@@ -340,8 +350,6 @@ function isEncoded(codes: Uint8Array, s: number, e: number): boolean {
   }
   return false;
 }
-
-
 
 /** The digits as they are when the parser's value is exact; otherwise the value the parser made of them, as the appender took it. */
 function copyNumber(out: Buffer, o: number, codes: Uint8Array | Uint16Array, s: number, e: number, value: number, integer: boolean, line: number): number {

@@ -66,7 +66,7 @@ const MAX_WAITING_BATCHES = 8;
 const READ_BYTES = 1 << 20;
 
 // The copy keeps the log's field order: the table's columns must be in it.
-if (ACCESS_LOG_COLUMNS.some((c, i) => LOG_CSV_COLUMNS[i] !== c.name)) throw new Error('ACCESS_LOG_COLUMNS must follow the log\'s field order');
+if (ACCESS_LOG_COLUMNS.some((c, i) => LOG_CSV_COLUMNS[i] !== c.name)) throw new Error("ACCESS_LOG_COLUMNS must follow the log's field order");
 
 interface Batch {
   path: string;
@@ -82,8 +82,15 @@ function insertSql(table: string, batches: Batch[]): string {
   const types = new Map(ACCESS_LOG_COLUMNS.map((c) => [c.name, c.type === 'TIMESTAMP' ? 'BIGINT' : c.type]));
   const columns = LOG_CSV_COLUMNS.map((name) => `${sqlString(name)}: '${types.get(name) ?? 'VARCHAR'}'`);
   const dts = new Set(batches.map((b) => b.dt));
-  const dt = dts.size === 1 ? dtLiteral(batches[0]!.dt) : `CASE filename ${batches.map((b) => `WHEN ${sqlString(b.path)} THEN ${dtLiteral(b.dt)}`).join(' ')} END`;
-  const select = ACCESS_LOG_COLUMNS.map((c) => (c.type === 'TIMESTAMP' ? `make_timestamp(${duckName(c.name)})` : c.field === 'key' ? logCsvKeySql(duckName(c.name), 'key_exact', duckName('operation')) : duckName(c.name)));
+  const dt =
+    dts.size === 1 ? dtLiteral(batches[0]!.dt) : `CASE filename ${batches.map((b) => `WHEN ${sqlString(b.path)} THEN ${dtLiteral(b.dt)}`).join(' ')} END`;
+  const select = ACCESS_LOG_COLUMNS.map((c) =>
+    c.type === 'TIMESTAMP'
+      ? `make_timestamp(${duckName(c.name)})`
+      : c.field === 'key'
+        ? logCsvKeySql(duckName(c.name), 'key_exact', duckName('operation'))
+        : duckName(c.name),
+  );
   const lineSize = Math.max(2 << 20, Math.max(...batches.map((b) => b.longest)) + 1);
   const files = `[${batches.map((b) => sqlString(b.path)).join(', ')}]`;
   const serial = batches.some((b) => b.quotedLineBreaks) ? ', parallel = false' : '';
@@ -290,7 +297,9 @@ export async function loadAccessLogs(table: ExternalTable, ctx: LoadContext): Pr
   const loaded = Number(count.getRowObjectsJS()[0]!.n);
   if (loaded !== records) throw new Error(`loading the access logs went wrong: ${records} records parsed but ${loaded} rows loaded`);
   if (malformed > MAX_REPORTED_MALFORMED) notes.push(`… and ${malformed - MAX_REPORTED_MALFORMED} more`);
-  notes.unshift(`access logs: ${files.length} file${files.length === 1 ? '' : 's'}, ${records} records, ${malformed} malformed line${malformed === 1 ? '' : 's'} (skipped and reported)`);
+  notes.unshift(
+    `access logs: ${files.length} file${files.length === 1 ? '' : 's'}, ${records} records, ${malformed} malformed line${malformed === 1 ? '' : 's'} (skipped and reported)`,
+  );
   if (keyUriDisagreements > 0) {
     notes.push(
       `${keyUriDisagreements} request line${keyUriDisagreements === 1 ? '' : 's'} whose key field, decoded as S3 encodes it (twice for REST.* requests), is not the object the request URI names — ` +

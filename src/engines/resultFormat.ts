@@ -28,7 +28,14 @@ export interface StatisticsWords {
   query: string;
 }
 
-export const ENGLISH_STATISTICS_WORDS: StatisticsWords = { row: '{0} row', rows: '{0} rows', scanned: '{0} scanned', read: '{0} read', seconds: '{0} s', query: 'query {0}' };
+export const ENGLISH_STATISTICS_WORDS: StatisticsWords = {
+  row: '{0} row',
+  rows: '{0} rows',
+  scanned: '{0} scanned',
+  read: '{0} read',
+  seconds: '{0} s',
+  query: 'query {0}',
+};
 
 function fill(template: string, value: string): string {
   return template.replace('{0}', value);

@@ -63,7 +63,11 @@ export class TemplateRunner {
     return steps;
   }
 
-  private async missingInputs(template: SqlTemplate, values: Record<string, string>, planned: Set<string>): Promise<{ template: SqlTemplate; values: Record<string, string> }[]> {
+  private async missingInputs(
+    template: SqlTemplate,
+    values: Record<string, string>,
+    planned: Set<string>,
+  ): Promise<{ template: SqlTemplate; values: Record<string, string> }[]> {
     const engine = this.engine;
     if (!engine.tableExists) return [];
     const missing: { template: SqlTemplate; values: Record<string, string> }[] = [];
@@ -73,7 +77,8 @@ export class TemplateRunner {
       if (value === undefined) continue;
       const table = tableName(value);
       if (planned.has(table) || (await engine.tableExists(table))) continue;
-      const creator = this.catalog.creatorOf(table) ?? (this.catalog.get(parameter.name)?.template.creates ? this.catalog.get(parameter.name)!.template : undefined);
+      const creator =
+        this.catalog.creatorOf(table) ?? (this.catalog.get(parameter.name)?.template.creates ? this.catalog.get(parameter.name)!.template : undefined);
       if (!creator) continue; // not ours to make: the engine's own error names the table
       missing.push({ template: creator, values: this.dependencyValues(creator, values, table) });
     }
@@ -92,7 +97,9 @@ export class TemplateRunner {
       const location = this.sources[source];
       if (!location) {
         const flag = source === 'inventory' ? '--inventory (setting s3lifecycle.query.inventoryLocation)' : '--logs (setting s3lifecycle.query.logsLocation)';
-        throw new TemplateError(`the query reads the table "${table}", which the ${creator.name} template creates from your ${source === 'inventory' ? 'S3 Inventory report' : 'server access logs'}: give its location with ${flag}`);
+        throw new TemplateError(
+          `the query reads the table "${table}", which the ${creator.name} template creates from your ${source === 'inventory' ? 'S3 Inventory report' : 'server access logs'}: give its location with ${flag}`,
+        );
       }
       result.location = toLocationUri(location);
     }

@@ -27,7 +27,9 @@ function readFolder(dir: string, source: CatalogEntry['source']): { entries: Cat
   const entries: CatalogEntry[] = [];
   const problems: string[] = [];
   if (!existsSync(dir)) return { entries, problems };
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()) {
     const path = join(dir, file);
     try {
       entries.push({ template: parseTemplate(readFileSync(path, 'utf8'), basename(file, '.sql')), path, source });

@@ -39,7 +39,8 @@ export interface SqlTemplate {
  * with `!=`); `… -- @when schema has version_id` (or `lacks`): only when the inventory schema has
  * that column. Conditions join with `and`.
  */
-const WHEN_SUFFIX = /\s*--\s*@when\s+((?:[A-Za-z_][A-Za-z0-9_]*\s*(?:!?=|\s+has\s+|\s+lacks\s+)\s*\S+)(?:\s+and\s+[A-Za-z_][A-Za-z0-9_]*\s*(?:!?=|\s+has\s+|\s+lacks\s+)\s*\S+)*)\s*$/;
+const WHEN_SUFFIX =
+  /\s*--\s*@when\s+((?:[A-Za-z_][A-Za-z0-9_]*\s*(?:!?=|\s+has\s+|\s+lacks\s+)\s*\S+)(?:\s+and\s+[A-Za-z_][A-Za-z0-9_]*\s*(?:!?=|\s+has\s+|\s+lacks\s+)\s*\S+)*)\s*$/;
 const WHEN_CONDITION = /^([A-Za-z_][A-Za-z0-9_]*)\s*(!=|=|\s+has\s+|\s+lacks\s+)\s*(\S+)$/;
 
 interface WhenCondition {
@@ -77,7 +78,10 @@ const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*(inner|hive|text_c
 function parseType(text: string): ParameterType {
   const enumMatch = /^enum\(([^)]*)\)$/.exec(text);
   if (enumMatch) {
-    const values = enumMatch[1]!.split('|').map((v) => v.trim()).filter((v) => v !== '');
+    const values = enumMatch[1]!
+      .split('|')
+      .map((v) => v.trim())
+      .filter((v) => v !== '');
     if (values.length === 0) throw new TemplateError('an enum parameter needs at least one value: enum(a|b)');
     return { kind: 'enum', values };
   }
@@ -119,12 +123,20 @@ export function parseTemplate(text: string, fallbackName: string): SqlTemplate {
     if (param) {
       const [, pname, ptype, pdefault, pdescription] = param;
       if (parameters.some((p) => p.name === pname)) throw new TemplateError(`${fallbackName}: parameter "${pname}" is declared twice`);
-      const parameter: TemplateParameter = { name: pname!, type: parseType(ptype!), default: pdefault === 'required' ? undefined : pdefault === "''" ? '' : pdefault, description: pdescription!.trim() };
+      const parameter: TemplateParameter = {
+        name: pname!,
+        type: parseType(ptype!),
+        default: pdefault === 'required' ? undefined : pdefault === "''" ? '' : pdefault,
+        description: pdescription!.trim(),
+      };
       if (parameter.default !== undefined) renderValue(parameter, parameter.default); // a bad default is the template's error
       parameters.push(parameter);
       continue;
     }
-    if (/^--\s*@param\b/.test(line)) throw new TemplateError(`${fallbackName}, line ${i + 1}: write a parameter as "-- @param NAME TYPE DEFAULT description" (TYPE: identifier, string, integer, date, s3location, inventory_schema, enum(a|b))`);
+    if (/^--\s*@param\b/.test(line))
+      throw new TemplateError(
+        `${fallbackName}, line ${i + 1}: write a parameter as "-- @param NAME TYPE DEFAULT description" (TYPE: identifier, string, integer, date, s3location, inventory_schema, enum(a|b))`,
+      );
     const named = /^--\s*name:\s*(\S+)/.exec(line);
     if (named) name = named[1]!;
     const creates = /^--\s*creates:\s*(\S+)/.exec(line);
@@ -139,18 +151,27 @@ export function parseTemplate(text: string, fallbackName: string): SqlTemplate {
   lines.slice(i).forEach((line, offset) => {
     const where = `${name}, line ${i + offset + 1}`;
     if (!WHEN_SUFFIX.test(line)) {
-      if (/--\s*@when\b/.test(line)) throw new TemplateError(`${where}: write "-- @when PARAM = VALUE", "-- @when PARAM != VALUE" or "-- @when SCHEMA has COLUMN" (or lacks), joined with "and"`);
+      if (/--\s*@when\b/.test(line))
+        throw new TemplateError(
+          `${where}: write "-- @when PARAM = VALUE", "-- @when PARAM != VALUE" or "-- @when SCHEMA has COLUMN" (or lacks), joined with "and"`,
+        );
       return;
     }
     for (const condition of whenConditions(WHEN_SUFFIX.exec(line)![1]!)) {
       const parameter = parameters.find((p) => p.name === condition.parameter);
       if (condition.operator === 'has' || condition.operator === 'lacks') {
-        if (!parameter || parameter.type.kind !== 'inventory_schema') throw new TemplateError(`${where}: @when … ${condition.operator} needs an inventory_schema parameter, and "${condition.parameter}" is not one`);
-        if (!Object.values(INVENTORY_FIELD_TYPES).some((f) => f.column === condition.value)) throw new TemplateError(`${where}: "${condition.value}" is not a column of S3 Inventory (bucket, key, version_id, is_latest, size, last_modified_date, …)`);
+        if (!parameter || parameter.type.kind !== 'inventory_schema')
+          throw new TemplateError(`${where}: @when … ${condition.operator} needs an inventory_schema parameter, and "${condition.parameter}" is not one`);
+        if (!Object.values(INVENTORY_FIELD_TYPES).some((f) => f.column === condition.value))
+          throw new TemplateError(
+            `${where}: "${condition.value}" is not a column of S3 Inventory (bucket, key, version_id, is_latest, size, last_modified_date, …)`,
+          );
         continue;
       }
-      if (!parameter || parameter.type.kind !== 'enum') throw new TemplateError(`${where}: @when needs an enum parameter, and "${condition.parameter}" is not one`);
-      if (!parameter.type.values.includes(condition.value)) throw new TemplateError(`${where}: "${condition.value}" is not a value of ${condition.parameter} (${parameter.type.values.join(', ')})`);
+      if (!parameter || parameter.type.kind !== 'enum')
+        throw new TemplateError(`${where}: @when needs an enum parameter, and "${condition.parameter}" is not one`);
+      if (!parameter.type.values.includes(condition.value))
+        throw new TemplateError(`${where}: "${condition.value}" is not a value of ${condition.parameter} (${parameter.type.values.join(', ')})`);
     }
   });
   if (createsParam !== undefined && parameters.find((p) => p.name === createsParam)?.type.kind !== 'identifier') {
@@ -214,7 +235,8 @@ export function renderValue(parameter: TemplateParameter, value: string): string
 export function renderTemplate(template: SqlTemplate, values: Record<string, string> = {}): string {
   const problems: string[] = [];
   for (const name of Object.keys(values)) {
-    if (!template.parameters.some((p) => p.name === name)) problems.push(`${template.name} has no parameter "${name}" (it has ${template.parameters.map((p) => p.name).join(', ') || 'none'})`);
+    if (!template.parameters.some((p) => p.name === name))
+      problems.push(`${template.name} has no parameter "${name}" (it has ${template.parameters.map((p) => p.name).join(', ') || 'none'})`);
   }
   const rendered = new Map<string, string>();
   for (const parameter of template.parameters) {
@@ -235,7 +257,10 @@ export function renderTemplate(template: SqlTemplate, values: Record<string, str
   const schemaOf = (name: string) => {
     let schema = schemas.get(name);
     if (!schema) {
-      schema = readInventorySchema(template.parameters.find((p) => p.name === name)!, raw(name)!);
+      schema = readInventorySchema(
+        template.parameters.find((p) => p.name === name)!,
+        raw(name)!,
+      );
       schemas.set(name, schema);
     }
     return schema;
@@ -264,12 +289,14 @@ export function renderTemplate(template: SqlTemplate, values: Record<string, str
       if (parameter.type.kind !== 'inventory_schema') throw new TemplateError(`${template.name}: {{${name}:${modifier}}} is for inventory_schema parameters`);
       return columnList(schemaOf(name), modifier === 'typed_columns');
     }
-    if (parameter.type.kind === 'inventory_schema') throw new TemplateError(`${template.name}: {{${name}:${modifier}}} — an inventory schema renders as text_columns or typed_columns`);
+    if (parameter.type.kind === 'inventory_schema')
+      throw new TemplateError(`${template.name}: {{${name}:${modifier}}} — an inventory schema renders as text_columns or typed_columns`);
     if (modifier === 'hive') {
       if (parameter.type.kind !== 'identifier') throw new TemplateError(`${template.name}: {{${name}:hive}} is for identifier parameters`);
       return rendered.get(name)!.replace(/"/g, '`');
     }
-    if (parameter.type.kind === 'identifier') throw new TemplateError(`${template.name}: {{${name}:inner}} — an identifier cannot be written inside a string literal`);
+    if (parameter.type.kind === 'identifier')
+      throw new TemplateError(`${template.name}: {{${name}:inner}} — an identifier cannot be written inside a string literal`);
     return stringLiteral(raw(name)!.trim()).slice(1, -1);
   });
 }

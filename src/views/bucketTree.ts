@@ -109,8 +109,16 @@ export class BucketTreeProvider implements vscode.TreeDataProvider<BucketTreeNod
         const item = new vscode.TreeItem(c.name, vscode.TreeItemCollapsibleState.Expanded);
         item.iconPath = new vscode.ThemeIcon('cloud');
         const nameIsEndpoint = c.id === DEFAULT_CONNECTION_ID && c.profile === '' && c.endpoint !== '';
-        item.description = [c.endpoint !== '' && !nameIsEndpoint ? c.endpoint : undefined, c.region || undefined, c.profile !== '' && c.id !== DEFAULT_CONNECTION_ID ? c.profile : undefined].filter(Boolean).join(' · ');
-        item.tooltip = new vscode.MarkdownString(`**${c.name}**\n\n${vscode.l10n.t('Endpoint')}: ${c.endpoint || 'AWS'}  \n${vscode.l10n.t('Profile')}: ${c.profile || vscode.l10n.t('default credential chain')}  \n${vscode.l10n.t('Region')}: ${c.region || vscode.l10n.t('default')}${c.forcePathStyle ? `  \n${vscode.l10n.t('Path-style addressing')}` : ''}`);
+        item.description = [
+          c.endpoint !== '' && !nameIsEndpoint ? c.endpoint : undefined,
+          c.region || undefined,
+          c.profile !== '' && c.id !== DEFAULT_CONNECTION_ID ? c.profile : undefined,
+        ]
+          .filter(Boolean)
+          .join(' · ');
+        item.tooltip = new vscode.MarkdownString(
+          `**${c.name}**\n\n${vscode.l10n.t('Endpoint')}: ${c.endpoint || 'AWS'}  \n${vscode.l10n.t('Profile')}: ${c.profile || vscode.l10n.t('default credential chain')}  \n${vscode.l10n.t('Region')}: ${c.region || vscode.l10n.t('default')}${c.forcePathStyle ? `  \n${vscode.l10n.t('Path-style addressing')}` : ''}`,
+        );
         item.contextValue = c.id === DEFAULT_CONNECTION_ID ? 'connection default' : 'connection configured';
         return withId(item, node);
       }
@@ -120,7 +128,11 @@ export class BucketTreeProvider implements vscode.TreeDataProvider<BucketTreeNod
         const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
         item.iconPath = new vscode.ThemeIcon(node.kind === 'bucket' ? 'database' : 'folder');
         const filter = this.filters.get(containerId(node));
-        const notes = [filter ? vscode.l10n.t('filter: {0}*', filter) : undefined, node.kind === 'bucket' && node.added ? vscode.l10n.t('added by name') : undefined, node.kind === 'bucket' ? node.region : undefined];
+        const notes = [
+          filter ? vscode.l10n.t('filter: {0}*', filter) : undefined,
+          node.kind === 'bucket' && node.added ? vscode.l10n.t('added by name') : undefined,
+          node.kind === 'bucket' ? node.region : undefined,
+        ];
         item.description = notes.filter(Boolean).join(' · ');
         item.tooltip = `s3://${node.bucket}/${node.kind === 'prefix' ? node.prefix : ''}`;
         item.contextValue = [node.kind, node.kind === 'bucket' && node.added ? 'added' : '', filter ? 'filtered' : ''].filter(Boolean).join(' ');
@@ -259,7 +271,16 @@ export class BucketTreeProvider implements vscode.TreeDataProvider<BucketTreeNod
     } catch (error) {
       const described = describeS3Error(error, { endpoint: connection.endpoint });
       this.services.log.warn(`Listing the buckets of ${connection.name}: ${described.message}`);
-      nodes.push(this.errorNode(`buckets:${connection.id}`, described.kind === 'accessDenied' ? vscode.l10n.t('Not allowed to list buckets: add a bucket by name') : described.message, described, connection.buckets.length === 0 ? { command: 's3lifecycle.addBucket', title: vscode.l10n.t('Add Bucket by Name'), arguments: [{ kind: 'connection', connection }] } : undefined));
+      nodes.push(
+        this.errorNode(
+          `buckets:${connection.id}`,
+          described.kind === 'accessDenied' ? vscode.l10n.t('Not allowed to list buckets: add a bucket by name') : described.message,
+          described,
+          connection.buckets.length === 0
+            ? { command: 's3lifecycle.addBucket', title: vscode.l10n.t('Add Bucket by Name'), arguments: [{ kind: 'connection', connection }] }
+            : undefined,
+        ),
+      );
     }
     for (const b of listed) nodes.push({ kind: 'bucket', connection, bucket: b.name, region: b.region, added: false });
     for (const name of connection.buckets) {
@@ -285,14 +306,25 @@ export class BucketTreeProvider implements vscode.TreeDataProvider<BucketTreeNod
   private render(node: ContainerNode, state: LevelState): BucketTreeNode[] {
     const out: BucketTreeNode[] = [];
     if (state.level.dropped > 0) {
-      out.push({ kind: 'message', id: `dropped:${containerId(node)}:${state.level.dropped}`, text: vscode.l10n.t('{0} earlier items let go — refresh to start from the top', formatCount(state.level.dropped)), severity: 'info', command: { command: 's3lifecycle.refresh', title: vscode.l10n.t('Refresh'), arguments: [node] } });
+      out.push({
+        kind: 'message',
+        id: `dropped:${containerId(node)}:${state.level.dropped}`,
+        text: vscode.l10n.t('{0} earlier items let go — refresh to start from the top', formatCount(state.level.dropped)),
+        severity: 'info',
+        command: { command: 's3lifecycle.refresh', title: vscode.l10n.t('Refresh'), arguments: [node] },
+      });
     }
     out.push(...state.level.items);
     if (state.error) out.push(state.error);
     if (state.level.hasMore) out.push({ kind: 'loadMore', container: node, loaded: state.level.items.length + state.level.dropped });
     if (out.length === 0) {
       const filter = this.filters.get(containerId(node));
-      out.push({ kind: 'message', id: `empty:${containerId(node)}`, text: filter ? vscode.l10n.t('No keys start with "{0}"', filter) : vscode.l10n.t('Empty'), severity: 'info' });
+      out.push({
+        kind: 'message',
+        id: `empty:${containerId(node)}`,
+        text: filter ? vscode.l10n.t('No keys start with "{0}"', filter) : vscode.l10n.t('Empty'),
+        severity: 'info',
+      });
     }
     return out;
   }
@@ -305,12 +337,27 @@ export class BucketTreeProvider implements vscode.TreeDataProvider<BucketTreeNod
       try {
         const service = await this.services.clients().serviceForBucket(node.connection, node.bucket, node.region, state.abort.signal);
         const page = await this.withViewProgress(() =>
-          service.listPage(node.bucket, { prefix: prefix + filter, delimiter: '/', pageSize: this.services.explorer().pageSize, continuationToken: state.level.nextToken, signal: state.abort.signal }),
+          service.listPage(node.bucket, {
+            prefix: prefix + filter,
+            delimiter: '/',
+            pageSize: this.services.explorer().pageSize,
+            continuationToken: state.level.nextToken,
+            signal: state.abort.signal,
+          }),
         );
         const items: BucketTreeNode[] = [
           ...page.prefixes.map((p): PrefixNode => ({ kind: 'prefix', connection: node.connection, bucket: node.bucket, region: node.region, prefix: p })),
           // The folder marker of this very prefix is the level itself, not a child.
-          ...page.objects.filter((o) => o.key !== prefix).map((object): ObjectNode => ({ kind: 'object', connection: node.connection, bucket: node.bucket, region: node.region, object, parentPrefix: prefix })),
+          ...page.objects
+            .filter((o) => o.key !== prefix)
+            .map((object): ObjectNode => ({
+              kind: 'object',
+              connection: node.connection,
+              bucket: node.bucket,
+              region: node.region,
+              object,
+              parentPrefix: prefix,
+            })),
         ];
         state.level.append(items, page.nextContinuationToken);
         state.error = undefined;
@@ -319,7 +366,11 @@ export class BucketTreeProvider implements vscode.TreeDataProvider<BucketTreeNod
         if (state.abort.signal.aborted) return;
         const described = describeS3Error(error, { endpoint: node.connection.endpoint, bucket: node.bucket });
         this.services.log.warn(`Listing s3://${node.bucket}/${prefix}: ${described.message}`);
-        state.error = this.errorNode(`list:${containerId(node)}`, described.kind === 'accessDenied' ? vscode.l10n.t('Access denied: these credentials may not list this bucket') : described.message, described);
+        state.error = this.errorNode(
+          `list:${containerId(node)}`,
+          described.kind === 'accessDenied' ? vscode.l10n.t('Access denied: these credentials may not list this bucket') : described.message,
+          described,
+        );
       }
     };
     const loading = run().finally(() => {

@@ -54,7 +54,14 @@ export class ObjectFileSystem implements vscode.FileSystemProvider {
       const service = await this.clients().serviceForBucket(connection, bucket);
       const head = await service.headObject(bucket, key);
       if (head.size > max) {
-        throw vscode.FileSystemError.Unavailable(vscode.l10n.t('{0} is {1}, more than the {2} that s3lifecycle.explorer.previewMaxBytes allows to open.', `s3://${bucket}/${key}`, formatBytes(head.size), formatBytes(max)));
+        throw vscode.FileSystemError.Unavailable(
+          vscode.l10n.t(
+            '{0} is {1}, more than the {2} that s3lifecycle.explorer.previewMaxBytes allows to open.',
+            `s3://${bucket}/${key}`,
+            formatBytes(head.size),
+            formatBytes(max),
+          ),
+        );
       }
       return await service.getObjectBytes(bucket, key);
     } catch (error) {

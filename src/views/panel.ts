@@ -83,7 +83,12 @@ class RetentionViewState {
     for (const [prefix, entry] of this.statuses.get(bucket) ?? []) {
       const id = JSON.stringify([entry.status, entry.detail ?? null]);
       let group = groups.get(id);
-      if (!group) groups.set(id, (group = entry.detail === undefined ? { bucket, prefixes: [], status: entry.status } : { bucket, prefixes: [], status: entry.status, detail: entry.detail }));
+      if (!group)
+        groups.set(
+          id,
+          (group =
+            entry.detail === undefined ? { bucket, prefixes: [], status: entry.status } : { bucket, prefixes: [], status: entry.status, detail: entry.detail }),
+        );
       group.prefixes.push(prefix);
     }
     return [...groups.values()];
@@ -138,11 +143,16 @@ export class LifecyclePanelManager extends Disposable {
       this.current.reveal(preserveFocus);
       return this.current;
     }
-    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, vscode.l10n.t('S3 Lifecycle'), { viewColumn: vscode.ViewColumn.Active, preserveFocus }, {
-      enableScripts: true,
-      retainContextWhenHidden: false,
-      localResourceRoots: this.resourceRoots(),
-    });
+    const panel = vscode.window.createWebviewPanel(
+      PANEL_VIEW_TYPE,
+      vscode.l10n.t('S3 Lifecycle'),
+      { viewColumn: vscode.ViewColumn.Active, preserveFocus },
+      {
+        enableScripts: true,
+        retainContextWhenHidden: false,
+        localResourceRoots: this.resourceRoots(),
+      },
+    );
     return this.adopt(panel);
   }
 

@@ -6,7 +6,15 @@
 import { homedir } from 'node:os';
 import * as vscode from 'vscode';
 import { errorMessage } from '../core/log';
-import { QueryCancelledError, QueryFailedError, type QueryColumn, type QueryProgress, type QueryResult, type QueryStatistics, type QueryValue } from '../engines/engine';
+import {
+  QueryCancelledError,
+  QueryFailedError,
+  type QueryColumn,
+  type QueryProgress,
+  type QueryResult,
+  type QueryStatistics,
+  type QueryValue,
+} from '../engines/engine';
 import { csvLine, formatStatistics, type StatisticsWords } from '../engines/resultFormat';
 import { formatCount } from '../core/format';
 import {
@@ -247,7 +255,11 @@ class ResultsPanel extends Disposable {
         }
       },
     );
-    const summary: ResultsSummary = { state: record.state === 'running' ? 'cancelled' : record.state, rows: record.rows.length, columns: (record.columns ?? []).map((c) => c.name) };
+    const summary: ResultsSummary = {
+      state: record.state === 'running' ? 'cancelled' : record.state,
+      rows: record.rows.length,
+      columns: (record.columns ?? []).map((c) => c.name),
+    };
     if (record.statistics) summary.statistics = record.statistics;
     if (record.error !== undefined) summary.error = record.error;
     return summary;

@@ -39,7 +39,11 @@ export function parameterDoc(parameter: TemplateParameter, value: string | undef
   doc.appendMarkdown(`**${parameter.name}** \`${typeLabel(parameter)}\`\n\n`);
   doc.appendText(parameter.description || vscode.l10n.t('(no description)'));
   doc.appendMarkdown('\n\n');
-  doc.appendText(parameter.default === undefined ? vscode.l10n.t('Required: no default.') : vscode.l10n.t('Default: {0}', parameter.default === '' ? "''" : parameter.default));
+  doc.appendText(
+    parameter.default === undefined
+      ? vscode.l10n.t('Required: no default.')
+      : vscode.l10n.t('Default: {0}', parameter.default === '' ? "''" : parameter.default),
+  );
   if (value !== undefined) {
     doc.appendMarkdown('\n\n');
     doc.appendText(vscode.l10n.t('Value for your runs: {0}', value === '' ? "''" : value));
@@ -88,8 +92,18 @@ export class TemplateEditorFeatures extends Disposable implements vscode.CodeLen
     const set = this.values.get(template.name);
     const missing = template.parameters.filter((p) => p.default === undefined && set[p.name] === undefined);
     return [
-      new vscode.CodeLens(top, { title: vscode.l10n.t('$(play) Run locally'), command: 's3lifecycle.runTemplateLocal', arguments: args, tooltip: vscode.l10n.t('Run on the embedded DuckDB engine') }),
-      new vscode.CodeLens(top, { title: vscode.l10n.t('$(cloud) Run on Athena'), command: 's3lifecycle.runTemplateAthena', arguments: args, tooltip: vscode.l10n.t('Run on Amazon Athena (billed per byte scanned)') }),
+      new vscode.CodeLens(top, {
+        title: vscode.l10n.t('$(play) Run locally'),
+        command: 's3lifecycle.runTemplateLocal',
+        arguments: args,
+        tooltip: vscode.l10n.t('Run on the embedded DuckDB engine'),
+      }),
+      new vscode.CodeLens(top, {
+        title: vscode.l10n.t('$(cloud) Run on Athena'),
+        command: 's3lifecycle.runTemplateAthena',
+        arguments: args,
+        tooltip: vscode.l10n.t('Run on Amazon Athena (billed per byte scanned)'),
+      }),
       new vscode.CodeLens(top, { title: vscode.l10n.t('Preview SQL'), command: 's3lifecycle.previewTemplateSql', arguments: args }),
       new vscode.CodeLens(top, {
         title: missing.length > 0 ? vscode.l10n.t('Parameters… ({0} to set)', missing.length) : vscode.l10n.t('Parameters…'),
@@ -119,7 +133,9 @@ export class TemplateEditorFeatures extends Disposable implements vscode.CodeLen
   }
 
   provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
-    const range = document.getWordRangeAtPosition(position, /\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*(?::\s*[a-z]+\s*)?\}\}/) ?? document.getWordRangeAtPosition(position, /@param\s+[A-Za-z_][A-Za-z0-9_]*/);
+    const range =
+      document.getWordRangeAtPosition(position, /\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*(?::\s*[a-z]+\s*)?\}\}/) ??
+      document.getWordRangeAtPosition(position, /@param\s+[A-Za-z_][A-Za-z0-9_]*/);
     if (!range) return undefined;
     const name = /([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*[a-z]+\s*)?\}\}$|@param\s+([A-Za-z_][A-Za-z0-9_]*)$/.exec(document.getText(range));
     const { template } = readTemplate(document);
@@ -137,7 +153,12 @@ export class TemplateEditorFeatures extends Disposable implements vscode.CodeLen
     for (const match of text.matchAll(PLACEHOLDER)) {
       if (declared.has(match[1]!)) continue;
       const start = document.positionAt(match.index);
-      diagnostics.push(diagnostic(new vscode.Range(start, document.positionAt(match.index + match[0].length)), vscode.l10n.t('Unknown parameter "{0}": declare it in the header as "-- @param {0} TYPE DEFAULT description"', match[1]!)));
+      diagnostics.push(
+        diagnostic(
+          new vscode.Range(start, document.positionAt(match.index + match[0].length)),
+          vscode.l10n.t('Unknown parameter "{0}": declare it in the header as "-- @param {0} TYPE DEFAULT description"', match[1]!),
+        ),
+      );
     }
     const { template, error } = readTemplate(document);
     if (error && !/is used but not declared/.test(error.message)) {
@@ -156,7 +177,13 @@ export class TemplateEditorFeatures extends Disposable implements vscode.CodeLen
           renderValue(parameter, value);
         } catch (problem) {
           const line = findHeaderLine(document, parameter.name) ?? 0;
-          diagnostics.push(diagnostic(document.lineAt(line).range, vscode.l10n.t('Your value for {0} is not valid: {1}', parameter.name, (problem as Error).message), vscode.DiagnosticSeverity.Warning));
+          diagnostics.push(
+            diagnostic(
+              document.lineAt(line).range,
+              vscode.l10n.t('Your value for {0} is not valid: {1}', parameter.name, (problem as Error).message),
+              vscode.DiagnosticSeverity.Warning,
+            ),
+          );
         }
       }
     }
@@ -187,7 +214,8 @@ function headerParameters(document: vscode.TextDocument): TemplateParameter[] {
     const text = document.lineAt(i).text.trim();
     if (!text.startsWith('--')) break;
     const match = /^--\s*@param\s+([A-Za-z_][A-Za-z0-9_]*)\s+(\S+)\s+(\S+)\s*(.*)$/.exec(text);
-    if (match) parameters.push({ name: match[1]!, type: { kind: 'string' }, default: match[3] === 'required' ? undefined : match[3], description: match[4] ?? '' });
+    if (match)
+      parameters.push({ name: match[1]!, type: { kind: 'string' }, default: match[3] === 'required' ? undefined : match[3], description: match[4] ?? '' });
   }
   return parameters;
 }

@@ -35,8 +35,7 @@ export type AnyRequest<R extends RequestMap<R>> = { [M in Method<R>]: RequestMes
 
 /** The answer to a request: `result` on success, `error` (a user-facing message) on failure. */
 export type ResponseMessage =
-  | { type: 'response'; requestId: number; ok: true; result: unknown }
-  | { type: 'response'; requestId: number; ok: false; error: string };
+  { type: 'response'; requestId: number; ok: true; result: unknown } | { type: 'response'; requestId: number; ok: false; error: string };
 
 /** Per method, the check of its parameters: a copy holding only what was checked, or undefined. */
 export type ParamsParsers<R extends RequestMap<R>> = { [M in Method<R>]: (params: unknown) => R[M]['params'] | undefined };
@@ -67,15 +66,11 @@ export class MalformedResponseError extends Error {
 
 /** What one side sends: its own messages, its requests and, when it answers requests, responses. */
 export type Outbound<Sends extends RequestMap<Sends>, Serves extends RequestMap<Serves>, Out> =
-  | Out
-  | AnyRequest<Sends>
-  | ([Method<Serves>] extends [never] ? never : ResponseMessage);
+  Out | AnyRequest<Sends> | ([Method<Serves>] extends [never] ? never : ResponseMessage);
 
 /** What one side receives: the other side's messages, the requests it answers and, when it makes requests, responses. */
 export type Inbound<Sends extends RequestMap<Sends>, Serves extends RequestMap<Serves>, In> =
-  | In
-  | AnyRequest<Serves>
-  | ([Method<Sends>] extends [never] ? never : ResponseMessage);
+  In | AnyRequest<Serves> | ([Method<Sends>] extends [never] ? never : ResponseMessage);
 
 export interface ChannelOptions<Sends extends RequestMap<Sends>, Serves extends RequestMap<Serves>, In extends { type: string }, Out extends { type: string }> {
   /** Sends a message to the other side (`webview.postMessage` on the host, the VS Code API's in the webview). */

@@ -29,7 +29,11 @@ describe('npm run demo', () => {
   before(async () => {
     const env = { ...process.env };
     for (const name of Object.keys(env)) if (name.startsWith('S3LIFECYCLE_') || name.startsWith('S3LS_E2E')) delete env[name];
-    demo = spawn(process.execPath, [join(repoRoot, 'scripts', 'demo.mjs'), '--objects', '4000', '--out', join(repoRoot, 'test-results', 'demo-out')], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    demo = spawn(process.execPath, [join(repoRoot, 'scripts', 'demo.mjs'), '--objects', '4000', '--out', join(repoRoot, 'test-results', 'demo-out')], {
+      cwd: repoRoot,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     demo.stdout!.on('data', (d) => (output += d));
     demo.stderr!.on('data', (d) => (output += d));
     const deadline = Date.now() + 8 * 60_000;
@@ -74,7 +78,8 @@ describe('npm run demo', () => {
     assert.match((await frame.locator('#engine').textContent()) ?? '', /DuckDB/);
     await frame.locator('#list-buckets').click();
     const grid = frame.locator('#bucket-grid');
-    for (const name of ['demo-estate', 'demo-estate-inventory', 'demo-estate-logs', 'demo-current', 'demo-current-inventory']) await grid.getByText(name, { exact: true }).waitFor({ timeout: 30_000 });
+    for (const name of ['demo-estate', 'demo-estate-inventory', 'demo-estate-logs', 'demo-current', 'demo-current-inventory'])
+      await grid.getByText(name, { exact: true }).waitFor({ timeout: 30_000 });
     await screenshot(page, 'e2e-demo');
     await page.close();
   });

@@ -36,7 +36,9 @@ async function currentObjectsUnder(client: S3Client, prefix: string): Promise<Ob
   let keyMarker: string | undefined;
   let versionMarker: string | undefined;
   do {
-    const page = await client.send(new ListObjectVersionsCommand({ Bucket: BUCKET, Prefix: prefix === '' ? undefined : `${prefix}/`, KeyMarker: keyMarker, VersionIdMarker: versionMarker }));
+    const page = await client.send(
+      new ListObjectVersionsCommand({ Bucket: BUCKET, Prefix: prefix === '' ? undefined : `${prefix}/`, KeyMarker: keyMarker, VersionIdMarker: versionMarker }),
+    );
     versions.push(...(page.Versions ?? []).filter((v) => v.IsLatest && prefixOfKey(v.Key!) === prefix));
     keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
     versionMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
@@ -49,7 +51,10 @@ async function pickBucket(page: Page): Promise<ReturnType<Page['locator']>> {
   const input = page.locator('.quick-input-widget input');
   await page.locator('.quick-input-list .monaco-list-row', { hasText: BUCKET }).first().waitFor({ timeout: 30_000 });
   await input.fill(BUCKET);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: new RegExp(`^${BUCKET}$`) }).first().waitFor({ timeout: 10_000 });
+  await page
+    .locator('.quick-input-list .monaco-list-row', { hasText: new RegExp(`^${BUCKET}$`) })
+    .first()
+    .waitFor({ timeout: 10_000 });
   await page.keyboard.press('Enter');
   return input;
 }
@@ -72,7 +77,25 @@ describe('Find Unused Prefixes and Tag for Expiration in the browser', () => {
     // The demo's estate, smaller: inventory and logs in their buckets, real objects for a subset.
     execFileSync(
       process.execPath,
-      [join(repoRoot, 'dist', 'cli.js'), 'generate', '--out', join(workspace, 'estate'), '--objects', '4000', '--bucket', BUCKET, '--as-of', asOf, '--upload-objects', '800', '--endpoint', endpoint, '--path-style', '--region', 'us-east-1'],
+      [
+        join(repoRoot, 'dist', 'cli.js'),
+        'generate',
+        '--out',
+        join(workspace, 'estate'),
+        '--objects',
+        '4000',
+        '--bucket',
+        BUCKET,
+        '--as-of',
+        asOf,
+        '--upload-objects',
+        '800',
+        '--endpoint',
+        endpoint,
+        '--path-style',
+        '--region',
+        'us-east-1',
+      ],
       { stdio: 'ignore', env: { ...process.env, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' } },
     );
     truth = JSON.parse(readFileSync(join(workspace, 'estate', 'truth.json'), 'utf8')) as EstateTruth;
@@ -88,7 +111,14 @@ describe('Find Unused Prefixes and Tag for Expiration in the browser', () => {
       }
     }
     assert.ok(target, 'some unused prefix has real objects on the server');
-    await client.send(new PutObjectTaggingCommand({ Bucket: BUCKET, Key: target.objects[0]!.Key!, VersionId: target.objects[0]!.VersionId, Tagging: { TagSet: [{ Key: 'owner', Value: 'e2e' }] } }));
+    await client.send(
+      new PutObjectTaggingCommand({
+        Bucket: BUCKET,
+        Key: target.objects[0]!.Key!,
+        VersionId: target.objects[0]!.VersionId,
+        Tagging: { TagSet: [{ Key: 'owner', Value: 'e2e' }] },
+      }),
+    );
 
     writeFileSync(
       join(workspace, '.vscode', 'settings.json'),
@@ -170,19 +200,29 @@ describe('Find Unused Prefixes and Tag for Expiration in the browser', () => {
     const deadline = Date.now() + 120_000;
     let rules: { ID?: string; Filter?: { Tag?: { Key?: string; Value?: string } }; NoncurrentVersionExpiration?: { NoncurrentDays?: number } }[] = [];
     while (Date.now() < deadline) {
-      rules = await client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: BUCKET })).then((r) => r.Rules ?? [], () => []);
+      rules = await client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: BUCKET })).then(
+        (r) => r.Rules ?? [],
+        () => [],
+      );
       if (rules.some((r) => r.ID === 's3-lifecycle-studio-expire')) break;
       await page.waitForTimeout(500);
     }
     const rule = rules.find((r) => r.ID === 's3-lifecycle-studio-expire');
     assert.ok(rule, 'the lifecycle rule was written');
     assert.deepEqual(rule.Filter?.Tag, { Key: EXPIRE_TAG.Key, Value: EXPIRE_TAG.Value });
-    assert.ok(rule.NoncurrentVersionExpiration?.NoncurrentDays, 'a versioned bucket\'s rule also expires noncurrent versions');
+    assert.ok(rule.NoncurrentVersionExpiration?.NoncurrentDays, "a versioned bucket's rule also expires noncurrent versions");
 
     for (const object of target.objects) {
       const tags = (await client.send(new GetObjectTaggingCommand({ Bucket: BUCKET, Key: object.Key!, VersionId: object.VersionId }))).TagSet ?? [];
-      assert.ok(tags.some((t) => t.Key === EXPIRE_TAG.Key && t.Value === EXPIRE_TAG.Value), `${object.Key} is tagged`);
-      if (object === target.objects[0]) assert.ok(tags.some((t) => t.Key === 'owner' && t.Value === 'e2e'), 'the tag it had is kept');
+      assert.ok(
+        tags.some((t) => t.Key === EXPIRE_TAG.Key && t.Value === EXPIRE_TAG.Value),
+        `${object.Key} is tagged`,
+      );
+      if (object === target.objects[0])
+        assert.ok(
+          tags.some((t) => t.Key === 'owner' && t.Value === 'e2e'),
+          'the tag it had is kept',
+        );
     }
     await panel.locator(`[role="row"][data-prefix="${target.prefix}"]`, { hasText: /tagged/i }).waitFor({ timeout: 30_000 });
     await screenshot(page, 'unused-prefixes-tagged');
@@ -192,7 +232,10 @@ describe('Find Unused Prefixes and Tag for Expiration in the browser', () => {
     const filterField = () => panel.locator('#prefix-filter input').or(panel.locator('input#prefix-filter')).first();
     await filterField().fill('');
     // The previous test left one row shown: wait until the cleared filter shows them all.
-    await panel.locator('#retention-totals tr[data-totals="shown"] td[data-total="prefixes"]').filter({ hasText: truth.unusedPrefixes.length.toLocaleString('en-US') }).waitFor({ timeout: 10_000 });
+    await panel
+      .locator('#retention-totals tr[data-totals="shown"] td[data-total="prefixes"]')
+      .filter({ hasText: truth.unusedPrefixes.length.toLocaleString('en-US') })
+      .waitFor({ timeout: 10_000 });
     const bytesHeader = () => panel.locator('[role="columnheader"][data-column="bytes"]');
     const sortBefore = await bytesHeader().getAttribute('aria-sort');
     await panel.locator('[data-sort-key="bytes"]').click();
@@ -203,7 +246,11 @@ describe('Find Unused Prefixes and Tag for Expiration in the browser', () => {
     const byPrefix = new Map(truth.unusedPrefixes.map((u) => [u.prefix, u.bytes]));
     // Rows are recycled as the grid scrolls: their order on screen is aria-rowindex, not the DOM's.
     const rowsInOrder = async () =>
-      (await panel.locator('[role="row"][data-prefix]').evaluateAll((rows) => rows.map((r) => [Number(r.getAttribute('aria-rowindex')), r.getAttribute('data-prefix')!] as const)))
+      (
+        await panel
+          .locator('[role="row"][data-prefix]')
+          .evaluateAll((rows) => rows.map((r) => [Number(r.getAttribute('aria-rowindex')), r.getAttribute('data-prefix')!] as const))
+      )
         .sort((a, b) => a[0] - b[0])
         .map(([, prefix]) => prefix);
     const sortedByBytes = (prefixes: string[]) => {
@@ -346,10 +393,16 @@ describe('Find Unused Prefixes and Tag for Expiration in the browser', () => {
     assert.match((await box.textContent()) ?? '', /replaces/i, 'the warning that Batch Operations tagging replaces tag sets');
     await input.fill(location);
     await page.keyboard.press('Enter');
-    await page.locator('.notifications-toasts', { hasText: /Wrote 2|Wrote \d+ rows/ }).first().waitFor({ timeout: 60_000 });
+    await page
+      .locator('.notifications-toasts', { hasText: /Wrote 2|Wrote \d+ rows/ })
+      .first()
+      .waitFor({ timeout: 60_000 });
 
     const body = await (await client.send(new GetObjectCommand({ Bucket: `${BUCKET}-inventory`, Key: 'manifests/e2e-expire.csv' }))).Body!.transformToString();
-    const rows = body.trim().split('\n').map((line) => line.split(','));
+    const rows = body
+      .trim()
+      .split('\n')
+      .map((line) => line.split(','));
     assert.deepEqual(
       rows.map(([bucket, key, versionId]) => `${bucket}|${decodeURIComponent(key!)}|${versionId}`).sort(),
       other.objects.map((o) => `${BUCKET}|${o.Key}|${o.VersionId}`).sort(),

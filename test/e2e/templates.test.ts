@@ -24,12 +24,22 @@ describe('SQL templates in the browser', () => {
     workspace = join(repoRoot, 'test-results', 'workspaces', 'e2e-templates');
     rmSync(workspace, { recursive: true, force: true });
     mkdirSync(join(workspace, '.vscode'), { recursive: true });
-    execFileSync(process.execPath, [join(repoRoot, 'dist', 'cli.js'), 'generate', '--out', join(workspace, 'estate'), '--objects', '3000'], { stdio: 'ignore' });
+    execFileSync(process.execPath, [join(repoRoot, 'dist', 'cli.js'), 'generate', '--out', join(workspace, 'estate'), '--objects', '3000'], {
+      stdio: 'ignore',
+    });
     truth = JSON.parse(readFileSync(join(workspace, 'estate', 'truth.json'), 'utf8')) as EstateTruth;
     // Relative locations: the extension resolves them against the workspace folder.
     writeFileSync(
       join(workspace, '.vscode', 'settings.json'),
-      JSON.stringify({ 's3lifecycle.query.inventoryLocation': `estate/inventory/${truth.generator.bucket}/daily-full/hive`, 's3lifecycle.query.logsLocation': 'estate/logs', 'files.exclude': { estate: true } }, null, 2),
+      JSON.stringify(
+        {
+          's3lifecycle.query.inventoryLocation': `estate/inventory/${truth.generator.bucket}/daily-full/hive`,
+          's3lifecycle.query.logsLocation': 'estate/logs',
+          'files.exclude': { estate: true },
+        },
+        null,
+        2,
+      ),
     );
     browser = await launchBrowser();
     ({ page } = await openWorkbench(browser, requiredEnv('S3LS_E2E_SERVER_URL'), workspace));

@@ -9,7 +9,6 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import type { Browser } from 'playwright-core';
 import { findWebviewFrame, launchBrowser, openWorkbench, requiredEnv, runFromPalette, screenshot, waitForWorkbench, type Workbench } from './workbench';
 
-
 describe('S3 Lifecycle Studio in VS Code, as a user sees it', () => {
   let browser: Browser;
   let workbench: Workbench;
@@ -130,7 +129,10 @@ describe('S3 Lifecycle Studio in VS Code, as a user sees it', () => {
   it('comes back after the window reloads (panel serializer)', async () => {
     const { page } = workbench;
     // As a user reloads: the workbench saves its editors before it goes.
-    await Promise.all([page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: 60_000 }), runFromPalette(page, 'Developer: Reload Window')]);
+    await Promise.all([
+      page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: 60_000 }),
+      runFromPalette(page, 'Developer: Reload Window'),
+    ]);
     await waitForWorkbench(page);
     const frame = await findWebviewFrame(page, '#panel-title', 60_000);
     assert.equal((await frame.locator('#panel-title').textContent())?.trim(), 'S3 Lifecycle Studio');
@@ -138,7 +140,9 @@ describe('S3 Lifecycle Studio in VS Code, as a user sees it', () => {
   });
 
   it('runs under its content security policy without violations', () => {
-    const violations = workbench.consoleMessages.filter((m) => /Content Security Policy|Refused to (load|execute|apply)/i.test(m) && /vscode-cdn|vscode-resource|webview|panel/i.test(m));
+    const violations = workbench.consoleMessages.filter(
+      (m) => /Content Security Policy|Refused to (load|execute|apply)/i.test(m) && /vscode-cdn|vscode-resource|webview|panel/i.test(m),
+    );
     assert.deepEqual(violations, []);
   });
 
@@ -150,4 +154,3 @@ describe('S3 Lifecycle Studio in VS Code, as a user sees it', () => {
     await screenshot(page, 'e2e-local-engine');
   });
 });
-

@@ -95,10 +95,14 @@ describe('S3 Lifecycle Studio in the extension host', () => {
       vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && /s3lifecycle\.panel$/.test(t.input.viewType)),
     );
     assert.equal(tab.label, 'S3 Lifecycle');
-    const handshakes = await waitFor('the webview ready handshake', () => {
-      const n = api.panelHandshakes();
-      return n !== undefined && n > 0 ? n : undefined;
-    }, 30_000);
+    const handshakes = await waitFor(
+      'the webview ready handshake',
+      () => {
+        const n = api.panelHandshakes();
+        return n !== undefined && n > 0 ? n : undefined;
+      },
+      30_000,
+    );
     assert.ok(handshakes >= 1);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     await waitFor('the panel to close', () => (api.panelHandshakes() === undefined ? true : undefined));

@@ -41,7 +41,10 @@ describe('the Buckets tree', function () {
     assert.equal(others.length, 0);
     assert.equal(connection!.kind, 'connection');
     const buckets = await bucketTree.getChildren(connection);
-    assert.ok(buckets.some((b) => b.kind === 'bucket' && b.bucket === bucket), 'the new bucket is listed');
+    assert.ok(
+      buckets.some((b) => b.kind === 'bucket' && b.bucket === bucket),
+      'the new bucket is listed',
+    );
     assert.match(bucketTree.getTreeItem(buckets.find((b) => b.kind === 'bucket' && b.bucket === bucket)!).contextValue ?? '', /^bucket/);
   });
 
@@ -50,7 +53,10 @@ describe('the Buckets tree', function () {
     const [connection] = await bucketTree.getChildren();
     const node = (await bucketTree.getChildren(connection)).find((b) => b.kind === 'bucket' && b.bucket === bucket)!;
     const level = await bucketTree.getChildren(node);
-    assert.deepEqual(level.map((n) => labelOf(bucketTree, n)), ['docs/', 'many/', 'top.txt']);
+    assert.deepEqual(
+      level.map((n) => labelOf(bucketTree, n)),
+      ['docs/', 'many/', 'top.txt'],
+    );
     const many = level[1]!;
     let page = await bucketTree.getChildren(many);
     assert.equal(page.filter((n) => n.kind === 'object').length, 10);
@@ -72,7 +78,10 @@ describe('the Buckets tree', function () {
     const node = (await bucketTree.getChildren(connection)).find((b) => b.kind === 'bucket' && b.bucket === bucket)!;
     const docs = (await bucketTree.getChildren(node))[0]!;
     const children = await bucketTree.getChildren(docs);
-    assert.deepEqual(children.map((n) => labelOf(bucketTree, n)), ['readme 1+1.md']);
+    assert.deepEqual(
+      children.map((n) => labelOf(bucketTree, n)),
+      ['readme 1+1.md'],
+    );
     const item = bucketTree.getTreeItem(children[0]!);
     assert.match(String(item.description), /^\d+ B · STANDARD · (just now|\d+ min)$/);
     assert.equal(item.contextValue, 'object');
@@ -87,7 +96,10 @@ describe('the Buckets tree', function () {
     assert.equal(many.kind, 'prefix');
     bucketTree.setFilter(many as never, '01');
     const filtered = await bucketTree.getChildren(many);
-    assert.deepEqual(filtered.map((n) => labelOf(bucketTree, n)), Array.from({ length: 10 }, (_, i) => `01${i}.json`));
+    assert.deepEqual(
+      filtered.map((n) => labelOf(bucketTree, n)),
+      Array.from({ length: 10 }, (_, i) => `01${i}.json`),
+    );
     assert.match(bucketTree.getTreeItem(many).description as string, /filter: 01\*/);
     bucketTree.setFilter(many as never, '');
   });

@@ -23,7 +23,11 @@ export async function run(): Promise<void> {
   const resultsFile = process.env.S3LS_EXTENSION_TEST_RESULTS;
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60_000, reporter: 'spec' });
   const dir = __dirname;
-  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort()) mocha.addFile(path.join(dir, file));
+  for (const file of fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.test.js'))
+    .sort())
+    mocha.addFile(path.join(dir, file));
 
   const results: ExtensionTestResults = { vscodeVersion: vscode.version, appName: vscode.env.appName, passed: 0, failed: 0, pending: 0, tests: [] };
   if (resultsFile) fs.writeFileSync(`${resultsFile}.started`, new Date().toISOString());

@@ -35,7 +35,8 @@ async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T |
   }
 }
 
-const tagsOf = async (client: S3Client, bucket: string, key: string) => (await client.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }))).TagSet ?? [];
+const tagsOf = async (client: S3Client, bucket: string, key: string) =>
+  (await client.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }))).TagSet ?? [];
 
 describe('Access-based retention in VS Code', function () {
   this.timeout(180_000);
@@ -51,7 +52,18 @@ describe('Access-based retention in VS Code', function () {
     api = await vscode.extensions.getExtension<StudioApi>(EXTENSION_ID)!.activate();
     estate = mkdtempSync(join(tmpdir(), 's3ls-ext-retention-'));
     await generateEstate(
-      { objects: 2000, seed: 23, asOfDay: parseDay(asOf), days: 30, bucket, inventoryBucket: `${bucket}-inventory`, logsBucket: `${bucket}-logs`, logLayout: 'partitioned', region: 'us-east-1', rowsPerInventoryFile: 1000 },
+      {
+        objects: 2000,
+        seed: 23,
+        asOfDay: parseDay(asOf),
+        days: 30,
+        bucket,
+        inventoryBucket: `${bucket}-inventory`,
+        logsBucket: `${bucket}-logs`,
+        logLayout: 'partitioned',
+        region: 'us-east-1',
+        rowsPerInventoryFile: 1000,
+      },
       new FolderOutput(estate),
     );
     truth = JSON.parse(readFileSync(join(estate, 'truth.json'), 'utf8')) as EstateTruth;
@@ -84,17 +96,26 @@ describe('Access-based retention in VS Code', function () {
   });
 
   it('tags only the keys immediately under a prefix, keeps their tags, writes the rule and the audit log', async () => {
-    await client.send(new PutBucketLifecycleConfigurationCommand({
-      Bucket: bucket,
-      LifecycleConfiguration: { Rules: [{ ID: 'teams-own-rule', Status: 'Enabled', Filter: { Prefix: 'tmp/' }, Expiration: { Days: 7 } }] },
-    }));
+    await client.send(
+      new PutBucketLifecycleConfigurationCommand({
+        Bucket: bucket,
+        LifecycleConfiguration: { Rules: [{ ID: 'teams-own-rule', Status: 'Enabled', Filter: { Prefix: 'tmp/' }, Expiration: { Days: 7 } }] },
+      }),
+    );
     const keys = ['old/a.csv', 'old/b.csv', 'old/deeper/c.csv', 'other/d.csv'];
     for (const key of keys) await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key }));
     await client.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: 'old/a.csv', Tagging: { TagSet: [{ Key: 'team', Value: 'data' }] } }));
 
-    const result = await vscode.commands.executeCommand<{ tagged: string[]; runId: string; auditLog: string }>('s3lifecycle.tagForExpiration', { bucket, prefixes: ['old'], assumeYes: true });
+    const result = await vscode.commands.executeCommand<{ tagged: string[]; runId: string; auditLog: string }>('s3lifecycle.tagForExpiration', {
+      bucket,
+      prefixes: ['old'],
+      assumeYes: true,
+    });
     assert.deepEqual(result.tagged, ['old']);
-    assert.deepEqual(await tagsOf(client, bucket, 'old/a.csv'), [{ Key: 'team', Value: 'data' }, { Key: 's3-lifecycle-studio:expire', Value: 'true' }]);
+    assert.deepEqual(await tagsOf(client, bucket, 'old/a.csv'), [
+      { Key: 'team', Value: 'data' },
+      { Key: 's3-lifecycle-studio:expire', Value: 'true' },
+    ]);
     assert.deepEqual(await tagsOf(client, bucket, 'old/b.csv'), [{ Key: 's3-lifecycle-studio:expire', Value: 'true' }]);
     assert.deepEqual(await tagsOf(client, bucket, 'old/deeper/c.csv'), [], 'a deeper prefix is not covered');
     assert.deepEqual(await tagsOf(client, bucket, 'other/d.csv'), []);
@@ -102,12 +123,15 @@ describe('Access-based retention in VS Code', function () {
     const rules = (await client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules ?? [];
     assert.deepEqual(rules.map((r) => r.ID).sort(), ['s3-lifecycle-studio-expire', 'teams-own-rule']);
     const foreign = rules.find((r) => r.ID === 'teams-own-rule')!;
-    assert.equal(foreign.Expiration?.Days, 7, 'the team\'s rule is kept');
+    assert.equal(foreign.Expiration?.Days, 7, "the team's rule is kept");
     const ours = rules.find((r) => r.ID === 's3-lifecycle-studio-expire')!;
     assert.deepEqual(ours.Filter?.Tag, { Key: 's3-lifecycle-studio:expire', Value: 'true' });
 
     assert.ok(existsSync(result.auditLog), 'the audit log is in the workspace');
-    const audit = readFileSync(result.auditLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { key: string; before: unknown[]; after: unknown[] });
+    const audit = readFileSync(result.auditLog, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { key: string; before: unknown[]; after: unknown[] });
     assert.deepEqual(audit.map((a) => a.key).sort(), ['old/a.csv', 'old/b.csv']);
     assert.deepEqual(audit.find((a) => a.key === 'old/a.csv')!.before, [{ Key: 'team', Value: 'data' }]);
 
@@ -133,8 +157,11 @@ describe('Access-based retention in VS Code', function () {
     });
     const resumed = await vscode.commands.executeCommand<{ tagged: string[] }>('s3lifecycle.resumeTagging', { runId: run.id });
     assert.deepEqual(resumed.tagged, ['stale']);
-    for (const key of ['stale/x.csv', 'stale/y.csv']) assert.deepEqual(await tagsOf(client, bucket, key), [{ Key: 's3-lifecycle-studio:expire', Value: 'true' }], key);
-    const ours = ((await client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules ?? []).find((r) => r.ID === 's3-lifecycle-studio-expire');
+    for (const key of ['stale/x.csv', 'stale/y.csv'])
+      assert.deepEqual(await tagsOf(client, bucket, key), [{ Key: 's3-lifecycle-studio:expire', Value: 'true' }], key);
+    const ours = ((await client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules ?? []).find(
+      (r) => r.ID === 's3-lifecycle-studio-expire',
+    );
     assert.equal(ours?.Expiration?.Days, 9, 'the rule the run was asked for');
     assert.equal((await openRun(root, run.id)).summary.state, 'finished');
   });
@@ -161,7 +188,18 @@ describe('Retention through a second connection', function () {
     // The estate's inventory and logs on the S3 server, in their own buckets, as S3 delivers them.
     const estate = mkdtempSync(join(tmpdir(), 's3ls-ext-second-'));
     await generateEstate(
-      { objects: 1500, seed: 31, asOfDay: parseDay(asOf), days: 30, bucket, inventoryBucket: `${bucket}-inventory`, logsBucket: `${bucket}-logs`, logLayout: 'partitioned', region: 'us-east-1', rowsPerInventoryFile: 1000 },
+      {
+        objects: 1500,
+        seed: 31,
+        asOfDay: parseDay(asOf),
+        days: 30,
+        bucket,
+        inventoryBucket: `${bucket}-inventory`,
+        logsBucket: `${bucket}-logs`,
+        logLayout: 'partitioned',
+        region: 'us-east-1',
+        rowsPerInventoryFile: 1000,
+      },
       new FolderOutput(estate),
     );
     truth = JSON.parse(readFileSync(join(estate, 'truth.json'), 'utf8')) as EstateTruth;
@@ -171,13 +209,19 @@ describe('Retention through a second connection', function () {
       ...filesUnder(join(estate, 'logs')).map((f): [string, string] => [`${bucket}-logs`, relative(estate, f).split(sep).join('/')]),
     ];
     for (let i = 0; i < uploads.length; i += 16) {
-      await Promise.all(uploads.slice(i, i + 16).map(([b, key]) => client.send(new PutObjectCommand({ Bucket: b, Key: key, Body: readFileSync(join(estate, key)) }))));
+      await Promise.all(
+        uploads.slice(i, i + 16).map(([b, key]) => client.send(new PutObjectCommand({ Bucket: b, Key: key, Body: readFileSync(join(estate, key)) }))),
+      );
     }
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'old/a.csv', Body: 'a' }));
     await client.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: 'old/a.csv', Tagging: { TagSet: [{ Key: 'team', Value: 'data' }] } }));
     // The default connection goes nowhere: only the second one reaches the server.
     defaultEndpoint = configuration().inspect<string>('endpoint')?.workspaceValue;
-    await configuration().update('connections', [{ name: 'second', endpoint, forcePathStyle: true, region: 'us-east-1' }], vscode.ConfigurationTarget.Workspace);
+    await configuration().update(
+      'connections',
+      [{ name: 'second', endpoint, forcePathStyle: true, region: 'us-east-1' }],
+      vscode.ConfigurationTarget.Workspace,
+    );
     await configuration().update('endpoint', 'http://127.0.0.1:9', vscode.ConfigurationTarget.Workspace);
   });
 
@@ -187,7 +231,7 @@ describe('Retention through a second connection', function () {
     client?.destroy();
   });
 
-  it('reads the inventory and the logs from S3 through the bucket\'s connection, not the default one', async () => {
+  it("reads the inventory and the logs from S3 through the bucket's connection, not the default one", async () => {
     const report = await vscode.commands.executeCommand<RetentionReport>('s3lifecycle.findUnusedPrefixes', {
       bucket,
       connectionId: 'second',
@@ -204,9 +248,16 @@ describe('Retention through a second connection', function () {
 
   it('tags from the panel through the connection the report came from, and undoes through it too', async () => {
     // As the panel asks: bucket and prefixes only.
-    const result = await vscode.commands.executeCommand<{ tagged: string[]; runId: string }>('s3lifecycle.tagForExpiration', { bucket, prefixes: ['old'], assumeYes: true });
+    const result = await vscode.commands.executeCommand<{ tagged: string[]; runId: string }>('s3lifecycle.tagForExpiration', {
+      bucket,
+      prefixes: ['old'],
+      assumeYes: true,
+    });
     assert.deepEqual(result.tagged, ['old']);
-    assert.deepEqual(await tagsOf(client, bucket, 'old/a.csv'), [{ Key: 'team', Value: 'data' }, { Key: 's3-lifecycle-studio:expire', Value: 'true' }]);
+    assert.deepEqual(await tagsOf(client, bucket, 'old/a.csv'), [
+      { Key: 'team', Value: 'data' },
+      { Key: 's3-lifecycle-studio:expire', Value: 'true' },
+    ]);
     const undone = await vscode.commands.executeCommand<{ restored: number }>('s3lifecycle.removeExpirationTags', { runId: result.runId, assumeYes: true });
     assert.equal(undone.restored, 1);
     assert.deepEqual(await tagsOf(client, bucket, 'old/a.csv'), [{ Key: 'team', Value: 'data' }]);

@@ -34,7 +34,18 @@ describe('SQL templates in VS Code', function () {
     api = await vscode.extensions.getExtension<StudioApi>(EXTENSION_ID)!.activate();
     const estate = mkdtempSync(join(tmpdir(), 's3ls-ext-estate-'));
     await generateEstate(
-      { objects: 2000, seed: 11, asOfDay: parseDay('2026-09-30'), days: 30, bucket: 'ext-estate', inventoryBucket: 'ext-estate-inventory', logsBucket: 'ext-estate-logs', logLayout: 'partitioned', region: 'us-east-1', rowsPerInventoryFile: 1000 },
+      {
+        objects: 2000,
+        seed: 11,
+        asOfDay: parseDay('2026-09-30'),
+        days: 30,
+        bucket: 'ext-estate',
+        inventoryBucket: 'ext-estate-inventory',
+        logsBucket: 'ext-estate-logs',
+        logLayout: 'partitioned',
+        region: 'us-east-1',
+        rowsPerInventoryFile: 1000,
+      },
       new FolderOutput(estate),
     );
     truth = JSON.parse(readFileSync(join(estate, 'truth.json'), 'utf8')) as EstateTruth;
@@ -46,7 +57,9 @@ describe('SQL templates in VS Code', function () {
   it('copies the built-in templates into .s3-lifecycle/templates and opens one', async () => {
     templatesDir = (await vscode.commands.executeCommand<string>('s3lifecycle.editTemplates'))!;
     assert.ok(templatesDir.endsWith(join('.s3-lifecycle', 'templates')));
-    const files = readdirSync(templatesDir).filter((f) => f.endsWith('.sql')).sort();
+    const files = readdirSync(templatesDir)
+      .filter((f) => f.endsWith('.sql'))
+      .sort();
     assert.equal(files.length, 13);
     assert.ok(files.includes('unused_prefixes.sql') && files.includes('grouped_events.sql'));
     await waitFor('the template in the editor', () => (vscode.window.activeTextEditor?.document.uri.fsPath.endsWith('unused_prefixes.sql') ? true : undefined));
@@ -78,7 +91,10 @@ describe('SQL templates in VS Code', function () {
     const usage = document.getText().indexOf('{{days}}');
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, document.positionAt(usage + 3));
     // MarkdownString.appendText escapes spaces as &nbsp;.
-    const hoverText = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))).join('\n').replace(/&nbsp;/g, ' ');
+    const hoverText = hovers
+      .flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : '')))
+      .join('\n')
+      .replace(/&nbsp;/g, ' ');
     assert.match(hoverText, /days/);
     assert.match(hoverText, /Days in the window/);
 
@@ -91,7 +107,7 @@ describe('SQL templates in VS Code', function () {
     await vscode.commands.executeCommand('workbench.action.files.revert');
   });
 
-  it('runs unused_prefixes locally from its CodeLens command and shows truth.json\'s prefixes in the results view', async () => {
+  it("runs unused_prefixes locally from its CodeLens command and shows truth.json's prefixes in the results view", async () => {
     await api.templateValues.set('unused_prefixes', { as_of: truth.window.end });
     const uri = vscode.Uri.file(join(templatesDir, 'unused_prefixes.sql'));
     const summary = await vscode.commands.executeCommand<ResultsSummary>('s3lifecycle.runTemplateLocal', uri);
@@ -103,7 +119,9 @@ describe('SQL templates in VS Code', function () {
 
     const target = vscode.Uri.file(join(mkdtempSync(join(tmpdir(), 's3ls-export-')), 'unused.csv'));
     assert.equal((await api.exportResultsCsv('unused_prefixes', target))?.fsPath, target.fsPath);
-    const lines = readFileSync(target.fsPath, 'utf8').split('\r\n').filter((l) => l !== '');
+    const lines = readFileSync(target.fsPath, 'utf8')
+      .split('\r\n')
+      .filter((l) => l !== '');
     assert.equal(lines[0], 'prefix,objects,bytes,storage_classes,newest_last_modified,bytes_by_storage_class');
     assert.equal(lines.length - 1, truth.unusedPrefixes.length);
   });

@@ -51,7 +51,8 @@ async function motoApi(path: string, body: unknown): Promise<void> {
 
 const queueResults = (...results: CannedResult[]) => motoApi('static/athena/query-results', { account_id: account, region, results });
 /** Each query moves one state per `times` GetQueryExecution calls (moto's setting is server-wide). */
-const stepQueriesEvery = (times: number) => motoApi('state-manager/set-transition', { model_name: 'athena::execution', transition: { progression: 'manual', times } });
+const stepQueriesEvery = (times: number) =>
+  motoApi('state-manager/set-transition', { model_name: 'athena::execution', transition: { progression: 'manual', times } });
 const resetQuerySteps = () => motoApi('state-manager/unset-transition', { model_name: 'athena::execution' });
 
 const row = (...values: (string | null)[]): Row => ({ Data: values.map((v) => (v === null ? {} : { VarCharValue: v })) });
@@ -126,7 +127,10 @@ describe('AthenaEngine against moto', () => {
     return athena;
   };
 
-  function newEngine(athena: Instrumented<AthenaClient>, options: { resultMode?: AthenaResultMode; outputLocation?: string; workgroup?: string; withS3?: boolean } = {}) {
+  function newEngine(
+    athena: Instrumented<AthenaClient>,
+    options: { resultMode?: AthenaResultMode; outputLocation?: string; workgroup?: string; withS3?: boolean } = {},
+  ) {
     return new AthenaEngine({
       client: athena.client,
       s3Client: options.withS3 === false ? undefined : s3.client,
@@ -227,7 +231,10 @@ describe('AthenaEngine against moto', () => {
     await queueResults({ rows: [], column_info: [] }, selectResult(idColumns, idRows(3)));
     const athena = newAthena(athenaPaging);
     const progress: string[] = [];
-    const result = await newEngine(athena).run({ sql: `CREATE DATABASE ${database};\n-- then\nSELECT id, name FROM t;`, onProgress: (p) => progress.push(p.message) });
+    const result = await newEngine(athena).run({
+      sql: `CREATE DATABASE ${database};\n-- then\nSELECT id, name FROM t;`,
+      onProgress: (p) => progress.push(p.message),
+    });
     const { rows, statistics } = await collectRows(result);
     assert.deepEqual(rows, idValues(3));
     assert.equal(athena.count('StartQueryExecutionCommand'), 2);
@@ -236,7 +243,10 @@ describe('AthenaEngine against moto', () => {
     assert.equal(created.Database?.Name, database);
     // One SELECT billed at Athena's 10 MB minimum; the CREATE is free.
     assert.equal(statistics.costUsd, athenaCostUsd(0));
-    assert.ok(progress.some((m) => m.startsWith('Athena statement 1 of 2')) && progress.some((m) => m.startsWith('Athena statement 2 of 2')), progress.join('\n'));
+    assert.ok(
+      progress.some((m) => m.startsWith('Athena statement 1 of 2')) && progress.some((m) => m.startsWith('Athena statement 2 of 2')),
+      progress.join('\n'),
+    );
   });
 
   it('reads rows past the first page from the result CSV moto wrote to the output location', async () => {
@@ -260,7 +270,12 @@ describe('AthenaEngine against moto', () => {
   it('reads every row from the CSV in csv mode, with quotes doubled as Athena writes them', async () => {
     const columns = [column('id', 'integer'), column('quote', 'varchar')];
     const values = Array.from({ length: 20 }, (_, i) => [i, `she said "hi", ${i} times`]);
-    await queueResults(selectResult(columns, values.map(([id, quote]) => row(String(id), String(quote)))));
+    await queueResults(
+      selectResult(
+        columns,
+        values.map(([id, quote]) => row(String(id), String(quote))),
+      ),
+    );
     // Moto writes `"she said "hi", …"` unescaped; put the file Athena would have written in its place.
     const athenaCsv = ['"id","quote"', ...values.map(([id, quote]) => `"${id}","${String(quote).replaceAll('"', '""')}"`)].join('\n') + '\n';
     const writeAthenaCsv: Hook = async (command, _input, output) => {
@@ -279,7 +294,9 @@ describe('AthenaEngine against moto', () => {
     const missing = `s3://${uniqueBucketName('nobucket')}/results/`;
     await queueResults(selectResult(idColumns, idRows(1500)), selectResult(idColumns, idRows(1500)));
     const athena = newAthena(athenaPaging);
-    const { rows, statistics } = await collectRows(await newEngine(athena, { resultMode: 'auto', outputLocation: missing }).run({ sql: 'SELECT id, name FROM t' }));
+    const { rows, statistics } = await collectRows(
+      await newEngine(athena, { resultMode: 'auto', outputLocation: missing }).run({ sql: 'SELECT id, name FROM t' }),
+    );
     assert.deepEqual(rows, idValues(1500));
     assert.equal(athena.count('GetQueryResultsCommand'), 2);
     assert.equal(statistics.notes.length, 1);
@@ -291,7 +308,10 @@ describe('AthenaEngine against moto', () => {
 
   it('refuses csv mode without an S3 client to read the file with', async () => {
     await queueResults(selectResult(idColumns, idRows(1)));
-    await assert.rejects(newEngine(newAthena(athenaPaging), { resultMode: 'csv', withS3: false }).run({ sql: 'SELECT 1' }), /no result CSV to read .*no S3 client/);
+    await assert.rejects(
+      newEngine(newAthena(athenaPaging), { resultMode: 'csv', withS3: false }).run({ sql: 'SELECT 1' }),
+      /no result CSV to read .*no S3 client/,
+    );
   });
 
   it('stops the query and throws QueryCancelledError when cancelled right after it started', async () => {
@@ -327,7 +347,10 @@ describe('AthenaEngine against moto', () => {
     });
     await assert.rejects(run, QueryCancelledError);
     assert.equal(progress.length, 3);
-    assert.ok(progress.every((m) => /^Athena query [0-9a-f-]+: QUEUED, 0 B scanned$/.test(m)), progress.join('\n'));
+    assert.ok(
+      progress.every((m) => /^Athena query [0-9a-f-]+: QUEUED, 0 B scanned$/.test(m)),
+      progress.join('\n'),
+    );
     assert.equal(athena.count('GetQueryExecutionCommand'), 3);
     assert.equal(athena.count('StopQueryExecutionCommand'), 1);
     const queryId = /query ([0-9a-f-]+):/.exec(progress[0]!)![1]!;
@@ -339,7 +362,9 @@ describe('AthenaEngine against moto', () => {
     await queueResults(selectResult(idColumns, idRows(2)));
     const athena = newAthena(athenaPaging);
     const states: string[] = [];
-    const { rows } = await collectRows(await newEngine(athena).run({ sql: 'SELECT id, name FROM t', onProgress: (p) => states.push(/: (\w+),/.exec(p.message)![1]!) }));
+    const { rows } = await collectRows(
+      await newEngine(athena).run({ sql: 'SELECT id, name FROM t', onProgress: (p) => states.push(/: (\w+),/.exec(p.message)![1]!) }),
+    );
     assert.deepEqual(rows, idValues(2));
     // Moto moves one state per two polls: QUEUED, RUNNING (2nd), RUNNING, SUCCEEDED (4th).
     assert.deepEqual(states, ['QUEUED', 'RUNNING', 'RUNNING', 'SUCCEEDED']);
@@ -371,7 +396,8 @@ describe('AthenaEngine against moto', () => {
   it('reports a query cancelled by someone else as failed, naming the statement', async () => {
     await stepQueriesEvery(1000);
     const athena = newAthena(async (command, _input, output) => {
-      if (command === 'StartQueryExecutionCommand') await athena.client.send(new StopQueryExecutionCommand({ QueryExecutionId: String(output.QueryExecutionId) }));
+      if (command === 'StartQueryExecutionCommand')
+        await athena.client.send(new StopQueryExecutionCommand({ QueryExecutionId: String(output.QueryExecutionId) }));
     });
     await assert.rejects(newEngine(athena).run({ sql: 'SELECT 1; SELECT 2' }), (error: Error) => {
       assert.ok(error instanceof QueryFailedError);
@@ -410,13 +436,20 @@ describe('AthenaEngine against moto', () => {
     await queueResults(selectResult(idColumns, idRows(5)));
     const controller = new AbortController();
     const athena = newAthena(athenaPaging);
-    const run = newEngine(athena).run({ sql: 'SELECT id, name FROM t', signal: controller.signal, onProgress: (p) => p.message.includes('SUCCEEDED') && controller.abort() });
+    const run = newEngine(athena).run({
+      sql: 'SELECT id, name FROM t',
+      signal: controller.signal,
+      onProgress: (p) => p.message.includes('SUCCEEDED') && controller.abort(),
+    });
     await assert.rejects(run, QueryCancelledError);
     assert.equal(athena.count('GetQueryResultsCommand'), 0);
   });
 
   it('says which setting to change when the workgroup does not exist', async () => {
-    await assert.rejects(newEngine(newAthena(), { workgroup: 'no-such-workgroup' }).run({ sql: 'SELECT 1' }), /workgroup "no-such-workgroup" does not exist .*s3lifecycle\.athena\.workgroup/);
+    await assert.rejects(
+      newEngine(newAthena(), { workgroup: 'no-such-workgroup' }).run({ sql: 'SELECT 1' }),
+      /workgroup "no-such-workgroup" does not exist .*s3lifecycle\.athena\.workgroup/,
+    );
   });
 
   it('says to set s3lifecycle.athena.outputLocation when Athena has nowhere to write results', async () => {
@@ -429,6 +462,9 @@ describe('AthenaEngine against moto', () => {
         });
       }
     });
-    await assert.rejects(newEngine(athena, { outputLocation: '' }).run({ sql: 'SELECT 1' }), /workgroup "primary" has no result location\. Set the setting s3lifecycle\.athena\.outputLocation/);
+    await assert.rejects(
+      newEngine(athena, { outputLocation: '' }).run({ sql: 'SELECT 1' }),
+      /workgroup "primary" has no result location\. Set the setting s3lifecycle\.athena\.outputLocation/,
+    );
   });
 });

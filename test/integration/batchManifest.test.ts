@@ -69,8 +69,24 @@ describe('batch manifest rows', () => {
   });
 
   it('refuses a manifest that mixes rows with and without version IDs, as AWS requires', async () => {
-    await assert.rejects(collect(batchManifestLines([{ bucket: 'b-1', key: 'a', versionId: 'v1' }, { bucket: 'b-1', key: 'b' }])), /version ID on every row of a manifest or on none/);
-    await assert.rejects(collect(batchManifestLines([{ bucket: 'b-1', key: 'a' }, { bucket: 'b-1', key: 'b', versionId: 'v1' }])), BatchManifestError);
+    await assert.rejects(
+      collect(
+        batchManifestLines([
+          { bucket: 'b-1', key: 'a', versionId: 'v1' },
+          { bucket: 'b-1', key: 'b' },
+        ]),
+      ),
+      /version ID on every row of a manifest or on none/,
+    );
+    await assert.rejects(
+      collect(
+        batchManifestLines([
+          { bucket: 'b-1', key: 'a' },
+          { bucket: 'b-1', key: 'b', versionId: 'v1' },
+        ]),
+      ),
+      BatchManifestError,
+    );
   });
 
   it('refuses rows it cannot write faithfully', () => {
@@ -157,7 +173,10 @@ describe('writing a batch manifest to moto', () => {
     }
     const from = commands.length;
     const result = await writeBatchManifest(client, many(), `s3://${manifestBucket}/manifests/large.csv`, undefined, { partSizeBytes: 5 * 1024 * 1024 });
-    assert.deepEqual(commands.slice(from).filter((c) => c !== 'HeadObjectCommand'), ['CreateMultipartUploadCommand', 'UploadPartCommand', 'UploadPartCommand', 'UploadPartCommand', 'CompleteMultipartUploadCommand']);
+    assert.deepEqual(
+      commands.slice(from).filter((c) => c !== 'HeadObjectCommand'),
+      ['CreateMultipartUploadCommand', 'UploadPartCommand', 'UploadPartCommand', 'UploadPartCommand', 'CompleteMultipartUploadCommand'],
+    );
     assert.equal(result.objects, count);
     assert.ok(result.bytes > 10 * 1024 * 1024, `${result.bytes} bytes need three parts`);
     assert.match(result.etag, /-3$/, 'a multipart ETag names its part count');
@@ -193,10 +212,16 @@ describe('writing a batch manifest to moto', () => {
       }
     }
     const from = commands.length;
-    await assert.rejects(writeBatchManifest(client, endless(), `s3://${manifestBucket}/manifests/cancelled.csv`, controller.signal, { partSizeBytes: 5 * 1024 * 1024 }), (e: unknown) => (e as Error).name === 'AbortError');
+    await assert.rejects(
+      writeBatchManifest(client, endless(), `s3://${manifestBucket}/manifests/cancelled.csv`, controller.signal, { partSizeBytes: 5 * 1024 * 1024 }),
+      (e: unknown) => (e as Error).name === 'AbortError',
+    );
     const sent = commands.slice(from);
     assert.equal(sent.filter((c) => c === 'UploadPartCommand').length, 2, sent.join(', '));
-    assert.deepEqual(sent.filter((c) => c.includes('Multipart')), ['CreateMultipartUploadCommand', 'AbortMultipartUploadCommand']);
+    assert.deepEqual(
+      sent.filter((c) => c.includes('Multipart')),
+      ['CreateMultipartUploadCommand', 'AbortMultipartUploadCommand'],
+    );
     await assert.rejects(client.send(new HeadObjectCommand({ Bucket: manifestBucket, Key: 'manifests/cancelled.csv' })), { name: 'NotFound' });
     const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket: manifestBucket }));
     assert.deepEqual(uploads.Uploads ?? [], []);

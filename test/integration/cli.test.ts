@@ -14,7 +14,10 @@ const CLI = join(__dirname, '..', '..', '..', 'dist', 'cli.js');
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env: { ...process.env, S3LIFECYCLE_ENDPOINT: motoEndpoint(), S3LIFECYCLE_FORCE_PATH_STYLE: 'true' }, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
+      env: { ...process.env, S3LIFECYCLE_ENDPOINT: motoEndpoint(), S3LIFECYCLE_FORCE_PATH_STYLE: 'true' },
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -29,7 +32,11 @@ describe('s3-lifecycle ls against moto', () => {
   before(async () => {
     client = createS3Client({ profile: '', region: 'us-east-1', endpoint: motoEndpoint(), forcePathStyle: true });
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
-    await putObjects(client, bucket, [...Array.from({ length: 1010 }, (_, i) => `logs/2024/${String(i).padStart(4, '0')}.log`), 'logs/readme.txt', 'tenant-042/a b.json']);
+    await putObjects(client, bucket, [
+      ...Array.from({ length: 1010 }, (_, i) => `logs/2024/${String(i).padStart(4, '0')}.log`),
+      'logs/readme.txt',
+      'tenant-042/a b.json',
+    ]);
   });
 
   after(() => client?.destroy());

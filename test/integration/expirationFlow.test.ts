@@ -8,7 +8,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutBucketLifecycleConfigurationCommand, type LifecycleRule, type S3Client } from '@aws-sdk/client-s3';
-import { continueExpiration, planExpiration, startExpiration, tagForExpiration, type ExpirationContext, type ExpirationRequest } from '../../src/app/tagForExpiration';
+import {
+  continueExpiration,
+  planExpiration,
+  startExpiration,
+  tagForExpiration,
+  type ExpirationContext,
+  type ExpirationRequest,
+} from '../../src/app/tagForExpiration';
 import { ensureExpirationRule, LifecycleConflictError, readLifecycleRules } from '../../src/aws/lifecycle';
 import { EXPIRATION_RULE_ID } from '../../src/core/retention/lifecycleRule';
 import { listRuns, openRun } from '../../src/core/retention/runStore';
@@ -35,10 +42,19 @@ describe('tag for expiration (the use case)', () => {
   async function bucketWith(purpose: string, keys: string[]): Promise<{ bucket: string; request: ExpirationRequest }> {
     const bucket = uniqueBucketName(purpose);
     await createBucket(client, bucket);
-    await putAllTagged(client, bucket, keys.map((k) => [k, { owner: 'data' }]));
+    await putAllTagged(
+      client,
+      bucket,
+      keys.map((k) => [k, { owner: 'data' }]),
+    );
     return {
       bucket,
-      request: { selection: { bucket, prefixes: ['old'], exemptGlobs: [], olderThan: null }, tag: EXPIRE, keepTag: null, rule: { days: 30, noncurrentDays: null, deleteMarkerRule: false } },
+      request: {
+        selection: { bucket, prefixes: ['old'], exemptGlobs: [], olderThan: null },
+        tag: EXPIRE,
+        keepTag: null,
+        rule: { days: 30, noncurrentDays: null, deleteMarkerRule: false },
+      },
     };
   }
 
@@ -57,7 +73,11 @@ describe('tag for expiration (the use case)', () => {
     assert.deepEqual(await tagsOf(client, bucket, 'old/a.txt'), { owner: 'data', [EXPIRE.key]: EXPIRE.value }, 'the tags are merged');
     assert.ok(outcome.ruleError instanceof LifecycleConflictError, `expected a conflict, got ${String(outcome.ruleError)}`);
     assert.equal(outcome.rule, undefined);
-    assert.deepEqual((await readLifecycleRules(client, bucket)).map((r) => r.ID), ['someone-else'], 'nothing was written over the new configuration');
+    assert.deepEqual(
+      (await readLifecycleRules(client, bucket)).map((r) => r.ID),
+      ['someone-else'],
+      'nothing was written over the new configuration',
+    );
     const stored = (await listRuns(runRoot)).find((r) => r.id === run.id)!;
     assert.equal(stored.state, 'failed', 'the run stays resumable');
     assert.match(stored.error ?? '', /lifecycle rule was not written/);
@@ -65,7 +85,10 @@ describe('tag for expiration (the use case)', () => {
     // Resuming does not write it either: the preview it was confirmed on is no longer true.
     const resumed = await continueExpiration(context, await openRun(runRoot, run.id));
     assert.ok(resumed.ruleError instanceof LifecycleConflictError);
-    assert.deepEqual((await readLifecycleRules(client, bucket)).map((r) => r.ID), ['someone-else']);
+    assert.deepEqual(
+      (await readLifecycleRules(client, bucket)).map((r) => r.ID),
+      ['someone-else'],
+    );
 
     // A new preview shows the new configuration; confirmed, it writes the rule beside the foreign one.
     const again = await tagForExpiration(context, request, { preview: () => 'continue', confirm: async () => ({ action: 'tag' }) });

@@ -43,7 +43,8 @@ function describe(n: number, req: IncomingMessage): ProxiedRequest {
   const method = req.method ?? 'GET';
   const q = url.searchParams;
   let operation = 'Other';
-  if (q.has('tagging') && key !== '') operation = method === 'GET' ? 'GetObjectTagging' : method === 'PUT' ? 'PutObjectTagging' : method === 'DELETE' ? 'DeleteObjectTagging' : 'Other';
+  if (q.has('tagging') && key !== '')
+    operation = method === 'GET' ? 'GetObjectTagging' : method === 'PUT' ? 'PutObjectTagging' : method === 'DELETE' ? 'DeleteObjectTagging' : 'Other';
   else if (key === '' && q.get('list-type') === '2') operation = 'ListObjectsV2';
   else if (key === '' && q.has('versions')) operation = 'ListObjectVersions';
   else if (key === '' && q.has('versioning')) operation = 'GetBucketVersioning';
@@ -76,7 +77,9 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
         faults++;
         req.resume();
         res.writeHead(503, { 'content-type': 'application/xml' });
-        res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>FAULT</RequestId></Error>');
+        res.end(
+          '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>FAULT</RequestId></Error>',
+        );
         return;
       }
       if (action === 'reset') {
@@ -84,16 +87,19 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
         req.socket.destroy();
         return;
       }
-      const upstreamReq = request({ hostname: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers, agent }, (upstreamRes) => {
-        if (action === 'resetAfter') {
-          faults++;
-          upstreamRes.resume();
-          upstreamRes.on('end', () => req.socket.destroy());
-          return;
-        }
-        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-        upstreamRes.pipe(res);
-      });
+      const upstreamReq = request(
+        { hostname: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers, agent },
+        (upstreamRes) => {
+          if (action === 'resetAfter') {
+            faults++;
+            upstreamRes.resume();
+            upstreamRes.on('end', () => req.socket.destroy());
+            return;
+          }
+          res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+          upstreamRes.pipe(res);
+        },
+      );
       upstreamReq.on('error', () => req.socket.destroy());
       req.pipe(upstreamReq);
     };

@@ -21,12 +21,20 @@ describe('generate --endpoint against moto', () => {
   const out = mkdtempSync(join(tmpdir(), 's3ls-upload-'));
   let client: S3Client;
   let s3: S3Service;
-  let summary: { upload: { inventoryFiles: number; logFiles: number; objects: number; versions: number; deleteMarkers: number }; manifest: string; logFiles: number };
+  let summary: {
+    upload: { inventoryFiles: number; logFiles: number; objects: number; versions: number; deleteMarkers: number };
+    manifest: string;
+    logFiles: number;
+  };
 
   before(async () => {
-    const { stdout } = await run(process.execPath, [CLI, 'generate', '--out', out, '--objects', '2500', '--days', '4', '--bucket', bucket, '--upload-objects', '400', '--format', 'json'], {
-      env: { ...process.env, S3LIFECYCLE_ENDPOINT: motoEndpoint(), S3LIFECYCLE_FORCE_PATH_STYLE: 'true' },
-    });
+    const { stdout } = await run(
+      process.execPath,
+      [CLI, 'generate', '--out', out, '--objects', '2500', '--days', '4', '--bucket', bucket, '--upload-objects', '400', '--format', 'json'],
+      {
+        env: { ...process.env, S3LIFECYCLE_ENDPOINT: motoEndpoint(), S3LIFECYCLE_FORCE_PATH_STYLE: 'true' },
+      },
+    );
     summary = JSON.parse(stdout);
     client = createS3Client({ profile: '', region: 'us-east-1', endpoint: motoEndpoint(), forcePathStyle: true });
     s3 = new S3Service(client);
@@ -73,7 +81,10 @@ describe('generate --endpoint against moto', () => {
     assert.equal(versioning.Status, 'Enabled');
     const versions = await client.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: 1000 }));
     assert.ok((versions.DeleteMarkers ?? []).length > 0, 'delete markers');
-    assert.ok((versions.Versions ?? []).some((v) => v.IsLatest === false), 'noncurrent versions');
+    assert.ok(
+      (versions.Versions ?? []).some((v) => v.IsLatest === false),
+      'noncurrent versions',
+    );
   });
 
   it('keeps the truth of the folder it uploaded', () => {

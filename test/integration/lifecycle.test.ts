@@ -40,7 +40,8 @@ function observe(client: S3Client): Observed {
   );
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      if (context.commandName === 'PutBucketLifecycleConfigurationCommand') observed.putHeaders.push({ ...(args.request as { headers: Record<string, string> }).headers });
+      if (context.commandName === 'PutBucketLifecycleConfigurationCommand')
+        observed.putHeaders.push({ ...(args.request as { headers: Record<string, string> }).headers });
       return next(args);
     },
     { step: 'finalizeRequest', name: 'observeHeaders' },
@@ -61,7 +62,8 @@ function expectedRule(days: number, versioned: boolean, noncurrentDays = days): 
   };
 }
 
-const writes = (observed: Observed) => observed.commands.filter((c) => c === 'PutBucketLifecycleConfigurationCommand' || c === 'DeleteBucketLifecycleCommand').length;
+const writes = (observed: Observed) =>
+  observed.commands.filter((c) => c === 'PutBucketLifecycleConfigurationCommand' || c === 'DeleteBucketLifecycleCommand').length;
 
 describe('lifecycle rules on moto', () => {
   const endpoint = motoEndpoint();
@@ -85,8 +87,29 @@ describe('lifecycle rules on moto', () => {
 
   const foreignRules: LifecycleRule[] = [
     { ID: 'logs-30d', Status: 'Enabled', Filter: { Prefix: 'logs/' }, Expiration: { Days: 30 } },
-    { ID: 'archive', Status: 'Disabled', Filter: { Tag: { Key: 'tier', Value: 'cold' } }, Transitions: [{ Days: 30, StorageClass: 'GLACIER' }, { Days: 120, StorageClass: 'DEEP_ARCHIVE' }] },
-    { ID: 'multi', Status: 'Enabled', Filter: { And: { Prefix: 'x/', Tags: [{ Key: 'a', Value: '1' }, { Key: 'b', Value: '2' }] } }, NoncurrentVersionExpiration: { NoncurrentDays: 5 } },
+    {
+      ID: 'archive',
+      Status: 'Disabled',
+      Filter: { Tag: { Key: 'tier', Value: 'cold' } },
+      Transitions: [
+        { Days: 30, StorageClass: 'GLACIER' },
+        { Days: 120, StorageClass: 'DEEP_ARCHIVE' },
+      ],
+    },
+    {
+      ID: 'multi',
+      Status: 'Enabled',
+      Filter: {
+        And: {
+          Prefix: 'x/',
+          Tags: [
+            { Key: 'a', Value: '1' },
+            { Key: 'b', Value: '2' },
+          ],
+        },
+      },
+      NoncurrentVersionExpiration: { NoncurrentDays: 5 },
+    },
     { ID: 'legacy', Status: 'Enabled', Prefix: 'old/', Expiration: { Date: new Date('2031-01-01T00:00:00Z') } },
     { ID: 'uploads', Status: 'Enabled', Filter: {}, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } },
   ];
@@ -111,7 +134,10 @@ describe('lifecycle rules on moto', () => {
     assert.equal(onServer.length, 1);
     assert.ok(rulesEqual(onServer[0]!, expectedRule(14, false)), JSON.stringify(onServer));
     const headers = observed.putHeaders[headersBefore]!;
-    assert.ok(Object.keys(headers).some((h) => /^(x-amz-checksum-|content-md5$)/i.test(h)), `a checksum header among ${Object.keys(headers).join(', ')}`);
+    assert.ok(
+      Object.keys(headers).some((h) => /^(x-amz-checksum-|content-md5$)/i.test(h)),
+      `a checksum header among ${Object.keys(headers).join(', ')}`,
+    );
   });
 
   it('keeps every other rule exactly and appends ours; the read-back equals what was written', async () => {
@@ -141,7 +167,10 @@ describe('lifecycle rules on moto', () => {
     assert.equal(updated.change, 'updated');
     assert.equal(writes(observed), writesBefore + 1);
     const onServer = await readLifecycleRules(client, bucket);
-    assert.deepEqual(onServer.map((r) => r.ID), [...foreignRules.map((r) => r.ID), EXPIRATION_RULE_ID]);
+    assert.deepEqual(
+      onServer.map((r) => r.ID),
+      [...foreignRules.map((r) => r.ID), EXPIRATION_RULE_ID],
+    );
     assert.deepEqual(onServer.at(-1)!.Expiration, { Days: 45 });
     assert.match(updated.diff, /^-\s+"Days": 14$/m);
     assert.match(updated.diff, /^\+\s+"Days": 45$/m);
@@ -258,7 +287,10 @@ describe('lifecycle rules on moto', () => {
       const versioned = random.chance(0.5);
       const withMarkers = random.chance(0.5);
       const configuration = randomConfiguration(random, { maxRules: 12, ourIds: [EXPIRATION_RULE_ID, DELETE_MARKER_RULE_ID], allowMissingIds: true });
-      const bucket = await newBucket(`lc-prop${seed}`, { versioning: versioned ? 'Enabled' : undefined, rules: configuration.length > 0 ? configuration : undefined });
+      const bucket = await newBucket(`lc-prop${seed}`, {
+        versioning: versioned ? 'Enabled' : undefined,
+        rules: configuration.length > 0 ? configuration : undefined,
+      });
       const context = `seed ${seed}: ${JSON.stringify(configuration)}`;
       const asStored = await readLifecycleRules(client, bucket);
       const ours = new Set([EXPIRATION_RULE_ID, ...(withMarkers ? [DELETE_MARKER_RULE_ID] : [])]);

@@ -33,17 +33,26 @@ describe('the local engine with sources on S3 (moto)', () => {
   const unusedPrefixes = async () => {
     const engine = new LocalEngine({ cacheDir, s3: () => client, threads: 1 });
     try {
-      const runner = new TemplateRunner(catalog, engine, { inventory: `s3://${bucket}-inventory/inventory/${bucket}/daily-full/hive/`, logs: `s3://${bucket}-logs/logs/` });
-      return await collectRows(await runner.run({ template: catalog.resolve('unused_prefixes').template, values: { as_of: truth.window.end, days: String(truth.window.days) } }));
+      const runner = new TemplateRunner(catalog, engine, {
+        inventory: `s3://${bucket}-inventory/inventory/${bucket}/daily-full/hive/`,
+        logs: `s3://${bucket}-logs/logs/`,
+      });
+      return await collectRows(
+        await runner.run({ template: catalog.resolve('unused_prefixes').template, values: { as_of: truth.window.end, days: String(truth.window.days) } }),
+      );
     } finally {
       await engine.dispose();
     }
   };
 
   before(async () => {
-    await run(process.execPath, [CLI, 'generate', '--out', out, '--objects', '1500', '--days', '5', '--bucket', bucket, '--upload-objects', '50', '--format', 'json'], {
-      env: { ...process.env, S3LIFECYCLE_ENDPOINT: motoEndpoint(), S3LIFECYCLE_FORCE_PATH_STYLE: 'true' },
-    });
+    await run(
+      process.execPath,
+      [CLI, 'generate', '--out', out, '--objects', '1500', '--days', '5', '--bucket', bucket, '--upload-objects', '50', '--format', 'json'],
+      {
+        env: { ...process.env, S3LIFECYCLE_ENDPOINT: motoEndpoint(), S3LIFECYCLE_FORCE_PATH_STYLE: 'true' },
+      },
+    );
     truth = JSON.parse(readFileSync(join(out, 'truth.json'), 'utf8')) as EstateTruth;
     client = createS3Client({ profile: '', region: 'us-east-1', endpoint: motoEndpoint(), forcePathStyle: true });
   });
@@ -54,15 +63,21 @@ describe('the local engine with sources on S3 (moto)', () => {
     rmSync(cacheDir, { recursive: true, force: true });
   });
 
-  it('finds truth.json\'s unused prefixes from the inventory and logs on S3', async () => {
+  it("finds truth.json's unused prefixes from the inventory and logs on S3", async () => {
     const { rows, statistics } = await unusedPrefixes();
-    assert.deepEqual(rows.map((r) => r[0]), truth.unusedPrefixes.map((u) => u.prefix));
+    assert.deepEqual(
+      rows.map((r) => r[0]),
+      truth.unusedPrefixes.map((u) => u.prefix),
+    );
     assert.ok(statistics.bytesScanned > 0);
   });
 
   it('downloads nothing the second time, and again what changed (new ETag)', async () => {
     const before = await unusedPrefixes();
-    assert.deepEqual(before.rows.map((r) => r[0]), truth.unusedPrefixes.map((u) => u.prefix));
+    assert.deepEqual(
+      before.rows.map((r) => r[0]),
+      truth.unusedPrefixes.map((u) => u.prefix),
+    );
     const downloads = before.statistics.notes.filter((n) => / downloaded, /.test(n));
     assert.equal(downloads.length, 2, before.statistics.notes.join('\n'));
     for (const note of downloads) assert.match(note, /: 0 B downloaded, /);
@@ -76,8 +91,15 @@ describe('the local engine with sources on S3 (moto)', () => {
     const line = `${owner} ${bucket} ${formatLogTime(noon)} 192.0.2.1 arn:aws:iam::1:user/reader REQ-NEW-1 REST.GET.OBJECT ${encodeLogKey(`${first}/x`, 'REST.GET.OBJECT')} "GET /${bucket}/x HTTP/1.1" 200 - 10 10 1 1 "-" "test" - HOSTID SigV4 TLS_AES_128_GCM_SHA256 AuthHeader host TLSv1.3 - -\n`;
     await client.send(new PutObjectCommand({ Bucket: `${bucket}-logs`, Key: key, Body: readFileSync(path, 'utf8') + line }));
     const after = await unusedPrefixes();
-    assert.deepEqual(after.rows.map((r) => r[0]), truth.unusedPrefixes.slice(1).map((u) => u.prefix), 'the changed file was read again');
-    assert.ok(after.statistics.notes.some((n) => /s3_access_logs_source: [1-9][\d.]* (B|KiB) downloaded/.test(n)), after.statistics.notes.join('\n'));
+    assert.deepEqual(
+      after.rows.map((r) => r[0]),
+      truth.unusedPrefixes.slice(1).map((u) => u.prefix),
+      'the changed file was read again',
+    );
+    assert.ok(
+      after.statistics.notes.some((n) => /s3_access_logs_source: [1-9][\d.]* (B|KiB) downloaded/.test(n)),
+      after.statistics.notes.join('\n'),
+    );
     assert.ok(after.statistics.notes.some((n) => /s3_inventory_source: 0 B downloaded/.test(n)));
   });
 });

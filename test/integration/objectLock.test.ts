@@ -30,7 +30,12 @@ describe('tagging a bucket with Object Lock', () => {
     }
     await client.send(new PutObjectLegalHoldCommand({ Bucket: bucket, Key: 'old/held.txt', VersionId: versions['old/held.txt'], LegalHold: { Status: 'ON' } }));
     await client.send(
-      new PutObjectRetentionCommand({ Bucket: bucket, Key: 'old/retained.txt', VersionId: versions['old/retained.txt'], Retention: { Mode: 'GOVERNANCE', RetainUntilDate: new Date(Date.now() + 86_400_000) } }),
+      new PutObjectRetentionCommand({
+        Bucket: bucket,
+        Key: 'old/retained.txt',
+        VersionId: versions['old/retained.txt'],
+        Retention: { Mode: 'GOVERNANCE', RetainUntilDate: new Date(Date.now() + 86_400_000) },
+      }),
     );
   });
   after(() => {

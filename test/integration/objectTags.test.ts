@@ -28,7 +28,14 @@ for (const server of s3Servers()) {
       sdk = new SdkObjectTags(client);
       await client.send(new CreateBucketCommand({ Bucket: bucket }));
       for (const [i, key] of KEYS.entries()) {
-        await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key.endsWith('/') ? '' : key, Tagging: new URLSearchParams({ n: String(i), team: 'data science' }).toString() }));
+        await client.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Body: key.endsWith('/') ? '' : key,
+            Tagging: new URLSearchParams({ n: String(i), team: 'data science' }).toString(),
+          }),
+        );
       }
     });
     after(() => {
@@ -45,7 +52,14 @@ for (const server of s3Servers()) {
       for (const [i, key] of KEYS.entries()) {
         const ours = await direct.getTags(bucket, key, undefined);
         assert.deepEqual(sortTags(ours), sortTags(await sdk.getTags(bucket, key, undefined)), key);
-        assert.deepEqual(sortTags(ours), sortTags([{ Key: 'n', Value: String(i) }, { Key: 'team', Value: 'data science' }]), key);
+        assert.deepEqual(
+          sortTags(ours),
+          sortTags([
+            { Key: 'n', Value: String(i) },
+            { Key: 'team', Value: 'data science' },
+          ]),
+          key,
+        );
       }
     });
 
@@ -72,30 +86,40 @@ for (const server of s3Servers()) {
     });
 
     it('answers a missing key as the SDK does: NoSuchKey (404), not worth a retry', async () => {
-      const error = await direct.getTags(bucket, 'no/such/key.txt', undefined).then(() => undefined, (e: unknown) => e as { name: string; $metadata: { httpStatusCode: number } });
+      const error = await direct.getTags(bucket, 'no/such/key.txt', undefined).then(
+        () => undefined,
+        (e: unknown) => e as { name: string; $metadata: { httpStatusCode: number } },
+      );
       assert.ok(error, 'an error');
       assert.equal(error.$metadata.httpStatusCode, 404);
       assert.equal(error.name, 'NoSuchKey');
       assert.ok(!isTransientError(error));
-      const head = await direct.head(bucket, 'no/such/key.txt', undefined).then(() => undefined, (e: unknown) => e as { name: string; $metadata: { httpStatusCode: number } });
+      const head = await direct.head(bucket, 'no/such/key.txt', undefined).then(
+        () => undefined,
+        (e: unknown) => e as { name: string; $metadata: { httpStatusCode: number } },
+      );
       assert.equal(head?.$metadata.httpStatusCode, 404);
     });
 
     // moto takes any signature; versitygw checks them, so there every request above was also a check of ours.
-    if (server.name === 'versitygw') it('is refused with a wrong secret, and does not retry that', async () => {
-      const wrong = clientFor(server.endpoint, { accessKeyId: server.credentials.accessKeyId, secretAccessKey: 'not-the-secret' });
-      const api = openObjectTags(wrong, { transport: 'direct', maxSockets: 2 });
-      try {
-        const error = await api.getTags(bucket, KEYS[1]!, undefined).then(() => undefined, (e: unknown) => e as { name: string; $metadata: { httpStatusCode: number } });
-        assert.ok(error, 'refused');
-        assert.equal(error.$metadata.httpStatusCode, 403);
-        assert.equal(error.name, 'SignatureDoesNotMatch');
-        assert.ok(!isTransientError(error));
-      } finally {
-        api.close();
-        wrong.destroy();
-      }
-    });
+    if (server.name === 'versitygw')
+      it('is refused with a wrong secret, and does not retry that', async () => {
+        const wrong = clientFor(server.endpoint, { accessKeyId: server.credentials.accessKeyId, secretAccessKey: 'not-the-secret' });
+        const api = openObjectTags(wrong, { transport: 'direct', maxSockets: 2 });
+        try {
+          const error = await api.getTags(bucket, KEYS[1]!, undefined).then(
+            () => undefined,
+            (e: unknown) => e as { name: string; $metadata: { httpStatusCode: number } },
+          );
+          assert.ok(error, 'refused');
+          assert.equal(error.$metadata.httpStatusCode, 403);
+          assert.equal(error.name, 'SignatureDoesNotMatch');
+          assert.ok(!isTransientError(error));
+        } finally {
+          api.close();
+          wrong.destroy();
+        }
+      });
   });
 }
 
@@ -111,7 +135,8 @@ describe('direct object tagging of versions (moto)', () => {
     direct = openObjectTags(client, { transport: 'direct', maxSockets: 4 });
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
     await client.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
-    for (const body of ['old', 'new']) versions.push((await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'v/object.txt', Body: body, Tagging: `body=${body}` }))).VersionId!);
+    for (const body of ['old', 'new'])
+      versions.push((await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'v/object.txt', Body: body, Tagging: `body=${body}` }))).VersionId!);
   });
   after(() => {
     direct?.close();
@@ -121,8 +146,14 @@ describe('direct object tagging of versions (moto)', () => {
   it('reads and writes the version it names, and only that one', async () => {
     const [oldest, newest] = versions as [string, string];
     assert.deepEqual(await direct.getTags(bucket, 'v/object.txt', oldest), [{ Key: 'body', Value: 'old' }]);
-    await direct.putTags(bucket, 'v/object.txt', oldest, [{ Key: 'body', Value: 'old' }, { Key: 'x', Value: '1' }]);
-    const tagsOf = async (versionId: string) => ((await client.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: 'v/object.txt', VersionId: versionId }))).TagSet ?? []).map((t) => `${t.Key}=${t.Value}`).sort();
+    await direct.putTags(bucket, 'v/object.txt', oldest, [
+      { Key: 'body', Value: 'old' },
+      { Key: 'x', Value: '1' },
+    ]);
+    const tagsOf = async (versionId: string) =>
+      ((await client.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: 'v/object.txt', VersionId: versionId }))).TagSet ?? [])
+        .map((t) => `${t.Key}=${t.Value}`)
+        .sort();
     assert.deepEqual(await tagsOf(oldest), ['body=old', 'x=1']);
     assert.deepEqual(await tagsOf(newest), ['body=new']);
   });

@@ -38,7 +38,12 @@ describe('storage prices from the Price List API', () => {
         response.setHeader('content-type', 'application/x-amz-json-1.1');
         if (refuse) {
           response.statusCode = 400;
-          response.end(JSON.stringify({ __type: 'AccessDeniedException', Message: 'User: arn:aws:iam::123456789012:user/analyst is not authorized to perform: pricing:GetProducts' }));
+          response.end(
+            JSON.stringify({
+              __type: 'AccessDeniedException',
+              Message: 'User: arn:aws:iam::123456789012:user/analyst is not authorized to perform: pricing:GetProducts',
+            }),
+          );
           return;
         }
         // Two pages: the first half, then the rest.
@@ -61,9 +66,18 @@ describe('storage prices from the Price List API', () => {
     rmSync(cacheDir, { recursive: true, force: true });
   });
 
-  const lookup = (extra: Partial<PriceLookup> = {}): PriceLookup => ({ region: 'eu-central-1', source: 'auto', customS3Endpoint: false, profile: '', endpoint, cacheDir, now: new Date('2026-12-01T12:00:00Z'), ...extra });
+  const lookup = (extra: Partial<PriceLookup> = {}): PriceLookup => ({
+    region: 'eu-central-1',
+    source: 'auto',
+    customS3Endpoint: false,
+    profile: '',
+    endpoint,
+    cacheDir,
+    now: new Date('2026-12-01T12:00:00Z'),
+    ...extra,
+  });
 
-  it('reads the region\'s prices over every page, with the filters for S3 storage in that region, signed', async () => {
+  it("reads the region's prices over every page, with the filters for S3 storage in that region, signed", async () => {
     const resolved = await resolveBasePrices(lookup());
     assert.deepEqual(resolved.notes, []);
     assert.equal(resolved.base?.perGbMonth.STANDARD, 0.0245);
@@ -102,7 +116,10 @@ describe('storage prices from the Price List API', () => {
       const resolved = await resolveBasePrices(lookup({ region: 'eu-west-3', cacheDir: undefined }));
       assert.equal(resolved.base, undefined);
       assert.equal(resolved.notes.length, 1);
-      assert.match(resolved.notes[0]!, /could not read the eu-west-3 storage prices from the AWS Price List API \(AccessDeniedException: .*pricing:GetProducts\)/);
+      assert.match(
+        resolved.notes[0]!,
+        /could not read the eu-west-3 storage prices from the AWS Price List API \(AccessDeniedException: .*pricing:GetProducts\)/,
+      );
       assert.match(resolved.notes[0]!, /Allow pricing:GetProducts, or set your prices with s3lifecycle\.retention\.storagePrices/);
     } finally {
       refuse = false;
@@ -115,11 +132,17 @@ describe('storage prices from the Price List API', () => {
     assert.match(resolved.notes[0]!, /lists no S3 Standard storage price for ap-east-2/);
   });
 
-  it('reads the region\'s request prices for the tagging preview, and keeps them beside the storage prices', async () => {
+  it("reads the region's request prices for the tagging preview, and keeps them beside the storage prices", async () => {
     seen.length = 0;
     const resolved = await resolveRequestPrices(lookup());
-    assert.deepEqual(resolved, { prices: { putClass: 0.0054, getClass: 0.00043, label: 'AWS Price List API prices for eu-central-1 (read 2026-12-01, published 2026-11-20)' }, notes: [] });
-    assert.deepEqual(seen.map((r) => r.body.Filters?.find((f) => f.Field === 'productFamily')?.Value), ['API Request', 'API Request']);
+    assert.deepEqual(resolved, {
+      prices: { putClass: 0.0054, getClass: 0.00043, label: 'AWS Price List API prices for eu-central-1 (read 2026-12-01, published 2026-11-20)' },
+      notes: [],
+    });
+    assert.deepEqual(
+      seen.map((r) => r.body.Filters?.find((f) => f.Field === 'productFamily')?.Value),
+      ['API Request', 'API Request'],
+    );
     assert.match(readFileSync(join(cacheDir, 's3-request-prices-eu-central-1.json'), 'utf8'), /"putClass": 0.0054/);
     seen.length = 0;
     assert.equal((await resolveRequestPrices(lookup({ now: new Date('2026-12-02T00:00:00Z') }))).prices?.getClass, 0.00043);

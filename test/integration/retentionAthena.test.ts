@@ -20,7 +20,15 @@ import { FolderOutput } from '../../src/core/estate/output';
 import { parseDay } from '../../src/core/time';
 import type { RetentionReport } from '../../src/core/retention/report';
 import { AthenaEngine } from '../../src/engines/athena';
-import { collectRows, splitStatements, type QueryColumn, type QueryEngine, type QueryRequest, type QueryResult, type QueryValue } from '../../src/engines/engine';
+import {
+  collectRows,
+  splitStatements,
+  type QueryColumn,
+  type QueryEngine,
+  type QueryRequest,
+  type QueryResult,
+  type QueryValue,
+} from '../../src/engines/engine';
 import { LocalEngine } from '../../src/engines/local';
 import { analyzeRetention, type RetentionOptions } from '../../src/app/retentionAnalysis';
 import { TemplateCatalog } from '../../src/sql/catalog';
@@ -167,18 +175,32 @@ for (const versions of ['all', 'current'] as const) {
     it('has a local report worth comparing: unused prefixes, some of them read before the window', () => {
       assert.equal(truth.inventory.listsVersions, versions);
       assert.ok(local.prefixes.length > 5, 'unused prefixes');
-      assert.ok(local.prefixes.some((p) => p.lastAccess !== null), 'some unused prefix was read before the window: last access is compared too');
-      assert.ok(local.prefixes.some((p) => p.lastAccess === null), 'and some never in the lookback: NULLs are compared too');
+      assert.ok(
+        local.prefixes.some((p) => p.lastAccess !== null),
+        'some unused prefix was read before the window: last access is compared too',
+      );
+      assert.ok(
+        local.prefixes.some((p) => p.lastAccess === null),
+        'and some never in the lookback: NULLs are compared too',
+      );
       // The estate's 60 days of logs with a 30-day window: truth.json's 60-day answer is a subset.
       const truthPrefixes = new Set(truth.unusedPrefixes.map((p) => p.prefix));
       assert.ok([...truthPrefixes].every((p) => local.prefixes.some((u) => u.prefix === p)));
     });
 
-    it('makes the inventory table from the report\'s manifest, assembles the same report from Athena\'s answers, one query per step on the Athena tables', async () => {
+    it("makes the inventory table from the report's manifest, assembles the same report from Athena's answers, one query per step on the Athena tables", async () => {
       // The four steps' answers, in order: log coverage, malformed lines, unused prefixes, last access.
       const steps = recorded.slice(-4);
       const stepName = (s: Recorded) =>
-        s.columns.some((c) => c.name === 'lines_with_key') ? 'malformed' : s.columns.some((c) => c.name === 'lines') ? 'coverage' : s.columns.some((c) => c.name === 'objects') ? 'unused' : s.columns.some((c) => c.name === 'last_access') ? 'access' : '?';
+        s.columns.some((c) => c.name === 'lines_with_key')
+          ? 'malformed'
+          : s.columns.some((c) => c.name === 'lines')
+            ? 'coverage'
+            : s.columns.some((c) => c.name === 'objects')
+              ? 'unused'
+              : s.columns.some((c) => c.name === 'last_access')
+                ? 'access'
+                : '?';
       assert.deepEqual(steps.map(stepName), ['coverage', 'malformed', 'unused', 'access']);
       const results = steps.map((s) => {
         const types = s.columns.map((c) => athenaType(c.type));
@@ -192,17 +214,38 @@ for (const versions of ['all', 'current'] as const) {
       // TABLE AS, SELECT) gets empty answers for all but its last.
       const empty = { column_info: [], rows: [] };
       const inventoryDdl = [empty, empty, empty];
-      const perStatement = [...inventoryDdl, ...steps.flatMap((step, i) => [...Array.from({ length: splitStatements(step.sql).length - 1 }, () => empty), results[i]!])];
-      const queued = await fetch(`${motoEndpoint()}/moto-api/static/athena/query-results`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ account_id: account, region, results: perStatement }) });
+      const perStatement = [
+        ...inventoryDdl,
+        ...steps.flatMap((step, i) => [...Array.from({ length: splitStatements(step.sql).length - 1 }, () => empty), results[i]!]),
+      ];
+      const queued = await fetch(`${motoEndpoint()}/moto-api/static/athena/query-results`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ account_id: account, region, results: perStatement }),
+      });
       assert.equal(queued.status, 201, await queued.text());
 
       const engine = new RecordingEngine(
-        new AthenaEngine({ client: athena, s3Client: s3, cacheDir, workgroup: 'primary', outputLocation: `s3://${outputBucket}/results/`, database: 'default', catalog: 'AwsDataCatalog', pollIntervalMs: { initial: 1, max: 4 }, resultMode: 'paging' }),
+        new AthenaEngine({
+          client: athena,
+          s3Client: s3,
+          cacheDir,
+          workgroup: 'primary',
+          outputLocation: `s3://${outputBucket}/results/`,
+          database: 'default',
+          catalog: 'AwsDataCatalog',
+          pollIntervalMs: { initial: 1, max: 4 },
+          resultMode: 'paging',
+        }),
       );
       let report: RetentionReport;
       try {
         // The inventory as S3 delivers it (Athena reads its manifest); the logs' table already made.
-        report = await analyzeRetention(engine, catalog, { ...options(), inventory: `s3://${inventoryBucket}/inventory/${bucket}/daily-full/`, logs: 'Athena table s3_access_logs' });
+        report = await analyzeRetention(engine, catalog, {
+          ...options(),
+          inventory: `s3://${inventoryBucket}/inventory/${bucket}/daily-full/`,
+          logs: 'Athena table s3_access_logs',
+        });
       } finally {
         await engine.dispose();
       }
@@ -213,7 +256,10 @@ for (const versions of ['all', 'current'] as const) {
       assert.deepEqual(report.coverage, local.coverage);
       assert.deepEqual(report.window, local.window);
       assert.deepEqual(report.prices, local.prices);
-      assert.ok(report.notes.some((n) => /^unused_prefixes: .*\$/.test(n)), `the Athena cost of each step is noted: ${report.notes.join(' | ')}`);
+      assert.ok(
+        report.notes.some((n) => /^unused_prefixes: .*\$/.test(n)),
+        `the Athena cost of each step is noted: ${report.notes.join(' | ')}`,
+      );
       if (versions === 'current') assert.ok(report.notes.some((n) => /lists current versions only/.test(n)));
 
       // What Athena was asked: the inventory table from the manifest, then one statement per step, in order, on its tables, for this window.
@@ -222,8 +268,14 @@ for (const versions of ['all', 'current'] as const) {
       const [drop, create, view] = splitStatements(ddl!);
       assert.match(drop!, /^DROP TABLE IF EXISTS `s3_inventory_source`$/);
       // The report's own columns, in its order, all text for CSV (OpenCSVSerde reads by position).
-      const columns = /CREATE EXTERNAL TABLE `s3_inventory_source` \(([^)]*)\)/.exec(create!)![1]!.split(',').map((c) => c.trim());
-      assert.deepEqual(columns, truth.inventory.fields.map((f) => `\`${columnOfField(f)}\` string`));
+      const columns = /CREATE EXTERNAL TABLE `s3_inventory_source` \(([^)]*)\)/
+        .exec(create!)![1]!
+        .split(',')
+        .map((c) => c.trim());
+      assert.deepEqual(
+        columns,
+        truth.inventory.fields.map((f) => `\`${columnOfField(f)}\` string`),
+      );
       assert.match(create!, /ROW FORMAT SERDE 'org\.apache\.hadoop\.hive\.serde2\.OpenCSVSerde'/);
       assert.match(create!, new RegExp(`LOCATION 's3://${inventoryBucket}/inventory/${bucket}/daily-full/hive/'`));
       if (versions === 'current') {
@@ -235,7 +287,7 @@ for (const versions of ['all', 'current'] as const) {
         assert.match(view!, /NULLIF\(is_latest, ''\) = 'true' AS is_latest,/);
       }
       const reportDt = truth.inventory.manifestKey.split('/').at(-2)!.replace('T', '-').replace('Z', '');
-      assert.match(unused!, new RegExp(`'${reportDt}'`), 'the query scans the report\'s own dt');
+      assert.match(unused!, new RegExp(`'${reportDt}'`), "the query scans the report's own dt");
       assert.match(coverage!, /s3_access_logs/);
       assert.match(malformed!, /malformed IS NOT NULL/);
       assert.match(unused!, /s3_inventory/);

@@ -28,7 +28,14 @@ interface Exit {
 /** Runs `node dist/cli.js tag-expire ARGS` against moto and waits for it to end. */
 function tagExpire(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Exit> {
   const child = spawn(process.execPath, [CLI, 'tag-expire', ...args], {
-    env: { ...process.env, S3LIFECYCLE_ENDPOINT: motoEndpoint(), S3LIFECYCLE_FORCE_PATH_STYLE: 'true', S3LIFECYCLE_REGION: 'us-east-1', NODE_NO_WARNINGS: '1', ...extraEnv },
+    env: {
+      ...process.env,
+      S3LIFECYCLE_ENDPOINT: motoEndpoint(),
+      S3LIFECYCLE_FORCE_PATH_STYLE: 'true',
+      S3LIFECYCLE_REGION: 'us-east-1',
+      NODE_NO_WARNINGS: '1',
+      ...extraEnv,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -118,7 +125,11 @@ describe('s3-lifecycle tag-expire against S3', () => {
     }>(await tagExpire(['--bucket', bucket, '--prefix', 'd', '--dry-run', '--all-ages', '--run-dir', runDir(), '--format', 'json']));
     assert.equal(out.dryRun, true);
     assert.equal(out.objects, 3, 'only the keys immediately under d/');
-    assert.equal(out.bytes, ['d/a.json', 'd/b.json', 'd/c.json'].reduce((sum, k) => sum + Buffer.byteLength(k), 0), 'each body is its key');
+    assert.equal(
+      out.bytes,
+      ['d/a.json', 'd/b.json', 'd/c.json'].reduce((sum, k) => sum + Buffer.byteLength(k), 0),
+      'each body is its key',
+    );
     assert.equal(out.requests.getTagging, 3);
     assert.equal(out.requests.putTagging, 3);
     assert.deepEqual(out.keepTag, { key: KEEP }, 'the keep tag is on by default');
@@ -133,32 +144,62 @@ describe('s3-lifecycle tag-expire against S3', () => {
   it('the text dry run shows the keep tag and the default age limit, and counts the young objects it leaves alone', async () => {
     const bucket = uniqueBucketName('te-drytext');
     await createBucket(client, bucket);
-    await putAllTagged(client, bucket, [['d/a.json', {}], ['d/b.json', {}]]);
+    await putAllTagged(client, bucket, [
+      ['d/a.json', {}],
+      ['d/b.json', {}],
+    ]);
     const startedAt = new Date();
     const exit = await tagExpire(['--bucket', bucket, '--prefix', 'd', '--dry-run', '--run-dir', runDir()]);
     assert.equal(exit.code, 0, exit.stderr);
     assert.match(exit.stdout, /Keep tag: objects tagged s3-lifecycle-studio:keep \(any value\) are never tagged/);
     const day = defaultOlderThan(30, startedAt).slice(0, 10);
     const nextDay = defaultOlderThan(30, new Date()).slice(0, 10);
-    assert.ok(exit.stdout.includes(`Left alone: 2 modified on or after ${day}`) || exit.stdout.includes(`Left alone: 2 modified on or after ${nextDay}`), exit.stdout);
+    assert.ok(
+      exit.stdout.includes(`Left alone: 2 modified on or after ${day}`) || exit.stdout.includes(`Left alone: 2 modified on or after ${nextDay}`),
+      exit.stdout,
+    );
     assert.match(exit.stdout, /30-day access window/);
     assert.deepEqual(await lifecycleRules(client, bucket), []);
   });
 
-  it('prices the dry run\'s requests at the bucket region\'s prices from the Price List API', async () => {
+  it("prices the dry run's requests at the bucket region's prices from the Price List API", async () => {
     const bucket = uniqueBucketName('te-prices');
     await createBucket(client, bucket);
-    await putAllTagged(client, bucket, [['d/a.json', {}], ['d/b.json', {}]]);
+    await putAllTagged(client, bucket, [
+      ['d/a.json', {}],
+      ['d/b.json', {}],
+    ]);
     const server = await startPriceListServer(europeanRequestProducts());
     try {
       const { endpoint } = server;
       // The prices are cached beside the query cache: a folder of this test's own.
       const cache = { S3LIFECYCLE_CACHE_DIR: join(runDir(), 'cache', 'query-cache') };
-      const exit = await tagExpire(['--bucket', bucket, '--prefix', 'd', '--dry-run', '--all-ages', '--run-dir', runDir(), '--region', 'eu-central-1', '--price-list-endpoint', endpoint], cache);
+      const exit = await tagExpire(
+        ['--bucket', bucket, '--prefix', 'd', '--dry-run', '--all-ages', '--run-dir', runDir(), '--region', 'eu-central-1', '--price-list-endpoint', endpoint],
+        cache,
+      );
       assert.equal(exit.code, 0, exit.stderr);
       assert.match(exit.stdout, /\(AWS Price List API prices for eu-central-1 \(read \d{4}-\d\d-\d\d, published 2026-11-20\)\)/);
       const out = json<{ requestCostUsd: number; requests: { getTagging: number; putTagging: number }; listRequests: number }>(
-        await tagExpire(['--bucket', bucket, '--prefix', 'd', '--dry-run', '--all-ages', '--run-dir', runDir(), '--region', 'eu-central-1', '--price-list-endpoint', endpoint, '--format', 'json'], cache),
+        await tagExpire(
+          [
+            '--bucket',
+            bucket,
+            '--prefix',
+            'd',
+            '--dry-run',
+            '--all-ages',
+            '--run-dir',
+            runDir(),
+            '--region',
+            'eu-central-1',
+            '--price-list-endpoint',
+            endpoint,
+            '--format',
+            'json',
+          ],
+          cache,
+        ),
       );
       const expected = ((out.listRequests + out.requests.putTagging) * 0.0054 + out.requests.getTagging * 0.00043) / 1000;
       assert.ok(Math.abs(out.requestCostUsd - expected) < 1e-12, `${out.requestCostUsd} = ${expected}`);
@@ -177,10 +218,30 @@ describe('s3-lifecycle tag-expire against S3', () => {
     ];
     await putAllTagged(client, bucket, original);
 
-    const summary = json<RunSummary>(await tagExpire(['--bucket', bucket, '--prefix', 'logs', '--tag', 'k=v', '--days', '7', '--all-ages', '--yes', '--run-dir', runDir(), '--format', 'json']));
+    const summary = json<RunSummary>(
+      await tagExpire([
+        '--bucket',
+        bucket,
+        '--prefix',
+        'logs',
+        '--tag',
+        'k=v',
+        '--days',
+        '7',
+        '--all-ages',
+        '--yes',
+        '--run-dir',
+        runDir(),
+        '--format',
+        'json',
+      ]),
+    );
     assert.equal(summary.state, 'finished');
     assert.equal(summary.counts.tagged, 3);
-    assert.deepEqual(summary.lifecycleRule && { change: summary.lifecycleRule.change, verified: summary.lifecycleRule.verified }, { change: 'added', verified: true });
+    assert.deepEqual(summary.lifecycleRule && { change: summary.lifecycleRule.change, verified: summary.lifecycleRule.verified }, {
+      change: 'added',
+      verified: true,
+    });
 
     for (const [key, tags] of original) assert.deepEqual(await tagsOf(client, bucket, key), { ...tags, k: 'v' }, key);
     const rules = await lifecycleRules(client, bucket);
@@ -198,17 +259,46 @@ describe('s3-lifecycle tag-expire against S3', () => {
     await putTagged(client, bucket, 'p/kept.json', { [KEEP]: 'legal-hold', owner: 'team-a' });
     await putTagged(client, bucket, 'p/plain.json', {});
 
-    const first = json<RunSummary>(await tagExpire(['--bucket', bucket, '--prefix', 'p', '--all-ages', '--yes', '--no-lifecycle-rule', '--run-dir', runDir(), '--format', 'json']));
+    const first = json<RunSummary>(
+      await tagExpire(['--bucket', bucket, '--prefix', 'p', '--all-ages', '--yes', '--no-lifecycle-rule', '--run-dir', runDir(), '--format', 'json']),
+    );
     assert.equal(first.counts.tagged, 1);
     assert.equal(first.counts.skipped.keepTag, 1);
     assert.deepEqual(await tagsOf(client, bucket, 'p/kept.json'), { [KEEP]: 'legal-hold', owner: 'team-a' }, 'the kept object was not tagged');
     assert.deepEqual(await tagsOf(client, bucket, 'p/plain.json'), { [EXPIRE.key]: EXPIRE.value });
 
-    const conflict = await tagExpire(['--bucket', bucket, '--prefix', 'p', '--all-ages', '--yes', '--keep-tag', 'hold', '--no-keep-tag', '--run-dir', runDir()]);
+    const conflict = await tagExpire([
+      '--bucket',
+      bucket,
+      '--prefix',
+      'p',
+      '--all-ages',
+      '--yes',
+      '--keep-tag',
+      'hold',
+      '--no-keep-tag',
+      '--run-dir',
+      runDir(),
+    ]);
     assert.equal(conflict.code, 2, conflict.stderr);
     assert.match(conflict.stderr, /--keep-tag and --no-keep-tag/);
 
-    const second = json<RunSummary>(await tagExpire(['--bucket', bucket, '--prefix', 'p', '--all-ages', '--no-keep-tag', '--yes', '--no-lifecycle-rule', '--run-dir', runDir(), '--format', 'json']));
+    const second = json<RunSummary>(
+      await tagExpire([
+        '--bucket',
+        bucket,
+        '--prefix',
+        'p',
+        '--all-ages',
+        '--no-keep-tag',
+        '--yes',
+        '--no-lifecycle-rule',
+        '--run-dir',
+        runDir(),
+        '--format',
+        'json',
+      ]),
+    );
     assert.equal(second.counts.tagged, 1);
     assert.equal(second.counts.skipped.alreadyTagged, 1);
     assert.deepEqual(await tagsOf(client, bucket, 'p/kept.json'), { [KEEP]: 'legal-hold', owner: 'team-a', [EXPIRE.key]: EXPIRE.value });
@@ -218,25 +308,52 @@ describe('s3-lifecycle tag-expire against S3', () => {
     const bucket = uniqueBucketName('te-age');
     await createBucket(client, bucket);
     // moto dates every object "now", so all of them are young under the default 30-day window.
-    await putAllTagged(client, bucket, [['a/1.json', {}], ['a/2.json', {}], ['b/1.json', { owner: 'team-a' }]]);
+    await putAllTagged(client, bucket, [
+      ['a/1.json', {}],
+      ['a/2.json', {}],
+      ['b/1.json', { owner: 'team-a' }],
+    ]);
 
     const byDefault = await tagExpire(['--bucket', bucket, '--prefix', 'a', '--prefix', 'b', '--yes', '--run-dir', runDir()]);
     assert.equal(byDefault.code, 0, byDefault.stderr);
     assert.match(byDefault.stderr, /Nothing to tag under these prefixes/);
     assert.match(byDefault.stderr, /3 objects modified on or after \d{4}-\d{2}-\d{2} were left alone as young; pass --all-ages/);
-    assert.deepEqual(Object.fromEntries(await snapshotTags(client, bucket, ['a/1.json', 'a/2.json', 'b/1.json'])), { 'a/1.json': {}, 'a/2.json': {}, 'b/1.json': { owner: 'team-a' } });
+    assert.deepEqual(Object.fromEntries(await snapshotTags(client, bucket, ['a/1.json', 'a/2.json', 'b/1.json'])), {
+      'a/1.json': {},
+      'a/2.json': {},
+      'b/1.json': { owner: 'team-a' },
+    });
     assert.deepEqual(await lifecycleRules(client, bucket), [], 'nothing to tag: no rule either');
 
-    const window = json<{ objects: number; young: number; olderThan: string }>(await tagExpire(['--bucket', bucket, '--prefix', 'a', '--window-days', '5', '--dry-run', '--run-dir', runDir(), '--format', 'json']));
+    const window = json<{ objects: number; young: number; olderThan: string }>(
+      await tagExpire(['--bucket', bucket, '--prefix', 'a', '--window-days', '5', '--dry-run', '--run-dir', runDir(), '--format', 'json']),
+    );
     assert.deepEqual({ objects: window.objects, young: window.young }, { objects: 0, young: 2 });
     assert.ok([defaultOlderThan(5, new Date(Date.now() - 60_000)), defaultOlderThan(5, new Date())].includes(window.olderThan), window.olderThan);
 
-    const allAges = json<RunSummary>(await tagExpire(['--bucket', bucket, '--prefix', 'a', '--all-ages', '--yes', '--no-lifecycle-rule', '--run-dir', runDir(), '--format', 'json']));
+    const allAges = json<RunSummary>(
+      await tagExpire(['--bucket', bucket, '--prefix', 'a', '--all-ages', '--yes', '--no-lifecycle-rule', '--run-dir', runDir(), '--format', 'json']),
+    );
     assert.equal(allAges.counts.tagged, 2);
     assert.deepEqual(await tagsOf(client, bucket, 'a/1.json'), { [EXPIRE.key]: EXPIRE.value });
     assert.deepEqual(await tagsOf(client, bucket, 'a/2.json'), { [EXPIRE.key]: EXPIRE.value });
 
-    const later = json<RunSummary>(await tagExpire(['--bucket', bucket, '--prefix', 'b', '--older-than', '2999-01-01', '--yes', '--no-lifecycle-rule', '--run-dir', runDir(), '--format', 'json']));
+    const later = json<RunSummary>(
+      await tagExpire([
+        '--bucket',
+        bucket,
+        '--prefix',
+        'b',
+        '--older-than',
+        '2999-01-01',
+        '--yes',
+        '--no-lifecycle-rule',
+        '--run-dir',
+        runDir(),
+        '--format',
+        'json',
+      ]),
+    );
     assert.equal(later.counts.tagged, 1);
     assert.deepEqual(await tagsOf(client, bucket, 'b/1.json'), { owner: 'team-a', [EXPIRE.key]: EXPIRE.value });
   });
@@ -253,7 +370,11 @@ describe('s3-lifecycle tag-expire against S3', () => {
     ]) {
       const exit = await tagExpire(['--bucket', bucket, '--prefix', 'a', '--yes', '--run-dir', runDir(), ...args]);
       assert.equal(exit.code, 2, `${args.join(' ')}: ${exit.stderr}`);
-      assert.match(exit.stderr, args[0] === '--window-days' && args.length === 2 ? /--window-days must be a whole number from 1 to 3650/ : /give/, args.join(' '));
+      assert.match(
+        exit.stderr,
+        args[0] === '--window-days' && args.length === 2 ? /--window-days must be a whole number from 1 to 3650/ : /give/,
+        args.join(' '),
+      );
     }
     assert.deepEqual(await tagsOf(client, bucket, 'a/1.json'), {});
     assert.deepEqual(await lifecycleRules(client, bucket), []);
@@ -266,7 +387,23 @@ describe('s3-lifecycle tag-expire against S3', () => {
     const versionId = await putTagged(client, bucket, 'v/a.json', { owner: 'team-a' });
     assert.ok(versionId, 'moto gives versions ids');
 
-    const summary = json<RunSummary>(await tagExpire(['--bucket', bucket, '--prefix', 'v', '--all-ages', '--delete-marker-rule', '--days', '9', '--yes', '--run-dir', runDir(), '--format', 'json']));
+    const summary = json<RunSummary>(
+      await tagExpire([
+        '--bucket',
+        bucket,
+        '--prefix',
+        'v',
+        '--all-ages',
+        '--delete-marker-rule',
+        '--days',
+        '9',
+        '--yes',
+        '--run-dir',
+        runDir(),
+        '--format',
+        'json',
+      ]),
+    );
     assert.equal(summary.counts.tagged, 1);
     assert.deepEqual(await tagsOf(client, bucket, 'v/a.json', versionId), { owner: 'team-a', [EXPIRE.key]: EXPIRE.value }, 'the current version is tagged');
 
@@ -343,7 +480,11 @@ describe('s3-lifecycle tag-expire against S3', () => {
     const again = await tagExpire(['--bucket', bucket, '--prefix', 'm', '--all-ages', '--batch-manifest', location, '--run-dir', runDir()]);
     assert.equal(again.code, 1, again.stderr);
     assert.match(again.stderr, /already exists/);
-    assert.equal(await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'manifests/m.csv' }))).Body!.transformToString(), body, 'the manifest is never replaced');
+    assert.equal(
+      await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'manifests/m.csv' }))).Body!.transformToString(),
+      body,
+      'the manifest is never replaced',
+    );
   });
 
   it('--batch-manifest with --dry-run, --resume or --undo exits 2 and writes nothing', async () => {

@@ -65,7 +65,12 @@ describe('tag-expire killed and resumed', () => {
     workDir = mkdtempSync(join(tmpdir(), 's3ls-tag-resume-'));
     await createBucket(client, bucket);
     await putAllTagged(client, bucket, [...original], 32);
-    await putAllTagged(client, bucket, Array.from({ length: 200 }, (_, i): [string, TagMap] => [`i/${i}.json`, {}]), 32);
+    await putAllTagged(
+      client,
+      bucket,
+      Array.from({ length: 200 }, (_, i): [string, TagMap] => [`i/${i}.json`, {}]),
+      32,
+    );
     // A little delay per tagging request, so the kill lands in the middle of the run.
     proxy = await startFaultProxy(motoEndpoint(), { delayMs: (r) => (r.operation.endsWith('ObjectTagging') ? 3 : 0) });
   });
@@ -77,7 +82,10 @@ describe('tag-expire killed and resumed', () => {
 
   it('after SIGKILL, --resume finishes the job without requesting finished objects again, and the audit log has no gaps', async () => {
     const runDir = join(workDir, 'runs');
-    const first = startCli(['--bucket', bucket, '--prefix', 'k', '--all-ages', '--yes', '--concurrency', '2', '--run-dir', runDir, '--format', 'json'], proxy.endpoint);
+    const first = startCli(
+      ['--bucket', bucket, '--prefix', 'k', '--all-ages', '--yes', '--concurrency', '2', '--run-dir', runDir, '--format', 'json'],
+      proxy.endpoint,
+    );
     const runId = await waitForDone(runDir, 300, first.exited);
     first.child.kill('SIGKILL');
     const killed = await first.exited;
@@ -88,7 +96,11 @@ describe('tag-expire killed and resumed', () => {
 
     const resumed = await startCli(['--resume', runId, '--run-dir', runDir, '--concurrency', '8', '--format', 'json'], proxy.endpoint).exited;
     assert.equal(resumed.code, 0, resumed.stderr);
-    const summary = JSON.parse(resumed.stdout) as { state: string; counts: { tagged: number; failed: number }; lifecycleRule: { change: string; verified: boolean } };
+    const summary = JSON.parse(resumed.stdout) as {
+      state: string;
+      counts: { tagged: number; failed: number };
+      lifecycleRule: { change: string; verified: boolean };
+    };
     assert.equal(summary.state, 'finished');
     assert.equal(summary.counts.tagged, keys.length, 'the resumed run accounts for every object of the job');
     assert.equal(summary.counts.failed, 0);
@@ -98,22 +110,41 @@ describe('tag-expire killed and resumed', () => {
     for (const key of keys) assert.deepEqual(tags.get(key), { ...original.get(key), [EXPIRE.key]: 'true' }, key);
     const audit = auditLines(join(runDir, runId, 'audit.jsonl'));
     const audited = new Set(audit.map((l) => l.key));
-    assert.deepEqual(keys.filter((k) => !audited.has(k)), [], 'every tagged object has an audit line');
-    for (const line of audit) assert.deepEqual(Object.fromEntries(line.before.map((t) => [t.Key, t.Value])), original.get(line.key), `the audit line of ${line.key} holds its tags before`);
+    assert.deepEqual(
+      keys.filter((k) => !audited.has(k)),
+      [],
+      'every tagged object has an audit line',
+    );
+    for (const line of audit)
+      assert.deepEqual(
+        Object.fromEntries(line.before.map((t) => [t.Key, t.Value])),
+        original.get(line.key),
+        `the audit line of ${line.key} holds its tags before`,
+      );
 
     const reads = proxy.countsByKey('GetObjectTagging');
     const readTwice = keys.filter((k) => (reads.get(k) ?? 0) > 1);
-    assert.deepEqual(readTwice.filter((k) => finishedBeforeKill.has(k)), [], 'objects finished before the kill were not requested again');
+    assert.deepEqual(
+      readTwice.filter((k) => finishedBeforeKill.has(k)),
+      [],
+      'objects finished before the kill were not requested again',
+    );
     assert.ok(readTwice.length <= 4, `only the objects in flight at the kill were read again (${readTwice.length})`);
     assert.ok(keys.every((k) => (reads.get(k) ?? 0) >= 1));
 
     const rules = (await client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules ?? [];
-    assert.deepEqual(rules.map((r) => r.ID), ['s3-lifecycle-studio-expire']);
+    assert.deepEqual(
+      rules.map((r) => r.ID),
+      ['s3-lifecycle-studio-expire'],
+    );
   });
 
   it('on SIGINT stops cleanly with exit code 130, says how to resume, and --resume finds the run', async () => {
     const runDir = join(workDir, 'runs-sigint');
-    const first = startCli(['--bucket', bucket, '--prefix', 'i', '--all-ages', '--yes', '--concurrency', '1', '--run-dir', runDir, '--no-lifecycle-rule'], proxy.endpoint);
+    const first = startCli(
+      ['--bucket', bucket, '--prefix', 'i', '--all-ages', '--yes', '--concurrency', '1', '--run-dir', runDir, '--no-lifecycle-rule'],
+      proxy.endpoint,
+    );
     const runId = await waitForDone(runDir, 20, first.exited);
     first.child.kill('SIGINT');
     const interrupted = await first.exited;

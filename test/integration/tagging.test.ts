@@ -22,116 +22,120 @@ function spec(bucket: string, prefixes: string[], extra: Partial<RunSpec> = {}):
 }
 
 // Both transports of the per-object requests (objectTags.ts): the direct one by default, the SDK's as the fallback.
-for (const transport of ['direct', 'sdk'] as const) describe(`tagging a prefix for expiration (${transport} requests)`, () => {
-  const bucket = uniqueBucketName('tag');
-  let client: S3Client;
-  let root: string;
-  // Under a/b: these are covered (prefixOfKey(key) === 'a/b'), the folder marker a/b/c/ included.
-  const covered: [string, TagMap][] = [
-    ['a/b/plain.txt', {}],
-    ['a/b/with-tags.txt', { team: 'data', 'cost-center': '42' }],
-    ['a/b/keep.txt', { keep: 'yes' }],
-    ['a/b/ten.txt', TEN_TAGS],
-    ['a/b/conflict.txt', { [EXPIRE.key]: 'false' }],
-    ['a/b/already.txt', { [EXPIRE.key]: 'true', team: 'x' }],
-    ['a/b/_SUCCESS', {}],
-    ['a/b/c/', {}],
-  ];
-  const outside: [string, TagMap][] = [
-    ['a/b/c/deep.txt', { team: 'deep' }],
-    ['a/b/', {}],
-    ['a/bz.txt', {}],
-    ['a/b2/x.txt', {}],
-    ['root.txt', { team: 'root' }],
-  ];
-  const allKeys = [...covered, ...outside].map(([k]) => k);
+for (const transport of ['direct', 'sdk'] as const)
+  describe(`tagging a prefix for expiration (${transport} requests)`, () => {
+    const bucket = uniqueBucketName('tag');
+    let client: S3Client;
+    let root: string;
+    // Under a/b: these are covered (prefixOfKey(key) === 'a/b'), the folder marker a/b/c/ included.
+    const covered: [string, TagMap][] = [
+      ['a/b/plain.txt', {}],
+      ['a/b/with-tags.txt', { team: 'data', 'cost-center': '42' }],
+      ['a/b/keep.txt', { keep: 'yes' }],
+      ['a/b/ten.txt', TEN_TAGS],
+      ['a/b/conflict.txt', { [EXPIRE.key]: 'false' }],
+      ['a/b/already.txt', { [EXPIRE.key]: 'true', team: 'x' }],
+      ['a/b/_SUCCESS', {}],
+      ['a/b/c/', {}],
+    ];
+    const outside: [string, TagMap][] = [
+      ['a/b/c/deep.txt', { team: 'deep' }],
+      ['a/b/', {}],
+      ['a/bz.txt', {}],
+      ['a/b2/x.txt', {}],
+      ['root.txt', { team: 'root' }],
+    ];
+    const allKeys = [...covered, ...outside].map(([k]) => k);
 
-  before(async () => {
-    client = motoClient();
-    root = mkdtempSync(join(tmpdir(), 's3ls-tag-runs-'));
-    await createBucket(client, bucket);
-    await putAllTagged(client, bucket, [...covered, ...outside]);
+    before(async () => {
+      client = motoClient();
+      root = mkdtempSync(join(tmpdir(), 's3ls-tag-runs-'));
+      await createBucket(client, bucket);
+      await putAllTagged(client, bucket, [...covered, ...outside]);
+    });
+    after(() => {
+      client?.destroy();
+      rmSync(root, { recursive: true, force: true });
+    });
+
+    it('previews objects, bytes, requests and cost without changing a tag', async () => {
+      const before = await snapshotTags(client, bucket, allKeys);
+      const preview = await previewTagging(client, { bucket, prefixes: ['a/b'], exemptGlobs: ['**/_SUCCESS'], olderThan: null });
+      const targets = covered.filter(([k]) => !k.endsWith('_SUCCESS'));
+      assert.equal(preview.versioned, false);
+      assert.equal(preview.objects, targets.length);
+      assert.equal(
+        preview.bytes,
+        targets.reduce((n, [k]) => n + (k.endsWith('/') ? 0 : k.length), 0),
+      );
+      assert.deepEqual(preview.byPrefix, [{ prefix: 'a/b', objects: targets.length, bytes: preview.bytes }]);
+      assert.equal(preview.exempt, 1);
+      assert.equal(preview.young, 0);
+      assert.equal(preview.listRequests, 2, 'one listing of a/b/ and one look for the folder marker a/b/c/');
+      assert.deepEqual(preview.requests, { getTagging: targets.length, putTagging: targets.length, headObject: 0 });
+      assert.equal(preview.requestCostUsd, ((2 + targets.length) * PUT_CLASS_USD_PER_1000 + targets.length * GET_CLASS_USD_PER_1000) / 1000);
+      assert.equal(preview.tagStorageUsdPerMonth, (targets.length * 0.01) / 10_000);
+      assert.deepEqual(await snapshotTags(client, bucket, allKeys), before);
+    });
+
+    it('counts objects modified on or after olderThan as young', async () => {
+      const preview = await previewTagging(client, { bucket, prefixes: ['a/b'], exemptGlobs: [], olderThan: '2000-01-01T00:00:00.000Z' });
+      assert.equal(preview.objects, 0);
+      assert.equal(preview.young, covered.length);
+    });
+
+    it('tags only the keys immediately under the prefix, keeps their tags, and skips with reasons', async () => {
+      const before = await snapshotTags(client, bucket, allKeys);
+      const run = await createRun(root, spec(bucket, ['a/b']));
+      const reports: TaggingProgress[] = [];
+      const result = await runTagging(client, run, { transport, concurrency: 4, onProgress: (p) => reports.push(p) });
+      assert.equal(result.state, 'finished');
+      assert.deepEqual(result.progress.skipped, { alreadyTagged: 1, keepTag: 1, tagLimit: 1, conflictingTag: 1, exempt: 1, young: 0, locked: 0 });
+      assert.equal(result.progress.tagged, 3);
+      assert.equal(result.progress.listed, covered.length);
+      assert.equal(result.progress.failed, 0);
+      assert.equal(reports.at(-1)?.done, true);
+
+      const after = await snapshotTags(client, bucket, allKeys);
+      const changed = new Map([
+        ['a/b/plain.txt', { [EXPIRE.key]: 'true' }],
+        ['a/b/with-tags.txt', { team: 'data', 'cost-center': '42', [EXPIRE.key]: 'true' }],
+        ['a/b/c/', { [EXPIRE.key]: 'true' }],
+      ]);
+      for (const key of allKeys) assert.deepEqual(after.get(key), changed.get(key) ?? before.get(key), key);
+
+      const audit = auditLines(run.auditPath);
+      assert.deepEqual(audit.map((l) => l.key).sort(), [...changed.keys()].sort());
+      const withTags = audit.find((l) => l.key === 'a/b/with-tags.txt')!;
+      assert.deepEqual(Object.fromEntries(withTags.before.map((t) => [t.Key, t.Value])), { team: 'data', 'cost-center': '42' });
+      assert.deepEqual(withTags.after.slice(0, -1), withTags.before, 'every tag the object had, in order, then ours');
+      assert.deepEqual(withTags.after.at(-1), { Key: EXPIRE.key, Value: EXPIRE.value });
+      assert.equal(withTags.action, 'tag');
+      assert.equal(withTags.versionId, null);
+      assert.equal(doneLines(run.donePath).length, covered.length - 1, 'every object but the exempt one is done');
+      const job = (await openRun(root, run.id)).summary;
+      assert.equal(job.state, 'finished');
+      assert.equal(job.auditLines, 3);
+    });
+
+    it('a second run finds everything already tagged and changes nothing', async () => {
+      const before = await snapshotTags(client, bucket, allKeys);
+      const run = await createRun(root, spec(bucket, ['a/b']));
+      const result = await runTagging(client, run, { transport, concurrency: 4 });
+      assert.equal(result.progress.tagged, 0);
+      assert.equal(result.progress.skipped.alreadyTagged, 4);
+      assert.deepEqual(auditLines(run.auditPath), []);
+      assert.deepEqual(await snapshotTags(client, bucket, allKeys), before);
+    });
+
+    it('tags the keys at the bucket root for the prefix ""', async () => {
+      const run = await createRun(root, spec(bucket, ['']));
+      const result = await runTagging(client, run, { transport, concurrency: 2 });
+      assert.equal(result.progress.tagged, 1);
+      assert.deepEqual(await tagsOf(client, bucket, 'root.txt'), { team: 'root', [EXPIRE.key]: 'true' });
+      assert.deepEqual(await tagsOf(client, bucket, 'a/bz.txt'), {});
+    });
   });
-  after(() => {
-    client?.destroy();
-    rmSync(root, { recursive: true, force: true });
-  });
-
-  it('previews objects, bytes, requests and cost without changing a tag', async () => {
-    const before = await snapshotTags(client, bucket, allKeys);
-    const preview = await previewTagging(client, { bucket, prefixes: ['a/b'], exemptGlobs: ['**/_SUCCESS'], olderThan: null });
-    const targets = covered.filter(([k]) => !k.endsWith('_SUCCESS'));
-    assert.equal(preview.versioned, false);
-    assert.equal(preview.objects, targets.length);
-    assert.equal(preview.bytes, targets.reduce((n, [k]) => n + (k.endsWith('/') ? 0 : k.length), 0));
-    assert.deepEqual(preview.byPrefix, [{ prefix: 'a/b', objects: targets.length, bytes: preview.bytes }]);
-    assert.equal(preview.exempt, 1);
-    assert.equal(preview.young, 0);
-    assert.equal(preview.listRequests, 2, 'one listing of a/b/ and one look for the folder marker a/b/c/');
-    assert.deepEqual(preview.requests, { getTagging: targets.length, putTagging: targets.length, headObject: 0 });
-    assert.equal(preview.requestCostUsd, ((2 + targets.length) * PUT_CLASS_USD_PER_1000 + targets.length * GET_CLASS_USD_PER_1000) / 1000);
-    assert.equal(preview.tagStorageUsdPerMonth, (targets.length * 0.01) / 10_000);
-    assert.deepEqual(await snapshotTags(client, bucket, allKeys), before);
-  });
-
-  it('counts objects modified on or after olderThan as young', async () => {
-    const preview = await previewTagging(client, { bucket, prefixes: ['a/b'], exemptGlobs: [], olderThan: '2000-01-01T00:00:00.000Z' });
-    assert.equal(preview.objects, 0);
-    assert.equal(preview.young, covered.length);
-  });
-
-  it('tags only the keys immediately under the prefix, keeps their tags, and skips with reasons', async () => {
-    const before = await snapshotTags(client, bucket, allKeys);
-    const run = await createRun(root, spec(bucket, ['a/b']));
-    const reports: TaggingProgress[] = [];
-    const result = await runTagging(client, run, { transport, concurrency: 4, onProgress: (p) => reports.push(p) });
-    assert.equal(result.state, 'finished');
-    assert.deepEqual(result.progress.skipped, { alreadyTagged: 1, keepTag: 1, tagLimit: 1, conflictingTag: 1, exempt: 1, young: 0, locked: 0 });
-    assert.equal(result.progress.tagged, 3);
-    assert.equal(result.progress.listed, covered.length);
-    assert.equal(result.progress.failed, 0);
-    assert.equal(reports.at(-1)?.done, true);
-
-    const after = await snapshotTags(client, bucket, allKeys);
-    const changed = new Map([
-      ['a/b/plain.txt', { [EXPIRE.key]: 'true' }],
-      ['a/b/with-tags.txt', { team: 'data', 'cost-center': '42', [EXPIRE.key]: 'true' }],
-      ['a/b/c/', { [EXPIRE.key]: 'true' }],
-    ]);
-    for (const key of allKeys) assert.deepEqual(after.get(key), changed.get(key) ?? before.get(key), key);
-
-    const audit = auditLines(run.auditPath);
-    assert.deepEqual(audit.map((l) => l.key).sort(), [...changed.keys()].sort());
-    const withTags = audit.find((l) => l.key === 'a/b/with-tags.txt')!;
-    assert.deepEqual(Object.fromEntries(withTags.before.map((t) => [t.Key, t.Value])), { team: 'data', 'cost-center': '42' });
-    assert.deepEqual(withTags.after.slice(0, -1), withTags.before, 'every tag the object had, in order, then ours');
-    assert.deepEqual(withTags.after.at(-1), { Key: EXPIRE.key, Value: EXPIRE.value });
-    assert.equal(withTags.action, 'tag');
-    assert.equal(withTags.versionId, null);
-    assert.equal(doneLines(run.donePath).length, covered.length - 1, 'every object but the exempt one is done');
-    const job = (await openRun(root, run.id)).summary;
-    assert.equal(job.state, 'finished');
-    assert.equal(job.auditLines, 3);
-  });
-
-  it('a second run finds everything already tagged and changes nothing', async () => {
-    const before = await snapshotTags(client, bucket, allKeys);
-    const run = await createRun(root, spec(bucket, ['a/b']));
-    const result = await runTagging(client, run, { transport, concurrency: 4 });
-    assert.equal(result.progress.tagged, 0);
-    assert.equal(result.progress.skipped.alreadyTagged, 4);
-    assert.deepEqual(auditLines(run.auditPath), []);
-    assert.deepEqual(await snapshotTags(client, bucket, allKeys), before);
-  });
-
-  it('tags the keys at the bucket root for the prefix ""', async () => {
-    const run = await createRun(root, spec(bucket, ['']));
-    const result = await runTagging(client, run, { transport, concurrency: 2 });
-    assert.equal(result.progress.tagged, 1);
-    assert.deepEqual(await tagsOf(client, bucket, 'root.txt'), { team: 'root', [EXPIRE.key]: 'true' });
-    assert.deepEqual(await tagsOf(client, bucket, 'a/bz.txt'), {});
-  });
-});
 
 describe('tagging a versioned bucket', () => {
   const bucket = uniqueBucketName('tagv');
@@ -164,7 +168,10 @@ describe('tagging a versioned bucket', () => {
     assert.equal((await openRun(root, run.id)).spec.versioned, true, 'the run found out the bucket is versioned');
     assert.deepEqual(await tagsOf(client, bucket, 'v/obj.txt', v2), { gen: 'two', [EXPIRE.key]: 'true' });
     assert.deepEqual(await tagsOf(client, bucket, 'v/obj.txt', v1), { gen: 'one' });
-    assert.deepEqual(auditLines(run.auditPath).map((l) => [l.key, l.versionId]), [['v/obj.txt', v2]]);
+    assert.deepEqual(
+      auditLines(run.auditPath).map((l) => [l.key, l.versionId]),
+      [['v/obj.txt', v2]],
+    );
 
     const undone = await undoTagging(client, run, { concurrency: 2 });
     assert.equal(undone.restored, 1);
@@ -200,12 +207,27 @@ describe('undoing a tagging run', () => {
     const run = await createRun(root, spec(bucket, ['u']));
     assert.equal((await runTagging(client, run, { concurrency: 3 })).progress.tagged, 5);
     // What users do between tagging and undo: add a tag, remove ours, delete an object.
-    await client.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: 'u/user-added.txt', Tagging: { TagSet: [{ Key: 'team', Value: 'data' }, { Key: EXPIRE.key, Value: 'true' }, { Key: 'owner', Value: 'ann' }] } }));
+    await client.send(
+      new PutObjectTaggingCommand({
+        Bucket: bucket,
+        Key: 'u/user-added.txt',
+        Tagging: {
+          TagSet: [
+            { Key: 'team', Value: 'data' },
+            { Key: EXPIRE.key, Value: 'true' },
+            { Key: 'owner', Value: 'ann' },
+          ],
+        },
+      }),
+    );
     await client.send(new DeleteObjectTaggingCommand({ Bucket: bucket, Key: 'u/user-removed.txt' }));
     await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'u/gone.txt' }));
 
     const undone = await undoTagging(client, run, { concurrency: 3 });
-    assert.deepEqual({ restored: undone.restored, alreadyClean: undone.alreadyClean, gone: undone.gone, failed: undone.failed, state: undone.state }, { restored: 3, alreadyClean: 1, gone: 1, failed: 0, state: 'finished' });
+    assert.deepEqual(
+      { restored: undone.restored, alreadyClean: undone.alreadyClean, gone: undone.gone, failed: undone.failed, state: undone.state },
+      { restored: 3, alreadyClean: 1, gone: 1, failed: 0, state: 'finished' },
+    );
     assert.deepEqual(await tagsOf(client, bucket, 'u/none.txt'), {}, 'an object that had no tags has none again');
     assert.deepEqual(await tagsOf(client, bucket, 'u/some.txt'), { team: 'data', tier: 'cold' });
     assert.deepEqual(await tagsOf(client, bucket, 'u/user-added.txt'), { team: 'data', owner: 'ann' });
@@ -236,7 +258,11 @@ describe('cancelling a run and resuming it', () => {
     client = motoClient();
     root = mkdtempSync(join(tmpdir(), 's3ls-tag-runs-'));
     await createBucket(client, bucket);
-    await putAllTagged(client, bucket, keys.map((k, i): [string, TagMap] => [k, i % 3 === 0 ? { team: `t${i}` } : {}]));
+    await putAllTagged(
+      client,
+      bucket,
+      keys.map((k, i): [string, TagMap] => [k, i % 3 === 0 ? { team: `t${i}` } : {}]),
+    );
   });
   after(() => {
     client?.destroy();
@@ -269,7 +295,10 @@ describe('cancelling a run and resuming it', () => {
       const tags = await snapshotTags(client, bucket, keys);
       keys.forEach((key, i) => assert.deepEqual(tags.get(key), { ...(i % 3 === 0 ? { team: `t${i}` } : {}), [EXPIRE.key]: 'true' }, key));
       const audited = new Set(auditLines(run.auditPath).map((l) => l.key));
-      assert.ok(keys.every((k) => audited.has(k)), 'every tagged object has an audit line');
+      assert.ok(
+        keys.every((k) => audited.has(k)),
+        'every tagged object has an audit line',
+      );
     } finally {
       slow.destroy();
       await proxy.close();
@@ -321,7 +350,11 @@ describe('tagging through 503 SlowDown and dropped connections', () => {
       assert.ok(result.progress.retries >= proxy.faults() * 0.9, `${result.progress.retries} retries for ${proxy.faults()} faults`);
 
       // Read back from moto directly, not through the proxy.
-      const after = await snapshotTags(client, bucket, objects.map(([k]) => k));
+      const after = await snapshotTags(
+        client,
+        bucket,
+        objects.map(([k]) => k),
+      );
       for (const [key, original] of objects) {
         assert.deepEqual(after.get(key), targets.has(key) ? { ...original, [EXPIRE.key]: 'true' } : original, key);
       }

@@ -12,7 +12,10 @@ export type TagMap = Record<string, string>;
 
 export function motoClient(endpoint = motoEndpoint(), maxSockets?: number): S3Client {
   // Configured as the CLI configures its client for tagging runs.
-  return createS3Client({ profile: '', region: 'us-east-1', endpoint, forcePathStyle: true }, process.env, { cacheMiddleware: true, ...(maxSockets === undefined ? {} : { maxSockets }) });
+  return createS3Client({ profile: '', region: 'us-east-1', endpoint, forcePathStyle: true }, process.env, {
+    cacheMiddleware: true,
+    ...(maxSockets === undefined ? {} : { maxSockets }),
+  });
 }
 
 export async function createBucket(client: S3Client, bucket: string, options: { versioned?: boolean } = {}): Promise<void> {
@@ -23,7 +26,9 @@ export async function createBucket(client: S3Client, bucket: string, options: { 
 /** Puts one object (body = key; folder markers empty) with tags; returns its version id, if any. */
 export async function putTagged(client: S3Client, bucket: string, key: string, tags: TagMap = {}): Promise<string | undefined> {
   const tagging = new URLSearchParams(tags).toString();
-  const out = await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key.endsWith('/') ? '' : key, ...(tagging ? { Tagging: tagging } : {}) }));
+  const out = await client.send(
+    new PutObjectCommand({ Bucket: bucket, Key: key, Body: key.endsWith('/') ? '' : key, ...(tagging ? { Tagging: tagging } : {}) }),
+  );
   return out.VersionId;
 }
 
@@ -66,7 +71,11 @@ function readLines<T>(path: string): T[] {
     return [];
   }
   // A line without its newline may be mid-write: only whole lines count.
-  return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean).map((line) => JSON.parse(line) as T);
+  return text
+    .slice(0, text.lastIndexOf('\n') + 1)
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as T);
 }
 
 export const auditLines = (path: string) => readLines<AuditEntry>(path);

@@ -21,7 +21,9 @@ function faultProxy(target: string, plan: (n: number) => 'pass' | 'slowdown' | '
     if (action === 'slowdown') {
       faults++;
       res.writeHead(503, { 'content-type': 'application/xml' });
-      res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>FAULT</RequestId></Error>');
+      res.end(
+        '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>FAULT</RequestId></Error>',
+      );
       return;
     }
     if (action === 'reset') {
@@ -35,7 +37,9 @@ function faultProxy(target: string, plan: (n: number) => 'pass' | 'slowdown' | '
     });
     req.pipe(forward);
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, faults: () => faults })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, faults: () => faults })),
+  );
 }
 
 describe('listing through throttling and dropped connections', () => {
@@ -44,7 +48,11 @@ describe('listing through throttling and dropped connections', () => {
   before(async () => {
     const client = createS3Client({ profile: '', region: 'us-east-1', endpoint: motoEndpoint(), forcePathStyle: true });
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
-    await putObjects(client, bucket, Array.from({ length: 30 }, (_, i) => `k/${i}.txt`));
+    await putObjects(
+      client,
+      bucket,
+      Array.from({ length: 30 }, (_, i) => `k/${i}.txt`),
+    );
     client.destroy();
   });
 
@@ -66,7 +74,10 @@ describe('listing through throttling and dropped connections', () => {
     const proxy = await faultProxy(motoEndpoint(), () => 'slowdown');
     proxies.push(proxy.server);
     const s3 = new S3Service(createS3Client({ profile: '', region: 'us-east-1', endpoint: proxy.endpoint, forcePathStyle: true }));
-    const error = await s3.listPage(bucket).then(() => undefined, (e: unknown) => e);
+    const error = await s3.listPage(bucket).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(error);
     assert.equal(proxy.faults(), 5, 'five attempts in all');
     const described = describeS3Error(error, { endpoint: proxy.endpoint, bucket });

@@ -40,7 +40,7 @@ function rowsByDt(table: Table): Map<string, Record<string, unknown>> {
   return new Map(table.rows.map((row) => [String(row[dt]), Object.fromEntries(table.columns.map((c, i) => [c, row[i]]))]));
 }
 
-describe('the access-log view over the real-world corpus: Trino (AWS\'s RegexSerDe pattern) and the local engine (its own parser) read each line alike', () => {
+describe("the access-log view over the real-world corpus: Trino (AWS's RegexSerDe pattern) and the local engine (its own parser) read each line alike", () => {
   let dir: string;
   let trino: TrinoClient | undefined;
   let local: LocalEngine;
@@ -65,7 +65,9 @@ describe('the access-log view over the real-world corpus: Trino (AWS\'s RegexSer
     dir = trinoScratchDir('corpus-');
     const corpus = externalPath('access-logs');
     lines = [];
-    for (const file of readdirSync(corpus).filter((f) => f.endsWith('.log')).sort()) {
+    for (const file of readdirSync(corpus)
+      .filter((f) => f.endsWith('.log'))
+      .sort()) {
       const texts = readFileSync(join(corpus, file), 'utf8').split('\n');
       if (texts.at(-1) === '') texts.pop();
       texts.forEach((text, i) => lines.push({ where: `${file}:${i + 1}`, text, dt: formatDay(parseDay('2020-01-01') + lines.length).replace(/-/g, '/') }));
@@ -131,7 +133,10 @@ describe('the access-log view over the real-world corpus: Trino (AWS\'s RegexSer
     const [t, l] = [malformed(onTrino), malformed(onLocal)];
     assert.equal(onTrino.size, lines.length - unreadable.length);
     assert.equal(onLocal.size, onTrino.size);
-    assert.deepEqual({ malformedOnTrinoOnly: t.filter((w) => !l.includes(w)), malformedOnLocalOnly: l.filter((w) => !t.includes(w)) }, { malformedOnTrinoOnly: [], malformedOnLocalOnly: [] });
+    assert.deepEqual(
+      { malformedOnTrinoOnly: t.filter((w) => !l.includes(w)), malformedOnLocalOnly: l.filter((w) => !t.includes(w)) },
+      { malformedOnTrinoOnly: [], malformedOnLocalOnly: [] },
+    );
     assert.ok(t.length > 0, 'the corpus has malformed lines');
   });
 
@@ -143,7 +148,8 @@ describe('the access-log view over the real-world corpus: Trino (AWS\'s RegexSer
       if (!l || t.malformed !== null || l.malformed !== null) continue;
       for (const column of columns ?? Object.keys(t)) {
         if (column === 'malformed') continue;
-        if (JSON.stringify(t[column]) !== JSON.stringify(l[column])) found.push(`${where(dt)} ${column}: Trino ${JSON.stringify(t[column])}, local ${JSON.stringify(l[column])}`);
+        if (JSON.stringify(t[column]) !== JSON.stringify(l[column]))
+          found.push(`${where(dt)} ${column}: Trino ${JSON.stringify(t[column])}, local ${JSON.stringify(l[column])}`);
       }
     }
     return found;
@@ -167,6 +173,9 @@ describe('the access-log view over the real-world corpus: Trino (AWS\'s RegexSer
       const column = /^\S+ ([a-z_]+):/.exec(difference)![1]!;
       byColumn.set(column, [...(byColumn.get(column) ?? []), difference]);
     }
-    assert.deepEqual([...byColumn].map(([column, found]) => `${column}: ${found.length} lines, e.g. ${found[0]}`), []);
+    assert.deepEqual(
+      [...byColumn].map(([column, found]) => `${column}: ${found.length} lines, e.g. ${found[0]}`),
+      [],
+    );
   });
 });

@@ -38,7 +38,14 @@ export function externalTableColumns(renderedSql: string): HiveColumn[] {
 
 /** A Hive DDL type as Trino's Hive connector names it. */
 export function trinoType(hiveType: string): string {
-  const types: Record<string, string> = { string: 'varchar', bigint: 'bigint', int: 'integer', boolean: 'boolean', double: 'double', timestamp: 'timestamp(3)' };
+  const types: Record<string, string> = {
+    string: 'varchar',
+    bigint: 'bigint',
+    int: 'integer',
+    boolean: 'boolean',
+    double: 'double',
+    timestamp: 'timestamp(3)',
+  };
   const type = types[hiveType];
   if (!type) throw new Error(`no Trino type for the Hive type ${hiveType}`);
   return type;
@@ -50,7 +57,7 @@ export function trinoType(hiveType: string): string {
  */
 export function serdeRegex(renderedSql: string): string {
   const property = /'input\.regex'\s*=\s*'((?:[^'\\]|\\[\s\S])*)'/.exec(renderedSql);
-  if (!property) throw new Error('the rendered template has no \'input.regex\' property');
+  if (!property) throw new Error("the rendered template has no 'input.regex' property");
   return property[1]!.replace(/\\([\s\S])/g, '$1');
 }
 
@@ -65,7 +72,8 @@ export function trinoStatements(renderedSql: string): string[] {
  */
 export function asTrinoStatement(statement: string): string {
   if (/^DROP\s+TABLE\b/i.test(statement)) return statement.replace(/`([^`]*)`/g, (_, name: string) => `"${name.replace(/"/g, '""')}"`);
-  if (/^CREATE\s+EXTERNAL\s+TABLE\b/i.test(statement)) throw new Error('CREATE EXTERNAL TABLE is Hive DDL: make the source table with a stand-in (createInventorySource, createAccessLogSource)');
+  if (/^CREATE\s+EXTERNAL\s+TABLE\b/i.test(statement))
+    throw new Error('CREATE EXTERNAL TABLE is Hive DDL: make the source table with a stand-in (createInventorySource, createAccessLogSource)');
   return statement;
 }
 
@@ -85,14 +93,21 @@ function columnDefinitions(columns: HiveColumn[], allVarchar: boolean): string {
  * The inventory_table template's source table (`sourceTable`, what its view reads) over a report's
  * CSV data files: a CSV table of the rendered template's columns, and a view that adds the report's dt.
  */
-export async function createInventorySource(trino: TrinoClient, options: { renderedSql: string; sourceTable: string; dataLocation: string; dt: string }): Promise<HiveColumn[]> {
+export async function createInventorySource(
+  trino: TrinoClient,
+  options: { renderedSql: string; sourceTable: string; dataLocation: string; dt: string },
+): Promise<HiveColumn[]> {
   const columns = externalTableColumns(options.renderedSql);
   if (!columns.every((c) => c.hiveType === 'string')) throw new Error(`a CSV report's columns are all text, not ${columns.map((c) => c.hiveType).join(', ')}`);
   const files = `${options.sourceTable}_files`;
   await trino.query(`DROP VIEW IF EXISTS "${options.sourceTable}"`);
   await trino.query(`DROP TABLE IF EXISTS "${files}"`);
-  await trino.query(`CREATE TABLE "${files}" (\n  ${columnDefinitions(columns, true)}\n) WITH (format = 'CSV', external_location = ${stringLiteral(options.dataLocation)})`);
-  await trino.query(`CREATE VIEW "${options.sourceTable}" AS SELECT ${columns.map((c) => `"${c.name}"`).join(', ')}, ${stringLiteral(options.dt)} AS dt FROM "${files}"`);
+  await trino.query(
+    `CREATE TABLE "${files}" (\n  ${columnDefinitions(columns, true)}\n) WITH (format = 'CSV', external_location = ${stringLiteral(options.dataLocation)})`,
+  );
+  await trino.query(
+    `CREATE VIEW "${options.sourceTable}" AS SELECT ${columns.map((c) => `"${c.name}"`).join(', ')}, ${stringLiteral(options.dt)} AS dt FROM "${files}"`,
+  );
   return columns;
 }
 
@@ -102,13 +117,18 @@ export async function createInventorySource(trino: TrinoClient, options: { rende
  * log file date as the local engine reads it: the PartitionedPrefix folder yyyy/MM/dd, else the
  * date of a simple-layout file name (YYYY-MM-DD-HH-MM-SS-ID), else NULL.
  */
-export async function createAccessLogSource(trino: TrinoClient, options: { renderedSql: string; sourceTable: string; location: string }): Promise<{ columns: HiveColumn[]; regex: string }> {
+export async function createAccessLogSource(
+  trino: TrinoClient,
+  options: { renderedSql: string; sourceTable: string; location: string },
+): Promise<{ columns: HiveColumn[]; regex: string }> {
   const columns = externalTableColumns(options.renderedSql);
   const regex = serdeRegex(options.renderedSql);
   const files = `${options.sourceTable}_files`;
   await trino.query(`DROP VIEW IF EXISTS "${options.sourceTable}"`);
   await trino.query(`DROP TABLE IF EXISTS "${files}"`);
-  await trino.query(`CREATE TABLE "${files}" (\n  ${columnDefinitions(columns, false)}\n) WITH (format = 'REGEX', regex = ${stringLiteral(regex)}, external_location = ${stringLiteral(options.location)})`);
+  await trino.query(
+    `CREATE TABLE "${files}" (\n  ${columnDefinitions(columns, false)}\n) WITH (format = 'REGEX', regex = ${stringLiteral(regex)}, external_location = ${stringLiteral(options.location)})`,
+  );
   const dt =
     `coalesce(regexp_extract("$path", '(\\d{4}/\\d{2}/\\d{2})/[^/]+$', 1), ` +
     `replace(regexp_extract("$path", '(\\d{4}-\\d{2}-\\d{2})-\\d{2}-\\d{2}-\\d{2}-[0-9A-Za-z]+$', 1), '-', '/'))`;

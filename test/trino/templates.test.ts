@@ -75,7 +75,12 @@ async function dropSchema(trino: TrinoClient | undefined): Promise<void> {
  */
 async function inventoryViewOnTrino(trino: TrinoClient, report: LocatedInventoryReport, options: { location: string; dataFolder: string }): Promise<string[]> {
   const rendered = renderTemplate(template('inventory_table'), { location: options.location, format: report.fileFormat, schema: report.fileSchema });
-  const columns = await createInventorySource(trino, { renderedSql: rendered, sourceTable: 's3_inventory_source', dataLocation: localUri(options.dataFolder), dt: report.dt });
+  const columns = await createInventorySource(trino, {
+    renderedSql: rendered,
+    sourceTable: 's3_inventory_source',
+    dataLocation: localUri(options.dataFolder),
+    dt: report.dt,
+  });
   const views = trinoStatements(rendered);
   assert.equal(views.length, 1, 'inventory_table: one statement of Trino SQL, the typed view');
   assert.match(views[0]!, /^CREATE OR REPLACE VIEW "s3_inventory" AS/);
@@ -123,7 +128,12 @@ for (const versions of ['all', 'current'] as const) {
     const stepValues = () => ({
       log_coverage: { ...common, days: String(WINDOW_DAYS) },
       malformed_log_lines: { bucket, first_day: window.start.replace(/-/g, '/'), last_day: formatDay(parseDay(AS_OF) + LATE_DELIVERY_DAYS).replace(/-/g, '/') },
-      unused_prefixes: { ...common, inventory_dt: report.dt, days: String(WINDOW_DAYS), exempt_key_regex: exemptKeyRegex(['**/_SUCCESS', 'tenant-00[13]/**/*.json']) },
+      unused_prefixes: {
+        ...common,
+        inventory_dt: report.dt,
+        days: String(WINDOW_DAYS),
+        exempt_key_regex: exemptKeyRegex(['**/_SUCCESS', 'tenant-00[13]/**/*.json']),
+      },
       access_by_prefix: { ...common, days: String(LOOKBACK_DAYS) },
     });
 
@@ -162,7 +172,10 @@ for (const versions of ['all', 'current'] as const) {
       assert.equal(truth.inventory.listsVersions, versions);
       assert.equal(report.fileFormat, 'CSV');
       // Trino: the stand-in source tables, then the templates' own views.
-      inventoryColumns = await inventoryViewOnTrino(trino!, report, { location: toLocationUri(hiveFolder()), dataFolder: join(dir, 'inventory', bucket, 'daily-full', 'data') });
+      inventoryColumns = await inventoryViewOnTrino(trino!, report, {
+        location: toLocationUri(hiveFolder()),
+        dataFolder: join(dir, 'inventory', bucket, 'daily-full', 'data'),
+      });
       // The template's column list is the report's fileSchema, in its order.
       assert.equal(inventoryColumns.length, truth.inventory.fields.length);
       await accessLogViewOnTrino(trino!, logsFolder());
@@ -180,7 +193,7 @@ for (const versions of ['all', 'current'] as const) {
 
     // A delete marker's row has an empty IsMultipartUploaded field (""): Trino (like Athena's
     // OpenCSVSerde) reads it as '', the local engine as NULL; the view's NULLIF makes both NULL.
-    it('the inventory view\'s is_multipart_uploaded is the same on both engines, delete markers included', async () => {
+    it("the inventory view's is_multipart_uploaded is the same on both engines, delete markers included", async () => {
       const query = 'SELECT key, version_id, is_delete_marker, is_multipart_uploaded FROM s3_inventory';
       assertSameRows(fromTrino(await trino!.query(query)), await localSql(local, query), 's3_inventory.is_multipart_uploaded');
     });
@@ -204,16 +217,21 @@ for (const versions of ['all', 'current'] as const) {
       });
     }
 
-    it('unused_prefixes over truth.json\'s own window equals truth.json on both engines', async () => {
+    it("unused_prefixes over truth.json's own window equals truth.json on both engines", async () => {
       const values = { ...common, inventory_dt: report.dt, as_of: truth.window.end, days: String(truth.window.days), exempt_key_regex: '' };
       const onT = await onTrino(trino!, 'unused_prefixes', values);
       const onL = await onLocal(runner, 'unused_prefixes', values);
       assertSameRows(onT, onL, 'unused_prefixes');
       const column = (name: string) => onT.columns.indexOf(name);
       const found = onT.rows.map((r) => ({ prefix: r[column('prefix')], objects: r[column('objects')], bytes: r[column('bytes')] }));
-      const expected = truth.unusedPrefixes.map((u) => ({ prefix: u.prefix, objects: u.objects, bytes: u.bytes })).sort((a, b) => (a.prefix < b.prefix ? -1 : 1));
+      const expected = truth.unusedPrefixes
+        .map((u) => ({ prefix: u.prefix, objects: u.objects, bytes: u.bytes }))
+        .sort((a, b) => (a.prefix < b.prefix ? -1 : 1));
       assert.ok(expected.length > 5);
-      assert.deepEqual(found.sort((a, b) => (String(a.prefix) < String(b.prefix) ? -1 : 1)), expected);
+      assert.deepEqual(
+        found.sort((a, b) => (String(a.prefix) < String(b.prefix) ? -1 : 1)),
+        expected,
+      );
     });
 
     // The other templates, in the order each makes what the next reads: the expiration manifest's
@@ -272,7 +290,10 @@ function logLine(key: string, operation: string, day: string): string {
     time: Date.parse(`${day}T10:00:00Z`),
     remoteIp: '192.0.2.10',
     requester: operation.startsWith('S3.') ? 'AmazonS3' : 'arn:aws:iam::123456789012:user/reader',
-    requestId: `R${Math.abs(hash(key + operation + day)).toString(16).toUpperCase().padStart(15, '0')}`,
+    requestId: `R${Math.abs(hash(key + operation + day))
+      .toString(16)
+      .toUpperCase()
+      .padStart(15, '0')}`,
     operation,
     key,
     request: operation.startsWith('S3.') ? null : `GET /${KEY_BUCKET}/${encodeKeyPath(key)}`,
@@ -320,7 +341,12 @@ describe('keys of every character class decode to the key itself on Trino, as on
     writeFileSync(join(configFolder(), 'data', 'part.csv.gz'), gzipSync(rows.join('')));
     writeFileSync(
       join(configFolder(), '2026-10-01T01-00Z', 'manifest.json'),
-      JSON.stringify({ sourceBucket: KEY_BUCKET, fileFormat: 'CSV', fileSchema: 'Bucket, Key, Size, LastModifiedDate, StorageClass', files: [{ key: `inventory/${KEY_BUCKET}/config/data/part.csv.gz`, size: 0, MD5checksum: '' }] }),
+      JSON.stringify({
+        sourceBucket: KEY_BUCKET,
+        fileFormat: 'CSV',
+        fileSchema: 'Bucket, Key, Size, LastModifiedDate, StorageClass',
+        files: [{ key: `inventory/${KEY_BUCKET}/config/data/part.csv.gz`, size: 0, MD5checksum: '' }],
+      }),
     );
     // The logs (PartitionedPrefix layout): every day of September a line of S3's own work
     // (S3.EXPIRE.OBJECT, its key encoded once); on the 15th, reads (GET, HEAD, website; keys
@@ -386,7 +412,10 @@ describe('keys of every character class decode to the key itself on Trino, as on
   it('keys_with_prefix cuts the keys into the same segments on both engines, by characters and by path', async () => {
     // Both cut 'café ✓/naïve 🚀/é.md' just after the emoji: 14 characters (the emoji is one
     // character, two UTF-16 units), or two path segments.
-    const segmentings: Record<string, string>[] = [{ segment_by: 'characters', prefix_length: '14' }, { segment_by: 'path', path_depth: '2' }];
+    const segmentings: Record<string, string>[] = [
+      { segment_by: 'characters', prefix_length: '14' },
+      { segment_by: 'path', path_depth: '2' },
+    ];
     for (const segmenting of segmentings) {
       const onT = await onTrino(trino!, 'keys_with_prefix', segmenting);
       assertSameRows(onT, await onLocal(runner, 'keys_with_prefix', segmenting), `keys_with_prefix ${JSON.stringify(segmenting)}`);
@@ -400,7 +429,10 @@ describe('keys of every character class decode to the key itself on Trino, as on
   it('access_by_prefix finds the same reads of the same prefixes on both engines', async () => {
     const onT = await onTrino(trino!, 'access_by_prefix', { bucket: KEY_BUCKET, as_of: '2026-09-30', days: '30' });
     const onL = await onLocal(runner, 'access_by_prefix', { bucket: KEY_BUCKET, as_of: '2026-09-30', days: '30' });
-    const read = Object.entries(KEYS).filter(([name]) => !UNREAD.includes(name)).map(([, key]) => prefixOfKey(key)).sort();
+    const read = Object.entries(KEYS)
+      .filter(([name]) => !UNREAD.includes(name))
+      .map(([, key]) => prefixOfKey(key))
+      .sort();
     assert.deepEqual(onT.rows.map((r) => String(r[0])).sort(), read);
     assert.deepEqual(onT, onL);
   });

@@ -117,8 +117,14 @@ export class TrinoClient {
       if (results.data) rows.push(...results.data);
       if (results.updateType) updateType = results.updateType;
       if (results.error) {
-        const where = results.error.errorLocation ? ` (line ${results.error.errorLocation.lineNumber}, column ${results.error.errorLocation.columnNumber})` : '';
-        throw new TrinoQueryError(`Trino: ${results.error.errorName ?? 'error'}: ${results.error.message ?? 'the query failed'}${where}\n--- the statement:\n${sql}`, sql, results.error.errorName);
+        const where = results.error.errorLocation
+          ? ` (line ${results.error.errorLocation.lineNumber}, column ${results.error.errorLocation.columnNumber})`
+          : '';
+        throw new TrinoQueryError(
+          `Trino: ${results.error.errorName ?? 'error'}: ${results.error.message ?? 'the query failed'}${where}\n--- the statement:\n${sql}`,
+          sql,
+          results.error.errorName,
+        );
       }
       if (!results.nextUri) break;
       if (Date.now() > deadline) {

@@ -3,7 +3,15 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ACCESS_LOG_FIELDS, AccessLogParser, defaultAccessLogScanner, parseAccessLogText, type AccessLogField, type AccessLogParserOptions, type ParsedAccessLogRecord } from '../../src/core/accessLog/parser';
+import {
+  ACCESS_LOG_FIELDS,
+  AccessLogParser,
+  defaultAccessLogScanner,
+  parseAccessLogText,
+  type AccessLogField,
+  type AccessLogParserOptions,
+  type ParsedAccessLogRecord,
+} from '../../src/core/accessLog/parser';
 import * as layout from '../../src/core/accessLog/scannerLayout';
 import { ACCESS_LOG_SCANNER_WASM } from '../../src/core/accessLog/scannerWasm';
 import { Random } from '../../src/core/random';
@@ -44,7 +52,7 @@ describe('the access-log parser', () => {
     assert.equal(r.source_region, 'us-east-1');
   });
 
-  it('reads quoted fields with spaces, IPv6, and URL-decodes the key (twice, as S3 encodes a request\'s key)', () => {
+  it("reads quoted fields with spaces, IPv6, and URL-decodes the key (twice, as S3 encodes a request's key)", () => {
     const r = parseAccessLogText(GET_OBJECT).records[0]!;
     assert.equal(r.remote_ip, '2001:db8::1');
     assert.equal(r.key, 'tenant-042/2023/07/14/a b+c.json');
@@ -68,7 +76,10 @@ describe('the access-log parser', () => {
     const text = [AWS_EXAMPLE, AWS_EXAMPLE.slice(0, 150), 'not a log line', GET_OBJECT.replace('"GET /my', 'GET /my'), '', GET_OBJECT].join('\n');
     const { records, malformed } = parseAccessLogText(text);
     assert.equal(records.length, 2);
-    assert.deepEqual(malformed.map((m) => m.line), [2, 3, 4]);
+    assert.deepEqual(
+      malformed.map((m) => m.line),
+      [2, 3, 4],
+    );
     assert.match(malformed[0]!.reason, /no closing quote|ends before/);
     assert.match(malformed[1]!.reason, /time field/);
     assert.match(malformed[2]!.reason, /not quoted|not a number/);
@@ -76,7 +87,15 @@ describe('the access-log parser', () => {
 
   it('rejects impossible times with the reason, instead of rolling them over', () => {
     const at = (time: string) => GET_OBJECT.replace('14/Jul/2023:09:15:02 +0000', time);
-    const { records, malformed } = parseAccessLogText([at('31/Feb/2026:10:00:00 +0000'), at('14/Jul/2023:1::00:00 +0000'), at('14/Jul/2023:09:15:02 +2460'), at('14/Jul/2023:09:15:02 *0000'), at('29/Feb/2024:23:59:59 -0130')].join('\n'));
+    const { records, malformed } = parseAccessLogText(
+      [
+        at('31/Feb/2026:10:00:00 +0000'),
+        at('14/Jul/2023:1::00:00 +0000'),
+        at('14/Jul/2023:09:15:02 +2460'),
+        at('14/Jul/2023:09:15:02 *0000'),
+        at('29/Feb/2024:23:59:59 -0130'),
+      ].join('\n'),
+    );
     assert.deepEqual(
       malformed.map((m) => [m.line, m.reason]),
       [
@@ -94,39 +113,95 @@ describe('the access-log parser', () => {
     const whole = parseAccessLogText(text).records;
     const bytes = Buffer.from(text);
     const pieces: ParsedAccessLogRecord[] = [];
-    const parser = new AccessLogParser((r) => pieces.push(r), () => assert.fail('no malformed lines'));
+    const parser = new AccessLogParser(
+      (r) => pieces.push(r),
+      () => assert.fail('no malformed lines'),
+    );
     for (let i = 0; i < bytes.length; i += 7) parser.push(bytes.subarray(i, i + 7));
     parser.end();
     assert.equal(whole.length, 3);
     assert.deepEqual(pieces, whole);
   });
 
-  it('decodes a request\'s key twice and S3\'s own operations\' keys once, as decodeLogKey does, and keeps the raw text when it is not valid URL-encoding', () => {
-    const keys = ['a%20b', 'a%2520b', 'dt%253D2025-06-07/part', 'a+b%2Bc', 'a%2Bb%252Bc', '%3d%3D', 'caf%25C3%25A9%2B%25E2%259C%2593', 'caf%C3%A9%20%E2%9C%93%20%F0%9F%9A%80', 'x%zz', 'x%', 'x%4', 'bad%C3', 'bad%C3%28', '%ED%A0%80', 'plain/key.json', '100%25', '100%2525', '%7F%80', 'foo-%2525Y'];
+  it("decodes a request's key twice and S3's own operations' keys once, as decodeLogKey does, and keeps the raw text when it is not valid URL-encoding", () => {
+    const keys = [
+      'a%20b',
+      'a%2520b',
+      'dt%253D2025-06-07/part',
+      'a+b%2Bc',
+      'a%2Bb%252Bc',
+      '%3d%3D',
+      'caf%25C3%25A9%2B%25E2%259C%2593',
+      'caf%C3%A9%20%E2%9C%93%20%F0%9F%9A%80',
+      'x%zz',
+      'x%',
+      'x%4',
+      'bad%C3',
+      'bad%C3%28',
+      '%ED%A0%80',
+      'plain/key.json',
+      '100%25',
+      '100%2525',
+      '%7F%80',
+      'foo-%2525Y',
+    ];
     for (const operation of ['REST.GET.OBJECT', 'WEBSITE.GET.OBJECT', 'BATCH.DELETE.OBJECT', 'S3.EXPIRE.OBJECT', 'S3.CREATE.DELETEMARKER']) {
       for (const key of keys) {
         // Decoded as often as S3 encoded it; where the second pass fails, once; where even that fails, the text as it is.
         const expected = decodeLogKey(key, operation) ?? decodeLogKey(key, 'S3.EXPIRE.OBJECT') ?? key;
         const line = GET_OBJECT.replace('REST.GET.OBJECT tenant-042/2023/07/14/a%2Bb%252Bc.json "', `${operation} ${key} "`);
-        for (const scanner of ['wasm', 'js'] as const) assert.equal(parseAccessLogText(line, { scanner }).records[0]!.key, expected, `${operation} ${key} (${scanner})`);
+        for (const scanner of ['wasm', 'js'] as const)
+          assert.equal(parseAccessLogText(line, { scanner }).records[0]!.key, expected, `${operation} ${key} (${scanner})`);
       }
     }
   });
 
   it('decodes any key field exactly as decodeLogKey does, whatever escapes it mixes (fuzz)', () => {
     const random = new Random(1207);
-    const pieces = ['a', 'Z', '0', '/', '.', '%', '2', '5', 'B', 'C', '3', 'A', '9', 'E', '+', '%25', '%2B', '%2b', '%20', '%2520', '%252B', '%C3', '%A9', '%25C3', '%25A9', '%E2%9C%93', '%25E2%259C%2593', '%F0%9F%9A%80', '%zz', '%2'];
+    const pieces = [
+      'a',
+      'Z',
+      '0',
+      '/',
+      '.',
+      '%',
+      '2',
+      '5',
+      'B',
+      'C',
+      '3',
+      'A',
+      '9',
+      'E',
+      '+',
+      '%25',
+      '%2B',
+      '%2b',
+      '%20',
+      '%2520',
+      '%252B',
+      '%C3',
+      '%A9',
+      '%25C3',
+      '%25A9',
+      '%E2%9C%93',
+      '%25E2%259C%2593',
+      '%F0%9F%9A%80',
+      '%zz',
+      '%2',
+    ];
     for (let n = 0; n < 3000; n++) {
       const field = Array.from({ length: 1 + random.int(10) }, () => random.pick(pieces)).join('');
       for (const operation of ['REST.GET.OBJECT', 'S3.EXPIRE.OBJECT']) {
         const expected = decodeLogKey(field, operation) ?? decodeLogKey(field, 'S3.EXPIRE.OBJECT') ?? field;
         const line = GET_OBJECT.replace('REST.GET.OBJECT tenant-042/2023/07/14/a%2Bb%252Bc.json "', `${operation} ${field} "`);
-        for (const scanner of ['wasm', 'js'] as const) assert.equal(parseAccessLogText(line, { scanner }).records[0]!.key, expected, `${operation} ${field} (${scanner})`);
+        for (const scanner of ['wasm', 'js'] as const)
+          assert.equal(parseAccessLogText(line, { scanner }).records[0]!.key, expected, `${operation} ${field} (${scanner})`);
       }
     }
   });
 
-  it('reads Yelp\'s example of the two encodings: foo-%2525Y is foo-%Y for a request and foo-%25Y for S3\'s expiration', () => {
+  it("reads Yelp's example of the two encodings: foo-%2525Y is foo-%Y for a request and foo-%25Y for S3's expiration", () => {
     const line = (operation: string) => GET_OBJECT.replace('REST.GET.OBJECT tenant-042/2023/07/14/a%2Bb%252Bc.json "', `${operation} foo-%2525Y "`);
     assert.equal(parseAccessLogText(line('REST.GET.OBJECT')).records[0]!.key, 'foo-%Y');
     assert.equal(parseAccessLogText(line('S3.EXPIRE.OBJECT')).records[0]!.key, 'foo-%25Y');
@@ -146,15 +221,22 @@ describe('the access-log parser', () => {
     for (const size of [1, 13, 4096, 100_000]) {
       const records: ParsedAccessLogRecord[] = [];
       const malformed: number[] = [];
-      const parser = new AccessLogParser((r) => records.push(r), (m) => malformed.push(m.line));
+      const parser = new AccessLogParser(
+        (r) => records.push(r),
+        (m) => malformed.push(m.line),
+      );
       for (let i = 0; i < bytes.length; i += size) parser.push(bytes.subarray(i, i + size));
       parser.end();
       assert.deepEqual(records, whole.records, `chunks of ${size}`);
-      assert.deepEqual(malformed, whole.malformed.map((m) => m.line), `chunks of ${size}`);
+      assert.deepEqual(
+        malformed,
+        whole.malformed.map((m) => m.line),
+        `chunks of ${size}`,
+      );
     }
   });
 
-  it('with `fields`, gives records of just those fields, in the log\'s order', () => {
+  it("with `fields`, gives records of just those fields, in the log's order", () => {
     const full = parseAccessLogText(GET_OBJECT).records[0]!;
     const { records } = parseAccessLogText(GET_OBJECT, { fields: ['version_id', 'key', 'time'] });
     const r = records[0]!;
@@ -162,7 +244,15 @@ describe('the access-log parser', () => {
     assert.deepEqual(r, { time: full.time, key: full.key, version_id: full.version_id });
     // A projection of every field is the full record.
     assert.deepEqual(parseAccessLogText(GET_OBJECT, { fields: [...ACCESS_LOG_FIELDS].reverse() }).records[0], full);
-    assert.throws(() => new AccessLogParser(() => undefined, () => undefined, { fields: ['nope' as AccessLogField] }), /unknown access-log field/);
+    assert.throws(
+      () =>
+        new AccessLogParser(
+          () => undefined,
+          () => undefined,
+          { fields: ['nope' as AccessLogField] },
+        ),
+      /unknown access-log field/,
+    );
   });
 
   describe('the WebAssembly scanner', () => {
@@ -182,7 +272,9 @@ describe('the access-log parser', () => {
                 // What a consumer may read of a scanned line: the bounds of present fields, the numbers, the key.
                 onScannedLine: (l) => {
                   const [b, o, n, no] = [l.bounds, l.boundsAt, l.numbers, l.numbersAt];
-                  const fields = ACCESS_LOG_FIELDS.map((f, i) => (f === 'time' ? n[no + i] : b[o + 2 * i]! < 0 ? null : [b[o + 2 * i], b[o + 2 * i + 1], n[no + i]]));
+                  const fields = ACCESS_LOG_FIELDS.map((f, i) =>
+                    f === 'time' ? n[no + i] : b[o + 2 * i]! < 0 ? null : [b[o + 2 * i], b[o + 2 * i + 1], n[no + i]],
+                  );
                   records.push([l.line, l.start, l.end, l.text.substring(l.start, l.end), fields, l.key()]);
                 },
               }
@@ -233,10 +325,25 @@ describe('the access-log parser', () => {
       assert.match(out.said[0]!, /JavaScript scanner.*WebAssembly one could not be loaded \(WebAssembly is not defined\)/);
     });
 
-    it('reads dates as the JavaScript scanner does: leap days, days past a month\'s end, odd characters, time zones', () => {
-      const dates = ['29/Feb/2024:12:00:00 +0000', '29/Feb/2023:12:00:00 +0000', '31/Apr/2026:23:59:59 -1200', '01/Jan/1970:00:00:00 +0000', '31/Dec/1969:23:59:59 +0000',
-        '15/Dec/9999:10:10:10 +1400', '0:/Mar/2026:0:/0:/0: +0:30', '12/mar/2026:01:02:03 +0000', '12/Mar/2026:24:00:00 +0000', '12/Mar/2026:23:60:00 +0000',
-        '12/Mar/2026:23:59:60 +0000', '12/Mar/2026:23:59:61 +0000', '12-Mar-2026:01:02:03 +0000', '00/Mar/2026:01:02:03 +0000', '32/Mar/2026:01:02:03 +0000', '12/Mar/20/6:01:02:03 +0000'];
+    it("reads dates as the JavaScript scanner does: leap days, days past a month's end, odd characters, time zones", () => {
+      const dates = [
+        '29/Feb/2024:12:00:00 +0000',
+        '29/Feb/2023:12:00:00 +0000',
+        '31/Apr/2026:23:59:59 -1200',
+        '01/Jan/1970:00:00:00 +0000',
+        '31/Dec/1969:23:59:59 +0000',
+        '15/Dec/9999:10:10:10 +1400',
+        '0:/Mar/2026:0:/0:/0: +0:30',
+        '12/mar/2026:01:02:03 +0000',
+        '12/Mar/2026:24:00:00 +0000',
+        '12/Mar/2026:23:60:00 +0000',
+        '12/Mar/2026:23:59:60 +0000',
+        '12/Mar/2026:23:59:61 +0000',
+        '12-Mar-2026:01:02:03 +0000',
+        '00/Mar/2026:01:02:03 +0000',
+        '32/Mar/2026:01:02:03 +0000',
+        '12/Mar/20/6:01:02:03 +0000',
+      ];
       const text = Buffer.from(dates.map((d) => GET_OBJECT.replace('14/Jul/2023:09:15:02 +0000', d)).join('\n'));
       const js = outcome(text, 'js');
       // Real dates (a leap day, the epoch, a leap second, the widest offset) only; no day past its month's end.
@@ -247,9 +354,33 @@ describe('the access-log parser', () => {
       assert.deepEqual(outcome(text, 'wasm'), js);
     });
 
-    it('gives the JavaScript scanner\'s records, scanned lines and malformed lines, line for line (fuzz)', () => {
+    it("gives the JavaScript scanner's records, scanned lines and malformed lines, line for line (fuzz)", () => {
       const random = new Random(4242);
-      const junk = ['"', '[', ']', ' ', '  ', '-', '- ', '"-"', '\t', '%', '+', '\u00e9', '\u2713', '\u0000', '\r', '9', '0', '/', ':', 'Feb', '+0000', '99999999999999999999', '%C3'];
+      const junk = [
+        '"',
+        '[',
+        ']',
+        ' ',
+        '  ',
+        '-',
+        '- ',
+        '"-"',
+        '\t',
+        '%',
+        '+',
+        '\u00e9',
+        '\u2713',
+        '\u0000',
+        '\r',
+        '9',
+        '0',
+        '/',
+        ':',
+        'Feb',
+        '+0000',
+        '99999999999999999999',
+        '%C3',
+      ];
       const base = [AWS_EXAMPLE, GET_OBJECT, `${GET_OBJECT} extra trailing`, GET_OBJECT.split(' v1 HOSTID=')[0]!];
       const lines: string[] = [];
       for (let n = 0; n < 6000; n++) {
@@ -258,7 +389,12 @@ describe('the access-log parser', () => {
       }
       // Mostly ASCII blocks (the WebAssembly scanner's), some not (the JavaScript scanner's), CRLF and blank lines.
       const text = Buffer.from(lines.map((l, i) => (i % 97 === 0 ? '' : i % 13 === 0 ? `${l}\r` : l)).join('\n'));
-      const projections: (readonly AccessLogField[] | undefined)[] = [undefined, ['bucket', 'time', 'requester', 'request_id', 'operation', 'key', 'http_status', 'version_id'], ['time'], ['source_region', 'bytes_sent']];
+      const projections: (readonly AccessLogField[] | undefined)[] = [
+        undefined,
+        ['bucket', 'time', 'requester', 'request_id', 'operation', 'key', 'http_status', 'version_id'],
+        ['time'],
+        ['source_region', 'bytes_sent'],
+      ];
       for (const fields of projections) {
         for (const chunk of [65_537, 4093]) {
           const js = outcome(text, 'js', fields ? { fields } : {}, chunk);
@@ -274,15 +410,42 @@ describe('the access-log parser', () => {
       const f = GET_OBJECT.split(' ');
       const cut = (n: number, tail = '') => f.slice(0, n).join(' ') + tail;
       const lines = [
-        'owner', 'owner ', 'owner bucket', 'owner bucket ', 'owner bucket x', 'owner bucket [14/Jul/2023:09:15:02 +0000', 'owner bucket [14/Jul/2023:09:15:02 +0000]',
-        cut(4), cut(5, ' '), cut(8), cut(8, ' '), cut(8, ' -'), cut(8, ' "GET'), cut(8, ' "GET x"y'), cut(8, ' -abc 206'),
-        GET_OBJECT.replace(' 206 ', ' 2x6 '), GET_OBJECT.replace(' 206 ', '  '), GET_OBJECT.replace(' 206 ', ' -x '), GET_OBJECT.replace(' 206 ', ' - '),
-        GET_OBJECT.replace(' 1024 4096 ', ' 1024  '), GET_OBJECT.replace(' 35 12 ', ' 35 -'), GET_OBJECT.replace(' 35 12 ', ' 35 12'),
-        GET_OBJECT.split(' v1 HOSTID=')[0]!, GET_OBJECT.split(' v1 HOSTID=')[0]! + 'x', GET_OBJECT.split(' v1 HOSTID=')[0]! + ' ', GET_OBJECT.split(' v1 HOSTID=')[0]!.slice(0, -1),
-        GET_OBJECT.replace('"https://console.aws.amazon.com/"', '"-"x'), GET_OBJECT.replace('"https://console.aws.amazon.com/"', '-'), GET_OBJECT.replace('"https://console.aws.amazon.com/"', '"'),
-        GET_OBJECT.replace('"https://console.aws.amazon.com/"', 'x"y"'), GET_OBJECT.replace('"https://console.aws.amazon.com/" ', '"https://console.aws.amazon.com/"'),
-        GET_OBJECT.replace('[14/Jul/2023:09:15:02 +0000]', '[14/Jul/2023:09:15:02 +0000]x'), GET_OBJECT.replace('[14/Jul/2023:09:15:02 +0000] ', '[14/Jul/2023:09:15:02 +0000]'),
-        GET_OBJECT.replace('owner1 my-bucket', '- -'), GET_OBJECT.replace('REST.GET.OBJECT', '-x'), GET_OBJECT.replace(' 206 - ', ' 206 -'),
+        'owner',
+        'owner ',
+        'owner bucket',
+        'owner bucket ',
+        'owner bucket x',
+        'owner bucket [14/Jul/2023:09:15:02 +0000',
+        'owner bucket [14/Jul/2023:09:15:02 +0000]',
+        cut(4),
+        cut(5, ' '),
+        cut(8),
+        cut(8, ' '),
+        cut(8, ' -'),
+        cut(8, ' "GET'),
+        cut(8, ' "GET x"y'),
+        cut(8, ' -abc 206'),
+        GET_OBJECT.replace(' 206 ', ' 2x6 '),
+        GET_OBJECT.replace(' 206 ', '  '),
+        GET_OBJECT.replace(' 206 ', ' -x '),
+        GET_OBJECT.replace(' 206 ', ' - '),
+        GET_OBJECT.replace(' 1024 4096 ', ' 1024  '),
+        GET_OBJECT.replace(' 35 12 ', ' 35 -'),
+        GET_OBJECT.replace(' 35 12 ', ' 35 12'),
+        GET_OBJECT.split(' v1 HOSTID=')[0]!,
+        GET_OBJECT.split(' v1 HOSTID=')[0]! + 'x',
+        GET_OBJECT.split(' v1 HOSTID=')[0]! + ' ',
+        GET_OBJECT.split(' v1 HOSTID=')[0]!.slice(0, -1),
+        GET_OBJECT.replace('"https://console.aws.amazon.com/"', '"-"x'),
+        GET_OBJECT.replace('"https://console.aws.amazon.com/"', '-'),
+        GET_OBJECT.replace('"https://console.aws.amazon.com/"', '"'),
+        GET_OBJECT.replace('"https://console.aws.amazon.com/"', 'x"y"'),
+        GET_OBJECT.replace('"https://console.aws.amazon.com/" ', '"https://console.aws.amazon.com/"'),
+        GET_OBJECT.replace('[14/Jul/2023:09:15:02 +0000]', '[14/Jul/2023:09:15:02 +0000]x'),
+        GET_OBJECT.replace('[14/Jul/2023:09:15:02 +0000] ', '[14/Jul/2023:09:15:02 +0000]'),
+        GET_OBJECT.replace('owner1 my-bucket', '- -'),
+        GET_OBJECT.replace('REST.GET.OBJECT', '-x'),
+        GET_OBJECT.replace(' 206 - ', ' 206 -'),
       ];
       for (const line of lines) {
         for (const end of ['', '\r']) {
@@ -307,7 +470,13 @@ describe('the access-log parser', () => {
     let lines: string[];
     before(async () => {
       ({ dir } = await generateInto(smallEstateOptions({ objects: 1500, days: 4 })));
-      lines = listFiles(dir).filter((f) => f.startsWith('logs/')).flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter((l) => l !== ''));
+      lines = listFiles(dir)
+        .filter((f) => f.startsWith('logs/'))
+        .flatMap((f) =>
+          readFileSync(join(dir, f), 'utf8')
+            .split('\n')
+            .filter((l) => l !== ''),
+        );
     });
     after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -368,7 +537,11 @@ describe('the access-log parser', () => {
       const parse = <F extends AccessLogField>(fields?: readonly F[]) => {
         const records: [number, Pick<ParsedAccessLogRecord, F>][] = [];
         const malformed: unknown[] = [];
-        const parser = new AccessLogParser<F>((r, line) => records.push([line, r]), (m) => malformed.push(m), fields ? { fields } : {});
+        const parser = new AccessLogParser<F>(
+          (r, line) => records.push([line, r]),
+          (m) => malformed.push(m),
+          fields ? { fields } : {},
+        );
         for (let i = 0; i < bytes.length; i += 65_537) parser.push(bytes.subarray(i, i + 65_537));
         parser.end();
         return { records, malformed, counts: [parser.records, parser.malformed] };

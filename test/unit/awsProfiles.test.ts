@@ -38,7 +38,12 @@ describe('AWS profile names', () => {
   });
 
   it('merges both files, default first, without duplicates', () => {
-    assert.deepEqual(mergeProfileNames(profileNamesFromIni(CONFIG, 'config'), profileNamesFromIni(CREDENTIALS, 'credentials')), ['default', 'admin-role', 'ci', 'dev']);
+    assert.deepEqual(mergeProfileNames(profileNamesFromIni(CONFIG, 'config'), profileNamesFromIni(CREDENTIALS, 'credentials')), [
+      'default',
+      'admin-role',
+      'ci',
+      'dev',
+    ]);
   });
 
   it('never returns a key or a secret', () => {

@@ -101,10 +101,13 @@ describe('s3-lifecycle parse-logs', () => {
     const dir = mkdtempSync(join(tmpdir(), 's3ls-parse-'));
     try {
       const file = join(dir, '2019-02-06-00-00-38-ABC');
-      writeFileSync(file, [
-        'owner b [06/Feb/2019:00:00:38 +0000] 192.0.2.3 req ID1 REST.GET.OBJECT a%20b.txt "GET /b/a%20b.txt HTTP/1.1" 200 - 5 5 7 2 "-" "ua with spaces" - - - - - - - - - -',
-        'this line is not a log record',
-      ].join('\n'));
+      writeFileSync(
+        file,
+        [
+          'owner b [06/Feb/2019:00:00:38 +0000] 192.0.2.3 req ID1 REST.GET.OBJECT a%20b.txt "GET /b/a%20b.txt HTTP/1.1" 200 - 5 5 7 2 "-" "ua with spaces" - - - - - - - - - -',
+          'this line is not a log record',
+        ].join('\n'),
+      );
       const { code, out, err } = await cli(['parse-logs', file]);
       assert.equal(code, EXIT_OK);
       const record = JSON.parse(out.trim());

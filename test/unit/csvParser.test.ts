@@ -52,7 +52,7 @@ describe('the CSV parser', () => {
     ]);
   });
 
-  it("tells Athena's NULL (empty, unquoted) from the empty string (\"\") when asked", () => {
+  it('tells Athena\'s NULL (empty, unquoted) from the empty string ("") when asked', () => {
     const input = '"a",,""\n\n';
     assert.deepEqual(parse(input, { unquotedEmptyAsNull: true }), [['a', null, ''], [null]]);
     assert.deepEqual(parse(input), [['a', '', ''], ['']]);

@@ -17,7 +17,11 @@ describe('PagedLevel (one tree level while paging)', () => {
 
   it('lets the earliest items go past its cap, so memory stays flat however far one pages', () => {
     const level = new PagedLevel<number>(2500);
-    for (let page = 0; page < 100; page++) level.append(Array.from({ length: 1000 }, (_, i) => page * 1000 + i), `t${page}`);
+    for (let page = 0; page < 100; page++)
+      level.append(
+        Array.from({ length: 1000 }, (_, i) => page * 1000 + i),
+        `t${page}`,
+      );
     assert.equal(level.items.length, 2500);
     assert.equal(level.dropped, 97_500);
     assert.equal(level.items[0], 97_500);

@@ -60,7 +60,10 @@ describe('import graph of src/', () => {
   it('reads type-only imports and re-exports as edges', () => {
     const file = join(SRC, 'studio.ts');
     const edges = importsOf(file, "import type { X } from './core/settings';\nexport { Y } from './core/format';\n");
-    assert.deepEqual(edges.map((path) => relative(SRC, path)), ['core/settings.ts', 'core/format.ts']);
+    assert.deepEqual(
+      edges.map((path) => relative(SRC, path)),
+      ['core/settings.ts', 'core/format.ts'],
+    );
   });
 
   it('has no cycles', () => {

@@ -40,7 +40,8 @@ const manifest = (name: string) => externalPath('inventory', 'orcabus-filemanage
 
 describe('real S3 Inventory reports on the local engine', () => {
   let scratch: string;
-  const expected = () => JSON.parse(readFileSync(externalPath('inventory', 'orcabus-filemanager', 'expected.json'), 'utf8')) as Record<string, ExpectedRecord[]>;
+  const expected = () =>
+    JSON.parse(readFileSync(externalPath('inventory', 'orcabus-filemanager', 'expected.json'), 'utf8')) as Record<string, ExpectedRecord[]>;
 
   before(() => {
     scratch = mkdtempSync(join(tmpdir(), 's3ls-real-inventory-'));
@@ -54,7 +55,9 @@ describe('real S3 Inventory reports on the local engine', () => {
       const catalog = TemplateCatalog.load({ workspaceDirs: [] });
       const runner = new TemplateRunner(catalog, engine);
       // No format, no schema: the runner takes both from the manifest.
-      await collectRows(await runner.run({ template: catalog.get('inventory_table')!.template, values: { location: pathToFileURL(manifest(manifestName)).href } }));
+      await collectRows(
+        await runner.run({ template: catalog.get('inventory_table')!.template, values: { location: pathToFileURL(manifest(manifestName)).href } }),
+      );
       const { columns, rows } = await collectRows(await engine.run({ sql: 'SELECT * FROM s3_inventory' }));
       return rows.map((r) => Object.fromEntries(columns.map((c, i) => [c.name, r[i]])));
     } finally {
@@ -81,7 +84,10 @@ describe('real S3 Inventory reports on the local engine', () => {
         expected()[dataFile],
       );
       if (currentOnly) {
-        assert.ok(rows.every((r) => r.is_latest === true && r.is_delete_marker === false), 'a report of current versions: every row current, none a delete marker');
+        assert.ok(
+          rows.every((r) => r.is_latest === true && r.is_delete_marker === false),
+          'a report of current versions: every row current, none a delete marker',
+        );
       }
     });
   }
@@ -113,11 +119,22 @@ describe('real S3 Inventory reports on the local engine', () => {
     const retention = async (argv: string[]) => {
       let out = '';
       let err = '';
-      const code = await runCli(['retention', ...argv], { out: (t) => (out += t), err: (t) => (err += t), env: { S3LIFECYCLE_CACHE_DIR: join(scratch, 'cache') }, signal: new AbortController().signal }, '9.9.9');
+      const code = await runCli(
+        ['retention', ...argv],
+        { out: (t) => (out += t), err: (t) => (err += t), env: { S3LIFECYCLE_CACHE_DIR: join(scratch, 'cache') }, signal: new AbortController().signal },
+        '9.9.9',
+      );
       return { code, out, err };
     };
 
-    const unused = (report: RetentionReport) => report.prefixes.map((p) => ({ prefix: p.prefix, objects: p.objects, bytes: p.bytes, storageClasses: p.storageClasses, newestLastModified: p.newestLastModified }));
+    const unused = (report: RetentionReport) =>
+      report.prefixes.map((p) => ({
+        prefix: p.prefix,
+        objects: p.objects,
+        bytes: p.bytes,
+        storageClasses: p.storageClasses,
+        newestLastModified: p.newestLastModified,
+      }));
 
     // Worked by hand from the rows: the current versions that are not delete markers are
     // `inventory-test/` (prefix '', the bucket root: a trailing / is stripped, then the last
@@ -134,7 +151,10 @@ describe('real S3 Inventory reports on the local engine', () => {
         const withRead = JSON.parse(read.out) as RetentionReport;
         assert.deepEqual(unused(withRead), [ROOT]);
         const { days, daysWithLogs, missingDays, suspectDays, malformed } = withRead.coverage;
-        assert.deepEqual({ days, daysWithLogs, missingDays, suspectDays, malformed: malformed.lines }, { days: 30, daysWithLogs: 30, missingDays: [], suspectDays: [], malformed: 0 });
+        assert.deepEqual(
+          { days, daysWithLogs, missingDays, suspectDays, malformed: malformed.lines },
+          { days: 30, daysWithLogs: 30, missingDays: [], suspectDays: [], malformed: 0 },
+        );
         assert.deepEqual(withRead.coverage.linesPerDay['2024-06-15'], 2, 'the listing and the read on 15 June');
 
         const none = await retention(['--inventory', manifest(manifestName), '--logs', logs(`none-${manifestName}`, false), ...window]);
@@ -152,10 +172,15 @@ describe('real S3 Inventory reports on the local engine', () => {
       const source = JSON.parse(readFileSync(manifest('csv_inventory_no_version_manifest.json'), 'utf8')) as { fileSchema: string; files: { key: string }[] };
       const fields = source.fileSchema.split(',').map((f) => f.trim());
       const keep = fields.map((f, i) => (f === 'Size' || f === 'LastModifiedDate' ? -1 : i)).filter((i) => i >= 0);
-      const rows = readFileSync(externalPath('inventory', 'orcabus-filemanager', 'csv_inventory_no_version.csv'), 'utf8').trim().split('\n');
+      const rows = readFileSync(externalPath('inventory', 'orcabus-filemanager', 'csv_inventory_no_version.csv'), 'utf8')
+        .trim()
+        .split('\n');
       const { gzipSync } = await import('node:zlib');
       writeFileSync(join(dir, 'data.csv.gz'), gzipSync(rows.map((r) => keep.map((i) => r.split(',')[i]).join(',')).join('\n') + '\n'));
-      writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...source, fileSchema: keep.map((i) => fields[i]).join(', '), files: [{ key: 'data.csv.gz', size: 0, MD5checksum: '' }] }));
+      writeFileSync(
+        join(dir, 'manifest.json'),
+        JSON.stringify({ ...source, fileSchema: keep.map((i) => fields[i]).join(', '), files: [{ key: 'data.csv.gz', size: 0, MD5checksum: '' }] }),
+      );
       const { code, err } = await retention(['--inventory', join(dir, 'manifest.json'), '--logs', logs('no-size-logs', false), ...window]);
       assert.equal(code, EXIT_USAGE);
       assert.match(err, /has no Size or LastModifiedDate field, which the analysis needs/);

@@ -42,7 +42,10 @@ function line(key: string, operation: string, day = DAY): string {
     time: Date.parse(`${day}T10:00:00Z`),
     remoteIp: '192.0.2.10',
     requester: operation.startsWith('S3.') ? 'AmazonS3' : 'arn:aws:iam::123456789012:user/reader',
-    requestId: `R${Math.abs(hash(key + operation + day)).toString(16).toUpperCase().padStart(15, '0')}`,
+    requestId: `R${Math.abs(hash(key + operation + day))
+      .toString(16)
+      .toUpperCase()
+      .padStart(15, '0')}`,
     operation,
     key,
     request: operation.startsWith('S3.') || operation.startsWith('BATCH.') ? null : `GET /${BUCKET}/${encodeKeyPath(key)}`,
@@ -75,14 +78,21 @@ function hash(text: string): number {
 }
 
 describe('keys of every character class, as S3 encodes them', () => {
-  it('are encoded as S3 writes them, and decode back by the source\'s rule', () => {
+  it("are encoded as S3 writes them, and decode back by the source's rule", () => {
     assert.equal(encodeS3Key(KEYS.space!), 'photos/Summer+Trip/a+b.jpg');
     assert.equal(encodeLogKey(KEYS.space!, 'REST.GET.OBJECT'), 'photos/Summer%2BTrip/a%2Bb.jpg');
     assert.equal(encodeLogKey(KEYS.plus!, 'REST.GET.OBJECT'), 'math/1%252B1%253D2/a%252Bb.txt');
     assert.equal(encodeLogKey(KEYS.plus!, 'S3.EXPIRE.OBJECT'), 'math/1%2B1%3D2/a%2Bb.txt');
     for (const key of Object.values(KEYS)) {
       assert.equal(decodeS3Key(encodeS3Key(key)), key);
-      for (const operation of ['REST.GET.OBJECT', 'WEBSITE.GET.OBJECT', 'REST.HEAD.OBJECT', 'S3.EXPIRE.OBJECT', 'BATCH.DELETE.OBJECT', 'S3.CREATE.DELETEMARKER']) {
+      for (const operation of [
+        'REST.GET.OBJECT',
+        'WEBSITE.GET.OBJECT',
+        'REST.HEAD.OBJECT',
+        'S3.EXPIRE.OBJECT',
+        'BATCH.DELETE.OBJECT',
+        'S3.CREATE.DELETEMARKER',
+      ]) {
         assert.equal(decodeLogKey(encodeLogKey(key, operation), operation), key, `${operation} ${key}`);
         const parsed = parseAccessLogText(line(key, operation), {});
         assert.deepEqual(parsed.malformed, []);
@@ -109,7 +119,12 @@ describe('keys of every character class, as S3 encodes them', () => {
       writeFileSync(join(dir, 'inventory', BUCKET, 'config', 'data', 'part.csv.gz'), gzipSync(rows.join('')));
       writeFileSync(
         join(report, 'manifest.json'),
-        JSON.stringify({ sourceBucket: BUCKET, fileFormat: 'CSV', fileSchema: 'Bucket, Key, Size, LastModifiedDate, StorageClass', files: [{ key: `inventory/${BUCKET}/config/data/part.csv.gz`, size: 0, MD5checksum: '' }] }),
+        JSON.stringify({
+          sourceBucket: BUCKET,
+          fileFormat: 'CSV',
+          fileSchema: 'Bucket, Key, Size, LastModifiedDate, StorageClass',
+          files: [{ key: `inventory/${BUCKET}/config/data/part.csv.gz`, size: 0, MD5checksum: '' }],
+        }),
       );
       // The logs: every day of September a line of S3's own work; on the 15th, reads (GET, HEAD,
       // website) of all keys but the ones under the prefixes left unread.
@@ -156,7 +171,7 @@ describe('keys of every character class, as S3 encodes them', () => {
         if (key === KEYS.percent || key === KEYS.unicode) continue;
         assert.ok(logKeys.has(key), `the read of ${key} joins its inventory row`);
       }
-      assert.ok(logKeys.has(KEYS.slash!) && logKeys.has(KEYS.plus!), 'S3\'s own and batch-delete lines, decoded once');
+      assert.ok(logKeys.has(KEYS.slash!) && logKeys.has(KEYS.plus!), "S3's own and batch-delete lines, decoded once");
       // Only the prefixes nobody read are unused.
       assert.deepEqual(analysis.prefixes.map((p) => p.prefix).sort(), [prefixOfKey(KEYS.percent!), prefixOfKey(KEYS.unicode!)].sort());
       assert.equal(analysis.coverage.malformed.lines, 0);

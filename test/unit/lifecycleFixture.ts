@@ -53,7 +53,11 @@ export function randomRule(random: Random, id: string | undefined): LifecycleRul
   if (random.chance(0.6)) {
     const kind = random.int(hasTag ? 2 : 3);
     rule.Expiration =
-      kind === 0 ? { Days: transitionDays + 1 + random.int(700) } : kind === 1 ? { Date: new Date(Date.UTC(2030 + random.int(5), random.int(12), 1 + random.int(28))) } : { ExpiredObjectDeleteMarker: true };
+      kind === 0
+        ? { Days: transitionDays + 1 + random.int(700) }
+        : kind === 1
+          ? { Date: new Date(Date.UTC(2030 + random.int(5), random.int(12), 1 + random.int(28))) }
+          : { ExpiredObjectDeleteMarker: true };
     actions++;
   }
   if (random.chance(0.4)) {
@@ -66,7 +70,9 @@ export function randomRule(random: Random, id: string | undefined): LifecycleRul
     actions++;
   }
   if (random.chance(0.3)) {
-    rule.NoncurrentVersionTransitions = [{ NoncurrentDays: 30 + random.int(60), StorageClass: random.pick(STORAGE_CLASSES), ...(random.chance(0.3) ? { NewerNoncurrentVersions: 2 } : {}) }];
+    rule.NoncurrentVersionTransitions = [
+      { NoncurrentDays: 30 + random.int(60), StorageClass: random.pick(STORAGE_CLASSES), ...(random.chance(0.3) ? { NewerNoncurrentVersions: 2 } : {}) },
+    ];
     actions++;
   }
   if (!hasTag && (random.chance(0.3) || actions === 0)) {

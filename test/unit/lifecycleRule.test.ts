@@ -85,7 +85,20 @@ describe('rulesEqual', () => {
   it('reads a tag without a value as the empty value, as S3 does', () => {
     // The SDK's type requires a value; servers still send tags without one.
     const valueless = (key: string) => ({ Key: key }) as Tag;
-    const rule: LifecycleRule = { ID: 'a', Status: 'Enabled', Filter: { And: { Prefix: 'x/', Tags: [{ Key: 'k', Value: '' }, { Key: 'j', Value: 'v' }] } }, Expiration: { Days: 3 } };
+    const rule: LifecycleRule = {
+      ID: 'a',
+      Status: 'Enabled',
+      Filter: {
+        And: {
+          Prefix: 'x/',
+          Tags: [
+            { Key: 'k', Value: '' },
+            { Key: 'j', Value: 'v' },
+          ],
+        },
+      },
+      Expiration: { Days: 3 },
+    };
     assert.ok(rulesEqual(rule, { ...rule, Filter: { And: { Prefix: 'x/', Tags: [valueless('k'), { Key: 'j', Value: 'v' }] } } }));
     assert.ok(rulesEqual({ ...rule, Filter: { Tag: { Key: 'k', Value: '' } } }, { ...rule, Filter: { Tag: valueless('k') } }));
     assert.ok(!rulesEqual({ ...rule, Filter: { Tag: { Key: 'k', Value: 'v' } } }, { ...rule, Filter: { Tag: valueless('k') } }));
@@ -125,7 +138,11 @@ describe('mergeRules', () => {
       const foreignAfter = foreignOf(merged.rules, ourIds);
       assert.equal(foreignAfter.length, foreignBefore.length, context);
       foreignBefore.forEach((rule, i) => assert.equal(foreignAfter[i], rule, `${context}: foreign rule ${i} is the same object, in the same order`));
-      assert.deepEqual(foreignAfter, snapshot.filter((rule) => rule.ID === undefined || !ourIds.has(rule.ID)), context);
+      assert.deepEqual(
+        foreignAfter,
+        snapshot.filter((rule) => rule.ID === undefined || !ourIds.has(rule.ID)),
+        context,
+      );
       assert.equal(merged.rules.length, foreignBefore.length + wanted.length, context);
 
       for (const rule of wanted) {
@@ -134,7 +151,11 @@ describe('mergeRules', () => {
         assert.ok(rulesEqual(found[0]!, rule), `${context}: ${rule.ID} is what we want`);
         const at = existing.findIndex((r) => r.ID === rule.ID);
         const expected = at < 0 ? 'added' : rulesEqual(existing[at]!, rule) ? 'unchanged' : 'updated';
-        assert.deepEqual(merged.changes.find((c) => c.id === rule.ID), { id: rule.ID, change: expected }, context);
+        assert.deepEqual(
+          merged.changes.find((c) => c.id === rule.ID),
+          { id: rule.ID, change: expected },
+          context,
+        );
         if (at >= 0) assert.equal(merged.rules[at]!.ID, rule.ID, `${context}: ${rule.ID} is replaced in place`);
       }
 
@@ -145,9 +166,16 @@ describe('mergeRules', () => {
   });
 
   it('updates our rule in place when the days change, and reports each rule', () => {
-    const before = [{ ID: 'logs', Status: 'Enabled', Filter: { Prefix: 'logs/' }, Expiration: { Days: 30 } }, expirationRule({ tag: TAG, days: 30, versioned: false }), { ID: 'tmp', Status: 'Enabled', Filter: { Prefix: 'tmp/' }, Expiration: { Days: 1 } }] satisfies LifecycleRule[];
+    const before = [
+      { ID: 'logs', Status: 'Enabled', Filter: { Prefix: 'logs/' }, Expiration: { Days: 30 } },
+      expirationRule({ tag: TAG, days: 30, versioned: false }),
+      { ID: 'tmp', Status: 'Enabled', Filter: { Prefix: 'tmp/' }, Expiration: { Days: 1 } },
+    ] satisfies LifecycleRule[];
     const merged = mergeRules(before, [expirationRule({ tag: TAG, days: 60, versioned: false }), deleteMarkerRule()]);
-    assert.deepEqual(merged.rules.map((r) => r.ID), ['logs', EXPIRATION_RULE_ID, 'tmp', DELETE_MARKER_RULE_ID]);
+    assert.deepEqual(
+      merged.rules.map((r) => r.ID),
+      ['logs', EXPIRATION_RULE_ID, 'tmp', DELETE_MARKER_RULE_ID],
+    );
     assert.deepEqual(merged.rules[1]!.Expiration, { Days: 60 });
     assert.deepEqual(merged.changes, [
       { id: EXPIRATION_RULE_ID, change: 'updated' },
@@ -186,7 +214,10 @@ describe('removeRules', () => {
   it('takes out only our rules and keeps the rest in order', () => {
     const logs: LifecycleRule = { ID: 'logs', Status: 'Enabled', Filter: { Prefix: 'logs/' }, Expiration: { Days: 30 } };
     const anonymous: LifecycleRule = { Status: 'Enabled', Filter: { Prefix: 'a/' }, Expiration: { Days: 5 } };
-    const { rules, removed } = removeRules([logs, expirationRule({ tag: TAG, days: 3, versioned: false }), anonymous, deleteMarkerRule()], [EXPIRATION_RULE_ID, DELETE_MARKER_RULE_ID]);
+    const { rules, removed } = removeRules(
+      [logs, expirationRule({ tag: TAG, days: 3, versioned: false }), anonymous, deleteMarkerRule()],
+      [EXPIRATION_RULE_ID, DELETE_MARKER_RULE_ID],
+    );
     assert.deepEqual(rules, [logs, anonymous]);
     assert.deepEqual(removed, [EXPIRATION_RULE_ID, DELETE_MARKER_RULE_ID]);
     assert.deepEqual(removeRules([logs], [EXPIRATION_RULE_ID]), { rules: [logs], removed: [] });
@@ -212,8 +243,14 @@ describe('describeLifecycleDiff', () => {
     const diff = describeLifecycleDiff([expirationRule({ tag: TAG, days: 7, versioned: false })], [expirationRule({ tag: TAG, days: 30, versioned: false })]);
     const lines = diff.split('\n');
     assert.equal(lines[1], `~ rule "${EXPIRATION_RULE_ID}": updated`);
-    assert.deepEqual(lines.filter((l) => l.startsWith('-')), ['-         "Days": 7']);
-    assert.deepEqual(lines.filter((l) => l.startsWith('+')), ['+         "Days": 30']);
+    assert.deepEqual(
+      lines.filter((l) => l.startsWith('-')),
+      ['-         "Days": 7'],
+    );
+    assert.deepEqual(
+      lines.filter((l) => l.startsWith('+')),
+      ['+         "Days": 30'],
+    );
     assert.ok(lines.includes('        "Status": "Enabled",'), diff);
   });
 

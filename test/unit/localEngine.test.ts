@@ -67,7 +67,13 @@ describe('the local engine over a generated estate', () => {
     assert.equal(rows.length, truth.unusedPrefixes.length);
     assert.deepEqual(
       rows.map((r) => ({ prefix: r.prefix, objects: r.objects, bytes: r.bytes, classes: r.storage_classes, newest: r.newest_last_modified })),
-      truth.unusedPrefixes.map((u) => ({ prefix: u.prefix, objects: u.objects, bytes: u.bytes, classes: Object.keys(u.storageClasses).sort().join(','), newest: u.newestLastModified })),
+      truth.unusedPrefixes.map((u) => ({
+        prefix: u.prefix,
+        objects: u.objects,
+        bytes: u.bytes,
+        classes: Object.keys(u.storageClasses).sort().join(','),
+        newest: u.newestLastModified,
+      })),
     );
   });
 
@@ -83,9 +89,15 @@ describe('the local engine over a generated estate', () => {
     const rows = await query('access_by_prefix', { as_of: asOf, days: String(truth.window.days) });
     const readOnce = rows.filter((r) => r.reads === 1).map((r) => ({ prefix: r.prefix, lastAccess: r.last_access }));
     // Access logs carry whole seconds; the generator's truth keeps the milliseconds it drew.
-    assert.deepEqual(readOnce, truth.readOnce.map((r) => ({ prefix: r.prefix, lastAccess: r.lastAccess.replace(/\.\d{3}Z$/, '.000Z') })));
+    assert.deepEqual(
+      readOnce,
+      truth.readOnce.map((r) => ({ prefix: r.prefix, lastAccess: r.lastAccess.replace(/\.\d{3}Z$/, '.000Z') })),
+    );
     const unused = new Set(truth.unusedPrefixes.map((u) => u.prefix));
-    assert.ok(rows.every((r) => !unused.has(String(r.prefix))), 'an unused prefix has no read');
+    assert.ok(
+      rows.every((r) => !unused.has(String(r.prefix))),
+      'an unused prefix has no read',
+    );
   });
 
   it('keeps objects out when the user exempts them by regular expression', async () => {
@@ -98,8 +110,14 @@ describe('the local engine over a generated estate', () => {
 
   it('sums storage per prefix and class to the inventory totals', async () => {
     const rows = await query('storage_by_prefix');
-    assert.equal(rows.reduce((n, r) => n + Number(r.objects), 0), truth.inventory.currentObjects);
-    assert.equal(rows.reduce((n, r) => n + Number(r.objects) + Number(r.noncurrent_versions), 0), truth.inventory.versions - truth.inventory.deleteMarkers);
+    assert.equal(
+      rows.reduce((n, r) => n + Number(r.objects), 0),
+      truth.inventory.currentObjects,
+    );
+    assert.equal(
+      rows.reduce((n, r) => n + Number(r.objects) + Number(r.noncurrent_versions), 0),
+      truth.inventory.versions - truth.inventory.deleteMarkers,
+    );
   });
 
   it('builds the segmentation chain: keys, dense segments, intervals that cover every key once', async () => {
@@ -108,14 +126,21 @@ describe('the local engine over a generated estate', () => {
     const intervals = await query('ordered_segment_intervals');
     const totalKeys = keys.reduce((n, r) => n + Number(r.keys), 0);
     assert.equal(segments.length, keys.length, 'one segment per segment prefix');
-    assert.deepEqual(segments.map((s) => s.segment), segments.map((_s, i) => i + 1), 'segments are dense from 1');
-    assert.deepEqual(intervals.map((r) => r.keys), segments.map((s) => s.keys));
+    assert.deepEqual(
+      segments.map((s) => s.segment),
+      segments.map((_s, i) => i + 1),
+      'segments are dense from 1',
+    );
+    assert.deepEqual(
+      intervals.map((r) => r.keys),
+      segments.map((s) => s.keys),
+    );
     const last = intervals.at(-1)!;
     assert.equal(Number(last.first_pixel) + Number(last.keys), totalKeys, 'intervals tile the image');
     assert.equal(intervals[0]!.first_pixel, 0);
   });
 
-  it('groups the lifecycle events per hour the way truth.json\'s timeline moves', async () => {
+  it("groups the lifecycle events per hour the way truth.json's timeline moves", async () => {
     const events = await query('lifecycle_events');
     assert.equal(events.length, truth.lifecycle.events);
     const grouped = await query('grouped_events', { bucket_size: 'hour' });
@@ -124,7 +149,11 @@ describe('the local engine over a generated estate', () => {
       const hour = String(g.time_bucket);
       const entry = perHour.get(hour) ?? { dm: 0, expired: 0 };
       const indexes = g.indexes as number[];
-      assert.deepEqual(indexes, [...indexes].sort((a, b) => a - b), 'indexes are ordered');
+      assert.deepEqual(
+        indexes,
+        [...indexes].sort((a, b) => a - b),
+        'indexes are ordered',
+      );
       if (g.operation === 'S3.CREATE.DELETEMARKER') entry.dm += indexes.length;
       else entry.expired += indexes.length;
       perHour.set(hour, entry);
@@ -141,7 +170,10 @@ describe('the local engine over a generated estate', () => {
       previous = bucket;
     }
     assert.equal(expired, events.filter((e) => e.operation === 'S3.EXPIRE.OBJECT').length);
-    assert.equal([...perHour.values()].reduce((n, h) => n + h.dm + h.expired, 0), truth.lifecycle.events);
+    assert.equal(
+      [...perHour.values()].reduce((n, h) => n + h.dm + h.expired, 0),
+      truth.lifecycle.events,
+    );
   });
 
   it('reports malformed log lines and the sources it loaded in the statistics', () =>
@@ -153,13 +185,33 @@ describe('the local engine over a generated estate', () => {
 
   it('reads a Parquet inventory report to the same unused prefixes', () =>
     isolated(async (parquetDir, runnerFor) => {
-      execFileSync(process.execPath, [join(__dirname, '..', '..', '..', 'dist', 'cli.js'), 'generate', '--out', join(parquetDir, 'estate'), '--objects', '1200', '--seed', '5', '--inventory-format', 'parquet'], { stdio: 'ignore' });
+      execFileSync(
+        process.execPath,
+        [
+          join(__dirname, '..', '..', '..', 'dist', 'cli.js'),
+          'generate',
+          '--out',
+          join(parquetDir, 'estate'),
+          '--objects',
+          '1200',
+          '--seed',
+          '5',
+          '--inventory-format',
+          'parquet',
+        ],
+        { stdio: 'ignore' },
+      );
       const estate = join(parquetDir, 'estate');
       const parquetTruth = JSON.parse(readFileSync(join(estate, 'truth.json'), 'utf8')) as EstateTruth;
       assert.equal(parquetTruth.inventory.fileFormat, 'Parquet');
       const runner = runnerFor({ inventory: join(estate, 'inventory', parquetTruth.generator.bucket, 'daily-full'), logs: join(estate, 'logs') });
-      const { rows, statistics } = await collectRows(await runner.run({ template: catalog.resolve('unused_prefixes').template, values: { as_of: parquetTruth.window.end } }));
-      assert.deepEqual(rows.map((r) => [r[0], r[1], r[2]]), parquetTruth.unusedPrefixes.map((u) => [u.prefix, u.objects, u.bytes]));
+      const { rows, statistics } = await collectRows(
+        await runner.run({ template: catalog.resolve('unused_prefixes').template, values: { as_of: parquetTruth.window.end } }),
+      );
+      assert.deepEqual(
+        rows.map((r) => [r[0], r[1], r[2]]),
+        parquetTruth.unusedPrefixes.map((u) => [u.prefix, u.objects, u.bytes]),
+      );
       assert.match(statistics.notes.join('\n'), /\(Parquet, dt /);
     }));
 
@@ -167,16 +219,40 @@ describe('the local engine over a generated estate', () => {
     isolated(async (orcDir, runnerFor) => {
       const folder = join(orcDir, 'inv', 'src-bucket', 'cfg', '2026-10-01T01-00Z');
       mkdirSync(folder, { recursive: true });
-      writeFileSync(join(folder, 'manifest.json'), JSON.stringify({ sourceBucket: 'src-bucket', destinationBucket: 'arn:aws:s3:::inv', version: '2016-11-30', fileFormat: 'ORC', fileSchema: 'struct<bucket:string,key:string>', files: [{ key: 'inv/src-bucket/cfg/data/a.orc', size: 1, MD5checksum: '' }] }));
+      writeFileSync(
+        join(folder, 'manifest.json'),
+        JSON.stringify({
+          sourceBucket: 'src-bucket',
+          destinationBucket: 'arn:aws:s3:::inv',
+          version: '2016-11-30',
+          fileFormat: 'ORC',
+          fileSchema: 'struct<bucket:string,key:string>',
+          files: [{ key: 'inv/src-bucket/cfg/data/a.orc', size: 1, MD5checksum: '' }],
+        }),
+      );
       const runner = runnerFor({ inventory: join(orcDir, 'inv', 'src-bucket', 'cfg') });
       await assert.rejects(runner.run({ template: catalog.resolve('storage_by_prefix').template }).then(collectRows), /cannot read ORC.*Athena/);
     }));
 
   it('counts and reports malformed log lines with file and line, and keeps the good ones', () =>
     isolated(async (logsDir, runnerFor) => {
-      const good = readFileSync(join(dir, 'logs', readdirSync(join(dir, 'logs'), { recursive: true }).map(String).find((f) => /\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-/.test(f))!), 'utf8').split('\n').filter((l) => l !== '');
+      const good = readFileSync(
+        join(
+          dir,
+          'logs',
+          readdirSync(join(dir, 'logs'), { recursive: true })
+            .map(String)
+            .find((f) => /\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-/.test(f))!,
+        ),
+        'utf8',
+      )
+        .split('\n')
+        .filter((l) => l !== '');
       mkdirSync(join(logsDir, '2026', '09', '30'), { recursive: true });
-      writeFileSync(join(logsDir, '2026', '09', '30', '2026-09-30-00-00-00-ABCDEF'), [good[0], 'garbage that is not a log line', good[0]!.slice(0, 40), ...good.slice(1)].join('\n') + '\n');
+      writeFileSync(
+        join(logsDir, '2026', '09', '30', '2026-09-30-00-00-00-ABCDEF'),
+        [good[0], 'garbage that is not a log line', good[0]!.slice(0, 40), ...good.slice(1)].join('\n') + '\n',
+      );
       const { statistics } = await collectRows(await runnerFor({ logs: logsDir }).run({ template: catalog.resolve('lifecycle_events').template }));
       const notes = statistics.notes.join('\n');
       assert.match(notes, new RegExp(`access logs: 1 file, ${good.length} records, 2 malformed lines`));
@@ -196,7 +272,10 @@ describe('the local engine over a generated estate', () => {
         writeFileSync(join(scratch, config, '2026-10-01T01-00Z', 'manifest.json'), '{}');
       }
       const two = openLocation(toLocationUri(scratch), { cacheDir });
-      await assert.rejects(findInventoryReport(two.reader, two.prefix), /2 configurations \(other-bucket\/weekly, test-estate\/daily-full\): give the one of your bucket/);
+      await assert.rejects(
+        findInventoryReport(two.reader, two.prefix),
+        /2 configurations \(other-bucket\/weekly, test-estate\/daily-full\): give the one of your bucket/,
+      );
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }
@@ -210,10 +289,16 @@ describe('the local engine over a generated estate', () => {
   it('stops a running query when its signal is aborted', async () => {
     const controller = new AbortController();
     controller.abort();
-    await assert.rejects(runner.run({ template: catalog.resolve('storage_by_prefix').template, signal: controller.signal }).then(collectRows), QueryCancelledError);
+    await assert.rejects(
+      runner.run({ template: catalog.resolve('storage_by_prefix').template, signal: controller.signal }).then(collectRows),
+      QueryCancelledError,
+    );
   });
 
-  it('reports the engine\'s own message for bad SQL', async () => {
-    await assert.rejects(engine.run({ sql: 'SELECT no_such_column FROM s3_inventory' }), (e: unknown) => e instanceof QueryFailedError && /no_such_column/.test(e.message));
+  it("reports the engine's own message for bad SQL", async () => {
+    await assert.rejects(
+      engine.run({ sql: 'SELECT no_such_column FROM s3_inventory' }),
+      (e: unknown) => e instanceof QueryFailedError && /no_such_column/.test(e.message),
+    );
   });
 });

@@ -78,7 +78,9 @@ describe('loading access logs into the local engine', () => {
   });
 
   /** Writes the files under a fresh folder, loads it, and returns the rows in file and line order. */
-  const load = async (files: Record<string, string | Buffer>): Promise<{ rows: Record<string, unknown>[]; malformed: Record<string, unknown>[]; report: LoadReport }> => {
+  const load = async (
+    files: Record<string, string | Buffer>,
+  ): Promise<{ rows: Record<string, unknown>[]; malformed: Record<string, unknown>[]; report: LoadReport }> => {
     const folder = mkdtempSync(join(scratch, 'logs-'));
     for (const [name, content] of Object.entries(files)) {
       mkdirSync(join(folder, name, '..'), { recursive: true });
@@ -136,7 +138,12 @@ describe('loading access logs into the local engine', () => {
       malformed.map((m) => ({ ...m, malformed: String(m.malformed).replace(/^.*\/(2023\/07\/\d\d\/)/, '$1') })),
       [
         { malformed: '2023/07/14/2023-07-14-09-00-00-AAAA:2: the time field does not start with [', bucket: null, key: null, dt: '2023/07/14' },
-        { malformed: '2023/07/15/2023-07-15-10-00-00-CCCC:1: the request-URI field has no closing quote followed by a status, an error code and four numbers', bucket: 'my-bucket', key: 'tenant-042/a b c.json', dt: '2023/07/15' },
+        {
+          malformed: '2023/07/15/2023-07-15-10-00-00-CCCC:1: the request-URI field has no closing quote followed by a status, an error code and four numbers',
+          bucket: 'my-bucket',
+          key: 'tenant-042/a b c.json',
+          dt: '2023/07/15',
+        },
       ],
     );
   });
@@ -158,11 +165,14 @@ describe('loading access logs into the local engine', () => {
       malformed.map((m) => `${String(m.malformed).replace(/^[^:]*:(\d+):.*$/s, '$1')} ${m.key ?? '-'}`).sort(),
       expected.malformed.map((m) => `${m.line} ${m.key ?? '-'}`).sort(),
     );
-    assert.ok(expected.malformed.some((m) => m.key !== undefined) && expected.malformed.some((m) => m.key === undefined), 'lines with and without a key made out');
+    assert.ok(
+      expected.malformed.some((m) => m.key !== undefined) && expected.malformed.some((m) => m.key === undefined),
+      'lines with and without a key made out',
+    );
     assert.match(report.notes.join('\n'), new RegExp(`${expected.records.length} records, ${expected.malformed.length} malformed lines`));
   });
 
-  it('loads a generated estate\'s logs, in many batches, to the parser\'s records', async () => {
+  it("loads a generated estate's logs, in many batches, to the parser's records", async () => {
     const { dir } = await generateInto(smallEstateOptions({ objects: 2000, days: 7 }));
     try {
       const files = listFiles(join(dir, 'logs'));
@@ -173,7 +183,10 @@ describe('loading access logs into the local engine', () => {
       const sum = await connection.runAndReadAll('SELECT count(DISTINCT request_id) AS ids, sum(bytes_sent) AS sent, count(key) AS keys FROM estate_logs');
       const got = sum.getRowObjectsJS()[0]!;
       assert.equal(Number(got.ids), new Set(expected.map((r) => r.request_id)).size);
-      assert.equal(Number(got.sent), expected.reduce((n, r) => n + (r.bytes_sent ?? 0), 0));
+      assert.equal(
+        Number(got.sent),
+        expected.reduce((n, r) => n + (r.bytes_sent ?? 0), 0),
+      );
       assert.equal(Number(got.keys), expected.filter((r) => r.key !== null).length);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -42,7 +42,12 @@ describe('package.json', () => {
   it('declares every setting the code reads, with the same default', () => {
     const properties = Object.assign({}, ...contributes.configuration.map((c: { properties: object }) => c.properties));
     const declared = Object.keys(properties).sort();
-    assert.deepEqual(declared, Object.keys(SETTING_DEFAULTS).map((k) => `s3lifecycle.${k}`).sort());
+    assert.deepEqual(
+      declared,
+      Object.keys(SETTING_DEFAULTS)
+        .map((k) => `s3lifecycle.${k}`)
+        .sort(),
+    );
     for (const [key, value] of Object.entries(SETTING_DEFAULTS)) assert.deepEqual(properties[`s3lifecycle.${key}`].default, value, key);
     assert.deepEqual(properties['s3lifecycle.engine'].enum, ['local', 'athena']);
   });
@@ -58,8 +63,14 @@ describe('package.json', () => {
   it('takes every string people read from package.nls.json, and that file has no unused keys', () => {
     const raw = readFileSync(join(ROOT, 'package.json'), 'utf8');
     const used = new Set([...raw.matchAll(/"%([^%"]+)%"/g)].map((m) => m[1]!));
-    assert.deepEqual([...used].filter((key) => !(key in nls)), []);
-    assert.deepEqual(Object.keys(nls).filter((key) => !used.has(key)), []);
+    assert.deepEqual(
+      [...used].filter((key) => !(key in nls)),
+      [],
+    );
+    assert.deepEqual(
+      Object.keys(nls).filter((key) => !used.has(key)),
+      [],
+    );
     const parsed = JSON.parse(raw);
     for (const command of parsed.contributes.commands) assert.match(command.title, /^%.+%$/, `${command.command}: its title is not localisable`);
     for (const conf of parsed.contributes.configuration) {

@@ -2,7 +2,14 @@ import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { contentSecurityPolicy, createNonce, escapeAttribute, renderPanelHtml } from '../../src/views/panelHtml';
 
-const input = { cspSource: 'https://file+.vscode-resource.vscode-cdn.net', scriptNonce: 'c2NyaXB0', styleNonce: 'c3R5bGU=', scriptUri: 'https://x/dist/webview.js', styleUri: 'https://x/media/panel.css', language: 'en' };
+const input = {
+  cspSource: 'https://file+.vscode-resource.vscode-cdn.net',
+  scriptNonce: 'c2NyaXB0',
+  styleNonce: 'c3R5bGU=',
+  scriptUri: 'https://x/dist/webview.js',
+  styleUri: 'https://x/media/panel.css',
+  language: 'en',
+};
 
 describe('the panel HTML shell', () => {
   it('has a strict CSP: nothing by default, scripts only with the nonce, no inline styles or eval', () => {

@@ -17,7 +17,12 @@ const request = (method: string, params: unknown) => ({ type: 'request', request
 describe('messages from the (untrusted) webview', () => {
   it('accepts the ready handshake and known requests', () => {
     assert.deepEqual(parseWebviewMessage({ type: 'ready' }), { type: 'ready' });
-    assert.deepEqual(parseWebviewMessage({ type: 'request', requestId: 3, method: 'listBuckets', params: {} }), { type: 'request', requestId: 3, method: 'listBuckets', params: {} });
+    assert.deepEqual(parseWebviewMessage({ type: 'request', requestId: 3, method: 'listBuckets', params: {} }), {
+      type: 'request',
+      requestId: 3,
+      method: 'listBuckets',
+      params: {},
+    });
   });
 
   it('drops extra fields rather than passing them on', () => {
@@ -94,8 +99,18 @@ describe('tagForExpiration requests', () => {
 describe('findUnusedPrefixes requests', () => {
   it('accepts no bucket or a valid one', () => {
     assert.deepEqual(parseWebviewMessage(request('findUnusedPrefixes', {})), { type: 'request', requestId: 7, method: 'findUnusedPrefixes', params: {} });
-    assert.deepEqual(parseWebviewMessage(request('findUnusedPrefixes', undefined)), { type: 'request', requestId: 7, method: 'findUnusedPrefixes', params: {} });
-    assert.deepEqual(parseWebviewMessage(request('findUnusedPrefixes', { bucket: 'estate-2019' })), { type: 'request', requestId: 7, method: 'findUnusedPrefixes', params: { bucket: 'estate-2019' } });
+    assert.deepEqual(parseWebviewMessage(request('findUnusedPrefixes', undefined)), {
+      type: 'request',
+      requestId: 7,
+      method: 'findUnusedPrefixes',
+      params: {},
+    });
+    assert.deepEqual(parseWebviewMessage(request('findUnusedPrefixes', { bucket: 'estate-2019' })), {
+      type: 'request',
+      requestId: 7,
+      method: 'findUnusedPrefixes',
+      params: { bucket: 'estate-2019' },
+    });
   });
 
   it('rejects a bad bucket and unknown parameters', () => {
@@ -237,7 +252,12 @@ describe('retention reports from the host', () => {
 describe('prefix status messages from the host', () => {
   it('accepts each status, with an optional detail', () => {
     for (const status of ['tagging', 'tagged', 'failed', 'untagged']) {
-      assert.deepEqual(parseHostMessage({ type: 'prefixStatus', bucket: 'b', prefixes: ['a', ''], status }), { type: 'prefixStatus', bucket: 'b', prefixes: ['a', ''], status });
+      assert.deepEqual(parseHostMessage({ type: 'prefixStatus', bucket: 'b', prefixes: ['a', ''], status }), {
+        type: 'prefixStatus',
+        bucket: 'b',
+        prefixes: ['a', ''],
+        status,
+      });
     }
     assert.deepEqual(parseHostMessage({ type: 'prefixStatus', bucket: 'b', prefixes: ['a'], status: 'failed', detail: '3 objects failed' }), {
       type: 'prefixStatus',
@@ -267,7 +287,12 @@ describe('messages from the host', () => {
   it('accepts connectionChanged and responses', () => {
     const connection = { description: 'AWS', engine: 'local' };
     assert.deepEqual(parseHostMessage({ type: 'connectionChanged', connection }), { type: 'connectionChanged', connection });
-    assert.deepEqual(parseHostMessage({ type: 'response', requestId: 1, ok: false, error: 'Access denied' }), { type: 'response', requestId: 1, ok: false, error: 'Access denied' });
+    assert.deepEqual(parseHostMessage({ type: 'response', requestId: 1, ok: false, error: 'Access denied' }), {
+      type: 'response',
+      requestId: 1,
+      ok: false,
+      error: 'Access denied',
+    });
   });
 
   it('accepts init only with every string the panel shows', () => {
@@ -284,7 +309,12 @@ describe('messages from the host', () => {
   });
 
   it('checks the shape of a bucket list', () => {
-    assert.ok(isBucketSummaryList([{ name: 'a', createdAt: null }, { name: 'b', createdAt: '2024-01-01T00:00:00.000Z' }]));
+    assert.ok(
+      isBucketSummaryList([
+        { name: 'a', createdAt: null },
+        { name: 'b', createdAt: '2024-01-01T00:00:00.000Z' },
+      ]),
+    );
     assert.ok(!isBucketSummaryList([{ name: 1, createdAt: null }]));
     assert.ok(!isBucketSummaryList({ name: 'a' }));
   });
@@ -296,4 +326,3 @@ describe('messages from the host', () => {
     assert.ok(!isTagForExpirationResult(null));
   });
 });
-

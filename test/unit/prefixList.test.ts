@@ -40,10 +40,31 @@ const prefixes = (rows: readonly UnusedPrefix[]) => rows.map((r) => r.prefix);
 
 // Every column has a tie between b and d, so the tie-break by prefix shows in both directions.
 const rows: UnusedPrefix[] = [
-  row('d', { objects: 5, bytes: 300, storageClasses: ['GLACIER'], lastAccess: '2025-03-01T00:00:00.000Z', newestLastModified: '2024-05-01T00:00:00.000Z', monthlySavingsUsd: 2 }),
+  row('d', {
+    objects: 5,
+    bytes: 300,
+    storageClasses: ['GLACIER'],
+    lastAccess: '2025-03-01T00:00:00.000Z',
+    newestLastModified: '2024-05-01T00:00:00.000Z',
+    monthlySavingsUsd: 2,
+  }),
   row('a', { objects: 1, bytes: 100, storageClasses: ['STANDARD'], lastAccess: null, newestLastModified: '2024-01-01T00:00:00.000Z', monthlySavingsUsd: 1 }),
-  row('c', { objects: 9, bytes: 900, storageClasses: ['DEEP_ARCHIVE', 'STANDARD'], lastAccess: '2025-06-01T00:00:00.000Z', newestLastModified: '2024-09-01T00:00:00.000Z', monthlySavingsUsd: 9 }),
-  row('b', { objects: 5, bytes: 300, storageClasses: ['GLACIER'], lastAccess: '2025-03-01T00:00:00.000Z', newestLastModified: '2024-05-01T00:00:00.000Z', monthlySavingsUsd: 2 }),
+  row('c', {
+    objects: 9,
+    bytes: 900,
+    storageClasses: ['DEEP_ARCHIVE', 'STANDARD'],
+    lastAccess: '2025-06-01T00:00:00.000Z',
+    newestLastModified: '2024-09-01T00:00:00.000Z',
+    monthlySavingsUsd: 9,
+  }),
+  row('b', {
+    objects: 5,
+    bytes: 300,
+    storageClasses: ['GLACIER'],
+    lastAccess: '2025-03-01T00:00:00.000Z',
+    newestLastModified: '2024-05-01T00:00:00.000Z',
+    monthlySavingsUsd: 2,
+  }),
 ];
 
 describe('sorting the unused prefixes', () => {
@@ -65,7 +86,10 @@ describe('sorting the unused prefixes', () => {
   }
 
   it('puts prefixes never read before every read one (oldest first)', () => {
-    const sorted = sortPrefixes([row('x', { lastAccess: '2020-01-01T00:00:00.000Z' }), row('y', { lastAccess: null })], { key: 'lastAccess', direction: 'ascending' });
+    const sorted = sortPrefixes([row('x', { lastAccess: '2020-01-01T00:00:00.000Z' }), row('y', { lastAccess: null })], {
+      key: 'lastAccess',
+      direction: 'ascending',
+    });
     assert.deepEqual(prefixes(sorted), ['y', 'x']);
   });
 
@@ -77,7 +101,14 @@ describe('sorting the unused prefixes', () => {
 
   it('gives the same order whatever order the rows came in', () => {
     const random = new Random(6);
-    const many = Array.from({ length: 500 }, (_, i) => row(`p/${random.int(1000)}/${i}`, { objects: random.int(5), bytes: random.int(3) * 1024, monthlySavingsUsd: random.int(4) / 100, lastAccess: random.chance(0.3) ? null : `2025-0${1 + random.int(9)}-01T00:00:00.000Z` }));
+    const many = Array.from({ length: 500 }, (_, i) =>
+      row(`p/${random.int(1000)}/${i}`, {
+        objects: random.int(5),
+        bytes: random.int(3) * 1024,
+        monthlySavingsUsd: random.int(4) / 100,
+        lastAccess: random.chance(0.3) ? null : `2025-0${1 + random.int(9)}-01T00:00:00.000Z`,
+      }),
+    );
     for (const key of PREFIX_SORT_KEYS) {
       for (const direction of ['ascending', 'descending'] as const) {
         const shuffled = many.slice().sort(() => random.next() - 0.5);
@@ -117,7 +148,10 @@ describe('filtering the unused prefixes', () => {
   });
 
   it('filters, then sorts', () => {
-    assert.deepEqual(prefixes(visiblePrefixes(list, { text: 'logs', storageClass: null }, { key: 'prefix', direction: 'descending' })), ['logs/2024', 'Logs/2023']);
+    assert.deepEqual(prefixes(visiblePrefixes(list, { text: 'logs', storageClass: null }, { key: 'prefix', direction: 'descending' })), [
+      'logs/2024',
+      'Logs/2023',
+    ]);
   });
 });
 
@@ -183,7 +217,10 @@ describe('selecting prefixes', () => {
 
   it('tags the selected visible prefixes that are not tagged or being tagged', () => {
     const settled = new Set(['b']);
-    assert.deepEqual(tagTargets(visible.slice(0, 3), new Set(['a', 'b', 'd']), (p) => settled.has(p)), ['a']);
+    assert.deepEqual(
+      tagTargets(visible.slice(0, 3), new Set(['a', 'b', 'd']), (p) => settled.has(p)),
+      ['a'],
+    );
   });
 });
 
@@ -205,7 +242,7 @@ describe('formatting', () => {
     assert.equal(formatUsd(0.0000123, 'en-US'), '$0.000012');
   });
 
-  it('writes counts with the locale\'s grouping', () => {
+  it("writes counts with the locale's grouping", () => {
     assert.equal(formatCount(1234567, 'en-US'), '1,234,567');
     assert.equal(formatCount(1234567, 'de-DE'), '1.234.567');
   });

@@ -24,7 +24,7 @@ describe('storage prices from the AWS Price List API', () => {
     assert.equal(prices.publicationDate, '2026-11-25T10:00:00Z');
   });
 
-  it('reads usage types with any region prefix, and us-east-1\'s without one', () => {
+  it("reads usage types with any region prefix, and us-east-1's without one", () => {
     assert.equal(usageTypeCore('EUC1-TimedStorage-ByteHrs'), 'TimedStorage-ByteHrs');
     assert.equal(usageTypeCore('EU-TimedStorage-SIA-ByteHrs'), 'TimedStorage-SIA-ByteHrs');
     assert.equal(usageTypeCore('APS2-TimedStorage-GDA-ByteHrs'), 'TimedStorage-GDA-ByteHrs');
@@ -37,8 +37,11 @@ describe('storage prices from the AWS Price List API', () => {
     assert.deepEqual(storagePricesFromPriceList(europeanProducts(), 'ap-east-2').perGbMonth, {});
   });
 
-  it('prices a report with them, names where they come from, and lets the user\'s prices win', () => {
-    const base = { perGbMonth: storagePricesFromPriceList(europeanProducts(), 'eu-central-1').perGbMonth, label: 'AWS Price List API prices for eu-central-1 (read 2026-12-01)' };
+  it("prices a report with them, names where they come from, and lets the user's prices win", () => {
+    const base = {
+      perGbMonth: storagePricesFromPriceList(europeanProducts(), 'eu-central-1').perGbMonth,
+      label: 'AWS Price List API prices for eu-central-1 (read 2026-12-01)',
+    };
     const prices = storagePrices('eu-central-1', { GLACIER: 0.0039 }, base);
     assert.equal(prices.source, 'AWS Price List API prices for eu-central-1 (read 2026-12-01), with your prices for GLACIER');
     assert.equal(prices.perGbMonth.GLACIER, 0.0039);
@@ -51,7 +54,10 @@ describe('storage prices from the AWS Price List API', () => {
   it('reads the request prices tagging pays, per 1,000, by group or else by usage type', () => {
     assert.deepEqual(requestPricesFromPriceList(europeanRequestProducts(), 'eu-central-1'), { putClass: 0.0054, getClass: 0.00043 });
     // Without a group attribute, the usage type says which class it is.
-    const ungrouped = [requestProduct('sa-east-1', undefined, 'SAE1-Requests-Tier1', '0.0000070000'), requestProduct('sa-east-1', undefined, 'SAE1-Requests-Tier2', '0.0000005600')];
+    const ungrouped = [
+      requestProduct('sa-east-1', undefined, 'SAE1-Requests-Tier1', '0.0000070000'),
+      requestProduct('sa-east-1', undefined, 'SAE1-Requests-Tier2', '0.0000005600'),
+    ];
     assert.deepEqual(requestPricesFromPriceList(ungrouped, 'sa-east-1'), { putClass: 0.007, getClass: 0.00056 });
     // Storage products and other regions are passed over.
     assert.deepEqual(requestPricesFromPriceList([...europeanProducts(), ...europeanRequestProducts('eu-west-3', 'EUW3-')], 'eu-central-1'), {});

@@ -4,15 +4,29 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** One GetProducts entry in the shape of the Price List API (JSON text, format aws_v1). */
-export function product(region: string, usageType: string, dimensions: { begin: string; end: string; usd: string; unit?: string }[], publicationDate = '2026-11-20T18:02:11Z'): string {
+export function product(
+  region: string,
+  usageType: string,
+  dimensions: { begin: string; end: string; usd: string; unit?: string }[],
+  publicationDate = '2026-11-20T18:02:11Z',
+): string {
   const sku = `SKU${usageType.replace(/[^A-Z0-9]/gi, '').slice(0, 10)}`;
   return JSON.stringify({
-    product: { productFamily: 'Storage', attributes: { servicecode: 'AmazonS3', regionCode: region, usagetype: usageType, operation: '', storageClass: 'General Purpose' }, sku },
+    product: {
+      productFamily: 'Storage',
+      attributes: { servicecode: 'AmazonS3', regionCode: region, usagetype: usageType, operation: '', storageClass: 'General Purpose' },
+      sku,
+    },
     serviceCode: 'AmazonS3',
     terms: {
       OnDemand: {
         [`${sku}.JRTCKXETXF`]: {
-          priceDimensions: Object.fromEntries(dimensions.map((d, i) => [`${sku}.JRTCKXETXF.${i}`, { unit: d.unit ?? 'GB-Mo', beginRange: d.begin, endRange: d.end, description: `$${d.usd} per GB`, appliesTo: [], pricePerUnit: { USD: d.usd } }])),
+          priceDimensions: Object.fromEntries(
+            dimensions.map((d, i) => [
+              `${sku}.JRTCKXETXF.${i}`,
+              { unit: d.unit ?? 'GB-Mo', beginRange: d.begin, endRange: d.end, description: `$${d.usd} per GB`, appliesTo: [], pricePerUnit: { USD: d.usd } },
+            ]),
+          ),
           sku,
           effectiveDate: '2026-11-01T00:00:00Z',
           offerTermCode: 'JRTCKXETXF',
@@ -38,7 +52,10 @@ export function europeanProducts(region = 'eu-central-1', prefix = 'EUC1-'): str
     product(region, `${prefix}TimedStorage-GIR-ByteHrs`, [{ begin: '0', end: 'Inf', usd: '0.0050000000' }]),
     product(region, `${prefix}TimedStorage-GlacierByteHrs`, [{ begin: '0', end: 'Inf', usd: '0.0040000000' }]),
     product(region, `${prefix}TimedStorage-GDA-ByteHrs`, [{ begin: '0', end: 'Inf', usd: '0.0018000000' }], '2026-11-25T10:00:00Z'),
-    product(region, `${prefix}TimedStorage-INT-FA-ByteHrs`, [{ begin: '0', end: '51200', usd: '0.0245000000' }, { begin: '51200', end: 'Inf', usd: '0.0235000000' }]),
+    product(region, `${prefix}TimedStorage-INT-FA-ByteHrs`, [
+      { begin: '0', end: '51200', usd: '0.0245000000' },
+      { begin: '51200', end: 'Inf', usd: '0.0235000000' },
+    ]),
     product(region, `${prefix}TimedStorage-INT-IA-ByteHrs`, [{ begin: '0', end: 'Inf', usd: '0.0135000000' }]),
     // Not a storage class's price: staging bytes, a per-object charge, another region's product.
     product(region, `${prefix}TimedStorage-GDA-Staging`, [{ begin: '0', end: 'Inf', usd: '0.0245000000' }]),
@@ -50,7 +67,9 @@ export function europeanProducts(region = 'eu-central-1', prefix = 'EUC1-'): str
 
 /** An "API Request" product: per-request prices, by group (S3-API-Tier1…) and usage type. */
 export function requestProduct(region: string, group: string | undefined, usageType: string, usdPerRequest: string): string {
-  const parsed = JSON.parse(product(region, usageType, [{ begin: '0', end: 'Inf', usd: usdPerRequest, unit: 'Requests' }])) as { product: { productFamily: string; attributes: Record<string, string> } };
+  const parsed = JSON.parse(product(region, usageType, [{ begin: '0', end: 'Inf', usd: usdPerRequest, unit: 'Requests' }])) as {
+    product: { productFamily: string; attributes: Record<string, string> };
+  };
   parsed.product.productFamily = 'API Request';
   if (group) parsed.product.attributes.group = group;
   return JSON.stringify(parsed);

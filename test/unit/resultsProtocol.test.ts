@@ -21,7 +21,20 @@ describe('results view: messages from the (untrusted) webview', () => {
   });
 
   it('rejects malformed and unknown messages', () => {
-    for (const raw of [undefined, null, 'ready', 42, [], [{ type: 'ready' }], {}, { type: 'Ready' }, { type: 'request' }, { type: 'constructor' }, { type: 'toString' }, { type: ['ready'] }]) {
+    for (const raw of [
+      undefined,
+      null,
+      'ready',
+      42,
+      [],
+      [{ type: 'ready' }],
+      {},
+      { type: 'Ready' },
+      { type: 'request' },
+      { type: 'constructor' },
+      { type: 'toString' },
+      { type: ['ready'] },
+    ]) {
       assert.equal(parseResultsWebviewMessage(raw), undefined, JSON.stringify(raw));
     }
   });
@@ -46,7 +59,15 @@ const strings: ResultsStrings = {
   engineAthena: 'Athena',
 };
 
-const statistics = { engine: 'athena', rows: 2, bytesScanned: 10485760, elapsedMs: 1234, costUsd: 0.0000477, queryId: 'q-1', notes: ['3 malformed log lines were skipped'] };
+const statistics = {
+  engine: 'athena',
+  rows: 2,
+  bytesScanned: 10485760,
+  elapsedMs: 1234,
+  costUsd: 0.0000477,
+  queryId: 'q-1',
+  notes: ['3 malformed log lines were skipped'],
+};
 
 describe('results view: messages from the host', () => {
   it('accepts every valid message', () => {
@@ -54,8 +75,23 @@ describe('results view: messages from the host', () => {
       { type: 'init', strings, title: 'unused_prefixes' },
       { type: 'runStarted', runId: 1, engine: 'local' },
       { type: 'progress', runId: 1, message: 'Loading the inventory' },
-      { type: 'columns', runId: 1, columns: [{ name: 'prefix', type: 'VARCHAR' }, { name: 'bytes', type: 'BIGINT' }] },
-      { type: 'rows', runId: 1, offset: 0, rows: [['logs/', 12], ['tmp/', null]] },
+      {
+        type: 'columns',
+        runId: 1,
+        columns: [
+          { name: 'prefix', type: 'VARCHAR' },
+          { name: 'bytes', type: 'BIGINT' },
+        ],
+      },
+      {
+        type: 'rows',
+        runId: 1,
+        offset: 0,
+        rows: [
+          ['logs/', 12],
+          ['tmp/', null],
+        ],
+      },
       { type: 'rows', runId: 1, offset: 2, rows: [] },
       { type: 'rows', runId: 1, offset: 0, rows: [[['STANDARD', 'GLACIER'], true, '18446744073709551615', -1.5]] },
       { type: 'runFinished', runId: 1, state: 'done', rowCount: 2, statistics, statisticsText: '2 rows · 10 MB scanned · 1.2 s · $0.000048' },
@@ -110,7 +146,14 @@ describe('results view: messages from the host', () => {
 });
 
 describe('the results view HTML shell', () => {
-  const input = { cspSource: 'https://file+.vscode-resource.vscode-cdn.net', scriptNonce: 'c2NyaXB0', styleNonce: 'c3R5bGU=', scriptUri: 'https://x/dist/results.js', styleUri: 'https://x/media/results.css', language: 'en' };
+  const input = {
+    cspSource: 'https://file+.vscode-resource.vscode-cdn.net',
+    scriptNonce: 'c2NyaXB0',
+    styleNonce: 'c3R5bGU=',
+    scriptUri: 'https://x/dist/results.js',
+    styleUri: 'https://x/media/results.css',
+    language: 'en',
+  };
   const html = renderResultsHtml(input);
 
   it('has a strict CSP with the script nonce and no inline styles or eval', () => {

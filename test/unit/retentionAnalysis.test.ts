@@ -53,7 +53,10 @@ function eligibleObjects(dir: string, truth: EstateTruth): EligibleObject[] {
 
 /** What the report must say about these prefixes, from the objects under them. */
 function expectedPrefixes(objects: EligibleObject[], prefixes: Set<string>) {
-  const byPrefix = new Map<string, { prefix: string; objects: number; bytes: number; bytesByStorageClass: Record<string, number>; newestLastModified: number }>();
+  const byPrefix = new Map<
+    string,
+    { prefix: string; objects: number; bytes: number; bytesByStorageClass: Record<string, number>; newestLastModified: number }
+  >();
   for (const o of objects) {
     if (!prefixes.has(o.prefix)) continue;
     const entry = byPrefix.get(o.prefix) ?? { prefix: o.prefix, objects: 0, bytes: 0, bytesByStorageClass: {}, newestLastModified: 0 };
@@ -71,7 +74,14 @@ function expectedPrefixes(objects: EligibleObject[], prefixes: Set<string>) {
 function comparable(prefixes: UnusedPrefix[]) {
   return [...prefixes]
     .sort((a, b) => (a.prefix < b.prefix ? -1 : 1))
-    .map((p) => ({ prefix: p.prefix, objects: p.objects, bytes: p.bytes, bytesByStorageClass: p.bytesByStorageClass, newestLastModified: p.newestLastModified, storageClasses: p.storageClasses }));
+    .map((p) => ({
+      prefix: p.prefix,
+      objects: p.objects,
+      bytes: p.bytes,
+      bytesByStorageClass: p.bytesByStorageClass,
+      newestLastModified: p.newestLastModified,
+      storageClasses: p.storageClasses,
+    }));
 }
 
 /** The report against truth.json: prefixes, objects, bytes, the set of classes, newest object, never seen. */
@@ -115,8 +125,22 @@ function coverageOf(report: RetentionReport): Pick<RetentionReport['coverage'], 
 function assertEqualsTruth(report: RetentionReport, truth: EstateTruth): void {
   const byPrefix = [...report.prefixes].sort((a, b) => (a.prefix < b.prefix ? -1 : 1));
   assert.deepEqual(
-    byPrefix.map((p) => ({ prefix: p.prefix, objects: p.objects, bytes: p.bytes, classes: p.storageClasses, newest: p.newestLastModified, lastAccess: p.lastAccess })),
-    truth.unusedPrefixes.map((u) => ({ prefix: u.prefix, objects: u.objects, bytes: u.bytes, classes: Object.keys(u.storageClasses).sort(), newest: u.newestLastModified, lastAccess: null })),
+    byPrefix.map((p) => ({
+      prefix: p.prefix,
+      objects: p.objects,
+      bytes: p.bytes,
+      classes: p.storageClasses,
+      newest: p.newestLastModified,
+      lastAccess: p.lastAccess,
+    })),
+    truth.unusedPrefixes.map((u) => ({
+      prefix: u.prefix,
+      objects: u.objects,
+      bytes: u.bytes,
+      classes: Object.keys(u.storageClasses).sort(),
+      newest: u.newestLastModified,
+      lastAccess: null,
+    })),
   );
   assert.deepEqual(report.totals, {
     prefixes: truth.summary.unusedPrefixes,
@@ -130,7 +154,9 @@ function assertEqualsTruth(report: RetentionReport, truth: EstateTruth): void {
 function removeLogDays(logsDir: string, days: string[]): void {
   for (const file of listFiles(logsDir)) {
     const path = join(logsDir, file);
-    const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l !== '');
+    const lines = readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
     const kept = lines.filter((line) => !days.includes(new Date(parseLogTime(AWS_ACCESS_LOG_REGEX.exec(line)![3]!)).toISOString().slice(0, 10)));
     if (kept.length === 0) unlinkSync(path);
     else if (kept.length < lines.length) writeFileSync(path, kept.join('\n') + '\n');
@@ -190,14 +216,21 @@ describe('the retention analysis over a generated estate', () => {
   });
 
   it('finds exactly the unused prefixes of truth.json, although log lines were dropped and duplicated', async () => {
-    assert.ok(truth.logs.dropped > 0 && truth.logs.duplicated > 0, `the estate's logs have drops (${truth.logs.dropped}) and duplicates (${truth.logs.duplicated})`);
+    assert.ok(
+      truth.logs.dropped > 0 && truth.logs.duplicated > 0,
+      `the estate's logs have drops (${truth.logs.dropped}) and duplicates (${truth.logs.duplicated})`,
+    );
     assert.ok(truth.unusedPrefixes.length > 10);
     const steps: string[] = [];
     const report = await analyzeRetention(engine(), catalog, options(), { onProgress: (step) => steps.push(step) });
     assertEqualsTruth(report, truth);
     // Bytes per class, which truth.json does not hold, from the inventory read independently.
     assert.deepEqual(comparable(report.prefixes), expectedPrefixes(eligible, new Set(truth.unusedPrefixes.map((u) => u.prefix))));
-    assert.deepEqual(report.prefixes.map((p) => p.bytes), [...report.prefixes.map((p) => p.bytes)].sort((a, b) => b - a), 'largest first');
+    assert.deepEqual(
+      report.prefixes.map((p) => p.bytes),
+      [...report.prefixes.map((p) => p.bytes)].sort((a, b) => b - a),
+      'largest first',
+    );
     assert.deepEqual(coverageOf(report), { days: 30, daysWithLogs: 30, missingDays: [], overridden: false });
     assert.deepEqual(report.coverage.suspectDays, []);
     assert.equal(report.coverage.malformed.lines, 0);
@@ -215,10 +248,13 @@ describe('the retention analysis over a generated estate', () => {
     assert.equal(report.engine, 'local');
     assert.equal(report.bucket, truth.generator.bucket);
     assert.match(report.notes.join('\n'), /access logs: \d+ files, \d+ records, 0 malformed lines/);
-    assert.ok(['Checking', 'Finding unused prefixes', 'Looking up last access', 'Pricing'].every((s) => steps.some((step) => step.startsWith(s))), steps.join('; '));
+    assert.ok(
+      ['Checking', 'Finding unused prefixes', 'Looking up last access', 'Pricing'].every((s) => steps.some((step) => step.startsWith(s))),
+      steps.join('; '),
+    );
   });
 
-  it('prices each prefix by its bytes per storage class, with the user\'s prices over the list prices', async () => {
+  it("prices each prefix by its bytes per storage class, with the user's prices over the list prices", async () => {
     const report = await analyzeRetention(engine(), catalog, options({ priceOverrides: { STANDARD: 1, GLACIER_IR: 0.5 } }));
     const prices = storagePrices('us-east-1', { STANDARD: 1, GLACIER_IR: 0.5 });
     assert.equal(report.prices.perGbMonth.STANDARD, 1);
@@ -228,7 +264,10 @@ describe('the retention analysis over a generated estate', () => {
       const b = p.bytesByStorageClass;
       const expected = ((b.STANDARD ?? 0) * 1 + (b.GLACIER_IR ?? 0) * 0.5 + (b.STANDARD_IA ?? 0) * 0.0125 + (b.INTELLIGENT_TIERING ?? 0) * 0.023) / GB;
       assert.equal(p.monthlySavingsUsd, roundUsd(expected), p.prefix);
-      assert.equal(Object.keys(b).every((c) => prices.perGbMonth[c] !== undefined), true);
+      assert.equal(
+        Object.keys(b).every((c) => prices.perGbMonth[c] !== undefined),
+        true,
+      );
       total += p.monthlySavingsUsd;
     }
     assert.ok(total > 0);
@@ -248,7 +287,16 @@ describe('the retention analysis over a generated estate', () => {
     );
     const parquetTruth = JSON.parse(readFileSync(join(estate, 'truth.json'), 'utf8')) as EstateTruth;
     assert.equal(parquetTruth.inventory.fileFormat, 'Parquet');
-    const report = await analyzeRetention(engine(), catalog, options({ bucket: base.bucket, inventory: join(estate, 'inventory', base.bucket, 'daily-full'), logs: join(estate, 'logs'), asOf: parquetTruth.window.end }));
+    const report = await analyzeRetention(
+      engine(),
+      catalog,
+      options({
+        bucket: base.bucket,
+        inventory: join(estate, 'inventory', base.bucket, 'daily-full'),
+        logs: join(estate, 'logs'),
+        asOf: parquetTruth.window.end,
+      }),
+    );
     assertEqualsTruth(report, parquetTruth);
     assert.match(report.notes.join('\n'), /\(Parquet, dt /);
   });
@@ -260,13 +308,25 @@ describe('the retention analysis over a generated estate', () => {
     const base = smallEstateOptions({ objects: 1200, days: 30, seed: 5, ...generate });
     await generateEstate({ ...base, ...(parquet ? { convertInventory: parquetInventoryConverter(estate) } : {}) }, new FolderOutput(estate));
     const estateTruth = JSON.parse(readFileSync(join(estate, 'truth.json'), 'utf8')) as EstateTruth;
-    return { truth: estateTruth, options: options({ bucket: base.bucket, inventory: join(estate, 'inventory', base.bucket, 'daily-full'), logs: join(estate, 'logs'), asOf: estateTruth.window.end }) };
+    return {
+      truth: estateTruth,
+      options: options({
+        bucket: base.bucket,
+        inventory: join(estate, 'inventory', base.bucket, 'daily-full'),
+        logs: join(estate, 'logs'),
+        asOf: estateTruth.window.end,
+      }),
+    };
   }
 
-  it('finds the same unused prefixes in a report of current versions only (S3\'s default), CSV and Parquet', async () => {
+  it("finds the same unused prefixes in a report of current versions only (S3's default), CSV and Parquet", async () => {
     const all = await estateWith('all-versions', {});
     for (const parquet of [false, true]) {
-      const current = await estateWith(`current-only-${parquet ? 'parquet' : 'csv'}`, { inventoryVersions: 'current', inventoryFields: inventoryReportFields('current', OPTIONAL_DEFAULT) }, parquet);
+      const current = await estateWith(
+        `current-only-${parquet ? 'parquet' : 'csv'}`,
+        { inventoryVersions: 'current', inventoryFields: inventoryReportFields('current', OPTIONAL_DEFAULT) },
+        parquet,
+      );
       assert.deepEqual(current.truth.inventory.fields.slice(0, 3), ['Bucket', 'Key', 'Size']);
       assert.ok(current.truth.inventory.versions < all.truth.inventory.versions, 'no noncurrent versions or delete markers listed');
       assert.deepEqual(current.truth.unusedPrefixes, all.truth.unusedPrefixes, 'the same objects are expirable');
@@ -278,7 +338,10 @@ describe('the retention analysis over a generated estate', () => {
   });
 
   it('with only Size and LastModifiedDate: lists locked objects (saying locks were not checked) and prices at STANDARD (saying so)', async () => {
-    const minimal = await estateWith('minimal-fields', { inventoryVersions: 'current', inventoryFields: inventoryReportFields('current', ['LastModifiedDate', 'Size']) });
+    const minimal = await estateWith('minimal-fields', {
+      inventoryVersions: 'current',
+      inventoryFields: inventoryReportFields('current', ['LastModifiedDate', 'Size']),
+    });
     const full = await estateWith('full-fields', {});
     assert.ok(full.truth.exempt.length > 0, 'the estate has locked or held objects');
     assert.equal(minimal.truth.exempt.length, 0, 'without the lock fields nothing can be seen as locked');
@@ -315,7 +378,7 @@ describe('the retention analysis over a generated estate', () => {
       removeLogDays(gapped, missing);
     });
 
-    it('stops with exactly the missing days, before it reads the inventory\'s data', async () => {
+    it("stops with exactly the missing days, before it reads the inventory's data", async () => {
       const shared = engine();
       // The engine first analyses the complete logs: the second run must not reuse them.
       await analyzeRetention(shared, catalog, options());
@@ -353,7 +416,7 @@ describe('the retention analysis over a generated estate', () => {
       assert.deepEqual(coverageOf(report), { days: 30, daysWithLogs: 27, missingDays: missing, overridden: false });
     });
 
-    it('stops at a day left with one line (a scanner\'s 403 covers no day), naming it and its count', async () => {
+    it("stops at a day left with one line (a scanner's 403 covers no day), naming it and its count", async () => {
       const thin = logsCopy('thin-logs');
       const day = missing[0]!;
       removeLogDays(thin, [day]);
@@ -385,7 +448,16 @@ describe('the retention analysis over a generated estate', () => {
     it('stops at one line whose key it can make out (a read it would not count), naming the file and line, and goes on when told', async () => {
       // A read of a key under an unused prefix, cut short in its request URI.
       const unusedKey = eligible.find((o) => o.prefix === truth.unusedPrefixes[0]!.prefix)!.key;
-      const whole = formatAccessLogLine({ ...SCANNER_LINE, bucket: truth.generator.bucket, requester: 'arn:aws:iam::1:user/reader', operation: 'REST.GET.OBJECT', key: unusedKey, httpStatus: 200, errorCode: null, time: Date.parse(`${truth.window.start}T12:00:00Z`) });
+      const whole = formatAccessLogLine({
+        ...SCANNER_LINE,
+        bucket: truth.generator.bucket,
+        requester: 'arn:aws:iam::1:user/reader',
+        operation: 'REST.GET.OBJECT',
+        key: unusedKey,
+        httpStatus: 200,
+        errorCode: null,
+        time: Date.parse(`${truth.window.start}T12:00:00Z`),
+      });
       const cut = whole.slice(0, whole.indexOf(' HTTP/1.1"'));
       const logs = withLines('cut-read', [cut]);
       await assert.rejects(analyzeRetention(engine(), catalog, options({ logs })), (e: unknown) => {
@@ -400,12 +472,15 @@ describe('the retention analysis over a generated estate', () => {
       assert.match(report.notes.join('\n'), /WARNING: 1 malformed log lines \(1 naming a key\), analysed anyway/);
     });
 
-    it('lets a few unreadable lines through (0.1% of the window\'s lines by default), and stops above', async () => {
+    it("lets a few unreadable lines through (0.1% of the window's lines by default), and stops above", async () => {
       const windowLines = truth.logs.lines;
       const few = await analyzeRetention(engine(), catalog, options({ logs: withLines('one-garbled', ['garbled beyond reading']) }));
       assert.deepEqual([few.coverage.malformed.lines, few.coverage.malformed.overridden], [1, false]);
       const many = Array.from({ length: Math.ceil(windowLines / 500) }, (_, i) => `garbled line ${i}`);
-      await assert.rejects(analyzeRetention(engine(), catalog, options({ logs: withLines('many-garbled', many) })), (e: unknown) => e instanceof MalformedLogLinesError && e.malformed.withKey === 0 && /at most 0\.1% allowed/.test(e.message));
+      await assert.rejects(
+        analyzeRetention(engine(), catalog, options({ logs: withLines('many-garbled', many) })),
+        (e: unknown) => e instanceof MalformedLogLinesError && e.malformed.withKey === 0 && /at most 0\.1% allowed/.test(e.message),
+      );
       const allowed = await analyzeRetention(engine(), catalog, options({ logs: withLines('many-garbled-allowed', many), maxMalformedLogLinesPercent: 5 }));
       assert.equal(allowed.coverage.malformed.lines, many.length);
     });
@@ -422,9 +497,15 @@ describe('the retention analysis over a generated estate', () => {
     const unused = new Set(truth.unusedPrefixes.map((u) => u.prefix));
     const exempted = eligible.filter((o) => unused.has(o.prefix) && exempt(o.key));
     assert.ok(exempted.length > 20, `the globs exempt some objects (${exempted.length})`);
-    const expected = expectedPrefixes(eligible.filter((o) => !exempt(o.key)), unused);
+    const expected = expectedPrefixes(
+      eligible.filter((o) => !exempt(o.key)),
+      unused,
+    );
     assert.ok(expected.length < truth.unusedPrefixes.length, 'some prefixes lose all their objects');
-    assert.ok(expected.some((e) => e.objects < truth.unusedPrefixes.find((u) => u.prefix === e.prefix)!.objects), 'some lose only some');
+    assert.ok(
+      expected.some((e) => e.objects < truth.unusedPrefixes.find((u) => u.prefix === e.prefix)!.objects),
+      'some lose only some',
+    );
 
     const report = await analyzeRetention(engine(), catalog, options({ exemptGlobs: globs, keepTag: { key: 'keep', value: '' } }));
     assert.deepEqual(comparable(report.prefixes), expected);
@@ -439,20 +520,54 @@ describe('the retention analysis over a generated estate', () => {
     const read = windowStart - 9 * DAY + 13 * 3_600_000 + 14 * 60_000 + 15_000;
     const logs = logsCopy('lookback-logs');
     const anyFile = listFiles(logs)[0]!;
-    const file = join(logs, anyFile.replace(/\d{4}\/\d{2}\/\d{2}\/[^/]+$/, `${new Date(read).toISOString().slice(0, 10).replace(/-/g, '/')}/${new Date(read).toISOString().slice(0, 10)}-13-20-00-0123456789ABCDEF`));
+    const file = join(
+      logs,
+      anyFile.replace(
+        /\d{4}\/\d{2}\/\d{2}\/[^/]+$/,
+        `${new Date(read).toISOString().slice(0, 10).replace(/-/g, '/')}/${new Date(read).toISOString().slice(0, 10)}-13-20-00-0123456789ABCDEF`,
+      ),
+    );
     const record = (time: number, operation: string, httpStatus: number, requester = 'arn:aws:iam::123456789012:user/analyst'): AccessLogRecord => ({
-      bucketOwner: '79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be', bucket: truth.generator.bucket, time, remoteIp: '192.0.2.3', requester, requestId: `R${time}${operation.length}`,
-      operation, key: target.key, request: `GET /${truth.generator.bucket}/x`, httpStatus, errorCode: httpStatus >= 400 ? 'AccessDenied' : null, bytesSent: 10, objectSize: 10,
-      totalTimeMs: 5, turnAroundMs: 4, referrer: null, userAgent: 'curl/8.0', versionId: null, hostId: 'h', signatureVersion: 'SigV4', cipherSuite: 'ECDHE-RSA-AES128-GCM-SHA256',
-      authType: 'AuthHeader', hostHeader: 's3.us-east-1.amazonaws.com', tlsVersion: 'TLSv1.2', accessPointArn: null, aclRequired: null, sourceRegion: null,
+      bucketOwner: '79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be',
+      bucket: truth.generator.bucket,
+      time,
+      remoteIp: '192.0.2.3',
+      requester,
+      requestId: `R${time}${operation.length}`,
+      operation,
+      key: target.key,
+      request: `GET /${truth.generator.bucket}/x`,
+      httpStatus,
+      errorCode: httpStatus >= 400 ? 'AccessDenied' : null,
+      bytesSent: 10,
+      objectSize: 10,
+      totalTimeMs: 5,
+      turnAroundMs: 4,
+      referrer: null,
+      userAgent: 'curl/8.0',
+      versionId: null,
+      hostId: 'h',
+      signatureVersion: 'SigV4',
+      cipherSuite: 'ECDHE-RSA-AES128-GCM-SHA256',
+      authType: 'AuthHeader',
+      hostHeader: 's3.us-east-1.amazonaws.com',
+      tlsVersion: 'TLSv1.2',
+      accessPointArn: null,
+      aclRequired: null,
+      sourceRegion: null,
     });
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, [
-      record(read - 11 * DAY, 'REST.GET.OBJECT', 200), // an earlier read
-      record(read, 'REST.HEAD.OBJECT', 200), // the last counted read
-      record(read + 2 * DAY, 'REST.GET.OBJECT', 403), // denied: not a read
-      record(read + 3 * DAY, 'REST.GET.OBJECT', 200, 'AmazonS3'), // S3 itself: not use
-    ].map(formatAccessLogLine).join('\n') + '\n');
+    writeFileSync(
+      file,
+      [
+        record(read - 11 * DAY, 'REST.GET.OBJECT', 200), // an earlier read
+        record(read, 'REST.HEAD.OBJECT', 200), // the last counted read
+        record(read + 2 * DAY, 'REST.GET.OBJECT', 403), // denied: not a read
+        record(read + 3 * DAY, 'REST.GET.OBJECT', 200, 'AmazonS3'), // S3 itself: not use
+      ]
+        .map(formatAccessLogLine)
+        .join('\n') + '\n',
+    );
 
     const report = await analyzeRetention(engine(), catalog, options({ logs }));
     assertEqualsTruth({ ...report, prefixes: report.prefixes.map((p) => ({ ...p, lastAccess: p.prefix === target.prefix ? null : p.lastAccess })) }, truth);

@@ -24,12 +24,23 @@ describe('s3-lifecycle retention', () => {
   const cli = async (argv: string[]) => {
     let out = '';
     let err = '';
-    const code = await runCli(['retention', ...argv], { out: (t) => (out += t), err: (t) => (err += t), env: { S3LIFECYCLE_CACHE_DIR: join(scratch, 'cache') }, signal: new AbortController().signal }, '9.9.9');
+    const code = await runCli(
+      ['retention', ...argv],
+      { out: (t) => (out += t), err: (t) => (err += t), env: { S3LIFECYCLE_CACHE_DIR: join(scratch, 'cache') }, signal: new AbortController().signal },
+      '9.9.9',
+    );
     return { code, out, err };
   };
 
   const expected = () =>
-    truth.unusedPrefixes.map((u) => ({ prefix: u.prefix, objects: u.objects, bytes: u.bytes, storageClasses: Object.keys(u.storageClasses).sort(), newestLastModified: u.newestLastModified, lastAccess: null }));
+    truth.unusedPrefixes.map((u) => ({
+      prefix: u.prefix,
+      objects: u.objects,
+      bytes: u.bytes,
+      storageClasses: Object.keys(u.storageClasses).sort(),
+      newestLastModified: u.newestLastModified,
+      lastAccess: null,
+    }));
 
   before(async () => {
     ({ dir } = await generateInto(smallEstateOptions({ objects: 1500, days: 30, seed: 3 })));
@@ -49,11 +60,23 @@ describe('s3-lifecycle retention', () => {
     const report = JSON.parse(out) as RetentionReport;
     assert.ok(truth.logs.dropped > 0 && truth.logs.duplicated > 0, 'the logs have drops and duplicates');
     assert.deepEqual(
-      [...report.prefixes].sort((a, b) => (a.prefix < b.prefix ? -1 : 1)).map((p) => ({ prefix: p.prefix, objects: p.objects, bytes: p.bytes, storageClasses: p.storageClasses, newestLastModified: p.newestLastModified, lastAccess: p.lastAccess })),
+      [...report.prefixes]
+        .sort((a, b) => (a.prefix < b.prefix ? -1 : 1))
+        .map((p) => ({
+          prefix: p.prefix,
+          objects: p.objects,
+          bytes: p.bytes,
+          storageClasses: p.storageClasses,
+          newestLastModified: p.newestLastModified,
+          lastAccess: p.lastAccess,
+        })),
       expected(),
     );
     const { days, daysWithLogs, missingDays, overridden, suspectDays } = report.coverage;
-    assert.deepEqual({ days, daysWithLogs, missingDays, overridden, suspectDays }, { days: 30, daysWithLogs: 30, missingDays: [], overridden: false, suspectDays: [] });
+    assert.deepEqual(
+      { days, daysWithLogs, missingDays, overridden, suspectDays },
+      { days: 30, daysWithLogs: 30, missingDays: [], overridden: false, suspectDays: [] },
+    );
     assert.equal(Object.keys(report.coverage.linesPerDay).length, 30);
     assert.equal(report.totals.bytes, truth.summary.unusedBytes);
     assert.deepEqual(report.exemptions, { globs: [], keepTag: 's3-lifecycle-studio:keep' });
@@ -64,13 +87,31 @@ describe('s3-lifecycle retention', () => {
     const { code, out, err } = await cli([...sources, ...window, '--format', 'csv']);
     assert.equal(code, EXIT_OK, err);
     const records: string[][] = [];
-    for await (const batch of parseCsvStream((async function* () {
-      yield Buffer.from(out);
-    })())) records.push(...(batch as string[][]));
+    for await (const batch of parseCsvStream(
+      (async function* () {
+        yield Buffer.from(out);
+      })(),
+    ))
+      records.push(...(batch as string[][]));
     assert.deepEqual(records[0], ['prefix', 'objects', 'bytes', 'storageClasses', 'newestLastModified', 'lastAccess', 'monthlySavingsUsd']);
-    const rows = records.slice(1).map(([prefix, objects, bytes, classes, newest, lastAccess, usd]) => ({ prefix: prefix!, objects: Number(objects), bytes: Number(bytes), storageClasses: classes!.split(';'), newestLastModified: newest!, lastAccess: lastAccess === '' ? null : lastAccess!, usd: Number(usd) }));
-    assert.deepEqual(rows.map((r) => r.bytes), [...rows.map((r) => r.bytes)].sort((a, b) => b - a), 'largest first');
-    assert.deepEqual(rows.sort((a, b) => (a.prefix < b.prefix ? -1 : 1)).map(({ usd: _usd, ...r }) => r), expected());
+    const rows = records.slice(1).map(([prefix, objects, bytes, classes, newest, lastAccess, usd]) => ({
+      prefix: prefix!,
+      objects: Number(objects),
+      bytes: Number(bytes),
+      storageClasses: classes!.split(';'),
+      newestLastModified: newest!,
+      lastAccess: lastAccess === '' ? null : lastAccess!,
+      usd: Number(usd),
+    }));
+    assert.deepEqual(
+      rows.map((r) => r.bytes),
+      [...rows.map((r) => r.bytes)].sort((a, b) => b - a),
+      'largest first',
+    );
+    assert.deepEqual(
+      rows.sort((a, b) => (a.prefix < b.prefix ? -1 : 1)).map(({ usd: _usd, ...r }) => r),
+      expected(),
+    );
     assert.ok(rows.every((r) => r.usd > 0));
   });
 
@@ -81,12 +122,18 @@ describe('s3-lifecycle retention', () => {
     assert.match(out, /^log coverage +30 of 30 days$/m);
     assert.match(out, /^exemptions +globs tmp\/\*\*; keep tag hold=yes/m);
     assert.match(out, /^prices +USD per GB-month: .*STANDARD 0\.02.* with your prices for STANDARD/m);
-    assert.match(out, new RegExp(`^total +${truth.summary.unusedPrefixes} unused prefixes · ${truth.summary.unusedObjects.toLocaleString('en-US')} objects · `, 'm'));
+    assert.match(
+      out,
+      new RegExp(`^total +${truth.summary.unusedPrefixes} unused prefixes · ${truth.summary.unusedObjects.toLocaleString('en-US')} objects · `, 'm'),
+    );
     const table = out.slice(out.indexOf('PREFIX'));
     const lines = table.trimEnd().split('\n');
     assert.equal(lines.length, truth.summary.unusedPrefixes + 1);
     const column = lines[0]!.indexOf('OBJECTS') + 'OBJECTS'.length;
-    assert.ok(lines.slice(1).every((l) => /\d/.test(l[column - 1]!)), 'objects right-aligned under their heading');
+    assert.ok(
+      lines.slice(1).every((l) => /\d/.test(l[column - 1]!)),
+      'objects right-aligned under their heading',
+    );
   });
 
   describe('with a gap in the logs', () => {
@@ -98,7 +145,9 @@ describe('s3-lifecycle retention', () => {
       missing = truth.window.start;
       for (const file of listFiles(gapped)) {
         const path = join(gapped, file);
-        const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l !== '');
+        const lines = readFileSync(path, 'utf8')
+          .split('\n')
+          .filter((l) => l !== '');
         const kept = lines.filter((l) => new Date(parseLogTime(AWS_ACCESS_LOG_REGEX.exec(l)![3]!)).toISOString().slice(0, 10) !== missing);
         if (kept.length === 0) unlinkSync(path);
         else writeFileSync(path, kept.join('\n') + '\n');
@@ -151,7 +200,7 @@ describe('s3-lifecycle retention', () => {
     });
   });
 
-  it('prices the savings with the region\'s prices from the Price List API, or says why not', async () => {
+  it("prices the savings with the region's prices from the Price List API, or says why not", async () => {
     const server = await startPriceListServer(europeanProducts());
     const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
     Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' });
@@ -169,11 +218,17 @@ describe('s3-lifecycle retention', () => {
       assert.equal(fallback.code, EXIT_OK, fallback.err);
       const fallbackReport = JSON.parse(fallback.out) as RetentionReport;
       assert.match(fallbackReport.prices.source, /built-in us-east-1 list prices \(none built in for eu-west-3/);
-      assert.ok(fallbackReport.notes.some((n) => /could not read the eu-west-3 storage prices from the AWS Price List API/.test(n)), fallbackReport.notes.join('\n'));
+      assert.ok(
+        fallbackReport.notes.some((n) => /could not read the eu-west-3 storage prices from the AWS Price List API/.test(n)),
+        fallbackReport.notes.join('\n'),
+      );
       assert.match(fallback.err, /could not read the eu-west-3 storage prices/);
     } finally {
       server.close();
-      for (const [name, value] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret]] as const) {
+      for (const [name, value] of [
+        ['AWS_ACCESS_KEY_ID', saved.id],
+        ['AWS_SECRET_ACCESS_KEY', saved.secret],
+      ] as const) {
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;
       }

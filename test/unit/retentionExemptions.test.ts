@@ -23,7 +23,7 @@ type Token =
 function tokens(glob: string): Token[] {
   const g = Array.from(glob);
   const out: Token[] = [];
-  for (let i = 0; i < g.length; ) {
+  for (let i = 0; i < g.length;) {
     const c = g[i]!;
     if (c === '\\') {
       out.push({ t: 'lit', c: g[i + 1]! });
@@ -152,7 +152,9 @@ describe('exemption globs', () => {
 
   it('take every other character literally, including regex syntax', () => {
     for (const key of ['a.b', 'q=0+résumé %/x', 'photo (1).png', 'a|b', '$^{}', 'x\\y', 'a&&b', 'line\nbreak', 'tab\there']) {
-      const glob = Array.from(key).map((c) => (c === '\\' || c === '*' || c === '?' || c === '[' ? `\\${c}` : c)).join('');
+      const glob = Array.from(key)
+        .map((c) => (c === '\\' || c === '*' || c === '?' || c === '[' ? `\\${c}` : c))
+        .join('');
       assert.ok(matches(glob, key), key);
       assert.ok(!matches(glob, `${key}!`), key);
     }
@@ -189,9 +191,77 @@ describe('exemption globs', () => {
       return reader.getRowObjectsJS().map((r) => Number(r.i));
     };
 
-    const KEY_CHARS = ['a', 'a', 'b', 'b', 'c', '/', '/', '/', '.', '-', '*', '?', '[', ']', '\\', '(', ')', '+', '$', '^', '|', '{', '}', '&', '\n', ' ', 'é', '😀', '%', '='];
+    const KEY_CHARS = [
+      'a',
+      'a',
+      'b',
+      'b',
+      'c',
+      '/',
+      '/',
+      '/',
+      '.',
+      '-',
+      '*',
+      '?',
+      '[',
+      ']',
+      '\\',
+      '(',
+      ')',
+      '+',
+      '$',
+      '^',
+      '|',
+      '{',
+      '}',
+      '&',
+      '\n',
+      ' ',
+      'é',
+      '😀',
+      '%',
+      '=',
+    ];
     const SEGMENT_CHARS = KEY_CHARS.filter((c) => c !== '/');
-    const GLOB_PARTS = ['a', 'b', 'c', '/', '/', '.', '*', '*', '**', '**/', '?', '[ab]', '[!a]', '[a-c]', '[^/b]', '[]a]', '[&&]', '[\\]x]', '[a-]', '[😀é]', '\\*', '\\?', '\\[', '\\\\', '(', '+', '$', '|', '{', '&', '\n', ' ', 'é', '😀', '[', ']'];
+    const GLOB_PARTS = [
+      'a',
+      'b',
+      'c',
+      '/',
+      '/',
+      '.',
+      '*',
+      '*',
+      '**',
+      '**/',
+      '?',
+      '[ab]',
+      '[!a]',
+      '[a-c]',
+      '[^/b]',
+      '[]a]',
+      '[&&]',
+      '[\\]x]',
+      '[a-]',
+      '[😀é]',
+      '\\*',
+      '\\?',
+      '\\[',
+      '\\\\',
+      '(',
+      '+',
+      '$',
+      '|',
+      '{',
+      '&',
+      '\n',
+      ' ',
+      'é',
+      '😀',
+      '[',
+      ']',
+    ];
     const random = new Random(20261001);
     const randomKey = () => Array.from({ length: random.int(12) }, () => random.pick(KEY_CHARS)).join('');
     const chars = (n: number, from: string[]) => Array.from({ length: n }, () => random.pick(from)).join('');

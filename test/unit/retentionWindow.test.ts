@@ -3,8 +3,27 @@
 
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { monthlySavings, parsePriceOverride, PriceError, roundUsd, storagePrices, unpricedClassesNote, US_EAST_1_PRICES } from '../../src/core/retention/savings';
-import { accessWindow, checkMalformedLines, describeCoverage, describeDays, describeLinesPerDay, LogCoverageError, logCoverage, MalformedLogLinesError, RetentionInputError, windowDays } from '../../src/core/retention/window';
+import {
+  monthlySavings,
+  parsePriceOverride,
+  PriceError,
+  roundUsd,
+  storagePrices,
+  unpricedClassesNote,
+  US_EAST_1_PRICES,
+} from '../../src/core/retention/savings';
+import {
+  accessWindow,
+  checkMalformedLines,
+  describeCoverage,
+  describeDays,
+  describeLinesPerDay,
+  LogCoverageError,
+  logCoverage,
+  MalformedLogLinesError,
+  RetentionInputError,
+  windowDays,
+} from '../../src/core/retention/window';
 
 const GB = 1024 ** 3;
 
@@ -22,7 +41,10 @@ describe('the access window', () => {
   });
 
   it('refuses a bad date or a window outside 1–3650 days, saying what to write', () => {
-    assert.throws(() => accessWindow('2026-02-30', 30), (e: unknown) => e instanceof RetentionInputError && /not a calendar date/.test(e.message));
+    assert.throws(
+      () => accessWindow('2026-02-30', 30),
+      (e: unknown) => e instanceof RetentionInputError && /not a calendar date/.test(e.message),
+    );
     assert.throws(() => accessWindow('30/09/2026', 30), /write it as YYYY-MM-DD/);
     for (const days of [0, -1, 3651, 1.5, Number.NaN]) assert.throws(() => accessWindow('2026-09-30', days), /from 1 to 3650/, String(days));
   });
@@ -33,12 +55,25 @@ describe('log coverage', () => {
   const all = windowDays(window);
   /** `lines` lines on each of `days`. */
   const perDay = (days: string[], lines = 1000) => Object.fromEntries(days.map((d) => [d, lines]));
-  const rules = (overrides: Partial<{ maxMissingDays: number; maxSuspectDays: number; override: boolean }> = {}) => ({ maxMissingDays: 0, maxSuspectDays: 0, override: false, ...overrides });
+  const rules = (overrides: Partial<{ maxMissingDays: number; maxSuspectDays: number; override: boolean }> = {}) => ({
+    maxMissingDays: 0,
+    maxSuspectDays: 0,
+    override: false,
+    ...overrides,
+  });
   const NO_MALFORMED = { lines: 0, withKey: 0, examples: [], overridden: false };
 
-  it('counts the window\'s days that have logs and their lines, ignoring days outside it', () => {
+  it("counts the window's days that have logs and their lines, ignoring days outside it", () => {
     const coverage = logCoverage(window, { ...perDay(all), '2026-08-31': 50, '2026-10-01': 70 }, rules());
-    assert.deepEqual(coverage, { days: 30, daysWithLogs: 30, missingDays: [], overridden: false, linesPerDay: perDay(all), suspectDays: [], malformed: NO_MALFORMED });
+    assert.deepEqual(coverage, {
+      days: 30,
+      daysWithLogs: 30,
+      missingDays: [],
+      overridden: false,
+      linesPerDay: perDay(all),
+      suspectDays: [],
+      malformed: NO_MALFORMED,
+    });
     assert.equal(describeCoverage(coverage), '30 of 30 days');
     assert.match(describeLinesPerDay(coverage), /^2026-09-01 1,000 · 2026-09-02 1,000 · /);
   });
@@ -72,10 +107,13 @@ describe('log coverage', () => {
   });
 
   it('treats a window without any logs as all days missing', () => {
-    assert.throws(() => logCoverage(window, {}, rules({ maxMissingDays: 29 })), /No access logs for 30 of the 30 days .*: 2026-09-01…2026-09-30 .*Not one day of the window has a log line: check the logs location, the bucket name/);
+    assert.throws(
+      () => logCoverage(window, {}, rules({ maxMissingDays: 29 })),
+      /No access logs for 30 of the 30 days .*: 2026-09-01…2026-09-30 .*Not one day of the window has a log line: check the logs location, the bucket name/,
+    );
   });
 
-  it('calls a day with under a tenth of the median lines suspect: one line (a scanner\'s 403, S3\'s own request) does not cover a day', () => {
+  it("calls a day with under a tenth of the median lines suspect: one line (a scanner's 403, S3's own request) does not cover a day", () => {
     const lines = { ...perDay(all), '2026-09-12': 1, '2026-09-13': 99, '2026-09-14': 100 };
     assert.throws(
       () => logCoverage(window, lines, rules()),
@@ -83,7 +121,10 @@ describe('log coverage', () => {
         assert.ok(e instanceof LogCoverageError);
         assert.deepEqual(e.coverage.suspectDays, ['2026-09-12', '2026-09-13']);
         assert.deepEqual(e.coverage.missingDays, []);
-        assert.match(e.message, /2 days have under a tenth of the window's median of 1,000 lines a day, as if delivery failed: 2026-09-12 \(1\), 2026-09-13 \(99\); they count as missing/);
+        assert.match(
+          e.message,
+          /2 days have under a tenth of the window's median of 1,000 lines a day, as if delivery failed: 2026-09-12 \(1\), 2026-09-13 \(99\); they count as missing/,
+        );
         return true;
       },
     );
@@ -105,12 +146,20 @@ describe('malformed log lines', () => {
   const examples = ['logs/2026-09-03-10-00-00-AB:17: the user-agent field has no closing quote'];
 
   it('go through below the allowed share, and stop the analysis above it, naming where they are', () => {
-    assert.deepEqual(checkMalformedLines({ lines: 1, withKey: 0, examples }, 1000, { maxPercent: 0.1, override: false }), { lines: 1, withKey: 0, examples, overridden: false });
+    assert.deepEqual(checkMalformedLines({ lines: 1, withKey: 0, examples }, 1000, { maxPercent: 0.1, override: false }), {
+      lines: 1,
+      withKey: 0,
+      examples,
+      overridden: false,
+    });
     assert.throws(
       () => checkMalformedLines({ lines: 2, withKey: 0, examples }, 1000, { maxPercent: 0.1, override: false }),
       (e: unknown) => {
         assert.ok(e instanceof MalformedLogLinesError);
-        assert.match(e.message, /^2 access-log lines of the window could not be read \(0\.20% of its lines; at most 0\.1% allowed\): logs\/2026-09-03-10-00-00-AB:17: the user-agent field has no closing quote; …\. /);
+        assert.match(
+          e.message,
+          /^2 access-log lines of the window could not be read \(0\.20% of its lines; at most 0\.1% allowed\): logs\/2026-09-03-10-00-00-AB:17: the user-agent field has no closing quote; …\. /,
+        );
         assert.match(e.message, /--allow-malformed-logs, or "Analyse Anyway"/);
         return true;
       },
@@ -118,7 +167,10 @@ describe('malformed log lines', () => {
   });
 
   it('stop the analysis at one line whose key could be made out, however few', () => {
-    assert.throws(() => checkMalformedLines({ lines: 1, withKey: 1, examples }, 1_000_000, { maxPercent: 0.1, override: false }), /1 of them naming a key \(a read of it would not be counted\)/);
+    assert.throws(
+      () => checkMalformedLines({ lines: 1, withKey: 1, examples }, 1_000_000, { maxPercent: 0.1, override: false }),
+      /1 of them naming a key \(a read of it would not be counted\)/,
+    );
   });
 
   it('go through when overridden, and say so', () => {
@@ -139,7 +191,7 @@ describe('days', () => {
 describe('savings', () => {
   const builtIn = storagePrices('us-east-1', {});
 
-  it('prices bytes per storage class at the class\'s price per GB-month (GB = 2^30 bytes)', () => {
+  it("prices bytes per storage class at the class's price per GB-month (GB = 2^30 bytes)", () => {
     const estimate = monthlySavings({ STANDARD: 10 * GB, GLACIER_IR: 100 * GB, DEEP_ARCHIVE: 1024 * GB }, builtIn);
     assert.equal(roundUsd(estimate.usd), 1.64376); // 0.23 + 0.40 + 1.01376
     assert.deepEqual(estimate.unpricedClasses, []);
@@ -154,7 +206,7 @@ describe('savings', () => {
     assert.match(builtIn.source, /built-in us-east-1 list prices/);
   });
 
-  it('lets the user\'s prices win, and says which', () => {
+  it("lets the user's prices win, and says which", () => {
     const prices = storagePrices('us-east-1', { glacier_ir: 0.005, STANDARD: 0.02, OUTPOSTS: 0.06 });
     assert.equal(prices.perGbMonth.GLACIER_IR, 0.005);
     assert.equal(prices.perGbMonth.STANDARD, 0.02);
@@ -169,7 +221,10 @@ describe('savings', () => {
     const estimate = monthlySavings({ SNOW: 2 * GB, STANDARD: GB }, prices);
     assert.equal(roundUsd(estimate.usd), 0.09);
     assert.deepEqual(estimate.unpricedClasses, ['SNOW']);
-    assert.match(unpricedClassesNote(['SNOW'], prices), /no price for storage class SNOW: counted at the STANDARD price \(\$0\.03 per GB-month\); set its price with --price/);
+    assert.match(
+      unpricedClassesNote(['SNOW'], prices),
+      /no price for storage class SNOW: counted at the STANDARD price \(\$0\.03 per GB-month\); set its price with --price/,
+    );
   });
 
   it('says when another region falls back to the us-east-1 prices', () => {
@@ -189,6 +244,7 @@ describe('savings', () => {
     assert.deepEqual(parsePriceOverride('glacier=0.0036'), ['GLACIER', 0.0036]);
     assert.deepEqual(parsePriceOverride(' STANDARD = .02 '), ['STANDARD', 0.02]);
     assert.deepEqual(parsePriceOverride('DEEP_ARCHIVE=9.9e-4'), ['DEEP_ARCHIVE', 0.00099]);
-    for (const bad of ['GLACIER', 'GLACIER=', '=0.1', 'GLACIER=-1', 'GLACIER=abc']) assert.throws(() => parsePriceOverride(bad), /STORAGE_CLASS=USD_PER_GB_MONTH/, bad);
+    for (const bad of ['GLACIER', 'GLACIER=', '=0.1', 'GLACIER=-1', 'GLACIER=abc'])
+      assert.throws(() => parsePriceOverride(bad), /STORAGE_CLASS=USD_PER_GB_MONTH/, bad);
   });
 });

@@ -23,7 +23,10 @@ const entry = (key: string, versionId: string | null = null): AuditEntry => ({
   key,
   versionId,
   before: [{ Key: 'team', Value: 'data' }],
-  after: [{ Key: 'team', Value: 'data' }, { Key: 's3-lifecycle-studio:expire', Value: 'true' }],
+  after: [
+    { Key: 'team', Value: 'data' },
+    { Key: 's3-lifecycle-studio:expire', Value: 'true' },
+  ],
 });
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
@@ -76,7 +79,10 @@ describe('run store', () => {
     // A crash in the middle of a write leaves half a line behind.
     appendFileSync(run.auditPath, JSON.stringify(entry('a/2')).slice(0, 40));
     appendFileSync(run.donePath, '{"key":"a/2","versionId":nu');
-    assert.deepEqual((await collect(readAudit(run.auditPath))).map((e) => e.key), ['a/1']);
+    assert.deepEqual(
+      (await collect(readAudit(run.auditPath))).map((e) => e.key),
+      ['a/1'],
+    );
     const resumed = await openRun(root, run.id);
     const done = await resumed.readDone();
     assert.deepEqual([...done.ids], ['a/1']);
@@ -84,7 +90,10 @@ describe('run store', () => {
     await resumed.appendAudit(entry('a/3'));
     await resumed.appendDone({ key: 'a/3', versionId: null, outcome: 'keepTag' });
     await resumed.close();
-    assert.deepEqual((await collect(readAudit(run.auditPath))).map((e) => e.key), ['a/1', 'a/3']);
+    assert.deepEqual(
+      (await collect(readAudit(run.auditPath))).map((e) => e.key),
+      ['a/1', 'a/3'],
+    );
     assert.deepEqual([...(await resumed.readDone()).ids], ['a/1', 'a/3']);
   });
 
@@ -114,7 +123,10 @@ describe('run store', () => {
     const second = await createRun(root, { ...SPEC, bucket: 'other' });
     await second.close();
     const runs = await listRuns(root);
-    assert.deepEqual(runs.map((r) => r.id), [second.id, first.id]);
+    assert.deepEqual(
+      runs.map((r) => r.id),
+      [second.id, first.id],
+    );
     assert.equal(runs[1]!.state, 'finished');
     assert.deepEqual(runs[1]!.counts, { restored: 1, alreadyClean: 0, gone: 0, failed: 0 });
     assert.deepEqual(await listRuns(join(root, 'missing')), []);

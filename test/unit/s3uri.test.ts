@@ -14,7 +14,10 @@ describe('S3 locations', () => {
   });
 
   it('explains what a valid location looks like', () => {
-    assert.throws(() => parseS3Uri('my-bucket/prefix'), (e: unknown) => e instanceof S3UriError && /s3:\/\/bucket\/prefix/.test(e.message));
+    assert.throws(
+      () => parseS3Uri('my-bucket/prefix'),
+      (e: unknown) => e instanceof S3UriError && /s3:\/\/bucket\/prefix/.test(e.message),
+    );
     assert.throws(() => parseS3Uri('s3://a/x'), /not a valid bucket name/);
     assert.throws(() => parseS3Uri('s3://bad..name/x'), /not a valid bucket name/);
   });

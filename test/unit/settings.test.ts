@@ -14,8 +14,27 @@ describe('parseSettings', () => {
       explorer: { pageSize: 1000, maxItemsPerLevel: 10000, previewMaxBytes: 10485760 },
       engine: 'local',
       query: { inventoryLocation: '', logsLocation: '' },
-      retention: { windowDays: 30, lookbackDays: 365, exemptGlobs: [], keepTag: 's3-lifecycle-studio:keep', maxMissingLogDays: 0, maxSuspectLogDays: 0, maxMalformedLogLinesPercent: 0.1, pricingRegion: '', priceSource: 'auto', priceListEndpoint: '', storagePrices: {} },
-      expiration: { tag: 's3-lifecycle-studio:expire=true', days: 30, noncurrentDays: 30, concurrency: 32, confirmThreshold: 1000, batchOperationsThreshold: 1000000 },
+      retention: {
+        windowDays: 30,
+        lookbackDays: 365,
+        exemptGlobs: [],
+        keepTag: 's3-lifecycle-studio:keep',
+        maxMissingLogDays: 0,
+        maxSuspectLogDays: 0,
+        maxMalformedLogLinesPercent: 0.1,
+        pricingRegion: '',
+        priceSource: 'auto',
+        priceListEndpoint: '',
+        storagePrices: {},
+      },
+      expiration: {
+        tag: 's3-lifecycle-studio:expire=true',
+        days: 30,
+        noncurrentDays: 30,
+        concurrency: 32,
+        confirmThreshold: 1000,
+        batchOperationsThreshold: 1000000,
+      },
       athena: { workgroup: 'primary', outputLocation: '', database: 'default', catalog: 'AwsDataCatalog' },
     });
   });
@@ -27,7 +46,9 @@ describe('parseSettings', () => {
   });
 
   it('replaces an invalid value by its default and says what to change', () => {
-    const { settings, problems } = parseSettings(from({ endpoint: 'localhost:9000', engine: 'spark', region: 'Frankfurt', 'athena.outputLocation': 'bucket/results', forcePathStyle: 'yes' }));
+    const { settings, problems } = parseSettings(
+      from({ endpoint: 'localhost:9000', engine: 'spark', region: 'Frankfurt', 'athena.outputLocation': 'bucket/results', forcePathStyle: 'yes' }),
+    );
     assert.equal(settings.connection.endpoint, '');
     assert.equal(settings.engine, 'local');
     assert.equal(settings.connection.region, '');
@@ -44,7 +65,9 @@ describe('parseSettings', () => {
   });
 
   it('accepts the Athena engine with an S3 output location', () => {
-    const { settings, problems } = parseSettings(from({ engine: 'athena', 'athena.outputLocation': 's3://results-bucket/athena/', 'athena.workgroup': 'analytics' }));
+    const { settings, problems } = parseSettings(
+      from({ engine: 'athena', 'athena.outputLocation': 's3://results-bucket/athena/', 'athena.workgroup': 'analytics' }),
+    );
     assert.deepEqual(problems, []);
     assert.equal(settings.engine, 'athena');
     assert.equal(settings.athena.outputLocation, 's3://results-bucket/athena/');
@@ -63,28 +86,53 @@ describe('parseSettings', () => {
 
 describe('connections', () => {
   it('puts the default connection first and adds each named one, with buckets added by name', () => {
-    const { settings, problems } = parseSettings(from({
-      endpoint: 'http://127.0.0.1:9000',
-      extraBuckets: ['shared-data', 'shared-data'],
-      connections: [
-        { name: 'prod', profile: 'prod-admin', region: 'eu-west-1', buckets: ['prod-logs'] },
-        { name: 'minio', endpoint: 'http://127.0.0.1:9001', forcePathStyle: true },
-      ],
-    }));
+    const { settings, problems } = parseSettings(
+      from({
+        endpoint: 'http://127.0.0.1:9000',
+        extraBuckets: ['shared-data', 'shared-data'],
+        connections: [
+          { name: 'prod', profile: 'prod-admin', region: 'eu-west-1', buckets: ['prod-logs'] },
+          { name: 'minio', endpoint: 'http://127.0.0.1:9001', forcePathStyle: true },
+        ],
+      }),
+    );
     assert.deepEqual(problems, []);
-    assert.deepEqual(settings.connections.map((c) => [c.id, c.name, c.buckets]), [
-      ['default', '127.0.0.1:9000', ['shared-data']],
-      ['prod', 'prod', ['prod-logs']],
-      ['minio', 'minio', []],
-    ]);
-    assert.deepEqual(settings.connections[2], { id: 'minio', name: 'minio', profile: '', region: '', endpoint: 'http://127.0.0.1:9001', forcePathStyle: true, buckets: [] });
+    assert.deepEqual(
+      settings.connections.map((c) => [c.id, c.name, c.buckets]),
+      [
+        ['default', '127.0.0.1:9000', ['shared-data']],
+        ['prod', 'prod', ['prod-logs']],
+        ['minio', 'minio', []],
+      ],
+    );
+    assert.deepEqual(settings.connections[2], {
+      id: 'minio',
+      name: 'minio',
+      profile: '',
+      region: '',
+      endpoint: 'http://127.0.0.1:9001',
+      forcePathStyle: true,
+      buckets: [],
+    });
   });
 
   it('leaves out invalid connections and says why', () => {
-    const { settings, problems } = parseSettings(from({
-      connections: [{ profile: 'x' }, { name: 'default' }, { name: 'a', endpoint: 'ftp://x' }, { name: 'b', buckets: ['ok-bucket', 'Not A Bucket'] }, { name: 'b' }, 'nope'],
-    }));
-    assert.deepEqual(settings.connections.map((c) => c.id), ['default', 'b']);
+    const { settings, problems } = parseSettings(
+      from({
+        connections: [
+          { profile: 'x' },
+          { name: 'default' },
+          { name: 'a', endpoint: 'ftp://x' },
+          { name: 'b', buckets: ['ok-bucket', 'Not A Bucket'] },
+          { name: 'b' },
+          'nope',
+        ],
+      }),
+    );
+    assert.deepEqual(
+      settings.connections.map((c) => c.id),
+      ['default', 'b'],
+    );
     assert.deepEqual(settings.connections[1]!.buckets, ['ok-bucket']);
     assert.equal(problems.length, 6);
     assert.ok(problems.every((p) => p.key === 'connections'));
@@ -100,14 +148,16 @@ describe('connections', () => {
 
 describe('retention and expiration settings', () => {
   it('reads valid values', () => {
-    const { settings, problems } = parseSettings(from({
-      'retention.windowDays': 90,
-      'retention.exemptGlobs': [' backups/** ', '', '**/*.keep'],
-      'retention.keepTag': 'legal=hold',
-      'retention.storagePrices': { STANDARD: 0.025, GLACIER: 0.004 },
-      'expiration.tag': 'lifecycle=expire',
-      'expiration.concurrency': 64,
-    }));
+    const { settings, problems } = parseSettings(
+      from({
+        'retention.windowDays': 90,
+        'retention.exemptGlobs': [' backups/** ', '', '**/*.keep'],
+        'retention.keepTag': 'legal=hold',
+        'retention.storagePrices': { STANDARD: 0.025, GLACIER: 0.004 },
+        'expiration.tag': 'lifecycle=expire',
+        'expiration.concurrency': 64,
+      }),
+    );
     assert.deepEqual(problems, []);
     assert.equal(settings.retention.windowDays, 90);
     assert.deepEqual(settings.retention.exemptGlobs, ['backups/**', '**/*.keep']);
@@ -118,16 +168,18 @@ describe('retention and expiration settings', () => {
   });
 
   it('replaces unusable values by their defaults and says what to change', () => {
-    const { settings, problems } = parseSettings(from({
-      'retention.windowDays': 0,
-      'retention.exemptGlobs': 'backups/**',
-      'retention.storagePrices': { STANDARD: 'cheap' },
-      'expiration.tag': 'no-value',
-      'retention.keepTag': 'aws:reserved',
-      'retention.pricingRegion': 'Ireland',
-      'retention.priceSource': 'cheapest',
-      'retention.priceListEndpoint': 'pricing.us-east-1.amazonaws.com',
-    }));
+    const { settings, problems } = parseSettings(
+      from({
+        'retention.windowDays': 0,
+        'retention.exemptGlobs': 'backups/**',
+        'retention.storagePrices': { STANDARD: 'cheap' },
+        'expiration.tag': 'no-value',
+        'retention.keepTag': 'aws:reserved',
+        'retention.pricingRegion': 'Ireland',
+        'retention.priceSource': 'cheapest',
+        'retention.priceListEndpoint': 'pricing.us-east-1.amazonaws.com',
+      }),
+    );
     assert.equal(settings.retention.windowDays, 30);
     assert.deepEqual(settings.retention.exemptGlobs, []);
     assert.deepEqual(settings.retention.storagePrices, {});
@@ -136,7 +188,16 @@ describe('retention and expiration settings', () => {
     assert.equal(settings.retention.pricingRegion, '');
     assert.equal(settings.retention.priceSource, 'auto');
     assert.equal(settings.retention.priceListEndpoint, '');
-    assert.deepEqual(problems.map((p) => p.key).sort(), ['expiration.tag', 'retention.exemptGlobs', 'retention.keepTag', 'retention.priceListEndpoint', 'retention.priceSource', 'retention.pricingRegion', 'retention.storagePrices', 'retention.windowDays']);
+    assert.deepEqual(problems.map((p) => p.key).sort(), [
+      'expiration.tag',
+      'retention.exemptGlobs',
+      'retention.keepTag',
+      'retention.priceListEndpoint',
+      'retention.priceSource',
+      'retention.pricingRegion',
+      'retention.storagePrices',
+      'retention.windowDays',
+    ]);
     assert.match(problems.find((p) => p.key === 'expiration.tag')!.message, /must be written key=value/);
   });
 });
@@ -144,6 +205,9 @@ describe('retention and expiration settings', () => {
 describe('describeConnection', () => {
   it('names the target, profile, region and addressing without any secret', () => {
     assert.equal(describeConnection({ profile: '', region: '', endpoint: '', forcePathStyle: false }), 'AWS (default credential chain, default region)');
-    assert.equal(describeConnection({ profile: 'prod', region: 'us-west-2', endpoint: 'http://127.0.0.1:5000', forcePathStyle: true }), 'http://127.0.0.1:5000 (profile prod, us-west-2, path-style)');
+    assert.equal(
+      describeConnection({ profile: 'prod', region: 'us-west-2', endpoint: 'http://127.0.0.1:5000', forcePathStyle: true }),
+      'http://127.0.0.1:5000 (profile prod, us-west-2, path-style)',
+    );
   });
 });

@@ -42,18 +42,35 @@ class NodeSha256 {
 describe('SigV4 signing of S3 requests', () => {
   it('matches the documented GET Object example', () => {
     const headers = new SigV4Signer('us-east-1').sign(
-      { method: 'GET', host: 'examplebucket.s3.amazonaws.com', path: '/test.txt', query: '', headers: { range: 'bytes=0-9' }, payloadSha256: EMPTY_PAYLOAD_SHA256 },
+      {
+        method: 'GET',
+        host: 'examplebucket.s3.amazonaws.com',
+        path: '/test.txt',
+        query: '',
+        headers: { range: 'bytes=0-9' },
+        payloadSha256: EMPTY_PAYLOAD_SHA256,
+      },
       EXAMPLE,
       MAY_24_2013,
     );
-    assert.match(headers.authorization!, /^AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE\/20130524\/us-east-1\/s3\/aws4_request, SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, /);
+    assert.match(
+      headers.authorization!,
+      /^AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE\/20130524\/us-east-1\/s3\/aws4_request, SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, /,
+    );
     assert.equal(signatureOf(headers.authorization!), 'f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41');
     assert.equal(headers['x-amz-date'], '20130524T000000Z');
   });
 
   it('matches the documented GET Bucket Lifecycle example (a sub-resource with no value)', () => {
     const headers = new SigV4Signer('us-east-1').sign(
-      { method: 'GET', host: 'examplebucket.s3.amazonaws.com', path: '/', query: canonicalQuery({ lifecycle: '' }), headers: {}, payloadSha256: EMPTY_PAYLOAD_SHA256 },
+      {
+        method: 'GET',
+        host: 'examplebucket.s3.amazonaws.com',
+        path: '/',
+        query: canonicalQuery({ lifecycle: '' }),
+        headers: {},
+        payloadSha256: EMPTY_PAYLOAD_SHA256,
+      },
       EXAMPLE,
       MAY_24_2013,
     );
@@ -68,7 +85,7 @@ describe('SigV4 signing of S3 requests', () => {
       const region = ['us-east-1', 'eu-west-1', 'ap-southeast-2'][random.int(3)]!;
       const method = ['GET', 'PUT', 'DELETE', 'HEAD'][random.int(4)]!;
       const query: Record<string, string> = method === 'HEAD' ? {} : { tagging: '' };
-      if (random.int(2) === 0) query.versionId = `v${random.int(1e9)}.${Array.from(key).slice(0, 5).join("")}`;
+      if (random.int(2) === 0) query.versionId = `v${random.int(1e9)}.${Array.from(key).slice(0, 5).join('')}`;
       const body = method === 'PUT' ? taggingXml([{ Key: key, Value: `value ${i}` }]) : undefined;
       const extra: Record<string, string> = body ? { 'content-md5': createHash('md5').update(body).digest('base64'), 'content-type': 'application/xml' } : {};
       const credentials = { ...EXAMPLE, ...(random.int(2) === 0 ? { sessionToken: `token/${i}+=` } : {}) };
@@ -81,7 +98,16 @@ describe('SigV4 signing of S3 requests', () => {
       const sdk = new SignatureV4({ credentials, region, service: 's3', sha256: NodeSha256, uriEscapePath: false, applyChecksum: false });
       const [hostname, port] = host.split(':');
       const signed = await sdk.sign(
-        { method, protocol: 'https:', hostname: hostname!, ...(port ? { port: Number(port) } : {}), path, query, headers: { host, ...extra, 'x-amz-content-sha256': payloadSha256 }, body },
+        {
+          method,
+          protocol: 'https:',
+          hostname: hostname!,
+          ...(port ? { port: Number(port) } : {}),
+          path,
+          query,
+          headers: { host, ...extra, 'x-amz-content-sha256': payloadSha256 },
+          body,
+        },
         { signingDate: when },
       );
       assert.equal(ours.authorization, signed.headers.authorization, `request ${i}: ${method} ${path}?${canonicalQuery(query)}`);
@@ -130,8 +156,12 @@ describe('the XML of object tagging', () => {
 });
 
 describe('errors of the direct transport', () => {
-  it('take the SDK\'s shape, so retries and outcomes are decided as before', () => {
-    const slowDown = responseError(503, { 'x-amz-request-id': 'R1' }, '<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>');
+  it("take the SDK's shape, so retries and outcomes are decided as before", () => {
+    const slowDown = responseError(
+      503,
+      { 'x-amz-request-id': 'R1' },
+      '<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>',
+    );
     assert.equal(slowDown.name, 'SlowDown');
     assert.equal(slowDown.$metadata.httpStatusCode, 503);
     assert.equal(slowDown.$metadata.requestId, 'R1');
@@ -153,7 +183,13 @@ describe('the endpoint of a bucket, as the SDK resolves it', () => {
   it('puts a bucket in the host name on AWS, and in the path when its name has dots or path style is asked', async () => {
     const aws = new S3Client({ region: 'eu-west-1', credentials });
     assert.deepEqual(await resolveBucketEndpoint(aws, 'my-bucket'), {
-      protocol: 'https:', hostname: 'my-bucket.s3.eu-west-1.amazonaws.com', port: undefined, host: 'my-bucket.s3.eu-west-1.amazonaws.com', pathPrefix: '/', signingRegion: 'eu-west-1', signingName: 's3',
+      protocol: 'https:',
+      hostname: 'my-bucket.s3.eu-west-1.amazonaws.com',
+      port: undefined,
+      host: 'my-bucket.s3.eu-west-1.amazonaws.com',
+      pathPrefix: '/',
+      signingRegion: 'eu-west-1',
+      signingName: 's3',
     });
     const dotted = await resolveBucketEndpoint(aws, 'my.dotted.bucket');
     assert.equal(dotted?.hostname, 's3.eu-west-1.amazonaws.com');
@@ -166,11 +202,17 @@ describe('the endpoint of a bucket, as the SDK resolves it', () => {
     aws.destroy();
   });
 
-  it('keeps a custom endpoint\'s port and path style, and sends nothing to find them', async () => {
+  it("keeps a custom endpoint's port and path style, and sends nothing to find them", async () => {
     // Nothing listens on port 9: resolving must not make a request.
     const local = new S3Client({ region: 'us-east-1', credentials, endpoint: 'http://127.0.0.1:9', forcePathStyle: true });
     assert.deepEqual(await resolveBucketEndpoint(local, 'bench'), {
-      protocol: 'http:', hostname: '127.0.0.1', port: 9, host: '127.0.0.1:9', pathPrefix: '/bench/', signingRegion: 'us-east-1', signingName: 's3',
+      protocol: 'http:',
+      hostname: '127.0.0.1',
+      port: 9,
+      host: '127.0.0.1:9',
+      pathPrefix: '/bench/',
+      signingRegion: 'us-east-1',
+      signingName: 's3',
     });
     local.destroy();
   });
@@ -180,8 +222,14 @@ describe('the endpoint of a bucket, as the SDK resolves it', () => {
     const sent = async (config: S3ClientConfig, bucket: string) => {
       let caught: { protocol: string; hostname: string; port?: number; path: string; headers: Record<string, string> } | undefined;
       const client = new S3Client({
-        credentials, ...config,
-        requestHandler: { handle: async (request: typeof caught) => { caught = request; throw new Error('not sent'); } },
+        credentials,
+        ...config,
+        requestHandler: {
+          handle: async (request: typeof caught) => {
+            caught = request;
+            throw new Error('not sent');
+          },
+        },
       } as S3ClientConfig);
       await client.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: 'k' })).catch(() => undefined);
       const resolved = await resolveBucketEndpoint(client, bucket);

@@ -26,14 +26,17 @@ describe('SQL templates', () => {
     const t = parseTemplate(TEMPLATE, 'file');
     assert.equal(t.name, 'access_by_prefix');
     assert.equal(t.description, 'Reads per prefix in the window');
-    assert.deepEqual(t.parameters.map((p) => [p.name, p.type.kind, p.default]), [
-      ['logs_table', 'identifier', 'access_logs'],
-      ['as_of', 'date', undefined],
-      ['window_days', 'integer', '30'],
-      ['operation', 'enum', 'REST.GET.OBJECT'],
-      ['requester', 'string', ''],
-      ['location', 's3location', 's3://logs-bucket/logs/'],
-    ]);
+    assert.deepEqual(
+      t.parameters.map((p) => [p.name, p.type.kind, p.default]),
+      [
+        ['logs_table', 'identifier', 'access_logs'],
+        ['as_of', 'date', undefined],
+        ['window_days', 'integer', '30'],
+        ['operation', 'enum', 'REST.GET.OBJECT'],
+        ['requester', 'string', ''],
+        ['location', 's3location', 's3://logs-bucket/logs/'],
+      ],
+    );
     assert.ok(t.body.startsWith('SELECT count(*)'));
   });
 
@@ -114,7 +117,7 @@ describe('SQL templates', () => {
       assert.ok(accepted >= 3);
     });
 
-    it('writes any string inside a template\'s own literal ({{x:inner}}) so it reads back unchanged', async () => {
+    it("writes any string inside a template's own literal ({{x:inner}}) so it reads back unchanged", async () => {
       const template = parseTemplate("-- @param x string ''\nSELECT 'pre:{{x:inner}}:post' AS v", 'inner');
       for (const value of samples) {
         const reader = await connection.runAndReadAll(renderTemplate(template, { x: value }));
@@ -140,9 +143,9 @@ SELECT 2 AS a, -- @when format != CSV
     });
 
     it('refuses a condition on an unknown parameter or value, and creates: on a non-identifier', () => {
-      assert.throws(() => parseTemplate("-- @param f enum(a|b) a d\nSELECT 1 -- @when f = c", 't'), /"c" is not a value of f/);
-      assert.throws(() => parseTemplate("-- @param f string a d\nSELECT 1 -- @when f = a", 't'), /@when needs an enum parameter/);
-      assert.throws(() => parseTemplate("-- creates: f\n-- @param f string a d\nSELECT 1", 't'), /must name an identifier parameter/);
+      assert.throws(() => parseTemplate('-- @param f enum(a|b) a d\nSELECT 1 -- @when f = c', 't'), /"c" is not a value of f/);
+      assert.throws(() => parseTemplate('-- @param f string a d\nSELECT 1 -- @when f = a', 't'), /@when needs an enum parameter/);
+      assert.throws(() => parseTemplate('-- creates: f\n-- @param f string a d\nSELECT 1', 't'), /must name an identifier parameter/);
     });
 
     describe('an inventory schema parameter', () => {
@@ -161,10 +164,17 @@ SELECT
   true AS is_latest         -- @when schema lacks is_latest
 FROM t`;
 
-      it('declares the report\'s own columns in its order: all text for CSV, typed for Parquet', () => {
+      it("declares the report's own columns in its order: all text for CSV, typed for Parquet", () => {
         const t = parseTemplate(inventory, 'inv');
-        assert.match(renderTemplate(t), /CREATE EXTERNAL TABLE t \(\n  `bucket` string,\n  `key` string,\n  `version_id` string,\n  `is_latest` string,\n  `size` string\n\);/);
-        const parquet = renderTemplate(t, { format: 'Parquet', schema: 'message s3.inventory { required binary bucket (STRING); required binary key (STRING); optional int64 size; optional int64 last_modified_date (TIMESTAMP(MILLIS,true)); }' });
+        assert.match(
+          renderTemplate(t),
+          /CREATE EXTERNAL TABLE t \(\n  `bucket` string,\n  `key` string,\n  `version_id` string,\n  `is_latest` string,\n  `size` string\n\);/,
+        );
+        const parquet = renderTemplate(t, {
+          format: 'Parquet',
+          schema:
+            'message s3.inventory { required binary bucket (STRING); required binary key (STRING); optional int64 size; optional int64 last_modified_date (TIMESTAMP(MILLIS,true)); }',
+        });
         assert.match(parquet, /\(\n  `bucket` string,\n  `key` string,\n  `size` bigint,\n  `last_modified_date` timestamp\n\);/);
       });
 
@@ -176,12 +186,21 @@ FROM t`;
         assert.equal(select({ schema: 'Bucket, Key, Size, LastModifiedDate' }), 'NULL AS version_id, true AS is_latest FROM t');
       });
 
-      it('refuses a schema that is not an inventory\'s, and conditions that cannot hold', () => {
+      it("refuses a schema that is not an inventory's, and conditions that cannot hold", () => {
         const t = parseTemplate(inventory, 'inv');
-        assert.throws(() => renderTemplate(t, { schema: 'Bucket, Size' }), (e: unknown) => e instanceof TemplateError && /schema: .*no Key field/.test(e.message));
-        assert.throws(() => parseTemplate("-- @param s string a d\nSELECT 1 -- @when s has key", 't'), /needs an inventory_schema parameter/);
-        assert.throws(() => parseTemplate('-- @param s inventory_schema Bucket,Key d\nSELECT 1 -- @when s has keyy', 't'), /"keyy" is not a column of S3 Inventory/);
-        assert.throws(() => parseTemplate('-- @param s inventory_schema Bucket,Key d\nSELECT 1 -- @when s contains key', 't'), /write "-- @when PARAM = VALUE"/);
+        assert.throws(
+          () => renderTemplate(t, { schema: 'Bucket, Size' }),
+          (e: unknown) => e instanceof TemplateError && /schema: .*no Key field/.test(e.message),
+        );
+        assert.throws(() => parseTemplate('-- @param s string a d\nSELECT 1 -- @when s has key', 't'), /needs an inventory_schema parameter/);
+        assert.throws(
+          () => parseTemplate('-- @param s inventory_schema Bucket,Key d\nSELECT 1 -- @when s has keyy', 't'),
+          /"keyy" is not a column of S3 Inventory/,
+        );
+        assert.throws(
+          () => parseTemplate('-- @param s inventory_schema Bucket,Key d\nSELECT 1 -- @when s contains key', 't'),
+          /write "-- @when PARAM = VALUE"/,
+        );
         const asName = parseTemplate('-- @param s inventory_schema Bucket,Key d\nSELECT {{s:hive}}', 't');
         assert.throws(() => renderTemplate(asName), /renders as text_columns or typed_columns/);
       });
@@ -203,7 +222,9 @@ FROM t`;
       const catalog = TemplateCatalog.load();
       assert.equal(catalog.entries.length, 13);
       for (const { template } of catalog.entries) {
-        const required = Object.fromEntries(template.parameters.filter((p) => p.default === undefined).map((p) => [p.name, p.type.kind === 'date' ? '2026-09-30' : 's3://bucket/prefix/']));
+        const required = Object.fromEntries(
+          template.parameters.filter((p) => p.default === undefined).map((p) => [p.name, p.type.kind === 'date' ? '2026-09-30' : 's3://bucket/prefix/']),
+        );
         const sql = renderTemplate(template, required);
         assert.doesNotMatch(sql, /\{\{|@when/, template.name);
       }
@@ -213,16 +234,37 @@ FROM t`;
 
 describe('statements and the local compatibility layer', () => {
   it('splits at semicolons outside strings, quoted names and comments, dropping leading comments', () => {
-    assert.deepEqual(splitStatements("-- a; comment\nSELECT ';' AS \"x;y\"; /* ; */ SELECT 2;\n-- trailing ;\n"), ['SELECT \';\' AS "x;y"', 'SELECT 2']);
+    assert.deepEqual(splitStatements('-- a; comment\nSELECT \';\' AS "x;y"; /* ; */ SELECT 2;\n-- trailing ;\n'), ['SELECT \';\' AS "x;y"', 'SELECT 2']);
     assert.deepEqual(splitStatements("SELECT 'it''s; fine'"), ["SELECT 'it''s; fine'"]);
   });
 
   it('reads Athena DDL, CTAS and views the way the local engine runs them', () => {
-    const external = classifyStatement("CREATE EXTERNAL TABLE `src` (\n  key string,\n  size bigint, -- note\n  at timestamp\n)\nPARTITIONED BY (dt string)\nROW FORMAT SERDE 'org.apache.hadoop.hive.serde2.OpenCSVSerde'\nLOCATION 's3://b/it''s/'");
-    assert.deepEqual(external, { kind: 'external', table: { name: 'src', columns: [{ name: 'key', type: 'VARCHAR' }, { name: 'size', type: 'BIGINT' }, { name: 'at', type: 'TIMESTAMP' }], partitions: [{ name: 'dt', type: 'VARCHAR' }], kind: 'csv', location: "s3://b/it's/" } });
-    assert.deepEqual(classifyStatement('CREATE TABLE "t" WITH (format = \'PARQUET\', partitioned_by = ARRAY[\'dt\']) AS SELECT 1'), { kind: 'sql', sql: 'CREATE OR REPLACE TABLE "t" AS SELECT 1' });
+    const external = classifyStatement(
+      "CREATE EXTERNAL TABLE `src` (\n  key string,\n  size bigint, -- note\n  at timestamp\n)\nPARTITIONED BY (dt string)\nROW FORMAT SERDE 'org.apache.hadoop.hive.serde2.OpenCSVSerde'\nLOCATION 's3://b/it''s/'",
+    );
+    assert.deepEqual(external, {
+      kind: 'external',
+      table: {
+        name: 'src',
+        columns: [
+          { name: 'key', type: 'VARCHAR' },
+          { name: 'size', type: 'BIGINT' },
+          { name: 'at', type: 'TIMESTAMP' },
+        ],
+        partitions: [{ name: 'dt', type: 'VARCHAR' }],
+        kind: 'csv',
+        location: "s3://b/it's/",
+      },
+    });
+    assert.deepEqual(classifyStatement("CREATE TABLE \"t\" WITH (format = 'PARQUET', partitioned_by = ARRAY['dt']) AS SELECT 1"), {
+      kind: 'sql',
+      sql: 'CREATE OR REPLACE TABLE "t" AS SELECT 1',
+    });
     assert.deepEqual(classifyStatement('DROP TABLE IF EXISTS `t`'), { kind: 'drop', name: 't', ifExists: true });
     assert.deepEqual(classifyStatement('CREATE OR REPLACE VIEW "v" AS SELECT * FROM "t"'), { kind: 'view', name: 'v', select: 'SELECT * FROM "t"' });
-    assert.throws(() => classifyStatement("CREATE EXTERNAL TABLE x (a string) ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' LOCATION 's3://b/'"), /reads S3 Inventory reports/);
+    assert.throws(
+      () => classifyStatement("CREATE EXTERNAL TABLE x (a string) ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' LOCATION 's3://b/'"),
+      /reads S3 Inventory reports/,
+    );
   });
 });

@@ -88,7 +88,10 @@ describe('parseTagArg', () => {
   });
 
   it('refuses what S3 refuses, saying why', () => {
-    assert.throws(() => parseTagArg('no-equals'), (e: Error) => e instanceof TagArgError && /key=value/.test(e.message));
+    assert.throws(
+      () => parseTagArg('no-equals'),
+      (e: Error) => e instanceof TagArgError && /key=value/.test(e.message),
+    );
     assert.throws(() => parseTagArg('=v'), /key is empty/);
     assert.throws(() => parseTagArg(`${'k'.repeat(129)}=v`), /129 characters; S3 allows at most 128/);
     assert.throws(() => parseTagArg(`k=${'v'.repeat(257)}`), /257 characters; S3 allows at most 256/);

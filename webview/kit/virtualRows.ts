@@ -36,10 +36,14 @@ export class VirtualRows<Model> {
   private frame: number | undefined;
 
   constructor(private readonly options: VirtualRowsOptions<Model>) {
-    options.viewport.addEventListener('scroll', () => {
-      this.schedule();
-      options.onScroll?.();
-    }, { passive: true });
+    options.viewport.addEventListener(
+      'scroll',
+      () => {
+        this.schedule();
+        options.onScroll?.();
+      },
+      { passive: true },
+    );
     new ResizeObserver(() => this.schedule()).observe(options.viewport);
   }
 

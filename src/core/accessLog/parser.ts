@@ -62,9 +62,33 @@ export type AccessLogField = keyof ParsedAccessLogRecord;
 
 /** Every field, in the order of the log line (and of a record's keys). */
 export const ACCESS_LOG_FIELDS: readonly AccessLogField[] = [
-  'bucket_owner', 'bucket', 'time', 'remote_ip', 'requester', 'request_id', 'operation', 'key', 'request_uri', 'http_status',
-  'error_code', 'bytes_sent', 'object_size', 'total_time', 'turn_around_time', 'referrer', 'user_agent', 'version_id', 'host_id',
-  'signature_version', 'cipher_suite', 'authentication_type', 'host_header', 'tls_version', 'access_point_arn', 'acl_required', 'source_region',
+  'bucket_owner',
+  'bucket',
+  'time',
+  'remote_ip',
+  'requester',
+  'request_id',
+  'operation',
+  'key',
+  'request_uri',
+  'http_status',
+  'error_code',
+  'bytes_sent',
+  'object_size',
+  'total_time',
+  'turn_around_time',
+  'referrer',
+  'user_agent',
+  'version_id',
+  'host_id',
+  'signature_version',
+  'cipher_suite',
+  'authentication_type',
+  'host_header',
+  'tls_version',
+  'access_point_arn',
+  'acl_required',
+  'source_region',
 ];
 
 export interface AccessLogParserOptions<F extends AccessLogField = AccessLogField> {
@@ -187,9 +211,33 @@ const REQUIRED_FIELDS = F_USER_AGENT + 1;
 
 /** What each reader calls its field in a malformed-line reason. */
 const NAMES = [
-  'bucket owner', 'bucket', 'time', 'remote IP', 'requester', 'request ID', 'operation', 'key', 'request-URI', 'HTTP status',
-  'error code', 'bytes sent', 'object size', 'total time', 'turn-around time', 'referrer', 'user-agent', 'version ID', 'host ID',
-  'signature version', 'cipher suite', 'authentication type', 'host header', 'TLS version', 'access point ARN', 'ACL required', 'source region',
+  'bucket owner',
+  'bucket',
+  'time',
+  'remote IP',
+  'requester',
+  'request ID',
+  'operation',
+  'key',
+  'request-URI',
+  'HTTP status',
+  'error code',
+  'bytes sent',
+  'object size',
+  'total time',
+  'turn-around time',
+  'referrer',
+  'user-agent',
+  'version ID',
+  'host ID',
+  'signature version',
+  'cipher suite',
+  'authentication type',
+  'host header',
+  'TLS version',
+  'access point ARN',
+  'ACL required',
+  'source region',
 ];
 
 /** A block's character codes, indexed like its text: its bytes when it is ASCII. */
@@ -243,7 +291,8 @@ class Scan {
     const sign = c[pos + 22]!;
     const offsetHours = two(c, pos + 23);
     const offsetMinutes = two(c, pos + 25);
-    if (c[pos + 12]! !== COLON || c[pos + 15]! !== COLON || c[pos + 18]! !== COLON || c[pos + 21]! !== SPACE || (sign !== PLUS && sign !== DASH)) return 'the time field is not [dd/Mon/yyyy:HH:mm:ss +zzzz]';
+    if (c[pos + 12]! !== COLON || c[pos + 15]! !== COLON || c[pos + 18]! !== COLON || c[pos + 21]! !== SPACE || (sign !== PLUS && sign !== DASH))
+      return 'the time field is not [dd/Mon/yyyy:HH:mm:ss +zzzz]';
     if (!(hour >= 0 && hour < 24 && minute >= 0 && minute < 60 && second >= 0 && second < 61)) return 'the time field has no such time of day';
     if (!(offsetHours >= 0 && offsetHours < 24 && offsetMinutes >= 0 && offsetMinutes < 60)) return 'the time field has no such time zone offset';
     const offset = (sign === DASH ? -1 : 1) * (offsetHours * 60 + offsetMinutes);
@@ -331,9 +380,10 @@ class Scan {
       if (i !== F_TIME && b[2 * i]! >= 0 && b[2 * i]! === b[2 * i + 1]!) return `the ${NAMES[i]} field is empty (two spaces in a row)`;
     }
     // The time field is fixed-width: another record's time after it means two records fused into one line.
-    if (FUSED_RECORD.test(t.substring(this.afterTimeAt, end))) return 'another record\'s time follows the time field: two records on one line';
+    if (FUSED_RECORD.test(t.substring(this.afterTimeAt, end))) return "another record's time follows the time field: two records on one line";
     const op = b[2 * F_OPERATION]!;
-    if (op < 0 || !OPERATION.test(t.substring(op, b[2 * F_OPERATION + 1]))) return 'the operation field is not an S3 operation: the fields before it are out of place';
+    if (op < 0 || !OPERATION.test(t.substring(op, b[2 * F_OPERATION + 1])))
+      return 'the operation field is not an S3 operation: the fields before it are out of place';
     // The request URI.
     if (c[pos]! === DASH && (pos + 1 === end || c[pos + 1]! === SPACE)) {
       b[2 * F_REQUEST_URI] = -1;
@@ -406,7 +456,15 @@ class Scan {
       const century = two(c, s + 8);
       const yearOfCentury = two(c, s + 10);
       const year = century * 100 + yearOfCentury;
-      if (month === undefined || century < 0 || yearOfCentury < 0 || !(day >= 1 && day <= daysInMonth(year, month) && year >= 1970) || c[s + 3]! !== SLASH || c[s + 7]! !== SLASH) return -1;
+      if (
+        month === undefined ||
+        century < 0 ||
+        yearOfCentury < 0 ||
+        !(day >= 1 && day <= daysInMonth(year, month) && year >= 1970) ||
+        c[s + 3]! !== SLASH ||
+        c[s + 7]! !== SLASH
+      )
+        return -1;
       dayMs = Date.UTC(year, month, day);
       if (DAY_CACHE.size > 10_000) DAY_CACHE.clear();
       DAY_CACHE.set(date, dayMs);
@@ -617,7 +675,7 @@ function decodeInPlace(t: string, s: number, e: number, passes: 1 | 2): string |
   const out = KEY_BYTES;
   let n = 0;
   let high = 0;
-  for (let i = s; i < e; ) {
+  for (let i = s; i < e;) {
     const c = t.charCodeAt(i);
     if (c === PLUS) {
       out[n++] = SPACE;
@@ -685,7 +743,15 @@ function decodeAsciiEscapes(raw: string, percent: number): string | undefined {
 }
 
 /** Builds a record; `known` is the line's key when it was decoded already (else undefined). */
-type Projector = (t: string, b: Int32Array, o: number, n: Float64Array, no: number, escapes: number, known: string | null | undefined) => Partial<ParsedAccessLogRecord>;
+type Projector = (
+  t: string,
+  b: Int32Array,
+  o: number,
+  n: Float64Array,
+  no: number,
+  escapes: number,
+  known: string | null | undefined,
+) => Partial<ParsedAccessLogRecord>;
 
 const NUMBER_FIELDS = new Set([F_HTTP_STATUS, F_BYTES_SENT, F_OBJECT_SIZE, F_TOTAL_TIME, F_TURN_AROUND_TIME]);
 
@@ -704,12 +770,24 @@ function projector(want: Uint8Array): Projector {
     else if (NUMBER_FIELDS.has(i)) parts.push(`${field}: num(b, o + ${2 * i}, n, no + ${i})`);
     else parts.push(`${field}: str(t, b, o + ${2 * i})`);
   });
-  const compile = new Function('str', 'num', 'key', `return (t, b, o, n, no, escapes, known) => ({ ${parts.join(', ')} });`) as (s: typeof str, n: typeof num, k: typeof key) => Projector;
+  const compile = new Function('str', 'num', 'key', `return (t, b, o, n, no, escapes, known) => ({ ${parts.join(', ')} });`) as (
+    s: typeof str,
+    n: typeof num,
+    k: typeof key,
+  ) => Projector;
   return compile(str, num, key);
 }
 
 /** Full records: the builder of every field (the same literal, so one place says how each field is read). */
-const fullRecord = projector(new Uint8Array(FIELD_COUNT).fill(1)) as (t: string, b: Int32Array, o: number, n: Float64Array, no: number, escapes: number, known: string | null | undefined) => ParsedAccessLogRecord;
+const fullRecord = projector(new Uint8Array(FIELD_COUNT).fill(1)) as (
+  t: string,
+  b: Int32Array,
+  o: number,
+  n: Float64Array,
+  no: number,
+  escapes: number,
+  known: string | null | undefined,
+) => ParsedAccessLogRecord;
 
 class ScannedLine implements ScannedAccessLogLine {
   text = '';
@@ -961,7 +1039,12 @@ export class AccessLogParser<F extends AccessLogField = AccessLogField> {
     const uriEnd = b[o + 2 * F_REQUEST_URI + 1]!;
     if (uriNamesKey(text, uriStart, uriEnd, b[o + 2 * F_BUCKET]!, b[o + 2 * F_BUCKET + 1]!, decoded) === false) {
       this.keyUriDisagreements++;
-      this.onKeyUriDisagreement?.({ line: this.lineNumber, key: decoded, field: text.substring(keyStart, keyEnd), requestUri: text.substring(uriStart, uriEnd) });
+      this.onKeyUriDisagreement?.({
+        line: this.lineNumber,
+        key: decoded,
+        field: text.substring(keyStart, keyEnd),
+        requestUri: text.substring(uriStart, uriEnd),
+      });
     }
     return decoded;
   }
@@ -1004,7 +1087,7 @@ function sameText(t: string, a: number, b: number, length: number): boolean {
  */
 function decodedEquals(t: string, s: number, ue: number, key: string): boolean | undefined {
   let k = 0;
-  for (let i = s; i < ue; ) {
+  for (let i = s; i < ue;) {
     let c = t.charCodeAt(i);
     if (c === 0x3f || c === SPACE) break;
     if (c === PERCENT) {
@@ -1132,7 +1215,11 @@ export function parseAccessLogText<F extends AccessLogField = AccessLogField>(
 ): { records: Pick<ParsedAccessLogRecord, F>[]; malformed: MalformedLine[] } {
   const records: Pick<ParsedAccessLogRecord, F>[] = [];
   const malformed: MalformedLine[] = [];
-  const parser = new AccessLogParser<F>((r) => records.push(r), (m) => malformed.push(m), options);
+  const parser = new AccessLogParser<F>(
+    (r) => records.push(r),
+    (m) => malformed.push(m),
+    options,
+  );
   parser.push(typeof text === 'string' ? Buffer.from(text, 'utf8') : text);
   parser.end();
   return { records, malformed };

@@ -170,7 +170,13 @@ function planDay(ctx: WindowLogContext, day: number): { dayPlan: DayPlan; jobKey
 }
 
 /** The record of planned event `i`, drawing its details from the event's own random stream. */
-function formatEvent(ctx: WindowLogContext, day: number, i: number, dayPlan: DayPlan, jobKeys: string[]): { record: AccessLogRecord; counted: boolean } | undefined {
+function formatEvent(
+  ctx: WindowLogContext,
+  day: number,
+  i: number,
+  dayPlan: DayPlan,
+  jobKeys: string[],
+): { record: AccessLogRecord; counted: boolean } | undefined {
   const { plan, records, bucket } = ctx;
   const random = new Random(ctx.seed, 0xe7, day, i);
   const time = dayPlan.times[i]!;
@@ -183,27 +189,76 @@ function formatEvent(ctx: WindowLogContext, day: number, i: number, dayPlan: Day
       const path = objectPath(bucket, object.key);
       if (current.isDeleteMarker || object.key.endsWith('/')) {
         // Reading a deleted key (or a folder marker by mistake): 404, not use of the data.
-        return { counted: false, record: records.client(time, random, { operation: 'REST.GET.OBJECT', key: object.key, request: `GET ${path}`, httpStatus: 404, errorCode: 'NoSuchKey', bytesSent: 243 }) };
+        return {
+          counted: false,
+          record: records.client(time, random, {
+            operation: 'REST.GET.OBJECT',
+            key: object.key,
+            request: `GET ${path}`,
+            httpStatus: 404,
+            errorCode: 'NoSuchKey',
+            bytesSent: 243,
+          }),
+        };
       }
       const size = current.size;
       const kind = random.weighted(['get', 'range', 'notModified', 'head', 'copy', 'partCopy', 'website'] as const, [58, 10, 5, 18, 4, 2, 3]);
       const byVersion = group!.versioned && random.chance(0.1);
       switch (kind) {
         case 'get':
-          return { counted: true, record: records.client(time, random, { operation: 'REST.GET.OBJECT', key: object.key, request: `GET ${path}${byVersion ? `?versionId=${current.versionId}` : ''}`, bytesSent: size, objectSize: size, versionId: byVersion ? current.versionId : null }) };
+          return {
+            counted: true,
+            record: records.client(time, random, {
+              operation: 'REST.GET.OBJECT',
+              key: object.key,
+              request: `GET ${path}${byVersion ? `?versionId=${current.versionId}` : ''}`,
+              bytesSent: size,
+              objectSize: size,
+              versionId: byVersion ? current.versionId : null,
+            }),
+          };
         case 'range':
-          return { counted: true, record: records.client(time, random, { operation: 'REST.GET.OBJECT', key: object.key, request: `GET ${path}`, httpStatus: 206, bytesSent: Math.min(size, 1 + random.int(1 << 20)), objectSize: size }) };
+          return {
+            counted: true,
+            record: records.client(time, random, {
+              operation: 'REST.GET.OBJECT',
+              key: object.key,
+              request: `GET ${path}`,
+              httpStatus: 206,
+              bytesSent: Math.min(size, 1 + random.int(1 << 20)),
+              objectSize: size,
+            }),
+          };
         case 'notModified':
-          return { counted: true, record: records.client(time, random, { operation: 'REST.GET.OBJECT', key: object.key, request: `GET ${path}`, httpStatus: 304, objectSize: size }) };
+          return {
+            counted: true,
+            record: records.client(time, random, { operation: 'REST.GET.OBJECT', key: object.key, request: `GET ${path}`, httpStatus: 304, objectSize: size }),
+          };
         case 'head':
-          return { counted: true, record: records.client(time, random, { operation: 'REST.HEAD.OBJECT', key: object.key, request: `HEAD ${path}`, objectSize: size }) };
+          return {
+            counted: true,
+            record: records.client(time, random, { operation: 'REST.HEAD.OBJECT', key: object.key, request: `HEAD ${path}`, objectSize: size }),
+          };
         case 'copy':
-          return { counted: true, record: records.client(time, random, { operation: 'REST.COPY.OBJECT_GET', key: object.key, request: `PUT /${bucket}-replica${path.slice(bucket.length + 1)}`, objectSize: size }) };
+          return {
+            counted: true,
+            record: records.client(time, random, {
+              operation: 'REST.COPY.OBJECT_GET',
+              key: object.key,
+              request: `PUT /${bucket}-replica${path.slice(bucket.length + 1)}`,
+              objectSize: size,
+            }),
+          };
         case 'partCopy':
           // The source side of UploadPartCopy (a large object copied in parts); the URI is the destination's part.
           return {
             counted: true,
-            record: records.client(time, random, { operation: 'REST.COPY.PART_GET', key: object.key, request: `PUT /${bucket}-replica${path.slice(bucket.length + 1)}?partNumber=1&uploadId=${random.hex(24)}`, objectSize: size }),
+            record: records.client(time, random, {
+              operation: 'REST.COPY.PART_GET',
+              key: object.key,
+              request: `PUT /${bucket}-replica${path.slice(bucket.length + 1)}?partNumber=1&uploadId=${random.hex(24)}`,
+              objectSize: size,
+            }),
           };
         case 'website':
           // Through the static-website endpoint: anonymous, no signature or TLS (as a real WEBSITE.GET.OBJECT line shows), the key in the path.
@@ -218,36 +273,95 @@ function formatEvent(ctx: WindowLogContext, day: number, i: number, dayPlan: Day
       return {
         counted: false,
         record: v.isDeleteMarker
-          ? records.client(time, random, { operation: 'REST.DELETE.OBJECT', key: object.key, request: `DELETE ${path}`, httpStatus: 204, versionId: v.versionId })
-          : records.client(time, random, { operation: 'REST.PUT.OBJECT', key: object.key, request: `PUT ${path}`, objectSize: v.size, versionId: v.versionId || null }),
+          ? records.client(time, random, {
+              operation: 'REST.DELETE.OBJECT',
+              key: object.key,
+              request: `DELETE ${path}`,
+              httpStatus: 204,
+              versionId: v.versionId,
+            })
+          : records.client(time, random, {
+              operation: 'REST.PUT.OBJECT',
+              key: object.key,
+              request: `PUT ${path}`,
+              objectSize: v.size,
+              versionId: v.versionId || null,
+            }),
       };
     }
     case Kind.Listing: {
       // Listing is browsing, not reading.
       const listPrefix = group!.prefix === '' ? '' : `${group!.prefix}/`;
-      return { counted: false, record: records.client(time, random, { operation: 'REST.GET.BUCKET', key: null, request: `GET /${bucket}?list-type=2&prefix=${encodeURIComponent(listPrefix)}&delimiter=%2F`, bytesSent: 1200 + random.int(40000) }) };
+      return {
+        counted: false,
+        record: records.client(time, random, {
+          operation: 'REST.GET.BUCKET',
+          key: null,
+          request: `GET /${bucket}?list-type=2&prefix=${encodeURIComponent(listPrefix)}&delimiter=%2F`,
+          bytesSent: 1200 + random.int(40000),
+        }),
+      };
     }
     case Kind.Denied: {
       const key = plan.keyOf(group!, j);
-      return { counted: false, record: records.client(time, random, { operation: 'REST.GET.OBJECT', key, request: `GET ${objectPath(bucket, key)}`, httpStatus: 403, errorCode: 'AccessDenied', bytesSent: 243, requester: `arn:aws:iam::${accountIdFor(ctx.seed + 1)}:user/intruder` }) };
+      return {
+        counted: false,
+        record: records.client(time, random, {
+          operation: 'REST.GET.OBJECT',
+          key,
+          request: `GET ${objectPath(bucket, key)}`,
+          httpStatus: 403,
+          errorCode: 'AccessDenied',
+          bytesSent: 243,
+          requester: `arn:aws:iam::${accountIdFor(ctx.seed + 1)}:user/intruder`,
+        }),
+      };
     }
     case Kind.Missing: {
       const key = `${group!.prefix === '' ? '' : `${group!.prefix}/`}missing-${dayPlan.extras[i]!.toString(16)}.json`;
-      return { counted: false, record: records.client(time, random, { operation: 'REST.HEAD.OBJECT', key, request: `HEAD ${objectPath(bucket, key)}`, httpStatus: 404, errorCode: 'NoSuchKey' }) };
+      return {
+        counted: false,
+        record: records.client(time, random, {
+          operation: 'REST.HEAD.OBJECT',
+          key,
+          request: `HEAD ${objectPath(bucket, key)}`,
+          httpStatus: 404,
+          errorCode: 'NoSuchKey',
+        }),
+      };
     }
     case Kind.Transition: {
       // The bucket owner's lifecycle moving old data to a colder class: S3's own work.
       const object = plan.objectAt(group!, j);
       const current = object.versions[0]!;
       if (current.isDeleteMarker) return undefined;
-      return { counted: false, record: { ...records.internal(time, random, 'S3.TRANSITION_SIA.OBJECT', object.key), objectSize: current.size, versionId: current.versionId || null } };
+      return {
+        counted: false,
+        record: { ...records.internal(time, random, 'S3.TRANSITION_SIA.OBJECT', object.key), objectSize: current.size, versionId: current.versionId || null },
+      };
     }
     case Kind.JobPut: {
       const key = jobKeys[j]!;
-      return { counted: false, record: records.client(time, random, { operation: 'REST.PUT.OBJECT', key, request: `PUT ${objectPath(bucket, key)}`, objectSize: 1000 + random.int(100000) }) };
+      return {
+        counted: false,
+        record: records.client(time, random, {
+          operation: 'REST.PUT.OBJECT',
+          key,
+          request: `PUT ${objectPath(bucket, key)}`,
+          objectSize: 1000 + random.int(100000),
+        }),
+      };
     }
     case Kind.JobBatch:
-      return { counted: false, record: records.client(time, new Random(ctx.seed, 0xba7c, day), { operation: 'REST.POST.MULTI_OBJECT_DELETE', key: null, request: `POST /${bucket}?delete`, bytesSent: 400 }) };
+      return {
+        counted: false,
+        record: records.client(time, new Random(ctx.seed, 0xba7c, day), {
+          operation: 'REST.POST.MULTI_OBJECT_DELETE',
+          key: null,
+          request: `POST /${bucket}?delete`,
+          bytesSent: 400,
+        }),
+      };
     case Kind.JobDelete: {
       // Each key of a multi-object delete is logged under the batch request's id.
       const batch = records.client(time, new Random(ctx.seed, 0xba7c, day), { operation: 'REST.POST.MULTI_OBJECT_DELETE', key: null });

@@ -16,7 +16,17 @@ import {
   type InventoryManifestFile,
 } from '../inventory/inventoryCsv';
 import { csvFileSchema, DEFAULT_INVENTORY_FIELDS, INVENTORY_FIELD_TYPES, VERSION_FIELDS } from '../inventory/schema';
-import { accountIdFor, EstatePlan, STORAGE_CLASSES, versionId, type EstateObject, type EstateOptions, type Group, type ObjectVersion, type StorageClass } from './plan';
+import {
+  accountIdFor,
+  EstatePlan,
+  STORAGE_CLASSES,
+  versionId,
+  type EstateObject,
+  type EstateOptions,
+  type Group,
+  type ObjectVersion,
+  type StorageClass,
+} from './plan';
 import type { FolderOutput, TextFile, WrittenFile } from './output';
 import { DAY_MS, formatDay, formatIso, HOUR_MS } from '../time';
 import { LifecycleSchedule } from './lifecycle';
@@ -42,10 +52,12 @@ export interface GenerateOptions extends EstateOptions {
   /** The report's fields in order, Bucket and Key first (inventoryReportFields); default DEFAULT_INVENTORY_FIELDS. */
   inventoryFields?: readonly string[];
   /** Rewrites the CSV data files in another format (Parquet) before the manifest names them. */
-  convertInventory?: (files: WrittenFile[], fields: readonly string[]) => Promise<{ files: WrittenFile[]; fileFormat: InventoryManifest['fileFormat']; fileSchema: string }>;
+  convertInventory?: (
+    files: WrittenFile[],
+    fields: readonly string[],
+  ) => Promise<{ files: WrittenFile[]; fileFormat: InventoryManifest['fileFormat']; fileSchema: string }>;
   onProgress?: (phase: string, done: number, total: number) => void;
 }
-
 
 export type InventoryVersions = 'all' | 'current';
 
@@ -67,7 +79,17 @@ export interface LifecycleBucketTruth {
 }
 
 export interface EstateTruth {
-  generator: { version: number; seed: number; objects: number; asOf: string; days: number; bucket: string; inventoryBucket: string; logsBucket: string; logLayout: LogLayout };
+  generator: {
+    version: number;
+    seed: number;
+    objects: number;
+    asOf: string;
+    days: number;
+    bucket: string;
+    inventoryBucket: string;
+    logsBucket: string;
+    logLayout: LogLayout;
+  };
   window: {
     start: string;
     end: string;
@@ -79,7 +101,15 @@ export interface EstateTruth {
     countBy: 'requestId';
   };
   /** `versions` counts the report's rows; `listsVersions` says which versions it lists, `fields` its fields in order. */
-  inventory: { manifestKey: string; versions: number; currentObjects: number; deleteMarkers: number; fileFormat: string; listsVersions: InventoryVersions; fields: string[] };
+  inventory: {
+    manifestKey: string;
+    versions: number;
+    currentObjects: number;
+    deleteMarkers: number;
+    fileFormat: string;
+    listsVersions: InventoryVersions;
+    fields: string[];
+  };
   logs: { files: number; lines: number; dropped: number; duplicated: number; late: number; daysWithLogs: string[] };
   unusedPrefixes: UnusedPrefixTruth[];
   readOnce: { prefix: string; lastAccess: string }[];
@@ -175,7 +205,10 @@ class Generator {
       const now = Date.now();
       phaseSeconds[phase] = (now - mark) / 1000;
       if (process.env.S3LS_DEBUG_MEMORY) (globalThis as { gc?: () => void }).gc?.();
-      if (process.env.S3LS_DEBUG_MEMORY) process.stderr.write(`[generate] ${phase}: ${Math.round(process.memoryUsage().rss / 1048576)} MB rss, ${Math.round(process.memoryUsage().heapUsed / 1048576)} MB heap\n`);
+      if (process.env.S3LS_DEBUG_MEMORY)
+        process.stderr.write(
+          `[generate] ${phase}: ${Math.round(process.memoryUsage().rss / 1048576)} MB rss, ${Math.round(process.memoryUsage().heapUsed / 1048576)} MB heap\n`,
+        );
       mark = now;
     };
     const inventory = await this.writeInventory();
@@ -188,7 +221,13 @@ class Generator {
     const { summary: truth, lists } = this.truth(unused, inventory, lifecycle);
     await writeTruth(this.output, truth, lists);
     lap('truth');
-    return { truth, files: { inventory: inventory.files, logs: truth.logs.files, manifest: inventory.manifestKey }, seconds: (Date.now() - started) / 1000, plan: this.plan, phaseSeconds };
+    return {
+      truth,
+      files: { inventory: inventory.files, logs: truth.logs.files, manifest: inventory.manifestKey },
+      seconds: (Date.now() - started) / 1000,
+      plan: this.plan,
+      phaseSeconds,
+    };
   }
 
   // ---- Inventory ------------------------------------------------------------------------------
@@ -196,7 +235,12 @@ class Generator {
   private async writeInventory() {
     const { options, plan } = this;
     const reportMs = this.asOfEndMs + HOUR_MS;
-    const layout: InventoryLayout = { destinationPrefix: 'inventory', sourceBucket: options.bucket, configId: 'daily-full', reportTime: reportTimeFolder(reportMs) };
+    const layout: InventoryLayout = {
+      destinationPrefix: 'inventory',
+      sourceBucket: options.bucket,
+      configId: 'daily-full',
+      reportTime: reportTimeFolder(reportMs),
+    };
     const names = new Random(options.seed, 0xdf11);
     const files: WrittenFile[] = [];
     // Opened when the first row needs it, so no empty data file is ever left behind.
@@ -258,7 +302,9 @@ class Generator {
     await checksum.write(`${written.md5}\n`);
     await checksum.close();
     // The Hive-compatible symlink file S3 writes beside the report, for Athena partitions.
-    const symlink = this.output.open(`${layout.destinationPrefix}/${layout.sourceBucket}/${layout.configId}/hive/dt=${layout.reportTime.slice(0, 10)}-${layout.reportTime.slice(11, 16)}/symlink.txt`);
+    const symlink = this.output.open(
+      `${layout.destinationPrefix}/${layout.sourceBucket}/${layout.configId}/hive/dt=${layout.reportTime.slice(0, 10)}-${layout.reportTime.slice(11, 16)}/symlink.txt`,
+    );
     await symlink.write(report.files.map((f) => `s3://${options.inventoryBucket}/${f.path}\n`).join(''));
     await symlink.close();
     return { files: report.files, manifestKey: key, versions, currentObjects, deleteMarkers, fileFormat: report.fileFormat };
@@ -307,7 +353,12 @@ class Generator {
 
   /** A delivery of log objects; its counts join the totals when it is done. */
   private delivery(salt: number): LogDelivery {
-    const delivery = new LogDelivery(this.output, this.options.logLayout, { targetPrefix: 'logs/', accountId: this.accountId, region: this.options.region, sourceBucket: this.options.bucket }, new Random(this.options.seed, salt));
+    const delivery = new LogDelivery(
+      this.output,
+      this.options.logLayout,
+      { targetPrefix: 'logs/', accountId: this.accountId, region: this.options.region, sourceBucket: this.options.bucket },
+      new Random(this.options.seed, salt),
+    );
     this.deliveries.push(delivery);
     return delivery;
   }
@@ -386,7 +437,11 @@ class Generator {
    * The truth: the summary in memory, the long lists (unused prefixes, read-once prefixes, exempt
    * objects) as generators that truth.json is written from, an entry at a time.
    */
-  private truth(unused: Group[], inventory: Awaited<ReturnType<Generator['writeInventory']>>, lifecycle: Awaited<ReturnType<Generator['writeLifecycle']>>): { summary: TruthSummary; lists: TruthLists } {
+  private truth(
+    unused: Group[],
+    inventory: Awaited<ReturnType<Generator['writeInventory']>>,
+    lifecycle: Awaited<ReturnType<Generator['writeLifecycle']>>,
+  ): { summary: TruthSummary; lists: TruthLists } {
     const { options, plan, stats } = this;
     const byPrefix = (a: Group, b: Group) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0);
     const unusedSorted = [...unused].sort(byPrefix);
@@ -395,7 +450,14 @@ class Generator {
     const lists: TruthLists = {
       *unusedPrefixes() {
         for (const g of unusedSorted) {
-          yield { prefix: g.prefix, objects: stats.eligible[g.index]!, bytes: stats.eligibleBytes[g.index]!, storageClasses: classesOf(stats, g.index), newestLastModified: formatIso(stats.newestEligible[g.index]!), lastAccess: null };
+          yield {
+            prefix: g.prefix,
+            objects: stats.eligible[g.index]!,
+            bytes: stats.eligibleBytes[g.index]!,
+            storageClasses: classesOf(stats, g.index),
+            newestLastModified: formatIso(stats.newestEligible[g.index]!),
+            lastAccess: null,
+          };
         }
       },
       *readOnce() {
@@ -434,7 +496,17 @@ class Generator {
     const exemptObjects = refs.groups.length;
     const youngObjects = inventory.currentObjects - exemptObjects - stats.eligible.reduce((a, b) => a + b, 0);
     const summary: TruthSummary = {
-      generator: { version: GENERATOR_VERSION, seed: options.seed, objects: options.objects, asOf: formatDay(options.asOfDay), days: options.days, bucket: options.bucket, inventoryBucket: options.inventoryBucket, logsBucket: options.logsBucket, logLayout: options.logLayout },
+      generator: {
+        version: GENERATOR_VERSION,
+        seed: options.seed,
+        objects: options.objects,
+        asOf: formatDay(options.asOfDay),
+        days: options.days,
+        bucket: options.bucket,
+        inventoryBucket: options.inventoryBucket,
+        logsBucket: options.logsBucket,
+        logLayout: options.logLayout,
+      },
       window: {
         start: formatDay(plan.windowStartDay),
         end: formatDay(options.asOfDay),
@@ -475,20 +547,22 @@ class Generator {
   }
 }
 
-
 /** Bucket, Key, the version fields of a report of all versions, then the optional fields in the order given: the fields of a report as S3 writes it. */
 export function inventoryReportFields(versions: InventoryVersions, optional: readonly string[]): string[] {
   return ['Bucket', 'Key', ...(versions === 'all' ? VERSION_FIELDS : []), ...optional];
 }
 
 /** The optional fields S3 Inventory offers (its OptionalFields), for --inventory-fields. */
-export const OPTIONAL_INVENTORY_FIELDS = Object.keys(INVENTORY_FIELD_TYPES).filter((f) => f !== 'Bucket' && f !== 'Key' && !(VERSION_FIELDS as readonly string[]).includes(f));
+export const OPTIONAL_INVENTORY_FIELDS = Object.keys(INVENTORY_FIELD_TYPES).filter(
+  (f) => f !== 'Bucket' && f !== 'Key' && !(VERSION_FIELDS as readonly string[]).includes(f),
+);
 
 function checkInventoryFields(versions: InventoryVersions, fields: readonly string[]): void {
   if (fields[0] !== 'Bucket' || fields[1] !== 'Key') throw new Error('an inventory report starts with Bucket, Key');
   const hasVersions = VERSION_FIELDS.every((f) => fields.includes(f));
   if (versions === 'all' && !hasVersions) throw new Error('a report of all versions has VersionId, IsLatest and IsDeleteMarker');
-  if (versions === 'current' && VERSION_FIELDS.some((f) => fields.includes(f))) throw new Error('a report of current versions has no VersionId, IsLatest or IsDeleteMarker: S3 adds them only to reports of all versions');
+  if (versions === 'current' && VERSION_FIELDS.some((f) => fields.includes(f)))
+    throw new Error('a report of current versions has no VersionId, IsLatest or IsDeleteMarker: S3 adds them only to reports of all versions');
   const unknown = fields.filter((f) => !(f in INVENTORY_FIELD_TYPES));
   if (unknown.length > 0) throw new Error(`${unknown.join(', ')}: not S3 Inventory fields (${OPTIONAL_INVENTORY_FIELDS.join(', ')})`);
   if (new Set(fields).size !== fields.length) throw new Error('an inventory field is named twice');
@@ -502,7 +576,11 @@ async function writeTruth(output: FolderOutput, summary: TruthSummary, lists: Tr
   const file = output.open('truth.json');
   const head = JSON.stringify(summary, null, 1);
   await file.write(head.slice(0, -2));
-  const named: [string, Iterable<unknown>][] = [['unusedPrefixes', lists.unusedPrefixes()], ['readOnce', lists.readOnce()], ['exempt', lists.exempt()]];
+  const named: [string, Iterable<unknown>][] = [
+    ['unusedPrefixes', lists.unusedPrefixes()],
+    ['readOnce', lists.readOnce()],
+    ['exempt', lists.exempt()],
+  ];
   for (const [name, list] of named) {
     await file.write(`,\n "${name}": [`);
     let first = true;
@@ -525,4 +603,3 @@ function classesOf(stats: GroupStats, group: number): Partial<Record<StorageClas
   }
   return classes;
 }
-

@@ -74,7 +74,8 @@ export class LifecycleSchedule {
       steps.push(duration / Math.max(1, this.groups[p]!.length));
     }
     const heap: Cursor[] = [];
-    const less = (a: Cursor, b: Cursor) => a.time < b.time || (a.time === b.time && (a.partition < b.partition || (a.partition === b.partition && a.phase < b.phase)));
+    const less = (a: Cursor, b: Cursor) =>
+      a.time < b.time || (a.time === b.time && (a.partition < b.partition || (a.partition === b.partition && a.phase < b.phase)));
     const push = (c: Cursor) => {
       heap.push(c);
       let i = heap.length - 1;

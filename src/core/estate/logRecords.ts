@@ -53,7 +53,9 @@ export class LogRecordFactory {
       signatureVersion: 'SigV4',
       cipherSuite: random.pick(CIPHERS),
       authType: 'AuthHeader',
-      hostHeader: viaAccessPoint ? `ap-${random.hex(3)}-${this.accountId}.s3-accesspoint.${this.region}.amazonaws.com` : `${this.bucket}.s3.${this.region}.amazonaws.com`,
+      hostHeader: viaAccessPoint
+        ? `ap-${random.hex(3)}-${this.accountId}.s3-accesspoint.${this.region}.amazonaws.com`
+        : `${this.bucket}.s3.${this.region}.amazonaws.com`,
       tlsVersion: random.pick(TLS),
       accessPointArn: viaAccessPoint ? `arn:aws:s3:${this.region}:${this.accountId}:accesspoint/reports-ap` : null,
       aclRequired: random.chance(0.02) ? 'Yes' : null,

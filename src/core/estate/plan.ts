@@ -169,7 +169,10 @@ export class EstatePlan {
       }
       const recency = Math.max(0, 1 - (options.asOfDay - day) / SPAN_DAYS);
       const groupRandom = new Random(options.seed, 0x6a09, index);
-      const access = draft.kind === 'root' ? 'hot' : groupRandom.weighted<AccessClass>(['hot', 'warm', 'once', 'never'], [0.05 + 0.3 * recency, 0.1 + 0.1 * recency, 0.1, 0.75 - 0.4 * recency]);
+      const access =
+        draft.kind === 'root'
+          ? 'hot'
+          : groupRandom.weighted<AccessClass>(['hot', 'warm', 'once', 'never'], [0.05 + 0.3 * recency, 0.1 + 0.1 * recency, 0.1, 0.75 - 0.4 * recency]);
       this.groups.push({
         index,
         kind: draft.kind,
@@ -256,7 +259,8 @@ export class EstatePlan {
       etag: multipart ? `${random.hex(16)}-${2 + Math.floor(size / (16 * 1024 * 1024))}` : random.hex(16),
       storageClass,
       multipart,
-      intelligentTieringTier: storageClass === 'INTELLIGENT_TIERING' ? (ageDays > 90 ? 'ARCHIVE_INSTANT_ACCESS' : ageDays > 30 ? 'INFREQUENT_ACCESS' : 'FREQUENT_ACCESS') : '',
+      intelligentTieringTier:
+        storageClass === 'INTELLIGENT_TIERING' ? (ageDays > 90 ? 'ARCHIVE_INSTANT_ACCESS' : ageDays > 30 ? 'INFREQUENT_ACCESS' : 'FREQUENT_ACCESS') : '',
       lockMode,
       lockRetainUntil,
       legalHold: group.legalHold,
@@ -301,7 +305,14 @@ function objectName(group: Group, index: number, random: Random): string {
     case 'deep':
       return `chunk-${index}.bin`;
     case 'odd':
-      return [`${index} a+b=c.txt`, `100% done ${index}.csv`, `naïve façade ${index}.md`, `emoji 🚀 ${index}.json`, `tab\tand space ${index}`, `q?x=${index}&y=2`][index % 6]!;
+      return [
+        `${index} a+b=c.txt`,
+        `100% done ${index}.csv`,
+        `naïve façade ${index}.md`,
+        `emoji 🚀 ${index}.json`,
+        `tab\tand space ${index}`,
+        `q?x=${index}&y=2`,
+      ][index % 6]!;
     case 'root':
       return ['README.md', 'index.html', 'robots.txt', 'favicon.ico', 'CHANGELOG.md'][index] ?? `file-${index}.txt`;
   }

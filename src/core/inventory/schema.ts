@@ -59,8 +59,22 @@ const FIELD_BY_COLUMN = new Map(Object.entries(INVENTORY_FIELD_TYPES).map(([fiel
 
 /** Every field of a versioned report with the fields this version of the product reads, in S3's order: what a template assumes when no manifest says otherwise. */
 export const DEFAULT_INVENTORY_FIELDS = [
-  'Bucket', 'Key', 'VersionId', 'IsLatest', 'IsDeleteMarker', 'Size', 'LastModifiedDate', 'ETag', 'StorageClass', 'IsMultipartUploaded',
-  'ReplicationStatus', 'EncryptionStatus', 'ObjectLockRetainUntilDate', 'ObjectLockMode', 'ObjectLockLegalHoldStatus', 'IntelligentTieringAccessTier',
+  'Bucket',
+  'Key',
+  'VersionId',
+  'IsLatest',
+  'IsDeleteMarker',
+  'Size',
+  'LastModifiedDate',
+  'ETag',
+  'StorageClass',
+  'IsMultipartUploaded',
+  'ReplicationStatus',
+  'EncryptionStatus',
+  'ObjectLockRetainUntilDate',
+  'ObjectLockMode',
+  'ObjectLockLegalHoldStatus',
+  'IntelligentTieringAccessTier',
 ] as const;
 
 /** The version fields, present only in a report of all versions. */
@@ -154,7 +168,10 @@ export function parseInventorySchema(fileSchema: string, fileFormat?: string): I
   } else {
     const fields = text.split(',').map((f) => f.trim());
     for (const field of fields) {
-      if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(field)) throw new InventorySchemaError(`"${field}" in the fileSchema "${abbreviate(text)}" is not a field name: a CSV report's fileSchema lists fields such as Bucket, Key, Size`);
+      if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(field))
+        throw new InventorySchemaError(
+          `"${field}" in the fileSchema "${abbreviate(text)}" is not a field name: a CSV report's fileSchema lists fields such as Bucket, Key, Size`,
+        );
     }
     schema = { form: 'CSV', columns: fields.map((f) => column(f)) };
   }
@@ -167,7 +184,8 @@ export function parseInventorySchema(fileSchema: string, fileFormat?: string): I
     seen.add(c.column);
   }
   for (const required of ['Bucket', 'Key']) {
-    if (!schema.columns.some((c) => c.field === required)) throw new InventorySchemaError(`the fileSchema "${abbreviate(text)}" has no ${required} field: it is not an S3 Inventory report`);
+    if (!schema.columns.some((c) => c.field === required))
+      throw new InventorySchemaError(`the fileSchema "${abbreviate(text)}" has no ${required} field: it is not an S3 Inventory report`);
   }
   return schema;
 }

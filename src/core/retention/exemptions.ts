@@ -95,9 +95,13 @@ function readClass(glob: string, chars: string[], start: number): { regex: strin
   }
   // A class stays within a segment: a positive class loses '/', a negated one gains it.
   const members = mergeRanges(negated ? [...ranges, [SLASH, SLASH]] : withoutSlash(ranges));
-  if (!negated && members.length === 0) throw new GlobError(glob, "a character class matches one character within a segment, so [/] can never match; write '/' outside the brackets");
-  if (negated && members.length === 1 && members[0]![0] === 0 && members[0]![1] === MAX_CODE_POINT) throw new GlobError(glob, 'this negated class excludes every character');
-  const body = members.map(([lo, hi]) => (lo === hi ? classChar(lo) : hi === lo + 1 ? classChar(lo) + classChar(hi) : `${classChar(lo)}-${classChar(hi)}`)).join('');
+  if (!negated && members.length === 0)
+    throw new GlobError(glob, "a character class matches one character within a segment, so [/] can never match; write '/' outside the brackets");
+  if (negated && members.length === 1 && members[0]![0] === 0 && members[0]![1] === MAX_CODE_POINT)
+    throw new GlobError(glob, 'this negated class excludes every character');
+  const body = members
+    .map(([lo, hi]) => (lo === hi ? classChar(lo) : hi === lo + 1 ? classChar(lo) + classChar(hi) : `${classChar(lo)}-${classChar(hi)}`))
+    .join('');
   return { regex: `[${negated ? '^' : ''}${body}]`, end: i + 1 };
 }
 

@@ -96,7 +96,10 @@ export class JsonlWriter {
   private waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   private flushing: Promise<void> | undefined;
 
-  constructor(private readonly path: string, private readonly durable: boolean) {}
+  constructor(
+    private readonly path: string,
+    private readonly durable: boolean,
+  ) {}
 
   append(record: object): Promise<void> {
     this.pending.push(JSON.stringify(record) + '\n');

@@ -190,7 +190,17 @@ export function overallChange(changes: readonly { change: LifecycleRuleChange }[
   return changes.some((c) => c.change === 'updated') ? 'updated' : 'added';
 }
 
-const FIELD_ORDER = ['ID', 'Status', 'Filter', 'Prefix', 'Expiration', 'Transitions', 'NoncurrentVersionExpiration', 'NoncurrentVersionTransitions', 'AbortIncompleteMultipartUpload'];
+const FIELD_ORDER = [
+  'ID',
+  'Status',
+  'Filter',
+  'Prefix',
+  'Expiration',
+  'Transitions',
+  'NoncurrentVersionExpiration',
+  'NoncurrentVersionTransitions',
+  'AbortIncompleteMultipartUpload',
+];
 
 /** The rule as indented JSON, its fields in the order people read them in the S3 documentation. */
 export function ruleJson(rule: LifecycleRule): string {
@@ -254,7 +264,12 @@ export function describeLifecycleDiff(before: readonly LifecycleRule[], after: r
     const label = ruleLabel(rule, key);
     if (!previous) {
       counts.added++;
-      body.push(`+ ${label}: added`, ...ruleJson(rule).split('\n').map((line) => `+     ${line}`));
+      body.push(
+        `+ ${label}: added`,
+        ...ruleJson(rule)
+          .split('\n')
+          .map((line) => `+     ${line}`),
+      );
     } else if (rulesEqual(previous, rule)) {
       counts.unchanged++;
       body.push(`  ${label}: unchanged`);
@@ -267,7 +282,12 @@ export function describeLifecycleDiff(before: readonly LifecycleRule[], after: r
     const key = beforeKeys[i]!;
     if (afterKeySet.has(key)) return;
     counts.removed++;
-    body.push(`- ${ruleLabel(rule, key)}: removed`, ...ruleJson(rule).split('\n').map((line) => `-     ${line}`));
+    body.push(
+      `- ${ruleLabel(rule, key)}: removed`,
+      ...ruleJson(rule)
+        .split('\n')
+        .map((line) => `-     ${line}`),
+    );
   });
   const plural = (n: number) => `${n} rule${n === 1 ? '' : 's'}`;
   const header =

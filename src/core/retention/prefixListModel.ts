@@ -4,7 +4,15 @@
 import type { RetentionTotals, UnusedPrefix } from './report';
 
 export type PrefixSortKey = 'prefix' | 'objects' | 'bytes' | 'storageClasses' | 'lastAccess' | 'newestLastModified' | 'monthlySavingsUsd';
-export const PREFIX_SORT_KEYS: readonly PrefixSortKey[] = ['prefix', 'objects', 'bytes', 'storageClasses', 'lastAccess', 'newestLastModified', 'monthlySavingsUsd'];
+export const PREFIX_SORT_KEYS: readonly PrefixSortKey[] = [
+  'prefix',
+  'objects',
+  'bytes',
+  'storageClasses',
+  'lastAccess',
+  'newestLastModified',
+  'monthlySavingsUsd',
+];
 
 export type SortDirection = 'ascending' | 'descending';
 
@@ -71,7 +79,8 @@ export function sortPrefixes(rows: readonly UnusedPrefix[], sort: PrefixSort): U
   // Decorate once: a comparator that recomputes keys (Date.parse, join) is slow at 100k rows.
   const decorated = rows.map((row) => ({ row, key: sortKeyOf(row, sort.key) }));
   decorated.sort((a, b) => {
-    const byKey = typeof a.key === 'number' && typeof b.key === 'number' ? (a.key === b.key ? 0 : a.key < b.key ? -1 : 1) : compareText(String(a.key), String(b.key));
+    const byKey =
+      typeof a.key === 'number' && typeof b.key === 'number' ? (a.key === b.key ? 0 : a.key < b.key ? -1 : 1) : compareText(String(a.key), String(b.key));
     return byKey !== 0 ? sign * byKey : compareText(a.row.prefix, b.row.prefix);
   });
   return decorated.map((d) => d.row);
@@ -82,7 +91,9 @@ export function filterPrefixes(rows: readonly UnusedPrefix[], filter: PrefixFilt
   const needle = filter.text.trim().toLowerCase();
   const storageClass = filter.storageClass;
   if (needle === '' && storageClass === null) return rows.slice();
-  return rows.filter((row) => (needle === '' || row.prefix.toLowerCase().includes(needle)) && (storageClass === null || row.storageClasses.includes(storageClass)));
+  return rows.filter(
+    (row) => (needle === '' || row.prefix.toLowerCase().includes(needle)) && (storageClass === null || row.storageClasses.includes(storageClass)),
+  );
 }
 
 /** What the list shows: the filtered rows in the chosen order. */
@@ -150,7 +161,11 @@ export function withSelected(selected: ReadonlySet<string>, prefixes: Iterable<s
 /** The header checkbox was clicked: select every visible row, or clear them all when all were selected. */
 export function toggleAllVisible(visible: readonly UnusedPrefix[], selected: ReadonlySet<string>): Set<string> {
   const select = selectionState(visible, selected) !== 'all';
-  return withSelected(selected, visible.map((row) => row.prefix), select);
+  return withSelected(
+    selected,
+    visible.map((row) => row.prefix),
+    select,
+  );
 }
 
 /**
@@ -164,7 +179,11 @@ export function selectRange(visible: readonly UnusedPrefix[], selected: Readonly
   if (to < 0) return new Set(selected);
   if (from < 0) return withSelected(selected, [target], value);
   const [lo, hi] = from <= to ? [from, to] : [to, from];
-  return withSelected(selected, visible.slice(lo, hi + 1).map((row) => row.prefix), value);
+  return withSelected(
+    selected,
+    visible.slice(lo, hi + 1).map((row) => row.prefix),
+    value,
+  );
 }
 
 /**

@@ -123,7 +123,10 @@ export class RunHandle {
   private readonly auditLinesAtOpen: number;
   private auditLinesAdded = 0;
 
-  constructor(readonly root: string, private current: RunSummary) {
+  constructor(
+    readonly root: string,
+    private current: RunSummary,
+  ) {
     this.auditLinesAtOpen = current.auditLines;
   }
 
@@ -181,7 +184,9 @@ export class RunHandle {
         // An unreadable lock is a torn write of a crashed process.
       }
       if (holder.host === hostname() && typeof holder.pid === 'number' && holder.pid !== process.pid && processAlive(holder.pid)) {
-        throw new RunStoreError(`Run ${this.id} is in use by process ${holder.pid} (since ${holder.since ?? 'unknown'}). Wait for it or stop it; if that process is gone, delete ${path}.`);
+        throw new RunStoreError(
+          `Run ${this.id} is in use by process ${holder.pid} (since ${holder.since ?? 'unknown'}). Wait for it or stop it; if that process is gone, delete ${path}.`,
+        );
       }
       if (holder.host !== undefined && holder.host !== hostname()) {
         throw new RunStoreError(`Run ${this.id} is locked by a process on ${holder.host}. If nothing runs it any more, delete ${path}.`);
@@ -257,7 +262,10 @@ function processAlive(pid: number): boolean {
 
 /** Sortable by time: `20260901T101500Z-3fa2c1`. */
 function newRunId(now: Date): string {
-  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+  return `${now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
 }
 
 export async function createRun(root: string, spec: RunSpec): Promise<RunHandle> {
@@ -287,7 +295,8 @@ export async function openRun(root: string, runId: string): Promise<RunHandle> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new RunStoreError(`No run ${runId} in ${root}: check the id, or point --run-dir at the folder that holds it.`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new RunStoreError(`No run ${runId} in ${root}: check the id, or point --run-dir at the folder that holds it.`);
     throw error;
   }
   return new RunHandle(root, parseSummary(text, path));
@@ -350,13 +359,23 @@ export async function* readAudit(path: string): AsyncGenerator<AuditEntry> {
 }
 
 function isTagList(value: unknown): value is Tag[] {
-  return Array.isArray(value) && value.every((t) => typeof t === 'object' && t !== null && typeof (t as Tag).Key === 'string' && typeof (t as Tag).Value === 'string');
+  return (
+    Array.isArray(value) &&
+    value.every((t) => typeof t === 'object' && t !== null && typeof (t as Tag).Key === 'string' && typeof (t as Tag).Value === 'string')
+  );
 }
 
 function isAuditEntry(value: unknown): value is AuditEntry {
   const e = value as AuditEntry;
   return (
-    typeof e === 'object' && e !== null && typeof e.time === 'string' && (e.action === 'tag' || e.action === 'untag') && typeof e.bucket === 'string' &&
-    typeof e.key === 'string' && (e.versionId === null || typeof e.versionId === 'string') && isTagList(e.before) && isTagList(e.after)
+    typeof e === 'object' &&
+    e !== null &&
+    typeof e.time === 'string' &&
+    (e.action === 'tag' || e.action === 'untag') &&
+    typeof e.bucket === 'string' &&
+    typeof e.key === 'string' &&
+    (e.versionId === null || typeof e.versionId === 'string') &&
+    isTagList(e.before) &&
+    isTagList(e.after)
   );
 }

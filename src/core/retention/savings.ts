@@ -64,7 +64,8 @@ export function storagePrices(region: string, overrides: Record<string, number>,
   for (const [rawClass, price] of Object.entries(overrides)) {
     const storageClass = rawClass.trim().toUpperCase();
     if (!/^[A-Z_]+$/.test(storageClass)) throw new PriceError(`"${rawClass}" is not a storage class name (e.g. STANDARD, GLACIER_IR)`);
-    if (typeof price !== 'number' || !Number.isFinite(price) || price < 0) throw new PriceError(`the price of ${storageClass} must be a number of US dollars per GB-month, 0 or more, not ${String(price)}`);
+    if (typeof price !== 'number' || !Number.isFinite(price) || price < 0)
+      throw new PriceError(`the price of ${storageClass} must be a number of US dollars per GB-month, 0 or more, not ${String(price)}`);
     perGbMonth[storageClass] = price;
     overridden.push(storageClass);
   }

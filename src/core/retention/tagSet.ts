@@ -79,14 +79,16 @@ function checkTagKey(key: string, what: string): void {
   const length = [...key].length;
   if (length === 0) throw new TagArgError(`${what}: the tag key is empty; write key=value, for example s3-lifecycle-studio:expire=true`);
   if (length > MAX_TAG_KEY_LENGTH) throw new TagArgError(`${what}: the tag key has ${length} characters; S3 allows at most ${MAX_TAG_KEY_LENGTH}`);
-  if (!TAG_CHARACTERS.test(key)) throw new TagArgError(`${what}: the tag key "${key}" has a character S3 does not allow; use letters, digits, spaces and + - = . _ : / @`);
+  if (!TAG_CHARACTERS.test(key))
+    throw new TagArgError(`${what}: the tag key "${key}" has a character S3 does not allow; use letters, digits, spaces and + - = . _ : / @`);
   if (key.toLowerCase().startsWith('aws:')) throw new TagArgError(`${what}: tag keys starting with "aws:" are reserved by AWS; choose another key`);
 }
 
 function checkTagValue(value: string, what: string): void {
   const length = [...value].length;
   if (length > MAX_TAG_VALUE_LENGTH) throw new TagArgError(`${what}: the tag value has ${length} characters; S3 allows at most ${MAX_TAG_VALUE_LENGTH}`);
-  if (!TAG_CHARACTERS.test(value)) throw new TagArgError(`${what}: the tag value "${value}" has a character S3 does not allow; use letters, digits, spaces and + - = . _ : / @`);
+  if (!TAG_CHARACTERS.test(value))
+    throw new TagArgError(`${what}: the tag value "${value}" has a character S3 does not allow; use letters, digits, spaces and + - = . _ : / @`);
 }
 
 /** `key=value` (split at the first '=') → a validated tag; the value may be empty (`key=`). */

@@ -70,12 +70,15 @@ export class LogCoverageError extends Error {
   ) {
     const missing = coverage.missingDays.length;
     const median = medianLines(coverage);
-    const suspect = suspectCounted.length > 0
-      ? `${missing > 0 ? ' Also,' : ''} ${suspectCounted.length} day${suspectCounted.length === 1 ? ' has' : 's have'} under a tenth of the window's median of ${formatCount(Math.round(median))} lines a day, as if delivery failed: ` +
-        `${suspectCounted.map((d) => `${d} (${formatCount(coverage.linesPerDay[d] ?? 0)})`).join(', ')}; they count as missing (allow them with --max-suspect-log-days / s3lifecycle.retention.maxSuspectLogDays).`
-      : '';
+    const suspect =
+      suspectCounted.length > 0
+        ? `${missing > 0 ? ' Also,' : ''} ${suspectCounted.length} day${suspectCounted.length === 1 ? ' has' : 's have'} under a tenth of the window's median of ${formatCount(Math.round(median))} lines a day, as if delivery failed: ` +
+          `${suspectCounted.map((d) => `${d} (${formatCount(coverage.linesPerDay[d] ?? 0)})`).join(', ')}; they count as missing (allow them with --max-suspect-log-days / s3lifecycle.retention.maxSuspectLogDays).`
+        : '';
     super(
-      (missing > 0 ? `No access logs for ${missing} of the ${coverage.days} days in the window ${window.start}…${window.asOf}: ${describeDays(coverage.missingDays)} (at most ${maxMissingDays} allowed).` : `The access logs of the window ${window.start}…${window.asOf} look incomplete.`) +
+      (missing > 0
+        ? `No access logs for ${missing} of the ${coverage.days} days in the window ${window.start}…${window.asOf}: ${describeDays(coverage.missingDays)} (at most ${maxMissingDays} allowed).`
+        : `The access logs of the window ${window.start}…${window.asOf} look incomplete.`) +
         `${suspect} Missing logs make live data look unused: a prefix read only on those days would be listed as unused and could be expired. ` +
         (coverage.daysWithLogs === 0
           ? `Not one day of the window has a log line: check the logs location, the bucket name and the as-of date. `
@@ -97,7 +100,9 @@ export interface CoverageRules {
 
 /** The median lines per day of the days with logs; 0 when there are none. */
 export function medianLines(coverage: Pick<LogCoverage, 'linesPerDay'>): number {
-  const counts = Object.values(coverage.linesPerDay).filter((n) => n > 0).sort((a, b) => a - b);
+  const counts = Object.values(coverage.linesPerDay)
+    .filter((n) => n > 0)
+    .sort((a, b) => a - b);
   if (counts.length === 0) return 0;
   const middle = Math.floor(counts.length / 2);
   return counts.length % 2 === 1 ? counts[middle]! : (counts[middle - 1]! + counts[middle]!) / 2;
@@ -110,7 +115,10 @@ export function medianLines(coverage: Pick<LogCoverage, 'linesPerDay'>): number 
  * more days are missing than allowed and the user has not overridden the check.
  */
 export function logCoverage(window: AccessWindow, linesByDay: Record<string, number>, rules: CoverageRules): LogCoverage {
-  for (const [name, value] of [['missing', rules.maxMissingDays], ['suspect', rules.maxSuspectDays]] as const) {
+  for (const [name, value] of [
+    ['missing', rules.maxMissingDays],
+    ['suspect', rules.maxSuspectDays],
+  ] as const) {
     if (!Number.isInteger(value) || value < 0) throw new RetentionInputError(`the ${name} log days allowed must be a whole number, 0 or more, not ${value}`);
   }
   const days = windowDays(window);
@@ -170,8 +178,13 @@ function percentOf(part: number, whole: number): string {
  * The malformed-line check: stops (MalformedLogLinesError) when a malformed line names a key, or
  * malformed lines are more than `maxPercent` % of the window's lines, unless overridden.
  */
-export function checkMalformedLines(malformed: Omit<MalformedLogLines, 'overridden'>, windowLines: number, rules: { maxPercent: number; override: boolean }): MalformedLogLines {
-  if (!(rules.maxPercent >= 0 && rules.maxPercent <= 100)) throw new RetentionInputError(`the share of malformed log lines allowed must be a percentage from 0 to 100, not ${rules.maxPercent}`);
+export function checkMalformedLines(
+  malformed: Omit<MalformedLogLines, 'overridden'>,
+  windowLines: number,
+  rules: { maxPercent: number; override: boolean },
+): MalformedLogLines {
+  if (!(rules.maxPercent >= 0 && rules.maxPercent <= 100))
+    throw new RetentionInputError(`the share of malformed log lines allowed must be a percentage from 0 to 100, not ${rules.maxPercent}`);
   const tooMany = malformed.withKey > 0 || malformed.lines > ((windowLines + malformed.lines) * rules.maxPercent) / 100;
   const result = { ...malformed, examples: [...malformed.examples], overridden: tooMany && rules.override };
   if (tooMany && !rules.override) throw new MalformedLogLinesError(result, windowLines, rules.maxPercent);
@@ -185,7 +198,10 @@ export function describeCoverage(coverage: LogCoverage): string {
   if (coverage.suspectDays.length > 0) parts.push(`suspect (under a tenth of the median lines): ${describeDays(coverage.suspectDays)}`);
   if (coverage.overridden) parts.push('analysed anyway, by override');
   const malformed = coverage.malformed;
-  if (malformed.lines > 0) parts.push(`${malformed.lines} malformed line${malformed.lines === 1 ? '' : 's'}${malformed.withKey > 0 ? ` (${malformed.withKey} naming a key)` : ''}${malformed.overridden ? ', analysed anyway, by override' : ''}`);
+  if (malformed.lines > 0)
+    parts.push(
+      `${malformed.lines} malformed line${malformed.lines === 1 ? '' : 's'}${malformed.withKey > 0 ? ` (${malformed.withKey} naming a key)` : ''}${malformed.overridden ? ', analysed anyway, by override' : ''}`,
+    );
   const base = `${coverage.daysWithLogs} of ${coverage.days} days`;
   return parts.length === 0 ? base : `${base} (${parts.join('; ')})`;
 }

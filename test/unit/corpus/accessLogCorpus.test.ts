@@ -40,10 +40,14 @@ function read(bytes: Buffer, scanner: Scanner, chunk = bytes.length): Reading {
   const records: [number, Rec][] = [];
   const malformed: MalformedLine[] = [];
   const disagreements: KeyUriDisagreement[] = [];
-  const parser = new AccessLogParser((r, line) => records.push([line, r]), (m) => malformed.push(m), {
-    scanner,
-    onKeyUriDisagreement: (d) => disagreements.push(d),
-  });
+  const parser = new AccessLogParser(
+    (r, line) => records.push([line, r]),
+    (m) => malformed.push(m),
+    {
+      scanner,
+      onKeyUriDisagreement: (d) => disagreements.push(d),
+    },
+  );
   const step = Math.max(1, chunk);
   for (let at = 0; at < bytes.length; at += step) parser.push(bytes.subarray(at, at + step));
   parser.end();
@@ -82,7 +86,10 @@ function logFile(name: string): LogFile {
   assert.equal(wasm.counters.rescued, 0, `${name}: no line the WebAssembly scanner refused was accepted by the reference`);
   assert.deepEqual([wasm.counters.records, wasm.counters.malformed], [wasm.records.length, wasm.malformed.length], `${name}: .records and .malformed`);
   assert.deepEqual(wasm.disagreements, [], `${name}: key/URI disagreements`);
-  const lines = bytes.toString('utf8').split('\n').map((line) => line.replace(/\r$/, ''));
+  const lines = bytes
+    .toString('utf8')
+    .split('\n')
+    .map((line) => line.replace(/\r$/, ''));
   if (lines[lines.length - 1] === '') lines.pop();
   const records = new Map(wasm.records);
   const recoveredLines: number[] = [];
@@ -91,7 +98,11 @@ function logFile(name: string): LogFile {
     const alone = read(Buffer.from(line, 'utf8'), 'wasm');
     assert.deepEqual(read(Buffer.from(line, 'utf8'), 'js'), alone, `${name} line ${i + 1} alone: both scanners`);
     const inFile = records.get(i + 1);
-    assert.deepEqual(alone.records.map(([, r]) => r), inFile ? [inFile] : [], `${name} line ${i + 1} reads alone as in its file`);
+    assert.deepEqual(
+      alone.records.map(([, r]) => r),
+      inFile ? [inFile] : [],
+      `${name} line ${i + 1} reads alone as in its file`,
+    );
     if (alone.counters.recovered > 0) recoveredLines.push(i + 1);
   });
   const file: LogFile = {
@@ -129,12 +140,20 @@ function readsEveryLine(name: string, physicalLines: number, expect: LineExpecta
   assert.equal(file.lines.length, physicalLines, `${name}: physical lines (wc -l)`);
   const nonBlank = file.lines.flatMap((line, i) => (line === '' ? [] : [i + 1]));
   const rejected = Object.keys(expect.rejected ?? {}).map(Number);
-  assert.deepEqual(file.malformed.map((m) => m.line), rejected, `${name}: the lines rejected`);
+  assert.deepEqual(
+    file.malformed.map((m) => m.line),
+    rejected,
+    `${name}: the lines rejected`,
+  );
   for (const m of file.malformed) {
     assert.match(m.reason, expect.rejected![m.line]!, `${name} line ${m.line}: the reason`);
     assert.ok(file.lines[m.line - 1]!.startsWith(m.text), `${name} line ${m.line}: the report quotes the line's start`);
   }
-  assert.deepEqual([...file.records.keys()], nonBlank.filter((line) => !rejected.includes(line)), `${name}: every other line is a record`);
+  assert.deepEqual(
+    [...file.records.keys()],
+    nonBlank.filter((line) => !rejected.includes(line)),
+    `${name}: every other line is a record`,
+  );
   assert.equal(file.records.size + file.malformed.length, nonBlank.length);
   assert.equal(file.recovered, (expect.recovered ?? []).length, `${name}: .recovered`);
   assert.deepEqual(file.recoveredLines, expect.recovered ?? [], `${name}: the lines read through recovery`);
@@ -267,14 +286,28 @@ const CORPUS_FILES = [
 describe('S3 access logs as others wrote them: every line read, or rejected with its reason, alike by both scanners', () => {
   it('covers each of the 23 .log files of the corpus (175 lines: 172 records, 3 rejected), with the WebAssembly scanner in use', () => {
     assert.equal(defaultAccessLogScanner(), 'wasm', 'WebAssembly is available here, so wasm and js are two different scanners');
-    assert.deepEqual(readdirSync(externalPath('access-logs')).filter((name) => name.endsWith('.log')).sort(), CORPUS_FILES);
+    assert.deepEqual(
+      readdirSync(externalPath('access-logs'))
+        .filter((name) => name.endsWith('.log'))
+        .sort(),
+      CORPUS_FILES,
+    );
     const files = CORPUS_FILES.map(logFile);
-    assert.equal(files.reduce((n, f) => n + f.lines.length, 0), 175);
-    assert.equal(files.reduce((n, f) => n + f.records.size, 0), 172);
-    assert.equal(files.reduce((n, f) => n + f.malformed.length, 0), 3);
+    assert.equal(
+      files.reduce((n, f) => n + f.lines.length, 0),
+      175,
+    );
+    assert.equal(
+      files.reduce((n, f) => n + f.records.size, 0),
+      172,
+    );
+    assert.equal(
+      files.reduce((n, f) => n + f.malformed.length, 0),
+      3,
+    );
   });
 
-  it('reads the 2018 developer guide\'s 18-field example: the version ID is the last field, everything after it null', () => {
+  it("reads the 2018 developer guide's 18-field example: the version ID is the last field, everything after it null", () => {
     const file = readsEveryLine('aws-docs-devguide-2018.log', 6);
     for (const r of file.records.values()) {
       assert.equal(r.bucket, 'mybucket');
@@ -310,7 +343,7 @@ describe('S3 access logs as others wrote them: every line read, or rejected with
     assert.equal(recordAt(file, 1).host_id, 's9lzHYrFp76ZVxRcpX9+5cjAnEH2ROuNkd2BHfIa6UkFVdtjf5mKR3/eTPFvsiP/XV/VLi31234=');
   });
 
-  it('reads the 2021 developer guide\'s example as the 2019 one, but for its bucket name and regional host header', () => {
+  it("reads the 2021 developer guide's example as the 2019 one, but for its bucket name and regional host header", () => {
     const file = readsEveryLine('aws-docs-devguide-2021.log', 5);
     const earlier = logFile('aws-docs-devguide-2019.log');
     for (const [line, r] of file.records) {
@@ -324,7 +357,7 @@ describe('S3 access logs as others wrote them: every line read, or rejected with
 
   it('reads the 2023 user guide\'s 26 fields (access point ARN, aclRequired), line 3\'s trailing space after "Yes" included', () => {
     const file = readsEveryLine('aws-docs-userguide-2023.log', 5);
-    assert.ok(file.lines[2]!.endsWith(' Yes '), 'the source\'s trailing space is there');
+    assert.ok(file.lines[2]!.endsWith(' Yes '), "the source's trailing space is there");
     assert.deepEqual(
       [...file.records.values()].map((r) => [r.access_point_arn, r.acl_required, r.source_region]),
       [
@@ -341,7 +374,7 @@ describe('S3 access logs as others wrote them: every line read, or rejected with
     }
   });
 
-  it('reads the current page\'s 27th field, the source Region, in the aws and aws-cn partitions; lines 1-2 are the 2023 lines renamed', () => {
+  it("reads the current page's 27th field, the source Region, in the aws and aws-cn partitions; lines 1-2 are the 2023 lines renamed", () => {
     const file = readsEveryLine('aws-docs-current-partial.log', 3);
     const y2023 = logFile('aws-docs-userguide-2023.log');
     for (const r of file.records.values()) assert.equal(r.source_region, 'us-east-1');
@@ -362,7 +395,7 @@ describe('S3 access logs as others wrote them: every line read, or rejected with
     }
   });
 
-  it('reads cocoonlife\'s 26-field line', () => {
+  it("reads cocoonlife's 26-field line", () => {
     const r = recordAt(readsEveryLine('cocoonlife-s3-log-parse-tests.log', 1), 1);
     assert.deepEqual(
       [r.host_header, r.tls_version, r.access_point_arn, r.acl_required, r.source_region],
@@ -370,7 +403,7 @@ describe('S3 access logs as others wrote them: every line read, or rejected with
     );
   });
 
-  it('reads DANDI\'s 2020 lines: 25 and 26 fields, a version ID in the URI and in its field, anonymous requests with no signature', () => {
+  it("reads DANDI's 2020 lines: 25 and 26 fields, a version ID in the URI and in its field, anonymous requests with no signature", () => {
     const file = readsEveryLine('dandi-2020-01-01-05-06-35-0123456789ABCDEF.log', 4);
     for (const r of file.records.values()) {
       assert.deepEqual([r.remote_ip, r.requester, r.signature_version, r.authentication_type], ['192.0.2.0', null, null, null]);
@@ -387,7 +420,7 @@ describe('S3 access logs as others wrote them: every line read, or rejected with
     assert.equal(recordAt(file, 4).host_id, 'FAKEHASHVALUE0000000000000000000001=');
   });
 
-  it('reads DANDI\'s hardest lines: quotes inside the request URI, referrer and user agent recovered; a line with an empty requester field rejected', () => {
+  it("reads DANDI's hardest lines: quotes inside the request URI, referrer and user agent recovered; a line with an empty requester field rejected", () => {
     const file = readsEveryLine('dandi-2022-01-01-05-06-35-0123456789ABCDEF.log', 9, {
       // Two spaces between the remote IP and the requester: a redaction left an empty field.
       rejected: { 7: /^the requester field is empty \(two spaces in a row\)$/ },
@@ -422,7 +455,7 @@ describe('S3 access logs as others wrote them: every line read, or rejected with
     assert.equal(recordAt(file, 9).host_id, 'FAKEHASHVALUE0000000000000000000003=');
   });
 
-  it('reads the DANDI reduction example\'s raw log, lines 1 and 3 through recovery, as the archive\'s own lines', () => {
+  it("reads the DANDI reduction example's raw log, lines 1 and 3 through recovery, as the archive's own lines", () => {
     const file = readsEveryLine('dandi-s3-log-parser-reduction_example_2-2022-04-06.log', 5, { recovered: [1, 3] });
     const archive = logFile('dandi-2022-01-01-05-06-35-0123456789ABCDEF.log');
     assert.equal(recordAt(file, 1).user_agent, QUOTED_MOZILLA);
@@ -431,7 +464,7 @@ describe('S3 access logs as others wrote them: every line read, or rejected with
     assert.equal(recordAt(file, 3).request_uri, `GET /${PHP_SCAN} HTTP/1.1`);
   });
 
-  it('reads mrjob\'s HEAD line (a federated user, a version ID) and rejects its line cut short after the remote IP', () => {
+  it("reads mrjob's HEAD line (a federated user, a version ID) and rejects its line cut short after the remote IP", () => {
     const file = readsEveryLine('donnemartin-mrjob-s3-log-parser-test.log', 2, { rejected: { 2: /^the line ends before the requester field$/ } });
     const r = recordAt(file, 1);
     assert.deepEqual(
@@ -444,7 +477,7 @@ describe('S3 access logs as others wrote them: every line read, or rejected with
     for (const field of LATER_THAN_18) assert.equal(r[field], null, field);
   });
 
-  it('reads Filebeat\'s non-anonymised lines as Elastic\'s integration\'s anonymised copies, but for the remote IP and requester', () => {
+  it("reads Filebeat's non-anonymised lines as Elastic's integration's anonymised copies, but for the remote IP and requester", () => {
     const file = readsEveryLine('elastic-beats-filebeat-s3access-s3_server_access.log', 5);
     const anonymised = logFile('elastic-integrations-aws-s3access-pipeline.log');
     for (const [line, r] of file.records) assert.deepEqual(differingFields(r, recordAt(anonymised, line)), ['remote_ip', 'requester'], `line ${line}`);
@@ -453,14 +486,14 @@ describe('S3 access logs as others wrote them: every line read, or rejected with
     assert.equal(recordAt(file, 5).requester, 'arn:aws:iam::627959692251:user/jaime.soriano@elastic.co');
   });
 
-  it('reads Filebeat\'s test log, its synthetic line\'s +0200 zone applied (14:48:42 +0200 is 12:48:42 UTC)', () => {
+  it("reads Filebeat's test log, its synthetic line's +0200 zone applied (14:48:42 +0200 is 12:48:42 UTC)", () => {
     const file = readsEveryLine('elastic-beats-filebeat-s3access-test.log', 6);
     const fake = recordAt(file, 6);
     assert.equal(iso(fake.time), '2021-02-09T12:48:42.000Z');
     assert.deepEqual([fake.bucket, fake.operation, fake.key, fake.request_uri], ['faketest', 'REST.OPTIONS.FAKE', 's3-dg.pdf', 'OPTIONS * HTTP/1.0']);
   });
 
-  it('reads Elastic\'s pipeline fixture: bare-dash BATCH.DELETE.OBJECT lines, delivery-service lines with no remote IP, a 2025 S3.EXPIRE.OBJECT', () => {
+  it("reads Elastic's pipeline fixture: bare-dash BATCH.DELETE.OBJECT lines, delivery-service lines with no remote IP, a 2025 S3.EXPIRE.OBJECT", () => {
     const file = readsEveryLine('elastic-integrations-aws-s3access-pipeline.log', 10);
     for (const line of [5, 6]) {
       const r = recordAt(file, line);
@@ -486,7 +519,7 @@ describe('S3 access logs as others wrote them: every line read, or rejected with
     for (const field of ACCESS_LOG_FIELDS.slice(ACCESS_LOG_FIELDS.indexOf('signature_version'))) assert.equal(expire[field], null, field);
   });
 
-  it('reads Hadoop\'s whole S3A audit log object: 42 lines of 24 fields, each multi-object delete with one BATCH.DELETE.OBJECT line per key', () => {
+  it("reads Hadoop's whole S3A audit log object: 42 lines of 24 fields, each multi-object delete with one BATCH.DELETE.OBJECT line per key", () => {
     const file = readsEveryLine('hadoop-s3a-audit-stevel-london-2021-02-24.log', 42);
     const records = [...file.records.values()];
     const operations: Record<string, number> = {};
@@ -506,13 +539,16 @@ describe('S3 access logs as others wrote them: every line read, or rejected with
       assert.deepEqual([r.request_uri, r.referrer, r.user_agent, r.http_status], [null, null, null, 204]);
     }
     const deletes = records.filter((r) => r.operation === 'REST.POST.MULTI_OBJECT_DELETE');
-    assert.deepEqual(deletes.map((r) => r.request_uri), Array(3).fill('POST /?delete HTTP/1.1'));
-    assert.deepEqual(new Set(batch.map((r) => r.request_id)), new Set(deletes.map((r) => r.request_id)), 'the per-key lines share their request\'s ID');
-    assert.equal(records.filter((r) => /^https:\/\/hadoop\.apache\.org\/audit\/[^ ]*\?principal=stevel&/.test(r.referrer ?? '')).length, 19);
     assert.deepEqual(
-      [...new Set(records.map((r) => r.user_agent).filter((ua) => ua !== null))].sort(),
-      [HADOOP_UA, `${HADOOP_UA} com.amazonaws.services.s3.transfer.TransferManager/1.11.901`],
+      deletes.map((r) => r.request_uri),
+      Array(3).fill('POST /?delete HTTP/1.1'),
     );
+    assert.deepEqual(new Set(batch.map((r) => r.request_id)), new Set(deletes.map((r) => r.request_id)), "the per-key lines share their request's ID");
+    assert.equal(records.filter((r) => /^https:\/\/hadoop\.apache\.org\/audit\/[^ ]*\?principal=stevel&/.test(r.referrer ?? '')).length, 19);
+    assert.deepEqual([...new Set(records.map((r) => r.user_agent).filter((ua) => ua !== null))].sort(), [
+      HADOOP_UA,
+      `${HADOOP_UA} com.amazonaws.services.s3.transfer.TransferManager/1.11.901`,
+    ]);
     for (const r of records) {
       assert.deepEqual([r.bucket, r.tls_version, r.host_header], ['stevel-london', 'TLSv1.2', 'stevel-london.s3.eu-west-2.amazonaws.com']);
       assert.notEqual(r.host_id, null);
@@ -520,7 +556,7 @@ describe('S3 access logs as others wrote them: every line read, or rejected with
     }
   });
 
-  it('reads kdgm\'s 30 real lines (2010-2019): SOAP, bare-dash copies, 307 redirects, and its malformed line 11 through recovery', () => {
+  it("reads kdgm's 30 real lines (2010-2019): SOAP, bare-dash copies, 307 redirects, and its malformed line 11 through recovery", () => {
     const file = readsEveryLine('kdgm-logstash-plugins-s3_access_log_spec.log', 30, { recovered: [11] });
     // kdgm's spec rejects line 11 (a doubled quote after the referrer); we read the referrer as
     // ending in a literal quote, the rest of the line being in place: a deliberate difference.
@@ -558,7 +594,7 @@ describe('S3 access logs as others wrote them: every line read, or rejected with
     assert.equal(recordAt(file, 16).authentication_type, 'QueryString');
   });
 
-  it('reads knil-sama\'s WEBSITE.GET.OBJECT line from CloudFront, its signature and TLS fields all dashes', () => {
+  it("reads knil-sama's WEBSITE.GET.OBJECT line from CloudFront, its signature and TLS fields all dashes", () => {
     const r = recordAt(readsEveryLine('knil-sama-s3-access-log-rust.log', 1), 1);
     assert.deepEqual(
       [r.operation, r.key, r.http_status, r.error_code, r.user_agent],
@@ -568,7 +604,7 @@ describe('S3 access logs as others wrote them: every line read, or rejected with
     assert.equal(r.host_header, 'aws-website-demonchy-5v3aj.s3-website-us-east-1.amazonaws.com');
   });
 
-  it('reads lnav\'s 17-field WEBSITE line (no version ID field at all) in a -0500 zone, and its second sample as the 2021 guide\'s line', () => {
+  it("reads lnav's 17-field WEBSITE line (no version ID field at all) in a -0500 zone, and its second sample as the 2021 guide's line", () => {
     const file = readsEveryLine('lnav-s3_log-format-samples.log', 2);
     const website = recordAt(file, 1);
     assert.equal(iso(website.time), '2012-02-10T21:42:07.000Z', '16:42:07 -0500');
@@ -581,7 +617,7 @@ describe('S3 access logs as others wrote them: every line read, or rejected with
     assert.deepEqual(recordAt(file, 2), recordAt(logFile('aws-docs-devguide-2021.log'), 1));
   });
 
-  it('reads logstash-patterns-core\'s lines: a truncated owner, an anonymous 304, a user agent with commas', () => {
+  it("reads logstash-patterns-core's lines: a truncated owner, an anonymous 304, a user agent with commas", () => {
     const file = readsEveryLine('logstash-patterns-core-aws_spec.log', 3);
     assert.deepEqual([recordAt(file, 1).bucket_owner, recordAt(file, 1).requester], ['79a5', '79a5']);
     const notModified = recordAt(file, 2);
@@ -589,13 +625,13 @@ describe('S3 access logs as others wrote them: every line read, or rejected with
     assert.equal(recordAt(file, 3).turn_around_time, 12);
   });
 
-  it('reads lovit\'s masked line as written: asterisks are values, not dashes', () => {
+  it("reads lovit's masked line as written: asterisks are values, not dashes", () => {
     const r = recordAt(readsEveryLine('lovit-s3-log-parser-docstring.log', 1), 1);
     assert.deepEqual([r.bucket_owner, r.remote_ip, r.requester, r.request_id], ['1e28afdbd73****', '***.***.***.***', '1e28afdbd73f***', 'F6425****']);
     assert.deepEqual([r.key, r.object_size, r.version_id], ['directory/subdirectory/filename', 276913361, null]);
   });
 
-  it('reads NCBI\'s 2020 bucket log, CRLF line endings and all: no carriage return in the last field', () => {
+  it("reads NCBI's 2020 bucket log, CRLF line endings and all: no carriage return in the last field", () => {
     const file = readsEveryLine('ncbi-logging-aws_bucket_log.log', 9);
     for (const r of file.records.values()) assert.equal(r.tls_version, 'TLSv1.2');
     const operations = [...file.records.values()].map((r) => r.operation);
@@ -627,7 +663,7 @@ describe('S3 access logs as others wrote them: every line read, or rejected with
     assert.equal(recordAt(file, 9).host_id, TWO_TOKEN_HOST_ID);
   });
 
-  it('reads NCBI\'s parser edge cases: the pip JSON user agent through recovery, an 18-field restore, two fused records rejected', () => {
+  it("reads NCBI's parser edge cases: the pip JSON user agent through recovery, an 18-field restore, two fused records rejected", () => {
     const file = readsEveryLine('ncbi-logging-parser-tests.log', 7, {
       rejected: { 5: /^another record's time follows the time field: two records on one line$/ },
       recovered: [1],
@@ -647,7 +683,7 @@ describe('S3 access logs as others wrote them: every line read, or rejected with
     assert.equal(recordAt(file, 7).host_id, TWO_TOKEN_HOST_ID);
   });
 
-  it('reads Panther\'s fixture, an assumed-role requester and an S3.EXPIRE.OBJECT with no remote IP or status among it', () => {
+  it("reads Panther's fixture, an assumed-role requester and an S3.EXPIRE.OBJECT with no remote IP or status among it", () => {
     const file = readsEveryLine('panther-s3_server_access_test.log', 5);
     assert.equal(recordAt(file, 3).requester, 'arn:aws:sts::123456789012:assumed-role/PantherLogProcessingRole/1579693334126446707');
     const expire = recordAt(file, 5);
@@ -680,7 +716,11 @@ const ELASTIC_NAMES: Partial<Record<AccessLogField, string>> = { access_point_ar
 function fromElastic(event: ElasticEvent): Theirs {
   const s3 = event['aws.s3access'];
   const known = ACCESS_LOG_FIELDS.map((field) => ELASTIC_NAMES[field] ?? field);
-  assert.deepEqual(Object.keys(s3).filter((name) => !known.includes(name)), [], 'every field Elastic writes is one of ours');
+  assert.deepEqual(
+    Object.keys(s3).filter((name) => !known.includes(name)),
+    [],
+    'every field Elastic writes is one of ours',
+  );
   const theirs: Theirs = {};
   for (const field of ACCESS_LOG_FIELDS) theirs[field] = field === 'time' ? Date.parse(event['@timestamp']) : (s3[ELASTIC_NAMES[field] ?? field] ?? null);
   return theirs;
@@ -842,7 +882,16 @@ const NCBI_NAMES: Record<string, AccessLogField> = {
 };
 /** What NCBI's parser derives from the path and the user agent for its own analyses: not fields of the line. */
 const NCBI_DERIVED = [
-  'accession', 'filename', 'extension', 'vdb_libc', 'vdb_os', 'vdb_phid_compute_env', 'vdb_phid_guid', 'vdb_phid_session_id', 'vdb_release', 'vdb_tool',
+  'accession',
+  'filename',
+  'extension',
+  'vdb_libc',
+  'vdb_os',
+  'vdb_phid_compute_env',
+  'vdb_phid_guid',
+  'vdb_phid_session_id',
+  'vdb_release',
+  'vdb_tool',
 ];
 const NUMBER_FIELDS: readonly AccessLogField[] = ['http_status', 'bytes_sent', 'object_size', 'total_time', 'turn_around_time'];
 
@@ -902,7 +951,10 @@ describe('S3 access logs as others wrote them: field by field against what their
   it('reads Elastic\'s pipeline fixture as Elastic does, except keys (`+` is a space) and a `"-"` request URI (null)', () => {
     const file = logFile('elastic-integrations-aws-s3access-pipeline.log');
     const { expected } = expectedJson<{ expected: ElasticEvent[] }>('elastic-integrations-aws-s3access-pipeline.expected.json');
-    assert.deepEqual(expected.map((e) => e.line_no), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    assert.deepEqual(
+      expected.map((e) => e.line_no),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    );
     for (const event of expected) {
       const ours = recordAt(file, event.line_no);
       const theirs = fromElastic(event);
@@ -927,15 +979,24 @@ describe('S3 access logs as others wrote them: field by field against what their
     }
   });
 
-  it('reads Filebeat\'s test log as Filebeat does, field for field (its line 6, newer than the expectations, aside)', () => {
+  it("reads Filebeat's test log as Filebeat does, field for field (its line 6, newer than the expectations, aside)", () => {
     const file = logFile('elastic-beats-filebeat-s3access-test.log');
     const { expected } = expectedJson<{ expected: Record<string, string | number>[] }>('elastic-beats-filebeat-s3access-test.expected.json');
-    assert.deepEqual(expected.map((e) => e.line_no), [1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      expected.map((e) => e.line_no),
+      [1, 2, 3, 4, 5],
+    );
     for (const event of expected) {
       const line = Number(event.line_no);
       const ours = recordAt(file, line);
-      const names = Object.keys(event).filter((name) => name.startsWith('aws.s3access.')).map((name) => name.slice('aws.s3access.'.length));
-      assert.deepEqual(names.filter((name) => !(ACCESS_LOG_FIELDS as readonly string[]).includes(name)), [], 'every aws.s3access field is one of ours');
+      const names = Object.keys(event)
+        .filter((name) => name.startsWith('aws.s3access.'))
+        .map((name) => name.slice('aws.s3access.'.length));
+      assert.deepEqual(
+        names.filter((name) => !(ACCESS_LOG_FIELDS as readonly string[]).includes(name)),
+        [],
+        'every aws.s3access field is one of ours',
+      );
       const theirs: Theirs = {};
       // Filebeat leaves out a field that is `-`: absent is null.
       for (const field of ACCESS_LOG_FIELDS) {
@@ -950,10 +1011,13 @@ describe('S3 access logs as others wrote them: field by field against what their
     }
   });
 
-  it('reads logstash-patterns-core\'s lines as its grok captures, except the `-` legacy mode keeps in key, requester and referrer', () => {
+  it("reads logstash-patterns-core's lines as its grok captures, except the `-` legacy mode keeps in key, requester and referrer", () => {
     const file = logFile('logstash-patterns-core-aws_spec.log');
     const { expected } = expectedJson<{ expected: LegacyCase[] }>('logstash-patterns-core-aws_spec.expected.json');
-    assert.deepEqual(expected.map((e) => e.line_no), [1, 2, 3]);
+    assert.deepEqual(
+      expected.map((e) => e.line_no),
+      [1, 2, 3],
+    );
     let compared = 0;
     for (const test of expected) {
       const ours = recordAt(file, test.line_no);
@@ -979,10 +1043,13 @@ describe('S3 access logs as others wrote them: field by field against what their
     assert.equal(compared, 5, 'three legacy cases, one ECS case, one partial ECS case');
   });
 
-  it('reads Panther\'s fixture as Panther does, except the extra fields it keeps aside: we read them as the 25th and 26th fields', () => {
+  it("reads Panther's fixture as Panther does, except the extra fields it keeps aside: we read them as the 25th and 26th fields", () => {
     const file = logFile('panther-s3_server_access_test.log');
     const expected = expectedJson<{ line_no: number; test: string; expected: Record<string, unknown> }[]>('panther-s3_server_access_test.expected.json');
-    assert.deepEqual(expected.map((e) => e.line_no), [1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      expected.map((e) => e.line_no),
+      [1, 2, 3, 4, 5],
+    );
     for (const test of expected) {
       const ours = recordAt(file, test.line_no);
       assertAgrees(ours, fromPanther(test.expected), `${test.test} (line ${test.line_no})`);
@@ -998,7 +1065,7 @@ describe('S3 access logs as others wrote them: field by field against what their
     }
   });
 
-  it('reads cocoonlife\'s line as cocoonlife does, except the 0 it writes for a `-` object size and turn-around time (null for us)', () => {
+  it("reads cocoonlife's line as cocoonlife does, except the 0 it writes for a `-` object size and turn-around time (null for us)", () => {
     const ours = recordAt(logFile('cocoonlife-s3-log-parse-tests.log'), 1);
     const { expected } = expectedJson<{ expected: Record<string, unknown>[] }>('cocoonlife-s3-log-parse-tests.expected.json');
     assert.equal(expected.length, 1);
@@ -1016,7 +1083,7 @@ describe('S3 access logs as others wrote them: field by field against what their
     assertAgrees(ours, theirs, 'cocoonlife');
   });
 
-  it('reads knil-sama\'s line as knil-sama does, except the `-` it keeps as text in five fields (null for us)', () => {
+  it("reads knil-sama's line as knil-sama does, except the `-` it keeps as text in five fields (null for us)", () => {
     const ours = recordAt(logFile('knil-sama-s3-access-log-rust.log'), 1);
     const { expected } = expectedJson<{ expected: Record<string, unknown>[] }>('knil-sama-s3-access-log-rust.expected.json');
     assert.equal(expected.length, 1);
@@ -1037,7 +1104,7 @@ describe('S3 access logs as others wrote them: field by field against what their
     assertAgrees(ours, theirs, 'knil-sama');
   });
 
-  it('reads NCBI\'s production lines as NCBI\'s parser does, field for field (its \'\' is null, its URI is method, path and version)', () => {
+  it("reads NCBI's production lines as NCBI's parser does, field for field (its '' is null, its URI is method, path and version)", () => {
     const file = logFile('ncbi-logging-aws_testlines.log');
     const out = readExternal('access-logs', 'ncbi-logging-aws_testlines.expected.jsonl')
       .split('\n')
@@ -1053,11 +1120,14 @@ describe('S3 access logs as others wrote them: field by field against what their
     assert.equal(out[8]!.host_id, TWO_TOKEN_HOST_ID);
   });
 
-  it('agrees with NCBI\'s parser tests, except that it rejects the pip user agent and the 18-field restore we read, and keeps keys encoded', () => {
+  it("agrees with NCBI's parser tests, except that it rejects the pip user agent and the 18-field restore we read, and keeps keys encoded", () => {
     const file = logFile('ncbi-logging-parser-tests.log');
     type Case = { line_no: number; test: string; line: string; expected: string | Record<string, string> };
     const expected = expectedJson<Case[]>('ncbi-logging-parser-tests.expected.json');
-    assert.deepEqual(expected.map((e) => e.line_no), [1, 2, 3, 4, 5, 6, 7]);
+    assert.deepEqual(
+      expected.map((e) => e.line_no),
+      [1, 2, 3, 4, 5, 6, 7],
+    );
     for (const test of expected) assert.equal(test.line, file.lines[test.line_no - 1], `${test.test}: the line NCBI tests is line ${test.line_no}`);
     const verdict = (line: number) => expected[line - 1]!.expected;
     // NCBI's v1 parser rejects the unescaped quotes of the pip user agent; we recover the line.
@@ -1072,7 +1142,10 @@ describe('S3 access logs as others wrote them: field by field against what their
     assert.equal(recordAt(file, 4).user_agent, 'linux64 ncbi-vdb.2.10.5 (phid=LS1419242d,libc=2.26)linux64 ncbi-vdb.2.10.5 (phid=LS1419242d,libc=2.26)');
     assert.equal(recordAt(file, 4).authentication_type, 'QueryString');
     assert.match(String(verdict(5)), /must be classified bad/);
-    assert.deepEqual(file.malformed.map((m) => m.line), [5]);
+    assert.deepEqual(
+      file.malformed.map((m) => m.line),
+      [5],
+    );
     // NCBI keeps the key field as written; we decode it as S3 encoded it (twice for REST.*): %253D is '='.
     const key = 'SRR12318371/run2249_lane2_read2_indexN703%253DDropSeq_Potter_BrainWT_8_17_17_N703.fastq.gz.1';
     assert.deepEqual(verdict(6), { key });
@@ -1081,11 +1154,14 @@ describe('S3 access logs as others wrote them: field by field against what their
     assert.equal(recordAt(file, 7).remote_ip, '130.14.20.103');
   });
 
-  it('renders kdgm\'s lines in its CLF as its spec expects, except its site rules and its rejection of line 11', () => {
+  it("renders kdgm's lines in its CLF as its spec expects, except its site rules and its rejection of line 11", () => {
     const file = logFile('kdgm-logstash-plugins-s3_access_log_spec.log');
     type Case = { line_no: number; line: string; spec_cases: { shared_examples: string; assertions: KdgmAssertion[] }[] };
     const { expected } = expectedJson<{ expected: Case[] }>('kdgm-logstash-plugins-s3_access_log_spec.expected.json');
-    assert.deepEqual(expected.map((e) => e.line_no), Array.from({ length: 30 }, (_, i) => i + 1));
+    assert.deepEqual(
+      expected.map((e) => e.line_no),
+      Array.from({ length: 30 }, (_, i) => i + 1),
+    );
     const compared: Record<string, number> = {};
     const count = (what: string) => (compared[what] = (compared[what] ?? 0) + 1);
     for (const { line_no: line, line: text, spec_cases: cases } of expected) {
@@ -1186,11 +1262,14 @@ describe('S3 access logs as others wrote them: field by field against what their
     });
   });
 
-  it('reproduces DANDI\'s reduction TSV from our records: its GET.OBJECT lines with a 2xx status (the 404 scan and the 304 dropped)', () => {
+  it("reproduces DANDI's reduction TSV from our records: its GET.OBJECT lines with a 2xx status (the 404 scan and the 304 dropped)", () => {
     const file = logFile('dandi-s3-log-parser-reduction_example_2-2022-04-06.log');
     const succeeded = (r: Rec) => r.http_status !== null && r.http_status >= 200 && r.http_status < 300;
     const kept = [...file.records.entries()].filter(([, r]) => r.operation === 'REST.GET.OBJECT' && succeeded(r));
-    assert.deepEqual(kept.map(([line]) => line), [1, 2, 4]);
+    assert.deepEqual(
+      kept.map(([line]) => line),
+      [1, 2, 4],
+    );
     assert.deepEqual([recordAt(file, 3).http_status, recordAt(file, 5).http_status], [404, 304]);
     const rows = kept.map(([, r]) => [iso(r.time).slice(0, 19), r.remote_ip, r.key, r.bytes_sent].join('\t'));
     const tsv = readExternal('access-logs', 'dandi-s3-log-parser-reduction_example_2-2022-04-06.expected.tsv');
@@ -1199,7 +1278,7 @@ describe('S3 access logs as others wrote them: field by field against what their
 });
 
 describe('S3 access-log keys and host IDs as real logs have them', () => {
-  it('finds each request\'s key in its request URI by the twice/once rule, but where a line was rewritten or its URI names no object', () => {
+  it("finds each request's key in its request URI by the twice/once rule, but where a line was rewritten or its URI names no object", () => {
     const mismatches: string[] = [];
     let named = 0;
     for (const name of CORPUS_FILES) {
@@ -1239,7 +1318,10 @@ describe('S3 access-log keys and host IDs as real logs have them', () => {
   });
 
   it('reads a host ID of two tokens (`AIDA… LzYG…=`) as one host_id with the space, the fields after it in their places', () => {
-    for (const [name, line] of [['ncbi-logging-aws_testlines.log', 9], ['ncbi-logging-parser-tests.log', 7]] as const) {
+    for (const [name, line] of [
+      ['ncbi-logging-aws_testlines.log', 9],
+      ['ncbi-logging-parser-tests.log', 7],
+    ] as const) {
       const r = recordAt(logFile(name), line);
       assert.deepEqual(
         [r.host_id, r.signature_version, r.cipher_suite, r.authentication_type, r.host_header, r.tls_version, r.access_point_arn],

@@ -68,7 +68,9 @@ describe('s3-lifecycle generate', () => {
          FROM read_parquet([${files}])`,
       );
       const [row] = reader.getRowObjectsJS();
-      const schema = await connection.runAndReadAll(`SELECT name, converted_type FROM parquet_schema('${join(dir, manifest.files[0].key)}') WHERE name = 'last_modified_date'`);
+      const schema = await connection.runAndReadAll(
+        `SELECT name, converted_type FROM parquet_schema('${join(dir, manifest.files[0].key)}') WHERE name = 'last_modified_date'`,
+      );
       const [modified] = schema.getRowObjectsJS();
       connection.closeSync();
       assert.equal(modified!.converted_type, 'TIMESTAMP_MILLIS', 'millisecond timestamps, as the manifest says');

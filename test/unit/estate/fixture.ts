@@ -19,9 +19,32 @@ export const AWS_ACCESS_LOG_REGEX = new RegExp(
 );
 
 export const LOG_COLUMNS = [
-  'bucketowner', 'bucket_name', 'requestdatetime', 'remoteip', 'requester', 'requestid', 'operation', 'key', 'request_uri',
-  'httpstatus', 'errorcode', 'bytessent', 'objectsize', 'totaltime', 'turnaroundtime', 'referrer', 'useragent', 'versionid',
-  'hostid', 'sigv', 'ciphersuite', 'authtype', 'endpoint', 'tlsversion', 'accesspointarn', 'aclrequired',
+  'bucketowner',
+  'bucket_name',
+  'requestdatetime',
+  'remoteip',
+  'requester',
+  'requestid',
+  'operation',
+  'key',
+  'request_uri',
+  'httpstatus',
+  'errorcode',
+  'bytessent',
+  'objectsize',
+  'totaltime',
+  'turnaroundtime',
+  'referrer',
+  'useragent',
+  'versionid',
+  'hostid',
+  'sigv',
+  'ciphersuite',
+  'authtype',
+  'endpoint',
+  'tlsversion',
+  'accesspointarn',
+  'aclrequired',
 ] as const;
 export type LogRow = Record<(typeof LOG_COLUMNS)[number], string | undefined> & { line: string; file: string };
 
@@ -110,7 +133,13 @@ export function parseQuotedCsvLine(line: string): string[] {
 }
 
 export function readInventoryCsv(dir: string, manifest: { files: { key: string }[] }): string[][] {
-  return manifest.files.flatMap((f) => gunzipSync(readFileSync(join(dir, f.key))).toString('utf8').split('\n').filter((l) => l !== '').map(parseQuotedCsvLine));
+  return manifest.files.flatMap((f) =>
+    gunzipSync(readFileSync(join(dir, f.key)))
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map(parseQuotedCsvLine),
+  );
 }
 
 /** `[06/Feb/2019:00:00:38 +0000]` contents → epoch ms. */

@@ -42,7 +42,12 @@ describe('a generated estate, as AWS writes it', () => {
 
   it('matches the manifest: checksum file, data file sizes and MD5s', () => {
     const checksum = readFileSync(join(dir, manifestPath.replace('manifest.json', 'manifest.checksum')), 'utf8').trim();
-    assert.equal(checksum, createHash('md5').update(readFileSync(join(dir, manifestPath))).digest('hex'));
+    assert.equal(
+      checksum,
+      createHash('md5')
+        .update(readFileSync(join(dir, manifestPath)))
+        .digest('hex'),
+    );
     for (const f of manifest.files) {
       const bytes = readFileSync(join(dir, f.key));
       assert.equal(f.size, bytes.length, f.key);
@@ -76,15 +81,39 @@ describe('a generated estate, as AWS writes it', () => {
     const keys = readInventoryCsv(dir, manifest).map((r) => r[1]!);
     // S3 writes a space as `+` (see s3keys.ts); nothing else that would need quoting stays raw.
     for (const encoded of keys) assert.doesNotMatch(encoded, /[ "\t]/, encoded);
-    assert.ok(keys.some((k) => k.includes('+')), 'a space written as +');
+    assert.ok(
+      keys.some((k) => k.includes('+')),
+      'a space written as +',
+    );
     const decoded = keys.map(decodeS3Key);
-    assert.ok(decoded.some((k) => /^tenant-\d{3}\/\d{4}\/\d{2}\/\d{2}\/[0-9a-f-]{36}\.json$/.test(k)), 'tenant/date/uuid keys');
-    assert.ok(decoded.some((k) => /^warehouse\/\w+\/dt=\d{4}-\d{2}-\d{2}\/part-\d{5}/.test(k)), 'data-lake partitions');
-    assert.ok(decoded.some((k) => k.endsWith('/')), 'folder keys');
-    assert.ok(decoded.some((k) => k.includes(' ') && k.includes('+') && k.includes('%') && k.includes('=')), 'keys that need encoding');
-    assert.ok(decoded.some((k) => /[^\x00-\x7f]/.test(k)), 'unicode keys');
-    assert.ok(decoded.some((k) => !k.includes('/')), 'keys at the bucket root');
-    assert.ok(decoded.some((k) => k.split('/').length >= 8), 'deep keys');
+    assert.ok(
+      decoded.some((k) => /^tenant-\d{3}\/\d{4}\/\d{2}\/\d{2}\/[0-9a-f-]{36}\.json$/.test(k)),
+      'tenant/date/uuid keys',
+    );
+    assert.ok(
+      decoded.some((k) => /^warehouse\/\w+\/dt=\d{4}-\d{2}-\d{2}\/part-\d{5}/.test(k)),
+      'data-lake partitions',
+    );
+    assert.ok(
+      decoded.some((k) => k.endsWith('/')),
+      'folder keys',
+    );
+    assert.ok(
+      decoded.some((k) => k.includes(' ') && k.includes('+') && k.includes('%') && k.includes('=')),
+      'keys that need encoding',
+    );
+    assert.ok(
+      decoded.some((k) => /[^\x00-\x7f]/.test(k)),
+      'unicode keys',
+    );
+    assert.ok(
+      decoded.some((k) => !k.includes('/')),
+      'keys at the bucket root',
+    );
+    assert.ok(
+      decoded.some((k) => k.split('/').length >= 8),
+      'deep keys',
+    );
   });
 
   it('writes access-log lines that all parse with the AWS-documented regex, 26 fields and more', () => {
@@ -100,7 +129,20 @@ describe('a generated estate, as AWS writes it', () => {
 
   it('logs reads, writes, listings, errors, batch deletes and lifecycle work', () => {
     const operations = new Set(rows.map((r) => r.operation));
-    for (const op of ['REST.GET.OBJECT', 'REST.HEAD.OBJECT', 'REST.COPY.OBJECT_GET', 'REST.COPY.PART_GET', 'WEBSITE.GET.OBJECT', 'REST.PUT.OBJECT', 'REST.GET.BUCKET', 'REST.POST.MULTI_OBJECT_DELETE', 'BATCH.DELETE.OBJECT', 'S3.CREATE.DELETEMARKER', 'S3.EXPIRE.OBJECT', 'S3.TRANSITION_SIA.OBJECT']) {
+    for (const op of [
+      'REST.GET.OBJECT',
+      'REST.HEAD.OBJECT',
+      'REST.COPY.OBJECT_GET',
+      'REST.COPY.PART_GET',
+      'WEBSITE.GET.OBJECT',
+      'REST.PUT.OBJECT',
+      'REST.GET.BUCKET',
+      'REST.POST.MULTI_OBJECT_DELETE',
+      'BATCH.DELETE.OBJECT',
+      'S3.CREATE.DELETEMARKER',
+      'S3.EXPIRE.OBJECT',
+      'S3.TRANSITION_SIA.OBJECT',
+    ]) {
       assert.ok(operations.has(op), op);
     }
     const statuses = new Set(rows.map((r) => r.httpstatus));
@@ -110,7 +152,10 @@ describe('a generated estate, as AWS writes it', () => {
   it('quotes request-URI, referrer and user-agent, writes - where AWS does, and uses IPv4 and IPv6', () => {
     const client = rows.filter((r) => r.requester !== 'AmazonS3');
     assert.ok(client.every((r) => r.request_uri!.startsWith('"') && r.useragent!.startsWith('"')));
-    assert.ok(client.some((r) => r.useragent!.includes(' ')), 'user-agents with spaces');
+    assert.ok(
+      client.some((r) => r.useragent!.includes(' ')),
+      'user-agents with spaces',
+    );
     assert.ok(client.some((r) => /^\d+\.\d+\.\d+\.\d+$/.test(r.remoteip!)));
     assert.ok(client.some((r) => r.remoteip!.includes(':')));
     const lifecycle = rows.filter((r) => r.requester === 'AmazonS3');
@@ -120,18 +165,27 @@ describe('a generated estate, as AWS writes it', () => {
       assert.equal(r.request_uri, '"-"');
       assert.equal(r.httpstatus, '-');
     }
-    assert.ok(rows.some((r) => r.key === '-'), 'operations without a key');
+    assert.ok(
+      rows.some((r) => r.key === '-'),
+      'operations without a key',
+    );
   });
 
-  it('writes keys in log lines encoded twice for requests and once for S3\'s own work, decoding to keys of the inventory', () => {
+  it("writes keys in log lines encoded twice for requests and once for S3's own work, decoding to keys of the inventory", () => {
     const inventoryKeys = new Set(readInventoryCsv(dir, manifest).map((r) => decodeS3Key(r[1]!)));
     const reads = rows.filter((r) => r.operation === 'REST.GET.OBJECT' && r.httpstatus === '200');
     assert.ok(reads.length > 100);
     for (const r of reads) assert.ok(inventoryKeys.has(decodeLogKey(r.key!, r.operation!)!), r.key);
     // A key with a space: `a b` is `a+b` once, `a%2Bb` twice.
-    assert.ok(reads.some((r) => r.key!.includes('%2B')), 'a request key encoded twice');
+    assert.ok(
+      reads.some((r) => r.key!.includes('%2B')),
+      'a request key encoded twice',
+    );
     const expired = rows.filter((r) => r.operation === 'S3.EXPIRE.OBJECT' || r.operation === 'BATCH.DELETE.OBJECT');
-    assert.ok(expired.some((r) => r.key!.includes('+') && !r.key!.includes('%25')), 'a key of S3\'s own work encoded once');
+    assert.ok(
+      expired.some((r) => r.key!.includes('+') && !r.key!.includes('%25')),
+      "a key of S3's own work encoded once",
+    );
   });
 
   it('names log objects in the PartitionedPrefix layout', () => {
@@ -162,7 +216,10 @@ describe('the estate plan', () => {
       const plan = new EstatePlan({ objects, seed: 3, asOfDay: 20_000, days: 30, bucket: 'b' });
       const prefixes = new Set(plan.groups.map((g) => g.prefix));
       assert.equal(prefixes.size, plan.groups.length, `${objects} objects`);
-      assert.equal(plan.groups.reduce((n, g) => n + g.objects, 0), objects);
+      assert.equal(
+        plan.groups.reduce((n, g) => n + g.objects, 0),
+        objects,
+      );
     }
   });
 
@@ -170,7 +227,13 @@ describe('the estate plan', () => {
     const plan = new EstatePlan({ objects: 50_000, seed: 3, asOfDay: 20_000, days: 30, bucket: 'b' });
     const classes = new Set(plan.groups.map((g) => g.access));
     assert.deepEqual([...classes].sort(), ['hot', 'never', 'once', 'warm']);
-    assert.ok(plan.groups.some((g) => g.day >= plan.windowStartDay), 'prefixes written inside the window');
-    assert.ok(plan.groups.some((g) => g.day < plan.windowStartDay - 365 * 3), 'prefixes years old');
+    assert.ok(
+      plan.groups.some((g) => g.day >= plan.windowStartDay),
+      'prefixes written inside the window',
+    );
+    assert.ok(
+      plan.groups.some((g) => g.day < plan.windowStartDay - 365 * 3),
+      'prefixes years old',
+    );
   });
 });

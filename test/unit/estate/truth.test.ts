@@ -33,7 +33,15 @@ describe('truth.json', () => {
   it('describes the window: 21 days ending with the as-of date, and what counts as a read', () => {
     assert.equal(truth.window.start, '2026-03-11');
     assert.equal(truth.window.end, '2026-03-31');
-    assert.deepEqual(truth.window.countedOperations, ['REST.GET.OBJECT', 'REST.HEAD.OBJECT', 'REST.COPY.OBJECT_GET', 'REST.COPY.PART_GET', 'WEBSITE.GET.OBJECT', 'WEBSITE.HEAD.OBJECT', 'REST.POST.RESTORE']);
+    assert.deepEqual(truth.window.countedOperations, [
+      'REST.GET.OBJECT',
+      'REST.HEAD.OBJECT',
+      'REST.COPY.OBJECT_GET',
+      'REST.COPY.PART_GET',
+      'WEBSITE.GET.OBJECT',
+      'WEBSITE.HEAD.OBJECT',
+      'REST.POST.RESTORE',
+    ]);
   });
 
   it('lists exactly the unused prefixes that the inventory and the logs imply, with their objects and bytes', () => {
@@ -65,7 +73,18 @@ describe('truth.json', () => {
     // What was read: counted operations that succeeded, by anyone but S3 itself, inside the window, once per request id.
     const reads = new Map<string, Set<string>>();
     for (const r of rows) {
-      if (!['REST.GET.OBJECT', 'REST.HEAD.OBJECT', 'REST.COPY.OBJECT_GET', 'REST.COPY.PART_GET', 'WEBSITE.GET.OBJECT', 'WEBSITE.HEAD.OBJECT', 'REST.POST.RESTORE'].includes(r.operation!)) continue;
+      if (
+        ![
+          'REST.GET.OBJECT',
+          'REST.HEAD.OBJECT',
+          'REST.COPY.OBJECT_GET',
+          'REST.COPY.PART_GET',
+          'WEBSITE.GET.OBJECT',
+          'WEBSITE.HEAD.OBJECT',
+          'REST.POST.RESTORE',
+        ].includes(r.operation!)
+      )
+        continue;
       if (!['200', '202', '206', '304'].includes(r.httpstatus!) || r.requester === 'AmazonS3') continue;
       const time = parseLogTime(r.requestdatetime!);
       if (time < windowStart || time >= windowEnd) continue;
@@ -77,7 +96,10 @@ describe('truth.json', () => {
     const expected = [...eligible.entries()].filter(([prefix]) => !reads.has(prefix)).sort(([a], [b]) => (a < b ? -1 : 1));
     assert.ok(expected.length > 10, 'the estate has unused prefixes');
     assert.ok(reads.size > 10, 'and read ones');
-    assert.deepEqual(truth.unusedPrefixes.map((p) => p.prefix), expected.map(([prefix]) => prefix));
+    assert.deepEqual(
+      truth.unusedPrefixes.map((p) => p.prefix),
+      expected.map(([prefix]) => prefix),
+    );
     for (const [i, [, e]] of expected.entries()) {
       const t = truth.unusedPrefixes[i]!;
       assert.equal(t.objects, e.objects, t.prefix);
@@ -86,8 +108,14 @@ describe('truth.json', () => {
       assert.deepEqual(t.storageClasses, Object.fromEntries(Object.entries(e.classes).sort(([a], [b]) => (a < b ? -1 : 1))), t.prefix);
     }
 
-    const readOnce = [...reads.entries()].filter(([, ids]) => ids.size === 1).map(([prefix]) => prefix).sort();
-    assert.deepEqual(truth.readOnce.map((p) => p.prefix), readOnce);
+    const readOnce = [...reads.entries()]
+      .filter(([, ids]) => ids.size === 1)
+      .map(([prefix]) => prefix)
+      .sort();
+    assert.deepEqual(
+      truth.readOnce.map((p) => p.prefix),
+      readOnce,
+    );
     assert.ok(readOnce.length > 0, 'some prefixes are read only once');
 
     assert.deepEqual(new Set(truth.exempt.map((e) => e.key)), exempt);
@@ -96,7 +124,10 @@ describe('truth.json', () => {
   it('counts duplicated log lines once: the same request id delivered twice', () => {
     const ids = new Map<string, number>();
     for (const r of rows) if (r.requester !== 'AmazonS3') ids.set(r.requestid!, (ids.get(r.requestid!) ?? 0) + 1);
-    assert.ok([...ids.values()].some((n) => n > 1), 'the logs hold duplicated lines');
+    assert.ok(
+      [...ids.values()].some((n) => n > 1),
+      'the logs hold duplicated lines',
+    );
     assert.ok(truth.logs.duplicated > 0 && truth.logs.dropped > 0 && truth.logs.late > 0);
   });
 
@@ -133,7 +164,10 @@ describe('truth.json', () => {
     assert.ok(timeline.length > 24, 'the deletion spreads over days');
     for (const bucket of timeline) {
       const hour = hourOf(Date.parse(bucket.bucket));
-      const dm = at([...markers.values()].map((m) => m.time), hour);
+      const dm = at(
+        [...markers.values()].map((m) => m.time),
+        hour,
+      );
       const nc = at(noncurrent.values(), hour);
       const gone = at(markerGone.values(), hour);
       assert.deepEqual(bucket, { bucket: bucket.bucket, current: markers.size - dm, deleteMarked: dm - nc, noncurrentExpired: nc - gone, gone }, bucket.bucket);

@@ -191,10 +191,13 @@ describe('webview kit: the channel', () => {
 
     let aborted = false;
     const host = hostEnd({
-      echo: (_text, signal) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => {
-        aborted = true;
-        reject(new Error('aborted'));
-      })),
+      echo: (_text, signal) =>
+        new Promise((_resolve, reject) =>
+          signal.addEventListener('abort', () => {
+            aborted = true;
+            reject(new Error('aborted'));
+          }),
+        ),
     });
     host.channel.receive({ type: 'request', requestId: 1, method: 'echo', params: { text: 'x' } });
     host.channel.dispose();
