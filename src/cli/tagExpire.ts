@@ -20,16 +20,16 @@ import {
 import type { ConnectionScope } from '../app/scope';
 import { BATCH_OPERATIONS_TAGGING_WARNING, type BatchManifestWriteResult } from '../aws/batchManifest';
 import { describeS3Error } from '../aws/errors';
-import type { LifecycleChangeResult } from '../aws/lifecycle';
-import { TaggingRunError, type TaggingPreview, type TaggingProgress, type TargetSelection, type UndoProgress, type UndoResult } from '../aws/tagging';
-import { formatBytes, formatCount as n, formatUsd as usd } from '../core/format';
+import { TaggingRunError, type TaggingProgress, type TargetSelection, type UndoProgress, type UndoResult } from '../aws/tagging';
+import { formatBytes, formatCount as n } from '../core/format';
 import { exemptionMatcher, GlobError } from '../core/retention/exemptions';
 import { JsonlError } from '../core/retention/jsonLines';
-import { DELETE_MARKER_EXPLANATION, EXPIRATION_RULE_ID } from '../core/retention/lifecycleRule';
+import { EXPIRATION_RULE_ID } from '../core/retention/lifecycleRule';
 import { findResumable, openRun, RunStoreError, type RunHandle, type RunSpec } from '../core/retention/runStore';
 import { formatTag, parseKeepTagSetting, parseTagArg, TagArgError, type KeepTag } from '../core/retention/tagSet';
 import { parseS3Uri, S3UriError } from '../core/s3uri';
 import { SETTING_DEFAULTS } from '../core/settings';
+import { describeCounts, keepTagJson, printPreview, progressPrinter, youngHint, type AgeLimit } from './tagExpireOutput';
 import { checkPriceSource, CONNECTION_OPTIONS, openScope, PRICE_LIST_OPTIONS } from './connection';
 import {
   CliFailure,
@@ -71,12 +71,6 @@ function parseOlderThan(text: string): string {
   if (!date || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== text)
     throw new UsageError(`--older-than takes a date YYYY-MM-DD (UTC), not "${text}"`, tagExpire);
   return date.toISOString();
-}
-
-/** Which objects are old enough to tag: `olderThan` null means any age; `describe` says why, for the preview. */
-interface AgeLimit {
-  olderThan: string | null;
-  describe: string;
 }
 
 /**
@@ -121,16 +115,6 @@ function ageLimit(args: ParsedCommandLine, now: Date): AgeLimit {
   };
 }
 
-function describeKeepTag(keepTag: KeepTag | null): string {
-  if (keepTag === null) return 'none (--no-keep-tag): objects are tagged whatever tags they have';
-  return `objects tagged ${keepTag.key}${keepTag.value === undefined ? ' (any value)' : `=${keepTag.value}`} are never tagged`;
-}
-
-/** The keep tag as the JSON output gives it, in the same shape as the run's spec. */
-function keepTagJson(keepTag: KeepTag | null): KeepTag | null {
-  return keepTag === null ? null : { key: keepTag.key, ...(keepTag.value === undefined ? {} : { value: keepTag.value }) };
-}
-
 /** The command that goes on with a run, with the connection flags this one was given. */
 function resumeCommand(args: ParsedCommandLine, runId: string, runDir: string, defaultRunDir: string): string {
   const parts = ['s3-lifecycle', 'tag-expire', '--resume', runId];
@@ -141,59 +125,6 @@ function resumeCommand(args: ParsedCommandLine, runId: string, runDir: string, d
     else if (typeof value === 'string') parts.push(`--${name}`, JSON.stringify(value));
   }
   return parts.join(' ');
-}
-
-function describeCounts(p: TaggingProgress): string {
-  const s = p.skipped;
-  const skipped = [
-    [s.alreadyTagged, 'already tagged'],
-    [s.keepTag, 'keep tag'],
-    [s.tagLimit, 'at the 10-tag limit'],
-    [s.conflictingTag, 'expiration key with another value'],
-    [s.exempt, 'exempt'],
-    [s.young, 'young'],
-    [s.locked ?? 0, 'under Object Lock retention or legal hold'],
-  ]
-    .filter(([count]) => (count as number) > 0)
-    .map(([count, what]) => `${n(count as number)} ${what}`);
-  return `tagged ${n(p.tagged)}; skipped ${skipped.length ? skipped.join(', ') : '0'}; gone ${n(p.gone)}; failed ${n(p.failed)}`;
-}
-
-function printPreview(
-  io: CliIo,
-  preview: TaggingPreview,
-  spec: Pick<RunSpec, 'tag' | 'olderThan' | 'keepTag'>,
-  age: AgeLimit,
-  rule: LifecycleChangeResult | Error | null,
-): void {
-  io.out(
-    `Dry run for s3://${preview.bucket}${preview.versioned ? ' (versioned: current versions, by version id)' : ''}: tag ${formatTag(spec.tag)}, keeping every tag the objects have.\n`,
-  );
-  io.out(
-    `Keep tag: ${describeKeepTag(spec.keepTag)}${spec.keepTag === null ? '' : " (the run reads each object's tags; the counts below still include them)"}.\n`,
-  );
-  io.out(`Age: ${age.describe}.\n`);
-  const width = Math.max(8, ...preview.byPrefix.map((p) => (p.prefix || '(root)').length));
-  io.out(`  ${'prefix'.padEnd(width)}  ${'objects'.padStart(12)}  ${'bytes'.padStart(10)}\n`);
-  for (const p of preview.byPrefix) io.out(`  ${(p.prefix || '(root)').padEnd(width)}  ${n(p.objects).padStart(12)}  ${formatBytes(p.bytes).padStart(10)}\n`);
-  io.out(`  ${'total'.padEnd(width)}  ${n(preview.objects).padStart(12)}  ${formatBytes(preview.bytes).padStart(10)}\n`);
-  if (preview.young + preview.exempt > 0)
-    io.out(`Left alone: ${n(preview.young)} modified on or after ${spec.olderThan?.slice(0, 10) ?? '-'}, ${n(preview.exempt)} exempt by glob.\n`);
-  const heads = preview.requests.headObject > 0 ? ` + ${n(preview.requests.headObject)} HeadObject (Object Lock is on: locked objects are not tagged)` : '';
-  io.out(
-    `Requests: ${n(preview.requests.getTagging)} GetObjectTagging${heads} + up to ${n(preview.requests.putTagging)} PutObjectTagging + about ${n(preview.listRequests)} list requests ` +
-      `≈ ${usd(preview.requestCostUsd)} (${preview.requestPriceSource}).\n`,
-  );
-  io.out(`Tag storage: ≈ ${usd(preview.tagStorageUsdPerMonth)} a month while the objects last.\n`);
-  if (rule === null) io.out('Lifecycle rule: not touched (--no-lifecycle-rule).\n');
-  else if (rule instanceof Error) io.out(`Lifecycle rule: could not be previewed: ${rule.message}\n`);
-  else {
-    io.out(
-      `Lifecycle rule "${EXPIRATION_RULE_ID}": ${rule.change === 'unchanged' ? 'already in place' : `would be ${rule.change}; every other rule stays as it is`}.\n`,
-    );
-    if (rule.change !== 'unchanged') io.out(`${rule.diff.trimEnd()}\n`);
-  }
-  if (preview.versioned) io.out(`Note: ${DELETE_MARKER_EXPLANATION} Add it with --delete-marker-rule.\n`);
 }
 
 /** Asks for the bucket name on a terminal (through CliIo); elsewhere --yes is needed. */
@@ -208,21 +139,6 @@ async function confirm(io: CliIo, bucket: string, objects: number): Promise<bool
   if (answer?.trim() === bucket) return true;
   io.err('Not confirmed; nothing was changed.\n');
   return false;
-}
-
-/** A line on stderr every second: when stderr is a terminal, or --progress asks for it. */
-function progressPrinter<P extends { objectsPerSecond: number; retries: number; done: boolean }>(
-  io: CliIo,
-  enabled: boolean,
-  describe: (p: P) => string,
-): (p: P) => void {
-  let last = 0;
-  return (p) => {
-    const now = Date.now();
-    if (!enabled || p.done || now - last < 1000) return;
-    last = now;
-    io.err(`${describe(p)}; ${n(Math.round(p.objectsPerSecond))} objects/s; ${n(p.retries)} retries\n`);
-  };
 }
 
 interface Context {
@@ -595,12 +511,6 @@ function printPlan(context: Context, plan: ExpirationPlan, age: AgeLimit, dryRun
       rule,
     );
   }
-}
-
-function youngHint(young: number | undefined, olderThan: string | null): string {
-  const what = young === undefined ? 'Objects' : `${n(young)} object${young === 1 ? '' : 's'}`;
-  const verb = young === undefined ? 'are' : young === 1 ? 'was' : 'were';
-  return `${what} modified on or after ${olderThan?.slice(0, 10) ?? '-'} ${verb} left alone as young; pass --all-ages, a smaller --window-days or a later --older-than date to include ${young === 1 ? 'it' : 'them'}.`;
 }
 
 /** `--batch-manifest`: the dry run's selection written as an S3 Batch Operations manifest; no tag or rule changes. */
