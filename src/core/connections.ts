@@ -3,6 +3,7 @@
 // people who may read a bucket but not list all of them.
 
 import { checkEndpoint, type ConnectionSettings } from './connectionSettings';
+import { isRecord } from './guards';
 import { isValidBucketName } from './s3uri';
 
 export const DEFAULT_CONNECTION_ID = 'default';
@@ -13,10 +14,6 @@ export interface ConnectionConfig extends ConnectionSettings {
   name: string;
   /** Buckets added by name (shown even when ListBuckets is not allowed). */
   buckets: string[];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function bucketList(raw: unknown, where: string, problems: string[]): string[] {

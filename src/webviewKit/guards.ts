@@ -2,9 +2,9 @@
 // and by the webview bundles (so: no DOM, no Node). Every inbound message is checked with these
 // before anything acts on it.
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+import { isRecord } from '../core/guards';
+
+export { isRecord };
 
 /** A request or run id: a positive safe integer. */
 export function isId(value: unknown): value is number {
