@@ -4,10 +4,19 @@
 import { formatBytes, formatCount, formatDecimal, formatUsd } from '../core/format';
 import type { QueryStatistics, QueryValue } from './engine';
 
-/** One CSV field: quoted when it holds a comma, quote, CR or LF (quotes doubled); arrays as JSON; null empty. */
+/** A text a spreadsheet would run as a formula (OWASP's CSV injection list); a plain number is not one. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+const PLAIN_NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+/**
+ * One CSV field: quoted when it holds a comma, quote, CR or LF (quotes doubled); arrays as JSON;
+ * null empty. Text that starts like a formula (=, +, -, @, tab, CR) gets a leading apostrophe, so
+ * that opening the file in a spreadsheet shows it instead of running it; numbers stay as they are.
+ */
 export function csvField(value: QueryValue): string {
   if (value === null) return '';
-  const text = Array.isArray(value) ? JSON.stringify(value) : String(value);
+  let text = Array.isArray(value) ? JSON.stringify(value) : String(value);
+  if (typeof value === 'string' && FORMULA_START.test(text) && !PLAIN_NUMBER.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
