@@ -67,8 +67,10 @@ export class TemplateError extends Error {
 const PARAM_LINE = /^--\s*@param\s+([A-Za-z_][A-Za-z0-9_]*)\s+(identifier|string|integer|date|s3location|inventory_schema|enum\([^)]*\))\s+(\S+)\s*(.*)$/;
 /**
  * `{{name}}` renders the value as a literal or quoted identifier; `{{name:inner}}` renders the same
- * checked value escaped for use inside a single-quoted literal the template writes itself (e.g.
- * `'projection.dt.range' = '{{start:inner}},NOW'`), where quotes are doubled and nothing else changes;
+ * checked value escaped for use inside a literal the template writes itself (e.g.
+ * `'projection.dt.range' = '{{start:inner}},NOW'`). Literals are written in the dialect of their
+ * statement (sql/dialect.ts): in Hive DDL a backslash and either quote are escaped with a backslash,
+ * elsewhere (Trino) a quote is doubled and nothing else changes;
  * `{{name:hive}}` renders an identifier in backticks, as Athena's Hive DDL (CREATE EXTERNAL TABLE,
  * DROP TABLE) requires. An inventory schema renders as a DDL column list: `{{schema:text_columns}}`
  * every column a string (for CSV, which OpenCSVSerde reads as text), `{{schema:typed_columns}}` with
