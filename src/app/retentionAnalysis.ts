@@ -164,9 +164,11 @@ export async function analyzeRetention(
   control: RetentionControl = {},
 ): Promise<RetentionReport> {
   // Everything a user can get wrong is checked before the engine does any work.
+  const window = accessWindow(options.asOf, options.windowDays);
+  checkOptions(options);
   const checked: CheckedInputs = {
-    window: accessWindow(options.asOf, options.windowDays),
-    exemptRegex: (checkOptions(options), exemptKeyRegex(options.exemptGlobs)),
+    window,
+    exemptRegex: exemptKeyRegex(options.exemptGlobs),
     prices: storagePrices(options.region, options.priceOverrides, options.basePrices),
   };
   // Tables of its own, so analyses at once on one engine never mix; dropped however it ends.

@@ -66,8 +66,8 @@ export class TemplateRunner {
   async plan(template: SqlTemplate, values: Record<string, string> = {}, signal?: AbortSignal): Promise<PlannedStep[]> {
     const steps: PlannedStep[] = [];
     const planned = new Set<string>();
-    const visit = async (t: SqlTemplate, values: Record<string, string>, path: string[]) => {
-      const given = this.withTableNames(t, values);
+    const visit = async (t: SqlTemplate, asked: Record<string, string>, path: string[]) => {
+      const given = this.withTableNames(t, asked);
       if (path.includes(t.name)) throw new TemplateError(`templates depend on each other in a loop: ${[...path, t.name].join(' → ')}`);
       for (const dependency of await this.missingInputs(t, given, planned)) {
         await visit(dependency.template, dependency.values, [...path, t.name]);
