@@ -21,6 +21,7 @@ import { collectRows, type LocatedInventoryReport, type QueryEngine, type QueryV
 import { toLocationUri } from '../engines/locations';
 import { formatStatistics } from '../engines/resultFormat';
 import { TemplateRunner } from '../engines/runner';
+import { analysisTables, dropAnalysisTables, type AnalysisTables } from './analysisTables';
 
 export interface RetentionOptions {
   /** Only this source bucket; every bucket in the sources when unset. */
@@ -71,9 +72,6 @@ export interface RetentionControl {
 export const DEFAULT_MAX_MALFORMED_PERCENT = 0.1;
 /** Log files up to this many days after the window are searched for malformed lines: S3 delivers some lines late. */
 const LATE_DELIVERY_DAYS = 7;
-
-/** The views every step reads; the local engine reloads them so a shared engine never analyses another run's sources. */
-const SOURCE_VIEWS = ['s3_access_logs', 's3_inventory'];
 
 type Row = Record<string, QueryValue>;
 
@@ -168,10 +166,42 @@ export async function analyzeRetention(
   // Everything a user can get wrong is checked before the engine does any work.
   const window = accessWindow(options.asOf, options.windowDays);
   checkOptions(options);
-  const exemptRegex = exemptKeyRegex(options.exemptGlobs);
-  const prices = storagePrices(options.region, options.priceOverrides, options.basePrices);
+  const checked: CheckedInputs = {
+    window,
+    exemptRegex: exemptKeyRegex(options.exemptGlobs),
+    prices: storagePrices(options.region, options.priceOverrides, options.basePrices),
+  };
+  // Tables of its own, so analyses at once on one engine never mix; dropped however it ends.
+  const makesInventoryTable = engine.kind === 'athena' && engine.inventoryReport !== undefined && options.inventory.startsWith('s3://');
+  const tables = analysisTables(engine.kind, { inventoryFromManifest: makesInventoryTable });
+  let report: RetentionReport;
+  try {
+    report = await analyzeOnTables(engine, catalog, options, control, checked, tables);
+  } catch (error) {
+    await dropAnalysisTables(engine, tables);
+    throw error;
+  }
+  control.onProgress?.("Dropping the analysis's tables");
+  report.notes.push(...(await dropAnalysisTables(engine, tables)));
+  return report;
+}
+
+interface CheckedInputs {
+  window: ReturnType<typeof accessWindow>;
+  exemptRegex: string;
+  prices: ReturnType<typeof storagePrices>;
+}
+
+async function analyzeOnTables(
+  engine: QueryEngine,
+  catalog: TemplateCatalog,
+  options: RetentionOptions,
+  control: RetentionControl,
+  { window, exemptRegex, prices }: CheckedInputs,
+  tables: AnalysisTables,
+): Promise<RetentionReport> {
   const { signal } = control;
-  const runner = new TemplateRunner(catalog, engine, { inventory: options.inventory, logs: options.logs });
+  const runner = new TemplateRunner(catalog, engine, { inventory: options.inventory, logs: options.logs }, tables.names);
   const notes: string[] = [...(options.priceNotes ?? [])];
   const common = { bucket: options.bucket ?? '', as_of: options.asOf };
   const standardPrice = prices.perGbMonth.STANDARD;
@@ -196,9 +226,7 @@ export async function analyzeRetention(
     notes.push(...inventory.notes);
     common.bucket ||= inventory.report.sourceBucket;
   }
-  if (engine.tableExists) {
-    for (const view of SOURCE_VIEWS) await collectRows(await engine.run({ sql: `DROP TABLE IF EXISTS "${view}"`, signal }));
-  } else if (inventory) {
+  if (inventory && tables.inventoryFromManifest) {
     // On Athena the inventory table is made from the report's manifest, so its columns are the report's own.
     await run("Creating the inventory table from the report's manifest", 'inventory_table', {
       location: inventory.report.hiveLocation,

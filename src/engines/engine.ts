@@ -2,6 +2,7 @@
 // progress and statistics. The UI, the CLI and the tests only ever see this.
 
 import type { EngineKind } from '../core/settings';
+import { statementSpans } from '../sql/dialect';
 
 export type { EngineKind };
 
@@ -109,51 +110,19 @@ export function athenaCostUsd(bytesScanned: number): number {
 }
 
 /**
- * Splits SQL into statements at `;`, respecting quoted strings, quoted identifiers and comments.
- * Empty statements (and comments before a statement) are dropped.
+ * Splits SQL into statements at `;`, respecting quoted strings (read in each statement's dialect:
+ * Hive DDL's backslash escapes, Trino's doubled quotes), quoted identifiers and comments. Empty
+ * statements (and comments before a statement) are dropped.
  */
 export function splitStatements(sql: string): string[] {
   const statements: string[] = [];
-  let start = 0;
-  let i = 0;
-  let meaningful = false;
-  const push = (end: number) => {
+  for (const span of statementSpans(sql)) {
     // Leading comments are dropped so a statement starts with its keyword (engines classify by it).
     const text = sql
-      .slice(start, end)
+      .slice(span.start, span.textEnd)
       .replace(/^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/, '')
       .trim();
-    if (meaningful && text !== '') statements.push(text);
-    meaningful = false;
-  };
-  while (i < sql.length) {
-    const c = sql[i]!;
-    if (c === "'" || c === '"') {
-      const close = c;
-      i++;
-      while (i < sql.length) {
-        if (sql[i] === close) {
-          if (sql[i + 1] === close) i += 2;
-          else break;
-        } else i++;
-      }
-      i++;
-      meaningful = true;
-    } else if (c === '-' && sql[i + 1] === '-') {
-      const nl = sql.indexOf('\n', i);
-      i = nl < 0 ? sql.length : nl + 1;
-    } else if (c === '/' && sql[i + 1] === '*') {
-      const endComment = sql.indexOf('*/', i + 2);
-      i = endComment < 0 ? sql.length : endComment + 2;
-    } else if (c === ';') {
-      push(i);
-      i++;
-      start = i;
-    } else {
-      if (!/\s/.test(c)) meaningful = true;
-      i++;
-    }
+    if (text !== '') statements.push(text);
   }
-  push(sql.length);
   return statements;
 }

@@ -2,6 +2,8 @@
 // dialect (Trino SQL, Hive DDL): macros for the Trino functions DuckDB lacks or names differently,
 // and a reading of each statement that says how the local engine must run it.
 
+import { readHiveString } from '../sql/dialect';
+
 /** Trino functions as DuckDB macros. Trino semantics win where the names collide (date_add, cardinality). */
 export const TRINO_MACROS = [
   // Trino: date_add(unit, value, timestamp); DuckDB's own date_add takes (date, interval).
@@ -112,6 +114,25 @@ function columnList(inner: string): ColumnDeclaration[] {
     });
 }
 
+/** The string after a clause's keywords (`LOCATION '…'`), read as Hive reads DDL; keywords inside strings and comments are not clauses. */
+function clauseString(ddl: string, keywords: RegExp): string | undefined {
+  for (let i = 0; i < ddl.length;) {
+    const c = ddl[i]!;
+    if (c === "'" || c === '"') {
+      const literal = readHiveString(ddl, i);
+      if (!literal) return undefined;
+      i = literal.end;
+    } else if (c === '`') i = ddl.indexOf('`', i + 1) < 0 ? ddl.length : ddl.indexOf('`', i + 1) + 1;
+    else if (ddl.startsWith('--', i)) i = ddl.indexOf('\n', i) < 0 ? ddl.length : ddl.indexOf('\n', i) + 1;
+    else if (/[A-Za-z]/.test(c) && !/[A-Za-z0-9_]/.test(ddl[i - 1] ?? ' ')) {
+      const match = keywords.exec(ddl.slice(i));
+      if (match) return readHiveString(ddl, i + match[0].length)?.value;
+      i++;
+    } else i++;
+  }
+  return undefined;
+}
+
 function parseExternalTable(sql: string): ExternalTable {
   const head = new RegExp(String.raw`^CREATE\s+EXTERNAL\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(${IDENT})\s*`, 'i').exec(sql)!;
   const name = unquoteName(head[1]!);
@@ -120,9 +141,9 @@ function parseExternalTable(sql: string): ExternalTable {
   const rest = sql.slice(end);
   const partitioned = /PARTITIONED\s+BY\s*\(/i.exec(rest);
   const partitions = partitioned ? columnList(balanced(rest, partitioned.index + partitioned[0].length - 1).inner) : [];
-  const serde = /ROW\s+FORMAT\s+SERDE\s+'([^']+)'/i.exec(rest)?.[1] ?? '';
+  const serde = clauseString(rest, /^ROW\s+FORMAT\s+SERDE\s+/i) ?? '';
   const storedAs = /STORED\s+AS\s+(PARQUET|ORC|TEXTFILE)\b/i.exec(rest)?.[1]?.toUpperCase();
-  const location = /LOCATION\s+'((?:[^']|'')*)'/i.exec(rest)?.[1]?.replace(/''/g, "'");
+  const location = clauseString(rest, /^LOCATION\s+/i);
   if (!location) throw new Error(`CREATE EXTERNAL TABLE ${name} has no LOCATION`);
   let kind: ExternalTableKind;
   if (/RegexSerDe/i.test(serde)) kind = 'accessLog';

@@ -36,11 +36,28 @@ function tableName(value: string): string {
 }
 
 export class TemplateRunner {
+  /**
+   * `tables` renames tables for this runner's runs: an identifier parameter left at its default
+   * names the mapped table instead, in the requested template and in every template run to create
+   * its inputs (an analysis's own `s3_inventory_…`, never a table another run is using).
+   */
   constructor(
     private readonly catalog: TemplateCatalog,
     readonly engine: QueryEngine,
     private readonly sources: RunSources = {},
+    private readonly tables: Readonly<Record<string, string>> = {},
   ) {}
+
+  /** The values with every identifier parameter left at a renamed default given its new name. */
+  private withTableNames(template: SqlTemplate, values: Record<string, string>): Record<string, string> {
+    const result = { ...values };
+    for (const parameter of template.parameters) {
+      if (parameter.type.kind !== 'identifier' || result[parameter.name] !== undefined || parameter.default === undefined) continue;
+      const renamed = this.tables[parameter.default];
+      if (renamed !== undefined) result[parameter.name] = renamed;
+    }
+    return result;
+  }
 
   /**
    * The statements a run would execute, dependencies first. Only the local engine can say which
@@ -49,7 +66,8 @@ export class TemplateRunner {
   async plan(template: SqlTemplate, values: Record<string, string> = {}, signal?: AbortSignal): Promise<PlannedStep[]> {
     const steps: PlannedStep[] = [];
     const planned = new Set<string>();
-    const visit = async (t: SqlTemplate, given: Record<string, string>, path: string[]) => {
+    const visit = async (t: SqlTemplate, asked: Record<string, string>, path: string[]) => {
+      const given = this.withTableNames(t, asked);
       if (path.includes(t.name)) throw new TemplateError(`templates depend on each other in a loop: ${[...path, t.name].join(' → ')}`);
       for (const dependency of await this.missingInputs(t, given, planned)) {
         await visit(dependency.template, dependency.values, [...path, t.name]);
@@ -78,7 +96,9 @@ export class TemplateRunner {
       const table = tableName(value);
       if (planned.has(table) || (await engine.tableExists(table))) continue;
       const creator =
-        this.catalog.creatorOf(table) ?? (this.catalog.get(parameter.name)?.template.creates ? this.catalog.get(parameter.name)!.template : undefined);
+        this.catalog.creatorOf(table) ??
+        (parameter.default !== undefined && this.tables[parameter.default] === value ? this.catalog.creatorOf(tableName(parameter.default)) : undefined) ??
+        (this.catalog.get(parameter.name)?.template.creates ? this.catalog.get(parameter.name)!.template : undefined);
       if (!creator) continue; // not ours to make: the engine's own error names the table
       missing.push({ template: creator, values: this.dependencyValues(creator, values, table) });
     }

@@ -4,6 +4,7 @@
 
 import { parseS3Uri } from '../core/s3uri';
 import { parseDay } from '../core/time';
+import { stringLiteralIn, statementSpans, type SqlDialect } from './dialect';
 import { INVENTORY_FIELD_TYPES, InventorySchemaError, parseInventorySchema, type InventorySchema } from '../core/inventory/schema';
 
 export type ParameterType =
@@ -66,8 +67,10 @@ export class TemplateError extends Error {
 const PARAM_LINE = /^--\s*@param\s+([A-Za-z_][A-Za-z0-9_]*)\s+(identifier|string|integer|date|s3location|inventory_schema|enum\([^)]*\))\s+(\S+)\s*(.*)$/;
 /**
  * `{{name}}` renders the value as a literal or quoted identifier; `{{name:inner}}` renders the same
- * checked value escaped for use inside a single-quoted literal the template writes itself (e.g.
- * `'projection.dt.range' = '{{start:inner}},NOW'`), where quotes are doubled and nothing else changes;
+ * checked value escaped for use inside a literal the template writes itself (e.g.
+ * `'projection.dt.range' = '{{start:inner}},NOW'`). Literals are written in the dialect of their
+ * statement (sql/dialect.ts): in Hive DDL a backslash and either quote are escaped with a backslash,
+ * elsewhere (Trino) a quote is doubled and nothing else changes;
  * `{{name:hive}}` renders an identifier in backticks, as Athena's Hive DDL (CREATE EXTERNAL TABLE,
  * DROP TABLE) requires. An inventory schema renders as a DDL column list: `{{schema:text_columns}}`
  * every column a string (for CSV, which OpenCSVSerde reads as text), `{{schema:typed_columns}}` with
@@ -180,10 +183,10 @@ export function parseTemplate(text: string, fallbackName: string): SqlTemplate {
   return { name, description, parameters, body, bodyLine: i, ...(createsParam !== undefined ? { creates: createsParam } : {}) };
 }
 
-/** A Trino string literal: single quotes, embedded quotes doubled. */
-export function stringLiteral(value: string): string {
+/** A string literal in the dialect of the statement it stands in (Trino's by default: embedded quotes doubled; Hive DDL's: backslash escapes). */
+export function stringLiteral(value: string, dialect: SqlDialect = 'trino'): string {
   if (value.includes('\u0000')) throw new TemplateError('a string parameter cannot contain a NUL character');
-  return `'${value.replace(/'/g, "''")}'`;
+  return stringLiteralIn(dialect, value);
 }
 
 /** A Trino quoted identifier, possibly qualified (`catalog.db.table`): each part checked and quoted. */
@@ -195,14 +198,14 @@ export function quotedIdentifier(value: string): string {
   return parts.map((p) => `"${p}"`).join('.');
 }
 
-/** Checks a value against its parameter's type and renders it as SQL. */
-export function renderValue(parameter: TemplateParameter, value: string): string {
+/** Checks a value against its parameter's type and renders it as SQL, its literals in the statement's dialect. */
+export function renderValue(parameter: TemplateParameter, value: string, dialect: SqlDialect = 'trino'): string {
   const type = parameter.type;
   switch (type.kind) {
     case 'identifier':
       return quotedIdentifier(value);
     case 'string':
-      return stringLiteral(value);
+      return stringLiteral(value, dialect);
     case 'integer':
       if (!/^-?\d{1,15}$/.test(value.trim())) throw new TemplateError(`${parameter.name} must be a whole number, not "${value}"`);
       return String(Number(value.trim()));
@@ -215,19 +218,19 @@ export function renderValue(parameter: TemplateParameter, value: string): string
       return `DATE '${value.trim()}'`;
     case 's3location':
       // The local engine also reads a folder on this machine, named as a file:// URI.
-      if (/^file:\/\/\//.test(value.trim())) return stringLiteral(value.trim());
+      if (/^file:\/\/\//.test(value.trim())) return stringLiteral(value.trim(), dialect);
       try {
         parseS3Uri(value);
       } catch (error) {
         throw new TemplateError(`${parameter.name}: ${(error as Error).message}`);
       }
-      return stringLiteral(value.trim());
+      return stringLiteral(value.trim(), dialect);
     case 'enum':
       if (!type.values.includes(value)) throw new TemplateError(`${parameter.name} must be one of ${type.values.join(', ')}, not "${value}"`);
-      return stringLiteral(value);
+      return stringLiteral(value, dialect);
     case 'inventory_schema':
       readInventorySchema(parameter, value);
-      return stringLiteral(value.trim());
+      return stringLiteral(value.trim(), dialect);
   }
 }
 
@@ -282,9 +285,9 @@ export function renderTemplate(template: SqlTemplate, values: Record<string, str
     if (!when) return [line];
     return whenConditions(when[1]!).every(holds) ? [line.slice(0, when.index)] : [];
   });
-  return kept.join('\n').replace(PLACEHOLDER, (_, name: string, modifier: string | undefined) => {
-    if (modifier === undefined) return rendered.get(name)!;
+  const placeholder = (name: string, modifier: string | undefined, dialect: SqlDialect): string => {
     const parameter = template.parameters.find((p) => p.name === name)!;
+    if (modifier === undefined) return dialect === 'trino' ? rendered.get(name)! : renderValue(parameter, raw(name)!, dialect);
     if (modifier === 'text_columns' || modifier === 'typed_columns') {
       if (parameter.type.kind !== 'inventory_schema') throw new TemplateError(`${template.name}: {{${name}:${modifier}}} is for inventory_schema parameters`);
       return columnList(schemaOf(name), modifier === 'typed_columns');
@@ -297,6 +300,13 @@ export function renderTemplate(template: SqlTemplate, values: Record<string, str
     }
     if (parameter.type.kind === 'identifier')
       throw new TemplateError(`${template.name}: {{${name}:inner}} — an identifier cannot be written inside a string literal`);
-    return stringLiteral(raw(name)!.trim()).slice(1, -1);
-  });
+    return stringLiteral(raw(name)!.trim(), dialect).slice(1, -1);
+  };
+  const text = kept.join('\n');
+  // Each statement's values are written in its own dialect: Athena reads DDL as Hive, the rest as Trino.
+  return statementSpans(text)
+    .map((span) =>
+      text.slice(span.start, span.end).replace(PLACEHOLDER, (_, name: string, modifier: string | undefined) => placeholder(name, modifier, span.dialect)),
+    )
+    .join('');
 }

@@ -262,13 +262,20 @@ for (const versions of ['all', 'current'] as const) {
       );
       if (versions === 'current') assert.ok(report.notes.some((n) => /lists current versions only/.test(n)));
 
-      // What Athena was asked: the inventory table from the manifest, then one statement per step, in order, on its tables, for this window.
-      assert.equal(engine.runs.length, 5);
-      const [ddl, coverage, malformed, unused, access] = engine.runs.map((r) => r.sql);
+      // What Athena was asked: the inventory table from the manifest, then one statement per step, in order, on its tables, for this window,
+      // then its own tables dropped.
+      assert.equal(engine.runs.length, 8);
+      const [ddl, coverage, malformed, unused, access, ...drops] = engine.runs.map((r) => r.sql);
       const [drop, create, view] = splitStatements(ddl!);
-      assert.match(drop!, /^DROP TABLE IF EXISTS `s3_inventory_source`$/);
+      const id = /^DROP TABLE IF EXISTS `s3_inventory_source_([0-9a-f]{12})`$/.exec(drop!)?.[1];
+      assert.ok(id, drop);
+      assert.deepEqual(drops, [
+        `DROP TABLE IF EXISTS unused_prefixes_${id}`,
+        `DROP VIEW IF EXISTS s3_inventory_${id}`,
+        `DROP TABLE IF EXISTS s3_inventory_source_${id}`,
+      ]);
       // The report's own columns, in its order, all text for CSV (OpenCSVSerde reads by position).
-      const columns = /CREATE EXTERNAL TABLE `s3_inventory_source` \(([^)]*)\)/
+      const columns = new RegExp(`CREATE EXTERNAL TABLE \`s3_inventory_source_${id}\` \\(([^)]*)\\)`)
         .exec(create!)![1]!
         .split(',')
         .map((c) => c.trim());
@@ -290,8 +297,9 @@ for (const versions of ['all', 'current'] as const) {
       assert.match(unused!, new RegExp(`'${reportDt}'`), "the query scans the report's own dt");
       assert.match(coverage!, /s3_access_logs/);
       assert.match(malformed!, /malformed IS NOT NULL/);
-      assert.match(unused!, /s3_inventory/);
-      assert.match(unused!, /s3_access_logs/);
+      assert.match(unused!, new RegExp(`CREATE TABLE "unused_prefixes_${id}"`));
+      assert.match(unused!, new RegExp(`FROM "s3_inventory_${id}"`));
+      assert.match(unused!, /FROM "s3_access_logs"/, "the user's access-log table, as it is");
       assert.match(access!, /s3_access_logs/);
       for (const sql of [coverage!, unused!, access!]) {
         assert.match(sql, new RegExp(`DATE '${asOf}'|'${asOf}'`), 'the as-of date is in the query');
@@ -303,6 +311,75 @@ for (const versions of ['all', 'current'] as const) {
       const withoutComments = unused!.replace(/--[^\n]*/g, '');
       assert.doesNotMatch(withoutComments, /\bLIKE\b/i, 'the prefix join is an equality, not LIKE');
       assert.match(withoutComments, /LEFT JOIN read_prefixes r ON r\.prefix = e\.prefix/);
+    });
+
+    it('runs two analyses at once in one database on tables of their own, each dropping only its own', async () => {
+      // An account of its own: no queued answers, so every statement answers with no rows.
+      const ownAccount = String(randomInt(100_000_000_000, 999_999_999_999));
+      const client = new AthenaClient({ region, endpoint: motoEndpoint(), credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+      client.middlewareStack.add(
+        (next) => async (args) => {
+          (args.request as { headers: Record<string, string> }).headers['x-moto-account-id'] = ownAccount;
+          return next(args);
+        },
+        { step: 'build', name: 'motoAccount' },
+      );
+      const shared = new AthenaEngine({
+        client,
+        s3Client: s3,
+        cacheDir,
+        workgroup: 'primary',
+        outputLocation: `s3://${outputBucket}/results/`,
+        database: 'default',
+        catalog: 'AwsDataCatalog',
+        pollIntervalMs: { initial: 1, max: 4 },
+        resultMode: 'paging',
+      });
+      const [a, b] = [new RecordingEngine(shared), new RecordingEngine(shared)];
+      const analysis = (engine: QueryEngine, forBucket: string) =>
+        analyzeRetention(engine, catalog, {
+          ...options(),
+          bucket: forBucket,
+          inventory: `s3://${inventoryBucket}/inventory/${bucket}/daily-full/`,
+          logs: 'Athena table s3_access_logs',
+          allowMissingLogs: true,
+        });
+      try {
+        await Promise.all([analysis(a, 'bucket-a'), analysis(b, 'bucket-b')]);
+      } finally {
+        client.destroy();
+      }
+      const made = (engine: RecordingEngine) =>
+        engine.runs
+          .flatMap((r) => splitStatements(r.sql))
+          .flatMap((sql) => [...sql.matchAll(/^CREATE (?:OR REPLACE )?(?:EXTERNAL )?(?:TABLE|VIEW) [`"]?(\w+)/g)].map((m) => m[1]!))
+          .sort();
+      const madeA = made(a);
+      const madeB = made(b);
+      const idA = /^s3_inventory_([0-9a-f]{12})$/.exec(madeA.find((n) => /^s3_inventory_[0-9a-f]+$/.test(n)) ?? '')?.[1];
+      const idB = /^s3_inventory_([0-9a-f]{12})$/.exec(madeB.find((n) => /^s3_inventory_[0-9a-f]+$/.test(n)) ?? '')?.[1];
+      assert.ok(idA && idB && idA !== idB, `${madeA.join(', ')} / ${madeB.join(', ')}`);
+      assert.deepEqual(madeA, [`s3_inventory_${idA}`, `s3_inventory_source_${idA}`, `unused_prefixes_${idA}`]);
+      assert.deepEqual(madeB, [`s3_inventory_${idB}`, `s3_inventory_source_${idB}`, `unused_prefixes_${idB}`]);
+      for (const [engine, id, own] of [
+        [a, idA, 'bucket-a'],
+        [b, idB, 'bucket-b'],
+      ] as const) {
+        const sql = engine.runs.map((r) => r.sql);
+        const unused = sql.find((q) => /CREATE TABLE "unused_prefixes_/.test(q))!;
+        assert.match(unused, new RegExp(`FROM "s3_inventory_${id}"`), 'it reads its own inventory table');
+        assert.match(unused, new RegExp(`'${own}'`), 'for its own bucket');
+        // Its own tables dropped at the end, and nothing else: the access-log table is the user's.
+        assert.deepEqual(sql.slice(-3), [
+          `DROP TABLE IF EXISTS unused_prefixes_${id}`,
+          `DROP VIEW IF EXISTS s3_inventory_${id}`,
+          `DROP TABLE IF EXISTS s3_inventory_source_${id}`,
+        ]);
+        assert.deepEqual(
+          sql.flatMap((q) => splitStatements(q)).filter((q) => /^DROP /.test(q) && /s3_access_logs/.test(q)),
+          [],
+        );
+      }
     });
   });
 }

@@ -5,6 +5,7 @@ import { openInMemoryDuckDb } from '../../src/engines/duckdb';
 import { Random } from '../../src/core/random';
 import { splitStatements } from '../../src/engines/engine';
 import { classifyStatement } from '../../src/engines/localCompat';
+import { statementDialect } from '../../src/sql/dialect';
 import { TemplateCatalog } from '../../src/sql/catalog';
 import { READ_OPERATIONS, READ_STATUSES, SERVICE_REQUESTERS } from '../../src/core/accessLog/reads';
 import { parseTemplate, quotedIdentifier, renderTemplate, renderValue, stringLiteral, TemplateError } from '../../src/sql/template';
@@ -126,6 +127,175 @@ describe('SQL templates', () => {
     });
   });
 
+  describe('no parameter can break out of a Hive DDL literal (property test, read back by a reference Hive lexer and DuckDB)', () => {
+    let instance: DuckDBInstance;
+    let connection: DuckDBConnection;
+    before(async () => {
+      instance = await openInMemoryDuckDb();
+      connection = await instance.connect();
+    });
+    after(() => {
+      connection.closeSync();
+      instance.closeSync();
+    });
+
+    // A DDL statement (Hive: backslash escapes, either quote delimits) between two Trino ones (quotes doubled).
+    const template = parseTemplate(
+      `-- name: ddl
+-- @param table identifier t The table
+-- @param location s3location s3://bkt/ Where its files are
+-- @param note string '' Anything
+DROP TABLE IF EXISTS {{table:hive}};
+
+CREATE EXTERNAL TABLE {{table:hive}} (a string)
+ROW FORMAT SERDE 'org.apache.hadoop.hive.serde2.OpenCSVSerde'
+LOCATION {{location}}
+TBLPROPERTIES ('note' = {{note}}, 'template' = '{{location:inner}}\${dt}', "quoted" = "{{note:inner}}");
+
+SELECT {{note}} AS v, '{{note:inner}}' AS w`,
+      'ddl',
+    );
+    const random = new Random(1414);
+    const alphabet = [
+      "'",
+      '"',
+      '\\',
+      "\\'",
+      '\\\\',
+      '\\u0041',
+      '\\012',
+      '\\n',
+      '\\%',
+      '`',
+      ';',
+      '--',
+      '/*',
+      '*/',
+      ' ',
+      '\n',
+      '\r\n',
+      '\t',
+      'é',
+      '🚀',
+      '\u202e',
+      'a',
+      '0',
+      '${dt}',
+      ')',
+      'LOCATION "s3://other/" --',
+    ];
+    const samples = [
+      // The issue's location: with quotes doubled, Hive read \' as a quote and the literal ended one quote early.
+      'x\\\' LOCATION "s3://other/" --',
+      ...Array.from({ length: 400 }, () => Array.from({ length: 1 + random.int(8) }, () => random.pick(alphabet)).join('')),
+    ];
+
+    /** The statement's tokens as Hive's lexer reads them, strings unescaped as Hive's unescapeSQLString does. */
+    const hiveTokens = (sql: string) => {
+      const tokens: { kind: 'string' | 'word' | 'name' | 'punct'; text: string }[] = [];
+      let i = 0;
+      while (i < sql.length) {
+        const c = sql[i]!;
+        if (/\s/.test(c)) i++;
+        else if (sql.startsWith('--', i)) i = sql.includes('\n', i) ? sql.indexOf('\n', i) + 1 : sql.length;
+        else if (c === "'" || c === '"') {
+          // StringLiteral: ( '\'' (~('\''|'\\') | ('\\' .))* '\'' | the same with " )+ — adjacent literals are one token.
+          let raw = '';
+          while (sql[i] === "'" || sql[i] === '"') {
+            const quote = sql[i]!;
+            let j = i + 1;
+            while (j < sql.length && sql[j] !== quote) j += sql[j] === '\\' ? 2 : 1;
+            if (j >= sql.length) throw new Error(`unterminated string at ${i}: ${sql.slice(i)}`);
+            raw += sql.slice(i, j + 1);
+            i = j + 1;
+          }
+          tokens.push({ kind: 'string', text: unescapeHive(raw) });
+        } else if (c === '`') {
+          const end = sql.indexOf('`', i + 1);
+          tokens.push({ kind: 'name', text: sql.slice(i + 1, end) });
+          i = end + 1;
+        } else if (/[A-Za-z0-9_$.{}]/.test(c)) {
+          const word = /^[A-Za-z0-9_$.{}]+/.exec(sql.slice(i))![0];
+          tokens.push({ kind: 'word', text: word.toUpperCase() });
+          i += word.length;
+        } else {
+          tokens.push({ kind: 'punct', text: c });
+          i++;
+        }
+      }
+      return tokens;
+    };
+    /** Hive's BaseSemanticAnalyzer.unescapeSQLString, over one token of adjacent literals. */
+    const unescapeHive = (b: string): string => {
+      let enclosure: string | undefined;
+      let out = '';
+      for (let i = 0; i < b.length; i++) {
+        const c = b[i]!;
+        if (enclosure === undefined) {
+          if (c === "'" || c === '"') enclosure = c;
+          continue;
+        }
+        if (c === enclosure) {
+          enclosure = undefined;
+          continue;
+        }
+        if (c === '\\' && i + 6 < b.length && b[i + 1] === 'u') {
+          out += String.fromCharCode(parseInt(b.slice(i + 2, i + 6), 16));
+          i += 5;
+          continue;
+        }
+        if (c === '\\' && i + 4 < b.length && /[01]/.test(b[i + 1]!) && /[0-7]/.test(b[i + 2]!) && /[0-7]/.test(b[i + 3]!)) {
+          out += String.fromCharCode(parseInt(b.slice(i + 1, i + 4), 8));
+          i += 3;
+          continue;
+        }
+        if (c === '\\' && i + 2 < b.length) {
+          const n = b[i + 1]!;
+          const escapes: Record<string, string> = {
+            '0': '\0',
+            "'": "'",
+            '"': '"',
+            b: '\b',
+            n: '\n',
+            r: '\r',
+            t: '\t',
+            Z: '\u001a',
+            '\\': '\\',
+            '%': '\\%',
+            _: '\\_',
+          };
+          out += escapes[n] ?? n;
+          i++;
+        } else out += c;
+      }
+      return out;
+    };
+    const shape = (tokens: ReturnType<typeof hiveTokens>) => tokens.map((t) => (t.kind === 'string' ? 'STRING' : t.text));
+
+    it('renders any value in a Hive DDL statement as one literal that reads back unchanged, and splits where the template does', async () => {
+      const reference = splitStatements(renderTemplate(template, { location: 's3://bkt/x', note: 'x' }));
+      const expectedShape = shape(hiveTokens(reference[1]!));
+      for (const value of samples) {
+        const location = `s3://bkt/${value}`;
+        const statements = splitStatements(renderTemplate(template, { location, note: value }));
+        assert.equal(statements.length, 3, `three statements for ${JSON.stringify(value)}`);
+        const tokens = hiveTokens(statements[1]!);
+        assert.deepEqual(shape(tokens), expectedShape, `nothing breaks out for ${JSON.stringify(value)}`);
+        assert.deepEqual(
+          tokens.filter((t) => t.kind === 'string').map((t) => t.text),
+          ['org.apache.hadoop.hive.serde2.OpenCSVSerde', location.trim(), 'note', value, 'template', `${location.trim()}\${dt}`, 'quoted', value.trim()],
+          JSON.stringify(value),
+        );
+        // The local engine reads the DDL as Hive does.
+        const external = classifyStatement(statements[1]!);
+        assert.equal(external.kind === 'external' && external.table.location, location.trim(), JSON.stringify(value));
+        // The Trino statement after it quotes for Trino (checked by DuckDB, which reads literals as Trino does).
+        const reader = await connection.runAndReadAll(statements[2]!);
+        assert.deepEqual(reader.getRowObjectsJS()[0], { v: value, w: value.trim() }, JSON.stringify(value));
+      }
+    });
+  });
+
   describe('line conditions, Hive names and the creates: header', () => {
     const text = `-- name: t
 -- creates: table
@@ -236,11 +406,35 @@ describe('statements and the local compatibility layer', () => {
   it('splits at semicolons outside strings, quoted names and comments, dropping leading comments', () => {
     assert.deepEqual(splitStatements('-- a; comment\nSELECT \';\' AS "x;y"; /* ; */ SELECT 2;\n-- trailing ;\n'), ['SELECT \';\' AS "x;y"', 'SELECT 2']);
     assert.deepEqual(splitStatements("SELECT 'it''s; fine'"), ["SELECT 'it''s; fine'"]);
+    // Each statement's strings in its own dialect: Hive DDL escapes with a backslash, Trino does not.
+    assert.deepEqual(splitStatements("CREATE EXTERNAL TABLE t (a string) LOCATION 's3://b/x\\';y'; SELECT 'a\\'; SELECT \"b\\\";c\""), [
+      "CREATE EXTERNAL TABLE t (a string) LOCATION 's3://b/x\\';y'",
+      "SELECT 'a\\'",
+      'SELECT "b\\"',
+      'c"',
+    ]);
+    assert.deepEqual(
+      ['CREATE EXTERNAL TABLE t', 'create table t (a int)', 'ALTER TABLE t ADD PARTITION', 'DROP TABLE t', 'MSCK REPAIR TABLE t', '-- x\nSHOW TABLES'].map(
+        statementDialect,
+      ),
+      ['hive', 'hive', 'hive', 'hive', 'hive', 'hive'],
+    );
+    assert.deepEqual(
+      [
+        'SELECT 1',
+        "CREATE TABLE t WITH (format = 'PARQUET') AS SELECT 1",
+        'CREATE TABLE t AS SELECT 1',
+        'CREATE OR REPLACE VIEW v AS SELECT 1',
+        'DROP VIEW v',
+        'SHOW CREATE VIEW v',
+      ].map(statementDialect),
+      ['trino', 'trino', 'trino', 'trino', 'trino', 'trino'],
+    );
   });
 
   it('reads Athena DDL, CTAS and views the way the local engine runs them', () => {
     const external = classifyStatement(
-      "CREATE EXTERNAL TABLE `src` (\n  key string,\n  size bigint, -- note\n  at timestamp\n)\nPARTITIONED BY (dt string)\nROW FORMAT SERDE 'org.apache.hadoop.hive.serde2.OpenCSVSerde'\nLOCATION 's3://b/it''s/'",
+      "CREATE EXTERNAL TABLE `src` (\n  key string,\n  size bigint, -- note\n  at timestamp\n)\nPARTITIONED BY (dt string)\nROW FORMAT SERDE 'org.apache.hadoop.hive.serde2.OpenCSVSerde'\nLOCATION 's3://b/it\\'s/'",
     );
     assert.deepEqual(external, {
       kind: 'external',
