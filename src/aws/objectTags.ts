@@ -1,5 +1,5 @@
-// The four per-object requests of tagging runs (GetObjectTagging, PutObjectTagging,
-// DeleteObjectTagging, HeadObject), behind one interface with two transports:
+// The per-object requests of tagging runs (GetObjectTagging, PutObjectTagging, DeleteObjectTagging,
+// HeadObject, GetObjectRetention, GetObjectLegalHold), behind one interface with two transports:
 //   direct  signed HTTP requests on keep-alive sockets (sigv4.ts), to the endpoint the SDK itself
 //           resolves for the bucket. The SDK spends ~0.4 ms of CPU per small request in its
 //           middleware; this spends a fraction of it, which is what lets one process tag more than
@@ -8,9 +8,19 @@
 //           whose auth is not plain SigV4 (S3 Express, multi-region access points), or when asked
 //           (`S3LS_TAGGING_TRANSPORT=sdk`).
 // Either way errors carry the SDK's shape (name = S3's error code, $metadata.httpStatusCode), so
-// retries (backoff.ts) and outcomes (gone, failed) are decided the same way.
+// retries (backoff.ts) and outcomes (gone, failed) are decided the same way; an answer that is not
+// the document asked for (a proxy's HTML page, a server ignoring the sub-resource) is an error, never
+// an empty tag set or "no lock", and so is a lock read that is refused.
 
-import { DeleteObjectTaggingCommand, GetObjectTaggingCommand, HeadObjectCommand, PutObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectTaggingCommand,
+  GetObjectLegalHoldCommand,
+  GetObjectRetentionCommand,
+  GetObjectTaggingCommand,
+  HeadObjectCommand,
+  PutObjectTaggingCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { getEndpointFromInstructions } from '@smithy/core/endpoints';
 import { createHash } from 'node:crypto';
 import * as http from 'node:http';
@@ -20,18 +30,31 @@ import { canonicalQuery, EMPTY_PAYLOAD_SHA256, encodeKeyPath, sha256Hex, SigV4Si
 
 export type TagTransport = 'direct' | 'sdk';
 
-/** What HeadObject says about Object Lock. */
+/** An object's Object Lock retention and legal hold. */
 export interface ObjectLockState {
   ObjectLockLegalHoldStatus?: string;
   ObjectLockMode?: string;
   ObjectLockRetainUntilDate?: Date;
 }
 
+/** What HeadObject says: which object is there now (and its lock, shown only to callers allowed to read it). */
+export interface ObjectHead extends ObjectLockState {
+  /** As S3 sends it, quotes included. */
+  ETag?: string;
+  LastModified?: Date;
+}
+
 export interface ObjectTagApi {
   getTags(bucket: string, key: string, versionId: string | undefined): Promise<Tag[]>;
   putTags(bucket: string, key: string, versionId: string | undefined, tags: readonly Tag[]): Promise<void>;
   deleteTags(bucket: string, key: string, versionId: string | undefined): Promise<void>;
-  head(bucket: string, key: string, versionId: string | undefined): Promise<ObjectLockState>;
+  head(bucket: string, key: string, versionId: string | undefined): Promise<ObjectHead>;
+  /**
+   * The object's retention and legal hold, read with GetObjectRetention and GetObjectLegalHold (HeadObject
+   * leaves the lock out for callers without those permissions, so it cannot tell "unlocked" from "not
+   * allowed to see"). "None" only when S3 says so; a refusal throws ObjectLockPermissionError.
+   */
+  lockState(bucket: string, key: string, versionId: string | undefined): Promise<ObjectLockState>;
   /** Which transport served `bucket` (after a first request, or `endpointFor`). */
   transportFor(bucket: string): Promise<TagTransport>;
   /** Closes the sockets it opened. */
@@ -59,12 +82,36 @@ function toTags(tagSet: { Key?: string; Value?: string }[] | undefined): Tag[] {
   return (tagSet ?? []).map((t) => ({ Key: t.Key ?? '', Value: t.Value ?? '' }));
 }
 
+/** The SDK's answer; a 2xx it could not read (not XML, the wrong document) is an UnexpectedAnswerError, as on the direct transport. */
+async function sdkAnswer<T>(operation: string, expected: string, bucket: string, key: string, answer: Promise<T>): Promise<T> {
+  try {
+    return await answer;
+  } catch (error) {
+    const e = error as { $metadata?: { httpStatusCode?: number }; $response?: { headers?: Record<string, string> } };
+    const status = e?.$metadata?.httpStatusCode;
+    if (status !== undefined && status >= 200 && status < 300) {
+      const type = e.$response?.headers?.['content-type'];
+      throw new UnexpectedAnswerError(operation, expected, bucket, key, `an answer the SDK could not read${type ? ` (${type})` : ''}`, status);
+    }
+    throw error;
+  }
+}
+
 /** Through the SDK's commands, sent without options so a client with cacheMiddleware reuses its handlers. */
 export class SdkObjectTags implements ObjectTagApi {
   constructor(private readonly client: S3Client) {}
 
   async getTags(bucket: string, key: string, versionId: string | undefined): Promise<Tag[]> {
-    return toTags((await this.client.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key, VersionId: versionId }))).TagSet);
+    const answer = await sdkAnswer(
+      'GetObjectTagging',
+      'Tagging',
+      bucket,
+      key,
+      this.client.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key, VersionId: versionId })),
+    );
+    // The SDK reads any XML as the answer: an HTML page, or a document without a TagSet, has none (an empty set is []).
+    if (!Array.isArray(answer.TagSet)) throw new UnexpectedAnswerError('GetObjectTagging', 'Tagging', bucket, key, 'a document without a TagSet');
+    return toTags(answer.TagSet);
   }
 
   async putTags(bucket: string, key: string, versionId: string | undefined, tags: readonly Tag[]): Promise<void> {
@@ -77,13 +124,44 @@ export class SdkObjectTags implements ObjectTagApi {
     await this.client.send(new DeleteObjectTaggingCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
   }
 
-  async head(bucket: string, key: string, versionId: string | undefined): Promise<ObjectLockState> {
+  async head(bucket: string, key: string, versionId: string | undefined): Promise<ObjectHead> {
     const head = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
     return {
+      ETag: head.ETag,
+      LastModified: head.LastModified,
       ObjectLockLegalHoldStatus: head.ObjectLockLegalHoldStatus,
       ObjectLockMode: head.ObjectLockMode,
       ObjectLockRetainUntilDate: head.ObjectLockRetainUntilDate,
     };
+  }
+
+  lockState(bucket: string, key: string, versionId: string | undefined): Promise<ObjectLockState> {
+    return readLockState(
+      bucket,
+      key,
+      async () => {
+        const answer = await sdkAnswer(
+          'GetObjectRetention',
+          'Retention',
+          bucket,
+          key,
+          this.client.send(new GetObjectRetentionCommand({ Bucket: bucket, Key: key, VersionId: versionId })),
+        );
+        if (answer.Retention === undefined) throw new UnexpectedAnswerError('GetObjectRetention', 'Retention', bucket, key, 'a document without a Retention');
+        return { mode: answer.Retention.Mode, until: answer.Retention.RetainUntilDate };
+      },
+      async () => {
+        const answer = await sdkAnswer(
+          'GetObjectLegalHold',
+          'LegalHold',
+          bucket,
+          key,
+          this.client.send(new GetObjectLegalHoldCommand({ Bucket: bucket, Key: key, VersionId: versionId })),
+        );
+        if (answer.LegalHold === undefined) throw new UnexpectedAnswerError('GetObjectLegalHold', 'LegalHold', bucket, key, 'a document without a LegalHold');
+        return answer.LegalHold.Status;
+      },
+    );
   }
 
   async transportFor(): Promise<TagTransport> {
@@ -199,20 +277,145 @@ export function xmlEscape(text: string): string {
   );
 }
 
+/** An answer that is not the document the request asks for: a proxy's page, or a server that ignored the sub-resource. */
+export class UnexpectedAnswerError extends S3ResponseError {
+  constructor(operation: string, expected: string, bucket: string, key: string, what: string, status = 200) {
+    super(
+      'UnexpectedAnswer',
+      `the endpoint answered ${operation} of s3://${bucket}/${key} with ${what} instead of a ${expected} document: check the endpoint and any proxy in between (nothing was changed on the strength of this answer)`,
+      status,
+      undefined,
+    );
+  }
+}
+
+/** Where an answer came from, for the error that says it is not what was asked for. */
+export interface AnswerOf {
+  operation: string;
+  bucket: string;
+  key: string;
+  contentType?: string;
+}
+
+const NO_CONTEXT: AnswerOf = { operation: 'GetObjectTagging', bucket: '?', key: '?' };
+
+const ROOT_ELEMENT = /^\uFEFF?\s*(?:<\?xml[\s\S]*?\?>\s*)?(?:(?:<!--[\s\S]*?-->|<!DOCTYPE[^>]*>)\s*)*<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)[\s/>]/;
+
+/** The root element's name (without a namespace prefix), or undefined when the text does not start as XML does. */
+export function xmlRootName(text: string): string | undefined {
+  return ROOT_ELEMENT.exec(text)?.[1];
+}
+
+/** What came back, in a few words, for an answer that is not the document expected. */
+function describeAnswer(body: string, contentType: string | undefined): string {
+  const root = xmlRootName(body);
+  const type = contentType ? ` (${contentType.split(';')[0]!.trim()})` : '';
+  if (root?.toLowerCase() === 'html' || /html/i.test(contentType ?? '')) return `an HTML page${type}`;
+  if (root !== undefined) return `a <${root}> document${type}`;
+  if (body.trim() === '') return `an empty body${type}`;
+  return `${Buffer.byteLength(body)} bytes that are not XML${type}, such as the object itself from a server that ignores the sub-resource`;
+}
+
+/**
+ * Throws UnexpectedAnswerError unless `body` is a whole document whose root element is `root` (any namespace),
+ * or one of `aliases` (what some S3-compatible servers name it).
+ */
+export function expectDocument(body: string, root: string, of: AnswerOf, aliases: readonly string[] = []): void {
+  const name = xmlRootName(body);
+  const expected = name === root || (name !== undefined && aliases.includes(name));
+  const closed = expected && new RegExp(`(?:</(?:[A-Za-z_][\\w.-]*:)?${name}\\s*>|/>)\\s*$`).test(body);
+  if (!expected || !closed)
+    throw new UnexpectedAnswerError(of.operation, root, of.bucket, of.key, expected ? `a ${root} document cut short` : describeAnswer(body, of.contentType));
+}
+
+const TAG_SET = /<(?:[A-Za-z_][\w.-]*:)?TagSet\s*\/?>/;
 const TAG_ELEMENT = /<Tag(?:\s[^>]*)?>([\s\S]*?)<\/Tag>/g;
 const KEY_ELEMENT = /<Key>([\s\S]*?)<\/Key>|<Key\s*\/>/;
 const VALUE_ELEMENT = /<Value>([\s\S]*?)<\/Value>|<Value\s*\/>/;
 
-/** The tag set of a GetObjectTagging answer. */
-export function parseTagging(xml: string): Tag[] {
+/** The tag set of a GetObjectTagging answer; anything but a Tagging document with a TagSet is an UnexpectedAnswerError. */
+export function parseTagging(xml: string, of: AnswerOf = NO_CONTEXT): Tag[] {
+  expectDocument(xml, 'Tagging', of);
+  if (!TAG_SET.test(xml)) throw new UnexpectedAnswerError(of.operation, 'Tagging', of.bucket, of.key, 'a Tagging document without a TagSet');
   const tags: Tag[] = [];
   for (const match of xml.matchAll(TAG_ELEMENT)) {
     const inner = match[1]!;
     const key = KEY_ELEMENT.exec(inner);
-    if (!key) throw new Error(`a Tag without a Key in the GetObjectTagging answer: ${inner.slice(0, 200)}`);
+    if (!key) throw new UnexpectedAnswerError(of.operation, 'Tagging', of.bucket, of.key, `a Tag without a Key (${inner.slice(0, 200)})`);
     tags.push({ Key: xmlDecode(key[1] ?? ''), Value: xmlDecode(VALUE_ELEMENT.exec(inner)?.[1] ?? '') });
   }
   return tags;
+}
+
+function elementText(xml: string, name: string): string | undefined {
+  const match = new RegExp(`<(?:[A-Za-z_][\\w.-]*:)?${name}>([^<]*)</`).exec(xml);
+  return match ? xmlDecode(match[1]!.trim()) : undefined;
+}
+
+/** A GetObjectRetention answer: its mode and retain-until date. */
+export function parseRetention(xml: string, of: AnswerOf): { mode?: string; until?: Date } {
+  // versitygw names it ObjectLockRetention.
+  expectDocument(xml, 'Retention', of, ['ObjectLockRetention']);
+  const until = elementText(xml, 'RetainUntilDate');
+  const date = until === undefined ? undefined : new Date(until);
+  if (date !== undefined && Number.isNaN(date.getTime()))
+    throw new UnexpectedAnswerError(of.operation, 'Retention', of.bucket, of.key, `a RetainUntilDate that is not a date ("${until}")`);
+  return { mode: elementText(xml, 'Mode'), until: date };
+}
+
+/** A GetObjectLegalHold answer: its status (ON or OFF). */
+export function parseLegalHold(xml: string, of: AnswerOf): string | undefined {
+  expectDocument(xml, 'LegalHold', of);
+  return elementText(xml, 'Status');
+}
+
+/** A lock read was refused: a locked object cannot be told from an unlocked one, so the run must stop. */
+export class ObjectLockPermissionError extends Error {
+  readonly $metadata: { httpStatusCode?: number };
+  constructor(
+    readonly permissions: string[],
+    bucket: string,
+    key: string,
+    override readonly cause: unknown,
+  ) {
+    super(
+      `s3://${bucket} has Object Lock on, and reading the lock of "${key}" was refused (${(cause as Error)?.name ?? 'AccessDenied'}): ` +
+        `without ${permissions.join(' and ')} a locked object looks unlocked, so no object is tagged. ` +
+        `Grant s3:GetObjectRetention and s3:GetObjectLegalHold on the bucket's objects to the identity the run uses, then run or resume it again`,
+    );
+    this.name = 'ObjectLockPermissionError';
+    this.$metadata = { httpStatusCode: (cause as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode };
+  }
+}
+
+function isRefused(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === 'AccessDenied' || e?.name === 'Forbidden' || e?.name === 'AllAccessDisabled';
+}
+
+/** S3's answer when an object has no retention, or no legal hold: nothing to see. */
+function isNoLock(error: unknown): boolean {
+  const name = (error as { name?: string })?.name;
+  return name === 'NoSuchObjectLockConfiguration' || name === 'ObjectLockConfigurationNotFoundError';
+}
+
+/** Both lock reads of an object; each may say "none", and a refusal of either stops with the permissions refused. */
+async function readLockState(
+  bucket: string,
+  key: string,
+  retention: () => Promise<{ mode?: string; until?: Date }>,
+  legalHold: () => Promise<string | undefined>,
+): Promise<ObjectLockState> {
+  const none = <T>(read: () => Promise<T>): Promise<T | undefined> => read().catch((error: unknown) => (isNoLock(error) ? undefined : Promise.reject(error)));
+  const [r, h] = await Promise.allSettled([none(retention), none(legalHold)]);
+  const refused = [
+    r.status === 'rejected' && isRefused(r.reason) ? 's3:GetObjectRetention' : '',
+    h.status === 'rejected' && isRefused(h.reason) ? 's3:GetObjectLegalHold' : '',
+  ].filter(Boolean);
+  if (refused.length > 0) throw new ObjectLockPermissionError(refused, bucket, key, r.status === 'rejected' ? r.reason : (h as PromiseRejectedResult).reason);
+  if (r.status === 'rejected') throw r.reason;
+  if (h.status === 'rejected') throw h.reason;
+  return { ObjectLockMode: r.value?.mode, ObjectLockRetainUntilDate: r.value?.until, ObjectLockLegalHoldStatus: h.value };
 }
 
 /** The body of a PutObjectTagging request. */
@@ -286,7 +489,8 @@ export class DirectObjectTags implements ObjectTagApi {
   async getTags(bucket: string, key: string, versionId: string | undefined): Promise<Tag[]> {
     const endpoint = await this.endpointFor(bucket);
     if (!endpoint) return this.fallback.getTags(bucket, key, versionId);
-    return parseTagging((await this.send(endpoint, 'GET', key, versionId, undefined)).body);
+    const answer = await this.send(endpoint, 'GET', key, versionId, undefined);
+    return parseTagging(answer.body, { operation: 'GetObjectTagging', bucket, key, contentType: header(answer.headers, 'content-type') });
   }
 
   async putTags(bucket: string, key: string, versionId: string | undefined, tags: readonly Tag[]): Promise<void> {
@@ -301,16 +505,48 @@ export class DirectObjectTags implements ObjectTagApi {
     await this.send(endpoint, 'DELETE', key, versionId, undefined);
   }
 
-  async head(bucket: string, key: string, versionId: string | undefined): Promise<ObjectLockState> {
+  async head(bucket: string, key: string, versionId: string | undefined): Promise<ObjectHead> {
     const endpoint = await this.endpointFor(bucket);
     if (!endpoint) return this.fallback.head(bucket, key, versionId);
-    const { headers } = await this.send(endpoint, 'HEAD', key, versionId, undefined, false);
+    const { headers } = await this.send(endpoint, 'HEAD', key, versionId, undefined, null);
     const until = headers['x-amz-object-lock-retain-until-date'];
+    const modified = header(headers, 'last-modified');
     return {
+      ETag: header(headers, 'etag'),
+      LastModified: modified === undefined ? undefined : new Date(modified),
       ObjectLockLegalHoldStatus: header(headers, 'x-amz-object-lock-legal-hold'),
       ObjectLockMode: header(headers, 'x-amz-object-lock-mode'),
       ObjectLockRetainUntilDate: typeof until === 'string' ? new Date(until) : undefined,
     };
+  }
+
+  async lockState(bucket: string, key: string, versionId: string | undefined): Promise<ObjectLockState> {
+    const endpoint = await this.endpointFor(bucket);
+    if (!endpoint) return this.fallback.lockState(bucket, key, versionId);
+    const read = async (subresource: 'retention' | 'legal-hold') => {
+      const answer = await this.send(endpoint, 'GET', key, versionId, undefined, subresource);
+      return {
+        body: answer.body,
+        of: {
+          operation: subresource === 'retention' ? 'GetObjectRetention' : 'GetObjectLegalHold',
+          bucket,
+          key,
+          contentType: header(answer.headers, 'content-type'),
+        },
+      };
+    };
+    return readLockState(
+      bucket,
+      key,
+      async () => {
+        const { body, of } = await read('retention');
+        return parseRetention(body, of);
+      },
+      async () => {
+        const { body, of } = await read('legal-hold');
+        return parseLegalHold(body, of);
+      },
+    );
   }
 
   close(): void {
@@ -328,18 +564,18 @@ export class DirectObjectTags implements ObjectTagApi {
     return signer;
   }
 
-  /** One signed request: the object's ?tagging sub-resource, or the object itself for HEAD. */
+  /** One signed request: a sub-resource of the object (?tagging, ?retention, ?legal-hold), or the object itself for HEAD. */
   private async send(
     endpoint: BucketEndpoint,
     method: 'GET' | 'PUT' | 'DELETE' | 'HEAD',
     key: string,
     versionId: string | undefined,
     body: Buffer | undefined,
-    tagging = true,
+    subresource: 'tagging' | 'retention' | 'legal-hold' | null = 'tagging',
   ): Promise<Answer> {
     // The SDK's provider, memoized and refreshed before it expires.
     const credentials = (await this.client.config.credentials()) as SigningCredentials;
-    const query: Record<string, string> = tagging ? { tagging: '' } : {};
+    const query: Record<string, string> = subresource ? { [subresource]: '' } : {};
     if (versionId !== undefined) query.versionId = versionId;
     const queryString = canonicalQuery(query);
     const path = `${endpoint.pathPrefix}${encodeKeyPath(key)}`;

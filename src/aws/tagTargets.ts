@@ -34,6 +34,8 @@ export interface ListedObject {
   versionId: string | null;
   size: number;
   lastModified: Date | undefined;
+  /** As listed, quotes included: with lastModified, which object the listing saw (an unversioned key can be overwritten). */
+  etag?: string;
   /** The selection's prefix it is immediately under. */
   prefix: string;
   verdict: ObjectVerdict;
@@ -103,12 +105,13 @@ export async function* listObjectsUnderPrefix(
         client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: listPrefix, Delimiter: '/', ContinuationToken: token }), { abortSignal }),
       );
       for (const o of page.Contents ?? []) {
-        if (o.Key !== undefined && prefixOfKey(o.Key) === prefix) yield { key: o.Key, versionId: null, size: o.Size ?? 0, lastModified: o.LastModified };
+        if (o.Key !== undefined && prefixOfKey(o.Key) === prefix)
+          yield { key: o.Key, versionId: null, size: o.Size ?? 0, lastModified: o.LastModified, etag: o.ETag };
       }
       const found = await mapLimit(markersToCheck(page.CommonPrefixes), MARKER_CHECKS_AT_ONCE, async (cp) => {
         const probe = await send(() => client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: cp, MaxKeys: 1 }), { abortSignal }));
         const first = probe.Contents?.[0];
-        return first?.Key === cp ? { key: cp, versionId: null, size: first.Size ?? 0, lastModified: first.LastModified } : undefined;
+        return first?.Key === cp ? { key: cp, versionId: null, size: first.Size ?? 0, lastModified: first.LastModified, etag: first.ETag } : undefined;
       });
       for (const marker of found) if (marker) yield marker;
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -128,13 +131,15 @@ export async function* listObjectsUnderPrefix(
     // The current version of a key is its latest one, unless the latest is a delete marker (then it has none).
     for (const v of page.Versions ?? []) {
       if (v.IsLatest && v.Key !== undefined && prefixOfKey(v.Key) === prefix)
-        yield { key: v.Key, versionId: v.VersionId ?? null, size: v.Size ?? 0, lastModified: v.LastModified };
+        yield { key: v.Key, versionId: v.VersionId ?? null, size: v.Size ?? 0, lastModified: v.LastModified, etag: v.ETag };
     }
     const found = await mapLimit(markersToCheck(page.CommonPrefixes), MARKER_CHECKS_AT_ONCE, async (cp) => {
       const probe = await send(() => client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: cp, MaxKeys: 1 }), { abortSignal }));
       const deleted = (probe.DeleteMarkers ?? []).some((m) => m.Key === cp && m.IsLatest);
       const current = (probe.Versions ?? []).find((v) => v.Key === cp && v.IsLatest);
-      return current && !deleted ? { key: cp, versionId: current.VersionId ?? null, size: current.Size ?? 0, lastModified: current.LastModified } : undefined;
+      return current && !deleted
+        ? { key: cp, versionId: current.VersionId ?? null, size: current.Size ?? 0, lastModified: current.LastModified, etag: current.ETag }
+        : undefined;
     });
     for (const marker of found) if (marker) yield marker;
     if (!page.IsTruncated) return;
@@ -212,11 +217,16 @@ export interface TaggingPreview {
   exempt: number;
   /** List requests this preview made; the run makes about as many again. */
   listRequests: number;
-  /** Object Lock is on: each object's retention and legal hold is read (HeadObject) and locked ones are not tagged. */
+  /** Object Lock is on: each object's retention and legal hold is read (GetObjectRetention, GetObjectLegalHold) and locked ones are not tagged. */
   objectLock: boolean;
-  /** At most: objects already tagged, kept or at the tag limit need no PutObjectTagging. */
-  requests: { getTagging: number; putTagging: number; headObject: number };
-  /** The run's requests (its listing, GetObjectTagging, PutObjectTagging) at list prices. */
+  /**
+   * At most: objects already tagged, kept or at the tag limit need no PutObjectTagging. Each object's tags are
+   * read, and read again just before the put (S3 has no conditional tagging: a tag added meanwhile is merged, not
+   * lost); in an unversioned bucket each tagged object is looked at after the put (HeadObject: still the object
+   * listed?); with Object Lock, two lock reads per object.
+   */
+  requests: { getTagging: number; putTagging: number; headObject: number; objectLockReads: number };
+  /** The run's requests (its listing, and the per-object requests above) at list prices. */
   requestCostUsd: number;
   /** Whose prices: 'us-east-1 list prices', or the region's from the AWS Price List API. */
   requestPriceSource: string;
@@ -270,7 +280,7 @@ export async function previewTagging(
   const perPrefix = [...byPrefix.values()];
   const objects = perPrefix.reduce((n, p) => n + p.objects, 0);
   const bytes = perPrefix.reduce((n, p) => n + p.bytes, 0);
-  const requests = { getTagging: objects, putTagging: objects, headObject: objectLock ? objects : 0 };
+  const requests = { getTagging: 2 * objects, putTagging: objects, headObject: versioned ? 0 : objects, objectLockReads: objectLock ? 2 * objects : 0 };
   return {
     bucket: selection.bucket,
     versioned,
@@ -284,7 +294,7 @@ export async function previewTagging(
     requests,
     requestCostUsd:
       ((listRequests + requests.putTagging) * (options.requestPrices?.putClass ?? PUT_CLASS_USD_PER_1000) +
-        (requests.getTagging + requests.headObject) * (options.requestPrices?.getClass ?? GET_CLASS_USD_PER_1000)) /
+        (requests.getTagging + requests.headObject + requests.objectLockReads) * (options.requestPrices?.getClass ?? GET_CLASS_USD_PER_1000)) /
       1000,
     requestPriceSource: options.requestPrices?.label ?? 'us-east-1 list prices',
     tagStorageUsdPerMonth: (objects * OBJECT_TAGS_USD_PER_10000_PER_MONTH) / 10_000,

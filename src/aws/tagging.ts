@@ -18,9 +18,9 @@ import {
   type TaggingCounts,
   type UndoCounts,
 } from '../core/retention/runStore';
-import { addedTags, decideTags, hasTag, removeExpirationTag, tagSetsEqual, type Tag, type TagSkipReason } from '../core/retention/tagSet';
+import { addedTags, decideTags, hasTag, removeExpirationTag, tagSetsEqual, type Tag, type TagDecision, type TagSkipReason } from '../core/retention/tagSet';
 import { isAbortError, type RetryPolicy } from './backoff';
-import { openObjectTags, type TagTransport } from './objectTags';
+import { ObjectLockPermissionError, openObjectTags, UnexpectedAnswerError, type ObjectHead, type TagTransport } from './objectTags';
 import { describeFailure, WorkerPool } from './workerPool';
 import { listSelection, resolveObjectLock, resolveVersioned, type ListedObject } from './tagTargets';
 
@@ -91,7 +91,7 @@ function emptyTaggingCounts(): TaggingCounts {
   return {
     listed: 0,
     tagged: 0,
-    skipped: { alreadyTagged: 0, keepTag: 0, tagLimit: 0, conflictingTag: 0, exempt: 0, young: 0, locked: 0 },
+    skipped: { alreadyTagged: 0, keepTag: 0, tagLimit: 0, conflictingTag: 0, exempt: 0, young: 0, locked: 0, changed: 0 },
     gone: 0,
     failed: 0,
   };
@@ -101,6 +101,20 @@ function emptyTaggingCounts(): TaggingCounts {
 export function isLocked(head: { ObjectLockLegalHoldStatus?: string; ObjectLockMode?: string; ObjectLockRetainUntilDate?: Date }, now: number): boolean {
   if (head.ObjectLockLegalHoldStatus === 'ON') return true;
   return head.ObjectLockMode !== undefined && head.ObjectLockRetainUntilDate !== undefined && head.ObjectLockRetainUntilDate.getTime() > now;
+}
+
+/** How often an object's tags may change under a run's merge before the object is given up (and left for a resume). */
+const MAX_MERGES = 3;
+
+/**
+ * Whether HeadObject shows the object the listing saw: same ETag and Last-Modified (to the second, as HTTP dates
+ * go). What either side lacks is not compared.
+ */
+export function sameObject(listed: { etag?: string; lastModified?: Date }, head: ObjectHead): boolean {
+  const bare = (etag: string) => etag.replace(/^W\//, '').replace(/"/g, '');
+  if (listed.etag !== undefined && head.ETag !== undefined && bare(listed.etag) !== bare(head.ETag)) return false;
+  const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
+  return !(listed.lastModified !== undefined && head.LastModified !== undefined && seconds(listed.lastModified) !== seconds(head.LastModified));
 }
 
 function isGone(error: unknown): boolean {
@@ -161,27 +175,75 @@ export async function runTagging(client: S3Client, run: RunHandle, options: RunO
 
     const tagOne = async (o: ListedObject): Promise<ObjectOutcome> => {
       const versionId = o.versionId ?? undefined;
-      if (objectLock) {
-        const head = await engine.send(() => objectTags.head(spec.bucket, o.key, versionId));
-        if (isLocked(head, Date.now())) return 'locked';
-      }
+      // Read explicitly: HeadObject hides the lock from callers not allowed to read it; a refusal stops the run.
+      if (objectLock && isLocked(await engine.send(() => objectTags.lockState(spec.bucket, o.key, versionId)), Date.now())) return 'locked';
       const before = await engine.send(() => objectTags.getTags(spec.bucket, o.key, versionId));
       const decision = decideTags(before, spec.tag, spec.keepTag ?? undefined);
       // Already tagged by this very run, before it stopped: the put went through, the answer got lost.
       if (decision.action === 'skip') return decision.reason === 'alreadyTagged' && interrupted.has(objectId(o.key, o.versionId)) ? 'tagged' : decision.reason;
-      // Write-ahead: the line is on disk before the change is sent, so no changed object lacks one.
-      await writeAhead(run, {
-        time: new Date().toISOString(),
+      const put = await putMerged(before, decision.after, (tags) => decideTags(tags, spec.tag, spec.keepTag ?? undefined), {
         action: 'tag',
-        bucket: spec.bucket,
         key: o.key,
         versionId: o.versionId,
-        before,
-        after: decision.after,
       });
-      if (engine.signal.aborted) throw engine.signal.reason;
-      await engine.send(() => objectTags.putTags(spec.bucket, o.key, versionId, decision.after));
-      return 'tagged';
+      if (put.action === 'skip') return put.reason;
+      // An unversioned key may have been overwritten since it was listed, and the put then tagged the new object.
+      return o.versionId === null ? checkStillListed(o) : 'tagged';
+    };
+
+    /**
+     * Write-ahead, then put: the audit line is on disk before the change is sent, so no changed object lacks one.
+     * S3 has no conditional tagging, so the tags are read again just before the put: a tag added while the line was
+     * written is merged in (a new line, a new decision) instead of being overwritten. What remains is the instant
+     * between that read and the put.
+     */
+    const putMerged = async (
+      before: Tag[],
+      after: Tag[],
+      decide: (tags: Tag[]) => TagDecision,
+      what: { action: 'tag' | 'untag'; key: string; versionId: string | null },
+    ): Promise<TagDecision> => {
+      const versionId = what.versionId ?? undefined;
+      for (let attempt = 1; ; attempt++) {
+        await writeAhead(run, {
+          time: new Date().toISOString(),
+          action: what.action,
+          bucket: spec.bucket,
+          key: what.key,
+          versionId: what.versionId,
+          before,
+          after,
+        });
+        if (engine.signal.aborted) throw engine.signal.reason;
+        const now = await engine.send(() => objectTags.getTags(spec.bucket, what.key, versionId));
+        if (tagSetsEqual(now, before)) break;
+        if (attempt >= MAX_MERGES)
+          throw new Error(`the tags of ${what.key} changed ${attempt} times while the run merged its tag into them; resume the run to try again`);
+        const decision = decide(now);
+        if (decision.action === 'skip') return decision;
+        before = now;
+        after = decision.after;
+      }
+      await engine.send(() =>
+        after.length === 0 ? objectTags.deleteTags(spec.bucket, what.key, versionId) : objectTags.putTags(spec.bucket, what.key, versionId, after),
+      );
+      return { action: 'put', after };
+    };
+
+    /**
+     * After the put on an unversioned key: if the object is no longer the one listed (ETag, Last-Modified), it was
+     * overwritten while we tagged it, and our put may have landed on the new object: the new object loses our tag
+     * (an 'untag' audit line) and the key counts as changed, not tagged.
+     */
+    const checkStillListed = async (o: ListedObject): Promise<ObjectOutcome> => {
+      const head = await engine.send(() => objectTags.head(spec.bucket, o.key, undefined));
+      if (sameObject(o, head)) return 'tagged';
+      const current = await engine.send(() => objectTags.getTags(spec.bucket, o.key, undefined));
+      if (!hasTag(current, spec.tag)) return 'changed';
+      const untag = (tags: Tag[]): TagDecision =>
+        hasTag(tags, spec.tag) ? { action: 'put', after: removeExpirationTag(tags, spec.tag) } : { action: 'skip', reason: 'alreadyTagged' };
+      await putMerged(current, removeExpirationTag(current, spec.tag), untag, { action: 'untag', key: o.key, versionId: null });
+      return 'changed';
     };
 
     await engine.runWorkers(concurrency, async () => {
@@ -192,7 +254,7 @@ export async function runTagging(client: S3Client, run: RunHandle, options: RunO
         } catch (error) {
           if (engine.signal.aborted) return;
           if (isGone(error)) outcome = 'gone';
-          else if (isAuditWriteError(error)) return engine.stop(error);
+          else if (stopsTheRun(error)) return engine.stop(error);
           else {
             counts.failed++;
             engine.failed(o.key, o.versionId, error);
@@ -248,8 +310,12 @@ class AuditWriteError extends Error {
   }
 }
 
-function isAuditWriteError(error: unknown): boolean {
-  return error instanceof AuditWriteError;
+/**
+ * Errors after which no object may be changed: the audit log cannot be written, a lock read was refused (a locked
+ * object would look unlocked), or the endpoint answers with something that is not S3's document (a proxy's page).
+ */
+function stopsTheRun(error: unknown): boolean {
+  return error instanceof AuditWriteError || error instanceof ObjectLockPermissionError || error instanceof UnexpectedAnswerError;
 }
 
 async function writeAhead(run: RunHandle, entry: AuditEntry): Promise<void> {
@@ -358,7 +424,7 @@ export async function undoTagging(
         } catch (error) {
           if (engine.signal.aborted) return;
           if (isGone(error)) outcome = 'gone';
-          else if (isAuditWriteError(error)) return engine.stop(error);
+          else if (stopsTheRun(error)) return engine.stop(error);
           else {
             counts.failed++;
             engine.failed(entry.key, entry.versionId, error);

@@ -35,6 +35,7 @@ export function describeCounts(p: TaggingProgress): string {
     [s.exempt, 'exempt'],
     [s.young, 'young'],
     [s.locked ?? 0, 'under Object Lock retention or legal hold'],
+    [s.changed ?? 0, 'overwritten while being tagged (left without the tag)'],
   ]
     .filter(([count]) => (count as number) > 0)
     .map(([count, what]) => `${n(count as number)} ${what}`);
@@ -61,11 +62,15 @@ export function printPreview(
   io.out(`  ${'total'.padEnd(width)}  ${n(preview.objects).padStart(12)}  ${formatBytes(preview.bytes).padStart(10)}\n`);
   if (preview.young + preview.exempt > 0)
     io.out(`Left alone: ${n(preview.young)} modified on or after ${spec.olderThan?.slice(0, 10) ?? '-'}, ${n(preview.exempt)} exempt by glob.\n`);
-  const heads = preview.requests.headObject > 0 ? ` + ${n(preview.requests.headObject)} HeadObject (Object Lock is on: locked objects are not tagged)` : '';
+  const r = preview.requests;
+  const heads = r.headObject > 0 ? ` + ${n(r.headObject)} HeadObject (after each put: is it still the object listed?)` : '';
+  const locks =
+    r.objectLockReads > 0 ? ` + ${n(r.objectLockReads)} GetObjectRetention/GetObjectLegalHold (Object Lock is on: locked objects are not tagged)` : '';
   io.out(
-    `Requests: ${n(preview.requests.getTagging)} GetObjectTagging${heads} + up to ${n(preview.requests.putTagging)} PutObjectTagging + about ${n(preview.listRequests)} list requests ` +
+    `Requests: up to ${n(r.getTagging)} GetObjectTagging (a read, and a read again before each put)${locks} + up to ${n(r.putTagging)} PutObjectTagging${heads} + about ${n(preview.listRequests)} list requests ` +
       `≈ ${usd(preview.requestCostUsd)} (${preview.requestPriceSource}).\n`,
   );
+  io.out(`${concurrentChangesNote(preview.versioned)}\n`);
   io.out(`Tag storage: ≈ ${usd(preview.tagStorageUsdPerMonth)} a month while the objects last.\n`);
   if (rule === null) io.out('Lifecycle rule: not touched (--no-lifecycle-rule).\n');
   else if (rule instanceof Error) io.out(`Lifecycle rule: could not be previewed: ${rule.message}\n`);
@@ -76,6 +81,16 @@ export function printPreview(
     if (rule.change !== 'unchanged') io.out(`${rule.diff.trimEnd()}\n`);
   }
   if (preview.versioned) io.out(`Note: ${DELETE_MARKER_EXPLANATION} Add it with --delete-marker-rule.\n`);
+}
+
+/** What S3 cannot guarantee a run, and what the run does about it (the extension says the same). */
+export function concurrentChangesNote(versioned: boolean): string {
+  return (
+    "S3 has no conditional tagging: a tag someone adds to an object in the instant between the run's last read of its tags and its write can be lost. " +
+    (versioned
+      ? 'Objects are tagged by version id, so a key overwritten during the run keeps its new version untagged.'
+      : 'An object overwritten during the run is found (its ETag and date are checked after the put) and left without the tag.')
+  );
 }
 
 /** A line on stderr every second: when stderr is a terminal, or --progress asks for it. */

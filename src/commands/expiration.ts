@@ -170,7 +170,7 @@ function describePlan(studio: Studio, plan: ExpirationPlan): string[] {
       tag.value,
     ),
     vscode.l10n.t(
-      'Requests: {0} GetObjectTagging + up to {1} PutObjectTagging (+ {2} listings) ≈ {3} ({5}); the tags cost ≈ {4} a month until the objects expire (us-east-1 list price).',
+      'Requests: up to {0} GetObjectTagging + up to {1} PutObjectTagging (+ {2} listings) ≈ {3} ({5}); the tags cost ≈ {4} a month until the objects expire (us-east-1 list price).',
       formatCount(listing.requests.getTagging),
       formatCount(listing.requests.putTagging),
       formatCount(listing.listRequests),
@@ -183,10 +183,17 @@ function describePlan(studio: Studio, plan: ExpirationPlan): string[] {
       : '',
     listing.objectLock
       ? vscode.l10n.t(
-          "The bucket has Object Lock: each object's retention and legal hold is read first ({0} HeadObject requests, in the cost above), and locked objects are not tagged.",
-          formatCount(listing.requests.headObject),
+          "The bucket has Object Lock: each object's retention and legal hold is read first ({0} GetObjectRetention and GetObjectLegalHold requests, in the cost above), locked objects are not tagged, and the run stops if it may not read them.",
+          formatCount(listing.requests.objectLockReads),
         )
       : '',
+    listing.versioned
+      ? vscode.l10n.t(
+          "S3 has no conditional tagging: a tag someone adds to an object in the instant between the run's last read of its tags and its write can be lost. Objects are tagged by version id, so a key overwritten during the run keeps its new version untagged.",
+        )
+      : vscode.l10n.t(
+          "S3 has no conditional tagging: a tag someone adds to an object in the instant between the run's last read of its tags and its write can be lost. An object overwritten during the run is found (its ETag and date are checked after the put) and left without the tag.",
+        ),
     !rule
       ? ''
       : rule.change === 'unchanged'
@@ -328,6 +335,7 @@ export function describeSkipped(p: Pick<TaggingProgress, 'skipped'>): string {
     s.young ? vscode.l10n.t('{0} younger than the window', s.young.toLocaleString()) : '',
     s.exempt ? vscode.l10n.t('{0} exempt by your globs', s.exempt.toLocaleString()) : '',
     s.locked ? vscode.l10n.t('{0} under Object Lock retention or a legal hold', s.locked.toLocaleString()) : '',
+    s.changed ? vscode.l10n.t('{0} overwritten while being tagged (left without the tag)', s.changed.toLocaleString()) : '',
   ].filter(Boolean);
   return parts.length === 0 ? vscode.l10n.t('Nothing was skipped.') : vscode.l10n.t('Not tagged: {0}.', parts.join(', '));
 }

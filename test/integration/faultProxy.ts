@@ -1,6 +1,8 @@
 // A loopback proxy in front of an S3 server that injects faults (503 SlowDown, dropped connections
-// before or after the request reached the server) and delays, and counts requests per operation
-// and key — so reliability tests can say what S3 saw, not what the client believes it sent.
+// before or after the request reached the server), delays, answers of its own (a misbehaving proxy's
+// page), and changes made by "someone else" between the server's answer and the client hearing it;
+// and counts requests per operation and key — so tests can say what S3 saw, not what the client
+// believes it sent.
 
 import { Agent, createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -45,6 +47,9 @@ function describe(n: number, req: IncomingMessage): ProxiedRequest {
   let operation = 'Other';
   if (q.has('tagging') && key !== '')
     operation = method === 'GET' ? 'GetObjectTagging' : method === 'PUT' ? 'PutObjectTagging' : method === 'DELETE' ? 'DeleteObjectTagging' : 'Other';
+  else if (q.has('retention') && key !== '') operation = method === 'GET' ? 'GetObjectRetention' : 'PutObjectRetention';
+  else if (q.has('legal-hold') && key !== '') operation = method === 'GET' ? 'GetObjectLegalHold' : 'PutObjectLegalHold';
+  else if (key !== '' && method === 'HEAD') operation = 'HeadObject';
   else if (key === '' && q.get('list-type') === '2') operation = 'ListObjectsV2';
   else if (key === '' && q.has('versions')) operation = 'ListObjectVersions';
   else if (key === '' && q.has('versioning')) operation = 'GetBucketVersioning';
@@ -52,11 +57,26 @@ function describe(n: number, req: IncomingMessage): ProxiedRequest {
   return { n, method, operation, bucket, key };
 }
 
+/** An answer the proxy gives itself, without asking the server. */
+export interface OwnAnswer {
+  status: number;
+  headers?: Record<string, string>;
+  body: string | Buffer;
+}
+
 export interface FaultProxyOptions {
   /** Decides per request; default: every request passes. */
   plan?: (request: ProxiedRequest) => FaultAction;
   /** Delay before forwarding, ms. */
   delayMs?: (request: ProxiedRequest) => number;
+  /** An answer of the proxy's own instead of forwarding (a captive portal's page, say); undefined: forward. */
+  answer?: (request: ProxiedRequest) => OwnAnswer | undefined;
+  /** The path and query sent upstream instead of the client's (a server that drops a sub-resource, say). */
+  rewriteUrl?: (request: ProxiedRequest, url: string) => string;
+  /** Awaited once the server has answered and before the client hears it: someone else's change in between. */
+  afterUpstream?: (request: ProxiedRequest) => Promise<void> | void;
+  /** The response headers relayed (the server's, to change or drop some). */
+  responseHeaders?: (request: ProxiedRequest, headers: Record<string, string | string[] | undefined>) => Record<string, string | string[] | undefined>;
 }
 
 export async function startFaultProxy(target: string, options: FaultProxyOptions = {}): Promise<FaultProxy> {
@@ -87,8 +107,16 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
         req.socket.destroy();
         return;
       }
+      const own = options.answer?.(described);
+      if (own) {
+        req.resume();
+        res.writeHead(own.status, own.headers ?? {});
+        res.end(own.body);
+        return;
+      }
+      const path = options.rewriteUrl ? options.rewriteUrl(described, req.url ?? '/') : req.url;
       const upstreamReq = request(
-        { hostname: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers, agent },
+        { hostname: upstream.hostname, port: upstream.port, path, method: req.method, headers: req.headers, agent },
         (upstreamRes) => {
           if (action === 'resetAfter') {
             faults++;
@@ -96,8 +124,23 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
             upstreamRes.on('end', () => req.socket.destroy());
             return;
           }
-          res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-          upstreamRes.pipe(res);
+          if (!options.afterUpstream && !options.responseHeaders) {
+            res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+            upstreamRes.pipe(res);
+            return;
+          }
+          const chunks: Buffer[] = [];
+          upstreamRes.on('data', (chunk: Buffer) => chunks.push(chunk));
+          upstreamRes.on('end', () => {
+            void (async () => {
+              await options.afterUpstream?.(described);
+              res.writeHead(
+                upstreamRes.statusCode ?? 502,
+                options.responseHeaders ? options.responseHeaders(described, { ...upstreamRes.headers }) : upstreamRes.headers,
+              );
+              res.end(Buffer.concat(chunks));
+            })().catch(() => req.socket.destroy());
+          });
         },
       );
       upstreamReq.on('error', () => req.socket.destroy());

@@ -1,18 +1,33 @@
 // Objects under Object Lock retention or a legal hold are never tagged for expiration: S3 would not
-// delete them, and tagging them would promise what cannot happen. Against moto (Object Lock) and
-// versitygw (a bucket without it must not trip the check).
+// delete them, and tagging them would promise what cannot happen. Against versitygw, which answers
+// GetObjectRetention and GetObjectLegalHold and enforces bucket policies (moto answers those reads with
+// the object itself), and both servers for a bucket without Object Lock, which must not trip the check.
+// A caller not allowed to read the locks stops the run: HeadObject would show it every object unlocked.
 
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, PutObjectCommand, PutObjectLegalHoldCommand, PutObjectRetentionCommand, S3Client } from '@aws-sdk/client-s3';
-import { isLocked, previewTagging, runTagging } from '../../src/aws/tagging';
+import {
+  CreateBucketCommand,
+  PutBucketPolicyCommand,
+  PutObjectCommand,
+  PutObjectLegalHoldCommand,
+  PutObjectRetentionCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { isLocked, previewTagging, runTagging, TaggingRunError } from '../../src/aws/tagging';
 import { resolveObjectLock } from '../../src/aws/tagTargets';
 import { createRun } from '../../src/core/retention/runStore';
-import { s3Servers, uniqueBucketName } from './moto';
-import { createBucket, EXPIRE, motoClient, tagsOf } from './taggingFixtures';
+import { startFaultProxy, type FaultProxy } from './faultProxy';
+import { s3Servers, uniqueBucketName, versitygwDeniedUser } from './moto';
+import { createBucket, EXPIRE, tagsOf } from './taggingFixtures';
+
+function versitygwClient(credentials = s3Servers().find((s) => s.name === 'versitygw')!.credentials, endpoint?: string): S3Client {
+  const server = s3Servers().find((s) => s.name === 'versitygw')!;
+  return new S3Client({ endpoint: endpoint ?? server.endpoint, forcePathStyle: true, region: 'us-east-1', credentials });
+}
 
 describe('tagging a bucket with Object Lock', () => {
   const bucket = uniqueBucketName('lock');
@@ -21,7 +36,7 @@ describe('tagging a bucket with Object Lock', () => {
   const versions: Record<string, string> = {};
 
   before(async () => {
-    client = motoClient();
+    client = versitygwClient();
     root = mkdtempSync(join(tmpdir(), 's3ls-lock-runs-'));
     await client.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true }));
     for (const key of ['old/plain.txt', 'old/held.txt', 'old/retained.txt']) {
@@ -47,8 +62,59 @@ describe('tagging a bucket with Object Lock', () => {
     const preview = await previewTagging(client, { bucket, prefixes: ['old'], exemptGlobs: [], olderThan: null });
     assert.equal(preview.objectLock, true);
     assert.equal(preview.objects, 3);
-    assert.deepEqual(preview.requests, { getTagging: 3, putTagging: 3, headObject: 3 });
+    assert.deepEqual(preview.requests, { getTagging: 6, putTagging: 3, headObject: 0, objectLockReads: 6 });
   });
+
+  for (const transport of ['direct', 'sdk'] as const)
+    it(`stops before tagging anything when the locks may not be read, naming the permissions (${transport} requests)`, async () => {
+      // The run's identity may list, read and write tags, but not read retention or legal holds. Behind a proxy
+      // that does what S3 does for such a caller: HeadObject answers without the lock headers.
+      const policy = {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: [versitygwDeniedUser().accessKeyId] },
+            Action: [
+              's3:ListBucket',
+              's3:ListBucketVersions',
+              's3:GetBucketVersioning',
+              's3:GetBucketObjectLockConfiguration',
+              's3:GetObject',
+              's3:GetObjectVersion',
+              's3:GetObjectTagging',
+              's3:GetObjectVersionTagging',
+              's3:PutObjectTagging',
+              's3:PutObjectVersionTagging',
+            ],
+            Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
+          },
+        ],
+      };
+      await client.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify(policy) }));
+      let proxy: FaultProxy | undefined;
+      let denied: S3Client | undefined;
+      try {
+        proxy = await startFaultProxy(s3Servers().find((s) => s.name === 'versitygw')!.endpoint, {
+          responseHeaders: (r, headers) =>
+            r.operation === 'HeadObject' ? Object.fromEntries(Object.entries(headers).filter(([name]) => !name.startsWith('x-amz-object-lock-'))) : headers,
+        });
+        denied = versitygwClient(versitygwDeniedUser(), proxy.endpoint);
+        const before = await Promise.all(Object.entries(versions).map(([key, v]) => tagsOf(client, bucket, key, v)));
+        const run = await createRun(root, { kind: 'tag', bucket, prefixes: ['old'], tag: EXPIRE, keepTag: null, exemptGlobs: [], olderThan: null });
+        await assert.rejects(runTagging(denied, run, { concurrency: 4, transport }), (error: Error) => {
+          assert.ok(error instanceof TaggingRunError, String(error));
+          assert.match(error.message, /s3:GetObjectRetention/);
+          assert.match(error.message, /s3:GetObjectLegalHold/);
+          return true;
+        });
+        assert.equal(proxy.count('PutObjectTagging'), 0, 'nothing was put');
+        assert.deepEqual(await Promise.all(Object.entries(versions).map(([key, v]) => tagsOf(client, bucket, key, v))), before);
+      } finally {
+        denied?.destroy();
+        await proxy?.close();
+      }
+    });
 
   it('tags only the object that is neither held nor retained, and counts the others as locked', async () => {
     const run = await createRun(root, { kind: 'tag', bucket, prefixes: ['old'], tag: EXPIRE, keepTag: null, exemptGlobs: [], olderThan: null });

@@ -118,7 +118,7 @@ describe('s3-lifecycle tag-expire against S3', () => {
       dryRun: boolean;
       objects: number;
       bytes: number;
-      requests: { getTagging: number; putTagging: number };
+      requests: { getTagging: number; putTagging: number; headObject: number };
       keepTag: { key: string; value?: string } | null;
       olderThan: string | null;
       lifecycleRule: { change: string; diff: string };
@@ -130,8 +130,9 @@ describe('s3-lifecycle tag-expire against S3', () => {
       ['d/a.json', 'd/b.json', 'd/c.json'].reduce((sum, k) => sum + Buffer.byteLength(k), 0),
       'each body is its key',
     );
-    assert.equal(out.requests.getTagging, 3);
+    assert.equal(out.requests.getTagging, 6, 'a read, and a read again before each put');
     assert.equal(out.requests.putTagging, 3);
+    assert.equal(out.requests.headObject, 3, 'unversioned: after each put, is it still the object listed?');
     assert.deepEqual(out.keepTag, { key: KEEP }, 'the keep tag is on by default');
     assert.equal(out.olderThan, null, '--all-ages sets no age limit');
     assert.equal(out.lifecycleRule.change, 'added');
@@ -180,7 +181,7 @@ describe('s3-lifecycle tag-expire against S3', () => {
       );
       assert.equal(exit.code, 0, exit.stderr);
       assert.match(exit.stdout, /\(AWS Price List API prices for eu-central-1 \(read \d{4}-\d\d-\d\d, published 2026-11-20\)\)/);
-      const out = json<{ requestCostUsd: number; requests: { getTagging: number; putTagging: number }; listRequests: number }>(
+      const out = json<{ requestCostUsd: number; requests: { getTagging: number; putTagging: number; headObject: number }; listRequests: number }>(
         await tagExpire(
           [
             '--bucket',
@@ -201,7 +202,7 @@ describe('s3-lifecycle tag-expire against S3', () => {
           cache,
         ),
       );
-      const expected = ((out.listRequests + out.requests.putTagging) * 0.0054 + out.requests.getTagging * 0.00043) / 1000;
+      const expected = ((out.listRequests + out.requests.putTagging) * 0.0054 + (out.requests.getTagging + out.requests.headObject) * 0.00043) / 1000;
       assert.ok(Math.abs(out.requestCostUsd - expected) < 1e-12, `${out.requestCostUsd} = ${expected}`);
     } finally {
       server.close();

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { GetObjectTaggingCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { parseTagging, resolveBucketEndpoint, responseError, taggingXml, xmlDecode, xmlEscape } from '../../src/aws/objectTags';
+import { parseLegalHold, parseRetention, parseTagging, resolveBucketEndpoint, responseError, taggingXml, xmlDecode, xmlEscape } from '../../src/aws/objectTags';
 import { canonicalQuery, EMPTY_PAYLOAD_SHA256, encodeKeyPath, sha256Hex, SigV4Signer, uriEncode } from '../../src/aws/sigv4';
 import { isTransientError } from '../../src/aws/backoff';
 import { Random } from '../../src/core/random';
@@ -148,6 +148,43 @@ describe('the XML of object tagging', () => {
     ]);
     assert.deepEqual(parseTagging('<Tagging><TagSet/></Tagging>'), []);
     assert.deepEqual(parseTagging('<Tagging><TagSet></TagSet></Tagging>'), []);
+  });
+
+  it('takes nothing but a whole Tagging document with a TagSet: a page, an object body, another document or a cut answer is an error', () => {
+    const of = { operation: 'GetObjectTagging', bucket: 'b', key: 'k.txt' };
+    assert.throws(
+      () =>
+        parseTagging('<!DOCTYPE html><html><body><TagSet><Tag><Key>a</Key><Value>1</Value></Tag></TagSet></body></html>', { ...of, contentType: 'text/html' }),
+      /with an HTML page \(text\/html\) instead of a Tagging document/,
+    );
+    const notTagging: [string, RegExp][] = [
+      ['', /an empty body/],
+      ['hello, these are the bytes of the object', /bytes that are not XML/],
+      ['<?xml version="1.0"?><ListBucketResult><Contents/></ListBucketResult>', /a <ListBucketResult> document/],
+      ['<Tagging><TagSet><Tag><Key>a</Key><Value>1</Value></Tag>', /cut short/],
+      ['<Tagging></Tagging>', /without a TagSet/],
+    ];
+    for (const [body, says] of notTagging)
+      assert.throws(
+        () => parseTagging(body, of),
+        (error: Error) => error.name === 'UnexpectedAnswer' && says.test(error.message) && /s3:\/\/b\/k\.txt/.test(error.message),
+        body,
+      );
+    assert.deepEqual(parseTagging('\uFEFF<?xml version="1.0"?>\n<!-- a comment -->\n<s3:Tagging xmlns:s3="x"><s3:TagSet/></s3:Tagging>\n'), []);
+  });
+
+  it('reads Object Lock answers only from their own documents', () => {
+    const of = { operation: 'GetObjectRetention', bucket: 'b', key: 'k' };
+    assert.deepEqual(
+      parseRetention(
+        '<Retention xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Mode>GOVERNANCE</Mode><RetainUntilDate>2030-01-01T00:00:00.000Z</RetainUntilDate></Retention>',
+        of,
+      ),
+      { mode: 'GOVERNANCE', until: new Date('2030-01-01T00:00:00.000Z') },
+    );
+    assert.equal(parseLegalHold('<LegalHold><Status>ON</Status></LegalHold>', of), 'ON');
+    assert.throws(() => parseRetention('x', of), /instead of a Retention document/);
+    assert.throws(() => parseLegalHold('<html></html>', of), /an HTML page instead of a LegalHold document/);
   });
 
   it('escapes and decodes as inverses', () => {

@@ -17,8 +17,11 @@ export type RunState = 'running' | 'finished' | 'cancelled' | 'failed';
 export interface TaggingCounts {
   listed: number;
   tagged: number;
-  /** `locked`: under Object Lock retention or a legal hold when the run looked (S3 would not delete it anyway). */
-  skipped: Record<TagSkipReason | 'exempt' | 'young' | 'locked', number>;
+  /**
+   * `locked`: under Object Lock retention or a legal hold when the run looked (S3 would not delete it anyway).
+   * `changed`: an unversioned key overwritten while the run tagged it: the new object is left without our tag.
+   */
+  skipped: Record<TagSkipReason | 'exempt' | 'young' | 'locked' | 'changed', number>;
   gone: number;
   failed: number;
 }
@@ -89,7 +92,7 @@ export interface AuditEntry {
   after: Tag[];
 }
 
-export type ObjectOutcome = 'tagged' | TagSkipReason | 'locked' | 'gone' | 'restored' | 'alreadyClean';
+export type ObjectOutcome = 'tagged' | TagSkipReason | 'locked' | 'changed' | 'gone' | 'restored' | 'alreadyClean';
 
 export interface DoneEntry {
   key: string;
