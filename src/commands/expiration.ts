@@ -32,10 +32,23 @@ export interface TagForExpirationArgs {
   /** The connection the bucket is on; when not given, the one its latest report was made through, else the default one. */
   connectionId?: string;
   prefixes: string[];
-  /** Skip the preview's buttons and the typed confirmation (tests and scripts; the preview is still logged). */
-  assumeYes?: boolean;
   /** Also add the rule that removes expired delete markers (it has no tag filter). */
   deleteMarkerRule?: boolean;
+}
+
+/**
+ * What only the extension's own tests may ask for: skipping the preview's buttons and the typed
+ * confirmation (the preview is still logged). Never read from command arguments — any extension,
+ * keybinding or link can pass those — only given by the test surface activate() returns in test mode.
+ */
+export interface TrustedOptions {
+  assumeYes?: boolean;
+}
+
+/** Command arguments that used to skip the confirmation are ignored, and the log says so. */
+function warnIfAssumeYes(studio: Studio, raw: unknown, command: string): void {
+  if (typeof raw === 'object' && raw !== null && 'assumeYes' in raw)
+    studio.log.warn(`${command}: ignored "assumeYes" in the command's arguments: the preview and the confirmation are always shown.`);
 }
 
 export interface TagForExpirationResult {
@@ -76,7 +89,12 @@ function argsFrom(raw: unknown, studio: Studio): TagForExpirationArgs | undefine
     args.prefixes.every((p) => typeof p === 'string') &&
     (args.connectionId === undefined || typeof args.connectionId === 'string')
   ) {
-    return { ...(args as TagForExpirationArgs), connectionId: args.connectionId ?? studio.reports.connectionIdFor(args.bucket) };
+    return {
+      bucket: args.bucket,
+      prefixes: [...args.prefixes],
+      ...(args.deleteMarkerRule === true ? { deleteMarkerRule: true } : {}),
+      connectionId: args.connectionId ?? studio.reports.connectionIdFor(args.bucket),
+    };
   }
   studio.log.warn(`Tag for Expiration: ignored malformed arguments ${JSON.stringify(raw).slice(0, 200)}`);
   return undefined;
@@ -100,7 +118,8 @@ function describeProgress(p: TaggingProgress): string {
   );
 }
 
-export async function tagForExpiration(studio: Studio, raw: unknown, signal?: AbortSignal): Promise<TagForExpirationResult> {
+export async function tagForExpiration(studio: Studio, raw: unknown, signal?: AbortSignal, trusted: TrustedOptions = {}): Promise<TagForExpirationResult> {
+  warnIfAssumeYes(studio, raw, 'Tag for Expiration');
   const args = argsFrom(raw, studio);
   if (!args || args.prefixes.length === 0) return { tagged: [] };
   const { bucket, prefixes, connectionId } = args;
@@ -133,7 +152,7 @@ export async function tagForExpiration(studio: Studio, raw: unknown, signal?: Ab
       return { tagged: [] };
     }
     // 2. The preview and the confirmation.
-    const decision = args.assumeYes ? { action: 'tag' as const } : await confirmPlan(studio, plan, context);
+    const decision = trusted.assumeYes === true ? { action: 'tag' as const } : await confirmPlan(studio, plan, context);
     if (decision.action !== 'tag') return { tagged: [] };
     // 3. The run: checkpointed and audited; a cancel leaves it resumable. 4. The rule, guarded by the preview.
     const run = await startExpiration(context, plan, decision.deleteMarkerRule === true);
@@ -389,10 +408,11 @@ function describeRun(run: RunSummary): vscode.QuickPickItem & { run: RunSummary 
 }
 
 /** Undo: restores the tag sets of a run's audit log (keeping tags the user added since). */
-export async function removeExpirationTags(studio: Studio, raw?: unknown): Promise<{ restored: number } | undefined> {
+export async function removeExpirationTags(studio: Studio, raw?: unknown, trusted: TrustedOptions = {}): Promise<{ restored: number } | undefined> {
+  warnIfAssumeYes(studio, raw, 'Remove Expiration Tags');
   const runs = (await listRuns(runRoot(studio))).filter((r) => r.spec.kind === 'tag');
   let runId = typeof raw === 'object' && raw !== null && typeof (raw as { runId?: unknown }).runId === 'string' ? (raw as { runId: string }).runId : undefined;
-  const assumeYes = typeof raw === 'object' && raw !== null && (raw as { assumeYes?: unknown }).assumeYes === true;
+  const assumeYes = trusted.assumeYes === true;
   if (!runId) {
     if (runs.length === 0) {
       void vscode.window.showInformationMessage(vscode.l10n.t('No tagging run in {0}.', runRoot(studio)));

@@ -106,11 +106,8 @@ describe('Access-based retention in VS Code', function () {
     for (const key of keys) await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key }));
     await client.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: 'old/a.csv', Tagging: { TagSet: [{ Key: 'team', Value: 'data' }] } }));
 
-    const result = await vscode.commands.executeCommand<{ tagged: string[]; runId: string; auditLog: string }>('s3lifecycle.tagForExpiration', {
-      bucket,
-      prefixes: ['old'],
-      assumeYes: true,
-    });
+    // The test surface confirms without asking; command arguments cannot (see the next test).
+    const result = (await api.testing!.tagForExpiration({ bucket, prefixes: ['old'] })) as { tagged: string[]; runId: string; auditLog: string };
     assert.deepEqual(result.tagged, ['old']);
     assert.deepEqual(await tagsOf(client, bucket, 'old/a.csv'), [
       { Key: 'team', Value: 'data' },
@@ -135,10 +132,27 @@ describe('Access-based retention in VS Code', function () {
     assert.deepEqual(audit.map((a) => a.key).sort(), ['old/a.csv', 'old/b.csv']);
     assert.deepEqual(audit.find((a) => a.key === 'old/a.csv')!.before, [{ Key: 'team', Value: 'data' }]);
 
-    const undone = await vscode.commands.executeCommand<{ restored: number }>('s3lifecycle.removeExpirationTags', { runId: result.runId, assumeYes: true });
+    const undone = (await api.testing!.removeExpirationTags({ runId: result.runId }))!;
     assert.equal(undone.restored, 2);
     assert.deepEqual(await tagsOf(client, bucket, 'old/a.csv'), [{ Key: 'team', Value: 'data' }]);
     assert.deepEqual(await tagsOf(client, bucket, 'old/b.csv'), []);
+  });
+
+  it('asks before tagging even when a caller passes assumeYes in the command arguments', async () => {
+    // Any extension, keybinding or link can run a command with arguments: they never skip the preview and the confirmation.
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'asks/a.csv', Body: 'a' }));
+    const result = await vscode.commands.executeCommand<{ tagged: string[] } | undefined>('s3lifecycle.tagForExpiration', {
+      bucket,
+      prefixes: ['asks'],
+      assumeYes: true,
+    });
+    // The modal preview was shown (in a test host VS Code refuses to show it, so the command ends there).
+    assert.deepEqual(result?.tagged ?? [], []);
+    assert.deepEqual(await tagsOf(client, bucket, 'asks/a.csv'), [], 'nothing was tagged without a confirmation');
+  });
+
+  it('has the confirming test surface only because the extension runs in test mode', () => {
+    assert.ok(api.testing, 'ExtensionMode.Test gives the test surface');
   });
 
   it('resumes a run that did not finish: the objects get their tag, then the rule is written', async () => {
@@ -180,9 +194,10 @@ describe('Retention through a second connection', function () {
   let client: S3Client;
   let truth: EstateTruth;
   let defaultEndpoint: string | undefined;
+  let api: StudioApi;
 
   before(async () => {
-    await vscode.extensions.getExtension<StudioApi>(EXTENSION_ID)!.activate();
+    api = await vscode.extensions.getExtension<StudioApi>(EXTENSION_ID)!.activate();
     const endpoint = process.env.S3LS_TEST_ENDPOINT!;
     client = new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
     // The estate's inventory and logs on the S3 server, in their own buckets, as S3 delivers them.
@@ -248,17 +263,13 @@ describe('Retention through a second connection', function () {
 
   it('tags from the panel through the connection the report came from, and undoes through it too', async () => {
     // As the panel asks: bucket and prefixes only.
-    const result = await vscode.commands.executeCommand<{ tagged: string[]; runId: string }>('s3lifecycle.tagForExpiration', {
-      bucket,
-      prefixes: ['old'],
-      assumeYes: true,
-    });
+    const result = (await api.testing!.tagForExpiration({ bucket, prefixes: ['old'] })) as { tagged: string[]; runId: string };
     assert.deepEqual(result.tagged, ['old']);
     assert.deepEqual(await tagsOf(client, bucket, 'old/a.csv'), [
       { Key: 'team', Value: 'data' },
       { Key: 's3-lifecycle-studio:expire', Value: 'true' },
     ]);
-    const undone = await vscode.commands.executeCommand<{ restored: number }>('s3lifecycle.removeExpirationTags', { runId: result.runId, assumeYes: true });
+    const undone = (await api.testing!.removeExpirationTags({ runId: result.runId }))!;
     assert.equal(undone.restored, 1);
     assert.deepEqual(await tagsOf(client, bucket, 'old/a.csv'), [{ Key: 'team', Value: 'data' }]);
   });
