@@ -20,6 +20,7 @@ import {
 import type { ConnectionScope } from '../app/scope';
 import { BATCH_OPERATIONS_TAGGING_WARNING, type BatchManifestWriteResult } from '../aws/batchManifest';
 import { describeS3Error } from '../aws/errors';
+import { firstTargetUnder } from '../aws/tagTargets';
 import { TaggingRunError, type TaggingProgress, type TargetSelection, type UndoProgress, type UndoResult } from '../aws/tagging';
 import { formatBytes, formatCount as n } from '../core/format';
 import { exemptionMatcher, GlobError } from '../core/retention/exemptions';
@@ -29,7 +30,7 @@ import { findResumable, openRun, RunStoreError, type RunHandle, type RunSpec } f
 import { formatTag, parseKeepTagSetting, parseTagArg, TagArgError, type KeepTag } from '../core/retention/tagSet';
 import { parseS3Uri, S3UriError } from '../core/s3uri';
 import { SETTING_DEFAULTS } from '../core/settings';
-import { describeCounts, keepTagJson, printPreview, progressPrinter, youngHint, type AgeLimit } from './tagExpireOutput';
+import { describeCounts, keepTagJson, printPreview, progressPrinter, trailingSlashHint, youngHint, type AgeLimit } from './tagExpireOutput';
 import { checkPriceSource, CONNECTION_OPTIONS, openScope, PRICE_LIST_OPTIONS } from './connection';
 import {
   CliFailure,
@@ -61,9 +62,20 @@ function stringList(args: ParsedCommandLine, name: string): string[] {
   return (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter((v): v is string => typeof v === 'string');
 }
 
-/** Prefixes are written without their trailing '/': `logs/2019/` and `logs/2019` are the same prefix. */
-function normalizePrefix(prefix: string): string {
-  return prefix.replace(/\/+$/, '');
+/**
+ * For each given prefix that ends in '/' and selects nothing to tag, a hint when the prefix without
+ * that '/' would select something: prefixes are analysis prefixes, taken verbatim, never guessed.
+ */
+async function trailingSlashHints(context: Context, plan: ExpirationPlan): Promise<string[]> {
+  const { preview, request } = plan;
+  const hints: string[] = [];
+  for (const { prefix, objects } of preview.byPrefix) {
+    if (!prefix.endsWith('/') || objects > 0) continue;
+    const without = prefix.slice(0, -1);
+    const example = await firstTargetUnder(context.flow.client, { ...request.selection, versioned: preview.versioned }, without, { signal: context.signal });
+    if (example !== undefined) hints.push(trailingSlashHint(prefix, without, example));
+  }
+  return hints;
 }
 
 function parseOlderThan(text: string): string {
@@ -274,7 +286,8 @@ export const tagExpire: CliCommand = {
     prefix: {
       type: 'string',
       multiple: true,
-      description: "A prefix without its trailing '/' ('' for the root); it covers only keys immediately under it. Repeat for more",
+      description:
+        "A prefix as the analysis reports it, taken verbatim ('' for the root): it covers only the keys immediately under it. `logs` covers logs/a.csv; `logs/` covers logs//a.csv, not logs/a.csv. Repeat for more",
       valueName: 'prefix',
     },
     'dry-run': { type: 'boolean', description: 'List and price only: objects, bytes, requests, cost and the lifecycle rule diff; nothing changes' },
@@ -315,6 +328,9 @@ export const tagExpire: CliCommand = {
     progress: { type: 'boolean', description: 'Progress lines on stderr even when it is not a terminal' },
   },
   details: [
+    "Prefixes are the analysis's (s3-lifecycle retention, the panel): a key's prefix is the key without its trailing '/' and last",
+    "segment, so --prefix logs tags logs/a.csv but not logs/2019/b.csv, and --prefix 'logs/' tags logs//a.csv only. The tree's",
+    "folder logs/ is the prefix logs. When a prefix ending in '/' selects nothing but the one without it would, the preview says so.",
     'Per object: GetObjectTagging, add the tag to the tags it has, PutObjectTagging (it replaces the whole set).',
     'Skipped and reported: objects already tagged, with the keep tag, with 10 tags, or with the tag key at another value.',
     `Left alone by default: objects with the keep tag ${DEFAULT_KEEP_TAG} (--keep-tag K[=V] for another, --no-keep-tag for none), and`,
@@ -379,7 +395,8 @@ export const tagExpire: CliCommand = {
 async function start(context: Context, resume: boolean): Promise<number> {
   const { args, io } = context;
   const bucket = stringOption(args, 'bucket');
-  const prefixes = [...new Set(stringList(args, 'prefix').map(normalizePrefix))];
+  // Analysis prefixes, verbatim: `a/` is the prefix of `a//x`, not of `a/x` (that is `a`).
+  const prefixes = [...new Set(stringList(args, 'prefix'))];
   let tag;
   let keepTag: KeepTag | null = null;
   const exemptGlobs = stringList(args, 'exempt');
@@ -434,9 +451,10 @@ async function start(context: Context, resume: boolean): Promise<number> {
       context.flow,
       { selection, tag, keepTag, rule: withRule ? { days, noncurrentDays, deleteMarkerRule } : null },
       {
-        preview: (plan) => {
+        preview: async (plan) => {
           for (const note of plan.priceNotes) io.err(`note: ${note}\n`);
           printPlan(context, plan, age, dryRun);
+          for (const hint of await trailingSlashHints(context, plan)) io.err(`hint: ${hint}\n`);
           return dryRun ? 'stop' : 'continue';
         },
         confirm: async (plan) => {

@@ -98,3 +98,11 @@ export function youngHint(young: number | undefined, olderThan: string | null): 
   const verb = young === undefined ? 'are' : young === 1 ? 'was' : 'were';
   return `${what} modified on or after ${olderThan?.slice(0, 10) ?? '-'} ${verb} left alone as young; pass --all-ages, a smaller --window-days or a later --older-than date to include ${young === 1 ? 'it' : 'them'}.`;
 }
+
+/** `--prefix logs/` selected nothing, but `logs` would have: the prefixes are taken verbatim, so say which means what. */
+export function trailingSlashHint(given: string, without: string, example: string): string {
+  return (
+    `--prefix '${given}' is the analysis prefix of keys such as ${given}/x (an empty segment after ${given}) and selects nothing to tag here; ` +
+    `--prefix '${without}' would select the keys immediately under ${without}/, such as ${example}. Prefixes are taken exactly as the analysis reports them (see --help).`
+  );
+}

@@ -20,6 +20,7 @@ import {
 import { BATCH_OPERATIONS_TAGGING_WARNING } from '../aws/batchManifest';
 import type { TaggingProgress, TargetSelection } from '../aws/tagging';
 import { formatBytes, formatCount, formatUsd } from '../core/format';
+import { prefixOfFolder } from '../core/prefix';
 import { DELETE_MARKER_EXPLANATION } from '../core/retention/lifecycleRule';
 import { listRuns, openRun, type RunHandle, type RunSummary } from '../core/retention/runStore';
 import { parseKeepTagSetting, parseTagArg } from '../core/retention/tagSet';
@@ -78,7 +79,8 @@ function argsFrom(raw: unknown, studio: Studio): TagForExpirationArgs | undefine
   if (node.kind === 'prefix' && typeof node.bucket === 'string' && typeof node.prefix === 'string') {
     return {
       bucket: node.bucket,
-      prefixes: [node.prefix.replace(/\/+$/, '')],
+      // The folder a/ holds the keys of analysis prefix a; a// holds those of a/.
+      prefixes: [prefixOfFolder(node.prefix)],
       ...(typeof node.connection?.id === 'string' ? { connectionId: node.connection.id } : {}),
     };
   }
