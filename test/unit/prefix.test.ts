@@ -46,7 +46,8 @@ describe('prefixOfFolder (a tree folder or S3 common prefix → the analysis pre
       ['a//', 'a//old.txt'],
       ['a/b/', 'a/b/c.txt'],
       ['//', '//x'],
-    ]) assert.equal(prefixOfFolder(folder!), prefixOfKey(key!), `${folder} holds ${key}`);
+    ])
+      assert.equal(prefixOfFolder(folder!), prefixOfKey(key!), `${folder} holds ${key}`);
   });
   it('finds the analysis prefixes at or below a folder, and no neighbour', () => {
     assert.ok(isPrefixUnder('a', 'a'));
