@@ -25,7 +25,6 @@ import { TaggingRunError, type TaggingProgress, type TargetSelection, type UndoP
 import { formatBytes, formatCount as n } from '../core/format';
 import { exemptionMatcher, GlobError } from '../core/retention/exemptions';
 import { JsonlError } from '../core/retention/jsonLines';
-import { EXPIRATION_RULE_ID } from '../core/retention/lifecycleRule';
 import { findResumable, openRun, RunStoreError, type RunHandle, type RunSpec } from '../core/retention/runStore';
 import { formatTag, parseKeepTagSetting, parseTagArg, TagArgError, type KeepTag } from '../core/retention/tagSet';
 import { parseS3Uri, S3UriError } from '../core/s3uri';
@@ -207,7 +206,7 @@ function report(context: Context, run: RunHandle, outcome: ExpirationOutcome): n
         counts: result.progress,
         failures: result.failures,
         auditLog: result.auditPath,
-        lifecycleRule: rule ? { change: rule.change, verified: rule.verified, diff: rule.diff } : null,
+        lifecycleRule: rule ? { id: rule.ruleId, change: rule.change, verified: rule.verified, diff: rule.diff } : null,
         ...(ruleError ? { lifecycleRuleError: ruleError } : {}),
         ...(result.state !== 'finished' || ruleError ? { resume } : {}),
       }) + '\n',
@@ -220,7 +219,7 @@ function report(context: Context, run: RunHandle, outcome: ExpirationOutcome): n
     io.out(`  audit log: ${result.auditPath}\n`);
     if (rule)
       io.out(
-        `  lifecycle rule "${EXPIRATION_RULE_ID}": ${rule.change}${rule.verified ? ', verified on the server' : ''}\n${rule.change === 'unchanged' ? '' : `${rule.diff.trimEnd()}\n`}`,
+        `  lifecycle rule "${rule.ruleId}": ${rule.change}${rule.verified ? ', verified on the server' : ''}\n${rule.change === 'unchanged' ? '' : `${rule.diff.trimEnd()}\n`}`,
       );
     else if (!run.spec.lifecycleRule) io.out('  lifecycle rule: not touched by this run\n');
     for (const f of result.failures.slice(0, 10)) io.err(`  failed: ${f.key}${f.versionId ? ` (version ${f.versionId})` : ''}: ${f.reason}\n`);
@@ -509,7 +508,11 @@ function printPlan(context: Context, plan: ExpirationPlan, age: AgeLimit, dryRun
   const rule = plan.ruleError !== undefined ? new Error(describeFailure(context, plan.ruleError, request.selection.bucket)) : plan.rule;
   if (args.format === 'json' && dryRun) {
     const lifecycleRule =
-      rule === null ? null : rule instanceof Error ? { error: rule.message } : { change: rule.change, diff: rule.diff, before: rule.before, after: rule.after };
+      rule === null
+        ? null
+        : rule instanceof Error
+          ? { error: rule.message }
+          : { id: rule.ruleId, change: rule.change, diff: rule.diff, before: rule.before, after: rule.after };
     io.out(
       JSON.stringify({
         dryRun: true,
@@ -601,7 +604,9 @@ async function batchManifest(
     io.out(
       `  For CreateJob: Manifest.Spec.Format ${result.format}, Fields ${result.fields.join(',')}, Location.ETag ${result.etag}; the tag to put: ${formatTag(spec.tag)}.\n`,
     );
-    io.out(`  No tags and no lifecycle configuration were changed: the lifecycle rule "${EXPIRATION_RULE_ID}" is not written by --batch-manifest.\n`);
+    io.out(
+      `  No tags and no lifecycle configuration were changed: --batch-manifest writes no lifecycle rule (the tag ${formatTag(spec.tag)} needs one, as tag-expire writes it).\n`,
+    );
   }
   return EXIT_OK;
 }

@@ -4,7 +4,7 @@
 import type { LifecycleChangeResult } from '../aws/lifecycle';
 import type { TaggingPreview, TaggingProgress } from '../aws/tagging';
 import { formatBytes, formatCount as n, formatUsd as usd } from '../core/format';
-import { DELETE_MARKER_EXPLANATION, EXPIRATION_RULE_ID } from '../core/retention/lifecycleRule';
+import { DELETE_MARKER_EXPLANATION } from '../core/retention/lifecycleRule';
 import type { RunSpec } from '../core/retention/runStore';
 import { formatTag, type KeepTag } from '../core/retention/tagSet';
 import type { CliIo } from './framework';
@@ -71,7 +71,7 @@ export function printPreview(
   else if (rule instanceof Error) io.out(`Lifecycle rule: could not be previewed: ${rule.message}\n`);
   else {
     io.out(
-      `Lifecycle rule "${EXPIRATION_RULE_ID}": ${rule.change === 'unchanged' ? 'already in place' : `would be ${rule.change}; every other rule stays as it is`}.\n`,
+      `Lifecycle rule "${rule.ruleId}": ${rule.change === 'unchanged' ? 'already in place' : `would be ${rule.change}; every other rule stays as it is`}.\n`,
     );
     if (rule.change !== 'unchanged') io.out(`${rule.diff.trimEnd()}\n`);
   }

@@ -353,8 +353,8 @@ export function describeSkipped(p: Pick<TaggingProgress, 'skipped'>): string {
   return parts.length === 0 ? vscode.l10n.t('Nothing was skipped.') : vscode.l10n.t('Not tagged: {0}.', parts.join(', '));
 }
 
-function ruleId(rule: { after: { ID?: string }[]; before: { ID?: string }[] }): string {
-  return rule.after.find((r) => r.ID?.startsWith('s3-lifecycle-studio'))?.ID ?? 's3-lifecycle-studio-expire';
+function ruleId(rule: { ruleId: string }): string {
+  return rule.ruleId;
 }
 
 function linkedController(signal: AbortSignal | undefined, token: vscode.CancellationToken): AbortController {
@@ -437,7 +437,7 @@ export async function removeExpirationTags(studio: Studio, raw?: unknown, truste
       {
         modal: true,
         detail: vscode.l10n.t(
-          'Every object of s3://{0} the run tagged gets back the tag set it had before. Tags added since are kept. The lifecycle rule stays unless you remove it too (other runs may rely on it).',
+          "Every object of s3://{0} the run tagged gets back the tag set it had before. Tags added since are kept. The lifecycle rule stays unless you remove it too: that removes only this run's own rule, and not while another run's objects carry the same tag.",
           run.spec.bucket,
         ),
       },
@@ -449,7 +449,7 @@ export async function removeExpirationTags(studio: Studio, raw?: unknown, truste
   }
   const { context, release } = await flowContext(studio, run.spec.bucket, run.spec.connectionId);
   try {
-    const { result, ruleRemoved } = await vscode.window.withProgress(
+    const { result, ruleRemoved, ruleKept } = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Restoring tag sets in s3://{0}', run.spec.bucket), cancellable: true },
       (progress, token) =>
         undoExpiration(context, run, {
@@ -476,9 +476,13 @@ export async function removeExpirationTags(studio: Studio, raw?: unknown, truste
         'Restored the tag sets of {0} objects in s3://{1}{2}.',
         formatCount(result.restored),
         run.spec.bucket,
-        ruleRemoved ? vscode.l10n.t(' and removed the lifecycle rule') : '',
+        ruleRemoved ? vscode.l10n.t(" and removed the run's lifecycle rule") : '',
       ),
     );
+    if (removeRule && !ruleRemoved && ruleKept) {
+      studio.log.info(`Undo of run ${run.id}: the lifecycle rule stays: ${ruleKept}`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('The lifecycle rule stays: {0}.', ruleKept));
+    }
     return { restored: result.restored };
   } finally {
     release();

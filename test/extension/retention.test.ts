@@ -118,10 +118,12 @@ describe('Access-based retention in VS Code', function () {
     assert.deepEqual(await tagsOf(client, bucket, 'other/d.csv'), []);
 
     const rules = (await client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules ?? [];
-    assert.deepEqual(rules.map((r) => r.ID).sort(), ['s3-lifecycle-studio-expire', 'teams-own-rule']);
+    // One rule per tag, named by the tag and the days (the setting's 30).
+    const ourId = 's3-lifecycle-studio-expire:30d:s3-lifecycle-studio:expire=true';
+    assert.deepEqual(rules.map((r) => r.ID).sort(), [ourId, 'teams-own-rule']);
     const foreign = rules.find((r) => r.ID === 'teams-own-rule')!;
     assert.equal(foreign.Expiration?.Days, 7, "the team's rule is kept");
-    const ours = rules.find((r) => r.ID === 's3-lifecycle-studio-expire')!;
+    const ours = rules.find((r) => r.ID === ourId)!;
     assert.deepEqual(ours.Filter?.Tag, { Key: 's3-lifecycle-studio:expire', Value: 'true' });
 
     assert.ok(existsSync(result.auditLog), 'the audit log is in the workspace');
@@ -163,7 +165,8 @@ describe('Access-based retention in VS Code', function () {
       kind: 'tag',
       bucket,
       prefixes: ['stale'],
-      tag: { key: 's3-lifecycle-studio:expire', value: 'true' },
+      // A tag value of its own: the tag expire=true already has its 30-day rule, and one tag has one rule.
+      tag: { key: 's3-lifecycle-studio:expire', value: 'after-9-days' },
       keepTag: null,
       exemptGlobs: [],
       olderThan: null,
@@ -172,9 +175,9 @@ describe('Access-based retention in VS Code', function () {
     const resumed = await vscode.commands.executeCommand<{ tagged: string[] }>('s3lifecycle.resumeTagging', { runId: run.id });
     assert.deepEqual(resumed.tagged, ['stale']);
     for (const key of ['stale/x.csv', 'stale/y.csv'])
-      assert.deepEqual(await tagsOf(client, bucket, key), [{ Key: 's3-lifecycle-studio:expire', Value: 'true' }], key);
+      assert.deepEqual(await tagsOf(client, bucket, key), [{ Key: 's3-lifecycle-studio:expire', Value: 'after-9-days' }], key);
     const ours = ((await client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules ?? []).find(
-      (r) => r.ID === 's3-lifecycle-studio-expire',
+      (r) => r.ID === 's3-lifecycle-studio-expire:9d:s3-lifecycle-studio:expire=after-9-days',
     );
     assert.equal(ours?.Expiration?.Days, 9, 'the rule the run was asked for');
     assert.equal((await openRun(root, run.id)).summary.state, 'finished');

@@ -17,7 +17,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { BATCH_OPERATIONS_TAGGING_WARNING } from '../../src/aws/batchManifest';
-import { DELETE_MARKER_RULE_ID, EXPIRATION_RULE_ID } from '../../src/core/retention/lifecycleRule';
+import { DELETE_MARKER_RULE_ID, expirationRuleId } from '../../src/core/retention/lifecycleRule';
 import { prefixOfFolder, prefixOfKey } from '../../src/core/prefix';
 import { motoEndpoint, uniqueBucketName } from './moto';
 import { europeanRequestProducts, startPriceListServer } from '../unit/priceListFixture';
@@ -143,7 +143,7 @@ describe('s3-lifecycle tag-expire against S3', () => {
     assert.deepEqual(out.keepTag, { key: KEEP }, 'the keep tag is on by default');
     assert.equal(out.olderThan, null, '--all-ages sets no age limit');
     assert.equal(out.lifecycleRule.change, 'added');
-    assert.match(out.lifecycleRule.diff, new RegExp(EXPIRATION_RULE_ID));
+    assert.ok(out.lifecycleRule.diff.includes(expirationRuleId(EXPIRE, 30)), out.lifecycleRule.diff);
 
     assert.deepEqual(await snapshotTags(client, bucket, keys), before, 'no tag changed');
     assert.deepEqual(await lifecycleRules(client, bucket), [], 'no lifecycle configuration was written');
@@ -255,7 +255,7 @@ describe('s3-lifecycle tag-expire against S3', () => {
     const rules = await lifecycleRules(client, bucket);
     assert.equal(rules.length, 1);
     const [rule] = rules;
-    assert.equal(rule!.ID, EXPIRATION_RULE_ID);
+    assert.equal(rule!.ID, 's3-lifecycle-studio-expire:7d:k=v', 'one rule per tag, named by the tag and the days');
     assert.equal(rule!.Status, 'Enabled');
     assert.deepEqual(rule!.Filter?.Tag, { Key: 'k', Value: 'v' });
     assert.equal(rule!.Expiration?.Days, 7);
@@ -469,8 +469,8 @@ describe('s3-lifecycle tag-expire against S3', () => {
     assert.deepEqual(await tagsOf(client, bucket, 'v/a.json', versionId), { owner: 'team-a', [EXPIRE.key]: EXPIRE.value }, 'the current version is tagged');
 
     const rules = await lifecycleRules(client, bucket);
-    assert.deepEqual(rules.map((r) => r.ID).sort(), [DELETE_MARKER_RULE_ID, EXPIRATION_RULE_ID].sort());
-    const expire = rules.find((r) => r.ID === EXPIRATION_RULE_ID)!;
+    assert.deepEqual(rules.map((r) => r.ID).sort(), [DELETE_MARKER_RULE_ID, expirationRuleId(EXPIRE, 9)].sort());
+    const expire = rules.find((r) => r.ID === expirationRuleId(EXPIRE, 9))!;
     assert.deepEqual(expire.Filter?.Tag, { Key: EXPIRE.key, Value: EXPIRE.value });
     assert.equal(expire.Expiration?.Days, 9);
     assert.equal(expire.NoncurrentVersionExpiration?.NoncurrentDays, 9);
