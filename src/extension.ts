@@ -3,7 +3,7 @@
 
 import * as vscode from 'vscode';
 import { registerCommands } from './commands/table';
-import { offerInterruptedRuns, tagForExpiration } from './commands/expiration';
+import { offerInterruptedRuns, removeExpirationTags, tagForExpiration, type TagForExpirationResult } from './commands/expiration';
 import { findUnusedPrefixes } from './commands/findUnusedPrefixes';
 import { setAccessLogParserLog } from './core/accessLog/parser';
 import type { RetentionReport } from './core/retention/report';
@@ -32,6 +32,19 @@ export interface StudioApi {
   exportResultsCsv(title: string, target: vscode.Uri): Promise<vscode.Uri | undefined>;
   /** The latest retention report of a bucket (what the panel shows). */
   retentionReport(bucket: string): RetentionReport | undefined;
+  /**
+   * Only when VS Code runs the extension's own tests (ExtensionMode.Test): the tagging commands
+   * without their preview buttons and typed confirmation. Absent otherwise, and never reachable
+   * through command arguments, so no other extension or keybinding can skip a confirmation.
+   */
+  testing?: StudioTestingApi;
+}
+
+export interface StudioTestingApi {
+  /** "Tag for Expiration" as the command runs it, confirmed without asking; the preview is still logged. */
+  tagForExpiration(args: { bucket: string; prefixes: string[]; connectionId?: string; deleteMarkerRule?: boolean }): Promise<TagForExpirationResult>;
+  /** "Remove Expiration Tags" of one run, confirmed without asking (the rule stays). */
+  removeExpirationTags(args: { runId: string }): Promise<{ restored: number } | undefined>;
 }
 
 export function activate(context: vscode.ExtensionContext): StudioApi {
@@ -66,6 +79,14 @@ export function activate(context: vscode.ExtensionContext): StudioApi {
       settingsProblems: () => studio.settingsProblems,
       panelHandshakes: () => studio.panels.panel?.handshakes,
       retentionReport: (bucket) => studio.reports.reportFor(bucket),
+      ...(context.extensionMode === vscode.ExtensionMode.Test
+        ? {
+            testing: {
+              tagForExpiration: (args) => tagForExpiration(studio, args, undefined, { assumeYes: true }),
+              removeExpirationTags: (args) => removeExpirationTags(studio, args, { assumeYes: true }),
+            } satisfies StudioTestingApi,
+          }
+        : {}),
     };
   } catch (error) {
     logChannel.error(`Activation failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

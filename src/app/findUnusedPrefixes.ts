@@ -5,6 +5,7 @@
 
 import { asksPriceList, resolveBasePrices } from '../aws/priceList';
 import type { ConnectionConfig } from '../core/connections';
+import { isPrefixUnder } from '../core/prefix';
 import type { RetentionReport } from '../core/retention/report';
 import { roundUsd } from '../core/retention/savings';
 import { keepTagSpec, parseKeepTagSetting } from '../core/retention/tagSet';
@@ -106,7 +107,7 @@ export async function runRetention(
 
 /** The report's prefixes at or under `under` only, with totals to match (the tree's menu on a prefix). */
 export function reportUnder(report: RetentionReport, under: string): RetentionReport {
-  const prefixes = report.prefixes.filter((p) => p.prefix === under || p.prefix.startsWith(`${under}/`));
+  const prefixes = report.prefixes.filter((p) => isPrefixUnder(p.prefix, under));
   return {
     ...report,
     prefixes,

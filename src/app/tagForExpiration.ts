@@ -6,7 +6,8 @@
 
 import type { S3Client } from '@aws-sdk/client-s3';
 import { BatchManifestError, writeBatchManifest, type BatchManifestWriteResult } from '../aws/batchManifest';
-import { ensureExpirationRule, LifecycleConflictError, removeExpirationRule, type LifecycleChangeResult } from '../aws/lifecycle';
+import { join } from 'node:path';
+import { ensureExpirationRule, LifecycleConflictError, readLifecycleRules, removeExpirationRule, type LifecycleChangeResult } from '../aws/lifecycle';
 import { resolveRequestPrices, type PriceLookup } from '../aws/priceList';
 import {
   listTaggingTargets,
@@ -20,7 +21,8 @@ import {
   type UndoProgress,
   type UndoResult,
 } from '../aws/tagging';
-import { createRun, type RunHandle, type RunSpec } from '../core/retention/runStore';
+import { DELETE_MARKER_RULE_ID, ExpirationRuleConflictError, ownExpirationRuleIds } from '../core/retention/lifecycleRule';
+import { createRun, listRuns, type RunHandle, type RunSpec, type RunSummary } from '../core/retention/runStore';
 import type { KeepTag } from '../core/retention/tagSet';
 import type { TagSpec } from '../core/retention/report';
 
@@ -159,7 +161,13 @@ export async function tagForExpiration(
 ): Promise<ExpirationFlowResult> {
   const plan = await planExpiration(context, request, signal);
   if ((await hooks.preview(plan)) === 'stop') return { kind: 'stopped', plan };
-  if (plan.ruleError !== undefined) throw new ExpirationPlanError('The lifecycle configuration could not be read, so nothing was tagged', plan.ruleError);
+  if (plan.ruleError !== undefined)
+    throw new ExpirationPlanError(
+      plan.ruleError instanceof ExpirationRuleConflictError
+        ? 'The lifecycle rule of this tag cannot be written, so nothing was tagged'
+        : 'The lifecycle configuration could not be read, so nothing was tagged',
+      plan.ruleError,
+    );
   if (plan.preview.objects === 0) return { kind: 'nothing', plan };
   const decision = await hooks.confirm(plan);
   if (decision.action !== 'tag') return { kind: 'declined', plan };
@@ -239,11 +247,13 @@ export async function writeExpirationRule(client: S3Client, run: RunHandle, sign
     deleteMarkerRule: rule.deleteMarkerRule === true,
     ...(signal ? { signal } : {}),
   };
-  const expectBefore = rule.expectBefore;
+  // Every write is guarded by the configuration it was computed from: the preview's, kept with the run;
+  // a run without one (written by an older version) is computed from a read now, and guarded by that.
+  const expectBefore = rule.expectBefore ?? (await readLifecycleRules(client, run.spec.bucket, signal));
   try {
-    return await ensureExpirationRule(client, run.spec.bucket, { ...options, dryRun: false, ...(expectBefore ? { expectBefore } : {}) });
+    return await ensureExpirationRule(client, run.spec.bucket, { ...options, dryRun: false, expectBefore });
   } catch (error) {
-    if (!(error instanceof LifecycleConflictError) || !expectBefore) throw error;
+    if (!(error instanceof LifecycleConflictError)) throw error;
     const now = await ensureExpirationRule(client, run.spec.bucket, { ...options, dryRun: true });
     if (now.change === 'unchanged') return now;
     throw error;
@@ -253,19 +263,71 @@ export async function writeExpirationRule(client: S3Client, run: RunHandle, sign
 export interface UndoOptions {
   signal?: AbortSignal;
   onProgress?(p: UndoProgress): void;
-  /** Also remove the lifecycle rule once every tag set is back (other runs may rely on it). */
+  /** Also remove the run's own lifecycle rule once every tag set is back, unless another run relies on it. */
   removeRule?: boolean;
+}
+
+export interface UndoOutcome {
+  result: UndoResult;
+  ruleRemoved: boolean;
+  /** Why the rule was asked to go but stays (another run relies on it, or it is not the run's own). */
+  ruleKept?: string;
+}
+
+/**
+ * The other tagging runs of the bucket whose objects still carry `tag` (their tags were not all
+ * restored by a finished undo): while there is one, the rule that expires `tag` is theirs too.
+ */
+export async function runsRelyingOnTag(root: string, run: RunHandle): Promise<RunSummary[]> {
+  const runs = await listRuns(root);
+  const undone = new Set(runs.filter((r) => r.spec.kind === 'untag' && r.state === 'finished').map((r) => r.spec.sourceAudit));
+  const { bucket, tag } = run.spec;
+  return runs.filter(
+    (r) =>
+      r.id !== run.id &&
+      r.spec.kind === 'tag' &&
+      r.spec.bucket === bucket &&
+      r.spec.tag.key === tag.key &&
+      r.spec.tag.value === tag.value &&
+      !undone.has(join(root, r.id, 'audit.jsonl')) &&
+      (r.state === 'finished' || (r.counts !== null && 'tagged' in r.counts && r.counts.tagged > 0)),
+  );
+}
+
+/**
+ * Takes out the run's own rule — the one for its tag with its days — and its delete-marker rule when it
+ * added one and no other run of the bucket asked for it; never while another run relies on the tag.
+ * The removal is computed from one read and written only if the bucket still has that configuration.
+ */
+async function removeRunRule(context: ExpirationContext, run: RunHandle, signal?: AbortSignal): Promise<Omit<UndoOutcome, 'result'>> {
+  const rule = run.spec.lifecycleRule;
+  if (!rule) return { ruleRemoved: false, ruleKept: 'the run wrote no lifecycle rule' };
+  const others = await runsRelyingOnTag(run.root, run);
+  const tag = `${run.spec.tag.key}=${run.spec.tag.value}`;
+  if (others.length > 0)
+    return {
+      ruleRemoved: false,
+      ruleKept: `other runs still have objects tagged ${tag} (${others.map((r) => r.id).join(', ')}): the rule stays until they are undone too`,
+    };
+  const { bucket } = run.spec;
+  const read = await readLifecycleRules(context.client, bucket, signal);
+  const ids = ownExpirationRuleIds(read, run.spec.tag, rule.days);
+  if (rule.deleteMarkerRule) {
+    const markerRuns = (await listRuns(run.root)).filter(
+      (r) => r.id !== run.id && r.spec.kind === 'tag' && r.spec.bucket === bucket && r.spec.lifecycleRule?.deleteMarkerRule,
+    );
+    if (markerRuns.length === 0) ids.push(DELETE_MARKER_RULE_ID);
+  }
+  if (ids.length === 0) return { ruleRemoved: false, ruleKept: `the bucket has no rule of ours expiring ${tag} after ${rule.days} days` };
+  const removal = await removeExpirationRule(context.client, bucket, { ruleIds: ids, expectBefore: read, ...(signal ? { signal } : {}) });
+  return removal.removed.length > 0 ? { ruleRemoved: true } : { ruleRemoved: false, ruleKept: 'the rule was already gone' };
 }
 
 /**
  * Restores the tag sets a run's audit log records (keeping tags added since). The rule is removed,
  * when asked, only after every tag set is back: objects still tagged must not lose it halfway.
  */
-export async function undoExpiration(
-  context: ExpirationContext,
-  from: RunHandle | string,
-  options: UndoOptions = {},
-): Promise<{ result: UndoResult; ruleRemoved: boolean }> {
+export async function undoExpiration(context: ExpirationContext, from: RunHandle | string, options: UndoOptions = {}): Promise<UndoOutcome> {
   const result = await undoTagging(context.client, from, {
     root: context.runRoot,
     concurrency: context.concurrency,
@@ -273,8 +335,7 @@ export async function undoExpiration(
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
   if (result.state !== 'finished' || !options.removeRule || typeof from === 'string') return { result, ruleRemoved: false };
-  await removeExpirationRule(context.client, from.spec.bucket, {});
-  return { result, ruleRemoved: true };
+  return { result, ...(await removeRunRule(context, from, options.signal)) };
 }
 
 /** Why no manifest was written, in words the shells show as they are. */

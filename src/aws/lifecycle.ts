@@ -15,6 +15,7 @@ import {
   DELETE_MARKER_RULE_ID,
   EXPIRATION_RULE_ID,
   deleteMarkerRule,
+  placeExpirationRule,
   describeLifecycleDiff,
   expirationRule,
   mergeRules,
@@ -74,6 +75,7 @@ export interface EnsureExpirationRuleOptions {
   noncurrentDays?: number;
   /** Also add the rule that removes expired delete markers (see DELETE_MARKER_EXPLANATION). */
   deleteMarkerRule?: boolean;
+  /** Defaults to expirationRuleId(tag, days): one rule per tag. */
   ruleId?: string;
   dryRun: boolean;
   /**
@@ -87,6 +89,8 @@ export interface EnsureExpirationRuleOptions {
 }
 
 export interface LifecycleChangeResult {
+  /** The ID of the rule that expires the tag: ours as added, or the one found in place (a legacy shared ID too). */
+  ruleId: string;
   before: LifecycleRule[];
   after: LifecycleRule[];
   /** Over all our rules: 'unchanged' if every one already was as wanted. */
@@ -150,15 +154,50 @@ async function readBackAndVerify(
   );
 }
 
+/** What changed from one read of a configuration to the next, rule by rule (by ID, or position among those without one). */
+function changesBetween(before: readonly LifecycleRule[], after: readonly LifecycleRule[]): string[] {
+  const keyed = (rules: readonly LifecycleRule[]) => {
+    let withoutId = 0;
+    return new Map(rules.map((rule) => [rule.ID !== undefined ? `rule "${rule.ID}"` : `rule no. ${++withoutId} without an ID`, rule] as const));
+  };
+  const was = keyed(before);
+  const now = keyed(after);
+  const changes: string[] = [];
+  for (const [label, rule] of was) {
+    const found = now.get(label);
+    if (!found) changes.push(`${label} was removed`);
+    else if (!rulesEqual(rule, found)) changes.push(`${label} was changed`);
+  }
+  for (const label of now.keys()) if (!was.has(label)) changes.push(`${label} was added`);
+  if (changes.length === 0 && !ruleListsEqual(before, after)) changes.push('the rules were reordered');
+  return changes;
+}
+
 function refuseIfChangedSincePreview(bucket: string, expectBefore: LifecycleRule[] | undefined, current: LifecycleRule[]): void {
   if (expectBefore === undefined || ruleListsEqual(expectBefore, current)) return;
+  const changes = changesBetween(expectBefore, current);
   throw new LifecycleConflictError(
-    `The lifecycle configuration of bucket "${bucket}" changed since the preview, so nothing was written. Open the preview again to see the new diff, then confirm.`,
-    ['the configuration differs from the preview'],
+    `The lifecycle configuration of bucket "${bucket}" changed since the preview (${changes.join('; ')}), so nothing was written. Open the preview again to see the new diff, then confirm.`,
+    changes,
   );
 }
 
+/**
+ * Writes a configuration computed from `read`, only if the bucket still has `read`: S3 has no
+ * conditional PutBucketLifecycleConfiguration, so the configuration is read again right before the
+ * write and compared. A write by someone else between that read and ours is still lost — the
+ * read-back after our write catches only one that lands after it.
+ */
 async function writeRules(client: S3Client, bucket: string, rules: LifecycleRule[], read: LifecycleConfiguration, signal?: AbortSignal): Promise<void> {
+  const now = await readLifecycleConfiguration(client, bucket, signal);
+  const changes = changesBetween(read.rules, now.rules);
+  if (now.transitionDefaultMinimumObjectSize !== read.transitionDefaultMinimumObjectSize) changes.push('TransitionDefaultMinimumObjectSize was changed');
+  if (changes.length > 0)
+    throw new LifecycleConflictError(
+      `The lifecycle configuration of bucket "${bucket}" changed while our change was being prepared (${changes.join('; ')}), so nothing was written. ` +
+        'Run the command again: it re-reads the configuration and changes only our rules.',
+      changes,
+    );
   if (rules.length === 0) {
     await client.send(new DeleteBucketLifecycleCommand({ Bucket: bucket }), { abortSignal: signal });
     return;
@@ -182,14 +221,23 @@ async function writeRules(client: S3Client, bucket: string, rules: LifecycleRule
 export async function ensureExpirationRule(client: S3Client, bucket: string, options: EnsureExpirationRuleOptions): Promise<LifecycleChangeResult> {
   const { signal } = options;
   const [versioned, read] = await Promise.all([isVersioned(client, bucket, signal), readLifecycleConfiguration(client, bucket, signal)]);
-  const ours = [
-    expirationRule({ id: options.ruleId ?? EXPIRATION_RULE_ID, tag: options.tag, days: options.days, noncurrentDays: options.noncurrentDays, versioned }),
-    ...(options.deleteMarkerRule ? [deleteMarkerRule()] : []),
-  ];
+  const wanted = expirationRule({
+    ...(options.ruleId !== undefined ? { id: options.ruleId } : {}),
+    tag: options.tag,
+    days: options.days,
+    noncurrentDays: options.noncurrentDays,
+    versioned,
+  });
   refuseIfChangedSincePreview(bucket, options.expectBefore, read.rules);
-  const { rules, changes } = mergeRules(read.rules, ours);
+  // One tag, one rule: the rule in place for the tag when it says the same (whatever its ID), else ours, added; a different one refuses.
+  const placed = placeExpirationRule(read.rules, wanted);
+  const ours = [...(placed.inPlace ? [] : [wanted]), ...(options.deleteMarkerRule ? [deleteMarkerRule()] : [])];
+  const merged = mergeRules(read.rules, ours);
+  const { rules } = merged;
+  const changes = placed.inPlace ? [{ id: placed.rule.ID ?? '(rule without ID)', change: 'unchanged' as const }, ...merged.changes] : merged.changes;
   const change = overallChange(changes);
   const result: LifecycleChangeResult = {
+    ruleId: placed.rule.ID ?? '(rule without ID)',
     before: read.rules,
     after: rules,
     change,
@@ -206,7 +254,7 @@ export async function ensureExpirationRule(client: S3Client, bucket: string, opt
 }
 
 export interface RemoveExpirationRuleOptions {
-  /** Defaults to both of our rule IDs. */
+  /** Defaults to the legacy shared expiration rule ID and the delete-marker rule's; a run's undo names its own (ownExpirationRuleIds). */
   ruleIds?: string[];
   /** Defaults to false: taking our rules out is the undo, and the preview is optional. */
   dryRun?: boolean;

@@ -17,7 +17,10 @@ export const OBJECT_TAGS_USD_PER_10000_PER_MONTH = 0.01;
 /** What to tag: the objects immediately under the prefixes, minus exempt and young ones. */
 export interface TargetSelection {
   bucket: string;
-  /** Without a trailing '/'; '' is the bucket root. */
+  /**
+   * Analysis prefixes, as prefixOfKey and the SQL templates define them, taken verbatim: `a` holds
+   * `a/x`, `a/` holds `a//x` (never `a/x`); '' is the bucket root (`x`, and `/x`).
+   */
   prefixes: readonly string[];
   exemptGlobs: readonly string[];
   /** ISO-8601: objects last modified at or after it are young and left alone; null: no age limit. */
@@ -70,8 +73,9 @@ type RawObject = Omit<ListedObject, 'verdict' | 'prefix'>;
 /**
  * The current objects whose prefix is exactly `prefix`. One level is listed with the delimiter;
  * each common prefix CP is also a key when a folder marker exists, and a marker `P/x/` belongs to
- * `P` — so it is looked up with one small listing. (Keys with empty segments such as `P/x//` roll
- * up under a deeper common prefix and are not found; prefixOfKey never puts them under `P/x` either.)
+ * `P` — so it is looked up with one small listing. The root '' also holds the keys `/x` and `/x/`,
+ * which roll up under the common prefix `/`: that level is listed too. (Keys that end in more than
+ * one '/', such as `P/x//`, belong to `P` but roll up under a deeper common prefix and are not found.)
  */
 export async function* listObjectsUnderPrefix(
   client: S3Client,
@@ -80,7 +84,8 @@ export async function* listObjectsUnderPrefix(
   versioned: boolean,
   context: ListingContext = {},
 ): AsyncGenerator<RawObject> {
-  const listPrefix = prefix === '' ? undefined : `${prefix}/`;
+  // The root's keys `/x` are listed under `/` when the root has that common prefix; it is that level, not a marker to look up.
+  let rootHasSlashLevel = false;
   const send = <T>(request: () => Promise<T>): Promise<T> => {
     context.onListRequest?.();
     return withRetries(request, { policy: context.retry, signal: context.signal, onRetry: context.onRetry });
@@ -91,14 +96,19 @@ export async function* listObjectsUnderPrefix(
     const markers: string[] = [];
     for (const { Prefix: cp } of commonPrefixes ?? []) {
       // Pages are in key order; a server that repeats the last common prefix on the next page is not asked twice.
-      if (cp === undefined || cp === lastMarkerChecked || prefixOfKey(cp) !== prefix) continue;
+      if (prefix === '' && cp === '/') rootHasSlashLevel = true;
+      if (cp === undefined || cp === lastMarkerChecked || prefixOfKey(cp) !== prefix || (prefix === '' && cp === '/')) continue;
       markers.push(cp);
       lastMarkerChecked = cp;
     }
     return markers;
   };
 
-  if (!versioned) {
+  const listLevelOf = (listPrefix: string | undefined) => (versioned ? listVersionsLevel(listPrefix) : listLevel(listPrefix));
+  yield* listLevelOf(prefix === '' ? undefined : `${prefix}/`);
+  if (rootHasSlashLevel) yield* listLevelOf('/');
+
+  async function* listLevel(listPrefix: string | undefined): AsyncGenerator<RawObject> {
     let token: string | undefined;
     do {
       const page = await send(() =>
@@ -116,35 +126,36 @@ export async function* listObjectsUnderPrefix(
       for (const marker of found) if (marker) yield marker;
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
-    return;
   }
 
-  let keyMarker: string | undefined;
-  let versionIdMarker: string | undefined;
-  for (;;) {
-    const page = await send(() =>
-      client.send(
-        new ListObjectVersionsCommand({ Bucket: bucket, Prefix: listPrefix, Delimiter: '/', KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }),
-        { abortSignal },
-      ),
-    );
-    // The current version of a key is its latest one, unless the latest is a delete marker (then it has none).
-    for (const v of page.Versions ?? []) {
-      if (v.IsLatest && v.Key !== undefined && prefixOfKey(v.Key) === prefix)
-        yield { key: v.Key, versionId: v.VersionId ?? null, size: v.Size ?? 0, lastModified: v.LastModified, etag: v.ETag };
+  async function* listVersionsLevel(listPrefix: string | undefined): AsyncGenerator<RawObject> {
+    let keyMarker: string | undefined;
+    let versionIdMarker: string | undefined;
+    for (;;) {
+      const page = await send(() =>
+        client.send(
+          new ListObjectVersionsCommand({ Bucket: bucket, Prefix: listPrefix, Delimiter: '/', KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }),
+          { abortSignal },
+        ),
+      );
+      // The current version of a key is its latest one, unless the latest is a delete marker (then it has none).
+      for (const v of page.Versions ?? []) {
+        if (v.IsLatest && v.Key !== undefined && prefixOfKey(v.Key) === prefix)
+          yield { key: v.Key, versionId: v.VersionId ?? null, size: v.Size ?? 0, lastModified: v.LastModified, etag: v.ETag };
+      }
+      const found = await mapLimit(markersToCheck(page.CommonPrefixes), MARKER_CHECKS_AT_ONCE, async (cp) => {
+        const probe = await send(() => client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: cp, MaxKeys: 1 }), { abortSignal }));
+        const deleted = (probe.DeleteMarkers ?? []).some((m) => m.Key === cp && m.IsLatest);
+        const current = (probe.Versions ?? []).find((v) => v.Key === cp && v.IsLatest);
+        return current && !deleted
+          ? { key: cp, versionId: current.VersionId ?? null, size: current.Size ?? 0, lastModified: current.LastModified, etag: current.ETag }
+          : undefined;
+      });
+      for (const marker of found) if (marker) yield marker;
+      if (!page.IsTruncated) return;
+      keyMarker = page.NextKeyMarker;
+      versionIdMarker = page.NextVersionIdMarker;
     }
-    const found = await mapLimit(markersToCheck(page.CommonPrefixes), MARKER_CHECKS_AT_ONCE, async (cp) => {
-      const probe = await send(() => client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: cp, MaxKeys: 1 }), { abortSignal }));
-      const deleted = (probe.DeleteMarkers ?? []).some((m) => m.Key === cp && m.IsLatest);
-      const current = (probe.Versions ?? []).find((v) => v.Key === cp && v.IsLatest);
-      return current && !deleted
-        ? { key: cp, versionId: current.VersionId ?? null, size: current.Size ?? 0, lastModified: current.LastModified, etag: current.ETag }
-        : undefined;
-    });
-    for (const marker of found) if (marker) yield marker;
-    if (!page.IsTruncated) return;
-    keyMarker = page.NextKeyMarker;
-    versionIdMarker = page.NextVersionIdMarker;
   }
 }
 
@@ -190,6 +201,20 @@ export async function* listSelection(
       yield { ...o, prefix, verdict };
     }
   }
+}
+
+/**
+ * The first key `prefix` holds that the selection would tag, or undefined (it stops at the first).
+ * For hints such as "--prefix logs/ selects nothing, but logs would", never for choosing by itself.
+ */
+export async function firstTargetUnder(
+  client: S3Client,
+  selection: TargetSelection & { versioned: boolean },
+  prefix: string,
+  context: ListingContext = {},
+): Promise<string | undefined> {
+  for await (const o of listSelection(client, { ...selection, prefixes: [prefix] }, context)) if (o.verdict === 'target') return o.key;
+  return undefined;
 }
 
 /** The objects to tag (neither exempt nor young), in the shape a Batch Operations manifest takes. */

@@ -20,16 +20,16 @@ import {
 import type { ConnectionScope } from '../app/scope';
 import { BATCH_OPERATIONS_TAGGING_WARNING, type BatchManifestWriteResult } from '../aws/batchManifest';
 import { describeS3Error } from '../aws/errors';
+import { firstTargetUnder } from '../aws/tagTargets';
 import { TaggingRunError, type TaggingProgress, type TargetSelection, type UndoProgress, type UndoResult } from '../aws/tagging';
 import { formatBytes, formatCount as n } from '../core/format';
 import { exemptionMatcher, GlobError } from '../core/retention/exemptions';
 import { JsonlError } from '../core/retention/jsonLines';
-import { EXPIRATION_RULE_ID } from '../core/retention/lifecycleRule';
 import { findResumable, openRun, RunStoreError, type RunHandle, type RunSpec } from '../core/retention/runStore';
 import { formatTag, parseKeepTagSetting, parseTagArg, TagArgError, type KeepTag } from '../core/retention/tagSet';
 import { parseS3Uri, S3UriError } from '../core/s3uri';
 import { SETTING_DEFAULTS } from '../core/settings';
-import { describeCounts, keepTagJson, printPreview, progressPrinter, youngHint, type AgeLimit } from './tagExpireOutput';
+import { describeCounts, keepTagJson, printPreview, progressPrinter, trailingSlashHint, youngHint, type AgeLimit } from './tagExpireOutput';
 import { checkPriceSource, CONNECTION_OPTIONS, openScope, PRICE_LIST_OPTIONS } from './connection';
 import {
   CliFailure,
@@ -61,9 +61,20 @@ function stringList(args: ParsedCommandLine, name: string): string[] {
   return (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter((v): v is string => typeof v === 'string');
 }
 
-/** Prefixes are written without their trailing '/': `logs/2019/` and `logs/2019` are the same prefix. */
-function normalizePrefix(prefix: string): string {
-  return prefix.replace(/\/+$/, '');
+/**
+ * For each given prefix that ends in '/' and selects nothing to tag, a hint when the prefix without
+ * that '/' would select something: prefixes are analysis prefixes, taken verbatim, never guessed.
+ */
+async function trailingSlashHints(context: Context, plan: ExpirationPlan): Promise<string[]> {
+  const { preview, request } = plan;
+  const hints: string[] = [];
+  for (const { prefix, objects } of preview.byPrefix) {
+    if (!prefix.endsWith('/') || objects > 0) continue;
+    const without = prefix.slice(0, -1);
+    const example = await firstTargetUnder(context.flow.client, { ...request.selection, versioned: preview.versioned }, without, { signal: context.signal });
+    if (example !== undefined) hints.push(trailingSlashHint(prefix, without, example));
+  }
+  return hints;
 }
 
 function parseOlderThan(text: string): string {
@@ -195,7 +206,7 @@ function report(context: Context, run: RunHandle, outcome: ExpirationOutcome): n
         counts: result.progress,
         failures: result.failures,
         auditLog: result.auditPath,
-        lifecycleRule: rule ? { change: rule.change, verified: rule.verified, diff: rule.diff } : null,
+        lifecycleRule: rule ? { id: rule.ruleId, change: rule.change, verified: rule.verified, diff: rule.diff } : null,
         ...(ruleError ? { lifecycleRuleError: ruleError } : {}),
         ...(result.state !== 'finished' || ruleError ? { resume } : {}),
       }) + '\n',
@@ -208,7 +219,7 @@ function report(context: Context, run: RunHandle, outcome: ExpirationOutcome): n
     io.out(`  audit log: ${result.auditPath}\n`);
     if (rule)
       io.out(
-        `  lifecycle rule "${EXPIRATION_RULE_ID}": ${rule.change}${rule.verified ? ', verified on the server' : ''}\n${rule.change === 'unchanged' ? '' : `${rule.diff.trimEnd()}\n`}`,
+        `  lifecycle rule "${rule.ruleId}": ${rule.change}${rule.verified ? ', verified on the server' : ''}\n${rule.change === 'unchanged' ? '' : `${rule.diff.trimEnd()}\n`}`,
       );
     else if (!run.spec.lifecycleRule) io.out('  lifecycle rule: not touched by this run\n');
     for (const f of result.failures.slice(0, 10)) io.err(`  failed: ${f.key}${f.versionId ? ` (version ${f.versionId})` : ''}: ${f.reason}\n`);
@@ -274,7 +285,8 @@ export const tagExpire: CliCommand = {
     prefix: {
       type: 'string',
       multiple: true,
-      description: "A prefix without its trailing '/' ('' for the root); it covers only keys immediately under it. Repeat for more",
+      description:
+        "A prefix as the analysis reports it, taken verbatim ('' for the root): it covers only the keys immediately under it. `logs` covers logs/a.csv; `logs/` covers logs//a.csv, not logs/a.csv. Repeat for more",
       valueName: 'prefix',
     },
     'dry-run': { type: 'boolean', description: 'List and price only: objects, bytes, requests, cost and the lifecycle rule diff; nothing changes' },
@@ -315,6 +327,9 @@ export const tagExpire: CliCommand = {
     progress: { type: 'boolean', description: 'Progress lines on stderr even when it is not a terminal' },
   },
   details: [
+    "Prefixes are the analysis's (s3-lifecycle retention, the panel): a key's prefix is the key without its trailing '/' and last",
+    "segment, so --prefix logs tags logs/a.csv but not logs/2019/b.csv, and --prefix 'logs/' tags logs//a.csv only. The tree's",
+    "folder logs/ is the prefix logs. When a prefix ending in '/' selects nothing but the one without it would, the preview says so.",
     'Per object: GetObjectTagging, add the tag to the tags it has, PutObjectTagging (it replaces the whole set).',
     'Skipped and reported: objects already tagged, with the keep tag, with 10 tags, or with the tag key at another value.',
     `Left alone by default: objects with the keep tag ${DEFAULT_KEEP_TAG} (--keep-tag K[=V] for another, --no-keep-tag for none), and`,
@@ -379,7 +394,8 @@ export const tagExpire: CliCommand = {
 async function start(context: Context, resume: boolean): Promise<number> {
   const { args, io } = context;
   const bucket = stringOption(args, 'bucket');
-  const prefixes = [...new Set(stringList(args, 'prefix').map(normalizePrefix))];
+  // Analysis prefixes, verbatim: `a/` is the prefix of `a//x`, not of `a/x` (that is `a`).
+  const prefixes = [...new Set(stringList(args, 'prefix'))];
   let tag;
   let keepTag: KeepTag | null = null;
   const exemptGlobs = stringList(args, 'exempt');
@@ -434,9 +450,10 @@ async function start(context: Context, resume: boolean): Promise<number> {
       context.flow,
       { selection, tag, keepTag, rule: withRule ? { days, noncurrentDays, deleteMarkerRule } : null },
       {
-        preview: (plan) => {
+        preview: async (plan) => {
           for (const note of plan.priceNotes) io.err(`note: ${note}\n`);
           printPlan(context, plan, age, dryRun);
+          for (const hint of await trailingSlashHints(context, plan)) io.err(`hint: ${hint}\n`);
           return dryRun ? 'stop' : 'continue';
         },
         confirm: async (plan) => {
@@ -491,7 +508,11 @@ function printPlan(context: Context, plan: ExpirationPlan, age: AgeLimit, dryRun
   const rule = plan.ruleError !== undefined ? new Error(describeFailure(context, plan.ruleError, request.selection.bucket)) : plan.rule;
   if (args.format === 'json' && dryRun) {
     const lifecycleRule =
-      rule === null ? null : rule instanceof Error ? { error: rule.message } : { change: rule.change, diff: rule.diff, before: rule.before, after: rule.after };
+      rule === null
+        ? null
+        : rule instanceof Error
+          ? { error: rule.message }
+          : { id: rule.ruleId, change: rule.change, diff: rule.diff, before: rule.before, after: rule.after };
     io.out(
       JSON.stringify({
         dryRun: true,
@@ -583,7 +604,9 @@ async function batchManifest(
     io.out(
       `  For CreateJob: Manifest.Spec.Format ${result.format}, Fields ${result.fields.join(',')}, Location.ETag ${result.etag}; the tag to put: ${formatTag(spec.tag)}.\n`,
     );
-    io.out(`  No tags and no lifecycle configuration were changed: the lifecycle rule "${EXPIRATION_RULE_ID}" is not written by --batch-manifest.\n`);
+    io.out(
+      `  No tags and no lifecycle configuration were changed: --batch-manifest writes no lifecycle rule (the tag ${formatTag(spec.tag)} needs one, as tag-expire writes it).\n`,
+    );
   }
   return EXIT_OK;
 }

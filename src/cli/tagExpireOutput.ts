@@ -4,7 +4,7 @@
 import type { LifecycleChangeResult } from '../aws/lifecycle';
 import type { TaggingPreview, TaggingProgress } from '../aws/tagging';
 import { formatBytes, formatCount as n, formatUsd as usd } from '../core/format';
-import { DELETE_MARKER_EXPLANATION, EXPIRATION_RULE_ID } from '../core/retention/lifecycleRule';
+import { DELETE_MARKER_EXPLANATION } from '../core/retention/lifecycleRule';
 import type { RunSpec } from '../core/retention/runStore';
 import { formatTag, type KeepTag } from '../core/retention/tagSet';
 import type { CliIo } from './framework';
@@ -76,7 +76,7 @@ export function printPreview(
   else if (rule instanceof Error) io.out(`Lifecycle rule: could not be previewed: ${rule.message}\n`);
   else {
     io.out(
-      `Lifecycle rule "${EXPIRATION_RULE_ID}": ${rule.change === 'unchanged' ? 'already in place' : `would be ${rule.change}; every other rule stays as it is`}.\n`,
+      `Lifecycle rule "${rule.ruleId}": ${rule.change === 'unchanged' ? 'already in place' : `would be ${rule.change}; every other rule stays as it is`}.\n`,
     );
     if (rule.change !== 'unchanged') io.out(`${rule.diff.trimEnd()}\n`);
   }
@@ -112,4 +112,12 @@ export function youngHint(young: number | undefined, olderThan: string | null): 
   const what = young === undefined ? 'Objects' : `${n(young)} object${young === 1 ? '' : 's'}`;
   const verb = young === undefined ? 'are' : young === 1 ? 'was' : 'were';
   return `${what} modified on or after ${olderThan?.slice(0, 10) ?? '-'} ${verb} left alone as young; pass --all-ages, a smaller --window-days or a later --older-than date to include ${young === 1 ? 'it' : 'them'}.`;
+}
+
+/** `--prefix logs/` selected nothing, but `logs` would have: the prefixes are taken verbatim, so say which means what. */
+export function trailingSlashHint(given: string, without: string, example: string): string {
+  return (
+    `--prefix '${given}' is the analysis prefix of keys such as ${given}/x (an empty segment after ${given}) and selects nothing to tag here; ` +
+    `--prefix '${without}' would select the keys immediately under ${without}/, such as ${example}. Prefixes are taken exactly as the analysis reports them (see --help).`
+  );
 }

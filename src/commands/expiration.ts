@@ -20,6 +20,7 @@ import {
 import { BATCH_OPERATIONS_TAGGING_WARNING } from '../aws/batchManifest';
 import type { TaggingProgress, TargetSelection } from '../aws/tagging';
 import { formatBytes, formatCount, formatUsd } from '../core/format';
+import { prefixOfFolder } from '../core/prefix';
 import { DELETE_MARKER_EXPLANATION } from '../core/retention/lifecycleRule';
 import { listRuns, openRun, type RunHandle, type RunSummary } from '../core/retention/runStore';
 import { parseKeepTagSetting, parseTagArg } from '../core/retention/tagSet';
@@ -32,10 +33,23 @@ export interface TagForExpirationArgs {
   /** The connection the bucket is on; when not given, the one its latest report was made through, else the default one. */
   connectionId?: string;
   prefixes: string[];
-  /** Skip the preview's buttons and the typed confirmation (tests and scripts; the preview is still logged). */
-  assumeYes?: boolean;
   /** Also add the rule that removes expired delete markers (it has no tag filter). */
   deleteMarkerRule?: boolean;
+}
+
+/**
+ * What only the extension's own tests may ask for: skipping the preview's buttons and the typed
+ * confirmation (the preview is still logged). Never read from command arguments — any extension,
+ * keybinding or link can pass those — only given by the test surface activate() returns in test mode.
+ */
+export interface TrustedOptions {
+  assumeYes?: boolean;
+}
+
+/** Command arguments that used to skip the confirmation are ignored, and the log says so. */
+function warnIfAssumeYes(studio: Studio, raw: unknown, command: string): void {
+  if (typeof raw === 'object' && raw !== null && 'assumeYes' in raw)
+    studio.log.warn(`${command}: ignored "assumeYes" in the command's arguments: the preview and the confirmation are always shown.`);
 }
 
 export interface TagForExpirationResult {
@@ -65,7 +79,8 @@ function argsFrom(raw: unknown, studio: Studio): TagForExpirationArgs | undefine
   if (node.kind === 'prefix' && typeof node.bucket === 'string' && typeof node.prefix === 'string') {
     return {
       bucket: node.bucket,
-      prefixes: [node.prefix.replace(/\/+$/, '')],
+      // The folder a/ holds the keys of analysis prefix a; a// holds those of a/.
+      prefixes: [prefixOfFolder(node.prefix)],
       ...(typeof node.connection?.id === 'string' ? { connectionId: node.connection.id } : {}),
     };
   }
@@ -76,7 +91,12 @@ function argsFrom(raw: unknown, studio: Studio): TagForExpirationArgs | undefine
     args.prefixes.every((p) => typeof p === 'string') &&
     (args.connectionId === undefined || typeof args.connectionId === 'string')
   ) {
-    return { ...(args as TagForExpirationArgs), connectionId: args.connectionId ?? studio.reports.connectionIdFor(args.bucket) };
+    return {
+      bucket: args.bucket,
+      prefixes: [...args.prefixes],
+      ...(args.deleteMarkerRule === true ? { deleteMarkerRule: true } : {}),
+      connectionId: args.connectionId ?? studio.reports.connectionIdFor(args.bucket),
+    };
   }
   studio.log.warn(`Tag for Expiration: ignored malformed arguments ${JSON.stringify(raw).slice(0, 200)}`);
   return undefined;
@@ -100,7 +120,8 @@ function describeProgress(p: TaggingProgress): string {
   );
 }
 
-export async function tagForExpiration(studio: Studio, raw: unknown, signal?: AbortSignal): Promise<TagForExpirationResult> {
+export async function tagForExpiration(studio: Studio, raw: unknown, signal?: AbortSignal, trusted: TrustedOptions = {}): Promise<TagForExpirationResult> {
+  warnIfAssumeYes(studio, raw, 'Tag for Expiration');
   const args = argsFrom(raw, studio);
   if (!args || args.prefixes.length === 0) return { tagged: [] };
   const { bucket, prefixes, connectionId } = args;
@@ -133,7 +154,7 @@ export async function tagForExpiration(studio: Studio, raw: unknown, signal?: Ab
       return { tagged: [] };
     }
     // 2. The preview and the confirmation.
-    const decision = args.assumeYes ? { action: 'tag' as const } : await confirmPlan(studio, plan, context);
+    const decision = trusted.assumeYes === true ? { action: 'tag' as const } : await confirmPlan(studio, plan, context);
     if (decision.action !== 'tag') return { tagged: [] };
     // 3. The run: checkpointed and audited; a cancel leaves it resumable. 4. The rule, guarded by the preview.
     const run = await startExpiration(context, plan, decision.deleteMarkerRule === true);
@@ -340,8 +361,8 @@ export function describeSkipped(p: Pick<TaggingProgress, 'skipped'>): string {
   return parts.length === 0 ? vscode.l10n.t('Nothing was skipped.') : vscode.l10n.t('Not tagged: {0}.', parts.join(', '));
 }
 
-function ruleId(rule: { after: { ID?: string }[]; before: { ID?: string }[] }): string {
-  return rule.after.find((r) => r.ID?.startsWith('s3-lifecycle-studio'))?.ID ?? 's3-lifecycle-studio-expire';
+function ruleId(rule: { ruleId: string }): string {
+  return rule.ruleId;
 }
 
 function linkedController(signal: AbortSignal | undefined, token: vscode.CancellationToken): AbortController {
@@ -397,10 +418,11 @@ function describeRun(run: RunSummary): vscode.QuickPickItem & { run: RunSummary 
 }
 
 /** Undo: restores the tag sets of a run's audit log (keeping tags the user added since). */
-export async function removeExpirationTags(studio: Studio, raw?: unknown): Promise<{ restored: number } | undefined> {
+export async function removeExpirationTags(studio: Studio, raw?: unknown, trusted: TrustedOptions = {}): Promise<{ restored: number } | undefined> {
+  warnIfAssumeYes(studio, raw, 'Remove Expiration Tags');
   const runs = (await listRuns(runRoot(studio))).filter((r) => r.spec.kind === 'tag');
   let runId = typeof raw === 'object' && raw !== null && typeof (raw as { runId?: unknown }).runId === 'string' ? (raw as { runId: string }).runId : undefined;
-  const assumeYes = typeof raw === 'object' && raw !== null && (raw as { assumeYes?: unknown }).assumeYes === true;
+  const assumeYes = trusted.assumeYes === true;
   if (!runId) {
     if (runs.length === 0) {
       void vscode.window.showInformationMessage(vscode.l10n.t('No tagging run in {0}.', runRoot(studio)));
@@ -423,7 +445,7 @@ export async function removeExpirationTags(studio: Studio, raw?: unknown): Promi
       {
         modal: true,
         detail: vscode.l10n.t(
-          'Every object of s3://{0} the run tagged gets back the tag set it had before. Tags added since are kept. The lifecycle rule stays unless you remove it too (other runs may rely on it).',
+          "Every object of s3://{0} the run tagged gets back the tag set it had before. Tags added since are kept. The lifecycle rule stays unless you remove it too: that removes only this run's own rule, and not while another run's objects carry the same tag.",
           run.spec.bucket,
         ),
       },
@@ -435,7 +457,7 @@ export async function removeExpirationTags(studio: Studio, raw?: unknown): Promi
   }
   const { context, release } = await flowContext(studio, run.spec.bucket, run.spec.connectionId);
   try {
-    const { result, ruleRemoved } = await vscode.window.withProgress(
+    const { result, ruleRemoved, ruleKept } = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Restoring tag sets in s3://{0}', run.spec.bucket), cancellable: true },
       (progress, token) =>
         undoExpiration(context, run, {
@@ -462,9 +484,13 @@ export async function removeExpirationTags(studio: Studio, raw?: unknown): Promi
         'Restored the tag sets of {0} objects in s3://{1}{2}.',
         formatCount(result.restored),
         run.spec.bucket,
-        ruleRemoved ? vscode.l10n.t(' and removed the lifecycle rule') : '',
+        ruleRemoved ? vscode.l10n.t(" and removed the run's lifecycle rule") : '',
       ),
     );
+    if (removeRule && !ruleRemoved && ruleKept) {
+      studio.log.info(`Undo of run ${run.id}: the lifecycle rule stays: ${ruleKept}`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('The lifecycle rule stays: {0}.', ruleKept));
+    }
     return { restored: result.restored };
   } finally {
     release();

@@ -8,6 +8,7 @@ import { isAbsolute, join } from 'node:path';
 import type { RetentionReport } from '../core/retention/report';
 import { accessWindow, LogCoverageError, MalformedLogLinesError } from '../core/retention/window';
 import { ENGINE_KINDS, type EngineKind } from '../core/settings';
+import { prefixOfFolder } from '../core/prefix';
 import { isValidBucketName } from '../core/s3uri';
 import { DEFAULT_CONNECTION_ID } from '../core/connections';
 import { QueryCancelledError } from '../engines/engine';
@@ -56,7 +57,7 @@ function argsFrom(raw: unknown): FindUnusedPrefixesArgs {
   const connectionId = typeof connection?.id === 'string' ? connection.id : undefined;
   if (node.kind === 'bucket' && typeof node.bucket === 'string') return { bucket: node.bucket, ...(connectionId ? { connectionId } : {}) };
   if (node.kind === 'prefix' && typeof node.bucket === 'string' && typeof node.prefix === 'string')
-    return { bucket: node.bucket, underPrefix: node.prefix.replace(/\/+$/, ''), ...(connectionId ? { connectionId } : {}) };
+    return { bucket: node.bucket, underPrefix: prefixOfFolder(node.prefix), ...(connectionId ? { connectionId } : {}) };
   return raw as FindUnusedPrefixesArgs;
 }
 

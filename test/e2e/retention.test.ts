@@ -204,10 +204,11 @@ describe('Find Unused Prefixes and Tag for Expiration in the browser', () => {
         (r) => r.Rules ?? [],
         () => [],
       );
-      if (rules.some((r) => r.ID === 's3-lifecycle-studio-expire')) break;
+      if (rules.some((r) => r.ID?.startsWith('s3-lifecycle-studio-expire:'))) break;
       await page.waitForTimeout(500);
     }
-    const rule = rules.find((r) => r.ID === 's3-lifecycle-studio-expire');
+    // One rule per tag, named by the tag and the days.
+    const rule = rules.find((r) => r.ID?.startsWith('s3-lifecycle-studio-expire:'));
     assert.ok(rule, 'the lifecycle rule was written');
     assert.deepEqual(rule.Filter?.Tag, { Key: EXPIRE_TAG.Key, Value: EXPIRE_TAG.Value });
     assert.ok(rule.NoncurrentVersionExpiration?.NoncurrentDays, "a versioned bucket's rule also expires noncurrent versions");

@@ -106,11 +106,8 @@ describe('Access-based retention in VS Code', function () {
     for (const key of keys) await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key }));
     await client.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: 'old/a.csv', Tagging: { TagSet: [{ Key: 'team', Value: 'data' }] } }));
 
-    const result = await vscode.commands.executeCommand<{ tagged: string[]; runId: string; auditLog: string }>('s3lifecycle.tagForExpiration', {
-      bucket,
-      prefixes: ['old'],
-      assumeYes: true,
-    });
+    // The test surface confirms without asking; command arguments cannot (see the next test).
+    const result = (await api.testing!.tagForExpiration({ bucket, prefixes: ['old'] })) as { tagged: string[]; runId: string; auditLog: string };
     assert.deepEqual(result.tagged, ['old']);
     assert.deepEqual(await tagsOf(client, bucket, 'old/a.csv'), [
       { Key: 'team', Value: 'data' },
@@ -121,10 +118,12 @@ describe('Access-based retention in VS Code', function () {
     assert.deepEqual(await tagsOf(client, bucket, 'other/d.csv'), []);
 
     const rules = (await client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules ?? [];
-    assert.deepEqual(rules.map((r) => r.ID).sort(), ['s3-lifecycle-studio-expire', 'teams-own-rule']);
+    // One rule per tag, named by the tag and the days (the setting's 30).
+    const ourId = 's3-lifecycle-studio-expire:30d:s3-lifecycle-studio:expire=true';
+    assert.deepEqual(rules.map((r) => r.ID).sort(), [ourId, 'teams-own-rule']);
     const foreign = rules.find((r) => r.ID === 'teams-own-rule')!;
     assert.equal(foreign.Expiration?.Days, 7, "the team's rule is kept");
-    const ours = rules.find((r) => r.ID === 's3-lifecycle-studio-expire')!;
+    const ours = rules.find((r) => r.ID === ourId)!;
     assert.deepEqual(ours.Filter?.Tag, { Key: 's3-lifecycle-studio:expire', Value: 'true' });
 
     assert.ok(existsSync(result.auditLog), 'the audit log is in the workspace');
@@ -135,10 +134,27 @@ describe('Access-based retention in VS Code', function () {
     assert.deepEqual(audit.map((a) => a.key).sort(), ['old/a.csv', 'old/b.csv']);
     assert.deepEqual(audit.find((a) => a.key === 'old/a.csv')!.before, [{ Key: 'team', Value: 'data' }]);
 
-    const undone = await vscode.commands.executeCommand<{ restored: number }>('s3lifecycle.removeExpirationTags', { runId: result.runId, assumeYes: true });
+    const undone = (await api.testing!.removeExpirationTags({ runId: result.runId }))!;
     assert.equal(undone.restored, 2);
     assert.deepEqual(await tagsOf(client, bucket, 'old/a.csv'), [{ Key: 'team', Value: 'data' }]);
     assert.deepEqual(await tagsOf(client, bucket, 'old/b.csv'), []);
+  });
+
+  it('asks before tagging even when a caller passes assumeYes in the command arguments', async () => {
+    // Any extension, keybinding or link can run a command with arguments: they never skip the preview and the confirmation.
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'asks/a.csv', Body: 'a' }));
+    const result = await vscode.commands.executeCommand<{ tagged: string[] } | undefined>('s3lifecycle.tagForExpiration', {
+      bucket,
+      prefixes: ['asks'],
+      assumeYes: true,
+    });
+    // The modal preview was shown (in a test host VS Code refuses to show it, so the command ends there).
+    assert.deepEqual(result?.tagged ?? [], []);
+    assert.deepEqual(await tagsOf(client, bucket, 'asks/a.csv'), [], 'nothing was tagged without a confirmation');
+  });
+
+  it('has the confirming test surface only because the extension runs in test mode', () => {
+    assert.ok(api.testing, 'ExtensionMode.Test gives the test surface');
   });
 
   it('resumes a run that did not finish: the objects get their tag, then the rule is written', async () => {
@@ -149,7 +165,8 @@ describe('Access-based retention in VS Code', function () {
       kind: 'tag',
       bucket,
       prefixes: ['stale'],
-      tag: { key: 's3-lifecycle-studio:expire', value: 'true' },
+      // A tag value of its own: the tag expire=true already has its 30-day rule, and one tag has one rule.
+      tag: { key: 's3-lifecycle-studio:expire', value: 'after-9-days' },
       keepTag: null,
       exemptGlobs: [],
       olderThan: null,
@@ -158,9 +175,9 @@ describe('Access-based retention in VS Code', function () {
     const resumed = await vscode.commands.executeCommand<{ tagged: string[] }>('s3lifecycle.resumeTagging', { runId: run.id });
     assert.deepEqual(resumed.tagged, ['stale']);
     for (const key of ['stale/x.csv', 'stale/y.csv'])
-      assert.deepEqual(await tagsOf(client, bucket, key), [{ Key: 's3-lifecycle-studio:expire', Value: 'true' }], key);
+      assert.deepEqual(await tagsOf(client, bucket, key), [{ Key: 's3-lifecycle-studio:expire', Value: 'after-9-days' }], key);
     const ours = ((await client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules ?? []).find(
-      (r) => r.ID === 's3-lifecycle-studio-expire',
+      (r) => r.ID === 's3-lifecycle-studio-expire:9d:s3-lifecycle-studio:expire=after-9-days',
     );
     assert.equal(ours?.Expiration?.Days, 9, 'the rule the run was asked for');
     assert.equal((await openRun(root, run.id)).summary.state, 'finished');
@@ -180,9 +197,10 @@ describe('Retention through a second connection', function () {
   let client: S3Client;
   let truth: EstateTruth;
   let defaultEndpoint: string | undefined;
+  let api: StudioApi;
 
   before(async () => {
-    await vscode.extensions.getExtension<StudioApi>(EXTENSION_ID)!.activate();
+    api = await vscode.extensions.getExtension<StudioApi>(EXTENSION_ID)!.activate();
     const endpoint = process.env.S3LS_TEST_ENDPOINT!;
     client = new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
     // The estate's inventory and logs on the S3 server, in their own buckets, as S3 delivers them.
@@ -248,17 +266,13 @@ describe('Retention through a second connection', function () {
 
   it('tags from the panel through the connection the report came from, and undoes through it too', async () => {
     // As the panel asks: bucket and prefixes only.
-    const result = await vscode.commands.executeCommand<{ tagged: string[]; runId: string }>('s3lifecycle.tagForExpiration', {
-      bucket,
-      prefixes: ['old'],
-      assumeYes: true,
-    });
+    const result = (await api.testing!.tagForExpiration({ bucket, prefixes: ['old'] })) as { tagged: string[]; runId: string };
     assert.deepEqual(result.tagged, ['old']);
     assert.deepEqual(await tagsOf(client, bucket, 'old/a.csv'), [
       { Key: 'team', Value: 'data' },
       { Key: 's3-lifecycle-studio:expire', Value: 'true' },
     ]);
-    const undone = await vscode.commands.executeCommand<{ restored: number }>('s3lifecycle.removeExpirationTags', { runId: result.runId, assumeYes: true });
+    const undone = (await api.testing!.removeExpirationTags({ runId: result.runId }))!;
     assert.equal(undone.restored, 1);
     assert.deepEqual(await tagsOf(client, bucket, 'old/a.csv'), [{ Key: 'team', Value: 'data' }]);
   });

@@ -10,14 +10,16 @@ import { join } from 'node:path';
 import { PutBucketLifecycleConfigurationCommand, type LifecycleRule, type S3Client } from '@aws-sdk/client-s3';
 import {
   continueExpiration,
+  ExpirationPlanError,
   planExpiration,
   startExpiration,
   tagForExpiration,
+  undoExpiration,
   type ExpirationContext,
   type ExpirationRequest,
 } from '../../src/app/tagForExpiration';
 import { ensureExpirationRule, LifecycleConflictError, readLifecycleRules } from '../../src/aws/lifecycle';
-import { EXPIRATION_RULE_ID } from '../../src/core/retention/lifecycleRule';
+import { expirationRuleId, ExpirationRuleConflictError } from '../../src/core/retention/lifecycleRule';
 import { listRuns, openRun } from '../../src/core/retention/runStore';
 import { uniqueBucketName } from './moto';
 import { createBucket, EXPIRE, motoClient, putAllTagged, tagsOf } from './taggingFixtures';
@@ -95,7 +97,7 @@ describe('tag for expiration (the use case)', () => {
     assert.equal(again.kind, 'ran');
     if (again.kind !== 'ran') return;
     assert.equal(again.outcome.rule?.change, 'added');
-    assert.deepEqual((await readLifecycleRules(client, bucket)).map((r) => r.ID).sort(), [EXPIRATION_RULE_ID, 'someone-else'].sort());
+    assert.deepEqual((await readLifecycleRules(client, bucket)).map((r) => r.ID).sort(), [expirationRuleId(EXPIRE, 30), 'someone-else'].sort());
   });
 
   it('passes a resumed run whose rule is already in place as wanted (written before a crash)', async () => {
@@ -106,6 +108,67 @@ describe('tag for expiration (the use case)', () => {
     const outcome = await continueExpiration(context, run);
     assert.equal(outcome.ruleError, undefined);
     assert.equal(outcome.rule?.change, 'unchanged');
+  });
+
+  const confirmAll = { preview: () => 'continue' as const, confirm: async () => ({ action: 'tag' as const }) };
+
+  it("two runs with other days on one bucket: the second never changes the first run's objects' expiration", async () => {
+    const { bucket, request } = await bucketWith('flow-two-runs', ['old/a.txt', 'new/b.txt']);
+    const first = await tagForExpiration(context, request, confirmAll);
+    assert.equal(first.kind, 'ran');
+    const firstRule = (await readLifecycleRules(client, bucket)).find((r) => r.ID === expirationRuleId(EXPIRE, 30))!;
+    assert.deepEqual(firstRule.Expiration, { Days: 30 });
+
+    // The same tag with 7 days would expire old/a.txt after 7 days too: refused at the preview, before any tag changes.
+    const second: ExpirationRequest = { ...request, selection: { ...request.selection, prefixes: ['new'] }, rule: { ...request.rule!, days: 7 } };
+    await assert.rejects(
+      tagForExpiration(context, second, { ...confirmAll, confirm: async () => assert.fail('a refused rule asks nothing') }),
+      (e: unknown) =>
+        e instanceof ExpirationPlanError &&
+        e.cause instanceof ExpirationRuleConflictError &&
+        e.cause.message.includes(`already expires after 30 days under rule "${expirationRuleId(EXPIRE, 30)}"`),
+    );
+    assert.deepEqual(await tagsOf(client, bucket, 'new/b.txt'), { owner: 'data' }, 'nothing was tagged');
+
+    // With a tag value of its own, it gets a rule of its own; the first one is as it was.
+    const own = { key: EXPIRE.key, value: 'after-7-days' };
+    const third = await tagForExpiration(context, { ...second, tag: own }, confirmAll);
+    assert.equal(third.kind, 'ran');
+    const rules = await readLifecycleRules(client, bucket);
+    assert.deepEqual(
+      rules.map((r) => r.ID),
+      [expirationRuleId(EXPIRE, 30), expirationRuleId(own, 7)],
+    );
+    assert.deepEqual(rules[0], firstRule, "the first run's rule is untouched");
+  });
+
+  it("undo removes only the run's own rule, and not while another run's objects carry the same tag", async () => {
+    const { bucket, request } = await bucketWith('flow-undo-rule', ['old/a.txt', 'other/b.txt']);
+    await client.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: [FOREIGN] } }));
+    const a = await tagForExpiration(context, request, confirmAll);
+    const b = await tagForExpiration(context, { ...request, selection: { ...request.selection, prefixes: ['other'] } }, confirmAll);
+    const own = { key: EXPIRE.key, value: 'elsewhere' };
+    await ensureExpirationRule(client, bucket, { tag: own, days: 5, dryRun: false });
+    assert.ok(a.kind === 'ran' && b.kind === 'ran');
+    if (a.kind !== 'ran' || b.kind !== 'ran') return;
+
+    const undoneA = await undoExpiration(context, a.run, { removeRule: true });
+    assert.equal(undoneA.result.state, 'finished');
+    assert.equal(undoneA.ruleRemoved, false);
+    assert.match(undoneA.ruleKept ?? '', new RegExp(`other runs still have objects tagged .*${b.run.id}`));
+    assert.deepEqual(
+      (await readLifecycleRules(client, bucket)).map((r) => r.ID),
+      ['someone-else', expirationRuleId(EXPIRE, 30), expirationRuleId(own, 5)],
+      'other/b.txt is still tagged: its rule stays',
+    );
+
+    const undoneB = await undoExpiration(context, b.run, { removeRule: true });
+    assert.equal(undoneB.ruleRemoved, true, undoneB.ruleKept);
+    assert.deepEqual(
+      (await readLifecycleRules(client, bucket)).map((r) => r.ID),
+      ['someone-else', expirationRuleId(own, 5)],
+      "only the run's own rule went; the foreign rule and another tag's rule stay",
+    );
   });
 
   it('changes nothing when the shell stops at the preview or declines', async () => {

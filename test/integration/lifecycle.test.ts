@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { LifecycleConflictError, ensureExpirationRule, isVersioned, readLifecycleRules, removeExpirationRule } from '../../src/aws/lifecycle';
 import { Random } from '../../src/core/random';
-import { DELETE_MARKER_RULE_ID, EXPIRATION_RULE_ID, deleteMarkerRule, rulesEqual } from '../../src/core/retention/lifecycleRule';
+import { DELETE_MARKER_RULE_ID, EXPIRATION_RULE_ID, ExpirationRuleConflictError, deleteMarkerRule, rulesEqual } from '../../src/core/retention/lifecycleRule';
 import { randomConfiguration } from '../unit/lifecycleFixture';
 import { motoEndpoint, uniqueBucketName } from './moto';
 
@@ -50,11 +50,13 @@ function observe(client: S3Client): Observed {
 }
 
 const TAG = { key: 's3-lifecycle-studio', value: 'expire' };
+/** One rule per tag: its ID names the tag and the days. */
+const ruleId = (days: number, tag = TAG) => `s3-lifecycle-studio-expire:${days}d:${tag.key}=${tag.value}`;
 
 /** Our rule as S3 documents it, written out here rather than taken from the code under test. */
 function expectedRule(days: number, versioned: boolean, noncurrentDays = days): LifecycleRule {
   return {
-    ID: EXPIRATION_RULE_ID,
+    ID: ruleId(days),
     Status: 'Enabled',
     Filter: { Tag: { Key: TAG.key, Value: TAG.value } },
     Expiration: { Days: days },
@@ -153,7 +155,7 @@ describe('lifecycle rules on moto', () => {
     assert.match(result.diff, /\(1 added, 0 updated, 0 removed, 5 unchanged\)/);
   });
 
-  it('writes nothing when run again, and updates our rule in place when the days change', async () => {
+  it('writes nothing when run again, and refuses other days for the same tag rather than change the earlier objects', async () => {
     const bucket = await newBucket('lc-twice', { rules: foreignRules });
     await ensureExpirationRule(client, bucket, { tag: TAG, days: 14, dryRun: false });
     const writesBefore = writes(observed);
@@ -161,19 +163,132 @@ describe('lifecycle rules on moto', () => {
     assert.equal(again.change, 'unchanged');
     assert.equal(again.written, false);
     assert.equal(again.verified, true);
+    assert.equal(again.ruleId, ruleId(14));
     assert.equal(writes(observed), writesBefore, 'no lifecycle write');
 
-    const updated = await ensureExpirationRule(client, bucket, { tag: TAG, days: 45, dryRun: false });
-    assert.equal(updated.change, 'updated');
-    assert.equal(writes(observed), writesBefore + 1);
+    const before = await readLifecycleRules(client, bucket);
+    for (const dryRun of [true, false])
+      await assert.rejects(
+        ensureExpirationRule(client, bucket, { tag: TAG, days: 45, dryRun }),
+        (e: unknown) =>
+          e instanceof ExpirationRuleConflictError &&
+          e.message.includes(`already expires after 14 days under rule "${ruleId(14)}"`) &&
+          /another tag value/.test(e.message),
+      );
+    assert.equal(writes(observed), writesBefore, 'nothing written');
+    const onServer = await readLifecycleRules(client, bucket);
+    assert.equal(onServer.length, before.length);
+    onServer.forEach((rule, i) => assert.ok(rulesEqual(rule, before[i]!)));
+  });
+
+  it("two runs with other tags and days: the second adds its own rule, and the first run's rule is untouched", async () => {
+    const bucket = await newBucket('lc-two-runs', { rules: foreignRules.slice(0, 1) });
+    const first = await ensureExpirationRule(client, bucket, { tag: TAG, days: 30, dryRun: false });
+    const firstRule = (await readLifecycleRules(client, bucket)).find((r) => r.ID === first.ruleId)!;
+    const other = { key: 's3-lifecycle-studio', value: 'expire-7d' };
+    const second = await ensureExpirationRule(client, bucket, { tag: other, days: 7, dryRun: false });
+    assert.equal(second.change, 'added');
+    assert.notEqual(second.ruleId, first.ruleId);
     const onServer = await readLifecycleRules(client, bucket);
     assert.deepEqual(
       onServer.map((r) => r.ID),
-      [...foreignRules.map((r) => r.ID), EXPIRATION_RULE_ID],
+      ['logs-30d', ruleId(30), ruleId(7, other)],
     );
-    assert.deepEqual(onServer.at(-1)!.Expiration, { Days: 45 });
-    assert.match(updated.diff, /^-\s+"Days": 14$/m);
-    assert.match(updated.diff, /^\+\s+"Days": 45$/m);
+    assert.ok(
+      rulesEqual(
+        onServer.find((r) => r.ID === first.ruleId)!,
+        firstRule,
+      ),
+      "the first run's rule is as it was",
+    );
+    assert.deepEqual(onServer.find((r) => r.ID === first.ruleId)!.Expiration, { Days: 30 });
+  });
+
+  it('reads a configuration with the legacy shared rule ID as the rule of its tag: the same tag and days write nothing, another tag adds its own', async () => {
+    const legacy: LifecycleRule = { ID: EXPIRATION_RULE_ID, Status: 'Enabled', Filter: { Tag: { Key: TAG.key, Value: TAG.value } }, Expiration: { Days: 30 } };
+    const bucket = await newBucket('lc-legacy', { rules: [foreignRules[0]!, legacy] });
+    const writesBefore = writes(observed);
+    const same = await ensureExpirationRule(client, bucket, { tag: TAG, days: 30, dryRun: false });
+    assert.equal(same.change, 'unchanged');
+    assert.equal(same.ruleId, EXPIRATION_RULE_ID);
+    assert.equal(writes(observed), writesBefore, 'no write: the legacy rule already is the rule of this tag');
+    await assert.rejects(ensureExpirationRule(client, bucket, { tag: TAG, days: 9, dryRun: false }), ExpirationRuleConflictError);
+    const other = { key: 'team', value: 'old' };
+    await ensureExpirationRule(client, bucket, { tag: other, days: 9, dryRun: false });
+    const onServer = await readLifecycleRules(client, bucket);
+    assert.deepEqual(
+      onServer.map((r) => r.ID),
+      ['logs-30d', EXPIRATION_RULE_ID, ruleId(9, other)],
+    );
+    assert.ok(rulesEqual(onServer[1]!, legacy), 'the legacy rule keeps expiring its objects after 30 days');
+  });
+
+  /** A client whose first lifecycle read is followed at once by another writer's change (before our write). */
+  function clientWithRivalAfterRead(bucket: string, change: (rules: LifecycleRule[]) => LifecycleRule[]): { racing: S3Client; destroy(): void } {
+    const rival = new S3Client(clientOptions);
+    const racing = new S3Client(clientOptions);
+    let done = false;
+    racing.middlewareStack.add(
+      (next, context) => async (args) => {
+        const out = await next(args);
+        if (!done && context.commandName === 'GetBucketLifecycleConfigurationCommand') {
+          done = true;
+          const rules = change(await readLifecycleRules(rival, bucket));
+          await rival.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: rules } }));
+        }
+        return out;
+      },
+      { step: 'initialize', name: 'rivalAfterRead' },
+    );
+    return {
+      racing,
+      destroy: () => {
+        rival.destroy();
+        racing.destroy();
+      },
+    };
+  }
+
+  it('re-reads right before writing and refuses when someone wrote since the read the change was computed from', async () => {
+    const bucket = await newBucket('lc-cas', { rules: foreignRules.slice(0, 2) });
+    const { racing, destroy } = clientWithRivalAfterRead(bucket, (rules) => [
+      ...rules,
+      { ID: 'rivals-rule', Status: 'Enabled', Filter: { Prefix: 'r/' }, Expiration: { Days: 3 } },
+    ]);
+    try {
+      await assert.rejects(
+        ensureExpirationRule(racing, bucket, { tag: TAG, days: 14, dryRun: false }),
+        (e: unknown) => e instanceof LifecycleConflictError && /rule "rivals-rule" was added/.test(e.message) && /nothing was written/.test(e.message),
+      );
+    } finally {
+      destroy();
+    }
+    const onServer = await readLifecycleRules(client, bucket);
+    assert.deepEqual(
+      onServer.map((r) => r.ID),
+      ['logs-30d', 'archive', 'rivals-rule'],
+      "the rival's rule is not lost, and ours was not written",
+    );
+  });
+
+  it('guards the removal the same way', async () => {
+    const bucket = await newBucket('lc-cas-remove', { rules: foreignRules.slice(0, 1) });
+    await ensureExpirationRule(client, bucket, { tag: TAG, days: 14, dryRun: false });
+    const { racing, destroy } = clientWithRivalAfterRead(bucket, (rules) => rules.map((r) => (r.ID === 'logs-30d' ? { ...r, Expiration: { Days: 60 } } : r)));
+    try {
+      await assert.rejects(
+        removeExpirationRule(racing, bucket, { ruleIds: [ruleId(14)] }),
+        (e: unknown) => e instanceof LifecycleConflictError && /rule "logs-30d" was changed/.test(e.message),
+      );
+    } finally {
+      destroy();
+    }
+    const onServer = await readLifecycleRules(client, bucket);
+    assert.deepEqual(
+      onServer.map((r) => r.ID),
+      ['logs-30d', ruleId(14)],
+    );
+    assert.deepEqual(onServer[0]!.Expiration, { Days: 60 }, "the rival's change stays");
   });
 
   it('expires noncurrent versions too in a versioned bucket', async () => {
@@ -195,7 +310,7 @@ describe('lifecycle rules on moto', () => {
     assert.equal(result.verified, false);
     assert.equal(result.change, 'added');
     assert.equal(result.after.length, foreignRules.length + 2);
-    assert.match(result.diff, new RegExp(`^\\+ rule "${EXPIRATION_RULE_ID}": added$`, 'm'));
+    assert.match(result.diff, new RegExp(`^\\+ rule "${ruleId(14)}": added$`, 'm'));
     assert.match(result.diff, new RegExp(`^\\+ rule "${DELETE_MARKER_RULE_ID}": added$`, 'm'));
     const onServer = await readLifecycleRules(client, bucket);
     assert.equal(onServer.length, asStored.length);
@@ -206,7 +321,7 @@ describe('lifecycle rules on moto', () => {
     const bucket = await newBucket('lc-markers', { versioning: 'Enabled', rules: foreignRules.slice(0, 2) });
     const result = await ensureExpirationRule(client, bucket, { tag: TAG, days: 14, deleteMarkerRule: true, dryRun: false });
     assert.deepEqual(result.changes, [
-      { id: EXPIRATION_RULE_ID, change: 'added' },
+      { id: ruleId(14), change: 'added' },
       { id: DELETE_MARKER_RULE_ID, change: 'added' },
     ]);
     const onServer = await readLifecycleRules(client, bucket);
@@ -220,8 +335,8 @@ describe('lifecycle rules on moto', () => {
     const bucket = await newBucket('lc-remove', { rules: foreignRules.slice(0, 2) });
     const asStored = await readLifecycleRules(client, bucket);
     await ensureExpirationRule(client, bucket, { tag: TAG, days: 14, deleteMarkerRule: true, dryRun: false });
-    const removed = await removeExpirationRule(client, bucket, {});
-    assert.deepEqual(removed.removed.sort(), [DELETE_MARKER_RULE_ID, EXPIRATION_RULE_ID].sort());
+    const removed = await removeExpirationRule(client, bucket, { ruleIds: [ruleId(14), DELETE_MARKER_RULE_ID] });
+    assert.deepEqual(removed.removed.sort(), [DELETE_MARKER_RULE_ID, ruleId(14)].sort());
     const onServer = await readLifecycleRules(client, bucket);
     assert.equal(onServer.length, asStored.length);
     onServer.forEach((rule, i) => assert.ok(rulesEqual(rule, asStored[i]!)));
@@ -229,11 +344,11 @@ describe('lifecycle rules on moto', () => {
     const alone = await newBucket('lc-alone');
     await ensureExpirationRule(client, alone, { tag: TAG, days: 14, dryRun: false });
     const deletesBefore = observed.commands.filter((c) => c === 'DeleteBucketLifecycleCommand').length;
-    const result = await removeExpirationRule(client, alone, {});
+    const result = await removeExpirationRule(client, alone, { ruleIds: [ruleId(14)] });
     assert.deepEqual(result.after, []);
     assert.equal(observed.commands.filter((c) => c === 'DeleteBucketLifecycleCommand').length, deletesBefore + 1);
     await assert.rejects(client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: alone })), { name: 'NoSuchLifecycleConfiguration' });
-    assert.equal((await removeExpirationRule(client, alone, {})).written, false, 'nothing left to remove');
+    assert.equal((await removeExpirationRule(client, alone, { ruleIds: [ruleId(14)] })).written, false, 'nothing left to remove');
   });
 
   it('refuses to write when the configuration changed since the preview', async () => {
@@ -293,10 +408,11 @@ describe('lifecycle rules on moto', () => {
       });
       const context = `seed ${seed}: ${JSON.stringify(configuration)}`;
       const asStored = await readLifecycleRules(client, bucket);
-      const ours = new Set([EXPIRATION_RULE_ID, ...(withMarkers ? [DELETE_MARKER_RULE_ID] : [])]);
+      const days = 1 + random.int(100);
+      // A rule with the legacy shared ID and another filter is someone's earlier run's: it is kept like a foreign rule.
+      const ours = new Set([ruleId(days), ...(withMarkers ? [DELETE_MARKER_RULE_ID] : [])]);
       const foreign = (rules: LifecycleRule[]) => rules.filter((r) => r.ID === undefined || !ours.has(r.ID));
 
-      const days = 1 + random.int(100);
       const result = await ensureExpirationRule(client, bucket, { tag: TAG, days, deleteMarkerRule: withMarkers, dryRun: false });
       assert.equal(result.versioned, versioned, context);
       const onServer = await readLifecycleRules(client, bucket);
@@ -304,7 +420,7 @@ describe('lifecycle rules on moto', () => {
       const foreignAfter = foreign(onServer);
       assert.equal(foreignAfter.length, foreignBefore.length, context);
       foreignBefore.forEach((rule, i) => assert.ok(rulesEqual(foreignAfter[i]!, rule), `${context}: foreign rule ${i} unchanged`));
-      const mine = onServer.filter((r) => r.ID === EXPIRATION_RULE_ID);
+      const mine = onServer.filter((r) => r.ID === ruleId(days));
       assert.equal(mine.length, 1, context);
       assert.ok(rulesEqual(mine[0]!, expectedRule(days, versioned)), context);
       if (withMarkers) assert.equal(onServer.filter((r) => r.ID === DELETE_MARKER_RULE_ID).length, 1, context);

@@ -8,9 +8,17 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetBucketLifecycleConfigurationCommand, GetObjectCommand, HeadObjectCommand, type LifecycleRule, type S3Client } from '@aws-sdk/client-s3';
+import {
+  GetBucketLifecycleConfigurationCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  type LifecycleRule,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { BATCH_OPERATIONS_TAGGING_WARNING } from '../../src/aws/batchManifest';
-import { DELETE_MARKER_RULE_ID, EXPIRATION_RULE_ID } from '../../src/core/retention/lifecycleRule';
+import { DELETE_MARKER_RULE_ID, expirationRuleId } from '../../src/core/retention/lifecycleRule';
+import { prefixOfFolder, prefixOfKey } from '../../src/core/prefix';
 import { motoEndpoint, uniqueBucketName } from './moto';
 import { europeanRequestProducts, startPriceListServer } from '../unit/priceListFixture';
 import { createBucket, EXPIRE, motoClient, putAllTagged, putTagged, snapshotTags, tagsOf, type TagMap } from './taggingFixtures';
@@ -136,7 +144,7 @@ describe('s3-lifecycle tag-expire against S3', () => {
     assert.deepEqual(out.keepTag, { key: KEEP }, 'the keep tag is on by default');
     assert.equal(out.olderThan, null, '--all-ages sets no age limit');
     assert.equal(out.lifecycleRule.change, 'added');
-    assert.match(out.lifecycleRule.diff, new RegExp(EXPIRATION_RULE_ID));
+    assert.ok(out.lifecycleRule.diff.includes(expirationRuleId(EXPIRE, 30)), out.lifecycleRule.diff);
 
     assert.deepEqual(await snapshotTags(client, bucket, keys), before, 'no tag changed');
     assert.deepEqual(await lifecycleRules(client, bucket), [], 'no lifecycle configuration was written');
@@ -248,10 +256,63 @@ describe('s3-lifecycle tag-expire against S3', () => {
     const rules = await lifecycleRules(client, bucket);
     assert.equal(rules.length, 1);
     const [rule] = rules;
-    assert.equal(rule!.ID, EXPIRATION_RULE_ID);
+    assert.equal(rule!.ID, 's3-lifecycle-studio-expire:7d:k=v', 'one rule per tag, named by the tag and the days');
     assert.equal(rule!.Status, 'Enabled');
     assert.deepEqual(rule!.Filter?.Tag, { Key: 'k', Value: 'v' });
     assert.equal(rule!.Expiration?.Days, 7);
+  });
+
+  it("takes --prefix verbatim as the analysis prefix: 'a/' tags a//old.txt only, 'a' tags a/live.txt only, '' the root's keys", async () => {
+    const keys = ['a/live.txt', 'a//old.txt', 'a/b/deep.txt', 'a/marker/', 'top.txt', '/slash-top.txt'];
+    // What the analysis (prefixOfKey, the SQL templates) says each key's prefix is: the selection must be exactly that.
+    const expected = (prefix: string) => keys.filter((k) => prefixOfKey(k) === prefix).sort();
+    assert.deepEqual(expected('a/'), ['a//old.txt']);
+    assert.deepEqual(expected('a'), ['a/live.txt', 'a/marker/']);
+    for (const prefix of ['a/', 'a', '']) {
+      const bucket = uniqueBucketName('te-slash');
+      await createBucket(client, bucket);
+      await putAllTagged(
+        client,
+        bucket,
+        keys.map((k): [string, TagMap] => [k, {}]),
+      );
+      const summary = json<RunSummary>(
+        await tagExpire(['--bucket', bucket, '--prefix', prefix, '--all-ages', '--yes', '--no-lifecycle-rule', '--run-dir', runDir(), '--format', 'json']),
+      );
+      assert.equal(summary.state, 'finished', `--prefix '${prefix}'`);
+      const tagged = [];
+      for (const key of keys) if ((await tagsOf(client, bucket, key))[EXPIRE.key] === EXPIRE.value) tagged.push(key);
+      assert.deepEqual(tagged.sort(), expected(prefix), `--prefix '${prefix}' tags the keys whose analysis prefix it is`);
+    }
+  });
+
+  it("maps the tree's folder a// to the analysis prefix a/, and hints when --prefix 'x/' selects nothing but 'x' would", async () => {
+    const bucket = uniqueBucketName('te-folder');
+    await createBucket(client, bucket);
+    await putAllTagged(client, bucket, [
+      ['a/live.txt', {}],
+      ['a//old.txt', {}],
+      ['logs/x.csv', {}],
+    ]);
+    // The tree lists a/ with the delimiter and shows the common prefix a// as a folder.
+    const level = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'a/', Delimiter: '/' }));
+    const folder = (level.CommonPrefixes ?? []).map((cp) => cp.Prefix);
+    assert.deepEqual(folder, ['a//']);
+    const out = json<{ objects: number; byPrefix: { prefix: string; objects: number }[] }>(
+      await tagExpire(['--bucket', bucket, '--prefix', prefixOfFolder(folder[0]!), '--all-ages', '--dry-run', '--format', 'json', '--run-dir', runDir()]),
+    );
+    assert.deepEqual(
+      out.byPrefix.map((p) => [p.prefix, p.objects]),
+      [['a/', 1]],
+      'the folder a// holds a//old.txt, whose analysis prefix is a/',
+    );
+    assert.equal(out.objects, 1);
+
+    const dry = await tagExpire(['--bucket', bucket, '--prefix', 'logs/', '--all-ages', '--dry-run', '--run-dir', runDir()]);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stderr, /hint: --prefix 'logs\/' .* selects nothing to tag here; --prefix 'logs' would select .*logs\/x\.csv/);
+    const fine = await tagExpire(['--bucket', bucket, '--prefix', 'a/', '--all-ages', '--dry-run', '--run-dir', runDir()]);
+    assert.doesNotMatch(fine.stderr, /hint:/, 'a prefix that selects something gets no hint');
   });
 
   it('by default leaves an object carrying s3-lifecycle-studio:keep untagged, and tags it with --no-keep-tag', async () => {
@@ -409,8 +470,8 @@ describe('s3-lifecycle tag-expire against S3', () => {
     assert.deepEqual(await tagsOf(client, bucket, 'v/a.json', versionId), { owner: 'team-a', [EXPIRE.key]: EXPIRE.value }, 'the current version is tagged');
 
     const rules = await lifecycleRules(client, bucket);
-    assert.deepEqual(rules.map((r) => r.ID).sort(), [DELETE_MARKER_RULE_ID, EXPIRATION_RULE_ID].sort());
-    const expire = rules.find((r) => r.ID === EXPIRATION_RULE_ID)!;
+    assert.deepEqual(rules.map((r) => r.ID).sort(), [DELETE_MARKER_RULE_ID, expirationRuleId(EXPIRE, 9)].sort());
+    const expire = rules.find((r) => r.ID === expirationRuleId(EXPIRE, 9))!;
     assert.deepEqual(expire.Filter?.Tag, { Key: EXPIRE.key, Value: EXPIRE.value });
     assert.equal(expire.Expiration?.Days, 9);
     assert.equal(expire.NoncurrentVersionExpiration?.NoncurrentDays, 9);

@@ -136,7 +136,7 @@ describe('tag-expire killed and resumed', () => {
     const rules = (await client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules ?? [];
     assert.deepEqual(
       rules.map((r) => r.ID),
-      ['s3-lifecycle-studio-expire'],
+      ['s3-lifecycle-studio-expire:30d:s3-lifecycle-studio:expire=true'],
     );
   });
 

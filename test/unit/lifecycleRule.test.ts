@@ -9,12 +9,17 @@ import {
   DELETE_MARKER_EXPLANATION,
   DELETE_MARKER_RULE_ID,
   EXPIRATION_RULE_ID,
+  ExpirationRuleConflictError,
   LifecycleRuleError,
   MAX_LIFECYCLE_RULES,
   deleteMarkerRule,
   describeLifecycleDiff,
   expirationRule,
+  expirationRuleId,
+  isOurExpirationRuleId,
   mergeRules,
+  ownExpirationRuleIds,
+  placeExpirationRule,
   overallChange,
   removeRules,
   rulesEqual,
@@ -35,7 +40,7 @@ function reordered(rule: LifecycleRule): LifecycleRule {
 describe('expirationRule', () => {
   it('filters on the expiration tag and expires after the given days', () => {
     assert.deepEqual(expirationRule({ tag: TAG, days: 7, versioned: false }), {
-      ID: EXPIRATION_RULE_ID,
+      ID: 's3-lifecycle-studio-expire:7d:s3-lifecycle-studio=expire',
       Status: 'Enabled',
       Filter: { Tag: { Key: 's3-lifecycle-studio', Value: 'expire' } },
       Expiration: { Days: 7 },
@@ -58,6 +63,75 @@ describe('expirationRule', () => {
     assert.throws(() => expirationRule({ tag: TAG, days: 1.5, versioned: false }), LifecycleRuleError);
     assert.throws(() => expirationRule({ tag: TAG, days: 3, noncurrentDays: -1, versioned: true }), /noncurrent-version expiration/);
     assert.throws(() => expirationRule({ tag: { key: '', value: 'x' }, days: 3, versioned: false }), /tag key/);
+  });
+});
+
+describe('one rule per tag (expirationRuleId, placeExpirationRule)', () => {
+  const other = { key: 'team', value: 'gone' };
+  const legacy = (tag: { key: string; value: string }, days: number): LifecycleRule => ({
+    ...expirationRule({ tag, days, versioned: false }),
+    ID: EXPIRATION_RULE_ID,
+  });
+
+  it("names the rule by its tag and days, within S3's 255 characters, and tells our IDs from others", () => {
+    assert.equal(expirationRuleId(TAG, 30), 's3-lifecycle-studio-expire:30d:s3-lifecycle-studio=expire');
+    assert.notEqual(expirationRuleId(TAG, 30), expirationRuleId(other, 30));
+    assert.notEqual(expirationRuleId(TAG, 30), expirationRuleId(TAG, 31));
+    const long = { key: 'k'.repeat(128), value: 'v'.repeat(256) };
+    const longOther = { key: 'k'.repeat(128), value: `${'v'.repeat(255)}w` };
+    assert.ok(expirationRuleId(long, 36500).length <= 255);
+    assert.match(expirationRuleId(long, 7), /^s3-lifecycle-studio-expire:7d:sha256=[0-9a-f]{32}$/);
+    assert.notEqual(expirationRuleId(long, 7), expirationRuleId(longOther, 7));
+    assert.equal(expirationRule({ tag: long, days: 7, versioned: false }).ID, expirationRuleId(long, 7));
+    assert.ok(isOurExpirationRuleId(EXPIRATION_RULE_ID) && isOurExpirationRuleId(expirationRuleId(TAG, 3)));
+    assert.ok(!isOurExpirationRuleId('logs') && !isOurExpirationRuleId(DELETE_MARKER_RULE_ID) && !isOurExpirationRuleId(undefined));
+  });
+
+  it("adds a second tag's rule beside the first, never rewriting it", () => {
+    const first = expirationRule({ tag: TAG, days: 30, versioned: false });
+    const second = expirationRule({ tag: other, days: 7, versioned: false });
+    assert.deepEqual(placeExpirationRule([first], second), { rule: second, inPlace: false });
+    const merged = mergeRules([first], [second]);
+    assert.deepEqual(merged.rules, [first, second]);
+  });
+
+  it('refuses another days for a tag that already has its rule, saying which rule and what to do', () => {
+    const first = expirationRule({ tag: TAG, days: 30, versioned: false });
+    assert.throws(
+      () => placeExpirationRule([first], expirationRule({ tag: TAG, days: 7, versioned: false })),
+      (e: unknown) =>
+        e instanceof ExpirationRuleConflictError &&
+        e.ruleId === first.ID &&
+        e.message.includes(`Tag s3-lifecycle-studio=expire already expires after 30 days under rule "${first.ID}"`) &&
+        /use that many days \(--days 30/.test(e.message) &&
+        /another tag value/.test(e.message),
+    );
+    // Other noncurrent days in a versioned bucket change the earlier objects too.
+    assert.throws(
+      () =>
+        placeExpirationRule(
+          [expirationRule({ tag: TAG, days: 30, versioned: true })],
+          expirationRule({ tag: TAG, days: 30, noncurrentDays: 5, versioned: true }),
+        ),
+      (e: unknown) => e instanceof ExpirationRuleConflictError && /--noncurrent-days 30/.test(e.message),
+    );
+    // A foreign rule filtering on the tag alone governs it as well.
+    assert.throws(
+      () => placeExpirationRule([{ ...first, ID: 'team-rule', Status: 'Disabled' }], expirationRule({ tag: TAG, days: 30, versioned: false })),
+      (e: unknown) => e instanceof ExpirationRuleConflictError && /"team-rule", which is Disabled/.test(e.message),
+    );
+  });
+
+  it('reads the legacy shared ID as the rule of its own tag and days', () => {
+    const wanted = expirationRule({ tag: TAG, days: 30, versioned: false });
+    const old = legacy(TAG, 30);
+    assert.deepEqual(placeExpirationRule([old], wanted), { rule: old, inPlace: true });
+    // Written by a run with another tag: it stays that tag's rule, and this tag gets its own.
+    assert.deepEqual(placeExpirationRule([legacy(other, 7)], wanted), { rule: wanted, inPlace: false });
+    assert.throws(() => placeExpirationRule([legacy(TAG, 7)], wanted), /already expires after 7 days under rule "s3-lifecycle-studio-expire"/);
+    assert.deepEqual(ownExpirationRuleIds([legacy(other, 7), old], TAG, 30), [EXPIRATION_RULE_ID]);
+    assert.deepEqual(ownExpirationRuleIds([legacy(other, 7), wanted, { ...wanted, ID: 'team-rule' }], TAG, 30), [wanted.ID]);
+    assert.deepEqual(ownExpirationRuleIds([legacy(TAG, 7)], TAG, 30), [], "another days' rule is not this run's");
   });
 });
 
@@ -114,7 +188,7 @@ describe('rulesEqual', () => {
 
 describe('mergeRules', () => {
   const ours = (versioned: boolean, days: number, withMarkers: boolean) => [
-    expirationRule({ tag: TAG, days, versioned }),
+    expirationRule({ id: EXPIRATION_RULE_ID, tag: TAG, days, versioned }),
     ...(withMarkers ? [deleteMarkerRule()] : []),
   ];
 
@@ -168,10 +242,10 @@ describe('mergeRules', () => {
   it('updates our rule in place when the days change, and reports each rule', () => {
     const before = [
       { ID: 'logs', Status: 'Enabled', Filter: { Prefix: 'logs/' }, Expiration: { Days: 30 } },
-      expirationRule({ tag: TAG, days: 30, versioned: false }),
+      expirationRule({ id: EXPIRATION_RULE_ID, tag: TAG, days: 30, versioned: false }),
       { ID: 'tmp', Status: 'Enabled', Filter: { Prefix: 'tmp/' }, Expiration: { Days: 1 } },
     ] satisfies LifecycleRule[];
-    const merged = mergeRules(before, [expirationRule({ tag: TAG, days: 60, versioned: false }), deleteMarkerRule()]);
+    const merged = mergeRules(before, [expirationRule({ id: EXPIRATION_RULE_ID, tag: TAG, days: 60, versioned: false }), deleteMarkerRule()]);
     assert.deepEqual(
       merged.rules.map((r) => r.ID),
       ['logs', EXPIRATION_RULE_ID, 'tmp', DELETE_MARKER_RULE_ID],
@@ -186,7 +260,7 @@ describe('mergeRules', () => {
 
   it('keeps a foreign rule without an ID as it is', () => {
     const anonymous: LifecycleRule = { Status: 'Enabled', Filter: { Prefix: 'a/' }, Expiration: { Days: 5 } };
-    const merged = mergeRules([anonymous], [expirationRule({ tag: TAG, days: 3, versioned: false })]);
+    const merged = mergeRules([anonymous], [expirationRule({ id: EXPIRATION_RULE_ID, tag: TAG, days: 3, versioned: false })]);
     assert.equal(merged.rules[0], anonymous);
     assert.equal(merged.rules.length, 2);
   });
@@ -194,14 +268,17 @@ describe('mergeRules', () => {
   it('fills the configuration up to 1,000 rules and refuses beyond, saying what to do', () => {
     const random = new Random(7);
     const rules = (n: number) => Array.from({ length: n }, (_, i) => randomRule(random, `rule-${i}`));
-    assert.equal(mergeRules(rules(MAX_LIFECYCLE_RULES - 1), [expirationRule({ tag: TAG, days: 3, versioned: false })]).rules.length, MAX_LIFECYCLE_RULES);
+    assert.equal(
+      mergeRules(rules(MAX_LIFECYCLE_RULES - 1), [expirationRule({ id: EXPIRATION_RULE_ID, tag: TAG, days: 3, versioned: false })]).rules.length,
+      MAX_LIFECYCLE_RULES,
+    );
     assert.throws(
-      () => mergeRules(rules(MAX_LIFECYCLE_RULES), [expirationRule({ tag: TAG, days: 3, versioned: false })]),
+      () => mergeRules(rules(MAX_LIFECYCLE_RULES), [expirationRule({ id: EXPIRATION_RULE_ID, tag: TAG, days: 3, versioned: false })]),
       (e: unknown) => e instanceof LifecycleRuleError && /1,000/.test(e.message) && /Remove or combine/.test(e.message),
     );
     // Replacing ours in a full configuration adds nothing, so it is allowed.
-    const full = [...rules(MAX_LIFECYCLE_RULES - 1), expirationRule({ tag: TAG, days: 3, versioned: false })];
-    assert.equal(mergeRules(full, [expirationRule({ tag: TAG, days: 9, versioned: false })]).rules.length, MAX_LIFECYCLE_RULES);
+    const full = [...rules(MAX_LIFECYCLE_RULES - 1), expirationRule({ id: EXPIRATION_RULE_ID, tag: TAG, days: 3, versioned: false })];
+    assert.equal(mergeRules(full, [expirationRule({ id: EXPIRATION_RULE_ID, tag: TAG, days: 9, versioned: false })]).rules.length, MAX_LIFECYCLE_RULES);
   });
 
   it('refuses rules of ours without an ID or with the same ID twice', () => {
@@ -215,7 +292,7 @@ describe('removeRules', () => {
     const logs: LifecycleRule = { ID: 'logs', Status: 'Enabled', Filter: { Prefix: 'logs/' }, Expiration: { Days: 30 } };
     const anonymous: LifecycleRule = { Status: 'Enabled', Filter: { Prefix: 'a/' }, Expiration: { Days: 5 } };
     const { rules, removed } = removeRules(
-      [logs, expirationRule({ tag: TAG, days: 3, versioned: false }), anonymous, deleteMarkerRule()],
+      [logs, expirationRule({ id: EXPIRATION_RULE_ID, tag: TAG, days: 3, versioned: false }), anonymous, deleteMarkerRule()],
       [EXPIRATION_RULE_ID, DELETE_MARKER_RULE_ID],
     );
     assert.deepEqual(rules, [logs, anonymous]);
@@ -228,7 +305,7 @@ describe('describeLifecycleDiff', () => {
   const logs: LifecycleRule = { ID: 'logs', Status: 'Enabled', Filter: { Prefix: 'logs/' }, Expiration: { Days: 30 } };
 
   it('shows an added rule in full and the others as unchanged', () => {
-    const after = [logs, expirationRule({ tag: TAG, days: 7, versioned: false })];
+    const after = [logs, expirationRule({ id: EXPIRATION_RULE_ID, tag: TAG, days: 7, versioned: false })];
     const diff = describeLifecycleDiff([logs], after);
     const lines = diff.split('\n');
     assert.equal(lines[0], 'Lifecycle configuration: 1 rule before, 2 rules after (1 added, 0 updated, 0 removed, 1 unchanged)');
@@ -240,7 +317,10 @@ describe('describeLifecycleDiff', () => {
   });
 
   it('shows only the changed lines of an updated rule as -/+', () => {
-    const diff = describeLifecycleDiff([expirationRule({ tag: TAG, days: 7, versioned: false })], [expirationRule({ tag: TAG, days: 30, versioned: false })]);
+    const diff = describeLifecycleDiff(
+      [expirationRule({ id: EXPIRATION_RULE_ID, tag: TAG, days: 7, versioned: false })],
+      [expirationRule({ id: EXPIRATION_RULE_ID, tag: TAG, days: 30, versioned: false })],
+    );
     const lines = diff.split('\n');
     assert.equal(lines[1], `~ rule "${EXPIRATION_RULE_ID}": updated`);
     assert.deepEqual(

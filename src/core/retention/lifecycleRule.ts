@@ -2,9 +2,14 @@
 // and how they are merged into a bucket's configuration without touching anyone else's rules.
 
 import type { LifecycleRule, Tag } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import { formatCount } from '../format';
 import type { TagSpec } from './report';
 
+/**
+ * The ID every run's expiration rule had before rules were per tag (a later run rewrote it for all):
+ * still read as the rule of whatever tag it filters on, and the start of every expiration rule ID of ours.
+ */
 export const EXPIRATION_RULE_ID = 's3-lifecycle-studio-expire';
 export const DELETE_MARKER_RULE_ID = 's3-lifecycle-studio-delete-markers';
 /** S3 refuses a lifecycle configuration with more rules than this. */
@@ -21,8 +26,112 @@ export const DELETE_MARKER_EXPLANATION =
 
 export type LifecycleRuleChange = 'added' | 'updated' | 'unchanged';
 
+/** S3's limit on a rule ID. */
+const MAX_RULE_ID_LENGTH = 255;
+
+/**
+ * The ID of the rule that expires objects tagged `tag` after `days` days: one rule per tag, so a run
+ * never rewrites the expiration of another tag's objects. `s3-lifecycle-studio-expire:30d:key=value`;
+ * a tag too long for S3's 255 characters is named by a hash of it instead.
+ */
+export function expirationRuleId(tag: TagSpec, days: number): string {
+  const readable = `${EXPIRATION_RULE_ID}:${days}d:${tag.key}=${tag.value}`;
+  if (readable.length <= MAX_RULE_ID_LENGTH) return readable;
+  const digest = createHash('sha256').update(`${tag.key}\u0000${tag.value}`).digest('hex').slice(0, 32);
+  return `${EXPIRATION_RULE_ID}:${days}d:sha256=${digest}`;
+}
+
+/** Whether a rule ID is one of our expiration rules: the legacy shared ID, or a per-tag one. */
+export function isOurExpirationRuleId(id: string | undefined): boolean {
+  return id === EXPIRATION_RULE_ID || (id !== undefined && id.startsWith(`${EXPIRATION_RULE_ID}:`));
+}
+
+/** The one tag a rule's filter selects by, when that is all it filters on (no prefix, no size, no other tag). */
+export function ruleFilterTag(rule: LifecycleRule): TagSpec | undefined {
+  const filter = rule.Filter;
+  const only = (t: Tag | undefined) => (t?.Key === undefined ? undefined : { key: t.Key, value: t.Value ?? '' });
+  if (filter?.Tag && filter.Prefix === undefined && !filter.And && filter.ObjectSizeGreaterThan === undefined && filter.ObjectSizeLessThan === undefined)
+    return only(filter.Tag);
+  const and = filter?.And;
+  if (
+    and &&
+    !filter.Tag &&
+    (and.Prefix === undefined || and.Prefix === '') &&
+    and.Tags?.length === 1 &&
+    and.ObjectSizeGreaterThan === undefined &&
+    and.ObjectSizeLessThan === undefined
+  )
+    return only(and.Tags[0]);
+  return undefined;
+}
+
+/** The rules that decide when objects carrying `tag` expire: every rule whose filter is that tag alone, ours or not. */
+export function rulesForTag(rules: readonly LifecycleRule[], tag: TagSpec): LifecycleRule[] {
+  return rules.filter((rule) => {
+    const t = ruleFilterTag(rule);
+    return t !== undefined && t.key === tag.key && t.value === tag.value;
+  });
+}
+
+/** The tag already expires under another rule than the one a run would write: writing ours would change its objects' expiration. */
+export class ExpirationRuleConflictError extends Error {
+  constructor(
+    message: string,
+    readonly ruleId: string | undefined,
+  ) {
+    super(message);
+    this.name = 'ExpirationRuleConflictError';
+  }
+}
+
+/**
+ * Where a run's expiration rule goes in a configuration: the rule already there for its tag when it
+ * says the same (whatever its ID — the legacy shared ID included), else `wanted`, added. When the tag
+ * is governed by a rule that says something else, nothing may be written: the objects of earlier runs
+ * carry the same tag, and their expiration would change too.
+ */
+export function placeExpirationRule(existing: readonly LifecycleRule[], wanted: LifecycleRule): { rule: LifecycleRule; inPlace: boolean } {
+  const tag = ruleFilterTag(wanted)!;
+  const governing = rulesForTag(existing, tag);
+  const other = governing.find((rule) => !rulesEqual({ ...rule, ID: wanted.ID }, wanted));
+  if (other) throw new ExpirationRuleConflictError(describeRuleConflict(other, wanted, tag), other.ID);
+  return governing.length > 0 ? { rule: governing[0]!, inPlace: true } : { rule: wanted, inPlace: false };
+}
+
+function describeRuleConflict(found: LifecycleRule, wanted: LifecycleRule, tag: TagSpec): string {
+  const name = found.ID === undefined ? 'a rule without an ID' : `rule "${found.ID}"`;
+  const t = `${tag.key}=${tag.value}`;
+  const days = found.Expiration?.Days;
+  const noncurrent = found.NoncurrentVersionExpiration?.NoncurrentDays;
+  const wantedNoncurrent = wanted.NoncurrentVersionExpiration?.NoncurrentDays;
+  let what: string;
+  let use = 'another tag value (--tag, or the setting s3lifecycle.expiration.tag)';
+  if (found.Status !== 'Enabled') what = `tag ${t} is governed by ${name}, which is ${found.Status ?? 'not enabled'}`;
+  else if (days !== wanted.Expiration?.Days) {
+    what =
+      days === undefined
+        ? `tag ${t} is governed by ${name}, which does not expire objects after a number of days`
+        : `tag ${t} already expires after ${days} days under ${name}`;
+    if (days !== undefined) use = `that many days (--days ${days}, or the setting s3lifecycle.expiration.days) or ${use}`;
+  } else if (noncurrent !== wantedNoncurrent) {
+    what = `under ${name}, the noncurrent versions of objects tagged ${t} ${noncurrent === undefined ? 'never expire' : `expire ${noncurrent} days after they become noncurrent`}, not ${wantedNoncurrent === undefined ? 'never' : `after ${wantedNoncurrent} days`}`;
+    if (noncurrent !== undefined) use = `--noncurrent-days ${noncurrent} (or the setting s3lifecycle.expiration.noncurrentDays) or ${use}`;
+  } else what = `tag ${t} is governed by ${name}, which differs from the rule this run would write (changed by hand?)`;
+  return (
+    `${what[0]!.toUpperCase()}${what.slice(1)}; use ${use}. Nothing was written: one tag has one rule, so that a run never changes ` +
+    'the expiration of the objects an earlier run tagged.'
+  );
+}
+
+/** The IDs of our expiration rules that a run with this tag and days wrote (or found in place): what its undo may remove. */
+export function ownExpirationRuleIds(rules: readonly LifecycleRule[], tag: TagSpec, days: number): string[] {
+  return rulesForTag(rules, tag)
+    .filter((rule) => isOurExpirationRuleId(rule.ID) && rule.Expiration?.Days === days)
+    .map((rule) => rule.ID!);
+}
+
 export interface ExpirationRuleOptions {
-  /** Defaults to EXPIRATION_RULE_ID. */
+  /** Defaults to expirationRuleId(tag, days). */
   id?: string;
   tag: TagSpec;
   /** Current versions expire this many days after they were created. */
@@ -47,7 +156,7 @@ function requireWholeDays(value: number, what: string): void {
 
 function requireRuleId(id: string): void {
   // S3's limit on a rule ID.
-  if (id.length === 0 || id.length > 255) throw new LifecycleRuleError(`A lifecycle rule ID must have 1–255 characters (got ${id.length}).`);
+  if (id.length === 0 || id.length > MAX_RULE_ID_LENGTH) throw new LifecycleRuleError(`A lifecycle rule ID must have 1–255 characters (got ${id.length}).`);
 }
 
 /**
@@ -56,9 +165,9 @@ function requireRuleId(id: string): void {
  * to be removed; the default of `days` keeps it recoverable for as long again.
  */
 export function expirationRule(options: ExpirationRuleOptions): LifecycleRule {
-  const id = options.id ?? EXPIRATION_RULE_ID;
-  requireRuleId(id);
   requireWholeDays(options.days, 'The expiration');
+  const id = options.id ?? expirationRuleId(options.tag, options.days);
+  requireRuleId(id);
   const { key, value } = options.tag;
   if (key.length === 0 || key.length > 128) throw new LifecycleRuleError(`The expiration tag key must have 1–128 characters (got "${key}").`);
   if (value.length > 256) throw new LifecycleRuleError(`The expiration tag value must have at most 256 characters (got ${value.length}).`);

@@ -39,7 +39,7 @@ export interface RunSpec {
   /** The connection the run talks through (`default`, or a name from s3lifecycle.connections); absent: the default one. */
   connectionId?: string;
   bucket: string;
-  /** Prefixes without a trailing '/'; '' is the bucket root. */
+  /** Analysis prefixes, verbatim (see TargetSelection); '' is the bucket root. */
   prefixes: string[];
   tag: TagSpec;
   keepTag: KeepTag | null;
