@@ -11,7 +11,7 @@ import { roundUsd } from '../core/retention/savings';
 import { keepTagSpec, parseKeepTagSetting } from '../core/retention/tagSet';
 import type { StudioSettings } from '../core/settings';
 import type { QueryEngine } from '../engines/engine';
-import type { TemplateCatalog } from '../sql/catalog';
+import { overrideNote, type TemplateCatalog } from '../sql/catalog';
 import { analyzeRetention, type RetentionOptions } from './retentionAnalysis';
 import type { ConnectionScope } from './scope';
 
@@ -102,7 +102,16 @@ export async function runRetention(
   if (asksPriceList(lookup)) control.onPriceLookup?.(options.region);
   const pricing = await resolveBasePrices(lookup);
   for (const note of pricing.notes) control.onPriceNote?.(note);
-  return analyzeRetention(engine, catalog, { ...options, ...(pricing.base ? { basePrices: pricing.base } : {}), priceNotes: pricing.notes }, control);
+  const report = await analyzeRetention(
+    engine,
+    catalog,
+    { ...options, ...(pricing.base ? { basePrices: pricing.base } : {}), priceNotes: pricing.notes },
+    control,
+  );
+  // A template of the user's own decides what is listed as unused: the report says so.
+  const note = overrideNote(catalog);
+  if (note) report.notes.unshift(note);
+  return report;
 }
 
 /** The report's prefixes at or under `under` only, with totals to match (the tree's menu on a prefix). */

@@ -1,7 +1,8 @@
 // `s3-lifecycle retention`: the access-based retention analysis from the terminal — the unused
 // prefixes of a bucket with their objects, bytes, last access and monthly savings.
 
-import { join } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { retentionOptions, runRetention } from '../app/findUnusedPrefixes';
 import { formatBytes, formatCount, formatUsd } from '../core/format';
 import { GlobError } from '../core/retention/exemptions';
@@ -11,7 +12,7 @@ import { parsePriceOverride, PriceError } from '../core/retention/savings';
 import { describeCoverage, describeLinesPerDay, LogCoverageError, MalformedLogLinesError, RetentionInputError } from '../core/retention/window';
 import { QueryCancelledError } from '../engines/engine';
 import { csvLine } from '../engines/resultFormat';
-import { TemplateCatalog } from '../sql/catalog';
+import { retentionCatalog, WORKSPACE_TEMPLATE_FOLDER, type TemplateCatalog } from '../sql/catalog';
 import { TemplateError } from '../sql/template';
 import { checkPriceSource, CONNECTION_OPTIONS, openScope, PRICE_LIST_OPTIONS } from './connection';
 import { CliFailure, EXIT_OK, EXIT_USAGE, integerOption, stringOption, UsageError, type CliCommand, type CliIo, type ParsedCommandLine } from './framework';
@@ -141,6 +142,12 @@ export const retention: CliCommand = {
       description: "A storage price in USD per GB-month over the region's prices, e.g. GLACIER=0.0036 (repeat for more)",
       valueName: 'CLASS=USD',
     },
+    templates: {
+      type: 'string',
+      description:
+        'A folder of .sql templates used in place of the built-ins of the same name (default: the built-ins; ./.s3-lifecycle/templates/ only when named here)',
+      valueName: 'dir',
+    },
     ...PRICE_LIST_OPTIONS,
   },
   details: [
@@ -219,8 +226,20 @@ export const retention: CliCommand = {
       throw error;
     }
 
-    const catalog = TemplateCatalog.load({ workspaceDirs: [join(process.cwd(), '.s3-lifecycle', 'templates')] });
+    const templatesFolder = stringOption(args, 'templates') ?? settings.retention.templatesFolder;
+    let catalog: TemplateCatalog;
+    try {
+      catalog = retentionCatalog(templatesFolder === '' ? '' : resolve(templatesFolder));
+    } catch (error) {
+      throw new UsageError(`--templates: ${(error as Error).message}`, retention);
+    }
     for (const problem of catalog.problems) io.err(`warning: ${problem}\n`);
+    const workspaceTemplates = join(process.cwd(), WORKSPACE_TEMPLATE_FOLDER);
+    if (templatesFolder === '' && existsSync(workspaceTemplates) && readdirSync(workspaceTemplates).some((f) => f.endsWith('.sql'))) {
+      io.err(
+        `note: the analysis runs the built-in templates, not those in ./${WORKSPACE_TEMPLATE_FOLDER}/: to use yours, pass --templates ${WORKSPACE_TEMPLATE_FOLDER}\n`,
+      );
+    }
     let report: RetentionReport;
     let engineKind: string = settings.engine;
     try {

@@ -14,7 +14,7 @@ import { DEFAULT_CONNECTION_ID } from '../core/connections';
 import { QueryCancelledError } from '../engines/engine';
 import type { Studio } from '../studio';
 import type { BucketTreeNode } from '../views/bucketTree';
-import { catalogFor, workspaceFolder } from './templates';
+import { retentionCatalogFor, workspaceFolder } from './templates';
 
 /** The answers of one bucket's analysis, kept in the workspace state. */
 export interface RetentionInputs {
@@ -236,6 +236,7 @@ async function analyse(studio: Studio, bucket: string, inputs: RetentionInputs, 
       allowMalformedLogs: args.allowMalformedLogs === true,
     },
   );
+  const catalog = retentionCatalogFor(studio);
   let report: RetentionReport;
   try {
     report = await vscode.window.withProgress(
@@ -244,7 +245,7 @@ async function analyse(studio: Studio, bucket: string, inputs: RetentionInputs, 
         const controller = new AbortController();
         const subscription = token.onCancellationRequested(() => controller.abort());
         try {
-          return await runRetention(studio.current, engine, catalogFor(), connection, options, {
+          return await runRetention(studio.current, engine, catalog, connection, options, {
             signal: controller.signal,
             onProgress: (step: string) => progress.report({ message: step }),
             onPriceLookup: (region) => progress.report({ message: vscode.l10n.t('Looking up the storage prices of {0}', region) }),

@@ -4,10 +4,10 @@
 import * as vscode from 'vscode';
 import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import type { EngineKind } from '../core/settings';
 import { TemplateRunner, type RunSources } from '../engines/runner';
-import { builtinTemplateDir, TemplateCatalog, WORKSPACE_TEMPLATE_FOLDER } from '../sql/catalog';
+import { builtinTemplateDir, retentionCatalog, TemplateCatalog, WORKSPACE_TEMPLATE_FOLDER } from '../sql/catalog';
 import { renderValue, TemplateError, type SqlTemplate, type TemplateParameter } from '../sql/template';
 import type { Studio } from '../studio';
 import { readTemplate } from '../views/templateEditor';
@@ -44,11 +44,42 @@ export async function editTemplates(studio: Studio): Promise<string | undefined>
   return target;
 }
 
+/** The templates to run by name: the built-ins, overridden by the workspace's own in a trusted workspace only. */
 export function catalogFor(uri?: vscode.Uri): TemplateCatalog {
+  if (!vscode.workspace.isTrusted) return TemplateCatalog.load();
   const folders = vscode.workspace.workspaceFolders ?? [];
   const preferred = workspaceFolder(uri);
   const ordered = preferred ? [...folders.filter((f) => f !== preferred), preferred] : folders;
   return TemplateCatalog.load({ workspaceDirs: ordered.map((f) => join(f.uri.fsPath, WORKSPACE_TEMPLATE_FOLDER)) });
+}
+
+/**
+ * The templates of Find Unused Prefixes: the built-ins, or those of the folder the setting
+ * s3lifecycle.retention.templatesFolder names (relative to the workspace folder) in their place —
+ * never the workspace's .s3-lifecycle/templates/ unasked, and no folder at all in Restricted Mode.
+ */
+export function retentionCatalogFor(studio: Studio): TemplateCatalog {
+  const folder = studio.settings.retention.templatesFolder;
+  if (folder === '') return retentionCatalog();
+  if (!vscode.workspace.isTrusted) {
+    studio.log.warn(`Find Unused Prefixes: the workspace is in Restricted Mode, so the built-in templates run, not those of ${folder}`);
+    return retentionCatalog();
+  }
+  const base = workspaceFolder()?.uri.fsPath;
+  const catalog = retentionCatalog(isAbsolute(folder) || !base ? folder : join(base, folder));
+  for (const problem of catalog.problems) studio.log.warn(`Find Unused Prefixes: ${problem}`);
+  return catalog;
+}
+
+/** Refuses to run a workspace's template in Restricted Mode: the built-ins still run. */
+function checkTrusted(document: vscode.TextDocument): void {
+  if (vscode.workspace.isTrusted || dirname(document.uri.fsPath) === builtinTemplateDir()) return;
+  throw new Error(
+    vscode.l10n.t(
+      'This workspace is in Restricted Mode: its SQL templates are not run. Trust the workspace (Workspaces: Manage Workspace Trust) to run {0}; the built-in templates run either way.',
+      basename(document.uri.fsPath),
+    ),
+  );
 }
 
 /** A template document: the given one, else the active editor's. Unsaved edits count. */
@@ -111,6 +142,7 @@ function sourcesFor(studio: Studio, uri?: vscode.Uri): RunSources {
 
 export async function runTemplate(studio: Studio, uri: unknown, engineKind?: EngineKind): Promise<ResultsSummary | undefined> {
   const document = await templateDocument(uri);
+  checkTrusted(document);
   const template = templateOf(document);
   const values = await valuesForRun(studio, template);
   if (!values) return undefined;

@@ -58,6 +58,8 @@ export interface RetentionSettings {
   priceListEndpoint: string;
   /** USD per GB-month by storage class, over the built-in list prices. */
   storagePrices: Record<string, number>;
+  /** A folder of SQL templates used in place of the built-ins of the same name; '' for the built-ins only. */
+  templatesFolder: string;
 }
 
 /** Tagging for expiration: the tag, the lifecycle rule's days, how hard to push S3 and when to ask twice. */
@@ -111,6 +113,7 @@ export const SETTING_DEFAULTS = {
   'retention.priceSource': 'auto',
   'retention.priceListEndpoint': '',
   'retention.storagePrices': {},
+  'retention.templatesFolder': '',
   'expiration.tag': 's3-lifecycle-studio:expire=true',
   'expiration.days': 30,
   'expiration.noncurrentDays': 30,
@@ -283,6 +286,7 @@ export function parseSettings(get: (key: SettingKey) => unknown): ParsedSettings
         priceSource,
         priceListEndpoint,
         storagePrices,
+        templatesFolder: str('retention.templatesFolder').trim(),
       },
       expiration: {
         tag: expirationTag,

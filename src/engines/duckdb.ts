@@ -2,6 +2,7 @@
 // for a 60 MB native library. The LocalEngine (SQL templates) builds on this module.
 
 import type { DuckDBInstance } from '@duckdb/node-api';
+import { join, sep } from 'node:path';
 import { columnOfField, parquetColumnType, parquetFileSchema } from '../core/inventory/schema';
 
 export interface LocalEngineInfo {
@@ -14,6 +15,37 @@ export interface LocalEngineInfo {
 export async function openInMemoryDuckDb(): Promise<DuckDBInstance> {
   const { DuckDBInstance } = await import('@duckdb/node-api');
   return DuckDBInstance.create(':memory:');
+}
+
+/**
+ * The settings that lock a DuckDB database down to what templates need, run in this order once the
+ * engine's own settings are made: no file outside `directory` read or written (spilling goes there
+ * too), no extension installed or loaded, and no setting changed afterwards — not even these.
+ * Functions the build links in (parquet, json, icu) keep working; the caller puts the files DuckDB
+ * must read (staged sources, parsed logs) in `directory` for the time they are read.
+ */
+export function sandboxSettings(directory: string): string[] {
+  const quoted = (text: string) => `'${text.replace(/'/g, "''")}'`;
+  const folder = directory.endsWith(sep) ? directory : `${directory}${sep}`;
+  return [
+    `SET temp_directory = ${quoted(join(directory, 'spill'))}`,
+    `SET allowed_directories = [${quoted(folder)}]`,
+    // Once off, DuckDB refuses to turn it on again while the database is open.
+    'SET enable_external_access = false',
+    'SET autoinstall_known_extensions = false',
+    'SET autoload_known_extensions = false',
+    'SET lock_configuration = true',
+  ];
+}
+
+/** What a sandboxed DuckDB's refusal means for the template that met it, or undefined for any other error. */
+export function sandboxRefusal(message: string): string | undefined {
+  if (!/Permission Error|the configuration has been locked|disabled (by|through) configuration/i.test(message)) return undefined;
+  return (
+    `${message} — the local engine's templates run without access to files, extensions or settings: ` +
+    'they read the tables the engine loads for them (CREATE EXTERNAL TABLE … LOCATION, from the inventory and logs locations) and return rows; ' +
+    'export the results from the results view or with --format csv|json instead of COPY … TO'
+  );
 }
 
 /** Loads the native engine and runs one query: proves the binary for this platform is present and works. */

@@ -3,8 +3,11 @@
 
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { mkdtemp, realpath, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { formatBytes } from '../core/format';
-import { openInMemoryDuckDb } from './duckdb';
+import { openInMemoryDuckDb, sandboxRefusal, sandboxSettings } from './duckdb';
 import {
   QueryCancelledError,
   QueryFailedError,
@@ -42,9 +45,20 @@ export function toQueryValue(value: unknown): QueryValue {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 }
 
+interface OpenDatabase {
+  instance: DuckDBInstance;
+  connection: DuckDBConnection;
+  /** The one folder DuckDB may read and write: staged sources, parsed logs, spilled data. Removed on dispose. */
+  sandbox: string;
+}
+
+/**
+ * Template SQL runs sandboxed (see sandboxSettings): it reads only the tables the engine loads from
+ * the locations it is given, and cannot write a file, load an extension or change a setting.
+ */
 export class LocalEngine implements QueryEngine {
   readonly kind = 'local' as const;
-  private instance: Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }> | undefined;
+  private instance: Promise<OpenDatabase> | undefined;
   /** Tables loaded from access logs: a view over one of them is that table's columns as they are. */
   private readonly accessLogTables = new Set<string>();
   /** Tables loaded from sources: views over them are materialised once instead of recomputed per query. */
@@ -54,15 +68,24 @@ export class LocalEngine implements QueryEngine {
 
   constructor(private readonly options: LocalEngineOptions) {}
 
-  private connection(): Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }> {
+  private connection(): Promise<OpenDatabase> {
     this.instance ??= (async () => {
+      // DuckDB checks paths after resolving links: the folder is named by its real path.
+      const sandbox = await realpath(await mkdtemp(join(tmpdir(), 's3ls-engine-')));
       const instance = await openInMemoryDuckDb();
-      const connection = await instance.connect();
-      // Athena works in UTC; so must the local engine, whatever this machine's zone.
-      await connection.run(`SET TimeZone = 'UTC'`);
-      if (this.options.threads) await connection.run(`SET threads = ${Math.max(1, Math.floor(this.options.threads))}`);
-      for (const macro of TRINO_MACROS) await connection.run(macro);
-      return { instance, connection };
+      try {
+        const connection = await instance.connect();
+        // Athena works in UTC; so must the local engine, whatever this machine's zone.
+        await connection.run(`SET TimeZone = 'UTC'`);
+        if (this.options.threads) await connection.run(`SET threads = ${Math.max(1, Math.floor(this.options.threads))}`);
+        for (const macro of TRINO_MACROS) await connection.run(macro);
+        for (const setting of sandboxSettings(sandbox)) await connection.run(setting);
+        return { instance, connection, sandbox };
+      } catch (error) {
+        instance.closeSync();
+        await rm(sandbox, { recursive: true, force: true });
+        throw error;
+      }
     })();
     return this.instance;
   }
@@ -88,7 +111,7 @@ export class LocalEngine implements QueryEngine {
 
   private async runNow(request: QueryRequest): Promise<QueryResult & { done: Promise<void> }> {
     const started = Date.now();
-    const { connection } = await this.connection();
+    const { connection, sandbox } = await this.connection();
     const { JSDuckDBValueConverter } = await import('@duckdb/node-api');
     const statements = splitStatements(request.sql);
     if (statements.length === 0) throw new QueryFailedError('the template has no SQL statement to run');
@@ -100,13 +123,14 @@ export class LocalEngine implements QueryEngine {
       request.signal?.removeEventListener('abort', onAbort);
       if (request.signal?.aborted || error instanceof QueryCancelledError) throw new QueryCancelledError();
       if (error instanceof QueryFailedError) throw error;
-      throw new QueryFailedError((error as Error).message);
+      const message = (error as Error).message;
+      throw new QueryFailedError(sandboxRefusal(message) ?? message);
     };
     try {
       for (const [i, text] of statements.slice(0, -1).entries()) {
         if (request.signal?.aborted) throw new QueryCancelledError();
         request.onProgress?.({ message: `Statement ${i + 1} of ${statements.length}`, fraction: i / statements.length });
-        const report = await this.execute(connection, text, request);
+        const report = await this.execute(connection, text, request, sandbox);
         if (report) {
           bytes += report.bytes;
           notes.push(...report.notes);
@@ -115,7 +139,7 @@ export class LocalEngine implements QueryEngine {
       const last = statements[statements.length - 1]!;
       const lastStatement = classifyStatement(last);
       if (lastStatement.kind !== 'sql') {
-        const report = await this.execute(connection, last, request);
+        const report = await this.execute(connection, last, request, sandbox);
         if (report) {
           bytes += report.bytes;
           notes.push(...report.notes);
@@ -168,11 +192,11 @@ export class LocalEngine implements QueryEngine {
   }
 
   /** Runs one statement that returns no rows the caller wants. */
-  private async execute(connection: DuckDBConnection, text: string, request: QueryRequest): Promise<LoadReport | undefined> {
+  private async execute(connection: DuckDBConnection, text: string, request: QueryRequest, sandbox: string): Promise<LoadReport | undefined> {
     const statement = classifyStatement(text);
     switch (statement.kind) {
       case 'external':
-        return this.load(connection, statement.table, request);
+        return this.load(connection, statement.table, request, sandbox);
       case 'drop': {
         const type = await this.objectType(connection, statement.name);
         if (type === undefined) {
@@ -213,12 +237,13 @@ export class LocalEngine implements QueryEngine {
     return type === undefined ? undefined : type === 'VIEW' ? 'VIEW' : 'TABLE';
   }
 
-  private async load(connection: DuckDBConnection, table: ExternalTable, request: QueryRequest): Promise<LoadReport> {
+  private async load(connection: DuckDBConnection, table: ExternalTable, request: QueryRequest, sandbox: string): Promise<LoadReport> {
     const { reader, prefix } = openLocation(table.location, this.options);
     const ctx = {
       connection,
       reader,
       prefix,
+      scratch: sandbox,
       signal: request.signal,
       progress: (message: string, fraction?: number) => request.onProgress?.({ message, ...(fraction !== undefined ? { fraction } : {}) }),
     };
@@ -240,9 +265,10 @@ export class LocalEngine implements QueryEngine {
     this.instance = undefined;
     if (!opened) return;
     await this.queue.catch(() => undefined);
-    const { instance, connection } = await opened;
+    const { instance, connection, sandbox } = await opened;
     connection.closeSync();
     instance.closeSync();
+    await rm(sandbox, { recursive: true, force: true });
   }
 }
 

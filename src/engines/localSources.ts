@@ -10,7 +10,7 @@ import { duckName, type ExternalTable } from './localCompat';
 import { openLocation, type LocationFile, type LocationReader } from './locations';
 
 export type { LoadContext, LoadReport } from './sourceLoad';
-import type { LoadContext, LoadReport } from './sourceLoad';
+import { stageForDuckDb, type LoadContext, type LoadReport } from './sourceLoad';
 
 function sqlString(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
@@ -169,6 +169,16 @@ export async function loadInventory(table: ExternalTable, ctx: LoadContext): Pro
     paths.push(await ctx.reader.fetch(file, ctx.signal));
     bytes += file.size;
   }
+  const staged = await stageForDuckDb(ctx, paths);
+  try {
+    return await readInventoryFiles(table, ctx, report, staged.paths, bytes);
+  } finally {
+    await staged.release();
+  }
+}
+
+async function readInventoryFiles(table: ExternalTable, ctx: LoadContext, report: InventoryReport, paths: string[], bytes: number): Promise<LoadReport> {
+  const format = report.manifest.fileFormat;
   const files = `[${paths.map(sqlString).join(', ')}]`;
   const partitionValues: Record<string, string> = { dt: report.dt };
   const partitions = table.partitions.map((p) => `CAST(${sqlString(partitionValues[p.name] ?? '')} AS ${p.type}) AS ${duckName(p.name)}`);

@@ -4,16 +4,16 @@
 // Why not DuckDB's appender: each value is an N-API call (28 per line), and those calls cost far
 // more than parsing. Here JavaScript mostly copies lines as they are and DuckDB parses them
 // natively. A batch is inserted while the next ones are parsed, DuckDB on one thread (the parser
-// has the other core); batches that pile up go in together, on every thread.
+// has the other core); batches that pile up go in together, on every thread. The thread count is
+// set by the read (read_csv's serial scanner), never by SET: the engine's configuration is locked.
 
-import { mkdtemp, open, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { AccessLogParser, type ParsedAccessLogRecord } from '../core/accessLog/parser';
 import { QueryCancelledError } from './engine';
 import { duckName, type ExternalTable } from './localCompat';
-import type { LoadContext, LoadReport } from './sourceLoad';
+import { scratchFolder, type LoadContext, type LoadReport } from './sourceLoad';
 import { AccessLogCsvRows, LOG_CSV_COLUMNS, LOG_CSV_OPTIONS, logCsvKeySql } from './logCsv';
 
 /**
@@ -77,8 +77,11 @@ interface Batch {
   quotedLineBreaks: boolean;
 }
 
-/** The INSERT of some batches: read_csv with the CSV's column types (the time as microseconds), and dt from the batch. */
-function insertSql(table: string, batches: Batch[]): string {
+/**
+ * The INSERT of some batches: read_csv with the CSV's column types (the time as microseconds), and dt
+ * from the batch; on one thread (the serial scanner) unless `everyThread`.
+ */
+function insertSql(table: string, batches: Batch[], everyThread: boolean): string {
   const types = new Map(ACCESS_LOG_COLUMNS.map((c) => [c.name, c.type === 'TIMESTAMP' ? 'BIGINT' : c.type]));
   const columns = LOG_CSV_COLUMNS.map((name) => `${sqlString(name)}: '${types.get(name) ?? 'VARCHAR'}'`);
   const dts = new Set(batches.map((b) => b.dt));
@@ -93,7 +96,7 @@ function insertSql(table: string, batches: Batch[]): string {
   );
   const lineSize = Math.max(2 << 20, Math.max(...batches.map((b) => b.longest)) + 1);
   const files = `[${batches.map((b) => sqlString(b.path)).join(', ')}]`;
-  const serial = batches.some((b) => b.quotedLineBreaks) ? ', parallel = false' : '';
+  const serial = !everyThread || batches.some((b) => b.quotedLineBreaks) ? ', parallel = false' : '';
   const options = `${LOG_CSV_OPTIONS}, max_line_size = ${lineSize}, buffer_size = ${Math.max(32 << 20, 2 * lineSize)}${dts.size === 1 ? '' : ', filename = true'}${serial}`;
   return `INSERT INTO ${table} SELECT ${select.join(', ')}, CAST(NULL AS VARCHAR), ${dt} FROM read_csv(${files}, ${options}, columns = {${columns.join(', ')}})`;
 }
@@ -113,8 +116,8 @@ function sqlString(value: string): string {
 
 /**
  * Inserts the batches in order while the caller writes the next ones: each INSERT takes every batch
- * written by then. While the caller parses, DuckDB leaves it a core; when batches pile up (parsing
- * waits then) or parsing has ended, it takes every core.
+ * written by then. While the caller parses, DuckDB reads on one thread, leaving the parser a core;
+ * when batches pile up (parsing waits then) or parsing has ended, it takes every core.
  */
 class BatchInserter {
   private readonly waiting: Batch[] = [];
@@ -122,18 +125,13 @@ class BatchInserter {
   private inFlight: Promise<void> | null = null;
   private failure: { error: unknown } | null = null;
   private finishing = false;
-  private threadsNow: number;
   private sequence = 0;
 
   constructor(
     private readonly connection: DuckDBConnection,
     private readonly table: string,
     private readonly folder: string,
-    /** DuckDB's thread setting, restored at the end. */
-    private readonly threads: number,
-  ) {
-    this.threadsNow = threads;
-  }
+  ) {}
 
   /** Writes the rows to a batch file (and clears them); waits while too many batches wait. */
   async send(rows: AccessLogCsvRows, dt: string | null): Promise<void> {
@@ -167,15 +165,10 @@ class BatchInserter {
     while (this.inFlight) await this.inFlight;
   }
 
-  /** DuckDB's thread setting as it was. */
-  async restoreThreads(): Promise<void> {
-    await this.setThreads(this.threads);
-  }
-
   private next(): void {
     if (this.inFlight || this.failure || this.waiting.length === 0) return;
     const everyCore = this.finishing || this.waiting.length >= MAX_WAITING_BATCHES;
-    this.inFlight = this.insert(this.waiting.splice(0), everyCore ? this.threads : Math.max(1, this.threads - 1)).then(
+    this.inFlight = this.insert(this.waiting.splice(0), everyCore).then(
       () => {
         this.inFlight = null;
         this.next();
@@ -187,16 +180,9 @@ class BatchInserter {
     );
   }
 
-  private async insert(batches: Batch[], threads: number): Promise<void> {
-    await this.setThreads(threads);
-    await this.connection.run(insertSql(this.table, batches));
+  private async insert(batches: Batch[], everyCore: boolean): Promise<void> {
+    await this.connection.run(insertSql(this.table, batches, everyCore));
     await Promise.all(batches.map((b) => rm(b.path, { force: true })));
-  }
-
-  private async setThreads(threads: number): Promise<void> {
-    if (threads === this.threadsNow) return;
-    await this.connection.run(`SET threads = ${threads}`);
-    this.threadsNow = threads;
   }
 
   private throwIfFailed(): void {
@@ -218,12 +204,11 @@ export async function loadAccessLogs(table: ExternalTable, ctx: LoadContext): Pr
   let records = 0;
   let bytes = 0;
   const total = files.reduce((n, f) => n + f.size, 0);
-  const threads = Number((await ctx.connection.runAndReadAll(`SELECT current_setting('threads') AS n`)).getRowObjectsJS()[0]!.n);
-  const scratch = await mkdtemp(join(tmpdir(), 's3ls-logs-'));
+  const scratch = await scratchFolder(ctx, 's3ls-logs');
   const rows = new AccessLogCsvRows(BATCH_BYTES + (1 << 20));
   const malformedRows = await open(join(scratch, 'malformed.csv'), 'w');
   const readBuffer = Buffer.allocUnsafe(READ_BYTES);
-  const inserter = new BatchInserter(ctx.connection, name, scratch, threads);
+  const inserter = new BatchInserter(ctx.connection, name, scratch);
   // One transaction for every batch: a commit per batch lets DuckDB start a checkpoint after each,
   // which costs more than the insert.
   await ctx.connection.run('BEGIN TRANSACTION');
@@ -290,7 +275,6 @@ export async function loadAccessLogs(table: ExternalTable, ctx: LoadContext): Pr
     throw error;
   } finally {
     await malformedRows.close().catch(() => undefined);
-    await inserter.restoreThreads().catch(() => undefined);
     await rm(scratch, { recursive: true, force: true });
   }
   const count = await ctx.connection.runAndReadAll(`SELECT count(*) AS n FROM ${name} WHERE malformed IS NULL`);

@@ -1,8 +1,9 @@
 // The templates a user can run: the built-ins shipped beside the bundles (dist/sql), overridden by
-// same-named files in the workspace's .s3-lifecycle/templates/ folder.
+// same-named files in the workspace's .s3-lifecycle/templates/ folder. The retention analysis
+// overrides them only from a folder the user names (retentionCatalog).
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { parseTemplate, TemplateError, type SqlTemplate } from './template';
 
 export const WORKSPACE_TEMPLATE_FOLDER = '.s3-lifecycle/templates';
@@ -66,6 +67,11 @@ export class TemplateCatalog {
     return [...this.byName.values()].sort((a, b) => a.template.name.localeCompare(b.template.name));
   }
 
+  /** The templates read from an override folder, not the built-ins. */
+  get overrides(): CatalogEntry[] {
+    return this.entries.filter((e) => e.source === 'workspace');
+  }
+
   get(name: string): CatalogEntry | undefined {
     return this.byName.get(name);
   }
@@ -89,4 +95,26 @@ export class TemplateCatalog {
     }
     return undefined;
   }
+}
+
+/**
+ * The templates of the retention analysis: the built-ins, overridden only by a folder the user names
+ * (the CLI's --templates, the setting s3lifecycle.retention.templatesFolder). A workspace's own
+ * .s3-lifecycle/templates/ folder is never read here unasked: a file planted there must not decide
+ * what the analysis lists as unused.
+ */
+export function retentionCatalog(overrideFolder = ''): TemplateCatalog {
+  if (overrideFolder === '') return TemplateCatalog.load();
+  if (!existsSync(overrideFolder) || !statSync(overrideFolder).isDirectory()) {
+    throw new TemplateError(`the templates folder ${overrideFolder} is not a folder: name a folder of .sql templates, or none to use the built-in templates`);
+  }
+  return TemplateCatalog.load({ workspaceDirs: [overrideFolder] });
+}
+
+/** The report's note on templates taken from an override folder, if any were. */
+export function overrideNote(catalog: TemplateCatalog): string | undefined {
+  const overrides = catalog.overrides;
+  if (overrides.length === 0) return undefined;
+  const folders = [...new Set(overrides.map((e) => dirname(e.path)))];
+  return `templates from ${folders.join(', ')} used in place of the built-ins: ${overrides.map((e) => e.template.name).join(', ')}`;
 }

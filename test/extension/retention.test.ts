@@ -3,7 +3,7 @@
 // server (moto), keeps their tags, writes the rule and the audit log; "Remove Expiration Tags" undoes it.
 
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import * as vscode from 'vscode';
@@ -93,6 +93,42 @@ describe('Access-based retention in VS Code', function () {
     assert.ok(report.totals.monthlySavingsUsd > 0);
     assert.equal(api.retentionReport(bucket), report);
     await waitFor('the panel', () => api.panelHandshakes());
+  });
+
+  it("runs the built-in templates, not the workspace's .s3-lifecycle/templates/, unless s3lifecycle.retention.templatesFolder names a folder (issue 14.2)", async () => {
+    const templates = join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, '.s3-lifecycle', 'templates');
+    const planted = join(templates, 'log_coverage.sql');
+    const previous = existsSync(planted) ? readFileSync(planted, 'utf8') : undefined;
+    const builtin = readFileSync(join(__dirname, '..', '..', '..', 'src', 'sql', 'log_coverage.sql'), 'utf8');
+    const at = builtin.indexOf('WITH params');
+    mkdirSync(templates, { recursive: true });
+    // A workspace template that reads a file of this machine before it answers, and fails wherever it runs.
+    writeFileSync(planted, `${builtin.slice(0, at)}SELECT planted_column FROM read_text('/etc/hostname');\n${builtin.slice(at)}`);
+    const configuration = vscode.workspace.getConfiguration('s3lifecycle');
+    const args = {
+      bucket,
+      inventory: join(estate, 'inventory', bucket, 'daily-full', 'hive'),
+      logs: join(estate, 'logs'),
+      asOf,
+      windowDays: 30,
+      engine: 'local',
+      noConfirm: true,
+    };
+    try {
+      const report = await vscode.commands.executeCommand<RetentionReport>('s3lifecycle.findUnusedPrefixes', args);
+      assert.ok(report, 'the built-in templates ran');
+      assert.deepEqual(report.prefixes.map((p) => p.prefix).sort(), truth.unusedPrefixes.map((p) => p.prefix).sort());
+      assert.ok(!report.notes.some((n) => /in place of the built-ins/.test(n)), report.notes.join('\n'));
+      // Named: the folder's template runs, and fails (the command shows the error).
+      await configuration.update('retention.templatesFolder', '.s3-lifecycle/templates', vscode.ConfigurationTarget.Global);
+      await waitFor('the setting', () => (api.settings().retention.templatesFolder === '.s3-lifecycle/templates' ? true : undefined));
+      const named = await vscode.commands.executeCommand<RetentionReport>('s3lifecycle.findUnusedPrefixes', args);
+      assert.equal(named, undefined, "the named folder's template ran, and failed");
+    } finally {
+      await configuration.update('retention.templatesFolder', undefined, vscode.ConfigurationTarget.Global);
+      if (previous === undefined) rmSync(planted, { force: true });
+      else writeFileSync(planted, previous);
+    }
   });
 
   it('tags only the keys immediately under a prefix, keeps their tags, writes the rule and the audit log', async () => {

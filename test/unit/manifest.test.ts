@@ -52,6 +52,35 @@ describe('package.json', () => {
     assert.deepEqual(properties['s3lifecycle.engine'].enum, ['local', 'athena']);
   });
 
+  it('declares limited support for untrusted workspaces, restricting every setting that picks credentials, endpoints, sources or templates or relaxes a safeguard (issue 14.2)', () => {
+    const untrusted = manifest.capabilities?.untrustedWorkspaces;
+    assert.ok(untrusted, 'capabilities.untrustedWorkspaces is declared');
+    assert.equal(untrusted.supported, 'limited');
+    // Through package.nls.json, saying what is off.
+    assert.match(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).capabilities.untrustedWorkspaces.description, /^%.+%$/);
+    assert.match(untrusted.description, /SQL templates .* neither read nor run/);
+    const properties = Object.assign({}, ...contributes.configuration.map((c: { properties: object }) => c.properties));
+    for (const key of untrusted.restrictedConfigurations as string[]) assert.ok(key in properties, `${key} is a declared setting`);
+    for (const key of [
+      'profile',
+      'endpoint',
+      'connections',
+      'athena.outputLocation',
+      'query.inventoryLocation',
+      'query.logsLocation',
+      'retention.keepTag',
+      'retention.maxMissingLogDays',
+      'retention.maxMalformedLogLinesPercent',
+      'retention.priceListEndpoint',
+      'retention.templatesFolder',
+      'expiration.tag',
+      'expiration.days',
+      'expiration.confirmThreshold',
+    ]) {
+      assert.ok(untrusted.restrictedConfigurations.includes(`s3lifecycle.${key}`), `s3lifecycle.${key} is restricted`);
+    }
+  });
+
   it('links only to commands that exist, from menus and the welcome view', () => {
     const known = new Set<string>([...COMMAND_IDS]);
     for (const item of Object.values(contributes.menus).flat() as { command: string }[]) assert.ok(known.has(item.command), item.command);

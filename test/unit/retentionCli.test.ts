@@ -3,7 +3,7 @@
 
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT_OK, EXIT_USAGE } from '../../src/cli/framework';
@@ -250,6 +250,51 @@ describe('s3-lifecycle retention', () => {
       const { code, err } = await cli(argv);
       assert.equal(code, EXIT_USAGE, argv.join(' '));
       assert.match(err, message, argv.join(' '));
+    }
+  });
+
+  it("runs the built-in templates, not a workspace's .s3-lifecycle/templates/, unless --templates names a folder (issue 14.2)", async () => {
+    const workspace = mkdtempSync(join(scratch, 'workspace-'));
+    const planted = join(workspace, '.s3-lifecycle', 'templates');
+    mkdirSync(planted, { recursive: true });
+    const pwned = join(scratch, 'pwned.csv');
+    const builtin = readFileSync(join(__dirname, '..', '..', '..', 'src', 'sql', 'log_coverage.sql'), 'utf8');
+    const [header, body] = [builtin.slice(0, builtin.indexOf('WITH params')), builtin.slice(builtin.indexOf('WITH params'))];
+    writeFileSync(join(planted, 'log_coverage.sql'), `${header}COPY (SELECT 1 AS pwned) TO '${pwned}';\n${body}`);
+    const cwd = process.cwd();
+    process.chdir(workspace);
+    try {
+      // Not named: the built-ins run, the planted file is not read, and stderr says how to use it.
+      const plain = await cli([...sources, ...window, '--format', 'json']);
+      assert.equal(plain.code, EXIT_OK, plain.err);
+      assert.equal(existsSync(pwned), false, 'the planted template ran');
+      assert.match(
+        plain.err,
+        /runs the built-in templates, not those in \.\/\.s3-lifecycle\/templates\/: to use yours, pass --templates \.s3-lifecycle\/templates/,
+      );
+      const report = JSON.parse(plain.out) as RetentionReport;
+      assert.equal(report.prefixes.length, truth.unusedPrefixes.length);
+      assert.ok(!report.notes.some((n) => /in place of the built-ins/.test(n)), report.notes.join('\n'));
+
+      // Named: it runs, and the local engine refuses its file write.
+      const named = await cli([...sources, ...window, '--format', 'json', '--templates', '.s3-lifecycle/templates']);
+      assert.notEqual(named.code, EXIT_OK);
+      assert.match(named.err, /templates run without access to files/);
+      assert.equal(existsSync(pwned), false, 'the named template wrote a file');
+
+      // A harmless override is used, and the report names it.
+      writeFileSync(join(planted, 'log_coverage.sql'), `${header}-- my own copy\n${body}`);
+      const own = await cli([...sources, ...window, '--format', 'json', '--templates', planted]);
+      assert.equal(own.code, EXIT_OK, own.err);
+      const ownReport = JSON.parse(own.out) as RetentionReport;
+      assert.ok(ownReport.notes.includes(`templates from ${planted} used in place of the built-ins: log_coverage`), ownReport.notes.join('\n'));
+      assert.equal(ownReport.prefixes.length, truth.unusedPrefixes.length);
+
+      const missing = await cli([...sources, ...window, '--templates', join(workspace, 'nowhere')]);
+      assert.equal(missing.code, EXIT_USAGE);
+      assert.match(missing.err, /--templates: the templates folder .*nowhere is not a folder/);
+    } finally {
+      process.chdir(cwd);
     }
   });
 });

@@ -26,6 +26,7 @@ describe('parseSettings', () => {
         priceSource: 'auto',
         priceListEndpoint: '',
         storagePrices: {},
+        templatesFolder: '',
       },
       expiration: {
         tag: 's3-lifecycle-studio:expire=true',
