@@ -56,6 +56,8 @@ export interface ExpirationPlan {
   withMarkers?: LifecycleChangeResult;
   /** Notes of the request-price lookup (a fallback to us-east-1's prices, say). */
   priceNotes: string[];
+  /** A resumed run: its id, the objects it finished before it stopped, and about how many of the listed ones are left. */
+  resume?: { runId: string; finished: number; left: number };
 }
 
 /** What a flow needs from its shell's scope. */
@@ -120,6 +122,67 @@ export async function planExpiration(context: ExpirationContext, request: Expira
     ...(withMarkers ? { withMarkers } : {}),
     priceNotes: requestPricing.notes,
   };
+}
+
+/** The request a run was created from, read back from its (checked) spec: what a resumed run plans again. */
+export function requestOfRun(spec: RunSpec): ExpirationRequest {
+  const rule = spec.lifecycleRule;
+  return {
+    selection: { bucket: spec.bucket, prefixes: [...spec.prefixes], exemptGlobs: [...spec.exemptGlobs], olderThan: spec.olderThan },
+    tag: spec.tag,
+    keepTag: spec.keepTag,
+    ...(spec.connectionId ? { connectionId: spec.connectionId } : {}),
+    rule: rule ? { days: rule.days, noncurrentDays: rule.noncurrentDays, deleteMarkerRule: rule.deleteMarkerRule === true } : null,
+  };
+}
+
+/**
+ * The preview of a stopped run, made again from its spec before it goes on: the listing, how much
+ * of it the run finished, and the rule change against the configuration as it is now. Nothing
+ * changes before the shell confirms it (confirmResume).
+ */
+export async function planResume(
+  context: ExpirationContext,
+  run: RunHandle,
+  options: { signal?: AbortSignal; previewDeleteMarkerVariant?: boolean } = {},
+): Promise<ExpirationPlan> {
+  const request = { ...requestOfRun(run.spec), ...(options.previewDeleteMarkerVariant ? { previewDeleteMarkerVariant: true } : {}) };
+  const [plan, done] = await Promise.all([planExpiration(context, request, options.signal), run.readDone()]);
+  const finished = [...done.outcomes.values()].reduce((a, b) => a + b, 0);
+  return { ...plan, resume: { runId: run.id, finished, left: Math.max(0, plan.preview.objects - finished) } };
+}
+
+/**
+ * The shell confirmed a resumed run's new preview: the rule is now written only while the bucket's
+ * configuration is the one this preview showed (with the delete-marker rule, if that was chosen).
+ */
+export async function confirmResume(run: RunHandle, plan: ExpirationPlan, deleteMarkerRule = false): Promise<void> {
+  const rule = run.spec.lifecycleRule;
+  if (!rule || !plan.rule) return;
+  await run.update({
+    spec: { ...run.spec, lifecycleRule: { ...rule, deleteMarkerRule: rule.deleteMarkerRule === true || deleteMarkerRule, expectBefore: plan.rule.before } },
+  });
+}
+
+/**
+ * Goes on with a stopped run, as a new one starts: the preview again (planResume), the shell's
+ * confirmation, then what is left (continueExpiration). Declining changes nothing.
+ */
+export async function resumeExpiration(
+  context: ExpirationContext,
+  run: RunHandle,
+  hooks: ExpirationHooks,
+  signal?: AbortSignal,
+): Promise<ExpirationFlowResult> {
+  const plan = await planResume(context, run, signal ? { signal } : {});
+  if ((await hooks.preview(plan)) === 'stop') return { kind: 'stopped', plan };
+  if (plan.ruleError !== undefined) throw new ExpirationPlanError('The lifecycle configuration could not be read, so the run did not go on', plan.ruleError);
+  const decision = await hooks.confirm(plan);
+  if (decision.action !== 'tag') return { kind: 'declined', plan };
+  await confirmResume(run, plan, decision.deleteMarkerRule === true);
+  await hooks.onRunCreated?.(run);
+  const outcome = await continueExpiration(context, run, { ...(signal ? { signal } : {}), ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}) });
+  return { kind: 'ran', plan, run, outcome };
 }
 
 /** The shell's answer to a plan. */

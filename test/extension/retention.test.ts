@@ -155,7 +155,7 @@ describe('Access-based retention in VS Code', function () {
       olderThan: null,
       lifecycleRule: { days: 9, noncurrentDays: null },
     });
-    const resumed = await vscode.commands.executeCommand<{ tagged: string[] }>('s3lifecycle.resumeTagging', { runId: run.id });
+    const resumed = await vscode.commands.executeCommand<{ tagged: string[] }>('s3lifecycle.resumeTagging', { runId: run.id, assumeYes: true });
     assert.deepEqual(resumed.tagged, ['stale']);
     for (const key of ['stale/x.csv', 'stale/y.csv'])
       assert.deepEqual(await tagsOf(client, bucket, key), [{ Key: 's3-lifecycle-studio:expire', Value: 'true' }], key);
