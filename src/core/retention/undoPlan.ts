@@ -11,10 +11,10 @@ import { DamagedLines, readJsonl } from './jsonLines';
 import { isAuditEntry, objectId, readAudit, type AuditEntry, type DoneEntry, type ObjectOutcome } from './runStore';
 
 /** About this much of the audit log is held in memory at once (a Map entry costs ~2–3× its line). */
-export const UNDO_BUCKET_BYTES = 16 * 1024 * 1024;
+export const UNDO_BUCKET_BYTES = 8 * 1024 * 1024;
 const MAX_BUCKETS = 4096;
 /** Buffered lines per bucket file, across every bucket (then appended). */
-const WRITE_BUFFER_BYTES = 32 * 1024 * 1024;
+const WRITE_BUFFER_BYTES = 16 * 1024 * 1024;
 
 export interface UndoItem {
   entry: AuditEntry;
@@ -36,10 +36,13 @@ function bucketOf(id: string, buckets: number): number {
   return (h >>> 0) % buckets;
 }
 
-/** Lines for many bucket files, buffered and appended a batch at a time (no file handle stays open). */
+/**
+ * Lines for many bucket files, buffered and appended a batch at a time (no file handle stays open).
+ * The buffers are Buffers, reused: the lines do not linger in the JavaScript heap until a flush.
+ */
 class BucketFiles {
-  private readonly buffers: string[][];
-  private readonly sizes: number[];
+  private readonly buffers: (Buffer | undefined)[];
+  private readonly used: number[];
   private readonly flushAt: number;
 
   constructor(
@@ -47,8 +50,8 @@ class BucketFiles {
     private readonly kind: string,
     buckets: number,
   ) {
-    this.buffers = Array.from({ length: buckets }, () => []);
-    this.sizes = new Array<number>(buckets).fill(0);
+    this.buffers = new Array<Buffer | undefined>(buckets).fill(undefined);
+    this.used = new Array<number>(buckets).fill(0);
     this.flushAt = Math.max(16 * 1024, Math.min(1024 * 1024, Math.floor(WRITE_BUFFER_BYTES / buckets)));
   }
 
@@ -57,21 +60,27 @@ class BucketFiles {
   }
 
   async add(bucket: number, line: string): Promise<void> {
-    this.buffers[bucket]!.push(line);
-    this.sizes[bucket]! += line.length;
-    if (this.sizes[bucket]! >= this.flushAt) await this.flush(bucket);
+    const bytes = Buffer.byteLength(line);
+    if (bytes > this.flushAt) {
+      await this.flush(bucket);
+      await appendFile(this.path(bucket), line);
+      return;
+    }
+    if (this.used[bucket]! + bytes > this.flushAt) await this.flush(bucket);
+    const buffer = (this.buffers[bucket] ??= Buffer.allocUnsafe(this.flushAt));
+    this.used[bucket]! += buffer.write(line, this.used[bucket]!);
   }
 
   private async flush(bucket: number): Promise<void> {
-    if (this.buffers[bucket]!.length === 0) return;
-    const text = this.buffers[bucket]!.join('');
-    this.buffers[bucket] = [];
-    this.sizes[bucket] = 0;
-    await appendFile(this.path(bucket), text);
+    const buffer = this.buffers[bucket];
+    if (!buffer || this.used[bucket] === 0) return;
+    await appendFile(this.path(bucket), buffer.subarray(0, this.used[bucket]));
+    this.used[bucket] = 0;
   }
 
   async flushAll(): Promise<void> {
     for (let b = 0; b < this.buffers.length; b++) await this.flush(b);
+    this.buffers.fill(undefined);
   }
 }
 
