@@ -367,10 +367,14 @@ export const tagExpire: CliCommand = {
     },
     concurrency: { type: 'string', description: `Objects worked on at once, 1–256 (default ${DEFAULT_CONCURRENCY})`, valueName: 'n' },
     'run-dir': { type: 'string', description: 'Where runs keep checkpoint and audit log (default ./.s3-lifecycle/runs)', valueName: 'dir' },
-    resume: { type: 'boolean', description: 'Go on with a stopped run: RUN_ID, or the newest unfinished run of --bucket and --prefix' },
+    resume: {
+      type: 'boolean',
+      description:
+        'Go on with a stopped run: RUN_ID, or the newest unfinished run of --bucket and --prefix. Its preview is shown again and confirmed as for a new run',
+    },
     undo: { type: 'string', description: "Restore the tag sets a run's audit log records", valueName: 'RUN_ID|AUDIT_FILE' },
     'no-lifecycle-rule': { type: 'boolean', description: 'Tag only; leave the lifecycle configuration alone' },
-    yes: { type: 'boolean', short: 'y', description: 'Do not ask for the bucket name before tagging' },
+    yes: { type: 'boolean', short: 'y', description: 'Do not ask for the bucket name before tagging (or before a resumed run goes on)' },
     progress: { type: 'boolean', description: 'Progress lines on stderr even when it is not a terminal' },
   },
   details: [
@@ -384,6 +388,8 @@ export const tagExpire: CliCommand = {
     'object. It selects by prefix, --exempt and age only: it reads no tags, so the keep tag is not checked, and a Batch',
     'Operations "Replace all object tags" job replaces the tags the objects have.',
     "Every change is written to the run's audit.jsonl before it is sent; done.jsonl lets --resume skip finished objects.",
+    "A run's job.json is checked before --resume or --undo trusts it: the run id and folder, every field, and the digest of the",
+    'spec written when the run was created; an edited or planted file is refused. Torn lines in the logs are skipped and reported.',
     'Exit codes: 0 done, 1 some objects failed (the resume command is printed), 2 bad usage, 130 interrupted (resumable).',
   ],
   async run(args, io) {
