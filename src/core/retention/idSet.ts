@@ -76,12 +76,18 @@ export class HashedIdSet {
 
 type Lanes = Uint32Array;
 
+/** The lanes of the id being looked up: one array, reused (add and has run to the end before the next call). */
+const scratch = new Uint32Array(4);
+
 function lanes(id: string): Lanes {
   const digest = hash('sha256', id, 'buffer');
-  const h = new Uint32Array(digest.buffer.slice(digest.byteOffset, digest.byteOffset + 16));
+  scratch[0] = digest.readUInt32LE(0);
+  scratch[1] = digest.readUInt32LE(4);
+  scratch[2] = digest.readUInt32LE(8);
+  scratch[3] = digest.readUInt32LE(12);
   // All zero marks an empty slot; such a digest is as good as impossible, but would still be kept.
-  if ((h[0]! | h[1]! | h[2]! | h[3]!) === 0) h[3] = 1;
-  return h;
+  if ((scratch[0]! | scratch[1]! | scratch[2]! | scratch[3]!) === 0) scratch[3] = 1;
+  return scratch;
 }
 
 /** Where the search for a hash starts: its first lane scaled to the table (the lanes are uniform). */
