@@ -20,6 +20,7 @@ import {
   type UndoProgress,
   type UndoResult,
 } from '../aws/tagging';
+import { countLines } from '../core/retention/idSet';
 import { createRun, type RunHandle, type RunSpec } from '../core/retention/runStore';
 import type { KeepTag } from '../core/retention/tagSet';
 import type { TagSpec } from '../core/retention/report';
@@ -147,8 +148,8 @@ export async function planResume(
   options: { signal?: AbortSignal; previewDeleteMarkerVariant?: boolean } = {},
 ): Promise<ExpirationPlan> {
   const request = { ...requestOfRun(run.spec), ...(options.previewDeleteMarkerVariant ? { previewDeleteMarkerVariant: true } : {}) };
-  const [plan, done] = await Promise.all([planExpiration(context, request, options.signal), run.readDone()]);
-  const finished = [...done.outcomes.values()].reduce((a, b) => a + b, 0);
+  // The lines of done.jsonl: what the preview says was finished (the run itself reads them exactly, once).
+  const [plan, finished] = await Promise.all([planExpiration(context, request, options.signal), countLines(run.donePath)]);
   return { ...plan, resume: { runId: run.id, finished, left: Math.max(0, plan.preview.objects - finished) } };
 }
 
