@@ -3,7 +3,7 @@
 
 import * as vscode from 'vscode';
 import { registerCommands } from './commands/table';
-import { offerInterruptedRuns, removeExpirationTags, tagForExpiration, type TagForExpirationResult } from './commands/expiration';
+import { offerInterruptedRuns, removeExpirationTags, resumeTagging, tagForExpiration, type TagForExpirationResult } from './commands/expiration';
 import { findUnusedPrefixes } from './commands/findUnusedPrefixes';
 import { setAccessLogParserLog } from './core/accessLog/parser';
 import type { RetentionReport } from './core/retention/report';
@@ -45,6 +45,8 @@ export interface StudioTestingApi {
   tagForExpiration(args: { bucket: string; prefixes: string[]; connectionId?: string; deleteMarkerRule?: boolean }): Promise<TagForExpirationResult>;
   /** "Remove Expiration Tags" of one run, confirmed without asking (the rule stays). */
   removeExpirationTags(args: { runId: string }): Promise<{ restored: number } | undefined>;
+  /** "Resume Tagging Run" of one run: the preview is made again and logged, then confirmed without asking. */
+  resumeTagging(args: { runId: string }): Promise<TagForExpirationResult | undefined>;
 }
 
 export function activate(context: vscode.ExtensionContext): StudioApi {
@@ -84,6 +86,7 @@ export function activate(context: vscode.ExtensionContext): StudioApi {
             testing: {
               tagForExpiration: (args) => tagForExpiration(studio, args, undefined, { assumeYes: true }),
               removeExpirationTags: (args) => removeExpirationTags(studio, args, { assumeYes: true }),
+              resumeTagging: (args) => resumeTagging(studio, args, { assumeYes: true }),
             } satisfies StudioTestingApi,
           }
         : {}),

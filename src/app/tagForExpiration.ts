@@ -21,6 +21,7 @@ import {
   type UndoProgress,
   type UndoResult,
 } from '../aws/tagging';
+import { countLines } from '../core/retention/idSet';
 import { DELETE_MARKER_RULE_ID, ExpirationRuleConflictError, ownExpirationRuleIds } from '../core/retention/lifecycleRule';
 import { createRun, listRuns, type RunHandle, type RunSpec, type RunSummary } from '../core/retention/runStore';
 import type { KeepTag } from '../core/retention/tagSet';
@@ -58,6 +59,8 @@ export interface ExpirationPlan {
   withMarkers?: LifecycleChangeResult;
   /** Notes of the request-price lookup (a fallback to us-east-1's prices, say). */
   priceNotes: string[];
+  /** A resumed run: its id, the objects it finished before it stopped, and about how many of the listed ones are left. */
+  resume?: { runId: string; finished: number; left: number };
 }
 
 /** What a flow needs from its shell's scope. */
@@ -80,6 +83,16 @@ export class ExpirationPlanError extends Error {
     super(message);
     this.name = 'ExpirationPlanError';
   }
+}
+
+/** Why a plan whose rule could not be previewed goes no further: a conflicting rule of the tag, or a configuration that could not be read. */
+function planError(ruleError: unknown, consequence: string): ExpirationPlanError {
+  return new ExpirationPlanError(
+    ruleError instanceof ExpirationRuleConflictError
+      ? `The lifecycle rule of this tag cannot be written, so ${consequence}`
+      : `The lifecycle configuration could not be read, so ${consequence}`,
+    ruleError,
+  );
 }
 
 function isAbort(error: unknown): boolean {
@@ -124,6 +137,67 @@ export async function planExpiration(context: ExpirationContext, request: Expira
   };
 }
 
+/** The request a run was created from, read back from its (checked) spec: what a resumed run plans again. */
+export function requestOfRun(spec: RunSpec): ExpirationRequest {
+  const rule = spec.lifecycleRule;
+  return {
+    selection: { bucket: spec.bucket, prefixes: [...spec.prefixes], exemptGlobs: [...spec.exemptGlobs], olderThan: spec.olderThan },
+    tag: spec.tag,
+    keepTag: spec.keepTag,
+    ...(spec.connectionId ? { connectionId: spec.connectionId } : {}),
+    rule: rule ? { days: rule.days, noncurrentDays: rule.noncurrentDays, deleteMarkerRule: rule.deleteMarkerRule === true } : null,
+  };
+}
+
+/**
+ * The preview of a stopped run, made again from its spec before it goes on: the listing, how much
+ * of it the run finished, and the rule change against the configuration as it is now. Nothing
+ * changes before the shell confirms it (confirmResume).
+ */
+export async function planResume(
+  context: ExpirationContext,
+  run: RunHandle,
+  options: { signal?: AbortSignal; previewDeleteMarkerVariant?: boolean } = {},
+): Promise<ExpirationPlan> {
+  const request = { ...requestOfRun(run.spec), ...(options.previewDeleteMarkerVariant ? { previewDeleteMarkerVariant: true } : {}) };
+  // The lines of done.jsonl: what the preview says was finished (the run itself reads them exactly, once).
+  const [plan, finished] = await Promise.all([planExpiration(context, request, options.signal), countLines(run.donePath)]);
+  return { ...plan, resume: { runId: run.id, finished, left: Math.max(0, plan.preview.objects - finished) } };
+}
+
+/**
+ * The shell confirmed a resumed run's new preview: the rule is now written only while the bucket's
+ * configuration is the one this preview showed (with the delete-marker rule, if that was chosen).
+ */
+export async function confirmResume(run: RunHandle, plan: ExpirationPlan, deleteMarkerRule = false): Promise<void> {
+  const rule = run.spec.lifecycleRule;
+  if (!rule || !plan.rule) return;
+  await run.update({
+    spec: { ...run.spec, lifecycleRule: { ...rule, deleteMarkerRule: rule.deleteMarkerRule === true || deleteMarkerRule, expectBefore: plan.rule.before } },
+  });
+}
+
+/**
+ * Goes on with a stopped run, as a new one starts: the preview again (planResume), the shell's
+ * confirmation, then what is left (continueExpiration). Declining changes nothing.
+ */
+export async function resumeExpiration(
+  context: ExpirationContext,
+  run: RunHandle,
+  hooks: ExpirationHooks,
+  signal?: AbortSignal,
+): Promise<ExpirationFlowResult> {
+  const plan = await planResume(context, run, signal ? { signal } : {});
+  if ((await hooks.preview(plan)) === 'stop') return { kind: 'stopped', plan };
+  if (plan.ruleError !== undefined) throw planError(plan.ruleError, 'the run did not go on');
+  const decision = await hooks.confirm(plan);
+  if (decision.action !== 'tag') return { kind: 'declined', plan };
+  await confirmResume(run, plan, decision.deleteMarkerRule === true);
+  await hooks.onRunCreated?.(run);
+  const outcome = await continueExpiration(context, run, { ...(signal ? { signal } : {}), ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}) });
+  return { kind: 'ran', plan, run, outcome };
+}
+
 /** The shell's answer to a plan. */
 export type ExpirationDecision =
   { action: 'cancel' } | { action: 'tag'; /** Add the delete-marker rule after all (VS Code's second button). */ deleteMarkerRule?: boolean };
@@ -161,13 +235,7 @@ export async function tagForExpiration(
 ): Promise<ExpirationFlowResult> {
   const plan = await planExpiration(context, request, signal);
   if ((await hooks.preview(plan)) === 'stop') return { kind: 'stopped', plan };
-  if (plan.ruleError !== undefined)
-    throw new ExpirationPlanError(
-      plan.ruleError instanceof ExpirationRuleConflictError
-        ? 'The lifecycle rule of this tag cannot be written, so nothing was tagged'
-        : 'The lifecycle configuration could not be read, so nothing was tagged',
-      plan.ruleError,
-    );
+  if (plan.ruleError !== undefined) throw planError(plan.ruleError, 'nothing was tagged');
   if (plan.preview.objects === 0) return { kind: 'nothing', plan };
   const decision = await hooks.confirm(plan);
   if (decision.action !== 'tag') return { kind: 'declined', plan };

@@ -8,8 +8,8 @@ import { BoundedQueue } from '../core/retention/boundedQueue';
 import type { TagSpec } from '../core/retention/report';
 import {
   createRun,
+  DamagedLines,
   objectId,
-  readAudit,
   type AuditEntry,
   type ObjectFailure,
   type ObjectOutcome,
@@ -18,6 +18,7 @@ import {
   type TaggingCounts,
   type UndoCounts,
 } from '../core/retention/runStore';
+import { UndoPlan, type UndoItem } from '../core/retention/undoPlan';
 import { addedTags, decideTags, hasTag, removeExpirationTag, tagSetsEqual, type Tag, type TagDecision, type TagSkipReason } from '../core/retention/tagSet';
 import { isAbortError, type RetryPolicy } from './backoff';
 import { ObjectLockPermissionError, openObjectTags, UnexpectedAnswerError, type ObjectHead, type TagTransport } from './objectTags';
@@ -61,6 +62,8 @@ export interface TaggingResult {
   /** The first failures, with reasons. */
   failures: ObjectFailure[];
   auditPath: string;
+  /** Damaged lines skipped in the run's done.jsonl and audit.jsonl (torn writes); the lines around them were read. */
+  damaged: DamagedLines[];
 }
 
 export interface UndoResult extends UndoCounts {
@@ -70,6 +73,8 @@ export interface UndoResult extends UndoCounts {
   failures: ObjectFailure[];
   /** The undo's own audit log (action 'untag'). */
   auditPath: string;
+  /** Damaged lines skipped in the audit log undone and in the undo's own logs; the lines around them were read. */
+  damaged: DamagedLines[];
 }
 
 /** The run could not go on as a whole (listing failed, or every request fails); job.json says so too. */
@@ -276,7 +281,7 @@ export async function runTagging(client: S3Client, run: RunHandle, options: RunO
     await run.update({ state, counts: { ...counts, skipped: { ...counts.skipped } }, failures: engine.failures, error });
     options.onProgress?.(final);
     if (engine.fatal !== undefined) throw new TaggingRunError(`Tagging run ${run.id} stopped: ${describeFailure(engine.fatal)}`, run.id, engine.fatal);
-    return { runId: run.id, state, progress: final, failures: engine.failures, auditPath: run.auditPath };
+    return { runId: run.id, state, progress: final, failures: engine.failures, auditPath: run.auditPath, damaged: run.damaged };
   } catch (error) {
     if (error instanceof TaggingRunError) throw error;
     queue.clear();
@@ -285,7 +290,7 @@ export async function runTagging(client: S3Client, run: RunHandle, options: RunO
       await run.update({ state: 'cancelled', counts: { ...counts, skipped: { ...counts.skipped } } });
       const progress: TaggingProgress = { ...counts, retries: engine.retries, objectsPerSecond: 0, done: true };
       options.onProgress?.(progress);
-      return { runId: run.id, state: 'cancelled', progress, failures: [], auditPath: run.auditPath };
+      return { runId: run.id, state: 'cancelled', progress, failures: [], auditPath: run.auditPath, damaged: run.damaged };
     }
     await run.update({ state: 'failed', counts, error: describeFailure(error) }).catch(() => undefined);
     throw error;
@@ -345,18 +350,32 @@ export async function undoTagging(
 ): Promise<UndoResult> {
   const concurrency = Math.max(1, options.concurrency ?? 16);
   const auditPath = typeof source === 'string' ? source : source.auditPath;
-  // Latest line per object wins; a resumed tagging run may have written one twice.
-  const latest = new Map<string, AuditEntry>();
-  for await (const entry of readAudit(auditPath)) if (entry.action === 'tag') latest.set(objectId(entry.key, entry.versionId), entry);
-  const entries = [...latest.values()];
-  latest.clear();
+  const root = options.root ?? defaultUndoRoot(source);
+  // Latest line per object wins (a resumed tagging run may have written one twice), read in bounded memory.
+  const sourceDamage = new DamagedLines(auditPath);
+  const plan = await UndoPlan.scan(auditPath, { workRoot: root, damaged: sourceDamage });
+  try {
+    return await undoFromPlan(client, source, plan, sourceDamage, root, concurrency, options);
+  } finally {
+    await plan.dispose();
+  }
+}
 
+async function undoFromPlan(
+  client: S3Client,
+  source: string | RunHandle,
+  plan: UndoPlan,
+  sourceDamage: DamagedLines,
+  root: string,
+  concurrency: number,
+  options: RunOptions<UndoProgress> & { undoRun?: RunHandle },
+): Promise<UndoResult> {
   const sourceSpec = typeof source === 'string' ? undefined : source.spec;
-  const first = entries[0];
+  const first = plan.first;
   const expiration: TagSpec | undefined = sourceSpec?.tag ?? (first ? toSpec(addedTags(first.before, first.after)[0]) : undefined);
   const run =
     options.undoRun ??
-    (await createRun(options.root ?? defaultUndoRoot(source), {
+    (await createRun(root, {
       kind: 'untag',
       bucket: sourceSpec?.bucket ?? first?.bucket ?? '',
       prefixes: sourceSpec?.prefixes ?? [],
@@ -364,23 +383,24 @@ export async function undoTagging(
       keepTag: null,
       exemptGlobs: [],
       olderThan: null,
-      versioned: entries.some((e) => e.versionId !== null),
+      versioned: plan.versioned,
       lifecycleRule: null,
-      sourceAudit: auditPath,
+      sourceAudit: typeof source === 'string' ? source : source.auditPath,
     }));
+  const damaged = () => [...(sourceDamage.count > 0 ? [sourceDamage] : []), ...run.damaged];
 
   const engine = new WorkerPool(options.signal, options.retry, Math.max(25, concurrency * 2));
   const counts: UndoCounts = { restored: 0, alreadyClean: 0, gone: 0, failed: 0 };
   const objectTags = openObjectTags(client, { transport: options.transport, maxSockets: concurrency + 8 });
+  const queue = new BoundedQueue<UndoItem>(concurrency * 4);
   await run.lock();
   try {
-    const done = await run.readDone();
-    for (const [outcome, n] of done.outcomes) if (outcome === 'restored' || outcome === 'alreadyClean' || outcome === 'gone') counts[outcome] += n;
-    const interrupted = await run.auditedNotDone(done.ids);
+    const doneOutcomes = await plan.attach(run);
+    for (const [outcome, n] of doneOutcomes) if (outcome === 'restored' || outcome === 'alreadyClean' || outcome === 'gone') counts[outcome] += n;
     await run.update({ state: 'running', error: null, counts, failures: [] });
     const progress = (finished: boolean): UndoProgress => ({
       ...counts,
-      total: entries.length,
+      total: plan.total,
       retries: engine.retries,
       objectsPerSecond: engine.rate(),
       done: finished,
@@ -388,7 +408,7 @@ export async function undoTagging(
     engine.every(PROGRESS_EVERY_MS, () => options.onProgress?.(progress(false)));
     engine.every(CHECKPOINT_EVERY_MS, () => void run.update({ counts: { ...counts } }).catch(() => undefined));
 
-    const undoOne = async (entry: AuditEntry): Promise<ObjectOutcome> => {
+    const undoOne = async ({ entry, interrupted }: UndoItem): Promise<ObjectOutcome> => {
       const versionId = entry.versionId ?? undefined;
       const current = await engine.send(() => objectTags.getTags(entry.bucket, entry.key, versionId));
       const ours = addedTags(entry.before, entry.after);
@@ -396,7 +416,7 @@ export async function undoTagging(
       if (tagSetsEqual(current, entry.after)) target = entry.before;
       else if (ours.some((t) => hasTag(current, { key: t.Key, value: t.Value })))
         target = ours.reduce((tags, t) => removeExpirationTag(tags, { key: t.Key, value: t.Value }), current);
-      else return interrupted.has(objectId(entry.key, entry.versionId)) ? 'restored' : 'alreadyClean';
+      else return interrupted ? 'restored' : 'alreadyClean';
       await writeAhead(run, {
         time: new Date().toISOString(),
         action: 'untag',
@@ -413,14 +433,23 @@ export async function undoTagging(
       return 'restored';
     };
 
-    let next = 0;
+    // One bucket of the plan in memory at a time; the queue holds the workers' next objects.
+    const producer = (async () => {
+      try {
+        for await (const item of plan.items()) if (engine.signal.aborted || !(await queue.push(item))) return;
+      } catch (error) {
+        if (!engine.signal.aborted) engine.stop(error);
+      } finally {
+        queue.close();
+      }
+    })();
+
     await engine.runWorkers(concurrency, async () => {
-      while (next < entries.length && !engine.signal.aborted) {
-        const entry = entries[next++]!;
-        if (done.ids.has(objectId(entry.key, entry.versionId))) continue;
+      for (let item = await queue.pull(); item !== undefined && !engine.signal.aborted; item = await queue.pull()) {
+        const { entry } = item;
         let outcome: ObjectOutcome;
         try {
-          outcome = await undoOne(entry);
+          outcome = await undoOne(item);
         } catch (error) {
           if (engine.signal.aborted) return;
           if (isGone(error)) outcome = 'gone';
@@ -436,6 +465,8 @@ export async function undoTagging(
         await run.appendDone({ key: entry.key, versionId: entry.versionId, outcome });
       }
     });
+    queue.clear();
+    await producer;
 
     const state: RunState = engine.fatal !== undefined ? 'failed' : engine.cancelled ? 'cancelled' : counts.failed > 0 ? 'failed' : 'finished';
     const error =
@@ -443,12 +474,13 @@ export async function undoTagging(
     await run.update({ state, counts: { ...counts }, failures: engine.failures, error });
     options.onProgress?.(progress(true));
     if (engine.fatal !== undefined) throw new TaggingRunError(`Undo run ${run.id} stopped: ${describeFailure(engine.fatal)}`, run.id, engine.fatal);
-    return { runId: run.id, state, ...counts, retries: engine.retries, failures: engine.failures, auditPath: run.auditPath };
+    return { runId: run.id, state, ...counts, retries: engine.retries, failures: engine.failures, auditPath: run.auditPath, damaged: damaged() };
   } catch (error) {
     if (error instanceof TaggingRunError) throw error;
+    queue.clear();
     if (engine.cancelled && isAbortError(error)) {
       await run.update({ state: 'cancelled', counts: { ...counts } });
-      return { runId: run.id, state: 'cancelled', ...counts, retries: engine.retries, failures: [], auditPath: run.auditPath };
+      return { runId: run.id, state: 'cancelled', ...counts, retries: engine.retries, failures: [], auditPath: run.auditPath, damaged: damaged() };
     }
     await run.update({ state: 'failed', counts: { ...counts }, error: describeFailure(error) }).catch(() => undefined);
     throw error;

@@ -6,10 +6,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  continueExpiration,
   ExpirationManifestError,
   ExpirationPlanError,
   olderThanDaysBefore,
+  resumeExpiration,
   tagForExpiration,
   undoExpiration,
   writeExpirationManifest,
@@ -25,7 +25,7 @@ import { TaggingRunError, type TaggingProgress, type TargetSelection, type UndoP
 import { formatBytes, formatCount as n } from '../core/format';
 import { exemptionMatcher, GlobError } from '../core/retention/exemptions';
 import { JsonlError } from '../core/retention/jsonLines';
-import { findResumable, openRun, RunStoreError, type RunHandle, type RunSpec } from '../core/retention/runStore';
+import { findResumable, openRun, RunStoreError, type DamagedLines, type RunHandle, type RunSpec } from '../core/retention/runStore';
 import { formatTag, parseKeepTagSetting, parseTagArg, TagArgError, type KeepTag } from '../core/retention/tagSet';
 import { parseS3Uri, S3UriError } from '../core/s3uri';
 import { SETTING_DEFAULTS } from '../core/settings';
@@ -169,23 +169,60 @@ function describeFailure(context: Context, error: unknown, bucket?: string): str
   return describeS3Error(error, { endpoint: context.endpoint, ...(bucket !== undefined ? { bucket } : {}) }).message;
 }
 
-/** Tags what is left of a run and writes its rule (the app layer's continueExpiration), then reports. */
-async function tagAndReport(context: Context, run: RunHandle, announce = true): Promise<number> {
+/**
+ * Goes on with a stopped run as a new run starts: the preview again (made from the run's checked
+ * spec, against the bucket as it is now), the typed confirmation unless --yes, then what is left.
+ */
+async function resumeAndReport(context: Context, run: RunHandle): Promise<number> {
   const { io, args } = context;
-  if (announce && args.format !== 'json') io.err(`Run ${run.id} in ${context.runDir} (audit log: ${run.auditPath})\n`);
-  let outcome: ExpirationOutcome;
+  const olderThan = run.spec.olderThan;
+  const age: AgeLimit = {
+    olderThan,
+    describe: olderThan === null ? 'any age (as the run was started)' : `only objects last modified before ${olderThan.slice(0, 10)} (as the run was started)`,
+  };
+  let flow;
   try {
-    outcome = await continueExpiration(context.flow, run, {
-      signal: context.signal,
-      onProgress: progressPrinter<TaggingProgress>(io, context.showProgress, (p) => `listed ${n(p.listed)}; ${describeCounts(p)}`),
-    });
+    flow = await resumeExpiration(
+      context.flow,
+      run,
+      {
+        preview: (plan) => {
+          for (const note of plan.priceNotes) io.err(`note: ${note}\n`);
+          if (args.format !== 'json')
+            io.err(
+              `Resuming run ${run.id} of s3://${run.spec.bucket}: ${n(plan.resume?.finished ?? 0)} objects were finished before it stopped; about ${n(plan.resume?.left ?? 0)} of those listed now are left.\n`,
+            );
+          printPlan(context, plan, age, false);
+          return 'continue';
+        },
+        confirm: async (plan) =>
+          args.values.yes === true || (await confirm(io, run.spec.bucket, plan.resume?.left ?? plan.preview.objects))
+            ? { action: 'tag' }
+            : { action: 'cancel' },
+        onRunCreated: (resumed) => {
+          if (args.format !== 'json') io.err(`Run ${resumed.id} in ${context.runDir} (audit log: ${resumed.auditPath})\n`);
+        },
+        onProgress: progressPrinter<TaggingProgress>(io, context.showProgress, (p) => `listed ${n(p.listed)}; ${describeCounts(p)}`),
+      },
+      context.signal,
+    );
   } catch (error) {
+    if (error instanceof ExpirationPlanError)
+      throw new CliFailure(
+        `${error.message}: ${describeFailure(context, error.cause, run.spec.bucket)} Nothing was changed; resume again when it can be read.`,
+      );
+    if (error instanceof RunStoreError) throw error;
+    if (context.signal.aborted && !(error instanceof TaggingRunError)) {
+      io.err('Cancelled before anything changed.\n');
+      return context.signal.reason === 'SIGTERM' ? EXIT_SIGTERM : EXIT_SIGINT;
+    }
     const cause = error instanceof TaggingRunError ? error.cause : error;
     throw new CliFailure(
       `${describeFailure(context, cause, run.spec.bucket)}\nThe run stopped and can go on later: ${resumeCommand(args, run.id, context.runDir, context.defaultRunDir)}`,
     );
   }
-  return report(context, run, outcome);
+  if (flow.kind !== 'ran') return flow.kind === 'declined' ? EXIT_USAGE : EXIT_OK;
+  return report(context, run, flow.outcome);
 }
 
 function report(context: Context, run: RunHandle, outcome: ExpirationOutcome): number {
@@ -209,6 +246,7 @@ function report(context: Context, run: RunHandle, outcome: ExpirationOutcome): n
         lifecycleRule: rule ? { id: rule.ruleId, change: rule.change, verified: rule.verified, diff: rule.diff } : null,
         ...(ruleError ? { lifecycleRuleError: ruleError } : {}),
         ...(result.state !== 'finished' || ruleError ? { resume } : {}),
+        ...(result.damaged.length ? { damagedLines: damagedJson(result.damaged) } : {}),
       }) + '\n',
     );
   } else {
@@ -224,6 +262,7 @@ function report(context: Context, run: RunHandle, outcome: ExpirationOutcome): n
     else if (!run.spec.lifecycleRule) io.out('  lifecycle rule: not touched by this run\n');
     for (const f of result.failures.slice(0, 10)) io.err(`  failed: ${f.key}${f.versionId ? ` (version ${f.versionId})` : ''}: ${f.reason}\n`);
   }
+  for (const d of result.damaged) io.err(`warning: ${d.describe()}.\n`);
   if (result.state === 'cancelled') {
     io.err(`Cancelled; the run can go on where it stopped: ${resume}\n`);
     return context.signal.reason === 'SIGTERM' ? EXIT_SIGTERM : EXIT_SIGINT;
@@ -237,6 +276,11 @@ function report(context: Context, run: RunHandle, outcome: ExpirationOutcome): n
     return EXIT_FAILURE;
   }
   return EXIT_OK;
+}
+
+/** Damaged lines as the JSON output gives them. */
+function damagedJson(damaged: DamagedLines[]): { file: string; count: number; lines: number[] }[] {
+  return damaged.map((d) => ({ file: d.path, count: d.count, lines: d.lines }));
 }
 
 async function undo(context: Context, source: string): Promise<number> {
@@ -257,8 +301,22 @@ async function undo(context: Context, source: string): Promise<number> {
     const cause = error instanceof TaggingRunError ? error.cause : error;
     throw new CliFailure(`${describeFailure(context, cause)}\nUndo again to go on: undoing twice is safe.`);
   }
-  const { runId, state, restored, alreadyClean, gone, failed, retries, auditPath, failures } = result;
-  if (args.format === 'json') io.out(JSON.stringify({ runId, state, restored, alreadyClean, gone, failed, retries, failures, auditLog: auditPath }) + '\n');
+  const { runId, state, restored, alreadyClean, gone, failed, retries, auditPath, failures, damaged } = result;
+  if (args.format === 'json')
+    io.out(
+      JSON.stringify({
+        runId,
+        state,
+        restored,
+        alreadyClean,
+        gone,
+        failed,
+        retries,
+        failures,
+        auditLog: auditPath,
+        ...(damaged.length ? { damagedLines: damagedJson(damaged) } : {}),
+      }) + '\n',
+    );
   else {
     io.out(
       `Undo run ${runId}: ${state}. Restored ${n(restored)} tag sets; ${n(alreadyClean)} already without our tag; ${n(gone)} gone; ${n(failed)} failed; ${n(retries)} retries.\n`,
@@ -266,6 +324,7 @@ async function undo(context: Context, source: string): Promise<number> {
     io.out(`  audit log of the undo: ${auditPath}\n  The lifecycle rule is left as it is: it expires only objects that carry the tag.\n`);
     for (const f of failures.slice(0, 10)) io.err(`  failed: ${f.key}: ${f.reason}\n`);
   }
+  for (const d of damaged) io.err(`warning: ${d.describe()}.\n`);
   if (state === 'cancelled') return context.signal.reason === 'SIGTERM' ? EXIT_SIGTERM : EXIT_SIGINT;
   if (state !== 'finished') {
     io.err(`Some objects failed; undo again to retry them (undoing twice is safe): s3-lifecycle tag-expire --undo ${JSON.stringify(source)}\n`);
@@ -320,10 +379,14 @@ export const tagExpire: CliCommand = {
     },
     concurrency: { type: 'string', description: `Objects worked on at once, 1–256 (default ${DEFAULT_CONCURRENCY})`, valueName: 'n' },
     'run-dir': { type: 'string', description: 'Where runs keep checkpoint and audit log (default ./.s3-lifecycle/runs)', valueName: 'dir' },
-    resume: { type: 'boolean', description: 'Go on with a stopped run: RUN_ID, or the newest unfinished run of --bucket and --prefix' },
+    resume: {
+      type: 'boolean',
+      description:
+        'Go on with a stopped run: RUN_ID, or the newest unfinished run of --bucket and --prefix. Its preview is shown again and confirmed as for a new run',
+    },
     undo: { type: 'string', description: "Restore the tag sets a run's audit log records", valueName: 'RUN_ID|AUDIT_FILE' },
     'no-lifecycle-rule': { type: 'boolean', description: 'Tag only; leave the lifecycle configuration alone' },
-    yes: { type: 'boolean', short: 'y', description: 'Do not ask for the bucket name before tagging' },
+    yes: { type: 'boolean', short: 'y', description: 'Do not ask for the bucket name before tagging (or before a resumed run goes on)' },
     progress: { type: 'boolean', description: 'Progress lines on stderr even when it is not a terminal' },
   },
   details: [
@@ -340,6 +403,8 @@ export const tagExpire: CliCommand = {
     'object. It selects by prefix, --exempt and age only: it reads no tags, so the keep tag is not checked, and a Batch',
     'Operations "Replace all object tags" job replaces the tags the objects have.',
     "Every change is written to the run's audit.jsonl before it is sent; done.jsonl lets --resume skip finished objects.",
+    "A run's job.json is checked before --resume or --undo trusts it: the run id and folder, every field, and the digest of the",
+    'spec written when the run was created; an edited or planted file is refused. Torn lines in the logs are skipped and reported.',
     'Exit codes: 0 done, 1 some objects failed (the resume command is printed), 2 bad usage, 130 interrupted (resumable).',
   ],
   async run(args, io) {
@@ -428,7 +493,7 @@ async function start(context: Context, resume: boolean): Promise<number> {
     const run = await openRun(context.runDir, runId);
     if (run.spec.kind !== 'tag') throw new CliFailure(`Run ${runId} is an undo; undo again with --undo to go on with it.`);
     if (bucket !== undefined && bucket !== run.spec.bucket) throw new UsageError(`run ${runId} tags s3://${run.spec.bucket}, not s3://${bucket}`, tagExpire);
-    return tagAndReport(context, run);
+    return resumeAndReport(context, run);
   }
 
   if (!bucket) throw new UsageError('--bucket is required', tagExpire);

@@ -3,12 +3,14 @@
 // run with cancellable progress, a checkpoint to resume from, an audit log, and undo.
 
 import * as vscode from 'vscode';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import {
+  confirmResume,
   continueExpiration,
   olderThanDaysBefore,
   olderThanForWindow,
   planExpiration,
+  planResume,
   startExpiration,
   undoExpiration,
   writeExpirationManifest,
@@ -22,7 +24,7 @@ import type { TaggingProgress, TargetSelection } from '../aws/tagging';
 import { formatBytes, formatCount, formatUsd } from '../core/format';
 import { prefixOfFolder } from '../core/prefix';
 import { DELETE_MARKER_EXPLANATION } from '../core/retention/lifecycleRule';
-import { listRuns, openRun, type RunHandle, type RunSummary } from '../core/retention/runStore';
+import { listRuns, openRun, type DamagedLines, type RunHandle, type RunSummary } from '../core/retention/runStore';
 import { parseKeepTagSetting, parseTagArg } from '../core/retention/tagSet';
 import type { Studio } from '../studio';
 import type { BucketTreeNode } from '../views/bucketTree';
@@ -181,6 +183,14 @@ function describePlan(studio: Studio, plan: ExpirationPlan): string[] {
   const { bucket, prefixes } = request.selection;
   const deleteMarkerRule = request.rule?.deleteMarkerRule === true;
   return [
+    plan.resume
+      ? vscode.l10n.t(
+          'Resuming run {0}: {1} objects were finished before it stopped; about {2} of those listed now are left. Nothing changes before you confirm.',
+          plan.resume.runId,
+          formatCount(plan.resume.finished),
+          formatCount(plan.resume.left),
+        )
+      : '',
     vscode.l10n.t(
       '{0} objects ({1}) under {2} prefix(es) of s3://{3} get the tag {4}={5}; every tag they already have is kept.',
       formatCount(listing.objects),
@@ -225,8 +235,13 @@ function describePlan(studio: Studio, plan: ExpirationPlan): string[] {
             rule.change,
             tag.key,
             tag.value,
-            settings.expiration.days,
-            rule.versioned ? vscode.l10n.t('; noncurrent versions {0} days after they become noncurrent', settings.expiration.noncurrentDays) : '',
+            request.rule?.days ?? settings.expiration.days,
+            rule.versioned
+              ? vscode.l10n.t(
+                  '; noncurrent versions {0} days after they become noncurrent',
+                  request.rule?.noncurrentDays ?? request.rule?.days ?? settings.expiration.noncurrentDays,
+                )
+              : '',
           ),
     vscode.l10n.t('Until the rule runs, "S3 Lifecycle: Remove Expiration Tags" restores every tag set from the audit log.'),
     rule?.versioned && !deleteMarkerRule ? DELETE_MARKER_EXPLANATION : '',
@@ -242,19 +257,19 @@ async function confirmPlan(
   const { preview: listing, rule, withMarkers, request } = plan;
   const { bucket } = request.selection;
   const settings = studio.settings;
-  if (!rule) return { action: 'tag' };
+  if (!rule && !plan.resume) return { action: 'tag' };
   const deleteMarkerRule = request.rule?.deleteMarkerRule === true;
-  if (rule.change !== 'unchanged' || (withMarkers && withMarkers.change !== 'unchanged')) {
+  if (rule && (rule.change !== 'unchanged' || (withMarkers && withMarkers.change !== 'unchanged'))) {
     const header = `# Lifecycle configuration of s3://${bucket}: the change (nothing is written before you confirm)`;
     const markersPart = withMarkers ? `\n\n# With "${vscode.l10n.t('Tag and Add Delete-Marker Rule')}": the change\n${withMarkers.diff}\n` : '';
     await studio.previews.show(`lifecycle-${bucket}.diff`, `${header}\n${rule.diff}\n${markersPart}`);
   }
-  const go = vscode.l10n.t('Tag {0} Objects', formatCount(listing.objects));
+  const go = vscode.l10n.t('Tag {0} Objects', formatCount(plan.resume ? plan.resume.left : listing.objects));
   const goWithMarkers = vscode.l10n.t('Tag and Add Delete-Marker Rule');
   const manifest = vscode.l10n.t('Write Batch Operations Manifest…');
   const buttons = [
     go,
-    ...(rule.versioned && !deleteMarkerRule ? [goWithMarkers] : []),
+    ...(rule?.versioned && !deleteMarkerRule ? [goWithMarkers] : []),
     ...(listing.objects > settings.expiration.batchOperationsThreshold ? [manifest] : []),
   ];
   const choice = await vscode.window.showWarningMessage(
@@ -285,6 +300,7 @@ function reportOutcome(studio: Studio, run: RunHandle, outcome: ExpirationOutcom
   const { result } = outcome;
   const progress = result.progress;
   studio.log.info(`Tagging run ${run.id}: ${result.state}; ${JSON.stringify(progress)}; audit log ${result.auditPath}`);
+  warnDamaged(studio, result.damaged);
   for (const failure of result.failures.slice(0, 50)) studio.log.warn(`  could not tag ${failure.key}: ${failure.reason}`);
   const unfinished = { tagged: [], runId: run.id, auditLog: run.auditPath };
   if (result.state === 'cancelled') {
@@ -343,6 +359,16 @@ function reportOutcome(studio: Studio, run: RunHandle, outcome: ExpirationOutcom
       });
   }
   return { tagged: [...prefixes], runId: run.id, auditLog: run.auditPath };
+}
+
+/** Torn lines skipped in a run's logs: in the log with their line numbers, and said once to the user. */
+function warnDamaged(studio: Studio, damaged: readonly DamagedLines[]): void {
+  for (const d of damaged) {
+    studio.log.warn(d.describe());
+    void vscode.window.showWarningMessage(
+      vscode.l10n.t('{0} damaged line(s) skipped in {1} (a torn write); the lines around them were read. See the log for where.', d.count, basename(d.path)),
+    );
+  }
 }
 
 /** Why objects were not tagged, reason by reason: a 10-tag object or a keep tag is worth knowing. */
@@ -467,6 +493,7 @@ export async function removeExpirationTags(studio: Studio, raw?: unknown, truste
         }),
     );
     studio.log.info(`Undo of run ${run.id}: ${JSON.stringify(result)}`);
+    warnDamaged(studio, result.damaged);
     if (result.state !== 'finished') {
       // The rule stays until every tag set is back: objects still tagged must not lose it halfway.
       const again = vscode.l10n.t('Undoing again goes on where it stopped (undoing twice is safe); the lifecycle rule was left as it is.');
@@ -497,10 +524,16 @@ export async function removeExpirationTags(studio: Studio, raw?: unknown, truste
   }
 }
 
-/** Picks up a cancelled or crashed run where it stopped: finished objects are not requested again. */
-export async function resumeTagging(studio: Studio, raw?: unknown): Promise<TagForExpirationResult | undefined> {
+/**
+ * Picks up a cancelled or crashed run where it stopped: the preview is made again from the run's
+ * checked spec and shown with the same confirmation as a new run before anything changes; finished
+ * objects are not requested again.
+ */
+export async function resumeTagging(studio: Studio, raw?: unknown, trusted: TrustedOptions = {}): Promise<TagForExpirationResult | undefined> {
+  warnIfAssumeYes(studio, raw, 'Resume Tagging Run');
   const runs = (await listRuns(runRoot(studio))).filter((r) => r.spec.kind === 'tag' && r.state !== 'finished');
   let runId = typeof raw === 'object' && raw !== null && typeof (raw as { runId?: unknown }).runId === 'string' ? (raw as { runId: string }).runId : undefined;
+  const assumeYes = trusted.assumeYes === true;
   if (!runId) {
     if (runs.length === 0) {
       void vscode.window.showInformationMessage(vscode.l10n.t('No unfinished tagging run in {0}.', runRoot(studio)));
@@ -511,9 +544,23 @@ export async function resumeTagging(studio: Studio, raw?: unknown): Promise<TagF
     runId = picked.run.id;
   }
   const run = await openRun(runRoot(studio), runId);
+  if (run.spec.kind !== 'tag') throw new Error(vscode.l10n.t('Run {0} is an undo; undo again to go on with it.', run.id));
   const { context, release } = await flowContext(studio, run.spec.bucket, run.spec.connectionId);
   try {
-    // The rule is written as in a new run: only while the configuration is the one the preview showed.
+    const plan = await vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: vscode.l10n.t('Preparing the preview of run {0}: listing s3://{1}', run.id, run.spec.bucket),
+        cancellable: true,
+      },
+      (_progress, token) => planResume(context, run, { signal: linkedController(undefined, token).signal, previewDeleteMarkerVariant: true }),
+    );
+    logPreview(studio, plan);
+    if (plan.ruleError !== undefined) throw plan.ruleError;
+    const decision = assumeYes ? { action: 'tag' as const } : await confirmPlan(studio, plan, context);
+    if (decision.action !== 'tag') return { tagged: [] };
+    // The rule is written as in a new run: only while the configuration is the one this preview showed.
+    await confirmResume(run, plan, decision.deleteMarkerRule === true);
     return reportOutcome(studio, run, await runWithProgress(context, run), true);
   } finally {
     release();

@@ -208,7 +208,11 @@ describe('Access-based retention in VS Code', function () {
       olderThan: null,
       lifecycleRule: { days: 9, noncurrentDays: null },
     });
-    const resumed = await vscode.commands.executeCommand<{ tagged: string[] }>('s3lifecycle.resumeTagging', { runId: run.id });
+    // From the command, assumeYes in the arguments does not skip the resumed run's preview and confirmation.
+    const asked = await vscode.commands.executeCommand<{ tagged: string[] } | undefined>('s3lifecycle.resumeTagging', { runId: run.id, assumeYes: true });
+    assert.deepEqual(asked?.tagged ?? [], []);
+    assert.deepEqual(await tagsOf(client, bucket, 'stale/x.csv'), [], 'nothing was tagged without a confirmation');
+    const resumed = (await api.testing!.resumeTagging({ runId: run.id }))!;
     assert.deepEqual(resumed.tagged, ['stale']);
     for (const key of ['stale/x.csv', 'stale/y.csv'])
       assert.deepEqual(await tagsOf(client, bucket, key), [{ Key: 's3-lifecycle-studio:expire', Value: 'after-9-days' }], key);

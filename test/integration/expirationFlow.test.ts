@@ -12,6 +12,7 @@ import {
   continueExpiration,
   ExpirationPlanError,
   planExpiration,
+  resumeExpiration,
   startExpiration,
   tagForExpiration,
   undoExpiration,
@@ -169,6 +170,41 @@ describe('tag for expiration (the use case)', () => {
       ['someone-else', expirationRuleId(own, 5)],
       "only the run's own rule went; the foreign rule and another tag's rule stay",
     );
+  });
+
+  it('a resumed run is previewed again and asks the shell first: declined, nothing changes; confirmed, the rule is guarded by the new preview', async () => {
+    const { bucket, request } = await bucketWith('flow-resume', ['old/e.txt', 'old/f.txt']);
+    const run = await startExpiration(context, await planExpiration(context, request));
+    // The configuration changed while the run was stopped: the new preview shows it.
+    await client.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: [FOREIGN] } }));
+    const shown: number[] = [];
+    const declined = await resumeExpiration(context, await openRun(runRoot, run.id), {
+      preview: (plan) => {
+        shown.push(plan.preview.objects);
+        assert.equal(plan.resume?.runId, run.id);
+        assert.deepEqual(
+          plan.rule?.before.map((r) => r.ID),
+          ['someone-else'],
+          'the rule diff is against the configuration as it is now',
+        );
+        return 'continue';
+      },
+      confirm: async () => ({ action: 'cancel' }),
+    });
+    assert.equal(declined.kind, 'declined');
+    assert.deepEqual(shown, [2]);
+    assert.deepEqual(await tagsOf(client, bucket, 'old/e.txt'), { owner: 'data' }, 'declined: no tag changed');
+    assert.deepEqual(
+      (await readLifecycleRules(client, bucket)).map((r) => r.ID),
+      ['someone-else'],
+    );
+
+    const ran = await resumeExpiration(context, await openRun(runRoot, run.id), { preview: () => 'continue', confirm: async () => ({ action: 'tag' }) });
+    assert.equal(ran.kind, 'ran');
+    if (ran.kind !== 'ran') return;
+    assert.equal(ran.outcome.result.progress.tagged, 2);
+    assert.equal(ran.outcome.rule?.change, 'added', 'confirmed against the new configuration, the rule is written beside the foreign one');
+    assert.deepEqual((await readLifecycleRules(client, bucket)).map((r) => r.ID).sort(), [expirationRuleId(EXPIRE, 30), 'someone-else'].sort());
   });
 
   it('changes nothing when the shell stops at the preview or declines', async () => {

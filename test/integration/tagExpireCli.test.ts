@@ -5,7 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -19,6 +19,7 @@ import {
 import { BATCH_OPERATIONS_TAGGING_WARNING } from '../../src/aws/batchManifest';
 import { DELETE_MARKER_RULE_ID, expirationRuleId } from '../../src/core/retention/lifecycleRule';
 import { prefixOfFolder, prefixOfKey } from '../../src/core/prefix';
+import { createRun } from '../../src/core/retention/runStore';
 import { motoEndpoint, uniqueBucketName } from './moto';
 import { europeanRequestProducts, startPriceListServer } from '../unit/priceListFixture';
 import { createBucket, EXPIRE, motoClient, putAllTagged, putTagged, snapshotTags, tagsOf, type TagMap } from './taggingFixtures';
@@ -503,6 +504,69 @@ describe('s3-lifecycle tag-expire against S3', () => {
     assert.equal(undone.restored, 3);
     assert.equal(undone.failed, 0);
     assert.deepEqual(Object.fromEntries(await snapshotTags(client, bucket, keys)), Object.fromEntries(original));
+  });
+
+  it('--resume shows the preview again and asks before it changes anything; declined, nothing changes', async () => {
+    const bucket = uniqueBucketName('te-resume-ask');
+    await createBucket(client, bucket);
+    const original: [string, TagMap][] = [
+      ['r/a.json', { owner: 'team-a' }],
+      ['r/b.json', {}],
+    ];
+    await putAllTagged(client, bucket, original);
+    const dir = runDir();
+    // A run that stopped before it did anything (or a run file someone left in the folder).
+    const stopped = await createRun(dir, {
+      kind: 'tag',
+      bucket,
+      prefixes: ['r'],
+      tag: EXPIRE,
+      keepTag: null,
+      exemptGlobs: [],
+      olderThan: null,
+      lifecycleRule: { days: 3, noncurrentDays: null, deleteMarkerRule: false, expectBefore: [] },
+    });
+    await stopped.update({ state: 'cancelled' });
+    await stopped.close();
+
+    const asked = await tagExpire(['--resume', stopped.id, '--run-dir', dir]);
+    assert.notEqual(asked.code, 0, asked.stderr);
+    assert.match(asked.stderr, new RegExp(`Resuming run ${stopped.id}`));
+    assert.match(asked.stderr, /Dry run for s3:\/\//, 'the preview is shown again');
+    assert.match(asked.stderr, /pass --yes .*Nothing was changed/);
+    assert.deepEqual(Object.fromEntries(await snapshotTags(client, bucket, ['r/a.json', 'r/b.json'])), Object.fromEntries(original));
+    assert.deepEqual(await lifecycleRules(client, bucket), [], 'no rule was written');
+
+    const resumed = json<RunSummary>(await tagExpire(['--resume', stopped.id, '--run-dir', dir, '--yes', '--format', 'json']));
+    assert.equal(resumed.runId, stopped.id);
+    assert.equal(resumed.counts.tagged, 2);
+    assert.deepEqual(await tagsOf(client, bucket, 'r/a.json'), { owner: 'team-a', [EXPIRE.key]: EXPIRE.value });
+  });
+
+  it('--resume refuses a run whose job.json was edited since it was created (keep tag removed, a 1-day rule)', async () => {
+    const bucket = uniqueBucketName('te-resume-edit');
+    await createBucket(client, bucket);
+    await putAllTagged(client, bucket, [['e/kept.json', { [KEEP]: 'yes' }]]);
+    const dir = runDir();
+    const stopped = await createRun(dir, {
+      kind: 'tag',
+      bucket,
+      prefixes: ['e'],
+      tag: EXPIRE,
+      keepTag: { key: KEEP },
+      exemptGlobs: [],
+      olderThan: null,
+      lifecycleRule: { days: 30, noncurrentDays: null, deleteMarkerRule: false, expectBefore: [] },
+    });
+    await stopped.close();
+    const path = join(stopped.dir, 'job.json');
+    const job = JSON.parse(readFileSync(path, 'utf8'));
+    writeFileSync(path, JSON.stringify({ ...job, spec: { ...job.spec, keepTag: null, lifecycleRule: { ...job.spec.lifecycleRule, days: 1 } } }));
+    const refused = await tagExpire(['--resume', stopped.id, '--run-dir', dir, '--yes']);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /does not match the digest/);
+    assert.deepEqual(await tagsOf(client, bucket, 'e/kept.json'), { [KEEP]: 'yes' }, 'the object with the keep tag is not tagged');
+    assert.deepEqual(await lifecycleRules(client, bucket), []);
   });
 
   it('--batch-manifest writes the objects to tag as a CSV with URL-encoded keys, and changes no tag and no rule', async () => {

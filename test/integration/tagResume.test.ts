@@ -94,7 +94,7 @@ describe('tag-expire killed and resumed', () => {
     assert.ok(finishedBeforeKill.size >= 300 && finishedBeforeKill.size < keys.length, `${finishedBeforeKill.size} objects done before the kill`);
     assert.equal(JSON.parse(readFileSync(join(runDir, runId, 'job.json'), 'utf8')).state, 'running', 'a killed run could not record its end');
 
-    const resumed = await startCli(['--resume', runId, '--run-dir', runDir, '--concurrency', '8', '--format', 'json'], proxy.endpoint).exited;
+    const resumed = await startCli(['--resume', runId, '--run-dir', runDir, '--concurrency', '8', '--yes', '--format', 'json'], proxy.endpoint).exited;
     assert.equal(resumed.code, 0, resumed.stderr);
     const summary = JSON.parse(resumed.stdout) as {
       state: string;
@@ -156,7 +156,7 @@ describe('tag-expire killed and resumed', () => {
     const done = doneLines(join(runDir, runId, 'done.jsonl'));
     assert.ok(done.length < 200, `${done.length} objects done before the interrupt`);
 
-    const resumed = await startCli(['--resume', '--bucket', bucket, '--prefix', 'i', '--run-dir', runDir, '--format', 'json'], proxy.endpoint).exited;
+    const resumed = await startCli(['--resume', '--bucket', bucket, '--prefix', 'i', '--run-dir', runDir, '--yes', '--format', 'json'], proxy.endpoint).exited;
     assert.equal(resumed.code, 0, resumed.stderr);
     const summary = JSON.parse(resumed.stdout) as { runId: string; counts: { tagged: number } };
     assert.equal(summary.runId, runId);

@@ -2,85 +2,29 @@
 // far it got), audit.jsonl (every change, written and synced before the change is sent) and
 // done.jsonl (every finished object, so a resumed run skips it without a request).
 
-import type { LifecycleRule } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { JsonlWriter, readJsonl } from './jsonLines';
+import { createFileAtomic, syncDirectory, writeFileAtomic } from './atomicFile';
+import { countLines, HashedIdSet } from './idSet';
+import { DamagedLines, JsonlWriter, readJsonl } from './jsonLines';
+import { isRunId, parseSummary, RunStoreError, specDigest, type RunSpec, type RunSummary } from './runSummary';
 import type { TagSpec } from './report';
-import type { KeepTag, Tag, TagSkipReason } from './tagSet';
+import type { Tag, TagSkipReason } from './tagSet';
 
-export type RunKind = 'tag' | 'untag';
-export type RunState = 'running' | 'finished' | 'cancelled' | 'failed';
-
-export interface TaggingCounts {
-  listed: number;
-  tagged: number;
-  /**
-   * `locked`: under Object Lock retention or a legal hold when the run looked (S3 would not delete it anyway).
-   * `changed`: an unversioned key overwritten while the run tagged it: the new object is left without our tag.
-   */
-  skipped: Record<TagSkipReason | 'exempt' | 'young' | 'locked' | 'changed', number>;
-  gone: number;
-  failed: number;
-}
-
-export interface UndoCounts {
-  restored: number;
-  alreadyClean: number;
-  gone: number;
-  failed: number;
-}
-
-/** What a run was asked to do: enough to resume it without the original command line. */
-export interface RunSpec {
-  kind: RunKind;
-  /** The connection the run talks through (`default`, or a name from s3lifecycle.connections); absent: the default one. */
-  connectionId?: string;
-  bucket: string;
-  /** Analysis prefixes, verbatim (see TargetSelection); '' is the bucket root. */
-  prefixes: string[];
-  tag: TagSpec;
-  keepTag: KeepTag | null;
-  exemptGlobs: string[];
-  /** ISO-8601; objects last modified at or after it are left alone. */
-  olderThan: string | null;
-  /** Whether current versions are tagged by version id; found out by the run when not given. */
-  versioned?: boolean;
-  /** The lifecycle rule to ensure once every object is done; null: none (--no-lifecycle-rule, undo). */
-  lifecycleRule?: {
-    days: number;
-    noncurrentDays: number | null;
-    deleteMarkerRule?: boolean;
-    /** The lifecycle rules the preview showed: the rule is written only while the bucket still has exactly these. */
-    expectBefore?: LifecycleRule[];
-  } | null;
-  /** Undo only: the audit log being undone. */
-  sourceAudit?: string | null;
-}
-
-export interface ObjectFailure {
-  key: string;
-  versionId: string | null;
-  reason: string;
-}
-
-/** job.json: the spec, and how far the run got. */
-export interface RunSummary {
-  id: string;
-  spec: RunSpec & { createdAt: string };
-  state: RunState;
-  /** As of `updatedAt`; a run that crashed may have done a little more than they say. */
-  counts: TaggingCounts | UndoCounts | null;
-  /** Lines this run wrote to its audit log (same caveat). */
-  auditLines: number;
-  /** The first failures, with reasons (the count is in `counts.failed`). */
-  failures: ObjectFailure[];
-  /** Why the run stopped, when it failed as a whole. */
-  error: string | null;
-  updatedAt: string;
-}
+export {
+  isRunId,
+  RunStoreError,
+  type ObjectFailure,
+  type RunKind,
+  type RunSpec,
+  type RunState,
+  type RunSummary,
+  type TaggingCounts,
+  type UndoCounts,
+} from './runSummary';
+export { DamagedLines } from './jsonLines';
 
 export interface AuditEntry {
   time: string;
@@ -100,13 +44,6 @@ export interface DoneEntry {
   outcome: ObjectOutcome;
 }
 
-export class RunStoreError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RunStoreError';
-  }
-}
-
 const JOB = 'job.json';
 const AUDIT = 'audit.jsonl';
 const DONE = 'done.jsonl';
@@ -117,7 +54,16 @@ export function objectId(key: string, versionId: string | null): string {
   return versionId === null ? key : `${key}\u0000${versionId}`;
 }
 
-/** An open run folder. Writers append whole lines; a line without its newline is a torn write and is dropped. */
+/** Anything that tells whether an object id is done: a HashedIdSet, or a Set in tests. */
+export interface IdLookup {
+  has(id: string): boolean;
+  readonly size: number;
+}
+
+/**
+ * An open run folder. Writers append whole lines; a line without its newline is a torn write and
+ * is dropped. The folder is always `root/<id>`, the id being the folder's own name.
+ */
 export class RunHandle {
   private jobWrite: Promise<void> = Promise.resolve();
   private auditWriter: JsonlWriter | undefined;
@@ -125,11 +71,13 @@ export class RunHandle {
   private locked = false;
   private readonly auditLinesAtOpen: number;
   private auditLinesAdded = 0;
+  private readonly damage = new Map<string, DamagedLines>();
 
   constructor(
     readonly root: string,
     private current: RunSummary,
   ) {
+    if (!isRunId(current.id)) throw new RunStoreError(`"${current.id}" is not a run id; run ids look like 20260901T101500Z-3fa2c1.`);
     this.auditLinesAtOpen = current.auditLines;
   }
 
@@ -153,15 +101,28 @@ export class RunHandle {
     return join(this.dir, DONE);
   }
 
-  /** Writes job.json whole (temp file + rename), one write at a time, so a crash never leaves half of it. */
-  update(patch: Partial<Omit<RunSummary, 'id' | 'updatedAt'>>): Promise<void> {
-    this.current = { ...this.current, ...patch, auditLines: this.auditLinesAtOpen + this.auditLinesAdded, updatedAt: new Date().toISOString() };
+  /** The damaged lines skipped so far in the files this handle read (each file once, with its latest count). */
+  get damaged(): DamagedLines[] {
+    return [...this.damage.values()].filter((d) => d.count > 0);
+  }
+
+  /** A fresh tally for a file about to be read again. */
+  damageOf(path: string): DamagedLines {
+    const tally = new DamagedLines(path);
+    this.damage.set(path, tally);
+    return tally;
+  }
+
+  /**
+   * Writes job.json whole, one write at a time (temp file, fsync, rename, fsync of the folder), so a
+   * crash never leaves half of it. A new spec gets a new digest: only the run itself changes its spec.
+   */
+  update(patch: Partial<Omit<RunSummary, 'id' | 'updatedAt' | 'specDigest'>>): Promise<void> {
+    const next = { ...this.current, ...patch, auditLines: this.auditLinesAtOpen + this.auditLinesAdded, updatedAt: new Date().toISOString() };
+    if (patch.spec) next.specDigest = specDigest(next.id, next.spec);
+    this.current = next;
     const text = JSON.stringify(this.current, null, 2) + '\n';
-    this.jobWrite = this.jobWrite.then(async () => {
-      const temp = join(this.dir, `${JOB}.tmp`);
-      await writeFile(temp, text);
-      await rename(temp, join(this.dir, JOB));
-    });
+    this.jobWrite = this.jobWrite.then(() => writeFileAtomic(join(this.dir, JOB), text));
     return this.jobWrite;
   }
 
@@ -174,7 +135,7 @@ export class RunHandle {
     const mine = JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() });
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        await writeFile(path, mine, { flag: 'wx' });
+        await createFileAtomic(path, mine);
         this.locked = true;
         return;
       } catch (error) {
@@ -184,7 +145,7 @@ export class RunHandle {
       try {
         holder = JSON.parse(await readFile(path, 'utf8')) as typeof holder;
       } catch {
-        // An unreadable lock is a torn write of a crashed process.
+        // An unreadable lock is a torn write of a crashed process (older versions wrote it in place).
       }
       if (holder.host === hostname() && typeof holder.pid === 'number' && holder.pid !== process.pid && processAlive(holder.pid)) {
         throw new RunStoreError(
@@ -213,16 +174,22 @@ export class RunHandle {
     return this.doneWriter.append(entry);
   }
 
-  /** The objects already finished, and how each ended, from done.jsonl. */
-  async readDone(): Promise<{ ids: Set<string>; outcomes: Map<ObjectOutcome, number> }> {
-    const ids = new Set<string>();
+  /**
+   * The objects already finished, and how each ended (the first line of an object counts), from
+   * done.jsonl: 16 bytes per object (HashedIdSet), not the ids themselves. Damaged lines are
+   * skipped and counted (`damaged`); their objects are simply done again.
+   */
+  async readDone(): Promise<{ ids: HashedIdSet; outcomes: Map<ObjectOutcome, number> }> {
+    const ids = new HashedIdSet(await countLines(this.donePath));
     const outcomes = new Map<ObjectOutcome, number>();
-    for await (const { record } of readJsonl(this.donePath)) {
-      const entry = record as DoneEntry;
-      const id = objectId(entry.key, entry.versionId ?? null);
-      if (ids.has(id)) continue;
-      ids.add(id);
-      outcomes.set(entry.outcome, (outcomes.get(entry.outcome) ?? 0) + 1);
+    const damaged = this.damageOf(this.donePath);
+    for await (const { record, line } of readJsonl(this.donePath, { damaged })) {
+      if (!isDoneEntry(record)) {
+        damaged.add(line);
+        continue;
+      }
+      if (!ids.add(objectId(record.key, record.versionId ?? null))) continue;
+      outcomes.set(record.outcome, (outcomes.get(record.outcome) ?? 0) + 1);
     }
     return { ids, outcomes };
   }
@@ -231,11 +198,15 @@ export class RunHandle {
    * Objects with an audit line of this run but no done line: their change may have reached S3
    * before the run stopped. A resume that finds one already changed knows the change was its own.
    */
-  async auditedNotDone(done: ReadonlySet<string>): Promise<Set<string>> {
-    const ids = new Set<string>();
-    for await (const { record } of readJsonl(this.auditPath)) {
-      const entry = record as AuditEntry;
-      const id = objectId(entry.key, entry.versionId ?? null);
+  async auditedNotDone(done: IdLookup): Promise<HashedIdSet> {
+    const ids = new HashedIdSet();
+    const damaged = this.damageOf(this.auditPath);
+    for await (const { record, line } of readJsonl(this.auditPath, { damaged })) {
+      if (!isAuditEntry(record)) {
+        damaged.add(line);
+        continue;
+      }
+      const id = objectId(record.key, record.versionId ?? null);
       if (!done.has(id)) ids.add(id);
     }
     return ids;
@@ -276,9 +247,12 @@ export async function createRun(root: string, spec: RunSpec): Promise<RunHandle>
   const now = new Date();
   const id = newRunId(now);
   await mkdir(join(root, id));
+  await syncDirectory(root);
+  const fullSpec: RunSummary['spec'] = { ...spec, prefixes: [...spec.prefixes], exemptGlobs: [...spec.exemptGlobs], createdAt: now.toISOString() };
   const summary: RunSummary = {
     id,
-    spec: { ...spec, prefixes: [...spec.prefixes], exemptGlobs: [...spec.exemptGlobs], createdAt: now.toISOString() },
+    spec: fullSpec,
+    specDigest: specDigest(id, fullSpec),
     state: 'running',
     counts: null,
     auditLines: 0,
@@ -291,8 +265,12 @@ export async function createRun(root: string, spec: RunSpec): Promise<RunHandle>
   return run;
 }
 
+/**
+ * Opens `root/<runId>`. Only the store's own ids are accepted, and the job file must pass every
+ * check (runSummary.ts): its id is its folder's name and its spec matches the digest written with it.
+ */
 export async function openRun(root: string, runId: string): Promise<RunHandle> {
-  if (!/^[\w.-]+$/.test(runId)) throw new RunStoreError(`"${runId}" is not a run id; run ids look like 20260901T101500Z-3fa2c1.`);
+  if (!isRunId(runId)) throw new RunStoreError(`"${runId}" is not a run id; run ids look like 20260901T101500Z-3fa2c1.`);
   const path = join(root, runId, JOB);
   let text;
   try {
@@ -302,24 +280,10 @@ export async function openRun(root: string, runId: string): Promise<RunHandle> {
       throw new RunStoreError(`No run ${runId} in ${root}: check the id, or point --run-dir at the folder that holds it.`);
     throw error;
   }
-  return new RunHandle(root, parseSummary(text, path));
+  return new RunHandle(root, parseSummary(text, path, runId));
 }
 
-function parseSummary(text: string, path: string): RunSummary {
-  let summary: RunSummary;
-  try {
-    summary = JSON.parse(text) as RunSummary;
-  } catch {
-    throw new RunStoreError(`${path} is not valid JSON; the run cannot be resumed from it.`);
-  }
-  const spec = summary?.spec;
-  if (typeof summary?.id !== 'string' || typeof spec?.bucket !== 'string' || !Array.isArray(spec.prefixes) || (spec.kind !== 'tag' && spec.kind !== 'untag')) {
-    throw new RunStoreError(`${path} is not a tagging run's job file.`);
-  }
-  return { ...summary, counts: summary.counts ?? null, auditLines: summary.auditLines ?? 0, failures: summary.failures ?? [], error: summary.error ?? null };
-}
-
-/** Every run under `root`, newest first. Folders without a readable job.json are passed over. */
+/** Every run under `root`, newest first. Folders that are not runs, or whose job.json fails its checks, are passed over. */
 export async function listRuns(root: string): Promise<RunSummary[]> {
   let names: string[];
   try {
@@ -330,11 +294,12 @@ export async function listRuns(root: string): Promise<RunSummary[]> {
   }
   const runs: RunSummary[] = [];
   for (const name of names) {
+    if (!isRunId(name)) continue;
     const path = join(root, name, JOB);
     try {
-      runs.push(parseSummary(await readFile(path, 'utf8'), path));
+      runs.push(parseSummary(await readFile(path, 'utf8'), path, name));
     } catch {
-      // Not a run folder, or one being created this instant.
+      // Not a run folder, one being created this instant, or a job file that fails its checks (openRun says why).
     }
   }
   return runs.sort((a, b) => (a.spec.createdAt < b.spec.createdAt ? 1 : a.spec.createdAt > b.spec.createdAt ? -1 : a.id < b.id ? 1 : -1));
@@ -353,9 +318,12 @@ export async function findResumable(root: string, bucket: string, prefixes: read
   );
 }
 
-/** The audit lines of a file, in order; a torn last line (a crash mid-write) is dropped. */
-export async function* readAudit(path: string): AsyncGenerator<AuditEntry> {
-  for await (const { record, line } of readJsonl(path, { mustExist: true })) {
+/**
+ * The audit lines of a file, in order. A torn line (a crash mid-write) is skipped and counted in
+ * `damaged`; without it, only a torn last line is skipped and one in the middle is an error.
+ */
+export async function* readAudit(path: string, damaged?: DamagedLines): AsyncGenerator<AuditEntry> {
+  for await (const { record, line } of readJsonl(path, { mustExist: true, ...(damaged ? { damaged } : {}) })) {
     if (!isAuditEntry(record)) throw new RunStoreError(`Line ${line} of ${path} is not an audit line (time, action, bucket, key, versionId, before, after).`);
     yield record;
   }
@@ -368,7 +336,20 @@ function isTagList(value: unknown): value is Tag[] {
   );
 }
 
-function isAuditEntry(value: unknown): value is AuditEntry {
+const OUTCOMES: readonly string[] = ['tagged', 'alreadyTagged', 'keepTag', 'tagLimit', 'conflictingTag', 'locked', 'gone', 'restored', 'alreadyClean'];
+
+function isDoneEntry(value: unknown): value is DoneEntry {
+  const e = value as DoneEntry;
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof e.key === 'string' &&
+    (e.versionId === null || e.versionId === undefined || typeof e.versionId === 'string') &&
+    OUTCOMES.includes(e.outcome)
+  );
+}
+
+export function isAuditEntry(value: unknown): value is AuditEntry {
   const e = value as AuditEntry;
   return (
     typeof e === 'object' &&

@@ -91,6 +91,12 @@ function checkTagValue(value: string, what: string): void {
     throw new TagArgError(`${what}: the tag value "${value}" has a character S3 does not allow; use letters, digits, spaces and + - = . _ : / @`);
 }
 
+/** Throws TagArgError when a tag (or a keep tag, value optional) breaks S3's rules: what a stored run file is checked with. */
+export function checkTag(tag: { key: string; value?: string }, what: string): void {
+  checkTagKey(tag.key, what);
+  if (tag.value !== undefined) checkTagValue(tag.value, what);
+}
+
 /** `key=value` (split at the first '=') → a validated tag; the value may be empty (`key=`). */
 export function parseTagArg(text: string, what = '--tag'): TagSpec {
   const eq = text.indexOf('=');
