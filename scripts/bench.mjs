@@ -17,6 +17,7 @@ import { startVersitygw } from './lib/servers.mjs';
 import { sqlBench } from './lib/benchSql.mjs';
 import { taggingBench } from './lib/benchTagging.mjs';
 import { retentionBench } from './lib/benchRetention.mjs';
+import { logWindowBench } from './lib/benchLogWindow.mjs';
 
 const exec = promisify(execFile);
 const args = process.argv.slice(2);
@@ -289,6 +290,11 @@ const BENCHMARKS = {
   /** Issue 6: the retention analysis end to end (loading included) on 1M generated objects; 10M with --objects 10000000. */
   async retention() {
     return retentionBench(option);
+  },
+
+  /** Issue 14.3: with a window, the local engine reads the window's log files only; files read and peak RSS, all days against the window. */
+  async logWindow() {
+    return logWindowBench(option);
   },
 
   /** Issue 4: extension activation ≤ 200 ms, measured by activate() itself in the real extension host. */
