@@ -18,6 +18,7 @@ import { sqlBench } from './lib/benchSql.mjs';
 import { taggingBench } from './lib/benchTagging.mjs';
 import { retentionBench } from './lib/benchRetention.mjs';
 import { runMemoryBench } from './lib/benchRunMemory.mjs';
+import { logWindowBench } from './lib/benchLogWindow.mjs';
 
 const exec = promisify(execFile);
 const args = process.argv.slice(2);
@@ -295,6 +296,11 @@ const BENCHMARKS = {
   /** Issue 14: peak memory of undo and of resume at 10M audit entries / finished ids, ≤ 300 MB each. */
   async runMemory() {
     return runMemoryBench(option);
+  },
+
+  /** Issue 14.3: with a window, the local engine reads the window's log files only; files read and peak RSS, all days against the window. */
+  async logWindow() {
+    return logWindowBench(option);
   },
 
   /** Issue 4: extension activation ≤ 200 ms, measured by activate() itself in the real extension host. */

@@ -5,7 +5,16 @@
 import { exemptKeyRegex } from '../core/retention/exemptions';
 import type { RetentionReport, TagSpec, UnusedPrefix } from '../core/retention/report';
 import { monthlySavings, roundUsd, storagePrices, unpricedClassesNote, type BasePrices } from '../core/retention/savings';
-import { accessWindow, checkMalformedLines, describeDays, logCoverage, MAX_WINDOW_DAYS, RetentionInputError } from '../core/retention/window';
+import {
+  accessWindow,
+  checkMalformedLines,
+  describeDays,
+  LATE_DELIVERY_DAYS,
+  logCoverage,
+  logFileDays,
+  MAX_WINDOW_DAYS,
+  RetentionInputError,
+} from '../core/retention/window';
 import { formatDay, parseDay } from '../core/time';
 import type { TemplateCatalog } from '../sql/catalog';
 import {
@@ -70,8 +79,6 @@ export interface RetentionControl {
 
 /** The malformed log lines tolerated by default, in percent of the window's lines. */
 export const DEFAULT_MAX_MALFORMED_PERCENT = 0.1;
-/** Log files up to this many days after the window are searched for malformed lines: S3 delivers some lines late. */
-const LATE_DELIVERY_DAYS = 7;
 
 type Row = Record<string, QueryValue>;
 
@@ -201,7 +208,19 @@ async function analyzeOnTables(
   tables: AnalysisTables,
 ): Promise<RetentionReport> {
   const { signal } = control;
-  const runner = new TemplateRunner(catalog, engine, { inventory: options.inventory, logs: options.logs }, tables.names);
+  // The logs are read for the lookback (the window and the days before it searched for a last
+  // read), from the files that can hold its lines: not the years of logs that may lie beside them.
+  const lookbackStart = formatDay(parseDay(window.asOf) - options.lookbackDays + 1);
+  const runner = new TemplateRunner(
+    catalog,
+    engine,
+    {
+      inventory: options.inventory,
+      logs: options.logs,
+      logFileDays: logFileDays(lookbackStart, window.asOf),
+    },
+    tables.names,
+  );
   const notes: string[] = [...(options.priceNotes ?? [])];
   const common = { bucket: options.bucket ?? '', as_of: options.asOf };
   const standardPrice = prices.perGbMonth.STANDARD;

@@ -1,6 +1,7 @@
 // The one interface both SQL engines implement: run a rendered template, stream its rows, report
 // progress and statistics. The UI, the CLI and the tests only ever see this.
 
+import type { LogFileDays } from '../core/retention/window';
 import type { EngineKind } from '../core/settings';
 import { statementSpans } from '../sql/dialect';
 
@@ -38,6 +39,12 @@ export interface QueryProgress {
 export interface QueryRequest {
   /** The rendered SQL; several statements separated by `;` run in order and the last one's rows are returned. */
   sql: string;
+  /**
+   * The log file dates the run needs: an engine that reads the files itself (the local engine)
+   * loads an access-log table from the files dated within them and those with no date in their
+   * name only. Every file when unset; Athena reads what the query's filters select.
+   */
+  logFileDays?: LogFileDays;
   signal?: AbortSignal;
   onProgress?: (progress: QueryProgress) => void;
 }

@@ -22,7 +22,7 @@ import {
 } from './engine';
 import { classifyStatement, duckName, referencedTables, TRINO_MACROS, type ExternalTable } from './localCompat';
 import { loadAccessLogs, loadInventory, locateInventoryReport, type LoadReport } from './localSources';
-import { openLocation } from './locations';
+import { openLocation, type FolderWalkLimits } from './locations';
 
 export interface LocalEngineOptions {
   /** Where S3 downloads are cached (by ETag). */
@@ -31,6 +31,8 @@ export interface LocalEngineOptions {
   s3?: () => S3Client;
   /** DuckDB's thread count; DuckDB's default (all cores) when unset. */
   threads?: number;
+  /** How far a file:// location is walked (FOLDER_WALK_LIMITS when unset). */
+  folderWalkLimits?: FolderWalkLimits;
 }
 
 const BATCH_ROWS = 2048;
@@ -244,6 +246,7 @@ export class LocalEngine implements QueryEngine {
       reader,
       prefix,
       scratch: sandbox,
+      ...(request.logFileDays ? { logFileDays: request.logFileDays } : {}),
       signal: request.signal,
       progress: (message: string, fraction?: number) => request.onProgress?.({ message, ...(fraction !== undefined ? { fraction } : {}) }),
     };

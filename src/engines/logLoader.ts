@@ -15,6 +15,7 @@ import { QueryCancelledError } from './engine';
 import { duckName, type ExternalTable } from './localCompat';
 import { scratchFolder, type LoadContext, type LoadReport } from './sourceLoad';
 import { AccessLogCsvRows, LOG_CSV_COLUMNS, LOG_CSV_OPTIONS, logCsvKeySql } from './logCsv';
+import { LogFileSelection, logFileDt } from './logFileSelection';
 
 /**
  * The typed columns of a loaded access-log table: what access_log_table's view presents, so the
@@ -50,13 +51,7 @@ export const ACCESS_LOG_COLUMNS: { name: string; type: string; field: keyof Pars
   { name: 'source_region', type: 'VARCHAR', field: 'source_region' },
 ];
 
-/** The date partition of a log file: the PartitionedPrefix path `…/YYYY/MM/DD/…`, or the simple layout's `YYYY-MM-DD-hh-mm-ss-ID` name. */
-export function logFileDt(key: string): string | null {
-  const partitioned = /(\d{4})\/(\d{2})\/(\d{2})\/[^/]+$/.exec(key);
-  if (partitioned) return `${partitioned[1]}/${partitioned[2]}/${partitioned[3]}`;
-  const simple = /(\d{4})-(\d{2})-(\d{2})-\d{2}-\d{2}-\d{2}-[0-9A-Za-z]+$/.exec(key);
-  return simple ? `${simple[1]}/${simple[2]}/${simple[3]}` : null;
-}
+export { logFileDt };
 
 const MAX_REPORTED_MALFORMED = 20;
 /** CSV bytes per batch: a statement's own cost is nothing next to this. */
@@ -191,8 +186,11 @@ class BatchInserter {
 }
 
 export async function loadAccessLogs(table: ExternalTable, ctx: LoadContext): Promise<LoadReport> {
-  const files = await ctx.reader.list(ctx.prefix, ctx.signal);
-  if (files.length === 0) throw new Error(`no access-log files at ${ctx.reader.uri}${ctx.prefix}: give the folder S3 delivers one source bucket's logs to`);
+  // Only the files that can hold lines of the days asked for (every file when no days are given).
+  const selection = new LogFileSelection(ctx.logFileDays);
+  const files = await ctx.reader.list(ctx.prefix, ctx.signal, selection);
+  if (files.length === 0 && selection.filesOutside === 0 && selection.foldersOutside === 0)
+    throw new Error(`no access-log files at ${ctx.reader.uri}${ctx.prefix}: give the folder S3 delivers one source bucket's logs to`);
   const name = duckName(table.name);
   // A malformed line is a row too, with only its reason, what of its bucket and key could be read, and its file's date.
   const columns = [...ACCESS_LOG_COLUMNS.map((c) => `${duckName(c.name)} ${c.type}`), 'malformed VARCHAR', 'dt VARCHAR'];
@@ -284,6 +282,7 @@ export async function loadAccessLogs(table: ExternalTable, ctx: LoadContext): Pr
   notes.unshift(
     `access logs: ${files.length} file${files.length === 1 ? '' : 's'}, ${records} records, ${malformed} malformed line${malformed === 1 ? '' : 's'} (skipped and reported)`,
   );
+  notes.splice(1, 0, ...selection.notes(`${ctx.reader.uri}${ctx.prefix}`));
   if (keyUriDisagreements > 0) {
     notes.push(
       `${keyUriDisagreements} request line${keyUriDisagreements === 1 ? '' : 's'} whose key field, decoded as S3 encodes it (twice for REST.* requests), is not the object the request URI names — ` +

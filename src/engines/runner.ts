@@ -7,6 +7,7 @@ import { TemplateCatalog } from '../sql/catalog';
 import { renderTemplate, TemplateError, type SqlTemplate } from '../sql/template';
 import { collectRows, type QueryEngine, type QueryProgress, type QueryResult, type QueryStatistics } from './engine';
 import { toLocationUri } from './locations';
+import type { LogFileDays } from '../core/retention/window';
 
 /** Where the source templates read from, by template name: `inventory_table` and `access_log_table`. */
 export interface RunSources {
@@ -14,6 +15,8 @@ export interface RunSources {
   inventory?: string;
   /** The access logs of one source bucket (s3:// URI or local path). */
   logs?: string;
+  /** Only the log files dated within these days (and those with no date in their name) are read, on engines that read the files themselves; all when unset. */
+  logFileDays?: LogFileDays;
 }
 
 export interface TemplateRunRequest {
@@ -29,7 +32,7 @@ export interface PlannedStep {
   sql: string;
 }
 
-const SOURCE_PARAMETER: Record<string, keyof RunSources> = { inventory_table: 'inventory', access_log_table: 'logs' };
+const SOURCE_PARAMETER: Record<string, 'inventory' | 'logs'> = { inventory_table: 'inventory', access_log_table: 'logs' };
 
 function tableName(value: string): string {
   return value.split('.').at(-1)!;
@@ -147,6 +150,10 @@ export class TemplateRunner {
     return completed;
   }
 
+  private logFileDays(): { logFileDays?: LogFileDays } {
+    return this.sources.logFileDays ? { logFileDays: this.sources.logFileDays } : {};
+  }
+
   /** Runs the template (after whatever it depends on) and returns its rows. */
   async run(request: TemplateRunRequest): Promise<QueryResult> {
     const steps = await this.plan(request.template, request.values ?? {}, request.signal);
@@ -154,13 +161,14 @@ export class TemplateRunner {
     for (const step of steps.slice(0, -1)) {
       const result = await this.engine.run({
         sql: step.sql,
+        ...this.logFileDays(),
         signal: request.signal,
         onProgress: (p) => request.onProgress?.({ ...p, message: `${step.template.name}: ${p.message}` }),
       });
       before.push((await collectRows(result)).statistics);
     }
     const last = steps[steps.length - 1]!;
-    const result = await this.engine.run({ sql: last.sql, signal: request.signal, onProgress: request.onProgress });
+    const result = await this.engine.run({ sql: last.sql, ...this.logFileDays(), signal: request.signal, onProgress: request.onProgress });
     return {
       columns: result.columns,
       batches: result.batches,

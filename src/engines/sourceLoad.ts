@@ -5,6 +5,7 @@ import { copyFile, link, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import type { LogFileDays } from '../core/retention/window';
 import type { LocationReader } from './locations';
 
 export interface LoadReport {
@@ -19,6 +20,8 @@ export interface LoadContext {
   reader: LocationReader;
   /** The location's key prefix below the reader's root. */
   prefix: string;
+  /** Read only the access-log files dated within these days (and those with no date in their name); every file when unset. */
+  logFileDays?: LogFileDays;
   signal?: AbortSignal;
   progress(message: string, fraction?: number): void;
   /**

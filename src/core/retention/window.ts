@@ -39,6 +39,31 @@ export function windowDays(window: AccessWindow): string[] {
   return Array.from({ length: window.days }, (_, i) => formatDay(first + i));
 }
 
+/**
+ * S3 delivers log lines best-effort, most within hours but some later: log files dated up to this
+ * many days after a day may hold its lines (the malformed-line check looks that far, and the local
+ * engine reads that far).
+ */
+export const LATE_DELIVERY_DAYS = 7;
+
+/** Log file dates (yyyy/MM/dd, both ends included): what the dates in log object keys are compared with. */
+export interface LogFileDays {
+  first: string;
+  last: string;
+}
+
+/**
+ * The log file dates that may hold lines of the requests from `firstDay` to `lastDay` (YYYY-MM-DD,
+ * UTC). A file's date is its delivery time (the simple layout's name, PartitionedPrefix with
+ * DeliveryTime) or its lines' day (EventTime): never before a line's request, so a day before the
+ * first is margin only (a file named on a clock's edge); lines arrive late, so LATE_DELIVERY_DAYS
+ * after the last.
+ */
+export function logFileDays(firstDay: string, lastDay: string): LogFileDays {
+  const slashed = (day: number) => formatDay(day).replace(/-/g, '/');
+  return { first: slashed(parseDay(firstDay) - 1), last: slashed(parseDay(lastDay) + LATE_DELIVERY_DAYS) };
+}
+
 /** Days as short runs: `2026-09-03…2026-09-05, 2026-09-09`. */
 export function describeDays(days: string[]): string {
   const sorted = [...new Set(days)].sort();
