@@ -98,12 +98,34 @@ export async function startVersitygw({ logDir, dataDir }) {
   return { ...handle, endpoint, port, root, denied, rootDir: join(dataDir, 'root') };
 }
 
+/** Whether Trino answers `SELECT 1` (following the statement protocol's nextUri to the end). */
+async function trinoRunsQueries(endpoint) {
+  try {
+    let response = await fetch(`${endpoint}/v1/statement`, {
+      method: 'POST',
+      body: 'SELECT 1',
+      headers: { 'X-Trino-User': 's3ls' },
+      signal: AbortSignal.timeout(5000),
+    });
+    for (let page = 0; page < 100; page++) {
+      if (!response.ok) return false;
+      const body = await response.json();
+      if (body.error) return false;
+      if (!body.nextUri) return body.stats?.state === 'FINISHED';
+      response = await fetch(body.nextUri, { headers: { 'X-Trino-User': 's3ls' }, signal: AbortSignal.timeout(5000) });
+    }
+    return false;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Starts a single-node Trino (coordinator and worker) on 127.0.0.1 with a fresh configuration
  * under `dataDir`: the `hive` catalog on a file metastore over local files, whose `local:///` URIs
  * are paths below `localRoot` (returned; dataDir/local), and the `memory` catalog. Runs in the
  * foreground (`launcher run`), so stop() (and stopAll()) end it; resolves once /v1/info says the
- * server has finished starting.
+ * server has finished starting and it runs a query (its worker has announced itself).
  */
 export async function startTrino({ dataDir, logDir, heap = '2G', timeoutMs = 240_000 }) {
   const home = await ensureTrino();
@@ -187,7 +209,9 @@ export async function startTrino({ dataDir, logDir, heap = '2G', timeoutMs = 240
     try {
       const response = await fetch(`${endpoint}/v1/info`, { signal: AbortSignal.timeout(2000) });
       const info = response.ok ? await response.json() : undefined;
-      if (info && info.starting === false) break;
+      // "Started" is the coordinator; a query also needs its worker (the same node) to have announced
+      // itself, or it fails with NO_NODES_AVAILABLE: wait until one runs.
+      if (info && info.starting === false && (await trinoRunsQueries(endpoint))) break;
     } catch {
       // Not listening yet.
     }
