@@ -1,0 +1,358 @@
+// One reading of a lifecycle deletion for the player: runs the render, keeps its frames in a
+// FrameStore, and streams what the panel shows — the image's size and colours, the frames' counts in
+// batches, the partitions' progress, the end — to whoever listens (the panel, when it is open; a
+// reloaded panel gets it all again from `replay`). It answers the webview's requests for a frame, a
+// pixel's keys and a GIF. No `vscode` here: the command and the panel are the shells around it.
+
+import { FrameStore } from '../core/deletion/frameStore';
+import { STATE_COUNT, type FramePatch, type LayoutName } from '../core/deletion/model';
+import type { DeletionProgress } from '../core/deletion/partitions';
+import {
+  MAX_IMAGE_SIDE,
+  MAX_PARTITIONS,
+  MAX_PLAYER_FRAMES,
+  MAX_SUMMARIES_PER_MESSAGE,
+  type AnomalyView,
+  type DeletionEventMessage,
+  type DeletionFramesMessage,
+  type DeletionOutcome,
+  type DeletionStartMessage,
+  type FrameRegionWire,
+  type Granularity,
+  type PartitionView,
+  type PixelDescription,
+  type ProgressView,
+} from '../deletionProtocol';
+import type { DeletionRenderResult, RenderDeletionOptions } from './deletionRender';
+
+/** What the render calls back with when it starts (RenderDeletionOptions.onStart's argument). */
+export type RenderStart = Parameters<NonNullable<RenderDeletionOptions['onStart']>>[0];
+type Palette = RenderStart['palette'];
+
+/** The part of H1's GifWriter the export uses. */
+export interface GifFrameWriter {
+  addFrame(patch: FramePatch): Promise<void>;
+  finish(): Promise<void>;
+}
+export type GifWriterFactory = (
+  sink: (bytes: Uint8Array) => void | Promise<void>,
+  options: { width: number; height: number; palette: Palette; delayMs?: number; loop?: boolean },
+) => GifFrameWriter;
+
+export interface DeletionSessionOptions {
+  /** The session's id: the webview names it in its requests, so answers never mix two readings. */
+  id: number;
+  bucket: string;
+  granularity: Granularity;
+  layout: LayoutName;
+  /** Runs the render with these callbacks (renderDeletion with the command's options). */
+  render(control: Pick<RenderDeletionOptions, 'signal' | 'onStart' | 'onFrame'>): Promise<DeletionRenderResult>;
+  /** Each state's colour (STATE_NAMES order) in the palette the render uses. */
+  stateColours(palette: Palette): readonly (readonly [number, number, number])[];
+  /** Frame summaries are sent at most this often while reading (ms; default 100) … */
+  flushIntervalMs?: number;
+  /** … or once this many have gathered (default 512). */
+  flushFrames?: number;
+}
+
+export type DeletionSessionErrorReason = 'notReady' | 'noFrame' | 'tooLarge' | 'noFrames';
+
+/** A request the session cannot answer, with why (the shells say it in the user's language). */
+export class DeletionSessionError extends Error {
+  constructor(
+    readonly reason: DeletionSessionErrorReason,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DeletionSessionError';
+  }
+}
+
+export class DeletionCancelledError extends Error {
+  constructor() {
+    super('The reading of the deletion was stopped.');
+    this.name = 'AbortError';
+  }
+}
+
+export class DeletionSession {
+  readonly id: number;
+  readonly bucket: string;
+  private readonly abort = new AbortController();
+  private readonly listeners = new Set<(message: DeletionEventMessage) => void>();
+  private start: DeletionStartMessage | undefined;
+  private store: FrameStore | undefined;
+  private palette: Palette = [];
+  /** Frames already sent as summaries. */
+  private flushed = 0;
+  private lastFlush = 0;
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  private progress: ProgressView | undefined;
+  private end: Extract<DeletionEventMessage, { type: 'deletionEnd' }> | undefined;
+  private result: DeletionRenderResult | undefined;
+  private running: Promise<DeletionRenderResult | undefined> | undefined;
+
+  constructor(private readonly options: DeletionSessionOptions) {
+    this.id = options.id;
+    this.bucket = options.bucket;
+  }
+
+  /** Listens to what the session streams; returns the way to stop listening. */
+  listen(listener: (message: DeletionEventMessage) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Everything sent so far, for a panel that opens (or reloads) mid-way: the start, the frames in batches, the end. */
+  replay(): DeletionEventMessage[] {
+    const messages: DeletionEventMessage[] = [];
+    if (!this.start) {
+      if (!this.end) messages.push({ type: 'deletionPreparing', session: this.id, bucket: this.bucket });
+    } else {
+      messages.push(this.start);
+      for (let first = 0; first < this.flushed; first += MAX_SUMMARIES_PER_MESSAGE) {
+        const end = Math.min(this.flushed, first + MAX_SUMMARIES_PER_MESSAGE);
+        messages.push(this.summaries(first, end, end === this.flushed ? this.progress : undefined));
+      }
+    }
+    if (this.end) messages.push(this.end);
+    return messages;
+  }
+
+  get frames(): number {
+    return this.store?.frames ?? 0;
+  }
+
+  get outcome(): DeletionOutcome | undefined {
+    return this.end?.outcome;
+  }
+
+  /** The render's result, once it completed. */
+  get rendered(): DeletionRenderResult | undefined {
+    return this.result;
+  }
+
+  /** Each frame's counts (STATE_NAMES order), as read so far. */
+  countsAt(index: number): number[] {
+    return [...this.frameStore().patch(index).counts];
+  }
+
+  /**
+   * Reads the deletion (once; a second call waits for the first). Resolves with the render's result,
+   * or undefined when stopped; rejects with the render's error after telling the panel.
+   */
+  run(): Promise<DeletionRenderResult | undefined> {
+    this.running ??= this.read();
+    return this.running;
+  }
+
+  /** Stops reading; the frames read so far stay playable. */
+  cancel(): void {
+    this.abort.abort();
+  }
+
+  get cancelled(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  /** What takes the webview's image from frame `base` (-1: none) to frame `index`, pixels in base64. */
+  frame(index: number, base: number): FrameRegionWire {
+    const store = this.frameStore();
+    if (index >= store.frames) throw new DeletionSessionError('noFrame', `Frame ${index + 1} has not been read (${store.frames} so far).`);
+    const region = store.transition(base < store.frames ? base : -1, index);
+    const pixels = Buffer.from(region.pixels.buffer, region.pixels.byteOffset, region.pixels.byteLength).toString('base64');
+    return { index, x: region.x, y: region.y, width: region.width, height: region.height, pixels, full: region.full };
+  }
+
+  /** The segment prefix and keys a pixel covers (null: background); only once the reading completed. */
+  async describePixel(x: number, y: number): Promise<PixelDescription | null> {
+    const result = this.result;
+    if (!result) throw new DeletionSessionError('notReady', 'Pixels are described once the deletion has been read to its end.');
+    if (x >= result.width || y >= result.height) return null;
+    const described = await result.describePixel(x, y);
+    return described ? { segmentPrefix: described.segmentPrefix, firstKey: described.firstKey, lastKey: described.lastKey, objects: described.objects } : null;
+  }
+
+  /** Writes every frame read as a GIF through `writer`; returns the frame count. */
+  async writeGif(makeWriter: GifWriterFactory, sink: (bytes: Uint8Array) => void | Promise<void>, delayMs: number, signal?: AbortSignal): Promise<number> {
+    const store = this.frameStore();
+    if (store.frames === 0) throw new DeletionSessionError('noFrames', 'No frame has been read yet.');
+    const writer = makeWriter(sink, { width: store.width, height: store.height, palette: this.palette, delayMs, loop: true });
+    const frames = store.frames;
+    for (let index = 0; index < frames; index++) {
+      if (signal?.aborted) throw new DeletionCancelledError();
+      await writer.addFrame(store.patch(index));
+    }
+    await writer.finish();
+    return frames;
+  }
+
+  // ---- Reading ---------------------------------------------------------------------------------
+
+  private async read(): Promise<DeletionRenderResult | undefined> {
+    this.emit({ type: 'deletionPreparing', session: this.id, bucket: this.bucket });
+    try {
+      const result = await this.options.render({
+        signal: this.abort.signal,
+        onStart: (info) => this.onStart(info),
+        onFrame: (patch, progress) => this.onFrame(patch, progress),
+      });
+      if (this.abort.signal.aborted) throw new DeletionCancelledError();
+      if (!this.store || this.store.frames === 0) {
+        throw new DeletionSessionError(
+          'noFrames',
+          `No lifecycle event of s3://${this.bucket}'s inventory objects is in the access logs: check that the logs location holds the days the lifecycle rule ran.`,
+        );
+      }
+      this.result = result;
+      this.progress = progressView(result.progress, result.partitions);
+      this.finish('complete', { anomalies: anomalyViews(result.anomalies) });
+      return result;
+    } catch (error) {
+      if (this.abort.signal.aborted || (error as Error).name === 'AbortError') {
+        this.finish('cancelled', {});
+        return undefined;
+      }
+      this.finish('failed', { message: error instanceof Error ? error.message : String(error) });
+      throw error;
+    }
+  }
+
+  private onStart(info: RenderStart): void {
+    const { width, height, frames } = info;
+    if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE)
+      throw new DeletionSessionError(
+        'tooLarge',
+        `A ${width}×${height} image is larger than the player shows (${MAX_IMAGE_SIDE} pixels a side): choose a smaller size.`,
+      );
+    if (frames > MAX_PLAYER_FRAMES)
+      throw new DeletionSessionError(
+        'tooLarge',
+        `The deletion spans ${frames} time buckets, more than the player holds (${MAX_PLAYER_FRAMES}): choose a coarser granularity.`,
+      );
+    this.palette = info.palette.map((c) => [c[0], c[1], c[2]] as const);
+    this.store = new FrameStore(width, height, { expectedFrames: frames });
+    this.start = {
+      type: 'deletionStart',
+      session: this.id,
+      bucket: this.bucket,
+      width,
+      height,
+      palette: this.palette.flatMap((c) => [c[0], c[1], c[2]]),
+      stateColours: this.options
+        .stateColours(this.palette)
+        .slice(0, STATE_COUNT)
+        .flatMap((c) => [c[0], c[1], c[2]]),
+      objects: info.objects,
+      frames,
+      firstBucket: info.firstBucket,
+      granularity: this.options.granularity,
+      layout: this.options.layout,
+    };
+    this.lastFlush = Date.now();
+    this.emit(this.start);
+  }
+
+  private onFrame(patch: FramePatch, progress: DeletionProgress): void {
+    const store = this.frameStore();
+    if (store.frames >= MAX_PLAYER_FRAMES) throw new DeletionSessionError('tooLarge', `More than ${MAX_PLAYER_FRAMES} frames: choose a coarser granularity.`);
+    store.add(patch);
+    this.progress = progressView(progress);
+    const pending = store.frames - this.flushed;
+    const interval = this.options.flushIntervalMs ?? 100;
+    if (pending >= (this.options.flushFrames ?? 512) || Date.now() - this.lastFlush >= interval) this.flush();
+    else this.flushTimer ??= setTimeout(() => this.flush(), interval);
+  }
+
+  /** Sends the summaries of the frames read since the last batch. */
+  private flush(): void {
+    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const frames = this.store?.frames ?? 0;
+    while (this.flushed < frames) {
+      const end = Math.min(frames, this.flushed + MAX_SUMMARIES_PER_MESSAGE);
+      const message = this.summaries(this.flushed, end, end === frames ? this.progress : undefined);
+      this.flushed = end;
+      this.emit(message);
+    }
+    this.lastFlush = Date.now();
+  }
+
+  private summaries(first: number, end: number, progress: ProgressView | undefined): DeletionFramesMessage {
+    const store = this.frameStore();
+    const message: DeletionFramesMessage = { type: 'deletionFrames', session: this.id, first, bucketStarts: [], counts: [], events: [], anomalies: [] };
+    for (let i = first; i < end; i++) {
+      const patch = store.patch(i);
+      message.bucketStarts.push(patch.bucketStart);
+      for (let s = 0; s < STATE_COUNT; s++) message.counts.push(patch.counts[s] ?? 0);
+      message.events.push(patch.events);
+      message.anomalies.push(patch.anomalies);
+    }
+    if (progress) message.progress = progress;
+    return message;
+  }
+
+  private finish(outcome: DeletionOutcome, details: { message?: string; anomalies?: AnomalyView[] }): void {
+    this.flush();
+    this.end = {
+      type: 'deletionEnd',
+      session: this.id,
+      outcome,
+      frames: this.frames,
+      anomalies: details.anomalies ?? [],
+      complete: outcome === 'complete',
+      ...(details.message !== undefined ? { message: details.message } : {}),
+      ...(this.progress ? { progress: this.progress } : {}),
+    };
+    this.emit(this.end);
+  }
+
+  private frameStore(): FrameStore {
+    if (!this.store) throw new DeletionSessionError('noFrame', 'No frame has been read yet.');
+    return this.store;
+  }
+
+  private emit(message: DeletionEventMessage): void {
+    for (const listener of [...this.listeners]) listener(message);
+  }
+}
+
+/** The progress as the panel shows it: the known fields only, and at most MAX_PARTITIONS partitions. */
+export function progressView(progress: DeletionProgress, withKeys?: DeletionRenderResult['partitions']): ProgressView {
+  const keys = new Map((withKeys ?? []).map((p) => [p.index, p]));
+  const partitions: PartitionView[] = progress.partitions.slice(0, MAX_PARTITIONS).map((p) => {
+    const view: PartitionView = {
+      index: p.index,
+      firstObject: p.firstObject,
+      endObject: p.endObject,
+      objects: p.objects,
+      finished: p.finished,
+      phases: p.phases.map((phase) => ({
+        kind: phase.kind,
+        done: phase.done,
+        total: phase.total,
+        ...(phase.ratePerHour !== undefined && Number.isFinite(phase.ratePerHour) ? { ratePerHour: phase.ratePerHour } : {}),
+        ...(phase.estimatedEnd !== undefined && Number.isFinite(phase.estimatedEnd) ? { estimatedEnd: phase.estimatedEnd } : {}),
+      })),
+    };
+    if (p.estimatedEnd !== undefined && Number.isFinite(p.estimatedEnd)) view.estimatedEnd = p.estimatedEnd;
+    const keyed = keys.get(p.index);
+    if (keyed?.firstKey !== undefined) view.firstKey = keyed.firstKey;
+    if (keyed?.lastKey !== undefined) view.lastKey = keyed.lastKey;
+    return view;
+  });
+  const notes = progress.notes.slice(0, 99);
+  if (progress.partitions.length > MAX_PARTITIONS) notes.push(`Only the first ${MAX_PARTITIONS} of ${progress.partitions.length} partitions are shown.`);
+  const view: ProgressView = { partitions, complete: progress.complete, notes };
+  if (progress.firstEvent !== undefined) view.firstEvent = progress.firstEvent;
+  if (progress.lastEvent !== undefined) view.lastEvent = progress.lastEvent;
+  const end = progress.estimatedEnd;
+  if (end && [end.time, end.low, end.high].every(Number.isFinite)) {
+    view.estimatedEnd = { time: end.time, low: Math.min(end.low, end.time), high: Math.max(end.high, end.time) };
+  }
+  return view;
+}
+
+function anomalyViews(anomalies: DeletionRenderResult['anomalies']): AnomalyView[] {
+  return anomalies.filter((a) => a.count > 0).map((a) => ({ state: a.state, kind: a.kind, count: a.count, description: a.description }));
+}

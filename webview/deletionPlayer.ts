@@ -1,0 +1,784 @@
+// The lifecycle panel's deletion player: the image of the deletion (webview/deletionImage.ts) with
+// play, pause, step, scrub, speed and loop; the legend with each state's count in the frame shown,
+// the stacked-area chart over time, the partitions' progress and the estimated end
+// (webview/deletionDetails.ts); a pixel's keys on hover (asked of the host); Export GIF.
+// It holds the frame shown and the frames' counts, never the frames themselves: each frame is asked
+// of the host as it is needed, one request at a time, the newest target winning.
+
+import { STATE_NAMES } from '../src/core/deletion/model';
+import { DeletionTimeline } from '../src/core/deletion/timeline';
+import { formatBytes, formatCount } from '../src/core/format';
+import {
+  decodeFrameRegion,
+  type AnomalyView,
+  type DeletionEventMessage,
+  type FrameRegionWire,
+  type GifExportResult,
+  type PanelStrings,
+  type PixelDescription,
+  type ProgressView,
+} from '../src/panelProtocol';
+import { formatString } from '../src/webviewKit/strings';
+import { renderAnomalies, renderProgress, StateLegend, stateLabel, timeFormatter } from './deletionDetails';
+import { DeletionChart } from './deletionChart';
+import { DeletionImage } from './deletionImage';
+import { element, replaceChildren } from './kit/dom';
+import { busyIndicator, button, checkbox, select, smallButton } from './ui';
+
+export interface DeletionPlayerHost {
+  locale: string;
+  frame(session: number, index: number, base: number): Promise<FrameRegionWire>;
+  describePixel(session: number, x: number, y: number): Promise<PixelDescription | null>;
+  exportGif(session: number, frameDelayMs: number): Promise<GifExportResult | null>;
+  play(): Promise<void>;
+  cancel(session: number): Promise<void>;
+  /** Something in `snapshot()` changed. */
+  stateChanged(): void;
+}
+
+/** What the player keeps across reloads of the webview (the frames come again from the host). */
+export interface DeletionPlayerState {
+  session?: number;
+  frame?: number;
+  speed: number;
+  loop: boolean;
+}
+
+export const PLAYER_SPEEDS = [1, 2, 5, 10, 20, 30, 60];
+const DEFAULT_SPEED = 10;
+const HOVER_CACHE = 512;
+
+type Status = 'idle' | 'preparing' | 'reading' | 'complete' | 'cancelled' | 'failed';
+
+interface Session {
+  id: number;
+  bucket: string;
+  width: number;
+  height: number;
+  colours: number;
+  stateColours: string[];
+  objects: number;
+  timeline: DeletionTimeline;
+  image: DeletionImage;
+  formatTime: (ms: number) => string;
+}
+
+export class DeletionPlayer {
+  readonly element = element('section', { id: 'deletion-player', class: 'deletion-player', 'aria-labelledby': 'deletion-heading', 'aria-live': 'off' });
+  private strings: PanelStrings | undefined;
+  private session: Session | undefined;
+  /** The session being prepared (no image yet). */
+  private pendingId: number | undefined;
+  private bucket: string | undefined;
+  private status: Status = 'idle';
+  private failure: string | undefined;
+  private error: string | undefined;
+  private progress: ProgressView | undefined;
+  private anomalies: AnomalyView[] | undefined;
+
+  private shown = -1;
+  private target = -1;
+  private inFlight = false;
+  private playing = false;
+  /** Show each frame as it is read (until the user goes elsewhere). */
+  private following = true;
+  /** Play from the start once read (until the user touches a control). */
+  private autoplay = true;
+  private announceNext = false;
+  private speed: number;
+  private loop: boolean;
+  private lastAdvance = 0;
+  private frameRequest: number | undefined;
+  private detailsPending = false;
+  private restoreFrame: number | undefined;
+  private restoreSession: number | undefined;
+  private exporting = false;
+  private exportNote: string | undefined;
+
+  private hover: { x: number; y: number; fromKeyboard: boolean } | undefined;
+  private hoverInFlight = false;
+  private readonly hoverCache = new Map<number, PixelDescription | null>();
+  private inspector: { x: number; y: number } | undefined;
+
+  // Parts, built once the strings are known (and the stage once a session starts).
+  private readonly header = element('div', { class: 'section-header' });
+  private readonly statusLine = element('div', { id: 'deletion-status', class: 'deletion-status' });
+  private readonly errorLine = element('p', { id: 'deletion-error', class: 'error', role: 'alert', hidden: '' });
+  private readonly intro = element('p', { id: 'deletion-intro', class: 'intro' });
+  private readonly body = element('div', { id: 'deletion-body', class: 'deletion-body', hidden: '' });
+  private readonly announcer = element('div', { id: 'deletion-announce', class: 'visually-hidden', 'aria-live': 'polite' });
+  private stage: StageParts | undefined;
+  private legend: StateLegend | undefined;
+  private chart: DeletionChart | undefined;
+  private readonly progressArea = element('div', { id: 'deletion-progress', class: 'deletion-progress' });
+  private readonly anomalyArea = element('div', { id: 'deletion-anomalies', class: 'deletion-anomalies' });
+
+  constructor(
+    private readonly host: DeletionPlayerHost,
+    saved: DeletionPlayerState | undefined,
+  ) {
+    this.speed = saved && PLAYER_SPEEDS.includes(saved.speed) ? saved.speed : DEFAULT_SPEED;
+    this.loop = saved?.loop ?? true;
+    this.restoreSession = saved?.session;
+    this.restoreFrame = saved?.frame;
+  }
+
+  snapshot(): DeletionPlayerState {
+    return { speed: this.speed, loop: this.loop, ...(this.session ? { session: this.session.id, frame: Math.max(0, this.shown) } : {}) };
+  }
+
+  setStrings(strings: PanelStrings): void {
+    this.strings = strings;
+    this.intro.textContent = strings.deletionIntro;
+    replaceChildren(this.element, [this.header, this.statusLine, this.errorLine, this.intro, this.body, this.announcer]);
+    replaceChildren(this.header, [
+      element('h2', { id: 'deletion-heading' }, [strings.deletionHeading]),
+      button(strings.playDeletion, () => void this.playCommand(), { id: 'deletion-play-command', appearance: 'secondary' }),
+    ]);
+    if (this.session) this.buildStage(this.session);
+    this.render();
+  }
+
+  onMessage(message: DeletionEventMessage): void {
+    switch (message.type) {
+      case 'deletionPreparing':
+        if (this.session?.id === message.session || this.pendingId === message.session) return;
+        this.reset();
+        this.pendingId = message.session;
+        this.bucket = message.bucket;
+        this.status = 'preparing';
+        this.render();
+        this.element.scrollIntoView({ block: 'start' });
+        return;
+      case 'deletionStart': {
+        if (this.session?.id === message.session) return;
+        this.reset();
+        const colours = message.palette.length / 3;
+        const css = (i: number, list: number[]) => `rgb(${list[i * 3]}, ${list[i * 3 + 1]}, ${list[i * 3 + 2]})`;
+        const image = new DeletionImage(message.width, message.height, message.palette, {
+          id: 'deletion-canvas',
+          class: 'deletion-canvas',
+          tabindex: '0',
+          role: 'img',
+          'aria-describedby': 'deletion-keyboard-help deletion-tooltip',
+        });
+        this.session = {
+          id: message.session,
+          bucket: message.bucket,
+          width: message.width,
+          height: message.height,
+          colours,
+          stateColours: STATE_NAMES.map((_, s) => css(s, message.stateColours)),
+          objects: message.objects,
+          timeline: new DeletionTimeline(message.frames),
+          image,
+          formatTime: timeFormatter(this.host.locale, message.granularity !== 'day'),
+        };
+        this.bucket = message.bucket;
+        this.pendingId = undefined;
+        this.status = 'reading';
+        if (this.restoreSession === message.session && this.restoreFrame !== undefined) {
+          // A reload: back to the frame that was shown, paused.
+          this.following = false;
+          this.autoplay = false;
+        } else {
+          this.restoreFrame = undefined;
+          this.element.scrollIntoView({ block: 'start' });
+        }
+        this.restoreSession = undefined;
+        this.buildStage(this.session);
+        this.render();
+        this.host.stateChanged();
+        return;
+      }
+      case 'deletionFrames': {
+        const session = this.session;
+        if (!session || session.id !== message.session) return;
+        session.timeline.add(message.first, message.bucketStarts, message.counts, message.events, message.anomalies);
+        if (message.progress) this.progress = message.progress;
+        const known = session.timeline.known;
+        if (this.restoreFrame !== undefined && this.restoreFrame < known) {
+          this.target = this.restoreFrame;
+          this.restoreFrame = undefined;
+        } else if (this.following) this.target = known - 1;
+        this.pump();
+        this.renderPosition();
+        this.scheduleDetails();
+        return;
+      }
+      case 'deletionEnd': {
+        const id = this.session?.id ?? this.pendingId;
+        if (id !== message.session) return;
+        this.status = message.outcome;
+        this.failure = message.message;
+        this.anomalies = message.anomalies;
+        if (message.progress) this.progress = message.progress;
+        const known = this.session?.timeline.known ?? 0;
+        if (this.restoreFrame !== undefined && this.session) {
+          this.target = Math.min(this.restoreFrame, known - 1);
+          this.restoreFrame = undefined;
+          this.pump();
+        }
+        if (message.outcome === 'complete' && this.autoplay && known > 1) {
+          this.target = 0;
+          this.pump();
+          this.setPlaying(true);
+        }
+        this.render();
+        return;
+      }
+    }
+  }
+
+  // ---- Building ------------------------------------------------------------------------------
+
+  private buildStage(session: Session): void {
+    const strings = this.strings;
+    if (!strings) return;
+    const stage = buildStageParts(strings, session, {
+      first: () => this.userSeek(0),
+      back: () => this.userSeek(Math.max(0, this.position() - 1)),
+      playPause: () => this.togglePlaying(),
+      forward: () => this.userSeek(Math.min(session.timeline.known - 1, this.position() + 1)),
+      last: () => this.userSeek(session.timeline.known - 1),
+      scrub: (frame) => this.userSeek(frame),
+      speed: (speed) => {
+        this.speed = speed;
+        this.host.stateChanged();
+      },
+      loop: (loop) => {
+        this.loop = loop;
+        this.host.stateChanged();
+      },
+      exportGif: () => void this.exportGif(),
+    });
+    stage.speed.value = String(this.speed);
+    stage.loop.checked = this.loop;
+    const canvas = session.image.canvas;
+    canvas.setAttribute('aria-label', formatString(strings.deletionCanvasLabel, session.bucket, formatCount(session.objects, this.host.locale)));
+    canvas.addEventListener('keydown', (event) => this.onKey(event));
+    canvas.addEventListener('pointermove', (event) => {
+      const pixel = session.image.pixelAt(event.clientX, event.clientY);
+      if (pixel) this.inspect(pixel.x, pixel.y, false);
+      else this.hideTooltip();
+    });
+    canvas.addEventListener('pointerleave', () => this.hideTooltip());
+    canvas.addEventListener('blur', () => this.hideTooltip());
+    this.stage = stage;
+    this.legend = new StateLegend(strings, session.stateColours);
+    this.chart = new DeletionChart(
+      strings.deletionChartLabel,
+      () => (this.session ? { timeline: this.session.timeline, colours: this.session.stateColours, shown: this.shown } : undefined),
+      (frame) => this.userSeek(frame),
+    );
+    replaceChildren(this.body, [
+      element('div', { class: 'deletion-stage' }, [stage.element]),
+      element('div', { class: 'deletion-side' }, [
+        this.legend.element,
+        stage.events,
+        element('figure', { class: 'deletion-chart-figure' }, [
+          this.chart.canvas,
+          element('figcaption', { class: 'deletion-chart-axis' }, [stage.axisStart, stage.axisEnd]),
+        ]),
+        this.progressArea,
+        this.anomalyArea,
+      ]),
+    ]);
+  }
+
+  // ---- Rendering -----------------------------------------------------------------------------
+
+  private render(): void {
+    const strings = this.strings;
+    if (!strings) return;
+    const reading = this.status === 'preparing' || this.status === 'reading';
+    const known = this.session?.timeline.known ?? 0;
+    const stop = reading && smallButton(strings.deletionStop, { id: 'deletion-stop' });
+    if (stop) stop.addEventListener('click', () => void this.stop());
+    const busyText =
+      this.status === 'preparing'
+        ? formatString(strings.deletionPreparing, this.bucket ?? '')
+        : formatString(strings.deletionReading, formatCount(known, this.host.locale), formatCount(this.session?.timeline.expected ?? 0, this.host.locale));
+    replaceChildren(this.statusLine, [
+      reading && busyIndicator(busyText),
+      stop,
+      this.status === 'cancelled' && element('span', { class: 'note' }, [strings.deletionCancelled]),
+      this.status === 'failed' && element('span', { class: 'error' }, [formatString(strings.deletionFailed, this.failure ?? '')]),
+    ]);
+    this.element.dataset.status = this.status;
+    this.statusLine.hidden = this.status === 'idle' || this.status === 'complete';
+    this.intro.hidden = this.session !== undefined;
+    this.body.hidden = this.session === undefined;
+    this.errorLine.textContent = this.error ?? '';
+    this.errorLine.hidden = this.error === undefined;
+    this.renderPosition();
+    this.renderDetails();
+  }
+
+  /** The controls and the legend after the frame shown, or the frames known, changed. */
+  private renderPosition(): void {
+    const { strings, session, stage } = this;
+    if (!strings || !session || !stage) return;
+    const locale = this.host.locale;
+    const known = session.timeline.known;
+    const total = session.timeline.span;
+    const position = this.shown;
+    stage.scrub.max = String(Math.max(0, known - 1));
+    stage.scrub.disabled = known === 0;
+    stage.scrub.value = String(Math.max(0, this.target));
+    const time = position >= 0 ? session.formatTime(session.timeline.bucketStart(position)) : '';
+    stage.scrub.setAttribute('aria-valuetext', position >= 0 ? formatString(strings.deletionFrameValue, position + 1, total, time) : '');
+    stage.counter.textContent = formatString(strings.deletionFrameCounter, position >= 0 ? formatCount(position + 1, locale) : '—', formatCount(total, locale));
+    stage.time.textContent = time;
+    stage.time.dataset.time = position >= 0 ? String(session.timeline.bucketStart(position)) : '';
+    stage.events.textContent = position >= 0 ? formatString(strings.deletionEvents, formatCount(session.timeline.events(position), locale)) : '';
+    this.element.dataset.frame = String(position);
+    this.element.dataset.frames = String(known);
+    stage.playPause.textContent = this.playing ? '⏸' : '▶';
+    stage.playPause.setAttribute('aria-label', this.playing ? strings.deletionPause : strings.deletionPlay);
+    stage.playPause.title = this.playing ? strings.deletionPause : strings.deletionPlay;
+    stage.playPause.setAttribute('aria-pressed', String(this.playing));
+    const noFrames = known === 0;
+    for (const control of [stage.first, stage.back, stage.playPause, stage.forward, stage.last]) control.disabled = noFrames;
+    stage.exportButton.toggleAttribute('disabled', noFrames || this.exporting || this.status === 'reading' || this.status === 'preparing');
+    stage.exportNote.textContent = this.exportNote ?? '';
+    this.legend?.update(position >= 0 ? session.timeline.counts(position) : undefined, locale);
+    const span = session.timeline.span;
+    stage.axisStart.textContent = known > 0 ? session.formatTime(session.timeline.bucketStart(0)) : '';
+    stage.axisEnd.textContent = known > 0 ? session.formatTime(session.timeline.bucketStart(known - 1)) + (known < span ? ' …' : '') : '';
+    this.chart?.schedule();
+  }
+
+  private scheduleDetails(): void {
+    if (this.detailsPending) return;
+    this.detailsPending = true;
+    requestAnimationFrame(() => {
+      this.detailsPending = false;
+      this.renderDetails();
+      if (this.status === 'reading') this.render();
+    });
+  }
+
+  private renderDetails(): void {
+    const strings = this.strings;
+    if (!strings) return;
+    renderProgress(this.progressArea, this.progress, strings, this.host.locale, this.session?.formatTime ?? timeFormatter(this.host.locale, true));
+    renderAnomalies(this.anomalyArea, this.anomalies, strings, this.host.locale);
+  }
+
+  private announce(): void {
+    const { strings, session } = this;
+    if (!strings || !session || this.shown < 0) return;
+    const counts = session.timeline.counts(this.shown);
+    const parts = STATE_NAMES.map((state, s) =>
+      formatString(strings.deletionStateCount, stateLabel(strings, state), formatCount(counts[s] ?? 0, this.host.locale)),
+    );
+    this.announcer.textContent = formatString(
+      strings.deletionCountsAnnouncement,
+      this.shown + 1,
+      session.formatTime(session.timeline.bucketStart(this.shown)),
+      parts.join(', '),
+    );
+  }
+
+  // ---- Playing -------------------------------------------------------------------------------
+
+  /** The frame the controls start from: the one asked for (it may not be shown yet). */
+  private position(): number {
+    return Math.max(0, this.target);
+  }
+
+  /** A frame the user chose: playing stops, following stops, and the counts are announced once shown. */
+  private userSeek(frame: number): void {
+    const session = this.session;
+    if (!session || frame < 0 || frame >= session.timeline.known) return;
+    this.autoplay = false;
+    this.following = frame === session.timeline.known - 1 && this.status === 'reading';
+    this.setPlaying(false);
+    this.announceNext = true;
+    this.target = frame;
+    this.pump();
+    this.renderPosition();
+    this.host.stateChanged();
+  }
+
+  private togglePlaying(): void {
+    const session = this.session;
+    if (!session || session.timeline.known === 0) return;
+    this.autoplay = false;
+    this.following = false;
+    if (!this.playing && this.position() >= session.timeline.known - 1 && this.status !== 'reading') {
+      this.target = 0;
+      this.pump();
+    }
+    this.setPlaying(!this.playing);
+    if (!this.playing) this.announceNext = true;
+    this.host.stateChanged();
+  }
+
+  private setPlaying(playing: boolean): void {
+    this.playing = playing;
+    if (playing && this.frameRequest === undefined) {
+      this.lastAdvance = performance.now();
+      this.frameRequest = requestAnimationFrame((now) => this.tick(now));
+    }
+    this.renderPosition();
+  }
+
+  private tick(now: number): void {
+    this.frameRequest = undefined;
+    const session = this.session;
+    if (!this.playing || !session) return;
+    const interval = 1000 / this.speed;
+    if (this.shown === this.target && !this.inFlight && now - this.lastAdvance >= interval) {
+      const known = session.timeline.known;
+      this.lastAdvance = now - Math.min(interval, now - this.lastAdvance - interval);
+      if (this.target + 1 < known) this.target++;
+      else if (this.status === 'reading' || this.status === 'preparing') {
+        // At the newest frame read: wait for the next.
+      } else if (this.loop && known > 1) this.target = 0;
+      else {
+        this.setPlaying(false);
+        this.announce();
+        this.host.stateChanged();
+        return;
+      }
+      this.pump();
+    }
+    this.frameRequest = requestAnimationFrame((next) => this.tick(next));
+  }
+
+  /** Asks the host for the target frame, when it is not the one shown and nothing is being asked. */
+  private pump(): void {
+    const session = this.session;
+    if (!session || this.inFlight || this.target < 0 || this.target === this.shown || this.target >= session.timeline.known) return;
+    const index = this.target;
+    const base = this.shown;
+    this.inFlight = true;
+    this.host
+      .frame(session.id, index, base)
+      .then((wire) => {
+        if (this.session !== session) return;
+        const region = decodeFrameRegion(wire, { width: session.width, height: session.height, colours: session.colours });
+        if (!region || region.index !== index) throw new Error(`The host's answer for frame ${index + 1} did not fit the image.`);
+        session.image.apply(region);
+        this.shown = index;
+        this.error = undefined;
+        this.errorLine.hidden = true;
+        this.renderPosition();
+        if (this.announceNext && !this.playing && this.shown === this.target) {
+          this.announceNext = false;
+          this.announce();
+        }
+        if (this.hover && !this.hover.fromKeyboard) this.renderTooltip();
+      })
+      .catch((error: unknown) => {
+        if (this.session !== session) return;
+        this.error = error instanceof Error ? error.message : String(error);
+        this.target = this.shown;
+        this.setPlaying(false);
+        this.render();
+      })
+      .finally(() => {
+        if (this.session !== session) return;
+        this.inFlight = false;
+        this.pump();
+      });
+  }
+
+  private onKey(event: KeyboardEvent): void {
+    const session = this.session;
+    if (!session) return;
+    if (event.shiftKey && event.key.startsWith('Arrow')) {
+      const step = event.altKey ? 1 : Math.max(1, Math.round(session.width / 32));
+      const at = this.inspector ?? { x: Math.floor(session.width / 2), y: Math.floor(session.height / 2) };
+      const dx = event.key === 'ArrowLeft' ? -step : event.key === 'ArrowRight' ? step : 0;
+      const dy = event.key === 'ArrowUp' ? -step : event.key === 'ArrowDown' ? step : 0;
+      const moved = this.inspector ? { x: clamp(at.x + dx, session.width), y: clamp(at.y + dy, session.height) } : at;
+      this.inspector = moved;
+      this.inspect(moved.x, moved.y, true);
+      event.preventDefault();
+      return;
+    }
+    const known = session.timeline.known;
+    const actions: Record<string, () => void> = {
+      ' ': () => this.togglePlaying(),
+      k: () => this.togglePlaying(),
+      ArrowLeft: () => this.userSeek(Math.max(0, this.position() - 1)),
+      ArrowRight: () => this.userSeek(Math.min(known - 1, this.position() + 1)),
+      Home: () => this.userSeek(0),
+      End: () => this.userSeek(known - 1),
+      Escape: () => this.hideTooltip(),
+    };
+    const action = actions[event.key];
+    if (action && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      action();
+      event.preventDefault();
+    }
+  }
+
+  // ---- Hover ---------------------------------------------------------------------------------
+
+  private inspect(x: number, y: number, fromKeyboard: boolean): void {
+    this.hover = { x, y, fromKeyboard };
+    this.renderTooltip();
+    this.askPixel();
+  }
+
+  private askPixel(): void {
+    const session = this.session;
+    const hover = this.hover;
+    if (!session || !hover || this.hoverInFlight || this.status !== 'complete') return;
+    const key = hover.y * session.width + hover.x;
+    if (this.hoverCache.has(key)) return;
+    this.hoverInFlight = true;
+    this.host
+      .describePixel(session.id, hover.x, hover.y)
+      .then((described) => {
+        if (this.session !== session) return;
+        if (this.hoverCache.size >= HOVER_CACHE) this.hoverCache.delete(this.hoverCache.keys().next().value!);
+        this.hoverCache.set(key, described);
+      })
+      .catch((error: unknown) => {
+        if (this.session === session) this.error = error instanceof Error ? error.message : String(error);
+      })
+      .finally(() => {
+        if (this.session !== session) return;
+        this.hoverInFlight = false;
+        this.renderTooltip();
+        this.askPixel();
+      });
+  }
+
+  private renderTooltip(): void {
+    const { strings, session, stage, hover } = this;
+    if (!strings || !session || !stage || !hover) return;
+    const key = hover.y * session.width + hover.x;
+    const tooltip = stage.tooltip;
+    const described = this.hoverCache.get(key);
+    const coordinates = element('div', { class: 'tooltip-position' }, [`(${hover.x}, ${hover.y})`]);
+    let lines: (HTMLElement | string)[];
+    delete tooltip.dataset.prefix;
+    if (this.status !== 'complete') lines = [strings.deletionHoverNotReady];
+    else if (described === undefined) lines = [strings.deletionHoverLooking];
+    else if (described === null) lines = [strings.deletionHoverNone];
+    else {
+      tooltip.dataset.prefix = described.segmentPrefix;
+      lines = [
+        element('dl', {}, [
+          element('dt', {}, [strings.deletionHoverSegment]),
+          element('dd', { class: 'tooltip-prefix' }, [described.segmentPrefix]),
+          element('dt', {}, [strings.deletionHoverKeys]),
+          element('dd', { class: 'tooltip-keys' }, [`${described.firstKey} … ${described.lastKey}`]),
+          element('dt', {}, [strings.deletionHoverObjects]),
+          element('dd', {}, [formatCount(described.objects, this.host.locale)]),
+        ]),
+      ];
+    }
+    replaceChildren(tooltip, [coordinates, ...lines]);
+    tooltip.hidden = false;
+    const point = session.image.pointOf(hover.x, hover.y);
+    const wrap = stage.canvasWrap;
+    // Beside the pixel, flipped to stay inside the image's box.
+    const left = point.left + 12 + tooltip.offsetWidth > wrap.clientWidth ? Math.max(0, point.left - 12 - tooltip.offsetWidth) : point.left + 12;
+    const top = point.top + 12 + tooltip.offsetHeight > wrap.clientHeight ? Math.max(0, point.top - 12 - tooltip.offsetHeight) : point.top + 12;
+    tooltip.style.left = `${left}px`;
+    tooltip.style.top = `${top}px`;
+    stage.marker.hidden = !hover.fromKeyboard;
+    if (hover.fromKeyboard) {
+      stage.marker.style.left = `${point.left}px`;
+      stage.marker.style.top = `${point.top}px`;
+      this.announcer.textContent = tooltip.textContent ?? '';
+    }
+  }
+
+  private hideTooltip(): void {
+    this.hover = undefined;
+    if (!this.stage) return;
+    this.stage.tooltip.hidden = true;
+    this.stage.marker.hidden = true;
+  }
+
+  // ---- Host work -----------------------------------------------------------------------------
+
+  private async playCommand(): Promise<void> {
+    try {
+      await this.host.play();
+    } catch (error) {
+      this.error = error instanceof Error ? error.message : String(error);
+      this.render();
+    }
+  }
+
+  private async stop(): Promise<void> {
+    const id = this.session?.id ?? this.pendingId;
+    if (id === undefined) return;
+    try {
+      await this.host.cancel(id);
+    } catch (error) {
+      this.error = error instanceof Error ? error.message : String(error);
+      this.render();
+    }
+  }
+
+  private async exportGif(): Promise<void> {
+    const session = this.session;
+    const strings = this.strings;
+    if (!session || !strings || this.exporting) return;
+    this.exporting = true;
+    this.exportNote = undefined;
+    this.renderPosition();
+    try {
+      const result = await this.host.exportGif(session.id, Math.round(1000 / this.speed));
+      if (result && this.session === session)
+        this.exportNote = formatString(
+          strings.deletionExported,
+          result.path,
+          formatCount(result.frames, this.host.locale),
+          formatBytes(result.bytes, this.host.locale),
+        );
+    } catch (error) {
+      this.error = error instanceof Error ? error.message : String(error);
+    } finally {
+      this.exporting = false;
+      this.render();
+    }
+  }
+
+  private reset(): void {
+    this.setPlaying(false);
+    this.session = undefined;
+    this.stage = undefined;
+    this.legend = undefined;
+    this.chart = undefined;
+    this.pendingId = undefined;
+    this.status = 'idle';
+    this.failure = undefined;
+    this.error = undefined;
+    this.progress = undefined;
+    this.anomalies = undefined;
+    this.shown = -1;
+    this.target = -1;
+    this.inFlight = false;
+    this.following = true;
+    this.autoplay = true;
+    this.exportNote = undefined;
+    this.hover = undefined;
+    this.hoverInFlight = false;
+    this.hoverCache.clear();
+    this.inspector = undefined;
+    replaceChildren(this.body, []);
+  }
+}
+
+function clamp(value: number, size: number): number {
+  return Math.min(size - 1, Math.max(0, value));
+}
+
+interface StageParts {
+  element: HTMLElement;
+  canvasWrap: HTMLElement;
+  tooltip: HTMLElement;
+  marker: HTMLElement;
+  first: HTMLButtonElement;
+  back: HTMLButtonElement;
+  playPause: HTMLButtonElement;
+  forward: HTMLButtonElement;
+  last: HTMLButtonElement;
+  scrub: HTMLInputElement;
+  counter: HTMLElement;
+  time: HTMLElement;
+  speed: HTMLSelectElement;
+  loop: HTMLInputElement;
+  exportButton: HTMLElement;
+  exportNote: HTMLElement;
+  events: HTMLElement;
+  axisStart: HTMLElement;
+  axisEnd: HTMLElement;
+}
+
+interface StageActions {
+  first(): void;
+  back(): void;
+  playPause(): void;
+  forward(): void;
+  last(): void;
+  scrub(frame: number): void;
+  speed(speed: number): void;
+  loop(loop: boolean): void;
+  exportGif(): void;
+}
+
+/** The image with its controls: transport buttons, the scrubber, speed, loop, Export GIF. */
+function buildStageParts(strings: PanelStrings, session: Session, actions: StageActions): StageParts {
+  const control = (id: string, glyph: string, label: string, run: () => void) => {
+    const node = element('button', { type: 'button', id, class: 'player-button', 'aria-label': label, title: label }, [glyph]);
+    node.addEventListener('click', run);
+    return node;
+  };
+  const tooltip = element('div', { id: 'deletion-tooltip', class: 'deletion-tooltip', role: 'tooltip', hidden: '' });
+  const marker = element('div', { class: 'deletion-marker', 'aria-hidden': 'true', hidden: '' });
+  const canvasWrap = element('div', { class: 'deletion-canvas-wrap' }, [session.image.canvas, marker, tooltip]);
+  const scrub = element('input', {
+    type: 'range',
+    id: 'deletion-scrub',
+    class: 'deletion-scrub',
+    min: '0',
+    max: '0',
+    step: '1',
+    value: '0',
+    'aria-label': strings.deletionFrameSlider,
+  });
+  scrub.addEventListener('input', () => actions.scrub(Number(scrub.value)));
+  const speed = select({
+    id: 'deletion-speed',
+    label: strings.deletionSpeed,
+    choices: PLAYER_SPEEDS.map((fps) => ({ value: String(fps), label: formatString(strings.deletionSpeedValue, fps) })),
+    value: String(DEFAULT_SPEED),
+    onChange: (value) => actions.speed(Number(value)),
+  });
+  const loop = checkbox({ id: 'deletion-loop', label: strings.deletionLoop });
+  loop.addEventListener('change', () => actions.loop(loop.checked));
+  const exportButton = button(strings.deletionExportGif, () => actions.exportGif(), { id: 'deletion-export', appearance: 'secondary' });
+  const parts = {
+    canvasWrap,
+    tooltip,
+    marker,
+    first: control('deletion-first', '⏮', strings.deletionFirstFrame, actions.first),
+    back: control('deletion-step-back', '⏴', strings.deletionStepBack, actions.back),
+    playPause: control('deletion-play', '▶', strings.deletionPlay, actions.playPause),
+    forward: control('deletion-step-forward', '⏵', strings.deletionStepForward, actions.forward),
+    last: control('deletion-last', '⏭', strings.deletionLastFrame, actions.last),
+    scrub,
+    counter: element('span', { id: 'deletion-frame-counter', class: 'deletion-counter' }),
+    time: element('span', { id: 'deletion-time', class: 'deletion-time' }),
+    speed,
+    loop,
+    exportButton,
+    exportNote: element('span', { id: 'deletion-export-note', class: 'deletion-export-note', role: 'status' }),
+    events: element('p', { id: 'deletion-events', class: 'deletion-events' }),
+    axisStart: element('span', {}),
+    axisEnd: element('span', {}),
+  };
+  const element_ = element('div', { class: 'deletion-stage-inner' }, [
+    canvasWrap,
+    element('p', { id: 'deletion-keyboard-help', class: 'visually-hidden' }, [strings.deletionKeyboardHelp]),
+    element('div', { class: 'deletion-transport', role: 'group', 'aria-label': strings.deletionControls }, [
+      parts.first,
+      parts.back,
+      parts.playPause,
+      parts.forward,
+      parts.last,
+      scrub,
+      parts.counter,
+    ]),
+    element('div', { class: 'deletion-options' }, [
+      parts.time,
+      element('label', { class: 'deletion-speed-label' }, [strings.deletionSpeed, ' ', speed]),
+      element('label', { class: 'deletion-loop-label' }, [loop, ' ', strings.deletionLoop]),
+      exportButton,
+      parts.exportNote,
+    ]),
+  ]);
+  return { element: element_, ...parts };
+}
