@@ -148,7 +148,7 @@ export class DeletionPlayer {
         this.bucket = message.bucket;
         this.status = 'preparing';
         this.render();
-        this.element.scrollIntoView({ block: 'start' });
+        this.reveal();
         return;
       case 'deletionStart': {
         if (this.session?.id === message.session) return;
@@ -181,13 +181,16 @@ export class DeletionPlayer {
           // A reload: back to the frame that was shown, paused.
           this.following = false;
           this.autoplay = false;
+          this.restoreSession = undefined;
+          this.buildStage(this.session);
+          this.render();
         } else {
           this.restoreFrame = undefined;
-          this.element.scrollIntoView({ block: 'start' });
+          this.restoreSession = undefined;
+          this.buildStage(this.session);
+          this.render();
+          this.reveal();
         }
-        this.restoreSession = undefined;
-        this.buildStage(this.session);
-        this.render();
         this.host.stateChanged();
         return;
       }
@@ -228,6 +231,11 @@ export class DeletionPlayer {
         return;
       }
     }
+  }
+
+  /** Scrolls the player to the top of the panel once it is laid out (a new deletion is what the user asked to see). */
+  private reveal(): void {
+    requestAnimationFrame(() => this.element.scrollIntoView({ block: 'start' }));
   }
 
   // ---- Building ------------------------------------------------------------------------------
