@@ -110,7 +110,7 @@ export function paletteMeaning(index: number): PaletteMeaning | undefined {
     const pair = Math.floor((index - FIRST_MIX_INDEX) / MIX_LEVELS);
     const level = ((index - FIRST_MIX_INDEX) % MIX_LEVELS) + 1;
     const [a, b] = PAIRS[pair]!;
-    return { kind: 'mix', states: [STATE_NAMES[a]!, STATE_NAMES[b]!], shares: [1 - level / MIX_DIVISIONS, level / MIX_DIVISIONS] };
+    return { kind: 'mix', states: [STATE_NAMES[a]!, STATE_NAMES[b]!], shares: [(MIX_DIVISIONS - level) / MIX_DIVISIONS, level / MIX_DIVISIONS] };
   }
   return { kind: (['background', 'headerBackground', 'headerText', 'headerLabel'] as const)[index - BACKGROUND_INDEX]! };
 }
