@@ -96,6 +96,25 @@ describe('the deletion GIF', () => {
     assert.equal(reader.loopCount(), null);
   });
 
+  it('keeps the frames in order when the caller does not wait for each', async () => {
+    const canvas = new DeletionCanvas(16, { size: 4, layout: 'rows' });
+    const chunks: Uint8Array[] = [];
+    const writer = new GifWriter(
+      async (b) => {
+        chunks.push(b);
+        await new Promise((resolve) => setImmediate(resolve));
+      },
+      { width: 4, height: 4, palette: canvas.palette },
+    );
+    const pending = [writer.addFrame(canvas.frame(T0))];
+    canvas.apply({ bucketStart: T0 + HOUR, kinds: Uint8Array.of(EventKind.expireObject), objects: Uint32Array.of(5), length: 1 });
+    pending.push(writer.addFrame(canvas.frame(T0 + HOUR)), writer.finish());
+    await Promise.all(pending);
+    const reader = new GifReader(Buffer.concat(chunks));
+    assert.equal(reader.numFrames(), 2);
+    assert.deepEqual([reader.frameInfo(1).x, reader.frameInfo(1).y, reader.frameInfo(1).width, reader.frameInfo(1).height], [1, 1, 1, 1]);
+  });
+
   it('is still a valid image when given no frame', async () => {
     const chunks: Uint8Array[] = [];
     const writer = new GifWriter((b) => void chunks.push(b), { width: 3, height: 2, palette: [[1, 2, 3]] });

@@ -91,20 +91,24 @@ export class GifWriter {
     if (![x, y, w, h].every(Number.isInteger) || x < 0 || y < 0 || x + w > width || y + h > height || pixels.length !== w * h) {
       throw new Error(`Frame ${patch.index}: a ${w}×${h} rectangle at (${x}, ${y}) with ${pixels.length} pixels does not fit the ${width}×${height} image`);
     }
-    await this.write(this.encode(first, x, y, w, h, pixels));
+    // Encoded, counted and handed to the sink before the first await: frames go out in call order even when callers do not wait.
+    const bytes = this.encode(first, x, y, w, h, pixels);
     this.frames++;
+    await this.write(bytes);
   }
 
   /** Writes the trailer. A GIF given no frame gets one transparent frame, so it is still a valid image. */
   async finish(): Promise<void> {
     if (this.finished) return;
+    this.finished = true;
+    const parts: Promise<void>[] = [];
     if (this.frames === 0) {
       const { width, height } = this.options;
-      await this.write(this.encode(true, 0, 0, width, height, new Uint8Array(width * height).fill(TRANSPARENT_INDEX), true));
       this.frames++;
+      parts.push(this.write(this.encode(true, 0, 0, width, height, new Uint8Array(width * height).fill(TRANSPARENT_INDEX), true)));
     }
-    this.finished = true;
-    await this.write(new Uint8Array([TRAILER]));
+    parts.push(this.write(new Uint8Array([TRAILER])));
+    await Promise.all(parts);
   }
 
   private encode(first: boolean, x: number, y: number, w: number, h: number, pixels: Uint8Array, transparent = !first): Uint8Array {
@@ -134,6 +138,7 @@ export class GifWriter {
     return bytes;
   }
 
+  /** Calls the sink at once (so in call order), then waits for it. */
   private async write(bytes: Uint8Array): Promise<void> {
     this.bytes += bytes.length;
     await this.sink(bytes);
