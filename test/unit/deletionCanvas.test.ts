@@ -198,6 +198,26 @@ describe('pixels that cover many objects', () => {
     assert.deepEqual(paletteMeaning(canvas.image()[1]!), { kind: 'mix', states: ['present', 'deleteMarked'], shares: [0.2, 0.8] });
   });
 
+  it('land on the same pixels when N·P is too large for one exact division (billions of objects)', () => {
+    const run = () => {
+      const canvas = new DeletionCanvas(7919, { size: 17, layout: 'hilbert' });
+      const random = new Random(3, 3);
+      const events: [number, number][] = [];
+      for (let i = 0; i < 20_000; i++) events.push([random.int(EVENT_KIND_COUNT), random.int(7919)]);
+      canvas.apply(batch(events));
+      canvas.frame(T0);
+      return canvas.image();
+    };
+    const exact = run();
+    const saved = DeletionCanvas.exactProductLimit;
+    DeletionCanvas.exactProductLimit = 0;
+    try {
+      assert.deepEqual(run(), exact);
+    } finally {
+      DeletionCanvas.exactProductLimit = saved;
+    }
+  });
+
   it('keep their counts in step with the objects, whatever the events', () => {
     const objects = 5003;
     const size = 13;

@@ -38,6 +38,9 @@ export const MAX_OBJECTS = 0xffffffff;
 const MOVES = STATE_COUNT * STATE_COUNT;
 
 export class DeletionCanvas {
+  /** Up to this N·P the hot loop finds a pixel with one exact division; beyond, by exact steps. Tests lower it to cover that path. */
+  static exactProductLimit = Number.MAX_SAFE_INTEGER;
+
   readonly width: number;
   /** Includes the header band. */
   readonly height: number;
@@ -117,7 +120,7 @@ export class DeletionCanvas {
     const stats = [this.dirtyLength, 0];
     if (this.pixelCounts === undefined) {
       applyDirect(this.states, kinds, objects, length, this.anomalies, this.moves, this.dirtyMark, this.dirtyList, stats);
-    } else if (this.objects * this.pixels <= Number.MAX_SAFE_INTEGER) {
+    } else if (this.objects * this.pixels <= DeletionCanvas.exactProductLimit) {
       applyMixed(this.states, kinds, objects, length, this.pixels, this.pixelCounts, this.anomalies, this.moves, this.dirtyMark, this.dirtyList, stats);
     } else {
       applyMixedHuge(this, this.states, kinds, objects, length, this.pixelCounts, this.anomalies, this.moves, this.dirtyMark, this.dirtyList, stats);
