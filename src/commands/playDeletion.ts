@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { renderDeletion } from '../app/deletionRender';
 import { DeletionSession, type GifWriterFactory, type RenderStart } from '../app/deletionSession';
 import { DEFAULT_CONNECTION_ID } from '../core/connections';
+import { GifWriter } from '../core/deletion/gif';
 import { STATE_COUNT } from '../core/deletion/model';
+import { STATE_COLOURS } from '../core/deletion/palette';
 import { formatBytes } from '../core/format';
 import { errorMessage } from '../core/log';
 import { prefixOfFolder } from '../core/prefix';
@@ -210,15 +212,12 @@ async function play(
   return { session: session.id, bucket, frames: session.frames, outcome: session.outcome };
 }
 
-/** Each state's colour in the legend: the render's palette starts with the five states' own colours. */
+/** Each state's colour in the legend: the render's palette starts with the five states' own colours (indices = ObjectState). */
 export function legendColours(palette: RenderStart['palette']): (readonly [number, number, number])[] {
-  return palette.slice(0, STATE_COUNT);
+  return palette.length >= STATE_COUNT ? palette.slice(0, STATE_COUNT) : [...STATE_COLOURS];
 }
 
-/** H1's GIF encoder (src/core/deletion/gif.ts) once it has landed. */
-const makeGifWriter: GifWriterFactory = () => {
-  throw new Error(vscode.l10n.t('GIF export is not available in this build.'));
-};
+const makeGifWriter: GifWriterFactory = (sink, options) => new GifWriter(sink, options);
 
 /** "Export GIF": where (a save dialog), then the frames read so far, written as a GIF at the player's speed. */
 export async function exportDeletionGif(studio: Studio, session: DeletionSession, frameDelayMs: number, signal: AbortSignal): Promise<GifExportResult | null> {

@@ -10,6 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync,
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
+import { GifReader } from 'omggif';
 import type { Browser, Frame, Page } from 'playwright-core';
 import type { EstateTruth } from '../../src/core/estate/generate';
 import { findWebviewFrame, launchBrowser, openWorkbench, requiredEnv, runFromPalette, screenshot } from './workbench';
@@ -35,32 +36,6 @@ function inventoryKeys(estate: string): Set<string> {
   };
   walk(join(estate, 'inventory'));
   return keys;
-}
-
-/** The frames of a GIF: its image descriptors, counted by walking its blocks (GIF89a, section 15 onwards). */
-function gifFrames(bytes: Buffer): number {
-  let at = 13;
-  const skipSubBlocks = () => {
-    while (bytes[at]! !== 0) at += bytes[at]! + 1;
-    at++;
-  };
-  const colourTable = (flags: number) => ((flags & 0x80) !== 0 ? 3 * 2 ** ((flags & 7) + 1) : 0);
-  at += colourTable(bytes[10]!);
-  let frames = 0;
-  while (at < bytes.length) {
-    const block = bytes[at]!;
-    if (block === 0x3b) return frames;
-    if (block === 0x21) {
-      at += 2;
-      skipSubBlocks();
-    } else if (block === 0x2c) {
-      frames++;
-      at += 10 + colourTable(bytes[at + 9]!);
-      at++; // the LZW minimum code size
-      skipSubBlocks();
-    } else throw new Error(`not a GIF block: 0x${block.toString(16)} at ${at}`);
-  }
-  throw new Error('the GIF has no trailer');
 }
 
 async function counts(player: Frame): Promise<number[]> {
@@ -237,11 +212,17 @@ describe('the deletion player in the browser', () => {
     await input.waitFor({ state: 'visible', timeout: 30_000 });
     await input.fill(target);
     await page.keyboard.press('Enter');
-    await player.locator('#deletion-export-note', { hasText: 'deletion.gif' }).waitFor({ timeout: 120_000 });
+    await player
+      .locator('#deletion-export-note', { hasText: 'deletion.gif' })
+      .waitFor({ timeout: 120_000 })
+      .catch(async (error: Error) => {
+        await screenshot(page, 'deletion-export-failed');
+        throw new Error(`${error.message}\nthe player says: ${await player.locator('#deletion-error').textContent()}`);
+      });
     assert.ok(existsSync(target));
     const gif = readFileSync(target);
     assert.equal(gif.subarray(0, 6).toString('latin1'), 'GIF89a');
-    assert.equal(gifFrames(gif), frames);
+    assert.equal(new GifReader(gif).numFrames(), frames);
     copyFileSync(target, join(process.env.S3LS_SCREENSHOTS ?? 'test-results', 'deletion.gif'));
   });
 });
