@@ -37,6 +37,8 @@ export interface RenderDeletionOptions {
   }) => void | Promise<void>;
   onFrame?: (patch: FramePatch, progress: DeletionProgress) => void | Promise<void>;
   gifPath?: string;
+  gifDelayMs?: number;
+  onProgress?: (step: string) => void;
 }
 
 export interface DeletionRenderResult {
@@ -46,11 +48,17 @@ export interface DeletionRenderResult {
   objects: number;
   firstBucket?: number;
   lastBucket?: number;
+  bucket: string;
+  inventoryDt?: string;
+  granularity: 'minute' | 'hour' | 'day';
+  events: number;
   totals: Record<StateName, number>;
   anomalies: { state: StateName; kind: EventKindName; count: number; description: string }[];
   progress: DeletionProgress;
   partitions: (DeletionPartition & { firstKey?: string; lastKey?: string })[];
   describePixel(x: number, y: number): Promise<{ segmentPrefix: string; firstKey: string; lastKey: string; objects: number } | undefined>;
+  notes: string[];
+  dispose(): Promise<string[]>;
 }
 
 const FAKE_PALETTE: [number, number, number][] = [
@@ -162,6 +170,11 @@ export async function renderDeletion(options: RenderDeletionOptions): Promise<De
       firstKey: segments[Math.floor(p.firstObject / perSegment)]?.firstKey,
       lastKey: segments[Math.floor((p.endObject - 1) / perSegment)]?.lastKey,
     })),
+    bucket: options.bucket ?? 'fake',
+    granularity: options.granularity,
+    events: 0,
+    notes: [],
+    dispose: async () => [],
     describePixel: async (x, y) => {
       const o = y * size + x;
       if (x < 0 || y < 0 || x >= size || o >= objects) return undefined;

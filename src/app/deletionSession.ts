@@ -46,7 +46,7 @@ export interface DeletionSessionOptions {
   granularity: Granularity;
   layout: LayoutName;
   /** Runs the render with these callbacks (renderDeletion with the command's options). */
-  render(control: Pick<RenderDeletionOptions, 'signal' | 'onStart' | 'onFrame'>): Promise<DeletionRenderResult>;
+  render(control: Pick<RenderDeletionOptions, 'signal' | 'onStart' | 'onFrame' | 'onProgress'>): Promise<DeletionRenderResult>;
   /** Each state's colour (STATE_NAMES order) in the palette the render uses. */
   stateColours(palette: Palette): readonly (readonly [number, number, number])[];
   /** Frame summaries are sent at most this often while reading (ms; default 100) … */
@@ -103,6 +103,9 @@ export class DeletionSession {
     return () => this.listeners.delete(listener);
   }
 
+  /** The render's steps before the first frame (reading the inventory, the events…), for a progress line. */
+  onStep: ((step: string) => void) | undefined;
+
   /** Everything sent so far, for a panel that opens (or reloads) mid-way: the start, the frames in batches, the end. */
   replay(): DeletionEventMessage[] {
     const messages: DeletionEventMessage[] = [];
@@ -155,6 +158,19 @@ export class DeletionSession {
     return this.abort.signal.aborted;
   }
 
+  /**
+   * Stops reading and lets go of the render's tables on the engine (hovering stops working);
+   * returns a sentence for each table that could not be dropped.
+   */
+  async dispose(): Promise<string[]> {
+    this.cancel();
+    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
+    await this.running?.catch(() => undefined);
+    const result = this.result;
+    this.result = undefined;
+    return result ? result.dispose() : [];
+  }
+
   /** What takes the webview's image from frame `base` (-1: none) to frame `index`, pixels in base64. */
   frame(index: number, base: number): FrameRegionWire {
     const store = this.frameStore();
@@ -181,7 +197,9 @@ export class DeletionSession {
     const frames = store.frames;
     for (let index = 0; index < frames; index++) {
       if (signal?.aborted) throw new DeletionCancelledError();
-      await writer.addFrame(store.patch(index));
+      const patch = store.patch(index);
+      // A GIF's first frame is the whole image, whatever rectangle the render's first patch covered.
+      await writer.addFrame(index === 0 ? { ...patch, x: 0, y: 0, width: store.width, height: store.height, pixels: store.image(0) } : patch);
     }
     await writer.finish();
     return frames;
@@ -196,6 +214,7 @@ export class DeletionSession {
         signal: this.abort.signal,
         onStart: (info) => this.onStart(info),
         onFrame: (patch, progress) => this.onFrame(patch, progress),
+        onProgress: (step) => this.onStep?.(step),
       });
       if (this.abort.signal.aborted) throw new DeletionCancelledError();
       if (!this.store || this.store.frames === 0) {
@@ -206,6 +225,7 @@ export class DeletionSession {
       }
       this.result = result;
       this.progress = progressView(result.progress, result.partitions);
+      this.progress.notes.push(...result.notes.slice(0, Math.max(0, 100 - this.progress.notes.length)));
       this.finish('complete', { anomalies: anomalyViews(result.anomalies) });
       return result;
     } catch (error) {

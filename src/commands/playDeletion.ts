@@ -178,6 +178,7 @@ async function play(
       { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Reading the lifecycle deletion of s3://{0}', bucket), cancellable: true },
       async (progress, token) => {
         const subscription = token.onCancellationRequested(() => session.cancel());
+        session.onStep = (step) => progress.report({ message: step });
         let total = 0;
         let shown = 0;
         const stop = session.listen((message) => {
@@ -192,6 +193,7 @@ async function play(
         try {
           await session.run();
         } finally {
+          session.onStep = undefined;
           stop();
           subscription.dispose();
         }

@@ -92,13 +92,13 @@ export interface DeletionSettings {
 
 export type DeletionSegmentBy = { by: 'characters'; length: number } | { by: 'path'; depth: number };
 
-/** `characters:N` (the first N characters of the key) or `path:N` (its first N folders); undefined when it is neither. */
+/** `characters:N` (the first N characters of the key) or `path:N` (its first N path segments), N from 1 to 1024; undefined when it is neither. */
 export function parseSegmentBy(text: string): DeletionSegmentBy | undefined {
   const match = /^(characters|path):(\d{1,4})$/.exec(text.trim());
   if (!match) return undefined;
   const n = Number(match[2]);
   if (match[1] === 'characters') return n >= 1 && n <= 1024 ? { by: 'characters', length: n } : undefined;
-  return n >= 1 && n <= 100 ? { by: 'path', depth: n } : undefined;
+  return n >= 1 && n <= 1024 ? { by: 'path', depth: n } : undefined;
 }
 
 export interface StudioSettings {
@@ -300,7 +300,7 @@ export function parseSettings(get: (key: SettingKey) => unknown): ParsedSettings
   if (!segmentBy) {
     problems.push({
       key: 'deletion.segmentBy',
-      message: `s3lifecycle.deletion.segmentBy must be characters:N (1–1024) or path:N (1–100), not "${str('deletion.segmentBy')}"; using "${SETTING_DEFAULTS['deletion.segmentBy']}"`,
+      message: `s3lifecycle.deletion.segmentBy must be characters:N or path:N (N from 1 to 1024), not "${str('deletion.segmentBy')}"; using "${SETTING_DEFAULTS['deletion.segmentBy']}"`,
     });
     segmentBy = parseSegmentBy(SETTING_DEFAULTS['deletion.segmentBy'])!;
   }

@@ -177,7 +177,8 @@ export class LifecyclePanelManager extends Disposable {
 
   /** Shows a deletion in the player (opening the panel, with the keyboard focus: the user asked to watch it); the previous one stops. */
   showDeletion(session: DeletionSession): LifecyclePanel {
-    if (this.deletionSession !== session) this.deletionSession?.cancel();
+    const previous = this.deletionSession;
+    if (previous && previous !== session) this.letGo(previous);
     this.deletionSession = session;
     const panel = this.createOrShow();
     panel.showDeletion(session);
@@ -213,8 +214,16 @@ export class LifecyclePanelManager extends Disposable {
     return [vscode.Uri.joinPath(root, 'dist'), vscode.Uri.joinPath(root, 'media')];
   }
 
+  /** Stops a deletion no longer shown and drops its tables on the engine. */
+  private letGo(session: DeletionSession): void {
+    void session.dispose().then(
+      (notes) => notes.forEach((note) => this.services.log.warn(`Play Lifecycle Deletion: ${note}`)),
+      (error: unknown) => this.services.log.warn(`Play Lifecycle Deletion: letting go of s3://${session.bucket}'s tables failed: ${errorMessage(error)}`),
+    );
+  }
+
   override dispose(): void {
-    this.deletionSession?.cancel();
+    if (this.deletionSession) this.letGo(this.deletionSession);
     this.current?.dispose();
     super.dispose();
   }

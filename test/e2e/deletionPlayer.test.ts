@@ -212,13 +212,12 @@ describe('the deletion player in the browser', () => {
     await input.waitFor({ state: 'visible', timeout: 30_000 });
     await input.fill(target);
     await page.keyboard.press('Enter');
-    await player
-      .locator('#deletion-export-note', { hasText: 'deletion.gif' })
-      .waitFor({ timeout: 120_000 })
-      .catch(async (error: Error) => {
-        await screenshot(page, 'deletion-export-failed');
-        throw new Error(`${error.message}\nthe player says: ${await player.locator('#deletion-error').textContent()}`);
-      });
+    const error = player.locator('#deletion-error:not([hidden])');
+    await player.locator('#deletion-export-note', { hasText: 'deletion.gif' }).or(error).waitFor({ timeout: 120_000 });
+    if (await error.isVisible()) {
+      await screenshot(page, 'deletion-export-failed');
+      assert.fail(`Export GIF failed: ${await error.textContent()}`);
+    }
     assert.ok(existsSync(target));
     const gif = readFileSync(target);
     assert.equal(gif.subarray(0, 6).toString('latin1'), 'GIF89a');

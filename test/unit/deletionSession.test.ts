@@ -53,6 +53,8 @@ interface FakeOptions {
   beforeFrame?: (index: number) => void;
 }
 
+const disposed = { count: 0 };
+
 function fakeRender({ frames = 6, failAt, start, beforeFrame }: FakeOptions = {}) {
   return async (control: Pick<RenderDeletionOptions, 'signal' | 'onStart' | 'onFrame'>): Promise<DeletionRenderResult> => {
     await control.onStart?.({
@@ -75,6 +77,14 @@ function fakeRender({ frames = 6, failAt, start, beforeFrame }: FakeOptions = {}
     return {
       width: W,
       height: H,
+      bucket: 'estate',
+      granularity: 'hour',
+      events: frames - 1,
+      notes: ['The inventory report of 2025-01-01 was used.'],
+      dispose: async () => {
+        disposed.count++;
+        return [];
+      },
       frames,
       objects: W * H,
       totals: { present: W * H - frames + 1, transitioned: 0, deleteMarked: 0, noncurrentExpired: 0, gone: frames - 1 },
@@ -134,6 +144,7 @@ describe('a deletion session', () => {
     // Anomalies that did not happen are left out; the partitions carry their keys once complete.
     assert.deepEqual(end.anomalies, [{ state: 'gone', kind: 'expire_marker', count: 2, description: 'expire_marker on a gone object' }]);
     assert.equal(end.progress?.partitions[0]?.firstKey, 'a/1');
+    assert.deepEqual(end.progress?.notes, ['The inventory report of 2025-01-01 was used.']);
     assert.deepEqual(s.countsAt(3), patches(6)[3]!.counts);
   });
 
@@ -194,6 +205,17 @@ describe('a deletion session', () => {
     assert.deepEqual(await s.describePixel(1, 0), { segmentPrefix: 'p1/', firstKey: 'p1/a', lastKey: 'p1/z', objects: 1 });
     assert.equal(await s.describePixel(W - 1, H - 1), null);
     assert.equal(await s.describePixel(W, 0), null);
+  });
+
+  it("lets go of the render's tables when disposed, after which pixels are no longer described", async () => {
+    const { s } = session(fakeRender({ frames: 3 }));
+    await s.run();
+    const before = disposed.count;
+    assert.deepEqual(await s.dispose(), []);
+    assert.equal(disposed.count, before + 1);
+    await assert.rejects(s.describePixel(0, 0), (error: unknown) => error instanceof DeletionSessionError && error.reason === 'notReady');
+    assert.deepEqual(await s.dispose(), [], 'a second dispose does nothing');
+    assert.equal(disposed.count, before + 1);
   });
 
   it('stops when cancelled, keeping the frames read so far playable', async () => {
