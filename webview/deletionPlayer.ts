@@ -23,6 +23,7 @@ import { renderAnomalies, renderProgress, StateLegend, stateLabel, timeFormatter
 import { DeletionChart } from './deletionChart';
 import { DeletionImage } from './deletionImage';
 import { element, replaceChildren } from './kit/dom';
+import { playerIcon, type PlayerIcon } from './playerIcons';
 import { busyIndicator, button, checkbox, select, smallButton } from './ui';
 
 export interface DeletionPlayerHost {
@@ -93,6 +94,8 @@ export class DeletionPlayer {
   private restoreFrame: number | undefined;
   private restoreSession: number | undefined;
   private exporting = false;
+  /** Scroll the player into view once its first frame shows (the page is laid out by then). */
+  private revealPending = false;
   private exportNote: string | undefined;
 
   private hover: { x: number; y: number; fromKeyboard: boolean } | undefined;
@@ -189,7 +192,7 @@ export class DeletionPlayer {
           this.restoreSession = undefined;
           this.buildStage(this.session);
           this.render();
-          this.reveal();
+          this.revealPending = true;
         }
         this.host.stateChanged();
         return;
@@ -342,7 +345,7 @@ export class DeletionPlayer {
     stage.events.textContent = position >= 0 ? formatString(strings.deletionEvents, formatCount(session.timeline.events(position), locale)) : '';
     this.element.dataset.frame = String(position);
     this.element.dataset.frames = String(known);
-    stage.playPause.textContent = this.playing ? '⏸' : '▶';
+    stage.playPause.replaceChildren(playerIcon(this.playing ? 'pause' : 'play'));
     stage.playPause.setAttribute('aria-label', this.playing ? strings.deletionPause : strings.deletionPlay);
     stage.playPause.title = this.playing ? strings.deletionPause : strings.deletionPlay;
     stage.playPause.setAttribute('aria-pressed', String(this.playing));
@@ -471,6 +474,10 @@ export class DeletionPlayer {
         if (!region || region.index !== index) throw new Error(`The host's answer for frame ${index + 1} did not fit the image.`);
         session.image.apply(region);
         this.shown = index;
+        if (this.revealPending) {
+          this.revealPending = false;
+          this.reveal();
+        }
         this.error = undefined;
         this.errorLine.hidden = true;
         this.renderPosition();
@@ -719,8 +726,8 @@ interface StageActions {
 
 /** The image with its controls: transport buttons, the scrubber, speed, loop, Export GIF. */
 function buildStageParts(strings: PanelStrings, session: Session, actions: StageActions): StageParts {
-  const control = (id: string, glyph: string, label: string, run: () => void) => {
-    const node = element('button', { type: 'button', id, class: 'player-button', 'aria-label': label, title: label }, [glyph]);
+  const control = (id: string, glyph: PlayerIcon, label: string, run: () => void) => {
+    const node = element('button', { type: 'button', id, class: 'player-button', 'aria-label': label, title: label }, [playerIcon(glyph)]);
     node.addEventListener('click', run);
     return node;
   };
@@ -752,11 +759,11 @@ function buildStageParts(strings: PanelStrings, session: Session, actions: Stage
     canvasWrap,
     tooltip,
     marker,
-    first: control('deletion-first', '⏮', strings.deletionFirstFrame, actions.first),
-    back: control('deletion-step-back', '⏴', strings.deletionStepBack, actions.back),
-    playPause: control('deletion-play', '▶', strings.deletionPlay, actions.playPause),
-    forward: control('deletion-step-forward', '⏵', strings.deletionStepForward, actions.forward),
-    last: control('deletion-last', '⏭', strings.deletionLastFrame, actions.last),
+    first: control('deletion-first', 'first', strings.deletionFirstFrame, actions.first),
+    back: control('deletion-step-back', 'back', strings.deletionStepBack, actions.back),
+    playPause: control('deletion-play', 'play', strings.deletionPlay, actions.playPause),
+    forward: control('deletion-step-forward', 'forward', strings.deletionStepForward, actions.forward),
+    last: control('deletion-last', 'last', strings.deletionLastFrame, actions.last),
     scrub,
     counter: element('span', { id: 'deletion-frame-counter', class: 'deletion-counter' }),
     time: element('span', { id: 'deletion-time', class: 'deletion-time' }),
