@@ -127,7 +127,7 @@ export class DeletionPlayer {
   }
 
   snapshot(): DeletionPlayerState {
-    return { speed: this.speed, loop: this.loop, ...(this.session ? { session: this.session.id, frame: Math.max(0, this.shown) } : {}) };
+    return { speed: this.speed, loop: this.loop, ...(this.session ? { session: this.session.id, frame: Math.max(0, this.target) } : {}) };
   }
 
   setStrings(strings: PanelStrings): void {

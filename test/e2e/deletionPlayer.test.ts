@@ -150,7 +150,7 @@ describe('the deletion player in the browser', () => {
     await screenshot(page, 'deletion-player');
   });
 
-  it('scrubs to a frame whose counts are the hour of truth.json', async () => {
+  it('scrubs to a frame whose counts are the hour of truth.json, and keeps it when the webview reloads', async () => {
     // Pause, then the scrubber from the keyboard: Home, and Right to the frame in the middle.
     await player.locator('#deletion-play').click();
     await player.locator('#deletion-play[aria-pressed="false"]').waitFor({ timeout: 10_000 });
@@ -178,6 +178,15 @@ describe('the deletion player in the browser', () => {
     const objects = present + transitioned + deleteMarked + noncurrentExpired + gone;
     assert.equal(present + transitioned - hour.current, objects - truth.lifecycle.objects);
     await screenshot(page, 'deletion-player-scrubbed');
+
+    // A reload of the webview comes back to the same frame, paused, with the same counts.
+    const before = player;
+    await runFromPalette(page, 'Developer: Reload Webviews');
+    await until('the webview reloads', async () => before.isDetached(), 20_000);
+    player = await findWebviewFrame(page, '#deletion-player[data-status="complete"]', 60_000, before);
+    await until(`frame ${target + 1} is shown again`, async () => (await shownFrame(player)) === target + 1, 30_000);
+    assert.deepEqual(await counts(player), shown);
+    assert.equal(await player.locator('#deletion-play').getAttribute('aria-pressed'), 'false');
   });
 
   it("names a hovered pixel's segment prefix and keys, which are the estate's", async () => {
