@@ -294,6 +294,8 @@ export interface DeletionStartMessage {
   firstBucket: number;
   granularity: Granularity;
   layout: LayoutName;
+  /** Sent again to a panel that reloaded or reopened: the frame it last asked for, to come back to (paused). */
+  resumeFrame?: number;
 }
 
 /** Frames read since the last batch: their times and counts (not their pixels: those are asked for). */
@@ -447,7 +449,8 @@ function parseStart(raw: Record<string, unknown>): DeletionStartMessage | undefi
   if (!isIndex(width, MAX_IMAGE_SIDE + 1) || !isIndex(height, MAX_IMAGE_SIDE + 1) || width === 0 || height === 0) return undefined;
   if (!isIndex(frames, MAX_PLAYER_FRAMES + 1) || !isOneOf(granularity, GRANULARITIES) || !isOneOf(layout, LAYOUT_NAMES)) return undefined;
   if (!isColourList(palette, 1, MAX_PALETTE_COLOURS) || !isColourList(stateColours, STATE_COUNT, STATE_COUNT)) return undefined;
-  return {
+  if (raw.resumeFrame !== undefined && !isIndex(raw.resumeFrame, MAX_PLAYER_FRAMES)) return undefined;
+  const start: DeletionStartMessage = {
     type: 'deletionStart',
     session,
     bucket,
@@ -461,6 +464,8 @@ function parseStart(raw: Record<string, unknown>): DeletionStartMessage | undefi
     granularity,
     layout,
   };
+  if (raw.resumeFrame !== undefined) start.resumeFrame = raw.resumeFrame;
+  return start;
 }
 
 function parseFrames(raw: Record<string, unknown>): DeletionFramesMessage | undefined {

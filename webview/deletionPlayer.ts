@@ -180,8 +180,10 @@ export class DeletionPlayer {
         this.bucket = message.bucket;
         this.pendingId = undefined;
         this.status = 'reading';
-        if (this.restoreSession === message.session && this.restoreFrame !== undefined) {
-          // A reload: back to the frame that was shown, paused.
+        // A reload or a reopened panel: back to the frame that was shown, paused. The host knows it
+        // (the frame asked for last); the saved state, written a moment after each change, is the fallback.
+        this.restoreFrame = message.resumeFrame ?? (this.restoreSession === message.session ? this.restoreFrame : undefined);
+        if (this.restoreFrame !== undefined) {
           this.following = false;
           this.autoplay = false;
           this.restoreSession = undefined;

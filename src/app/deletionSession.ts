@@ -91,6 +91,8 @@ export class DeletionSession {
   private end: Extract<DeletionEventMessage, { type: 'deletionEnd' }> | undefined;
   private result: DeletionRenderResult | undefined;
   private running: Promise<DeletionRenderResult | undefined> | undefined;
+  /** The frame the panel last asked for: a reloaded or reopened panel comes back to it. */
+  private viewed: number | undefined;
 
   constructor(private readonly options: DeletionSessionOptions) {
     this.id = options.id;
@@ -112,7 +114,7 @@ export class DeletionSession {
     if (!this.start) {
       if (!this.end) messages.push({ type: 'deletionPreparing', session: this.id, bucket: this.bucket });
     } else {
-      messages.push(this.start);
+      messages.push(this.viewed === undefined ? this.start : { ...this.start, resumeFrame: this.viewed });
       for (let first = 0; first < this.flushed; first += MAX_SUMMARIES_PER_MESSAGE) {
         const end = Math.min(this.flushed, first + MAX_SUMMARIES_PER_MESSAGE);
         messages.push(this.summaries(first, end, end === this.flushed ? this.progress : undefined));
@@ -176,6 +178,7 @@ export class DeletionSession {
     const store = this.frameStore();
     if (index >= store.frames) throw new DeletionSessionError('noFrame', `Frame ${index + 1} has not been read (${store.frames} so far).`);
     const region = store.transition(base < store.frames ? base : -1, index);
+    this.viewed = index;
     const pixels = Buffer.from(region.pixels.buffer, region.pixels.byteOffset, region.pixels.byteLength).toString('base64');
     return { index, x: region.x, y: region.y, width: region.width, height: region.height, pixels, full: region.full };
   }

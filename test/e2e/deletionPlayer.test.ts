@@ -184,7 +184,12 @@ describe('the deletion player in the browser', () => {
     await runFromPalette(page, 'Developer: Reload Webviews');
     await until('the webview reloads', async () => before.isDetached(), 20_000);
     player = await findWebviewFrame(page, '#deletion-player[data-status="complete"]', 60_000, before);
-    await until(`frame ${target + 1} is shown again`, async () => (await shownFrame(player)) === target + 1, 30_000);
+    await until(`frame ${target + 1} is shown again`, async () => (await shownFrame(player)) === target + 1, 30_000).catch(async (error: Error) => {
+      await screenshot(page, 'deletion-player-reload-failed');
+      throw new Error(
+        `${error.message}: frame ${await shownFrame(player)} of ${await player.locator('#deletion-player').getAttribute('data-frames')} is shown`,
+      );
+    });
     assert.deepEqual(await counts(player), shown);
     assert.equal(await player.locator('#deletion-play').getAttribute('aria-pressed'), 'false');
   });

@@ -159,6 +159,9 @@ describe('a deletion session', () => {
     const all = (messages: DeletionEventMessage[]) => messages.flatMap((m) => (m.type === 'deletionFrames' ? m.counts : []));
     assert.deepEqual(all(replay), all(sent));
     assert.deepEqual(replay.at(-1), sent.at(-1));
+    // Once the panel has asked for a frame, a panel that opens again comes back to it.
+    s.frame(4, 3);
+    assert.equal(checked(s.replay())[0]!.type === 'deletionStart' && (s.replay()[0] as { resumeFrame?: number }).resumeFrame, 4);
   });
 
   it("answers any frame from any frame with pixels that take the webview's image there", async () => {

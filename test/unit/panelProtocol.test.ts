@@ -425,6 +425,7 @@ describe("the deletion player's messages from the host", () => {
     for (const message of [
       { type: 'deletionPreparing', session: 4, bucket: 'estate' },
       start,
+      { ...start, resumeFrame: 3 },
       frames,
       end,
       { ...end, outcome: 'failed', message: 'why', complete: false },
@@ -455,6 +456,8 @@ describe("the deletion player's messages from the host", () => {
       { layout: 'spiral' },
       { session: -1 },
       { firstBucket: Number.NaN },
+      { resumeFrame: -1 },
+      { resumeFrame: '3' },
     ]) {
       assert.equal(parseHostMessage({ ...start, ...bad }), undefined, JSON.stringify(bad));
     }
