@@ -100,6 +100,12 @@ export interface FrameRegionWire {
   full: boolean;
 }
 
+export interface ProgressAtFrame {
+  /** The frame the progress is of (at or before the one asked for). */
+  frame: number;
+  progress: ProgressView;
+}
+
 export interface GifExportResult {
   path: string;
   frames: number;
@@ -168,6 +174,8 @@ export interface DeletionStrings {
   phaseExpireObject: string;
   /** `{0} {1}% ({2}/h)` (phase, share done, rate). */
   deletionPhaseValue: string;
+  /** The label of the time the partitions and the estimate are as of. */
+  deletionProgressAsOf: string;
   deletionEstimatedEnd: string;
   /** `{0} (between {1} and {2})` */
   deletionEstimatedEndValue: string;
@@ -236,6 +244,7 @@ export const DELETION_STRING_KEYS: Record<keyof DeletionStrings, true> = {
   phaseExpireMarker: true,
   phaseExpireObject: true,
   deletionPhaseValue: true,
+  deletionProgressAsOf: true,
   deletionEstimatedEnd: true,
   deletionEstimatedEndValue: true,
   deletionComplete: true,
@@ -259,6 +268,8 @@ export const DELETION_STRING_KEYS: Record<keyof DeletionStrings, true> = {
 export interface DeletionRequests {
   /** The region that takes the webview's image from frame `base` (-1: none shown) to frame `index`. */
   deletionFrame: { params: { session: number; index: number; base: number }; result: FrameRegionWire };
+  /** The progress (partitions, estimated end) as the reading knew it after frame `index`: the nearest kept at or before it. */
+  deletionProgress: { params: { session: number; index: number }; result: ProgressAtFrame };
   /** What pixel (x, y) of the image covers; null for the background. */
   describeDeletionPixel: { params: { session: number; x: number; y: number }; result: PixelDescription | null };
   /** Asks where, and writes the frames read as a GIF; null when the user cancelled the dialog. */
@@ -347,6 +358,11 @@ export const DELETION_PARAMS: { [M in keyof DeletionRequests]: (params: unknown)
     if (!isSession(session) || !isIndex(index, MAX_PLAYER_FRAMES)) return undefined;
     if (typeof base !== 'number' || !Number.isSafeInteger(base) || base < -1 || base >= MAX_PLAYER_FRAMES) return undefined;
     return { session, index, base };
+  },
+  deletionProgress: (params) => {
+    if (!isRecord(params) || !hasOnlyKeys(params, ['session', 'index'])) return undefined;
+    const { session, index } = params;
+    return isSession(session) && isIndex(index, MAX_PLAYER_FRAMES) ? { session, index } : undefined;
   },
   describeDeletionPixel: (params) => {
     if (!isRecord(params) || !hasOnlyKeys(params, ['session', 'x', 'y'])) return undefined;
@@ -562,6 +578,10 @@ export function decodeFrameRegion(wire: FrameRegionWire, image: { width: number;
     pixels[i] = value;
   }
   return { index, x, y, width, height, pixels, full };
+}
+
+export function isProgressAtFrame(value: unknown): value is ProgressAtFrame {
+  return isRecord(value) && isIndex(value.frame, MAX_PLAYER_FRAMES) && parseProgressView(value.progress) !== undefined;
 }
 
 export function isPixelDescription(value: unknown): value is PixelDescription | null {

@@ -124,9 +124,11 @@ function renderPartition(partition: PartitionView, strings: PanelStrings, locale
 }
 
 /** The estimated end, the partitions and the notes of the progress (as of the last frame read). */
+/** `asOf`: the time of the frame the progress is of (the partitions and the estimate as they were known then). */
 export function renderProgress(
   target: HTMLElement,
   progress: ProgressView | undefined,
+  asOf: number | undefined,
   strings: PanelStrings,
   locale: string,
   formatTime: (ms: number) => string,
@@ -143,6 +145,8 @@ export function renderProgress(
       : strings.deletionEndUnknown;
   replaceChildren(target, [
     element('dl', { class: 'summary deletion-end' }, [
+      asOf !== undefined && element('dt', {}, [strings.deletionProgressAsOf]),
+      asOf !== undefined && element('dd', { id: 'deletion-progress-as-of', 'data-time': String(asOf) }, [formatTime(asOf)]),
       element('dt', {}, [strings.deletionEstimatedEnd]),
       element('dd', { id: 'deletion-estimated-end', 'data-complete': String(progress.complete) }, [endText]),
     ]),

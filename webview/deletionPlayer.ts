@@ -16,6 +16,7 @@ import {
   type GifExportResult,
   type PanelStrings,
   type PixelDescription,
+  type ProgressAtFrame,
   type ProgressView,
 } from '../src/panelProtocol';
 import { formatString } from '../src/webviewKit/strings';
@@ -29,6 +30,7 @@ import { busyIndicator, button, checkbox, select, smallButton } from './ui';
 export interface DeletionPlayerHost {
   locale: string;
   frame(session: number, index: number, base: number): Promise<FrameRegionWire>;
+  progress(session: number, index: number): Promise<ProgressAtFrame>;
   describePixel(session: number, x: number, y: number): Promise<PixelDescription | null>;
   exportGif(session: number, frameDelayMs: number): Promise<GifExportResult | null>;
   play(): Promise<void>;
@@ -75,6 +77,13 @@ export class DeletionPlayer {
   private failure: string | undefined;
   private error: string | undefined;
   private progress: ProgressView | undefined;
+  /** The frame `progress` is of: the newest read while streaming, else the one asked of the host for the frame shown. */
+  private progressFrame = -1;
+  /** The frame the progress shown is of (the host keeps some frames' only). */
+  private progressOf = -1;
+  private progressInFlight = false;
+  private lastProgressAsk = 0;
+  private progressTimer: ReturnType<typeof setTimeout> | undefined;
   private anomalies: AnomalyView[] | undefined;
 
   private shown = -1;
@@ -203,7 +212,10 @@ export class DeletionPlayer {
         const session = this.session;
         if (!session || session.id !== message.session) return;
         session.timeline.add(message.first, message.bucketStarts, message.counts, message.events, message.anomalies);
-        if (message.progress) this.progress = message.progress;
+        if (message.progress) {
+          this.progress = message.progress;
+          this.progressFrame = this.progressOf = message.first + message.bucketStarts.length - 1;
+        }
         const known = session.timeline.known;
         if (this.restoreFrame !== undefined && this.restoreFrame < known) {
           this.target = this.restoreFrame;
@@ -220,7 +232,10 @@ export class DeletionPlayer {
         this.status = message.outcome;
         this.failure = message.message;
         this.anomalies = message.anomalies;
-        if (message.progress) this.progress = message.progress;
+        if (message.progress) {
+          this.progress = message.progress;
+          this.progressFrame = this.progressOf = message.frames - 1;
+        }
         const known = this.session?.timeline.known ?? 0;
         if (this.restoreFrame !== undefined && this.session) {
           this.target = Math.min(this.restoreFrame, known - 1);
@@ -375,7 +390,9 @@ export class DeletionPlayer {
   private renderDetails(): void {
     const strings = this.strings;
     if (!strings) return;
-    renderProgress(this.progressArea, this.progress, strings, this.host.locale, this.session?.formatTime ?? timeFormatter(this.host.locale, true));
+    const session = this.session;
+    const asOf = session && this.progressOf >= 0 && this.progressOf < session.timeline.known ? session.timeline.bucketStart(this.progressOf) : undefined;
+    renderProgress(this.progressArea, this.progress, asOf, strings, this.host.locale, session?.formatTime ?? timeFormatter(this.host.locale, true));
     renderAnomalies(this.anomalyArea, this.anomalies, strings, this.host.locale);
   }
 
@@ -476,6 +493,7 @@ export class DeletionPlayer {
         if (!region || region.index !== index) throw new Error(`The host's answer for frame ${index + 1} did not fit the image.`);
         session.image.apply(region);
         this.shown = index;
+        this.askProgress();
         if (this.revealPending) {
           this.revealPending = false;
           this.reveal();
@@ -500,6 +518,44 @@ export class DeletionPlayer {
         if (this.session !== session) return;
         this.inFlight = false;
         this.pump();
+      });
+  }
+
+  /**
+   * Asks the host for the progress as it was after the frame shown (the partitions and the estimate
+   * then), one request at a time and at most four a second while playing.
+   */
+  private askProgress(): void {
+    const session = this.session;
+    if (!session || this.progressInFlight || this.shown < 0 || this.shown === this.progressFrame) return;
+    const wait = this.playing ? 250 - (performance.now() - this.lastProgressAsk) : 0;
+    if (wait > 0) {
+      this.progressTimer ??= setTimeout(() => {
+        this.progressTimer = undefined;
+        this.askProgress();
+      }, wait);
+      return;
+    }
+    const index = this.shown;
+    this.progressInFlight = true;
+    this.lastProgressAsk = performance.now();
+    this.host
+      .progress(session.id, index)
+      .then((answer) => {
+        if (this.session !== session) return;
+        this.progress = answer.progress;
+        // The answer stands for every frame from the one it is of up to the one asked for.
+        this.progressFrame = index;
+        this.progressOf = answer.frame;
+        this.scheduleDetails();
+      })
+      .catch(() => {
+        // The progress of the newest frame read stays shown.
+      })
+      .finally(() => {
+        if (this.session !== session) return;
+        this.progressInFlight = false;
+        this.askProgress();
       });
   }
 
@@ -673,6 +729,11 @@ export class DeletionPlayer {
     this.failure = undefined;
     this.error = undefined;
     this.progress = undefined;
+    this.progressFrame = -1;
+    this.progressOf = -1;
+    this.progressInFlight = false;
+    if (this.progressTimer !== undefined) clearTimeout(this.progressTimer);
+    this.progressTimer = undefined;
     this.anomalies = undefined;
     this.shown = -1;
     this.target = -1;

@@ -9,6 +9,7 @@ import {
   isGifExportResult,
   isPanelStrings,
   isPixelDescription,
+  isProgressAtFrame,
   isTagForExpirationResult,
   parseHostMessage,
   type BucketSummary,
@@ -59,6 +60,7 @@ const channel = new Channel<PanelRequests, NoRequests, HostEventMessage, ReadyMe
     tagForExpiration: { timeoutMs: RETENTION_TIMEOUT_MS, isResult: isTagForExpirationResult },
     findUnusedPrefixes: { timeoutMs: RETENTION_TIMEOUT_MS, isResult: (value): value is null => value === null },
     deletionFrame: { timeoutMs: 60_000, isResult: isFrameRegionWire },
+    deletionProgress: { timeoutMs: 60_000, isResult: isProgressAtFrame },
     describeDeletionPixel: { timeoutMs: 120_000, isResult: isPixelDescription },
     // The save dialog waits for the user.
     exportDeletionGif: { timeoutMs: RETENTION_TIMEOUT_MS, isResult: isGifExportResult },
@@ -98,6 +100,7 @@ const deletionPlayer = new DeletionPlayer(
   {
     locale: document.documentElement.lang || navigator.language,
     frame: (session, index, base) => channel.request('deletionFrame', { session, index, base }),
+    progress: (session, index) => channel.request('deletionProgress', { session, index }),
     describePixel: (session, x, y) => channel.request('describeDeletionPixel', { session, x, y }),
     exportGif: (session, frameDelayMs) => channel.request('exportDeletionGif', { session, frameDelayMs }),
     play: async () => {

@@ -55,6 +55,9 @@ export interface DeletionSessionOptions {
   flushFrames?: number;
 }
 
+/** At most this many progress reports are kept for scrubbing back (each a few hundred bytes per partition). */
+export const MAX_PROGRESS_VIEWS = 512;
+
 export type DeletionSessionErrorReason = 'notReady' | 'noFrame' | 'tooLarge' | 'noFrames';
 
 /** A request the session cannot answer, with why (the shells say it in the user's language). */
@@ -93,6 +96,9 @@ export class DeletionSession {
   private running: Promise<DeletionRenderResult | undefined> | undefined;
   /** The frame the panel last asked for: a reloaded or reopened panel comes back to it. */
   private viewed: number | undefined;
+  /** The progress as it was after frames of the reading (every `progressStride`-th, at most MAX_PROGRESS_VIEWS). */
+  private progressViews: { frame: number; view: ProgressView }[] = [];
+  private progressStride = 1;
 
   constructor(private readonly options: DeletionSessionOptions) {
     this.id = options.id;
@@ -183,6 +189,24 @@ export class DeletionSession {
     return { index, x: region.x, y: region.y, width: region.width, height: region.height, pixels, full: region.full };
   }
 
+  /**
+   * The progress as the reading knew it after frame `index` (the partitions found so far, their
+   * progress, the estimate of the end then): the nearest kept at or before it.
+   */
+  progressAt(index: number): { frame: number; progress: ProgressView } {
+    const views = this.progressViews;
+    if (index >= this.frames || views.length === 0) throw new DeletionSessionError('noFrame', `Frame ${index + 1} has not been read (${this.frames} so far).`);
+    let low = 0;
+    let high = views.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (views[mid]!.frame <= index) low = mid;
+      else high = mid - 1;
+    }
+    const kept = views[low]!;
+    return { frame: kept.frame, progress: kept.view };
+  }
+
   /** The segment prefix and keys a pixel covers (null: background); only once the reading completed. */
   async describePixel(x: number, y: number): Promise<PixelDescription | null> {
     const result = this.result;
@@ -229,6 +253,9 @@ export class DeletionSession {
       this.result = result;
       this.progress = progressView(result.progress, result.partitions);
       this.progress.notes.push(...result.notes.slice(0, Math.max(0, 100 - this.progress.notes.length)));
+      // The partitions found earlier get their keys where they are the final ones.
+      this.progressViews = this.progressViews.map(({ frame, view }) => ({ frame, view: withKeysOf(view, this.progress!) }));
+      this.keepProgress(this.frames - 1, this.progress);
       this.finish('complete', { anomalies: anomalyViews(result.anomalies) });
       return result;
     } catch (error) {
@@ -281,10 +308,27 @@ export class DeletionSession {
     if (store.frames >= MAX_PLAYER_FRAMES) throw new DeletionSessionError('tooLarge', `More than ${MAX_PLAYER_FRAMES} frames: choose a coarser granularity.`);
     store.add(patch);
     this.progress = progressView(progress);
+    this.keepProgress(patch.index, this.progress);
     const pending = store.frames - this.flushed;
     const interval = this.options.flushIntervalMs ?? 100;
     if (pending >= (this.options.flushFrames ?? 512) || Date.now() - this.lastFlush >= interval) this.flush();
     else this.flushTimer ??= setTimeout(() => this.flush(), interval);
+  }
+
+  /** Keeps the progress after a frame, thinning to every other one kept when there are too many. */
+  private keepProgress(frame: number, view: ProgressView): void {
+    const views = this.progressViews;
+    const last = views.at(-1);
+    if (last?.frame === frame) last.view = view;
+    else if (frame % this.progressStride === 0 || frame === this.frames - 1) {
+      // The last frame read is always kept; it is replaced when a later one comes in between strides.
+      if (last && last.frame % this.progressStride !== 0) views.pop();
+      views.push({ frame, view });
+    }
+    if (views.length > MAX_PROGRESS_VIEWS) {
+      this.progressStride *= 2;
+      this.progressViews = views.filter((v, i) => v.frame % this.progressStride === 0 || i === views.length - 1);
+    }
   }
 
   /** Sends the summaries of the frames read since the last batch. */
@@ -342,7 +386,8 @@ export class DeletionSession {
 
 /** The progress as the panel shows it: the known fields only, and at most MAX_PARTITIONS partitions. */
 export function progressView(progress: DeletionProgress, withKeys?: DeletionRenderResult['partitions']): ProgressView {
-  const keys = new Map((withKeys ?? []).map((p) => [p.index, p]));
+  // A partition found earlier in the reading has the keys of the final one with the same objects.
+  const keys = new Map((withKeys ?? []).map((p) => [`${p.firstObject}:${p.endObject}`, p]));
   const partitions: PartitionView[] = progress.partitions.slice(0, MAX_PARTITIONS).map((p) => {
     const view: PartitionView = {
       index: p.index,
@@ -359,7 +404,7 @@ export function progressView(progress: DeletionProgress, withKeys?: DeletionRend
       })),
     };
     if (p.estimatedEnd !== undefined && Number.isFinite(p.estimatedEnd)) view.estimatedEnd = p.estimatedEnd;
-    const keyed = keys.get(p.index);
+    const keyed = keys.get(`${p.firstObject}:${p.endObject}`);
     if (keyed?.firstKey !== undefined) view.firstKey = keyed.firstKey;
     if (keyed?.lastKey !== undefined) view.lastKey = keyed.lastKey;
     return view;
@@ -374,6 +419,17 @@ export function progressView(progress: DeletionProgress, withKeys?: DeletionRend
     view.estimatedEnd = { time: end.time, low: Math.min(end.low, end.time), high: Math.max(end.high, end.time) };
   }
   return view;
+}
+
+function withKeysOf(view: ProgressView, final: ProgressView): ProgressView {
+  const keyed = new Map(final.partitions.map((p) => [`${p.firstObject}:${p.endObject}`, p]));
+  return {
+    ...view,
+    partitions: view.partitions.map((p) => {
+      const match = keyed.get(`${p.firstObject}:${p.endObject}`);
+      return match?.firstKey !== undefined && match.lastKey !== undefined ? { ...p, firstKey: match.firstKey, lastKey: match.lastKey } : p;
+    }),
+  };
 }
 
 function anomalyViews(anomalies: DeletionRenderResult['anomalies']): AnomalyView[] {

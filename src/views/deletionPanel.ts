@@ -25,6 +25,7 @@ export function deletionHandlers(current: () => DeletionSession | undefined, act
   };
   return {
     deletionFrame: async ({ session: id, index, base }) => session(id).frame(index, base),
+    deletionProgress: async ({ session: id, index }) => session(id).progressAt(index),
     describeDeletionPixel: ({ session: id, x, y }) => session(id).describePixel(x, y),
     exportDeletionGif: ({ session: id, frameDelayMs }, signal) => actions.exportGif(session(id), frameDelayMs, signal),
     playDeletion: async () => {
@@ -104,6 +105,7 @@ export function deletionStrings(): DeletionStrings {
     phaseExpireMarker: vscode.l10n.t('markers removed'),
     phaseExpireObject: vscode.l10n.t('objects expired'),
     deletionPhaseValue: vscode.l10n.t('{0} {1}% ({2}/h)'),
+    deletionProgressAsOf: vscode.l10n.t('As known at'),
     deletionEstimatedEnd: vscode.l10n.t('Estimated end'),
     deletionEstimatedEndValue: vscode.l10n.t('{0} (between {1} and {2})'),
     deletionComplete: vscode.l10n.t('Complete: every object the rule expires is gone.'),

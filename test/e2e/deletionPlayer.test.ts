@@ -177,6 +177,8 @@ describe('the deletion player in the browser', () => {
     // The player counts every object of the inventory; truth.json those the rule expires.
     const objects = present + transitioned + deleteMarked + noncurrentExpired + gone;
     assert.equal(present + transitioned - hour.current, objects - truth.lifecycle.objects);
+    // The partitions and the estimated end beside it are as they were known at that frame.
+    await until('the progress is of the frame shown', async () => Number(await player.locator('#deletion-progress-as-of').getAttribute('data-time')) === time);
     await screenshot(page, 'deletion-player-scrubbed');
 
     // A reload of the webview comes back to the same frame, paused, with the same counts.

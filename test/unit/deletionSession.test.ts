@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { DeletionRenderResult, RenderDeletionOptions } from '../../src/app/deletionRender';
-import { DeletionSession, DeletionSessionError, type GifWriterFactory } from '../../src/app/deletionSession';
+import { DeletionSession, DeletionSessionError, MAX_PROGRESS_VIEWS, type GifWriterFactory } from '../../src/app/deletionSession';
 import { applyRegion } from '../../src/core/deletion/frameStore';
 import { TRANSPARENT_INDEX, type FramePatch } from '../../src/core/deletion/model';
 import type { DeletionProgress } from '../../src/core/deletion/partitions';
@@ -191,6 +191,46 @@ describe('a deletion session', () => {
       () => s.frame(9, 8),
       (error: unknown) => error instanceof DeletionSessionError && error.reason === 'noFrame',
     );
+  });
+
+  it("answers the progress as it was known after any frame, the partitions' keys added once known", async () => {
+    const { s } = session(fakeRender({ frames: 6 }));
+    await s.run();
+    for (let i = 0; i < 6; i++) {
+      const { frame, progress: view } = s.progressAt(i);
+      assert.equal(frame, i);
+      assert.equal(view.partitions[0]!.phases[0]!.done, i);
+      // The partition found then is the final one: it has its keys.
+      assert.equal(view.partitions[0]!.firstKey, 'a/1');
+    }
+    assert.throws(
+      () => s.progressAt(6),
+      (error: unknown) => error instanceof DeletionSessionError && error.reason === 'noFrame',
+    );
+  });
+
+  it('keeps a bounded number of progress reports on a long reading, the nearest before a frame answering for it', async () => {
+    const frames = 3000;
+    const render = async (control: Pick<RenderDeletionOptions, 'signal' | 'onStart' | 'onFrame'>): Promise<DeletionRenderResult> => {
+      const result = await fakeRender({ frames: 1 })(control);
+      for (let f = 1; f < frames; f++)
+        await control.onFrame?.(
+          { index: f, bucketStart: f, x: 0, y: 0, width: 0, height: 0, pixels: new Uint8Array(0), counts: [8, 0, 0, 0, 0], anomalies: 0, events: 0 },
+          progress(f % 9),
+        );
+      return { ...result, frames, progress: progress(3) };
+    };
+    const { s } = session(render);
+    await s.run();
+    const kept = new Set<number>();
+    for (let i = 0; i < frames; i++) {
+      const { frame } = s.progressAt(i);
+      assert.ok(frame <= i && i - frame < 16, `frame ${i} answered by ${frame}`);
+      kept.add(frame);
+    }
+    assert.ok(kept.size <= MAX_PROGRESS_VIEWS + 1, `${kept.size} kept`);
+    assert.equal(s.progressAt(frames - 1).frame, frames - 1, 'the last frame is always kept');
+    assert.equal(s.progressAt(frames - 1).progress.partitions[0]!.phases[0]!.done, 3, "…with the render's final progress");
   });
 
   it('describes a pixel only once the reading completed, and null for the background', async () => {

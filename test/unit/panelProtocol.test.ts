@@ -8,6 +8,7 @@ import {
   isFrameRegionWire,
   isGifExportResult,
   isPixelDescription,
+  isProgressAtFrame,
   isPanelStrings,
   isTagForExpirationResult,
   parseHostMessage,
@@ -337,6 +338,7 @@ describe("the deletion player's requests", () => {
       ['deletionFrame', { session: 2, index: 0, base: -1 }],
       ['deletionFrame', { session: 2, index: 199_999, base: 7 }],
       ['describeDeletionPixel', { session: 2, x: 0, y: 2047 }],
+      ['deletionProgress', { session: 2, index: 5 }],
       ['exportDeletionGif', { session: 2, frameDelayMs: 100 }],
       ['playDeletion', {}],
       ['cancelDeletion', { session: 2 }],
@@ -356,6 +358,8 @@ describe("the deletion player's requests", () => {
       ['deletionFrame', { session: 2, index: 1 }],
       ['deletionFrame', { session: 2, index: 1, base: 0, full: true }],
       ['describeDeletionPixel', { session: 2, x: 2048, y: 0 }],
+      ['deletionProgress', { session: 2, index: -1 }],
+      ['deletionProgress', { session: 2 }],
       ['describeDeletionPixel', { session: 2, x: 0, y: -1 }],
       ['exportDeletionGif', { session: 2, frameDelayMs: 5 }],
       ['exportDeletionGif', { session: 2, frameDelayMs: 60_000 }],
@@ -514,6 +518,12 @@ describe("the deletion player's messages from the host", () => {
     assert.ok(!isFrameRegionWire({ ...good, pixels: 'not base64!' }));
     assert.ok(!isFrameRegionWire({ ...good, pixels: 'A'.repeat(6_000_000) }));
     assert.ok(!isFrameRegionWire({ ...good, full: 'yes' }));
+  });
+
+  it('checks the progress answered for a frame', () => {
+    assert.ok(isProgressAtFrame({ frame: 3, progress: frames.progress }));
+    assert.ok(!isProgressAtFrame({ frame: -1, progress: frames.progress }));
+    assert.ok(!isProgressAtFrame({ frame: 3, progress: { ...frames.progress, complete: 'no' } }));
   });
 
   it('checks a pixel description and an export result', () => {
