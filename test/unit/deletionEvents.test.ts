@@ -145,7 +145,11 @@ describe('EventOrder: the events in time order whatever order the rows come in',
       const rank = (kind: EventKind) => KIND_ORDER.indexOf(kind);
       for (const b of joined) {
         const ranks = b.events.map(([kind]) => rank(kind));
-        assert.deepEqual(ranks, [...ranks].sort((x, y) => x - y), 'kinds in order');
+        assert.deepEqual(
+          ranks,
+          [...ranks].sort((x, y) => x - y),
+          'kinds in order',
+        );
         b.events.sort((x, y) => rank(x[0]) - rank(y[0]) || x[1] - y[1]);
       }
       assert.deepEqual(joined, EXPECTED);
