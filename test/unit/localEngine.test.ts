@@ -337,6 +337,15 @@ describe('the local engine over a generated estate', () => {
     );
   });
 
+  it('asks whether a table exists only between queries: a result being read keeps all its rows', async () => {
+    const result = await engine.run({ sql: 'SELECT range AS n FROM range(50000) ORDER BY n' });
+    // Another caller (a second analysis planning its steps) asks while the rows are unread.
+    const asked = engine.tableExists('s3_inventory');
+    const { rows } = await collectRows(result);
+    assert.equal(rows.length, 50000);
+    assert.equal(await asked, await engine.tableExists('s3_inventory'));
+  });
+
   it("reports the engine's own message for bad SQL", async () => {
     await assert.rejects(
       engine.run({ sql: 'SELECT no_such_column FROM s3_inventory' }),
