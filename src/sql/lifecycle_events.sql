@@ -41,7 +41,9 @@ SELECT l.request_id,
        l.key,
        l.version_id
 FROM lines l
-LEFT JOIN markers m ON l.operation = 'S3.EXPIRE.OBJECT' AND m.key = l.key AND m.version_id = l.version_id;
+-- An equi-join only (the CASE looks at the operation): with the operation in the ON clause DuckDB
+-- joined by nested loop, 50 s for half a million lines.
+LEFT JOIN markers m ON m.key = l.key AND m.version_id = l.version_id;
 
 SELECT kind, operation, count(*) AS events, min(event_time) AS first_event, max(event_time) AS last_event
 FROM {{table}}
