@@ -52,7 +52,7 @@ describe('s3-lifecycle render', () => {
     assert.match(stdout, /^states +present [\d,]+ \([\d.]+%\) · transitioned 0 \(0\.0%\) · delete marked 0 .* · gone [\d,]+ /m);
     assert.match(stdout, /^anomalies +none$/m);
     assert.match(stdout, /^deletion +complete: the last event at /m);
-    assert.match(stdout, /^# +FIRST KEY +LAST KEY +OBJECTS +PHASES/m);
+    assert.match(stdout, /^ *# +FIRST KEY +LAST KEY +OBJECTS +PHASES/m);
     assert.match(err, /already in it and are not replayed/, 'notes on stderr');
     assert.equal(new GifReader(readFileSync(out)).numFrames(), hours);
     assert.deepEqual(
