@@ -1,0 +1,296 @@
+// Finding the key ranges that S3 deletes as a unit, from when each range of keys was deleted. Inside
+// one storage partition the lifecycle sweep goes through the keys in order at a steady pace, so the
+// deletion time, plotted against the position among the deleted objects, is a rising line; where one
+// partition ends and the next begins the line breaks: the time drops (the next partition started
+// earlier), jumps (it started later), or its slope changes (it runs at another pace). This finds
+// those breaks in three passes, each linear or n·log n in the number of points:
+//   1. single points whose time contradicts the order of both neighbours (a late log line, an
+//      anomaly) are set aside, so one stray event does not split a partition in two;
+//   2. drops and jumps: a drop is any fall in time (within a partition the times never fall), a
+//      jump a rise well beyond the pace of the points on both sides of it plus the time buckets'
+//      coarseness;
+//   3. pace changes: within what is left, binary segmentation with two lines, a split kept only
+//      where the two lines disagree beyond what the bucket size and the scatter allow.
+// Points are bins of objects (see partitions.ts): x is the position along the sweep (objects before
+// the bin plus half the bin's), t the bin's mean deletion time in hours.
+
+export interface SweepBreaks {
+  /** Indexes of the points where a new partition begins; the first is 0. */
+  starts: number[];
+  /** 1 for a point set aside as an anomaly (its time contradicts both neighbours). */
+  outliers: Uint8Array;
+  /** The scatter of the points about a locally straight line (hours), for the callers' tolerances. */
+  scatter: number;
+}
+
+/** Points on each side of a candidate split for a pace change. */
+const MIN_SIDE = 4;
+/** How many points on each side the local pace is measured over. */
+const WINDOW = 8;
+
+export function findSweepBreaks(x: Float64Array, t: Float64Array, length: number, bucketHours: number): SweepBreaks {
+  const outliers = new Uint8Array(length);
+  if (length === 0) return { starts: [], outliers, scatter: 0 };
+  const scatter = robustScatter(x, t, length);
+  const delta = Math.max(bucketHours, 0);
+
+  // 1. Stray single points.
+  for (let i = 1; i + 1 < length; i++) {
+    const before = t[i - 1]!;
+    const after = t[i + 1]!;
+    if (before > after) continue; // the neighbours disagree with each other: a boundary, not a stray point
+    if (t[i]! >= before && t[i]! <= after) continue; // in order: the common case
+    const local = localIncrement(t, i, length);
+    const tolerance = 4 * (local + delta + 3 * scatter);
+    if (t[i]! < before - tolerance || t[i]! > after + tolerance) outliers[i] = 1;
+  }
+  const keep: number[] = [];
+  for (let i = 0; i < length; i++) if (!outliers[i]) keep.push(i);
+  const m = keep.length;
+  const xs = new Float64Array(m);
+  const ts = new Float64Array(m);
+  for (let j = 0; j < m; j++) {
+    xs[j] = x[keep[j]!]!;
+    ts[j] = t[keep[j]!]!;
+  }
+
+  // 2. Drops and jumps.
+  const jumpTolerance = 2 * delta + 4 * scatter;
+  const dropTolerance = 3 * scatter;
+  const breaks: number[] = [0];
+  for (let j = 1; j < m; j++) {
+    const gap = ts[j]! - ts[j - 1]!;
+    if (gap < -dropTolerance - 1e-9) {
+      breaks.push(j);
+      continue;
+    }
+    if (gap <= jumpTolerance) continue;
+    // The pace on each side, over points that can be in one partition with j-1 or with j: since
+    // the last break on the left, up to the next drop on the right.
+    const lastBreak = breaks[breaks.length - 1]!;
+    let rightEnd = j + 1;
+    while (rightEnd < Math.min(m, j + WINDOW) && ts[rightEnd]! >= ts[rightEnd - 1]! - dropTolerance) rightEnd++;
+    const left = j - lastBreak >= 2 ? theilSen(xs, ts, Math.max(lastBreak, j - WINDOW), j) : undefined;
+    const right = rightEnd - j >= 2 ? theilSen(xs, ts, j, rightEnd) : undefined;
+    const pace = Math.max(left ?? 0, right ?? 0, 0);
+    if (left === undefined && right === undefined) continue;
+    if (gap > 2 * pace * (xs[j]! - xs[j - 1]!) + jumpTolerance) breaks.push(j);
+  }
+  breaks.push(m);
+
+  // 3. Pace changes, within each run between drops and jumps.
+  const prefix = new LinePrefix(xs, ts);
+  const starts = new Set<number>();
+  for (let r = 0; r + 1 < breaks.length; r++) {
+    starts.add(breaks[r]!);
+    splitByPace(prefix, xs, ts, breaks[r]!, breaks[r + 1]!, delta, scatter, jumpTolerance, starts);
+  }
+
+  // A run of a single point between two breaks is a bin that straddles a boundary (or one stray
+  // point at a boundary): it joins the neighbour whose line it is closer to.
+  const ordered = [...starts].sort((a, b) => a - b);
+  const merged: number[] = [];
+  for (let s = 0; s < ordered.length; s++) {
+    const from = ordered[s]!;
+    const to = s + 1 < ordered.length ? ordered[s + 1]! : m;
+    if (to - from === 1 && m > 1) {
+      const prevFrom = merged.length > 0 ? merged[merged.length - 1]! : undefined;
+      const nextTo = s + 2 < ordered.length ? ordered[s + 2]! : m;
+      const toPrevious = prevFrom === undefined ? Infinity : Math.abs(extrapolate(prefix, ts, prevFrom, from, xs[from]!) - ts[from]!);
+      const toNext = to >= m ? Infinity : Math.abs(extrapolate(prefix, ts, to, nextTo, xs[from]!) - ts[from]!);
+      if (toPrevious === Infinity && toNext === Infinity) merged.push(from);
+      else if (toPrevious <= toNext)
+        continue; // joins the previous run: no new start
+      else {
+        // Joins the next run: it starts here instead of at `to`.
+        merged.push(from);
+        s++;
+      }
+      continue;
+    }
+    merged.push(from);
+  }
+  // Back to the caller's point indexes; a stray point belongs to the run it sits in.
+  return { starts: merged.map((j) => keep[j]!).map((i, n) => (n === 0 ? 0 : i)), outliers, scatter };
+}
+
+/** The line fitted to points [from, to), evaluated at `at` (its single point's time when it has one). */
+function extrapolate(prefix: LinePrefix, ts: Float64Array, from: number, to: number, at: number): number {
+  if (to - from < 2) return ts[from]!;
+  const fit = prefix.fit(from, to);
+  return fit.intercept + fit.slope * at;
+}
+
+/** Recursively splits [from, to) where two lines fit much better than one. */
+function splitByPace(
+  prefix: LinePrefix,
+  xs: Float64Array,
+  ts: Float64Array,
+  from: number,
+  to: number,
+  delta: number,
+  scatter: number,
+  jumpTolerance: number,
+  starts: Set<number>,
+): void {
+  if (to - from < 2 * MIN_SIDE) return;
+  let best = -1;
+  let bestCost = Infinity;
+  for (let k = from + MIN_SIDE; k <= to - MIN_SIDE; k++) {
+    const cost = prefix.sse(from, k) + prefix.sse(k, to);
+    if (cost < bestCost) {
+      bestCost = cost;
+      best = k;
+    }
+  }
+  if (best < 0) return;
+  const left = prefix.fit(from, best);
+  const right = prefix.fit(best, to);
+  const at = (xs[best - 1]! + xs[best]!) / 2;
+  const discontinuity = Math.abs(right.intercept + right.slope * at - (left.intercept + left.slope * at));
+  const leftSpan = ts[best - 1]! - ts[from]!;
+  const rightSpan = ts[to - 1]! - ts[best]!;
+  let paceChange = false;
+  if (leftSpan >= 3 * delta && rightSpan >= 3 * delta && leftSpan > 0 && rightSpan > 0) {
+    // Time buckets of `delta` hours move a slope measured over `span` hours by at most delta/span of
+    // itself; the scatter beyond that shows in the slopes' standard errors.
+    const quantisation = Math.abs(left.slope) * ((delta + 2 * scatter) / leftSpan) + Math.abs(right.slope) * ((delta + 2 * scatter) / rightSpan);
+    const noise = Math.sqrt(left.slopeVariance + right.slopeVariance);
+    const difference = Math.abs(left.slope - right.slope);
+    paceChange = difference > 1.5 * quantisation + 3 * noise && difference > 0.15 * Math.max(Math.abs(left.slope), Math.abs(right.slope));
+  }
+  if (discontinuity <= jumpTolerance && !paceChange) return;
+  starts.add(best);
+  splitByPace(prefix, xs, ts, from, best, delta, scatter, jumpTolerance, starts);
+  splitByPace(prefix, xs, ts, best, to, delta, scatter, jumpTolerance, starts);
+}
+
+/** Prefix sums for least-squares lines over any range of points in O(1). */
+export class LinePrefix {
+  private readonly n: Float64Array;
+  private readonly sx: Float64Array;
+  private readonly st: Float64Array;
+  private readonly sxx: Float64Array;
+  private readonly sxt: Float64Array;
+  private readonly stt: Float64Array;
+  /** Shifts that keep the sums small (the first point). */
+  private readonly x0: number;
+  private readonly t0: number;
+
+  constructor(xs: Float64Array, ts: Float64Array, length = xs.length) {
+    this.x0 = length > 0 ? xs[0]! : 0;
+    this.t0 = length > 0 ? ts[0]! : 0;
+    this.n = new Float64Array(length + 1);
+    this.sx = new Float64Array(length + 1);
+    this.st = new Float64Array(length + 1);
+    this.sxx = new Float64Array(length + 1);
+    this.sxt = new Float64Array(length + 1);
+    this.stt = new Float64Array(length + 1);
+    for (let i = 0; i < length; i++) {
+      const x = xs[i]! - this.x0;
+      const t = ts[i]! - this.t0;
+      this.n[i + 1] = this.n[i]! + 1;
+      this.sx[i + 1] = this.sx[i]! + x;
+      this.st[i + 1] = this.st[i]! + t;
+      this.sxx[i + 1] = this.sxx[i]! + x * x;
+      this.sxt[i + 1] = this.sxt[i]! + x * t;
+      this.stt[i + 1] = this.stt[i]! + t * t;
+    }
+  }
+
+  /** The squared error of the least-squares line over points [from, to) (no allocation: for scans). */
+  sse(from: number, to: number): number {
+    const n = this.n[to]! - this.n[from]!;
+    const sx = this.sx[to]! - this.sx[from]!;
+    const st = this.st[to]! - this.st[from]!;
+    const sxx = this.sxx[to]! - this.sxx[from]! - (sx * sx) / n;
+    const sxt = this.sxt[to]! - this.sxt[from]! - (sx * st) / n;
+    const stt = this.stt[to]! - this.stt[from]! - (st * st) / n;
+    return Math.max(0, n > 1 && sxx > 0 ? stt - (sxt * sxt) / sxx : stt);
+  }
+
+  /** The least-squares line t = intercept + slope·x over points [from, to). */
+  fit(from: number, to: number): LineFit {
+    const n = this.n[to]! - this.n[from]!;
+    const sx = this.sx[to]! - this.sx[from]!;
+    const st = this.st[to]! - this.st[from]!;
+    const sxx = this.sxx[to]! - this.sxx[from]! - (sx * sx) / n;
+    const sxt = this.sxt[to]! - this.sxt[from]! - (sx * st) / n;
+    const stt = this.stt[to]! - this.stt[from]! - (st * st) / n;
+    const slope = n > 1 && sxx > 0 ? sxt / sxx : 0;
+    const sse = Math.max(0, stt - slope * sxt);
+    const meanX = sx / n + this.x0;
+    const meanT = st / n + this.t0;
+    return { n, slope, intercept: meanT - slope * meanX, sse, slopeVariance: n > 2 && sxx > 0 ? sse / (n - 2) / sxx : Infinity };
+  }
+}
+
+export interface LineFit {
+  n: number;
+  slope: number;
+  intercept: number;
+  sse: number;
+  slopeVariance: number;
+}
+
+/** The median of the pairwise slopes of points [from, to): robust to a stray point or a boundary inside. */
+export function theilSen(xs: Float64Array, ts: Float64Array, from: number, to: number): number | undefined {
+  const slopes: number[] = [];
+  for (let i = from; i < to; i++) {
+    for (let j = i + 1; j < to; j++) {
+      const dx = xs[j]! - xs[i]!;
+      if (dx > 0) slopes.push((ts[j]! - ts[i]!) / dx);
+    }
+  }
+  if (slopes.length === 0) return undefined;
+  slopes.sort((a, b) => a - b);
+  return slopes[slopes.length >> 1]!;
+}
+
+/** The median absolute step between neighbouring points around i. */
+function localIncrement(t: Float64Array, i: number, length: number): number {
+  const steps: number[] = [];
+  for (let j = Math.max(1, i - WINDOW); j < Math.min(length, i + WINDOW + 1); j++) if (j !== i && j !== i + 1) steps.push(Math.abs(t[j]! - t[j - 1]!));
+  if (steps.length === 0) return 0;
+  steps.sort((a, b) => a - b);
+  return steps[steps.length >> 1]!;
+}
+
+/** 1.4826 × the median absolute deviation of each point from the straight line through its neighbours. */
+function robustScatter(x: Float64Array, t: Float64Array, length: number): number {
+  if (length < 3) return 0;
+  const residuals = new Float64Array(length - 2);
+  for (let i = 1; i + 1 < length; i++) {
+    const dx = x[i + 1]! - x[i - 1]!;
+    const expected = dx > 0 ? t[i - 1]! + ((t[i + 1]! - t[i - 1]!) * (x[i]! - x[i - 1]!)) / dx : (t[i - 1]! + t[i + 1]!) / 2;
+    residuals[i - 1] = Math.abs(t[i]! - expected);
+  }
+  return 1.4826 * median(residuals);
+}
+
+/** The median (the upper one of an even count), by selection: reorders `values`. */
+export function median(values: Float64Array): number {
+  const k = values.length >> 1;
+  let lo = 0;
+  let hi = values.length - 1;
+  while (lo < hi) {
+    const pivot = values[(lo + hi) >> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i]! < pivot) i++;
+      while (values[j]! > pivot) j--;
+      if (i <= j) {
+        const swap = values[i]!;
+        values[i] = values[j]!;
+        values[j] = swap;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return values[k]!;
+}

@@ -1,0 +1,739 @@
+// The deletion's progress and its end: which key ranges S3 deletes as a unit (its storage
+// partitions, "a function of the object key", each running the lifecycle rules on its own), how far
+// each has got in each phase and at what rate, and when the whole deletion should be over.
+//
+// It sees the events as frames are computed, in bounded memory: per bin of object ordinals (at most
+// `bins`, one object per bin when there are no more objects than bins) and per deletion phase, the
+// number of objects, and the least, greatest and summed time. From the first phase's bins it finds
+// the partitions (partitionDetect.ts); the rest is arithmetic on the bins:
+// - a partition sweeps its keys in order, so the keys after its last deleted key and before the next
+//   partition's first are its own, not yet reached (or out of the rule's scope — indistinguishable
+//   until it has clearly stopped);
+// - its rate is the slope of a line fitted to (position in the sweep, time), not two points;
+// - a phase not yet started starts after the lag between the phases seen in the other partitions
+//   (S3 runs lifecycle once a day), and runs at the pace of the partition's first phase, scaled as
+//   the other partitions' phases are.
+
+import { HOUR_MS } from '../time';
+import { EventKind, type EventBatch } from './model';
+import { findSweepBreaks, LinePrefix, median } from './partitionDetect';
+
+export type PhaseKind = 'delete_marker' | 'expire_version' | 'expire_marker' | 'expire_object';
+
+export interface PhaseProgress {
+  kind: PhaseKind;
+  done: number;
+  total: number;
+  started?: number;
+  lastEvent?: number;
+  ratePerHour?: number;
+  /** estimated end of this phase when not finished */
+  estimatedEnd?: number;
+}
+
+export interface DeletionPartition {
+  index: number;
+  firstObject: number;
+  /** Exclusive: the next partition's first object, or the number of objects. */
+  endObject: number;
+  /** The objects the partition deletes: exact once its first phase has finished, estimated before. */
+  objects: number;
+  phases: PhaseProgress[];
+  finished: boolean;
+  estimatedEnd?: number;
+}
+
+export interface DeletionProgress {
+  partitions: DeletionPartition[];
+  complete: boolean;
+  firstEvent?: number;
+  lastEvent?: number;
+  /** when the whole deletion should be over, with an uncertainty interval; absent when complete or unknowable */
+  estimatedEnd?: { time: number; low: number; high: number };
+  notes: string[];
+}
+
+export interface PartitionTrackerOptions {
+  /** Bins over the object ordinals (default 65,536): the tracker's memory is a fixed ~110 bytes per bin. */
+  bins?: number;
+  /** The time bucket of the batches (ms); by default the greatest common step between the batches seen. */
+  bucketMs?: number;
+}
+
+export const DEFAULT_PARTITION_BINS = 65_536;
+
+const PHASE_KINDS: readonly PhaseKind[] = ['delete_marker', 'expire_version', 'expire_marker', 'expire_object'];
+const VERSIONED_PHASES = [EventKind.deleteMarker, EventKind.expireVersion, EventKind.expireMarker] as const;
+const DELETION_KINDS = 4;
+/** S3 runs lifecycle once a day: a phase that no partition has reached yet is assumed to follow the one before by one to two days. */
+const PRIOR_LAG_HOURS: Interval = { low: 24, mid: 36, high: 48 };
+/** A partition's phases may lag by up to a day more or less than the lags seen in the others (a daily run). */
+const LAG_SPREAD_HOURS = 24;
+/**
+ * Every partition is taken to have started its first phase within a day and a half of the first
+ * event (S3 runs lifecycle once a day; a partition's run may drift within the next day). Before
+ * that, keys not reached yet may belong to partitions that have not started.
+ */
+const FIRST_RUN_HOURS = 36;
+
+interface Interval {
+  low: number;
+  mid: number;
+  high: number;
+}
+
+/** Per phase kind, per bin: objects, and their least, greatest and summed times (hours from `origin`). */
+class KindBins {
+  readonly count: Uint32Array;
+  readonly sum: Float64Array;
+  readonly min: Float64Array;
+  readonly max: Float64Array;
+  total = 0;
+  constructor(bins: number) {
+    this.count = new Uint32Array(bins);
+    this.sum = new Float64Array(bins);
+    this.min = new Float64Array(bins).fill(Infinity);
+    this.max = new Float64Array(bins).fill(-Infinity);
+  }
+}
+
+/** One phase of one partition, as the bins tell it. */
+interface PhaseFacts {
+  kind: EventKind;
+  done: number;
+  started?: number;
+  lastEvent?: number;
+  /** Hours per object, from the fit; with its interval. */
+  pace?: Interval;
+  /** Hours: when a phase seen only in a partition's end bins began there (it may be the neighbour's). */
+  edgeStart?: number;
+  /** The pace is measured over enough points and time (several buckets) to go by. */
+  paceMeasured: boolean;
+  /** The fitted time (hours) of the object at sweep position `done`. */
+  frontTime?: number;
+  /** The last bin with an event. */
+  frontBin: number;
+  total: Interval;
+  finished: boolean;
+  end?: Interval;
+  start?: Interval;
+}
+
+export class PartitionTracker {
+  readonly bins: number;
+  private readonly exact: boolean;
+  private readonly kinds: (KindBins | undefined)[] = [undefined, undefined, undefined, undefined];
+  private origin: number | undefined;
+  private firstBucket = Infinity;
+  private lastBucket = -Infinity;
+  private bucketGcd = 0;
+  private outOfRange = 0;
+  private duplicates = 0;
+  private cached: DeletionProgress | undefined;
+  /** Reused across batches: (kind, object) pairs of an unsorted batch. */
+  private scratch = new Float64Array(0);
+  private readonly lastInBatch = new Float64Array(DELETION_KINDS);
+
+  constructor(
+    readonly objects: number,
+    private readonly options: PartitionTrackerOptions = {},
+  ) {
+    if (!Number.isInteger(objects) || objects < 0) throw new Error(`objects must be a whole number of at least 0, not ${objects}`);
+    const bins = options.bins ?? DEFAULT_PARTITION_BINS;
+    if (!Number.isInteger(bins) || bins < 1) throw new Error(`bins must be a whole number of at least 1, not ${bins}`);
+    this.bins = Math.min(bins, objects);
+    this.exact = this.bins === objects;
+  }
+
+  /** The bin of an object ordinal. */
+  binOf(object: number): number {
+    return this.exact ? object : Math.floor((object * this.bins) / this.objects);
+  }
+
+  /** The first object ordinal of a bin (`bins` gives `objects`). */
+  firstObjectOf(bin: number): number {
+    return this.exact ? bin : Math.ceil((bin * this.objects) / this.bins);
+  }
+
+  record(batch: EventBatch): void {
+    if (batch.length === 0) return;
+    this.cached = undefined;
+    const time = batch.bucketStart;
+    this.origin ??= time;
+    this.bucketGcd = gcd(this.bucketGcd, Math.abs(time - this.origin));
+    if (time < this.firstBucket) this.firstBucket = time;
+    if (time > this.lastBucket) this.lastBucket = time;
+    const hours = (time - this.origin) / HOUR_MS;
+    const { kinds, objects } = batch;
+    if (this.exact) {
+      // One object per bin: a second event of the same kind is a duplicate (the earliest time counts).
+      for (let i = 0; i < batch.length; i++) {
+        const kind = kinds[i]!;
+        if (kind >= DELETION_KINDS) continue;
+        const object = objects[i]!;
+        if (object >= this.objects) {
+          this.outOfRange++;
+          continue;
+        }
+        const bins = (this.kinds[kind] ??= new KindBins(this.bins));
+        if (bins.count[object]! > 0) {
+          this.duplicates++;
+          if (hours < bins.min[object]!) bins.sum[object] = bins.min[object] = bins.max[object] = hours;
+          continue;
+        }
+        bins.count[object] = 1;
+        bins.sum[object] = bins.min[object] = bins.max[object] = hours;
+        bins.total++;
+      }
+      return;
+    }
+    // Many objects per bin: a line delivered twice, or one line per version of an object, is the
+    // same (kind, object) twice in one batch (one time bucket). When each kind's objects come in
+    // order (as grouped_events gives them) a repeat is next to its first; otherwise sort.
+    this.lastInBatch.fill(-1);
+    let ordered = true;
+    for (let i = 0; i < batch.length && ordered; i++) {
+      const kind = kinds[i]!;
+      if (kind >= DELETION_KINDS) continue;
+      if (objects[i]! < this.lastInBatch[kind]!) ordered = false;
+      this.lastInBatch[kind] = objects[i]!;
+    }
+    this.lastInBatch.fill(-1);
+    if (ordered) {
+      for (let i = 0; i < batch.length; i++) {
+        const kind = kinds[i]!;
+        if (kind >= DELETION_KINDS) continue;
+        const object = objects[i]!;
+        if (object === this.lastInBatch[kind]) {
+          this.duplicates++;
+          continue;
+        }
+        this.lastInBatch[kind] = object;
+        this.add(kind, object, hours);
+      }
+      return;
+    }
+    if (this.scratch.length < batch.length) this.scratch = new Float64Array(batch.length);
+    let n = 0;
+    for (let i = 0; i < batch.length; i++) if (kinds[i]! < DELETION_KINDS) this.scratch[n++] = kinds[i]! * 4294967296 + objects[i]!;
+    const pairs = this.scratch.subarray(0, n).sort();
+    for (let i = 0; i < n; i++) {
+      if (i > 0 && pairs[i] === pairs[i - 1]) {
+        this.duplicates++;
+        continue;
+      }
+      const kind = Math.floor(pairs[i]! / 4294967296);
+      this.add(kind, pairs[i]! - kind * 4294967296, hours);
+    }
+  }
+
+  private add(kind: number, object: number, hours: number): void {
+    if (object >= this.objects) {
+      this.outOfRange++;
+      return;
+    }
+    const bins = (this.kinds[kind] ??= new KindBins(this.bins));
+    const bin = this.binOf(object);
+    bins.count[bin]!++;
+    bins.sum[bin]! += hours;
+    if (hours < bins.min[bin]!) bins.min[bin] = hours;
+    if (hours > bins.max[bin]!) bins.max[bin] = hours;
+    bins.total++;
+  }
+
+  report(): DeletionProgress {
+    this.cached ??= this.compute();
+    return this.cached;
+  }
+
+  private binWidth(bin: number): number {
+    return this.firstObjectOf(bin + 1) - this.firstObjectOf(bin);
+  }
+
+  /** A bin's objects of a kind: its events, but never more than the objects it holds. */
+  private doneIn(bins: KindBins, bin: number): number {
+    const n = bins.count[bin]!;
+    return this.exact || n <= 1 ? n : Math.min(n, this.binWidth(bin));
+  }
+
+  private compute(): DeletionProgress {
+    const notes: string[] = [];
+    const origin = this.origin;
+    const [markers, versions, markerRemovals, unversioned] = this.kinds;
+    const anyVersioned = (markers?.total ?? 0) + (versions?.total ?? 0) + (markerRemovals?.total ?? 0) > 0;
+    const phaseKinds: EventKind[] = anyVersioned ? [...VERSIONED_PHASES] : [];
+    if ((unversioned?.total ?? 0) > 0) phaseKinds.push(EventKind.expireObject);
+    if (origin === undefined || phaseKinds.length === 0) {
+      notes.push('No lifecycle deletion events yet: nothing to measure.');
+      return { partitions: [], complete: false, notes };
+    }
+    const lead = phaseKinds.find((k) => (this.kinds[k]?.total ?? 0) > 0)!;
+    const leadBins = this.kinds[lead]!;
+    const delta = (this.options.bucketMs ?? (this.bucketGcd > 0 ? this.bucketGcd : HOUR_MS)) / HOUR_MS;
+    const horizon = (this.lastBucket - origin) / HOUR_MS + delta;
+
+    // The partitions, from the first phase.
+    const points: number[] = [];
+    for (let b = 0; b < this.bins; b++) if (leadBins.count[b]! > 0) points.push(b);
+    const xs = new Float64Array(points.length);
+    const ts = new Float64Array(points.length);
+    let cumulative = 0;
+    for (const [i, b] of points.entries()) {
+      const n = this.doneIn(leadBins, b);
+      xs[i] = cumulative + n / 2;
+      ts[i] = leadBins.sum[b]! / leadBins.count[b]!;
+      cumulative += n;
+    }
+    const breaks = findSweepBreaks(xs, ts, points.length, delta);
+    const firstBins = breaks.starts.map((i) => points[i]!);
+    this.refineBoundaries(firstBins, breaks.starts, points, phaseKinds, delta, breaks.scatter);
+    const strays = breaks.outliers.reduce((a, b) => a + b, 0);
+
+    // Each partition's phases, from its bins.
+    const facts: PhaseFacts[][] = firstBins.map((from, p) => {
+      const to = p + 1 < firstBins.length ? firstBins[p + 1]! : this.bins;
+      const phases = phaseKinds.map((kind) => this.phaseFacts(kind, from, to, delta, true));
+      // A partition whose first phase shows only in its end bins is all edge: use every bin.
+      const leadFacts = phases[phaseKinds.indexOf(lead)]!;
+      return leadFacts.started === undefined ? phaseKinds.map((kind) => this.phaseFacts(kind, from, to, delta, false)) : phases;
+    });
+
+    // What is left of each partition's first phase: its keys not reached yet, at the density of
+    // objects being deleted among the keys it has swept. Finished once it has clearly stopped.
+    const leadIndex = phaseKinds.indexOf(lead);
+    const firstEventHours = (this.firstBucket - origin) / HOUR_MS;
+    const unstartedPossible = horizon < firstEventHours + FIRST_RUN_HOURS;
+    let unstartedMatter = false;
+    let estimatedTotals = false;
+    for (const [p, phases] of facts.entries()) {
+      const leadFacts = phases[leadIndex]!;
+      const from = firstBins[p]!;
+      const to = p + 1 < firstBins.length ? firstBins[p + 1]! : this.bins;
+      const unreached = this.firstObjectOf(to) - this.firstObjectOf(leadFacts.frontBin + 1);
+      const paceHours = leadFacts.pace?.mid ?? 0;
+      const idle = horizon - (leadFacts.lastEvent! - origin) / HOUR_MS;
+      leadFacts.finished = unreached <= 0 || idle > 2 * delta + 3 * paceHours;
+      if (leadFacts.finished) leadFacts.total = point(leadFacts.done);
+      else {
+        const density = this.densities(leadBins, from, leadFacts.frontBin);
+        // The keys not reached may all be outside the rule (or, while partitions may yet start, theirs):
+        // at least none more for this one.
+        if (unstartedPossible) unstartedMatter = true;
+        leadFacts.total = {
+          low: leadFacts.done,
+          mid: leadFacts.done + Math.round(unreached * density.mid),
+          high: leadFacts.done + Math.round(unreached * density.high),
+        };
+        if (unreached > 0) estimatedTotals = true;
+      }
+      for (const [k, f] of phases.entries()) {
+        if (k === leadIndex) continue;
+        if (phaseKinds[k] === EventKind.expireObject && lead !== EventKind.expireObject) {
+          // An unversioned object among versioned ones: counted, not scheduled.
+          f.total = point(f.done);
+          f.finished = true;
+          continue;
+        }
+        f.total = k < leadIndex ? point(f.done) : leadFacts.total;
+        const reachedEnd = f.frontBin >= leadFacts.frontBin;
+        const fIdle = f.lastEvent === undefined ? 0 : horizon - (f.lastEvent - origin) / HOUR_MS;
+        // Done when every object has had it (exact bins only: a shared end bin can make up the count),
+        // or when it has reached the partition's last key and stopped (some log lines are never delivered).
+        f.finished =
+          k < leadIndex ||
+          (leadFacts.finished &&
+            ((this.exact && f.done >= f.total.mid) ||
+              (reachedEnd && f.started !== undefined && (f.done >= f.total.mid || fIdle > 2 * delta + 3 * (f.pace?.mid ?? 0)))));
+      }
+    }
+
+    // Lags between phases, and the pace of each phase relative to the first, across partitions.
+    const lagsSeen: Interval[] = [];
+    const paceRatios: (Interval | undefined)[] = [];
+    const unseenLags: EventKind[] = [];
+    for (let k = 0; k < phaseKinds.length; k++) {
+      lagsSeen.push(PRIOR_LAG_HOURS);
+      paceRatios.push(undefined);
+      if (k <= leadIndex) continue;
+      const lags: number[] = [];
+      const ratios: number[] = [];
+      for (const phases of facts) {
+        const before = phases[k - 1]!;
+        const f = phases[k]!;
+        if (f.started !== undefined && before.started !== undefined) lags.push((f.started - before.started) / HOUR_MS);
+        const leadPace = phases[leadIndex]!.pace?.mid;
+        if (f.pace && f.paceMeasured && leadPace) ratios.push(f.pace.mid / leadPace);
+      }
+      if (lags.length > 0) {
+        lags.sort((a, b) => a - b);
+        const lo = lags[0]!;
+        const hi = lags[lags.length - 1]!;
+        lagsSeen[k] = { low: Math.max(0, Math.min(lo, hi - LAG_SPREAD_HOURS)), mid: lags[lags.length >> 1]!, high: Math.max(hi, lo + LAG_SPREAD_HOURS) };
+      } else if (facts.some((phases) => !phases[k]!.finished)) unseenLags.push(phaseKinds[k]!);
+      if (ratios.length > 0) {
+        ratios.sort((a, b) => a - b);
+        paceRatios[k] = { low: ratios[0]!, mid: ratios[ratios.length >> 1]!, high: ratios[ratios.length - 1]! };
+      }
+    }
+
+    // Each unfinished phase's end; a phase not started yet starts after its lag.
+    let pacesAssumed = false;
+    for (const phases of facts) {
+      const leadPace = phases[leadIndex]!.pace;
+      let previousStart: Interval | undefined;
+      for (const [k, f] of phases.entries()) {
+        if (k < leadIndex) continue;
+        const startHours = f.started === undefined ? undefined : (f.started - origin) / HOUR_MS;
+        if (startHours !== undefined) f.start = point(startHours);
+        else if (previousStart) {
+          const lag = lagsSeen[k]!;
+          f.start = atLeast(horizon, { low: previousStart.low + lag.low, mid: previousStart.mid + lag.mid, high: previousStart.high + lag.high });
+          // Seen in an end bin only: it may have begun there already.
+          if (f.edgeStart !== undefined) f.start.low = Math.min(f.start.low, f.edgeStart);
+        }
+        previousStart = f.start;
+        if (f.finished || !f.start) continue;
+        let pace = f.pace;
+        if (!pace || (!f.paceMeasured && k !== leadIndex)) {
+          const ratio = paceRatios[k];
+          if (!ratio) pacesAssumed ||= k !== leadIndex;
+          const base = leadPace ?? point(0);
+          // Seen nowhere else either: the first phase's pace, give or take a half.
+          pace = ratio
+            ? { low: base.low * ratio.low, mid: base.mid * ratio.mid, high: base.high * ratio.high }
+            : leadPace
+              ? { low: base.low / 1.5, mid: base.mid, high: base.high * 1.5 }
+              : (f.pace ?? base);
+        }
+        // With many objects per bin, a partition's end bins may hold up to a bin of its neighbours' objects either way.
+        const slack = this.exact ? 0 : 2 * Math.ceil(this.objects / this.bins);
+        const remaining = {
+          low: Math.max(0, f.total.low - f.done - slack),
+          mid: Math.max(0, f.total.mid - f.done),
+          high: Math.max(0, f.total.high - f.done) + slack,
+        };
+        if (f.done > 0 && f.frontTime !== undefined) {
+          // Running: on from where the fitted line puts its front (bucket starts are on average half a bucket early).
+          f.end = atLeast(horizon, {
+            low: f.frontTime + remaining.low * pace.low,
+            mid: f.frontTime + delta / 2 + remaining.mid * pace.mid,
+            high: f.frontTime + delta + remaining.high * pace.high,
+          });
+        } else {
+          const n = { low: Math.max(0, f.total.low - 1 - f.done - slack), mid: Math.max(0, f.total.mid - 1), high: Math.max(0, f.total.high - 1) + slack };
+          f.end = atLeast(horizon, {
+            low: f.start.low + n.low * pace.low,
+            mid: f.start.mid + n.mid * pace.mid,
+            high: f.start.high + delta + n.high * pace.high,
+          });
+        }
+      }
+    }
+
+    // The report.
+    const toMs = (hours: number) => Math.round(origin + hours * HOUR_MS);
+    const partitions: DeletionPartition[] = facts.map((phases, p) => {
+      const from = firstBins[p]!;
+      const to = p + 1 < firstBins.length ? firstBins[p + 1]! : this.bins;
+      const finished = phases.every((f) => f.finished);
+      let end: Interval | undefined;
+      for (const f of phases) if (f.end && (!end || f.end.mid > end.mid)) end = f.end;
+      return {
+        index: p,
+        firstObject: this.firstObjectOf(from),
+        endObject: this.firstObjectOf(to),
+        objects: phases[leadIndex]!.total.mid,
+        phases: phases.map((f, k) => ({
+          kind: PHASE_KINDS[phaseKinds[k]!]!,
+          done: f.done,
+          total: f.total.mid,
+          ...(f.started !== undefined ? { started: f.started } : {}),
+          ...(f.lastEvent !== undefined ? { lastEvent: f.lastEvent } : {}),
+          ...(f.pace && f.pace.mid > 0 ? { ratePerHour: 1 / f.pace.mid } : {}),
+          ...(!f.finished && f.end ? { estimatedEnd: toMs(f.end.mid) } : {}),
+        })),
+        finished,
+        ...(!finished && end ? { estimatedEnd: toMs(end.mid) } : {}),
+      };
+    });
+    const complete = partitions.every((p) => p.finished);
+    let estimatedEnd: DeletionProgress['estimatedEnd'];
+    if (!complete) {
+      let low = -Infinity;
+      let mid = -Infinity;
+      let high = -Infinity;
+      for (const phases of facts) {
+        for (const f of phases) {
+          if (f.finished || !f.end) continue;
+          low = Math.max(low, f.end.low);
+          mid = Math.max(mid, f.end.mid);
+          high = Math.max(high, f.end.high);
+        }
+      }
+      if (unstartedMatter) {
+        // A partition that starts now still needs every later phase's lag before it is done.
+        let floor = horizon;
+        for (let k = leadIndex + 1; k < phaseKinds.length; k++) if (phaseKinds[k] !== EventKind.expireObject) floor += lagsSeen[k]!.low;
+        low = Math.max(low, Math.min(floor, mid));
+        // And one that starts as late as a partition may (FIRST_RUN_HOURS after the first event) and
+        // sweeps as long as the longest finished first phase (two days at least) ends after all the lags.
+        let longest = 48;
+        for (const phases of facts) {
+          const f = phases[leadIndex]!;
+          if (f.finished && f.started !== undefined && f.lastEvent !== undefined) longest = Math.max(longest, (f.lastEvent - f.started) / HOUR_MS);
+        }
+        let ceiling = firstEventHours + FIRST_RUN_HOURS + longest;
+        for (let k = leadIndex + 1; k < phaseKinds.length; k++) if (phaseKinds[k] !== EventKind.expireObject) ceiling += lagsSeen[k]!.high + longest;
+        high = Math.max(high, ceiling);
+      }
+      if (Number.isFinite(mid)) estimatedEnd = { time: toMs(mid), low: toMs(low), high: toMs(high) };
+    }
+
+    notes.push(
+      `Partitions are the key ranges whose ${PHASE_KINDS[lead]} times rise steadily with the key; a new one begins where the time drops, jumps or changes pace.`,
+    );
+    if (!this.exact)
+      notes.push(
+        `${this.objects.toLocaleString('en-US')} objects in ${this.bins.toLocaleString('en-US')} bins: partition boundaries are known to within one bin (about ${Math.ceil(this.objects / this.bins).toLocaleString('en-US')} objects), and a repeated event is recognised only within its time bucket.`,
+      );
+    if (estimatedTotals)
+      notes.push(
+        'A partition still sweeping owns the keys after its last deleted key up to the next partition: a partition that has not started at all cannot be told from the unreached tail of the one before it, nor keys outside the rule from keys not reached yet; its total is estimated from the share of keys deleted so far in its range.',
+      );
+    if (unstartedMatter)
+      notes.push(
+        `Less than ${FIRST_RUN_HOURS} hours since the first event: partitions that have not started yet may hold keys counted here as not reached, so the estimated end assumes they are swept at the pace of the partition before them and its low end assumes they are partitions of their own, starting now.`,
+      );
+    for (const kind of unseenLags)
+      notes.push(
+        `No partition has started ${PHASE_KINDS[kind]} yet: it is assumed to follow the phase before it by one to two days (S3 runs lifecycle once a day).`,
+      );
+    if (pacesAssumed) notes.push('A phase not yet seen running anywhere is assumed to run at the pace of its partition’s first phase, give or take a half.');
+    if (lagsSeen.some((lag, k) => k > leadIndex && lag !== PRIOR_LAG_HOURS) && !complete)
+      notes.push('Phases not started yet are expected after the lag seen between the phases in the other partitions, give or take a day.');
+    if (strays > 0)
+      notes.push(`${strays} ${this.exact ? 'objects' : 'bins'} deleted at times that fit neither neighbour were left out of the fits (anomalies).`);
+    if (this.outOfRange > 0) notes.push(`${this.outOfRange} events named objects beyond the ${this.objects} of the snapshot and were ignored.`);
+    if (this.duplicates > 0) notes.push(`${this.duplicates} repeated events (a log line delivered twice, or one per version) were counted once.`);
+    return {
+      partitions,
+      complete,
+      firstEvent: this.firstBucket,
+      lastEvent: this.lastBucket,
+      ...(estimatedEnd ? { estimatedEnd } : {}),
+      notes,
+    };
+  }
+
+  /**
+   * Where the first phase shows a boundary only as a change of pace, time buckets can hide which of a
+   * few objects around it are on which side; a later phase, with its own start in each partition,
+   * often shows the same boundary as a clear drop or jump. Each boundary moves to where the phase
+   * that breaks most sharply near it puts it.
+   */
+  private refineBoundaries(firstBins: number[], starts: number[], points: number[], phaseKinds: EventKind[], delta: number, scatter: number): void {
+    const reach = 16;
+    const tolerance = 2 * delta + 4 * scatter;
+    for (let p = 1; p < firstBins.length; p++) {
+      const lo = points[Math.max(starts[p - 1]! + 1, starts[p]! - reach)]!;
+      const hi = points[Math.min(p + 1 < starts.length ? starts[p + 1]! - 1 : points.length - 1, starts[p]! + reach)]!;
+      let best = firstBins[p]!;
+      let bestStrength = 1;
+      for (const kind of phaseKinds) {
+        const bins = this.kinds[kind];
+        if (!bins) continue;
+        const used: number[] = [];
+        for (let b = lo; b <= hi; b++) if (bins.count[b]! > 0) used.push(b);
+        if (used.length < 4) continue;
+        const xs = new Float64Array(used.length);
+        const ts = new Float64Array(used.length);
+        let cumulative = 0;
+        for (const [i, b] of used.entries()) {
+          const n = this.doneIn(bins, b);
+          xs[i] = cumulative + n / 2;
+          ts[i] = bins.sum[b]! / bins.count[b]!;
+          cumulative += n;
+        }
+        const lines = new LinePrefix(xs, ts);
+        let split = -1;
+        let splitCost = Infinity;
+        for (let c = 2; c <= used.length - 2; c++) {
+          const cost = lines.fit(0, c).sse + lines.fit(c, used.length).sse;
+          if (cost < splitCost) {
+            splitCost = cost;
+            split = c;
+          }
+        }
+        if (split < 0) continue;
+        const left = lines.fit(0, split);
+        const right = lines.fit(split, used.length);
+        const at = (xs[split - 1]! + xs[split]!) / 2;
+        const strength = Math.abs(right.intercept + right.slope * at - (left.intercept + left.slope * at)) / tolerance;
+        if (strength > bestStrength) {
+          bestStrength = strength;
+          best = used[split]!;
+        }
+      }
+      // Stay strictly between the neighbouring boundaries.
+      if (best > firstBins[p - 1]! && (p + 1 >= firstBins.length || best < firstBins[p + 1]!)) firstBins[p] = best;
+    }
+  }
+
+  /**
+   * A phase of one partition (bins [from, to)): counts, times, and a line fitted to its sweep. When
+   * bins hold many objects, the bin at each end of a partition may hold some of its neighbour's
+   * objects: they count, but the times and the line come from the bins between them when those
+   * have events (a phase seen only in an end bin may be the neighbour's, and counts as not started).
+   */
+  private phaseFacts(kind: EventKind, from: number, to: number, delta: number, edgesShared: boolean): PhaseFacts {
+    const bins = this.kinds[kind];
+    const facts: PhaseFacts = { kind, done: 0, frontBin: from - 1, total: point(0), finished: false, paceMeasured: false };
+    if (!bins) return facts;
+    const origin = this.origin!;
+    const shared = edgesShared && !this.exact && to - from >= 3;
+    const coreFrom = shared && from > 0 ? from + 1 : from;
+    const coreTo = shared && to < this.bins ? to - 1 : to;
+    const used: number[] = [];
+    let done = 0;
+    for (let b = from; b < to; b++) {
+      if (bins.count[b] === 0) continue;
+      done += this.doneIn(bins, b);
+      if (b >= coreFrom && b < coreTo) used.push(b);
+    }
+    facts.done = done;
+    if (used.length === 0) {
+      if (shared && done > 0) {
+        let edgeStart = Infinity;
+        for (const b of [from, to - 1]) if (bins.count[b]! > 0) edgeStart = Math.min(edgeStart, bins.min[b]!);
+        facts.edgeStart = edgeStart;
+      }
+      return facts;
+    }
+    const lastUsed = used[used.length - 1]!;
+    facts.frontBin = lastUsed === coreTo - 1 && coreTo < to && bins.count[coreTo]! > 0 ? coreTo : lastUsed;
+    const xs = new Float64Array(used.length);
+    const ts = new Float64Array(used.length);
+    let position = 0;
+    for (let i = 0; i < used.length; i++) {
+      const b = used[i]!;
+      const n = this.doneIn(bins, b);
+      xs[i] = position + n / 2;
+      ts[i] = bins.sum[b]! / bins.count[b]!;
+      position += n;
+    }
+    const fit = robustLine(xs, ts, delta);
+    let first = Infinity;
+    let last = -Infinity;
+    for (let i = 0; i < used.length; i++) {
+      const b = used[i]!;
+      if (fit?.far[i]) continue;
+      if (bins.min[b]! < first) first = bins.min[b]!;
+      if (bins.max[b]! > last) last = bins.max[b]!;
+    }
+    // The last events may be in the end bin the phase has reached.
+    if (facts.frontBin !== lastUsed) last = Math.max(last, bins.max[facts.frontBin]!);
+    facts.started = Math.round(origin + first * HOUR_MS);
+    facts.lastEvent = Math.round(origin + last * HOUR_MS);
+    // The line's position counts from the first core bin: the objects before it are the start's.
+    const before = done - position - (facts.frontBin === coreTo && coreTo < to ? this.doneIn(bins, coreTo) : 0);
+    if (fit) {
+      facts.pace = fit.pace;
+      facts.paceMeasured = fit.points >= 4 && fit.span >= 3 * delta && done >= 8;
+      facts.frontTime = fit.intercept + fit.pace.mid * (done - before - 0.5);
+    } else {
+      // Every event in one time bucket: at least this fast.
+      facts.pace = point(Math.max(delta, last - first) / done);
+      facts.frontTime = last;
+    }
+    return facts;
+  }
+
+  /** The share of keys deleted in bins [from, front], and the greatest over up to eight stretches of them. */
+  private densities(bins: KindBins, from: number, front: number): { mid: number; high: number } {
+    const firstObject = this.firstObjectOf(from);
+    const endObject = this.firstObjectOf(front + 1);
+    const span = endObject - firstObject;
+    let total = 0;
+    for (let b = from; b <= front; b++) total += this.doneIn(bins, b);
+    const mid = span > 0 ? Math.min(1, total / span) : 1;
+    const stretches = Math.min(8, front - from + 1);
+    let high = mid;
+    for (let s = 0; s < stretches; s++) {
+      const a = from + Math.floor(((front - from + 1) * s) / stretches);
+      const z = from + Math.floor(((front - from + 1) * (s + 1)) / stretches);
+      let n = 0;
+      for (let b = a; b < z; b++) n += this.doneIn(bins, b);
+      const width = this.firstObjectOf(z) - this.firstObjectOf(a);
+      if (width > 0) high = Math.max(high, Math.min(1, n / width));
+    }
+    return { mid, high };
+  }
+}
+
+/**
+ * A line through (sweep position, time): first a robust one (the median of pairwise slopes over up
+ * to 64 of the points), then least squares over the points near it (within four times the median
+ * distance and a bucket), so a stray event does not tilt it. The pace is in hours per object, with
+ * an interval from the slope's standard error and the time buckets' coarseness over the time it
+ * spans; `far` marks the points set aside. The sweep moves forward in time, so only rising pairs
+ * make the first slope.
+ */
+function robustLine(
+  xs: Float64Array,
+  ts: Float64Array,
+  delta: number,
+): { intercept: number; pace: Interval; far: Uint8Array; points: number; span: number } | undefined {
+  const n = xs.length;
+  if (n < 2) return undefined;
+  const sampleSize = Math.min(n, 64);
+  const sample = new Int32Array(sampleSize);
+  for (let k = 0; k < sampleSize; k++) sample[k] = sampleSize === n ? k : Math.floor((k * (n - 1)) / (sampleSize - 1));
+  const slopes: number[] = [];
+  for (let a = 0; a < sampleSize; a++) {
+    for (let b = a + 1; b < sampleSize; b++) {
+      const dx = xs[sample[b]!]! - xs[sample[a]!]!;
+      const dt = ts[sample[b]!]! - ts[sample[a]!]!;
+      if (dx > 0 && dt >= 0) slopes.push(dt / dx);
+    }
+  }
+  if (slopes.length === 0) return undefined;
+  const slope0 = median(Float64Array.from(slopes));
+  const offsets = new Float64Array(n);
+  for (let i = 0; i < n; i++) offsets[i] = ts[i]! - slope0 * xs[i]!;
+  const intercept0 = median(offsets.slice());
+  const residuals = new Float64Array(n);
+  for (let i = 0; i < n; i++) residuals[i] = Math.abs(offsets[i]! - intercept0);
+  const limit = 4 * median(residuals.slice()) + delta;
+  const far = new Uint8Array(n);
+  const keptX = new Float64Array(n);
+  const keptT = new Float64Array(n);
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    if (residuals[i]! > limit) far[i] = 1;
+    else {
+      keptX[m] = xs[i]!;
+      keptT[m] = ts[i]!;
+      m++;
+    }
+  }
+  if (m < 2) return undefined;
+  const fit = new LinePrefix(keptX, keptT, m).fit(0, m);
+  if (!(fit.slope > 0)) return undefined;
+  const span = keptT[m - 1]! - keptT[0]!;
+  const quantisation = span > 0 ? fit.slope * Math.min(1, delta / span) : fit.slope;
+  const error = 3 * Math.sqrt(Number.isFinite(fit.slopeVariance) ? fit.slopeVariance : 0) + quantisation;
+  return { intercept: fit.intercept, pace: { low: Math.max(fit.slope - error, fit.slope / 4), mid: fit.slope, high: fit.slope + error }, far, points: m, span };
+}
+
+function point(value: number): Interval {
+  return { low: value, mid: value, high: value };
+}
+
+function atLeast(floor: number, interval: Interval): Interval {
+  return { low: Math.max(floor, interval.low), mid: Math.max(floor, interval.mid), high: Math.max(floor, interval.high) };
+}
+
+function gcd(a: number, b: number): number {
+  while (b > 0) [a, b] = [b, a % b];
+  return a;
+}
