@@ -11,8 +11,9 @@
 //      coarseness;
 //   3. pace changes: within what is left, binary segmentation with two lines, a split kept only
 //      where the two lines disagree beyond what the bucket size and the scatter allow.
-// Points are bins of objects (see partitions.ts): x is the position along the sweep (objects before
-// the bin plus half the bin's), t the bin's mean deletion time in hours.
+// Points are bins of objects (see partitions.ts), each with its number of objects and its mean
+// deletion time in hours; a point's position along the sweep is the objects before it plus half its
+// own, counting only the points kept (a stray event is not a step of the sweep).
 
 export interface SweepBreaks {
   /** Indexes of the points where a new partition begins; the first is 0. */
@@ -28,31 +29,25 @@ const MIN_SIDE = 4;
 /** How many points on each side the local pace is measured over. */
 const WINDOW = 8;
 
-export function findSweepBreaks(x: Float64Array, t: Float64Array, length: number, bucketHours: number): SweepBreaks {
+export function findSweepBreaks(counts: Float64Array, t: Float64Array, length: number, bucketHours: number): SweepBreaks {
   const outliers = new Uint8Array(length);
   if (length === 0) return { starts: [], outliers, scatter: 0 };
+  const x = positions(counts, length);
   const scatter = robustScatter(x, t, length);
   const delta = Math.max(bucketHours, 0);
 
   // 1. Stray single points.
-  for (let i = 1; i + 1 < length; i++) {
-    const before = t[i - 1]!;
-    const after = t[i + 1]!;
-    if (before > after) continue; // the neighbours disagree with each other: a boundary, not a stray point
-    if (t[i]! >= before && t[i]! <= after) continue; // in order: the common case
-    const local = localIncrement(t, i, length);
-    const tolerance = 4 * (local + delta + 3 * scatter);
-    if (t[i]! < before - tolerance || t[i]! > after + tolerance) outliers[i] = 1;
-  }
+  markStrays(x, t, length, delta, scatter, outliers);
   const keep: number[] = [];
   for (let i = 0; i < length; i++) if (!outliers[i]) keep.push(i);
   const m = keep.length;
-  const xs = new Float64Array(m);
+  const keptCounts = new Float64Array(m);
   const ts = new Float64Array(m);
   for (let j = 0; j < m; j++) {
-    xs[j] = x[keep[j]!]!;
+    keptCounts[j] = counts[keep[j]!]!;
     ts[j] = t[keep[j]!]!;
   }
+  const xs = positions(keptCounts, m);
 
   // 2. Drops and jumps.
   const jumpTolerance = 2 * delta + 4 * scatter;
@@ -86,6 +81,36 @@ export function findSweepBreaks(x: Float64Array, t: Float64Array, length: number
     splitByPace(prefix, xs, ts, breaks[r]!, breaks[r + 1]!, delta, scatter, jumpTolerance, starts);
   }
 
+  // A break that only one point makes (a stray event just before or after it, in line enough with
+  // its neighbours not to be set aside in pass 1) is no break: without that point the two sides are
+  // one sweep.
+  const context = { prefix, xs, ts, delta, scatter, jumpTolerance };
+  const sorted = [...starts].sort((a, b) => a - b);
+  for (let k = 1; k < sorted.length; k++) {
+    const a = sorted[k - 1]!;
+    const s = sorted[k]!;
+    const b = k + 1 < sorted.length ? sorted[k + 1]! : m;
+    if (b - s === 1 && b < m && s - a >= 2) {
+      // A run of one point: if the runs on either side are one sweep, it was a stray between them.
+      const c = k + 2 < sorted.length ? sorted[k + 2]! : m;
+      if (c - b >= 2 && !isBreak(context, a, s, b, c)) {
+        outliers[keep[s]!] = 1;
+        starts.delete(s);
+        starts.delete(b);
+        sorted.splice(k, 2);
+        k--;
+        continue;
+      }
+    }
+    const strayBefore = s - a >= 3 && b - s >= 2 && !isBreak(context, a, s - 1, s, b);
+    const strayAfter = !strayBefore && s - a >= 2 && b - s >= 3 && !isBreak(context, a, s, s + 1, b);
+    if (!strayBefore && !strayAfter) continue;
+    outliers[keep[strayBefore ? s - 1 : s]!] = 1;
+    starts.delete(s);
+    sorted.splice(k, 1);
+    k--;
+  }
+
   // A run of a single point between two breaks is a bin that straddles a boundary (or one stray
   // point at a boundary): it joins the neighbour whose line it is closer to.
   const ordered = [...starts].sort((a, b) => a - b);
@@ -112,6 +137,47 @@ export function findSweepBreaks(x: Float64Array, t: Float64Array, length: number
   }
   // Back to the caller's point indexes; a stray point belongs to the run it sits in.
   return { starts: merged.map((j) => keep[j]!).map((i, n) => (n === 0 ? 0 : i)), outliers, scatter };
+}
+
+/**
+ * Marks single points whose time contradicts the order of both neighbours, when the neighbours agree
+ * with each other and the point is in line with neither side (a partition's first or last key is in
+ * line with its own side): a late or repeated log line, an anomaly.
+ */
+export function markStrays(x: Float64Array, t: Float64Array, length: number, delta: number, scatter: number, outliers: Uint8Array): void {
+  for (let i = 1; i + 1 < length; i++) {
+    const before = t[i - 1]!;
+    const after = t[i + 1]!;
+    if (before > after) continue; // the neighbours disagree with each other: a boundary, not a stray point
+    if (t[i]! >= before && t[i]! <= after) continue; // in order: the common case
+    const local = localIncrement(t, i, length);
+    const tolerance = 4 * (local + delta + 3 * scatter);
+    if (t[i]! >= before - tolerance && t[i]! <= after + tolerance) continue;
+    // The first or last key of a partition is in line with the points on its own side: a stray
+    // point is in line with neither.
+    const fromLeft = i >= 2 ? extend(x, t, i - 2, i - 1, x[i]!) : undefined;
+    const fromRight = i + 2 < length ? extend(x, t, i + 2, i + 1, x[i]!) : undefined;
+    if (fromLeft !== undefined && Math.abs(t[i]! - fromLeft) <= tolerance) continue;
+    if (fromRight !== undefined && Math.abs(t[i]! - fromRight) <= tolerance) continue;
+    outliers[i] = 1;
+  }
+}
+
+/** The straight line through points a and b, at position `at`. */
+function extend(x: Float64Array, t: Float64Array, a: number, b: number, at: number): number {
+  const dx = x[b]! - x[a]!;
+  return dx !== 0 ? t[b]! + ((t[b]! - t[a]!) * (at - x[b]!)) / dx : t[b]!;
+}
+
+/** Each point's position along the sweep: the objects before it and half its own. */
+function positions(counts: Float64Array, length: number): Float64Array {
+  const x = new Float64Array(length);
+  let before = 0;
+  for (let i = 0; i < length; i++) {
+    x[i] = before + counts[i]! / 2;
+    before += counts[i]!;
+  }
+  return x;
 }
 
 /** The line fitted to points [from, to), evaluated at `at` (its single point's time when it has one). */
@@ -143,13 +209,30 @@ function splitByPace(
       best = k;
     }
   }
-  if (best < 0) return;
-  const left = prefix.fit(from, best);
-  const right = prefix.fit(best, to);
-  const at = (xs[best - 1]! + xs[best]!) / 2;
+  if (best < 0 || !isBreak({ prefix, xs, ts, delta, scatter, jumpTolerance }, from, best, best, to)) return;
+  starts.add(best);
+  splitByPace(prefix, xs, ts, from, best, delta, scatter, jumpTolerance, starts);
+  splitByPace(prefix, xs, ts, best, to, delta, scatter, jumpTolerance, starts);
+}
+
+interface BreakContext {
+  prefix: LinePrefix;
+  xs: Float64Array;
+  ts: Float64Array;
+  delta: number;
+  scatter: number;
+  jumpTolerance: number;
+}
+
+/** Whether points [lFrom, lTo) and [rFrom, rTo) are two sweeps: their lines part, or their paces differ. */
+function isBreak(c: BreakContext, lFrom: number, lTo: number, rFrom: number, rTo: number): boolean {
+  const { prefix, xs, ts, delta, scatter, jumpTolerance } = c;
+  const left = prefix.fit(lFrom, lTo);
+  const right = prefix.fit(rFrom, rTo);
+  const at = (xs[lTo - 1]! + xs[rFrom]!) / 2;
   const discontinuity = Math.abs(right.intercept + right.slope * at - (left.intercept + left.slope * at));
-  const leftSpan = ts[best - 1]! - ts[from]!;
-  const rightSpan = ts[to - 1]! - ts[best]!;
+  const leftSpan = ts[lTo - 1]! - ts[lFrom]!;
+  const rightSpan = ts[rTo - 1]! - ts[rFrom]!;
   let paceChange = false;
   if (leftSpan >= 3 * delta && rightSpan >= 3 * delta && leftSpan > 0 && rightSpan > 0) {
     // Time buckets of `delta` hours move a slope measured over `span` hours by at most delta/span of
@@ -159,10 +242,10 @@ function splitByPace(
     const difference = Math.abs(left.slope - right.slope);
     paceChange = difference > 1.5 * quantisation + 3 * noise && difference > 0.15 * Math.max(Math.abs(left.slope), Math.abs(right.slope));
   }
-  if (discontinuity <= jumpTolerance && !paceChange) return;
-  starts.add(best);
-  splitByPace(prefix, xs, ts, from, best, delta, scatter, jumpTolerance, starts);
-  splitByPace(prefix, xs, ts, best, to, delta, scatter, jumpTolerance, starts);
+  // A step of a couple of objects either way is what a stray event left out (or kept) shifts a line by.
+  const spacing = (xs[rTo - 1]! - xs[lFrom]!) / Math.max(1, rTo - lFrom - 1);
+  const shift = 2 * spacing * Math.max(Math.abs(left.slope), Math.abs(right.slope));
+  return discontinuity > jumpTolerance + shift || paceChange;
 }
 
 /** Prefix sums for least-squares lines over any range of points in O(1). */

@@ -15,8 +15,13 @@
 //   the other partitions' phases are.
 
 import { HOUR_MS } from '../time';
+
+const MINUTE_MS = 60_000;
+const BUCKET_UNITS = [1000, MINUTE_MS, HOUR_MS, 24 * HOUR_MS];
+/** Points on each side of a boundary that refining it looks at. */
+const REFINE_REACH = 16;
 import { EventKind, type EventBatch } from './model';
-import { findSweepBreaks, LinePrefix, median } from './partitionDetect';
+import { findSweepBreaks, LinePrefix, markStrays, median } from './partitionDetect';
 
 export type PhaseKind = 'delete_marker' | 'expire_version' | 'expire_marker' | 'expire_object';
 
@@ -56,7 +61,7 @@ export interface DeletionProgress {
 export interface PartitionTrackerOptions {
   /** Bins over the object ordinals (default 65,536): the tracker's memory is a fixed ~110 bytes per bin. */
   bins?: number;
-  /** The time bucket of the batches (ms); by default the greatest common step between the batches seen. */
+  /** The time bucket of the batches (ms); by default the longest of a second, minute, hour or day that the batches start on. */
   bucketMs?: number;
 }
 
@@ -82,7 +87,11 @@ interface Interval {
   high: number;
 }
 
-/** Per phase kind, per bin: objects, and their least, greatest and summed times (hours from `origin`). */
+/**
+ * Per phase kind, per bin: objects, and their least, greatest and summed times, in minutes since the
+ * epoch: whole numbers for minute, hour and day buckets, so sums are exact and do not depend on the
+ * order the events came in.
+ */
 class KindBins {
   readonly count: Uint32Array;
   readonly sum: Float64Array;
@@ -124,9 +133,13 @@ export class PartitionTracker {
   private readonly exact: boolean;
   private readonly kinds: (KindBins | undefined)[] = [undefined, undefined, undefined, undefined];
   private origin: number | undefined;
+  /** `origin` in minutes, for `hours()`. */
+  private originMinutes = 0;
   private firstBucket = Infinity;
   private lastBucket = -Infinity;
-  private bucketGcd = 0;
+  /** Batches, and how many of them start on a whole second, minute, hour and day (BUCKET_UNITS). */
+  private batches = 0;
+  private readonly aligned = new Float64Array(BUCKET_UNITS.length);
   private outOfRange = 0;
   private duplicates = 0;
   private cached: DeletionProgress | undefined;
@@ -160,10 +173,11 @@ export class PartitionTracker {
     this.cached = undefined;
     const time = batch.bucketStart;
     this.origin ??= time;
-    this.bucketGcd = gcd(this.bucketGcd, Math.abs(time - this.origin));
+    this.batches++;
+    for (let u = 0; u < BUCKET_UNITS.length; u++) if (time % BUCKET_UNITS[u]! === 0) this.aligned[u]!++;
     if (time < this.firstBucket) this.firstBucket = time;
     if (time > this.lastBucket) this.lastBucket = time;
-    const hours = (time - this.origin) / HOUR_MS;
+    const minutes = time / MINUTE_MS;
     const { kinds, objects } = batch;
     if (this.exact) {
       // One object per bin: a second event of the same kind is a duplicate (the earliest time counts).
@@ -178,11 +192,11 @@ export class PartitionTracker {
         const bins = (this.kinds[kind] ??= new KindBins(this.bins));
         if (bins.count[object]! > 0) {
           this.duplicates++;
-          if (hours < bins.min[object]!) bins.sum[object] = bins.min[object] = bins.max[object] = hours;
+          if (minutes < bins.min[object]!) bins.sum[object] = bins.min[object] = bins.max[object] = minutes;
           continue;
         }
         bins.count[object] = 1;
-        bins.sum[object] = bins.min[object] = bins.max[object] = hours;
+        bins.sum[object] = bins.min[object] = bins.max[object] = minutes;
         bins.total++;
       }
       return;
@@ -209,7 +223,7 @@ export class PartitionTracker {
           continue;
         }
         this.lastInBatch[kind] = object;
-        this.add(kind, object, hours);
+        this.add(kind, object, minutes);
       }
       return;
     }
@@ -223,11 +237,11 @@ export class PartitionTracker {
         continue;
       }
       const kind = Math.floor(pairs[i]! / 4294967296);
-      this.add(kind, pairs[i]! - kind * 4294967296, hours);
+      this.add(kind, pairs[i]! - kind * 4294967296, minutes);
     }
   }
 
-  private add(kind: number, object: number, hours: number): void {
+  private add(kind: number, object: number, minutes: number): void {
     if (object >= this.objects) {
       this.outOfRange++;
       return;
@@ -235,15 +249,30 @@ export class PartitionTracker {
     const bins = (this.kinds[kind] ??= new KindBins(this.bins));
     const bin = this.binOf(object);
     bins.count[bin]!++;
-    bins.sum[bin]! += hours;
-    if (hours < bins.min[bin]!) bins.min[bin] = hours;
-    if (hours > bins.max[bin]!) bins.max[bin] = hours;
+    bins.sum[bin]! += minutes;
+    if (minutes < bins.min[bin]!) bins.min[bin] = minutes;
+    if (minutes > bins.max[bin]!) bins.max[bin] = minutes;
     bins.total++;
   }
 
   report(): DeletionProgress {
     this.cached ??= this.compute();
     return this.cached;
+  }
+
+  /**
+   * The time bucket: the longest of a second, a minute, an hour and a day that nearly every batch
+   * starts on (a stray batch does not shrink it), or a millisecond when they are exact times.
+   */
+  private bucketSize(): number {
+    let size = 1;
+    for (let u = 0; u < BUCKET_UNITS.length; u++) if (this.aligned[u]! >= 0.95 * this.batches) size = BUCKET_UNITS[u]!;
+    return size;
+  }
+
+  /** A stored time (minutes since the epoch) in hours from the first bucket. */
+  private hours(minutes: number): number {
+    return (minutes - this.originMinutes) / 60;
   }
 
   private binWidth(bin: number): number {
@@ -258,7 +287,9 @@ export class PartitionTracker {
 
   private compute(): DeletionProgress {
     const notes: string[] = [];
-    const origin = this.origin;
+    // Times in hours from the first bucket (which, unlike the first batch, does not depend on the order).
+    const origin = this.origin === undefined ? undefined : this.firstBucket;
+    this.originMinutes = this.firstBucket / MINUTE_MS;
     const [markers, versions, markerRemovals, unversioned] = this.kinds;
     const anyVersioned = (markers?.total ?? 0) + (versions?.total ?? 0) + (markerRemovals?.total ?? 0) > 0;
     const phaseKinds: EventKind[] = anyVersioned ? [...VERSIONED_PHASES] : [];
@@ -269,24 +300,34 @@ export class PartitionTracker {
     }
     const lead = phaseKinds.find((k) => (this.kinds[k]?.total ?? 0) > 0)!;
     const leadBins = this.kinds[lead]!;
-    const delta = (this.options.bucketMs ?? (this.bucketGcd > 0 ? this.bucketGcd : HOUR_MS)) / HOUR_MS;
+    const delta = (this.options.bucketMs ?? this.bucketSize()) / HOUR_MS;
     const horizon = (this.lastBucket - origin) / HOUR_MS + delta;
 
-    // The partitions, from the first phase.
-    const points: number[] = [];
-    for (let b = 0; b < this.bins; b++) if (leadBins.count[b]! > 0) points.push(b);
-    const xs = new Float64Array(points.length);
-    const ts = new Float64Array(points.length);
-    let cumulative = 0;
-    for (const [i, b] of points.entries()) {
-      const n = this.doneIn(leadBins, b);
-      xs[i] = cumulative + n / 2;
-      ts[i] = leadBins.sum[b]! / leadBins.count[b]!;
-      cumulative += n;
+    // The partitions, from the first phase; then from each later one, since a boundary the first
+    // phase hides (the next partition starting just as the previous one ends, at about its pace)
+    // may be plain in another (each partition's phases start at their own times). Each partition
+    // sweeps every phase from its first key, so a later phase places a boundary as well.
+    const { points, breaks } = this.sweepBreaks(lead, delta);
+    const starts = [...breaks.starts];
+    for (const kind of phaseKinds) {
+      if (kind === lead || kind === EventKind.expireObject || !this.kinds[kind]) continue;
+      const later = this.sweepBreaks(kind, delta);
+      for (const i of later.breaks.starts.slice(1)) {
+        const at = lowerBound(points, later.points[i]!);
+        if (at >= points.length) continue;
+        // The same boundary as one already found, placed a little differently (in a neighbouring bin
+        // that the two partitions share, or where the first phase's times between the two are within
+        // two buckets and it cannot tell them apart): refined below.
+        const near = this.exact ? 0 : 2;
+        const same = (s: number) =>
+          Math.abs(s - at) <= near || (Math.abs(s - at) <= REFINE_REACH && this.timeSpread(leadBins, points, Math.min(s, at), Math.max(s, at)) <= 2 * delta);
+        if (starts.some(same)) continue;
+        starts.push(at);
+      }
     }
-    const breaks = findSweepBreaks(xs, ts, points.length, delta);
-    const firstBins = breaks.starts.map((i) => points[i]!);
-    this.refineBoundaries(firstBins, breaks.starts, points, phaseKinds, delta, breaks.scatter);
+    starts.sort((a, b) => a - b);
+    const firstBins = starts.map((i) => points[i]!);
+    this.refineBoundaries(firstBins, starts, points, phaseKinds, delta, breaks.scatter);
     const strays = breaks.outliers.reduce((a, b) => a + b, 0);
 
     // Each partition's phases, from its bins.
@@ -531,44 +572,71 @@ export class PartitionTracker {
    * often shows the same boundary as a clear drop or jump. Each boundary moves to where the phase
    * that breaks most sharply near it puts it.
    */
+  /** How far apart in time (hours) the mean times of points [from, to] are. */
+  private timeSpread(bins: KindBins, points: readonly number[], from: number, to: number): number {
+    let low = Infinity;
+    let high = -Infinity;
+    for (let i = from; i <= to; i++) {
+      const t = bins.sum[points[i]!]! / bins.count[points[i]!]!;
+      low = Math.min(low, t);
+      high = Math.max(high, t);
+    }
+    return (high - low) / 60;
+  }
+
+  /** The non-empty bins of a phase, and where its sweep breaks. */
+  private sweepBreaks(kind: EventKind, delta: number): { points: number[]; breaks: ReturnType<typeof findSweepBreaks> } {
+    const bins = this.kinds[kind]!;
+    const points: number[] = [];
+    for (let b = 0; b < this.bins; b++) if (bins.count[b]! > 0) points.push(b);
+    const counts = new Float64Array(points.length);
+    const ts = new Float64Array(points.length);
+    for (let i = 0; i < points.length; i++) {
+      counts[i] = this.doneIn(bins, points[i]!);
+      ts[i] = this.hours(bins.sum[points[i]!]! / bins.count[points[i]!]!);
+    }
+    return { points, breaks: findSweepBreaks(counts, ts, points.length, delta) };
+  }
+
   private refineBoundaries(firstBins: number[], starts: number[], points: number[], phaseKinds: EventKind[], delta: number, scatter: number): void {
-    const reach = 16;
+    const reach = REFINE_REACH;
     const tolerance = 2 * delta + 4 * scatter;
     for (let p = 1; p < firstBins.length; p++) {
-      const lo = points[Math.max(starts[p - 1]! + 1, starts[p]! - reach)]!;
-      const hi = points[Math.min(p + 1 < starts.length ? starts[p + 1]! - 1 : points.length - 1, starts[p]! + reach)]!;
+      // The window reaches back to the previous partition's start (past it when bins hold many objects:
+      // its bin may be shared with the partition before), a split leaves two points of it, and the
+      // window stops short of the next partition.
+      const shared = this.exact ? 0 : 1;
+      const lo = points[Math.max(starts[p - 1]! + shared, starts[p]! - reach)]!;
+      const earliest = points[Math.min(starts[p - 1]! + shared + 2, starts[p]!)]!;
+      const last = p + 1 < starts.length ? starts[p + 1]! - 1 : points.length - 1;
+      const hi = points[Math.min(last, Math.max(starts[p]! + 1, Math.min(last - 1, starts[p]! + reach)))]!;
       let best = firstBins[p]!;
       let bestStrength = 1;
       for (const kind of phaseKinds) {
         const bins = this.kinds[kind];
         if (!bins) continue;
-        const used: number[] = [];
-        for (let b = lo; b <= hi; b++) if (bins.count[b]! > 0) used.push(b);
+        const found: number[] = [];
+        for (let b = lo; b <= hi; b++) if (bins.count[b]! > 0) found.push(b);
+        // Stray events are set aside here as in the detection, or one would look like a boundary.
+        const all = sweepPoints(found, (b) => this.doneIn(bins, b), (b) => this.hours(bins.sum[b]! / bins.count[b]!));
+        const strays = new Uint8Array(found.length);
+        markStrays(all.xs, all.ts, found.length, delta, scatter, strays);
+        const used = found.filter((_, i) => !strays[i]);
         if (used.length < 4) continue;
-        const xs = new Float64Array(used.length);
-        const ts = new Float64Array(used.length);
-        let cumulative = 0;
-        for (const [i, b] of used.entries()) {
-          const n = this.doneIn(bins, b);
-          xs[i] = cumulative + n / 2;
-          ts[i] = bins.sum[b]! / bins.count[b]!;
-          cumulative += n;
-        }
+        const { xs, ts } = sweepPoints(used, (b) => this.doneIn(bins, b), (b) => this.hours(bins.sum[b]! / bins.count[b]!));
         const lines = new LinePrefix(xs, ts);
         let split = -1;
         let splitCost = Infinity;
         for (let c = 2; c <= used.length - 2; c++) {
-          const cost = lines.fit(0, c).sse + lines.fit(c, used.length).sse;
+          if (used[c]! < earliest) continue;
+          const cost = lines.sse(0, c) + lines.sse(c, used.length);
           if (cost < splitCost) {
             splitCost = cost;
             split = c;
           }
         }
         if (split < 0) continue;
-        const left = lines.fit(0, split);
-        const right = lines.fit(split, used.length);
-        const at = (xs[split - 1]! + xs[split]!) / 2;
-        const strength = Math.abs(right.intercept + right.slope * at - (left.intercept + left.slope * at)) / tolerance;
+        const strength = breakStrength(lines, xs, split, used.length) / tolerance;
         if (strength > bestStrength) {
           bestStrength = strength;
           best = used[split]!;
@@ -589,7 +657,7 @@ export class PartitionTracker {
     const bins = this.kinds[kind];
     const facts: PhaseFacts = { kind, done: 0, frontBin: from - 1, total: point(0), finished: false, paceMeasured: false };
     if (!bins) return facts;
-    const origin = this.origin!;
+    const origin = this.firstBucket;
     const shared = edgesShared && !this.exact && to - from >= 3;
     const coreFrom = shared && from > 0 ? from + 1 : from;
     const coreTo = shared && to < this.bins ? to - 1 : to;
@@ -604,7 +672,7 @@ export class PartitionTracker {
     if (used.length === 0) {
       if (shared && done > 0) {
         let edgeStart = Infinity;
-        for (const b of [from, to - 1]) if (bins.count[b]! > 0) edgeStart = Math.min(edgeStart, bins.min[b]!);
+        for (const b of [from, to - 1]) if (bins.count[b]! > 0) edgeStart = Math.min(edgeStart, this.hours(bins.min[b]!));
         facts.edgeStart = edgeStart;
       }
       return facts;
@@ -618,7 +686,7 @@ export class PartitionTracker {
       const b = used[i]!;
       const n = this.doneIn(bins, b);
       xs[i] = position + n / 2;
-      ts[i] = bins.sum[b]! / bins.count[b]!;
+      ts[i] = this.hours(bins.sum[b]! / bins.count[b]!);
       position += n;
     }
     const fit = robustLine(xs, ts, delta);
@@ -627,11 +695,11 @@ export class PartitionTracker {
     for (let i = 0; i < used.length; i++) {
       const b = used[i]!;
       if (fit?.far[i]) continue;
-      if (bins.min[b]! < first) first = bins.min[b]!;
-      if (bins.max[b]! > last) last = bins.max[b]!;
+      first = Math.min(first, this.hours(bins.min[b]!));
+      last = Math.max(last, this.hours(bins.max[b]!));
     }
     // The last events may be in the end bin the phase has reached.
-    if (facts.frontBin !== lastUsed) last = Math.max(last, bins.max[facts.frontBin]!);
+    if (facts.frontBin !== lastUsed) last = Math.max(last, this.hours(bins.max[facts.frontBin]!));
     facts.started = Math.round(origin + first * HOUR_MS);
     facts.lastEvent = Math.round(origin + last * HOUR_MS);
     // The line's position counts from the first core bin: the objects before it are the start's.
@@ -701,28 +769,73 @@ function robustLine(
   const offsets = new Float64Array(n);
   for (let i = 0; i < n; i++) offsets[i] = ts[i]! - slope0 * xs[i]!;
   const intercept0 = median(offsets.slice());
-  const residuals = new Float64Array(n);
-  for (let i = 0; i < n; i++) residuals[i] = Math.abs(offsets[i]! - intercept0);
-  const limit = 4 * median(residuals.slice()) + delta;
+  // Set aside what is far from a line: four times the median distance, a bucket, and two objects' worth of time.
+  const spacing = n > 1 ? (xs[n - 1]! - xs[0]!) / (n - 1) : 1;
   const far = new Uint8Array(n);
+  const residuals = new Float64Array(n);
+  const markFar = (intercept: number, slope: number) => {
+    for (let i = 0; i < n; i++) residuals[i] = Math.abs(ts[i]! - intercept - slope * xs[i]!);
+    const limit = 4 * median(residuals.slice()) + delta + 2 * Math.abs(slope) * spacing;
+    for (let i = 0; i < n; i++) far[i] = residuals[i]! > limit ? 1 : 0;
+  };
   const keptX = new Float64Array(n);
   const keptT = new Float64Array(n);
   let m = 0;
-  for (let i = 0; i < n; i++) {
-    if (residuals[i]! > limit) far[i] = 1;
-    else {
+  const leastSquares = () => {
+    m = 0;
+    for (let i = 0; i < n; i++) {
+      if (far[i]) continue;
       keptX[m] = xs[i]!;
       keptT[m] = ts[i]!;
       m++;
     }
-  }
-  if (m < 2) return undefined;
-  const fit = new LinePrefix(keptX, keptT, m).fit(0, m);
-  if (!(fit.slope > 0)) return undefined;
+    return m < 2 ? undefined : new LinePrefix(keptX, keptT, m).fit(0, m);
+  };
+  // The robust line picks the points; least squares over them gives the line, which picks them again.
+  markFar(intercept0, slope0);
+  const first = leastSquares();
+  if (!first) return undefined;
+  markFar(first.intercept, first.slope);
+  const fit = leastSquares();
+  if (!fit || !(fit.slope > 0)) return undefined;
   const span = keptT[m - 1]! - keptT[0]!;
   const quantisation = span > 0 ? fit.slope * Math.min(1, delta / span) : fit.slope;
   const error = 3 * Math.sqrt(Number.isFinite(fit.slopeVariance) ? fit.slopeVariance : 0) + quantisation;
   return { intercept: fit.intercept, pace: { low: Math.max(fit.slope - error, fit.slope / 4), mid: fit.slope, high: fit.slope + error }, far, points: m, span };
+}
+
+/** The first index of a sorted list whose value is at least `value`. */
+function lowerBound(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** How far apart the lines through points [0, split) and [split, n) are between the two points at the split. */
+function breakStrength(lines: LinePrefix, xs: Float64Array, split: number, n: number): number {
+  const left = lines.fit(0, split);
+  const right = lines.fit(split, n);
+  const at = (xs[split - 1]! + xs[split]!) / 2;
+  return Math.abs(right.intercept + right.slope * at - (left.intercept + left.slope * at));
+}
+
+/** Bins as points along a sweep: each at the objects before it plus half its own, at its time. */
+function sweepPoints(bins: readonly number[], count: (bin: number) => number, time: (bin: number) => number): { xs: Float64Array; ts: Float64Array } {
+  const xs = new Float64Array(bins.length);
+  const ts = new Float64Array(bins.length);
+  let before = 0;
+  for (let i = 0; i < bins.length; i++) {
+    const n = count(bins[i]!);
+    xs[i] = before + n / 2;
+    ts[i] = time(bins[i]!);
+    before += n;
+  }
+  return { xs, ts };
 }
 
 function point(value: number): Interval {
@@ -731,9 +844,4 @@ function point(value: number): Interval {
 
 function atLeast(floor: number, interval: Interval): Interval {
   return { low: Math.max(floor, interval.low), mid: Math.max(floor, interval.mid), high: Math.max(floor, interval.high) };
-}
-
-function gcd(a: number, b: number): number {
-  while (b > 0) [a, b] = [b, a % b];
-  return a;
 }
