@@ -82,8 +82,14 @@ describe('deletion partitions on the generated estate', () => {
             `partition ${i} ${phase.kind} in ${bucket / MINUTE}-minute buckets: ${phase.ratePerHour} objects/h, the generator's ${pace}`,
           );
           assert.equal(phase.started! - (phase.started! % bucket), phase.started, 'times are bucket starts');
-          assert.ok(Math.abs(phase.started! - Date.parse(span.start)) < bucket, `partition ${i} ${phase.kind} in ${bucket / MINUTE}-minute buckets: its start ${new Date(phase.started!).toISOString()}`);
-          assert.ok(Math.abs(phase.lastEvent! - Date.parse(span.end)) < bucket, `partition ${i} ${phase.kind} in ${bucket / MINUTE}-minute buckets: its last event ${new Date(phase.lastEvent!).toISOString()}`);
+          assert.ok(
+            Math.abs(phase.started! - Date.parse(span.start)) < bucket,
+            `partition ${i} ${phase.kind} in ${bucket / MINUTE}-minute buckets: its start ${new Date(phase.started!).toISOString()}`,
+          );
+          assert.ok(
+            Math.abs(phase.lastEvent! - Date.parse(span.end)) < bucket,
+            `partition ${i} ${phase.kind} in ${bucket / MINUTE}-minute buckets: its last event ${new Date(phase.lastEvent!).toISOString()}`,
+          );
         }
       }
     }

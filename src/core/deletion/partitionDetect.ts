@@ -15,6 +15,8 @@
 // deletion time in hours; a point's position along the sweep is the objects before it plus half its
 // own, counting only the points kept (a stray event is not a step of the sweep).
 
+import { LinePrefix, median, theilSen } from './sweepLines';
+
 export interface SweepBreaks {
   /** Indexes of the points where a new partition begins; the first is 0. */
   starts: number[];
@@ -248,88 +250,6 @@ function isBreak(c: BreakContext, lFrom: number, lTo: number, rFrom: number, rTo
   return discontinuity > jumpTolerance + shift || paceChange;
 }
 
-/** Prefix sums for least-squares lines over any range of points in O(1). */
-export class LinePrefix {
-  private readonly n: Float64Array;
-  private readonly sx: Float64Array;
-  private readonly st: Float64Array;
-  private readonly sxx: Float64Array;
-  private readonly sxt: Float64Array;
-  private readonly stt: Float64Array;
-  /** Shifts that keep the sums small (the first point). */
-  private readonly x0: number;
-  private readonly t0: number;
-
-  constructor(xs: Float64Array, ts: Float64Array, length = xs.length) {
-    this.x0 = length > 0 ? xs[0]! : 0;
-    this.t0 = length > 0 ? ts[0]! : 0;
-    this.n = new Float64Array(length + 1);
-    this.sx = new Float64Array(length + 1);
-    this.st = new Float64Array(length + 1);
-    this.sxx = new Float64Array(length + 1);
-    this.sxt = new Float64Array(length + 1);
-    this.stt = new Float64Array(length + 1);
-    for (let i = 0; i < length; i++) {
-      const x = xs[i]! - this.x0;
-      const t = ts[i]! - this.t0;
-      this.n[i + 1] = this.n[i]! + 1;
-      this.sx[i + 1] = this.sx[i]! + x;
-      this.st[i + 1] = this.st[i]! + t;
-      this.sxx[i + 1] = this.sxx[i]! + x * x;
-      this.sxt[i + 1] = this.sxt[i]! + x * t;
-      this.stt[i + 1] = this.stt[i]! + t * t;
-    }
-  }
-
-  /** The squared error of the least-squares line over points [from, to) (no allocation: for scans). */
-  sse(from: number, to: number): number {
-    const n = this.n[to]! - this.n[from]!;
-    const sx = this.sx[to]! - this.sx[from]!;
-    const st = this.st[to]! - this.st[from]!;
-    const sxx = this.sxx[to]! - this.sxx[from]! - (sx * sx) / n;
-    const sxt = this.sxt[to]! - this.sxt[from]! - (sx * st) / n;
-    const stt = this.stt[to]! - this.stt[from]! - (st * st) / n;
-    return Math.max(0, n > 1 && sxx > 0 ? stt - (sxt * sxt) / sxx : stt);
-  }
-
-  /** The least-squares line t = intercept + slope·x over points [from, to). */
-  fit(from: number, to: number): LineFit {
-    const n = this.n[to]! - this.n[from]!;
-    const sx = this.sx[to]! - this.sx[from]!;
-    const st = this.st[to]! - this.st[from]!;
-    const sxx = this.sxx[to]! - this.sxx[from]! - (sx * sx) / n;
-    const sxt = this.sxt[to]! - this.sxt[from]! - (sx * st) / n;
-    const stt = this.stt[to]! - this.stt[from]! - (st * st) / n;
-    const slope = n > 1 && sxx > 0 ? sxt / sxx : 0;
-    const sse = Math.max(0, stt - slope * sxt);
-    const meanX = sx / n + this.x0;
-    const meanT = st / n + this.t0;
-    return { n, slope, intercept: meanT - slope * meanX, sse, slopeVariance: n > 2 && sxx > 0 ? sse / (n - 2) / sxx : Infinity };
-  }
-}
-
-export interface LineFit {
-  n: number;
-  slope: number;
-  intercept: number;
-  sse: number;
-  slopeVariance: number;
-}
-
-/** The median of the pairwise slopes of points [from, to): robust to a stray point or a boundary inside. */
-export function theilSen(xs: Float64Array, ts: Float64Array, from: number, to: number): number | undefined {
-  const slopes: number[] = [];
-  for (let i = from; i < to; i++) {
-    for (let j = i + 1; j < to; j++) {
-      const dx = xs[j]! - xs[i]!;
-      if (dx > 0) slopes.push((ts[j]! - ts[i]!) / dx);
-    }
-  }
-  if (slopes.length === 0) return undefined;
-  slopes.sort((a, b) => a - b);
-  return slopes[slopes.length >> 1]!;
-}
-
 /** The median absolute step between neighbouring points around i. */
 function localIncrement(t: Float64Array, i: number, length: number): number {
   const steps: number[] = [];
@@ -349,31 +269,4 @@ function robustScatter(x: Float64Array, t: Float64Array, length: number): number
     residuals[i - 1] = Math.abs(t[i]! - expected);
   }
   return 1.4826 * median(residuals);
-}
-
-/** The median (the upper one of an even count), by selection: reorders `values`. */
-export function median(values: Float64Array): number {
-  const k = values.length >> 1;
-  let lo = 0;
-  let hi = values.length - 1;
-  while (lo < hi) {
-    const pivot = values[(lo + hi) >> 1]!;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (values[i]! < pivot) i++;
-      while (values[j]! > pivot) j--;
-      if (i <= j) {
-        const swap = values[i]!;
-        values[i] = values[j]!;
-        values[j] = swap;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else break;
-  }
-  return values[k]!;
 }

@@ -5,7 +5,8 @@
 // It sees the events as frames are computed, in bounded memory: per bin of object ordinals (at most
 // `bins`, one object per bin when there are no more objects than bins) and per deletion phase, the
 // number of objects, and the least, greatest and summed time. From the first phase's bins it finds
-// the partitions (partitionDetect.ts); the rest is arithmetic on the bins:
+// the partitions (partitionDetect.ts; the later phases add boundaries the first hides and place
+// them where they break most sharply); the rest is arithmetic on the bins (partitionEstimate.ts):
 // - a partition sweeps its keys in order, so the keys after its last deleted key and before the next
 //   partition's first are its own, not yet reached (or out of the rule's scope — indistinguishable
 //   until it has clearly stopped);
@@ -15,13 +16,15 @@
 //   the other partitions' phases are.
 
 import { HOUR_MS } from '../time';
+import { EventKind, type EventBatch } from './model';
+import { findSweepBreaks, markStrays } from './partitionDetect';
+import { breakStrength, LinePrefix, lowerBound, robustLine, sweepPoints } from './sweepLines';
+import { estimateEnds, FIRST_RUN_HOURS, point, type Interval, type PhaseFacts } from './partitionEstimate';
 
 const MINUTE_MS = 60_000;
 const BUCKET_UNITS = [1000, MINUTE_MS, HOUR_MS, 24 * HOUR_MS];
 /** Points on each side of a boundary that refining it looks at. */
 const REFINE_REACH = 16;
-import { EventKind, type EventBatch } from './model';
-import { findSweepBreaks, LinePrefix, markStrays, median } from './partitionDetect';
 
 export type PhaseKind = 'delete_marker' | 'expire_version' | 'expire_marker' | 'expire_object';
 
@@ -70,23 +73,6 @@ export const DEFAULT_PARTITION_BINS = 65_536;
 const PHASE_KINDS: readonly PhaseKind[] = ['delete_marker', 'expire_version', 'expire_marker', 'expire_object'];
 const VERSIONED_PHASES = [EventKind.deleteMarker, EventKind.expireVersion, EventKind.expireMarker] as const;
 const DELETION_KINDS = 4;
-/** S3 runs lifecycle once a day: a phase that no partition has reached yet is assumed to follow the one before by one to two days. */
-const PRIOR_LAG_HOURS: Interval = { low: 24, mid: 36, high: 48 };
-/** A partition's phases may lag by up to a day more or less than the lags seen in the others (a daily run). */
-const LAG_SPREAD_HOURS = 24;
-/**
- * Every partition is taken to have started its first phase within a day and a half of the first
- * event (S3 runs lifecycle once a day; a partition's run may drift within the next day). Before
- * that, keys not reached yet may belong to partitions that have not started.
- */
-const FIRST_RUN_HOURS = 36;
-
-interface Interval {
-  low: number;
-  mid: number;
-  high: number;
-}
-
 /**
  * Per phase kind, per bin: objects, and their least, greatest and summed times, in minutes since the
  * epoch: whole numbers for minute, hour and day buckets, so sums are exact and do not depend on the
@@ -104,28 +90,6 @@ class KindBins {
     this.min = new Float64Array(bins).fill(Infinity);
     this.max = new Float64Array(bins).fill(-Infinity);
   }
-}
-
-/** One phase of one partition, as the bins tell it. */
-interface PhaseFacts {
-  kind: EventKind;
-  done: number;
-  started?: number;
-  lastEvent?: number;
-  /** Hours per object, from the fit; with its interval. */
-  pace?: Interval;
-  /** Hours: when a phase seen only in a partition's end bins began there (it may be the neighbour's). */
-  edgeStart?: number;
-  /** The pace is measured over enough points and time (several buckets) to go by. */
-  paceMeasured: boolean;
-  /** The fitted time (hours) of the object at sweep position `done`. */
-  frontTime?: number;
-  /** The last bin with an event. */
-  frontBin: number;
-  total: Interval;
-  finished: boolean;
-  end?: Interval;
-  start?: Interval;
 }
 
 export class PartitionTracker {
@@ -319,8 +283,20 @@ export class PartitionTracker {
         // that the two partitions share, or where the first phase's times between the two are within
         // two buckets and it cannot tell them apart): refined below.
         const near = this.exact ? 0 : 2;
-        const same = (s: number) =>
-          Math.abs(s - at) <= near || (Math.abs(s - at) <= REFINE_REACH && this.timeSpread(leadBins, points, Math.min(s, at), Math.max(s, at)) <= 2 * delta);
+        const laterAt = later.points[i]!;
+        // The later phase places the boundary between its points either side of it, at best.
+        const laterBefore = i > 0 ? later.points[i - 1]! : -1;
+        const laterAfter = i + 1 < later.points.length ? later.points[i + 1]! : this.bins;
+        const same = (s: number) => {
+          if (Math.abs(s - at) <= near) return true;
+          if (points[s]! > laterBefore && points[s]! <= laterAfter) return true;
+          if (Math.abs(s - at) > REFINE_REACH) return false;
+          // Either phase unable to tell the two places apart makes them one boundary.
+          if (this.timeSpread(leadBins, points, Math.min(s, at), Math.max(s, at)) <= 2 * delta) return true;
+          const [lo, hi] = [Math.min(points[s]!, laterAt), Math.max(points[s]!, laterAt)];
+          const between = later.points.filter((b) => b >= lo && b <= hi);
+          return between.length > 0 && this.timeSpread(this.kinds[kind]!, between, 0, between.length - 1) <= 2 * delta;
+        };
         if (starts.some(same)) continue;
         starts.push(at);
       }
@@ -388,88 +364,17 @@ export class PartitionTracker {
       }
     }
 
-    // Lags between phases, and the pace of each phase relative to the first, across partitions.
-    const lagsSeen: Interval[] = [];
-    const paceRatios: (Interval | undefined)[] = [];
-    const unseenLags: EventKind[] = [];
-    for (let k = 0; k < phaseKinds.length; k++) {
-      lagsSeen.push(PRIOR_LAG_HOURS);
-      paceRatios.push(undefined);
-      if (k <= leadIndex) continue;
-      const lags: number[] = [];
-      const ratios: number[] = [];
-      for (const phases of facts) {
-        const before = phases[k - 1]!;
-        const f = phases[k]!;
-        if (f.started !== undefined && before.started !== undefined) lags.push((f.started - before.started) / HOUR_MS);
-        const leadPace = phases[leadIndex]!.pace?.mid;
-        if (f.pace && f.paceMeasured && leadPace) ratios.push(f.pace.mid / leadPace);
-      }
-      if (lags.length > 0) {
-        lags.sort((a, b) => a - b);
-        const lo = lags[0]!;
-        const hi = lags[lags.length - 1]!;
-        lagsSeen[k] = { low: Math.max(0, Math.min(lo, hi - LAG_SPREAD_HOURS)), mid: lags[lags.length >> 1]!, high: Math.max(hi, lo + LAG_SPREAD_HOURS) };
-      } else if (facts.some((phases) => !phases[k]!.finished)) unseenLags.push(phaseKinds[k]!);
-      if (ratios.length > 0) {
-        ratios.sort((a, b) => a - b);
-        paceRatios[k] = { low: ratios[0]!, mid: ratios[ratios.length >> 1]!, high: ratios[ratios.length - 1]! };
-      }
-    }
-
-    // Each unfinished phase's end; a phase not started yet starts after its lag.
-    let pacesAssumed = false;
-    for (const phases of facts) {
-      const leadPace = phases[leadIndex]!.pace;
-      let previousStart: Interval | undefined;
-      for (const [k, f] of phases.entries()) {
-        if (k < leadIndex) continue;
-        const startHours = f.started === undefined ? undefined : (f.started - origin) / HOUR_MS;
-        if (startHours !== undefined) f.start = point(startHours);
-        else if (previousStart) {
-          const lag = lagsSeen[k]!;
-          f.start = atLeast(horizon, { low: previousStart.low + lag.low, mid: previousStart.mid + lag.mid, high: previousStart.high + lag.high });
-          // Seen in an end bin only: it may have begun there already.
-          if (f.edgeStart !== undefined) f.start.low = Math.min(f.start.low, f.edgeStart);
-        }
-        previousStart = f.start;
-        if (f.finished || !f.start) continue;
-        let pace = f.pace;
-        if (!pace || (!f.paceMeasured && k !== leadIndex)) {
-          const ratio = paceRatios[k];
-          if (!ratio) pacesAssumed ||= k !== leadIndex;
-          const base = leadPace ?? point(0);
-          // Seen nowhere else either: the first phase's pace, give or take a half.
-          pace = ratio
-            ? { low: base.low * ratio.low, mid: base.mid * ratio.mid, high: base.high * ratio.high }
-            : leadPace
-              ? { low: base.low / 1.5, mid: base.mid, high: base.high * 1.5 }
-              : (f.pace ?? base);
-        }
-        // With many objects per bin, a partition's end bins may hold up to a bin of its neighbours' objects either way.
-        const slack = this.exact ? 0 : 2 * Math.ceil(this.objects / this.bins);
-        const remaining = {
-          low: Math.max(0, f.total.low - f.done - slack),
-          mid: Math.max(0, f.total.mid - f.done),
-          high: Math.max(0, f.total.high - f.done) + slack,
-        };
-        if (f.done > 0 && f.frontTime !== undefined) {
-          // Running: on from where the fitted line puts its front (bucket starts are on average half a bucket early).
-          f.end = atLeast(horizon, {
-            low: f.frontTime + remaining.low * pace.low,
-            mid: f.frontTime + delta / 2 + remaining.mid * pace.mid,
-            high: f.frontTime + delta + remaining.high * pace.high,
-          });
-        } else {
-          const n = { low: Math.max(0, f.total.low - 1 - f.done - slack), mid: Math.max(0, f.total.mid - 1), high: Math.max(0, f.total.high - 1) + slack };
-          f.end = atLeast(horizon, {
-            low: f.start.low + n.low * pace.low,
-            mid: f.start.mid + n.mid * pace.mid,
-            high: f.start.high + delta + n.high * pace.high,
-          });
-        }
-      }
-    }
+    const estimate = estimateEnds(facts, {
+      phaseKinds,
+      leadIndex,
+      origin,
+      delta,
+      horizon,
+      firstEventHours,
+      unstartedMatter,
+      // With many objects per bin, a partition's end bins may hold up to a bin of its neighbours' objects either way.
+      slack: this.exact ? 0 : 2 * Math.ceil(this.objects / this.bins),
+    });
 
     // The report.
     const toMs = (hours: number) => Math.round(origin + hours * HOUR_MS);
@@ -498,37 +403,8 @@ export class PartitionTracker {
       };
     });
     const complete = partitions.every((p) => p.finished);
-    let estimatedEnd: DeletionProgress['estimatedEnd'];
-    if (!complete) {
-      let low = -Infinity;
-      let mid = -Infinity;
-      let high = -Infinity;
-      for (const phases of facts) {
-        for (const f of phases) {
-          if (f.finished || !f.end) continue;
-          low = Math.max(low, f.end.low);
-          mid = Math.max(mid, f.end.mid);
-          high = Math.max(high, f.end.high);
-        }
-      }
-      if (unstartedMatter) {
-        // A partition that starts now still needs every later phase's lag before it is done.
-        let floor = horizon;
-        for (let k = leadIndex + 1; k < phaseKinds.length; k++) if (phaseKinds[k] !== EventKind.expireObject) floor += lagsSeen[k]!.low;
-        low = Math.max(low, Math.min(floor, mid));
-        // And one that starts as late as a partition may (FIRST_RUN_HOURS after the first event) and
-        // sweeps as long as the longest finished first phase (two days at least) ends after all the lags.
-        let longest = 48;
-        for (const phases of facts) {
-          const f = phases[leadIndex]!;
-          if (f.finished && f.started !== undefined && f.lastEvent !== undefined) longest = Math.max(longest, (f.lastEvent - f.started) / HOUR_MS);
-        }
-        let ceiling = firstEventHours + FIRST_RUN_HOURS + longest;
-        for (let k = leadIndex + 1; k < phaseKinds.length; k++) if (phaseKinds[k] !== EventKind.expireObject) ceiling += lagsSeen[k]!.high + longest;
-        high = Math.max(high, ceiling);
-      }
-      if (Number.isFinite(mid)) estimatedEnd = { time: toMs(mid), low: toMs(low), high: toMs(high) };
-    }
+    const estimatedEnd: DeletionProgress['estimatedEnd'] =
+      !complete && estimate.end ? { time: toMs(estimate.end.mid), low: toMs(estimate.end.low), high: toMs(estimate.end.high) } : undefined;
 
     notes.push(
       `Partitions are the key ranges whose ${PHASE_KINDS[lead]} times rise steadily with the key; a new one begins where the time drops, jumps or changes pace.`,
@@ -545,12 +421,13 @@ export class PartitionTracker {
       notes.push(
         `Less than ${FIRST_RUN_HOURS} hours since the first event: partitions that have not started yet may hold keys counted here as not reached, so the estimated end assumes they are swept at the pace of the partition before them and its low end assumes they are partitions of their own, starting now.`,
       );
-    for (const kind of unseenLags)
+    for (const kind of estimate.unseenLags)
       notes.push(
         `No partition has started ${PHASE_KINDS[kind]} yet: it is assumed to follow the phase before it by one to two days (S3 runs lifecycle once a day).`,
       );
-    if (pacesAssumed) notes.push('A phase not yet seen running anywhere is assumed to run at the pace of its partition’s first phase, give or take a half.');
-    if (lagsSeen.some((lag, k) => k > leadIndex && lag !== PRIOR_LAG_HOURS) && !complete)
+    if (estimate.pacesAssumed)
+      notes.push('A phase not yet seen running anywhere is assumed to run at the pace of its partition’s first phase, give or take a half.');
+    if (estimate.lagsObserved && !complete)
       notes.push('Phases not started yet are expected after the lag seen between the phases in the other partitions, give or take a day.');
     if (strays > 0)
       notes.push(`${strays} ${this.exact ? 'objects' : 'bins'} deleted at times that fit neither neighbour were left out of the fits (anomalies).`);
@@ -618,12 +495,20 @@ export class PartitionTracker {
         const found: number[] = [];
         for (let b = lo; b <= hi; b++) if (bins.count[b]! > 0) found.push(b);
         // Stray events are set aside here as in the detection, or one would look like a boundary.
-        const all = sweepPoints(found, (b) => this.doneIn(bins, b), (b) => this.hours(bins.sum[b]! / bins.count[b]!));
+        const all = sweepPoints(
+          found,
+          (b) => this.doneIn(bins, b),
+          (b) => this.hours(bins.sum[b]! / bins.count[b]!),
+        );
         const strays = new Uint8Array(found.length);
         markStrays(all.xs, all.ts, found.length, delta, scatter, strays);
         const used = found.filter((_, i) => !strays[i]);
         if (used.length < 4) continue;
-        const { xs, ts } = sweepPoints(used, (b) => this.doneIn(bins, b), (b) => this.hours(bins.sum[b]! / bins.count[b]!));
+        const { xs, ts } = sweepPoints(
+          used,
+          (b) => this.doneIn(bins, b),
+          (b) => this.hours(bins.sum[b]! / bins.count[b]!),
+        );
         const lines = new LinePrefix(xs, ts);
         let split = -1;
         let splitCost = Infinity;
@@ -736,112 +621,4 @@ export class PartitionTracker {
     }
     return { mid, high };
   }
-}
-
-/**
- * A line through (sweep position, time): first a robust one (the median of pairwise slopes over up
- * to 64 of the points), then least squares over the points near it (within four times the median
- * distance and a bucket), so a stray event does not tilt it. The pace is in hours per object, with
- * an interval from the slope's standard error and the time buckets' coarseness over the time it
- * spans; `far` marks the points set aside. The sweep moves forward in time, so only rising pairs
- * make the first slope.
- */
-function robustLine(
-  xs: Float64Array,
-  ts: Float64Array,
-  delta: number,
-): { intercept: number; pace: Interval; far: Uint8Array; points: number; span: number } | undefined {
-  const n = xs.length;
-  if (n < 2) return undefined;
-  const sampleSize = Math.min(n, 64);
-  const sample = new Int32Array(sampleSize);
-  for (let k = 0; k < sampleSize; k++) sample[k] = sampleSize === n ? k : Math.floor((k * (n - 1)) / (sampleSize - 1));
-  const slopes: number[] = [];
-  for (let a = 0; a < sampleSize; a++) {
-    for (let b = a + 1; b < sampleSize; b++) {
-      const dx = xs[sample[b]!]! - xs[sample[a]!]!;
-      const dt = ts[sample[b]!]! - ts[sample[a]!]!;
-      if (dx > 0 && dt >= 0) slopes.push(dt / dx);
-    }
-  }
-  if (slopes.length === 0) return undefined;
-  const slope0 = median(Float64Array.from(slopes));
-  const offsets = new Float64Array(n);
-  for (let i = 0; i < n; i++) offsets[i] = ts[i]! - slope0 * xs[i]!;
-  const intercept0 = median(offsets.slice());
-  // Set aside what is far from a line: four times the median distance, a bucket, and two objects' worth of time.
-  const spacing = n > 1 ? (xs[n - 1]! - xs[0]!) / (n - 1) : 1;
-  const far = new Uint8Array(n);
-  const residuals = new Float64Array(n);
-  const markFar = (intercept: number, slope: number) => {
-    for (let i = 0; i < n; i++) residuals[i] = Math.abs(ts[i]! - intercept - slope * xs[i]!);
-    const limit = 4 * median(residuals.slice()) + delta + 2 * Math.abs(slope) * spacing;
-    for (let i = 0; i < n; i++) far[i] = residuals[i]! > limit ? 1 : 0;
-  };
-  const keptX = new Float64Array(n);
-  const keptT = new Float64Array(n);
-  let m = 0;
-  const leastSquares = () => {
-    m = 0;
-    for (let i = 0; i < n; i++) {
-      if (far[i]) continue;
-      keptX[m] = xs[i]!;
-      keptT[m] = ts[i]!;
-      m++;
-    }
-    return m < 2 ? undefined : new LinePrefix(keptX, keptT, m).fit(0, m);
-  };
-  // The robust line picks the points; least squares over them gives the line, which picks them again.
-  markFar(intercept0, slope0);
-  const first = leastSquares();
-  if (!first) return undefined;
-  markFar(first.intercept, first.slope);
-  const fit = leastSquares();
-  if (!fit || !(fit.slope > 0)) return undefined;
-  const span = keptT[m - 1]! - keptT[0]!;
-  const quantisation = span > 0 ? fit.slope * Math.min(1, delta / span) : fit.slope;
-  const error = 3 * Math.sqrt(Number.isFinite(fit.slopeVariance) ? fit.slopeVariance : 0) + quantisation;
-  return { intercept: fit.intercept, pace: { low: Math.max(fit.slope - error, fit.slope / 4), mid: fit.slope, high: fit.slope + error }, far, points: m, span };
-}
-
-/** The first index of a sorted list whose value is at least `value`. */
-function lowerBound(sorted: readonly number[], value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid]! < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** How far apart the lines through points [0, split) and [split, n) are between the two points at the split. */
-function breakStrength(lines: LinePrefix, xs: Float64Array, split: number, n: number): number {
-  const left = lines.fit(0, split);
-  const right = lines.fit(split, n);
-  const at = (xs[split - 1]! + xs[split]!) / 2;
-  return Math.abs(right.intercept + right.slope * at - (left.intercept + left.slope * at));
-}
-
-/** Bins as points along a sweep: each at the objects before it plus half its own, at its time. */
-function sweepPoints(bins: readonly number[], count: (bin: number) => number, time: (bin: number) => number): { xs: Float64Array; ts: Float64Array } {
-  const xs = new Float64Array(bins.length);
-  const ts = new Float64Array(bins.length);
-  let before = 0;
-  for (let i = 0; i < bins.length; i++) {
-    const n = count(bins[i]!);
-    xs[i] = before + n / 2;
-    ts[i] = time(bins[i]!);
-    before += n;
-  }
-  return { xs, ts };
-}
-
-function point(value: number): Interval {
-  return { low: value, mid: value, high: value };
-}
-
-function atLeast(floor: number, interval: Interval): Interval {
-  return { low: Math.max(floor, interval.low), mid: Math.max(floor, interval.mid), high: Math.max(floor, interval.high) };
 }
