@@ -1,0 +1,291 @@
+// `npm run bench -- deletion`: the deletion image (issue 15) on a synthetic deletion shaped like the
+// generator's (scripts/lib/deletionWorkload.mjs: 16 key-range partitions, hourly buckets):
+//   (a) events applied per second, (b) frame patches per second at 1000×1000 and, apart, GIF frames
+//   encoded per second, (c) peak RSS at 10M and 100M objects in a process of its own, as bytes per
+//   object beyond a fixed base (the slope between the two), (d) against the original write-up's
+//   method on the same events: a full RGB PNG per frame (pngjs), then ImageMagick's
+//   `convert -delay 5 -loop 0 frames/*.png out.gif`; the speed-up end to end and the file sizes.
+//
+//   --deletion-objects N   objects for (a), (b), (d) (default 1,000,000)
+//   --deletion-memory A,B  the two sizes for (c) (default 10000000,100000000)
+//
+// The compiled sources come from out/ (compiled by bench.mjs); S3LS_OUT_DIR points elsewhere.
+
+import { execFile, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { collectBatches, deletionWorkload } from './deletionWorkload.mjs';
+import { repoRoot } from './project.mjs';
+
+const exec = promisify(execFile);
+const outDir = process.env.S3LS_OUT_DIR ?? join(repoRoot, 'out');
+const require = createRequire(join(repoRoot, 'package.json'));
+const SIZE = 1000;
+/** Debian's ImageMagick (the package `imagemagick`), called by its own path. */
+const CONVERT = '/usr/bin/convert';
+
+/** Runs in a process of its own: a canvas of N objects through the whole deletion, then its peak RSS. */
+const MEMORY_CHILD = `
+const [outDir, workloadUrl, objects, size] = process.argv.slice(1);
+const { DeletionCanvas } = require(outDir + '/src/core/deletion/canvas.js');
+import(workloadUrl).then(({ deletionWorkload, deletionBatches }) => {
+  const workload = deletionWorkload({ objects: Number(objects) });
+  const canvas = new DeletionCanvas(Number(objects), { size: Number(size), layout: 'hilbert', header: true, bucketMs: workload.bucketMs });
+  let frames = 0;
+  for (const { bucketStart, batch, last } of deletionBatches(workload)) {
+    canvas.apply(batch);
+    if (last) { canvas.frame(bucketStart); frames++; }
+  }
+  const counts = canvas.counts();
+  if (counts[4] !== Number(objects)) throw new Error('not every object ended gone: ' + counts.join(','));
+  // VmHWM, not getrusage's maxRSS: on Linux a child's maxRSS starts at its parent's RSS when it was forked.
+  let peak = process.resourceUsage().maxRSS * 1024;
+  try { peak = Number(/VmHWM:\\s*(\\d+) kB/.exec(require('node:fs').readFileSync('/proc/self/status', 'utf8'))[1]) * 1024; } catch {}
+  console.log(JSON.stringify({ frames, peakRssBytes: peak }));
+}).catch((e) => { console.error(e); process.exit(1); });
+`;
+
+function best(rounds, fn) {
+  let ms = Infinity;
+  let result;
+  for (let i = 0; i < rounds; i++) {
+    const started = performance.now();
+    result = fn();
+    ms = Math.min(ms, performance.now() - started);
+  }
+  return { ms, result };
+}
+
+/** ImageMagick's convert, installed with apt-get when missing and running as root; undefined (and why) otherwise. */
+function imageMagick() {
+  const works = () => existsSync(CONVERT) && /ImageMagick/.test(spawnSync(CONVERT, ['-version'], { encoding: 'utf8' }).stdout ?? '');
+  if (works()) return { convert: CONVERT };
+  if (process.getuid?.() !== 0)
+    return { why: `ImageMagick is not installed: run "sudo apt-get install -y imagemagick" for the comparison with the original method` };
+  const apt = (...args) => spawnSync('apt-get', args, { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0;
+  // The package lists may be stale on a fresh machine: update them once if the first try fails.
+  if (!apt('install', '-y', '--no-install-recommends', 'imagemagick') && apt('update')) apt('install', '-y', '--no-install-recommends', 'imagemagick');
+  return works() ? { convert: CONVERT } : { why: 'apt-get could not install imagemagick: install it for the comparison with the original method' };
+}
+
+export async function deletionBench(option) {
+  const { DeletionCanvas } = require(join(outDir, 'src', 'core', 'deletion', 'canvas.js'));
+  const { GifWriter } = require(join(outDir, 'src', 'core', 'deletion', 'gif.js'));
+  const { TRANSITIONS, EVENT_KIND_COUNT, ANOMALY_BIT } = require(join(outDir, 'src', 'core', 'deletion', 'model.js'));
+  const { STATE_COLOURS, PALETTE, BACKGROUND_INDEX } = require(join(outDir, 'src', 'core', 'deletion', 'palette.js'));
+  const objects = Number(option('deletion-objects', '1000000'));
+  const workload = deletionWorkload({ objects });
+  const batches = collectBatches(workload);
+  const events = batches.reduce((n, b) => n + b.length, 0);
+  const results = [];
+  const label = `${(objects / 1e6).toLocaleString('en-US')}M objects, ${batches.length} hourly frames`;
+
+  // (a) and (b): the canvas alone, the events in memory; best of 3 rounds.
+  const canvasRun = (options, n = objects) => {
+    const canvas = new DeletionCanvas(n, { size: SIZE, bucketMs: workload.bucketMs, ...options });
+    let applyMs = 0;
+    let frameMs = 0;
+    const patches = [];
+    for (const batch of batches) {
+      let t = performance.now();
+      canvas.apply(batch);
+      applyMs += performance.now() - t;
+      t = performance.now();
+      patches.push(canvas.frame(batch.bucketStart));
+      frameMs += performance.now() - t;
+    }
+    return { canvas, applyMs, frameMs, patches };
+  };
+  const runs = [];
+  for (let round = 0; round < 3; round++) runs.push(canvasRun({ layout: 'hilbert', header: true }));
+  const applyMs = Math.min(...runs.map((r) => r.applyMs));
+  const frameMs = Math.min(...runs.map((r) => r.frameMs));
+  const { canvas, patches } = runs[0];
+  const meanPatch = Math.round(patches.slice(1).reduce((n, p) => n + p.width * p.height, 0) / (patches.length - 1));
+  results.push({
+    name: `deletion: events applied/s (${label})`,
+    value: Math.round(events / (applyMs / 1000)),
+    unit: 'events/s',
+    target: 50_000_000,
+    higherIsBetter: true,
+    detail: { events, layout: 'hilbert', objectsPerPixel: objects / SIZE ** 2 },
+  });
+  // More objects than pixels: each event also updates its pixel's counts.
+  {
+    const many = objects * 10;
+    const manyBatches = batches.map((b) => ({ ...b, objects: b.objects.map((o) => o * 10 + (o % 10)) }));
+    let ms = Infinity;
+    for (let round = 0; round < 3; round++) {
+      const c = new DeletionCanvas(many, { size: SIZE, layout: 'hilbert' });
+      const started = performance.now();
+      for (const b of manyBatches) c.apply(b);
+      ms = Math.min(ms, performance.now() - started);
+    }
+    results.push({
+      name: `deletion: events applied/s, ${many / SIZE ** 2} objects per pixel`,
+      value: Math.round(events / (ms / 1000)),
+      unit: 'events/s',
+      target: 50_000_000,
+      higherIsBetter: true,
+    });
+  }
+  results.push({
+    name: `deletion: frame patches/s at ${SIZE}×${SIZE} with the header band`,
+    value: Math.round(batches.length / (frameMs / 1000)),
+    unit: 'frames/s',
+    target: 300,
+    higherIsBetter: true,
+    detail: { meanPatchPixels: meanPatch },
+  });
+  let gifBytes = 0;
+  const encode = best(3, () => {
+    gifBytes = 0;
+    const writer = new GifWriter((b) => void (gifBytes += b.length), { width: canvas.width, height: canvas.height, palette: canvas.palette });
+    // The sink is synchronous: each addFrame has finished its work when it returns.
+    for (const patch of patches) void writer.addFrame(patch);
+    void writer.finish();
+  });
+  results.push({
+    name: `deletion: GIF frames encoded/s at ${SIZE}×${SIZE} (those patches)`,
+    value: Math.round(patches.length / (encode.ms / 1000)),
+    unit: 'frames/s',
+    target: 300,
+    higherIsBetter: true,
+    detail: { gifBytes },
+  });
+
+  // (c) peak memory, each size in a process of its own.
+  const [small, large] = option('deletion-memory', '10000000,100000000').split(',').map(Number);
+  const peak = async (n) => {
+    const { stdout } = await exec(
+      process.execPath,
+      ['-e', MEMORY_CHILD, outDir, pathToFileURL(join(repoRoot, 'scripts', 'lib', 'deletionWorkload.mjs')).href, String(n), String(SIZE)],
+      {
+        cwd: repoRoot,
+        maxBuffer: 1 << 20,
+      },
+    );
+    return JSON.parse(stdout.trim().split('\n').at(-1)).peakRssBytes;
+  };
+  const [rssSmall, rssLarge] = [await peak(small), await peak(large)];
+  const slope = (rssLarge - rssSmall) / (large - small);
+  const mb = (b) => Math.round(b / 1048576);
+  results.push({ name: `deletion: peak RSS at ${small.toLocaleString('en-US')} objects`, value: mb(rssSmall), unit: 'MB', target: null });
+  results.push({ name: `deletion: peak RSS at ${large.toLocaleString('en-US')} objects`, value: mb(rssLarge), unit: 'MB', target: null });
+  results.push({
+    name: 'deletion: memory per object beyond a fixed base',
+    value: Math.round(slope * 1000) / 1000,
+    unit: 'bytes',
+    target: 1.2,
+    higherIsBetter: false,
+    detail: { fixedBaseMb: mb(rssSmall - slope * small) },
+  });
+
+  // (d) against the original's method, end to end on the same events: rows layout, no header (the same picture).
+  const magick = imageMagick();
+  if (!magick.convert) {
+    results.push({ name: 'deletion: speed-up over PNG frames + ImageMagick', value: 'skipped', unit: '', target: null, detail: { why: magick.why } });
+    return results;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 's3ls-bench-deletion-'));
+  try {
+    // Ours: events → canvas → changed-rectangle frames → GIF file.
+    const oursPath = join(dir, 'ours.gif');
+    const oursStarted = performance.now();
+    {
+      const c = new DeletionCanvas(objects, { size: SIZE, layout: 'rows' });
+      const fd = openSync(oursPath, 'w');
+      const writer = new GifWriter((b) => void writeSync(fd, b), { width: c.width, height: c.height, palette: c.palette });
+      for (const batch of batches) {
+        c.apply(batch);
+        await writer.addFrame(c.frame(batch.bucketStart));
+      }
+      await writer.finish();
+      closeSync(fd);
+    }
+    const oursMs = performance.now() - oursStarted;
+    // The original: the same state machine over a byte per object, then every frame drawn whole as RGB and written as a PNG …
+    const { PNG } = require('pngjs');
+    const framesDir = join(dir, 'frames');
+    mkdirSync(framesDir);
+    const theirsStarted = performance.now();
+    const states = new Uint8Array(objects);
+    const rgb = STATE_COLOURS.map((c) => c);
+    const background = PALETTE[BACKGROUND_INDEX];
+    const png = new PNG({ width: SIZE, height: SIZE, colorType: 2 });
+    batches.forEach((batch, frame) => {
+      for (let i = 0; i < batch.length; i++) {
+        const o = batch.objects[i];
+        states[o] = TRANSITIONS[states[o] * EVENT_KIND_COUNT + batch.kinds[i]] & ~ANOMALY_BIT;
+      }
+      const data = png.data;
+      for (let p = 0; p < SIZE * SIZE; p++) {
+        const [r, g, b] = p < objects ? rgb[states[p]] : background;
+        data[p * 4] = r;
+        data[p * 4 + 1] = g;
+        data[p * 4 + 2] = b;
+        data[p * 4 + 3] = 255;
+      }
+      writeFileSync(join(framesDir, `${String(frame).padStart(6, '0')}.png`), PNG.sync.write(png, { colorType: 2 }));
+    });
+    const pngMs = performance.now() - theirsStarted;
+    // … and ImageMagick assembles the GIF, as the write-up did.
+    const theirsPath = join(dir, 'theirs.gif');
+    // Debian's policy.xml caps ImageMagick's pixel cache (256 MiB of memory, 1 GiB of disk), too little for
+    // 150 full frames: convert fails with "cache resources exhausted". The write-up's convert had no such
+    // cap; a policy of our own, for this process only, lifts it.
+    const policyDir = join(dir, 'magick');
+    mkdirSync(policyDir);
+    writeFileSync(
+      join(policyDir, 'policy.xml'),
+      ['memory', 'map', 'disk'].reduce((xml, name) => `${xml}  <policy domain="resource" name="${name}" value="16GiB"/>\n`, '<policymap>\n') +
+        '  <policy domain="resource" name="area" value="1GP"/>\n</policymap>\n',
+    );
+    const convertStarted = performance.now();
+    await exec(magick.convert, ['-delay', '5', '-loop', '0', join(framesDir, '*.png'), theirsPath], {
+      maxBuffer: 1 << 20,
+      env: { ...process.env, MAGICK_CONFIGURE_PATH: policyDir },
+    });
+    const convertMs = performance.now() - convertStarted;
+    const theirsMs = pngMs + convertMs;
+    const pngBytes = readdirSync(framesDir).reduce((n, f) => n + statSync(join(framesDir, f)).size, 0);
+    const [oursBytes, theirsBytes] = [statSync(oursPath).size, statSync(theirsPath).size];
+    const seconds = (ms) => Math.round(ms / 100) / 10;
+    results.push({
+      name: `deletion: ours end to end, events → GIF (${label})`,
+      value: seconds(oursMs),
+      unit: 's',
+      target: null,
+      detail: { gifBytes: oursBytes },
+    });
+    results.push({
+      name: 'deletion: original method end to end (PNG per frame + convert)',
+      value: seconds(theirsMs),
+      unit: 's',
+      target: null,
+      detail: { pngSeconds: seconds(pngMs), pngBytes, convertSeconds: seconds(convertMs), gifBytes: theirsBytes },
+    });
+    results.push({
+      name: 'deletion: speed-up over the original method',
+      value: Math.round((theirsMs / oursMs) * 10) / 10,
+      unit: '×',
+      target: 20,
+      higherIsBetter: true,
+    });
+    results.push({
+      name: 'deletion: GIF size, original ÷ ours',
+      value: Math.round((theirsBytes / oursBytes) * 100) / 100,
+      unit: '×',
+      target: 1,
+      higherIsBetter: true,
+      detail: { oursBytes, theirsBytes },
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return results;
+}
