@@ -321,6 +321,52 @@ describe('deletion partitions on hand-made sweeps', () => {
     assert.ok(end.low <= realEnd && realEnd <= end.high);
   });
 
+  it('finds the partitions of a deletion of more objects than bins to within a bin, in hourly buckets', () => {
+    // 400,000 objects in 65,536 bins, every key in the rule: 12 partitions, their phases a day or two apart.
+    const objects = 400_000;
+    const random = new Random(21);
+    const firsts = [0];
+    while (firsts.length < 12) firsts.push(firsts[firsts.length - 1]! + 15_000 + random.int(30_000));
+    const streams = firsts.flatMap((first, p) => {
+      const end = p + 1 < firsts.length ? firsts[p + 1]! : objects;
+      const start = t0 + random.int(30) * HOUR + random.int(HOUR);
+      const hours = 6 + random.int(42);
+      const second = start + (24 + random.int(24)) * HOUR;
+      return [start, second, second + (24 + random.int(24)) * HOUR].map((phaseStart, k) => ({
+        first,
+        end,
+        kind: VERSIONED[k]!,
+        start: phaseStart,
+        step: (hours * HOUR) / (end - first),
+      }));
+    });
+    const byHour = new Map<number, { kinds: number[]; objects: number[] }>();
+    for (const s of streams) {
+      for (let o = s.first; o < s.end; o++) {
+        const hour = Math.floor((s.start + (o - s.first) * s.step) / HOUR) * HOUR;
+        let batch = byHour.get(hour);
+        if (!batch) byHour.set(hour, (batch = { kinds: [], objects: [] }));
+        batch.kinds.push(s.kind);
+        batch.objects.push(o);
+      }
+    }
+    const batches = [...byHour.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([bucketStart, b]) => ({ bucketStart, kinds: Uint8Array.from(b.kinds), objects: Uint32Array.from(b.objects), length: b.kinds.length }));
+    const tracker = new PartitionTracker(objects);
+    for (const batch of batches) tracker.record(batch);
+    const progress = tracker.report();
+    const perBin = Math.ceil(objects / DEFAULT_PARTITION_BINS);
+    assert.equal(progress.partitions.length, firsts.length);
+    for (const [i, p] of progress.partitions.entries())
+      assert.ok(Math.abs(p.firstObject - firsts[i]!) <= perBin, `boundary ${i}: ${p.firstObject}, not ${firsts[i]}`);
+    assert.equal(
+      progress.partitions.reduce((n, p) => n + p.phases[0]!.done, 0),
+      objects,
+    );
+    assert.equal(progress.complete, true);
+  });
+
   it('refuses a negative object count or bin count with a clear message', () => {
     assert.throws(() => new PartitionTracker(-1), /objects must be a whole number/);
     assert.throws(() => new PartitionTracker(10, { bins: 0 }), /bins must be a whole number/);

@@ -290,14 +290,20 @@ export class PartitionTracker {
         const same = (s: number) => {
           if (Math.abs(s - at) <= near) return true;
           if (points[s]! > laterBefore && points[s]! <= laterAfter) return true;
-          if (Math.abs(s - at) > REFINE_REACH) return false;
           // Either phase unable to tell the two places apart makes them one boundary.
           if (this.timeSpread(leadBins, points, Math.min(s, at), Math.max(s, at)) <= 2 * delta) return true;
           const [lo, hi] = [Math.min(points[s]!, laterAt), Math.max(points[s]!, laterAt)];
           const between = later.points.filter((b) => b >= lo && b <= hi);
           return between.length > 0 && this.timeSpread(this.kinds[kind]!, between, 0, between.length - 1) <= 2 * delta;
         };
-        if (starts.some(same)) continue;
+        // Only the nearest boundary on either side can be the same one (the farther, the wider the spread).
+        let before = -1;
+        let after = -1;
+        for (const s of starts) {
+          if (s <= at && (before < 0 || s > before)) before = s;
+          if (s >= at && (after < 0 || s < after)) after = s;
+        }
+        if ((before >= 0 && same(before)) || (after >= 0 && same(after))) continue;
         starts.push(at);
       }
     }
