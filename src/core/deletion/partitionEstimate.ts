@@ -3,6 +3,8 @@
 // phases in the other partitions (or, seen nowhere yet, one to two days: S3 runs lifecycle once a
 // day) and runs at its partition's first-phase pace, scaled as the other partitions' phases are.
 // The whole deletion ends with the last of them; every figure is an interval (low, mid, high).
+// "S3 lifecycle runs only once per day" (AWS Knowledge Center, "s3-lifecycle-rule-delay"); S3 "queues
+// the object for removal and removes it asynchronously" (User Guide, lifecycle expiration).
 
 import { HOUR_MS } from '../time';
 import { EventKind } from './model';
