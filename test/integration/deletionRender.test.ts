@@ -223,6 +223,17 @@ describe("the deletion render's frames equal truth.json's hourly timeline", () =
       assert.equal(p.lastKey, snapshotKeys[p.endObject - 1], `partition ${p.index}'s last key`);
     }
     assert.equal(local.result.progress.complete, true);
+    // The key ranges S3 (here the generator) deleted as a unit, found from the events alone: a
+    // partition starts at its first deleted key and holds the keys up to the next one's.
+    const found = local.result.partitions;
+    assert.equal(found.length, truth.lifecycle.partitions.length, "the generator's partitions");
+    const utf8 = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+    truth.lifecycle.partitions.forEach((expected, i) => {
+      const p = found[i]!;
+      assert.equal(p.objects, expected.objects, `partition ${i}'s objects`);
+      if (i > 0) assert.equal(p.firstKey, expected.firstKey, `partition ${i}'s first key`);
+      assert.ok(utf8(p.firstKey!, expected.lastKey) <= 0 && utf8(expected.lastKey, p.lastKey!) <= 0, `partition ${i} holds its last deleted key`);
+    });
     assert.match(local.result.notes.join('\n'), /already in it and are not replayed/, 'the transitions before the snapshot');
   });
 
