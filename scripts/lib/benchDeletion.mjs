@@ -4,7 +4,9 @@
 //   encoded per second, (c) peak RSS at 10M and 100M objects in a process of its own, as bytes per
 //   object beyond a fixed base (the slope between the two), (d) against the original write-up's
 //   method on the same events: a full RGB PNG per frame (pngjs), then ImageMagick's
-//   `convert -delay 5 -loop 0 frames/*.png out.gif`; the speed-up end to end and the file sizes.
+//   `convert -delay 5 -loop 0 frames/*.png out.gif`; the speed-up end to end and the file sizes,
+//   (e) the partition tracker (partitions.ts): events recorded per second, one full report at its
+//   default 65,536 bins, and the partitions it finds; it runs in (c) too, beside the canvas.
 //
 //   --deletion-objects N   objects for (a), (b), (d) (default 1,000,000)
 //   --deletion-memory A,B  the two sizes for (c) (default 10000000,100000000)
@@ -32,14 +34,18 @@ const CONVERT = '/usr/bin/convert';
 const MEMORY_CHILD = `
 const [outDir, workloadUrl, objects, size] = process.argv.slice(1);
 const { DeletionCanvas } = require(outDir + '/src/core/deletion/canvas.js');
+const { PartitionTracker } = require(outDir + '/src/core/deletion/partitions.js');
 import(workloadUrl).then(({ deletionWorkload, deletionBatches }) => {
   const workload = deletionWorkload({ objects: Number(objects) });
   const canvas = new DeletionCanvas(Number(objects), { size: Number(size), layout: 'hilbert', header: true, bucketMs: workload.bucketMs });
+  const tracker = new PartitionTracker(Number(objects));
   let frames = 0;
   for (const { bucketStart, batch, last } of deletionBatches(workload)) {
     canvas.apply(batch);
+    tracker.record(batch);
     if (last) { canvas.frame(bucketStart); frames++; }
   }
+  if (tracker.report().partitions.length === 0) throw new Error('the tracker found no partitions');
   const counts = canvas.counts();
   if (counts[4] !== Number(objects)) throw new Error('not every object ended gone: ' + counts.join(','));
   // VmHWM, not getrusage's maxRSS: on Linux a child's maxRSS starts at its parent's RSS when it was forked.
@@ -157,6 +163,35 @@ export async function deletionBench(option) {
     higherIsBetter: true,
     detail: { gifBytes },
   });
+
+  // (e) the partition tracker alone, the events in memory; best of 3 rounds.
+  {
+    const { PartitionTracker } = require(join(outDir, 'src', 'core', 'deletion', 'partitions.js'));
+    let tracker;
+    const record = best(3, () => {
+      tracker = new PartitionTracker(objects, { bucketMs: workload.bucketMs });
+      for (const batch of batches) tracker.record(batch);
+    });
+    let progress;
+    const report = best(3, () => {
+      tracker.cached = undefined; // a fresh report each round, not the cached one
+      progress = tracker.report();
+    });
+    results.push({
+      name: `deletion: partition tracker events recorded/s (${label})`,
+      value: Math.round(events / (record.ms / 1000)),
+      unit: 'events/s',
+      target: null,
+      higherIsBetter: true,
+    });
+    results.push({
+      name: `deletion: partition tracker, one full report at ${tracker.bins.toLocaleString('en-US')} bins`,
+      value: Math.round(report.ms * 10) / 10,
+      unit: 'ms',
+      target: null,
+      detail: { partitionsFound: progress.partitions.length, partitions: workload.streams.length / 3, complete: progress.complete },
+    });
+  }
 
   // (c) peak memory, each size in a process of its own.
   const [small, large] = option('deletion-memory', '10000000,100000000').split(',').map(Number);

@@ -16,30 +16,35 @@ export interface AnalysisTables {
   readonly inventoryFromManifest: boolean;
 }
 
-/** What the analysis makes on each engine, in drop order; a view on Athena is dropped as one. */
-const MADE: Record<EngineKind, { name: string; view?: boolean; fromManifest?: boolean }[]> = {
+/** The source tables an analysis makes on each engine, in drop order; a view on Athena is dropped as one. */
+const SOURCES: Record<EngineKind, { name: string; view?: boolean; fromManifest?: boolean }[]> = {
   // The local engine loads the sources itself: every analysis loads its own.
-  local: [
-    { name: 'unused_prefixes' },
-    { name: 's3_inventory' },
-    { name: 's3_access_logs' },
-    { name: 's3_inventory_source' },
-    { name: 's3_access_logs_source' },
-  ],
+  local: [{ name: 's3_inventory' }, { name: 's3_access_logs' }, { name: 's3_inventory_source' }, { name: 's3_access_logs_source' }],
   // Athena reads the user's access-log table; the inventory table is made only from a report's manifest.
-  athena: [{ name: 'unused_prefixes' }, { name: 's3_inventory', view: true, fromManifest: true }, { name: 's3_inventory_source', fromManifest: true }],
+  athena: [
+    { name: 's3_inventory', view: true, fromManifest: true },
+    { name: 's3_inventory_source', fromManifest: true },
+  ],
 };
+
+/** The retention analysis's own result table. */
+const RETENTION_RESULTS = ['unused_prefixes'];
 
 /** A fresh suffix: 12 hex digits, so names stay plain identifiers on both engines. */
 export function analysisId(): string {
   return randomBytes(6).toString('hex');
 }
 
-/** The tables of one analysis on an engine of this kind; `inventoryFromManifest`: the analysis makes the inventory table (Athena). */
-export function analysisTables(kind: EngineKind, options: { inventoryFromManifest: boolean; id?: string }): AnalysisTables {
+/**
+ * The tables of one analysis on an engine of this kind; `inventoryFromManifest`: the analysis makes
+ * the inventory table (Athena); `results`: the tables its templates make (the retention analysis's
+ * by default), dropped first.
+ */
+export function analysisTables(kind: EngineKind, options: { inventoryFromManifest: boolean; id?: string; results?: readonly string[] }): AnalysisTables {
   const id = options.id ?? analysisId();
   if (!/^[a-z0-9]+$/.test(id)) throw new Error(`an analysis id is lowercase letters and digits, not "${id}"`);
-  const made = MADE[kind].filter((t) => !t.fromManifest || options.inventoryFromManifest);
+  const results = (options.results ?? RETENTION_RESULTS).map((name) => ({ name, view: false }));
+  const made = [...results, ...SOURCES[kind].filter((t) => !t.fromManifest || options.inventoryFromManifest)];
   const names = Object.fromEntries(made.map((t) => [t.name, `${t.name}_${id}`]));
   // Plain names (letters, digits, _): the same in Hive DDL and Trino, no quoting needed.
   const drops = made.map((t) => `DROP ${t.view ? 'VIEW' : 'TABLE'} IF EXISTS ${names[t.name]}`);

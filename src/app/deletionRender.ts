@@ -1,44 +1,86 @@
-// STUB (H4's worktree only): the shared API of H3's deletionRender.ts, with a fake producer of frames
-// and progress so the player can be built and tried before H3 lands. On merging main, take H3's file
-// as it is (`git checkout --theirs`).
+// The lifecycle deletion, watched: the events after the inventory snapshot (deletionEvents.ts),
+// one frame per time bucket from the first event's bucket to the last, empty buckets included, on
+// the deletion canvas; the partitions S3 deletes as a unit, their rates and the estimated end; and
+// the GIF. The CLI's `render` and the extension's player both call this.
 
-import type { TemplateRunner } from '../engines/runner';
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm } from 'node:fs/promises';
+import { DeletionCanvas } from '../core/deletion/canvas';
+import { GifWriter } from '../core/deletion/gif';
 import {
+  describeAnomaly,
+  EVENT_KIND_COUNT,
+  EVENT_KIND_NAMES,
   STATE_COUNT,
   STATE_NAMES,
-  TRANSPARENT_INDEX,
+  type EventBatch,
+  type EventKind,
   type EventKindName,
   type FramePatch,
   type LayoutName,
+  type ObjectState,
   type SegmentInterval,
   type StateName,
 } from '../core/deletion/model';
-import type { DeletionPartition, DeletionProgress } from '../core/deletion/partitions';
+import { PartitionTracker, type DeletionPartition, type DeletionProgress } from '../core/deletion/partitions';
+import { formatCount } from '../core/format';
+import type { TemplateRunner } from '../engines/runner';
+import { loadDeletionEvents, type DeletionEvents } from './deletionEvents';
+import type { Granularity, SegmentBy } from './deletionQueries';
+
+export { DeletionInputError, GRANULARITIES, type Granularity, type SegmentBy } from './deletionQueries';
+
+export interface RenderDeletionStart {
+  width: number;
+  height: number;
+  palette: ReadonlyArray<readonly [number, number, number]>;
+  objects: number;
+  frames: number;
+  firstBucket: number;
+  lastBucket: number;
+  segments: SegmentInterval[];
+}
 
 export interface RenderDeletionOptions {
+  /** The runner with the sources (inventory and logs) and the catalog; the render makes tables of its own beside them. */
   runner: TemplateRunner;
+  /** Only this source bucket; the inventory report's source bucket when unset. */
   bucket?: string;
+  /** The inventory report taken before the deletion, yyyy-MM-dd-HH-mm; the newest when unset (it must be from before the deletion). */
   inventoryDt?: string;
+  /** The image's side in pixels. */
   size: number;
-  granularity: 'minute' | 'hour' | 'day';
+  granularity: Granularity;
   layout: LayoutName;
-  segmentBy: { by: 'characters'; length: number } | { by: 'path'; depth: number };
+  segmentBy: SegmentBy;
+  /** Draw the header band (elapsed time, counts per state, deletions per second). */
   header?: boolean;
   signal?: AbortSignal;
-  onStart?: (info: {
-    width: number;
-    height: number;
-    palette: ReadonlyArray<readonly [number, number, number]>;
-    objects: number;
-    frames: number;
-    firstBucket: number;
-    lastBucket: number;
-    segments: SegmentInterval[];
-  }) => void | Promise<void>;
+  onStart?: (info: RenderDeletionStart) => void | Promise<void>;
   onFrame?: (patch: FramePatch, progress: DeletionProgress) => void | Promise<void>;
+  /** Writes the GIF here (replaced only once it is whole). */
   gifPath?: string;
+  /** Per GIF frame (default: GifWriter's). */
   gifDelayMs?: number;
+  /** Each step, for a progress bar. */
   onProgress?: (step: string) => void;
+  /** Events held in memory before they spill to temporary files, and where those go. */
+  memoryEvents?: number;
+  tempDir?: string;
+}
+
+export interface DeletionAnomaly {
+  state: StateName;
+  kind: EventKindName;
+  count: number;
+  description: string;
+}
+
+export interface PixelDescription {
+  segmentPrefix: string;
+  firstKey: string;
+  lastKey: string;
+  objects: number;
 }
 
 export interface DeletionRenderResult {
@@ -48,176 +90,201 @@ export interface DeletionRenderResult {
   objects: number;
   firstBucket?: number;
   lastBucket?: number;
+  /** The source bucket and the inventory report the objects are from. */
   bucket: string;
   inventoryDt?: string;
-  granularity: 'minute' | 'hour' | 'day';
+  granularity: Granularity;
+  /** Events applied (rows the engine gave twice counted once). */
   events: number;
   totals: Record<StateName, number>;
-  anomalies: { state: StateName; kind: EventKindName; count: number; description: string }[];
+  anomalies: DeletionAnomaly[];
   progress: DeletionProgress;
+  /** Partitions with their first and last keys. */
   partitions: (DeletionPartition & { firstKey?: string; lastKey?: string })[];
-  describePixel(x: number, y: number): Promise<{ segmentPrefix: string; firstKey: string; lastKey: string; objects: number } | undefined>;
+  /** Anything the user should know about the inputs and the run, one sentence each. */
   notes: string[];
+  /** What a pixel covers: its segment prefix and key range (keys are looked up in the render's segment table on the engine); undefined for background and header. */
+  describePixel(x: number, y: number): Promise<PixelDescription | undefined>;
+  /** Drops the render's tables (describePixel stops working) and returns a sentence for each that could not be dropped. */
   dispose(): Promise<string[]>;
 }
 
-const FAKE_PALETTE: [number, number, number][] = [
-  [46, 160, 67],
-  [56, 139, 253],
-  [227, 179, 65],
-  [218, 54, 51],
-  [24, 24, 24],
-];
-const FAKE_FRAMES = 72;
-const FAKE_PARTITIONS = 4;
-const HOUR = 3_600_000;
-
-/** A fake deletion: each of four key ranges is marked, expired and cleaned on a schedule of its own. */
-export async function renderDeletion(options: RenderDeletionOptions): Promise<DeletionRenderResult> {
-  const size = Math.min(options.size, 256);
-  const objects = Math.floor(size * size * 0.9);
-  const firstBucket = Date.UTC(2025, 0, 6);
-  const segments: SegmentInterval[] = [];
-  const perSegment = 1000;
-  for (let first = 0, s = 0; first < objects; first += perSegment, s++)
-    segments.push({
-      segment: s + 1,
-      prefix: `tenant-${String(s).padStart(3, '0')}/`,
-      keys: Math.min(perSegment, objects - first),
-      first,
-      firstKey: `tenant-${String(s).padStart(3, '0')}/a`,
-      lastKey: `tenant-${String(s).padStart(3, '0')}/z`,
-    });
-  await options.onStart?.({
-    width: size,
-    height: size,
-    palette: FAKE_PALETTE,
-    objects,
-    frames: FAKE_FRAMES,
-    firstBucket,
-    lastBucket: firstBucket + (FAKE_FRAMES - 1) * HOUR,
-    segments,
-  });
-  const state = new Uint8Array(objects);
-  const image = new Uint8Array(size * size).fill(TRANSPARENT_INDEX);
-  const partitionOf = (o: number) => Math.floor((o * FAKE_PARTITIONS) / objects);
-  const startOf = (p: number) => 4 + p * 9;
-  const counts = () => {
-    const c = new Array<number>(STATE_COUNT).fill(0);
-    for (const s of state) c[s]!++;
-    return c;
-  };
-  let progress: DeletionProgress = { partitions: [], complete: false, notes: [] };
-  for (let f = 0; f < FAKE_FRAMES; f++) {
-    if (options.signal?.aborted) throw Object.assign(new Error('The render was cancelled.'), { name: 'AbortError' });
-    let events = 0;
-    let minX = size,
-      minY = size,
-      maxX = -1,
-      maxY = -1;
-    const next = new Uint8Array(image);
-    for (let o = 0; o < objects; o++) {
-      const p = partitionOf(o);
-      const local = (o - Math.floor((p * objects) / FAKE_PARTITIONS)) / (objects / FAKE_PARTITIONS);
-      const t = f - startOf(p) - local * 12;
-      const target = t < 0 ? 0 : t < 10 ? 2 : t < 20 ? 3 : 4;
-      if (target !== state[o]) {
-        state[o] = target;
-        events++;
-      }
-      const x = o % size;
-      const y = Math.floor(o / size);
-      next[o] = state[o]!;
-      if (next[o] !== image[o] || f === 0) {
-        minX = Math.min(minX, x);
-        maxX = Math.max(maxX, x);
-        minY = Math.min(minY, y);
-        maxY = Math.max(maxY, y);
-      }
+/** Batches of one bucket after another, with a look at the next one's bucket. */
+class BatchCursor {
+  private next: IteratorResult<EventBatch> | undefined;
+  constructor(private readonly iterator: AsyncIterator<EventBatch>) {}
+  /** The batches of `bucketStart`, in order (none when the bucket is empty). */
+  async *of(bucketStart: number): AsyncGenerator<EventBatch> {
+    this.next ??= await this.iterator.next();
+    while (!this.next.done && this.next.value.bucketStart <= bucketStart) {
+      if (this.next.value.bucketStart < bucketStart)
+        throw new Error(`events of ${new Date(this.next.value.bucketStart).toISOString()} came after a later bucket's`);
+      yield this.next.value;
+      this.next = await this.iterator.next();
     }
-    let patch: FramePatch;
-    const base = { index: f, bucketStart: firstBucket + f * HOUR, counts: counts(), anomalies: 0, events };
-    if (maxX < 0) patch = { ...base, x: 0, y: 0, width: 0, height: 0, pixels: new Uint8Array(0) };
-    else {
-      const width = maxX - minX + 1;
-      const height = maxY - minY + 1;
-      const pixels = new Uint8Array(width * height).fill(TRANSPARENT_INDEX);
-      for (let y = 0; y < height; y++)
-        for (let x = 0; x < width; x++) {
-          const o = (minY + y) * size + minX + x;
-          if (f === 0 || next[o] !== image[o]) pixels[y * width + x] = next[o]!;
-        }
-      patch = { ...base, x: minX, y: minY, width, height, pixels };
-    }
-    image.set(next);
-    progress = fakeProgress(state, objects, f, firstBucket);
-    await options.onFrame?.(patch, progress);
-    await new Promise((resolve) => setTimeout(resolve, 30));
   }
-  const totals = Object.fromEntries(STATE_NAMES.map((name, i) => [name, counts()[i]!])) as Record<StateName, number>;
-  return {
-    width: size,
-    height: size,
-    frames: FAKE_FRAMES,
-    objects,
-    firstBucket,
-    lastBucket: firstBucket + (FAKE_FRAMES - 1) * HOUR,
-    totals,
-    anomalies: [{ state: 'gone', kind: 'expire_marker', count: 3, description: 'expire_marker on a gone object' }],
-    progress,
-    partitions: progress.partitions.map((p) => ({
-      ...p,
-      firstKey: segments[Math.floor(p.firstObject / perSegment)]?.firstKey,
-      lastKey: segments[Math.floor((p.endObject - 1) / perSegment)]?.lastKey,
-    })),
-    bucket: options.bucket ?? 'fake',
+}
+
+export async function renderDeletion(options: RenderDeletionOptions): Promise<DeletionRenderResult> {
+  const events = await loadDeletionEvents({
+    runner: options.runner,
+    ...(options.bucket !== undefined ? { bucket: options.bucket } : {}),
+    ...(options.inventoryDt !== undefined ? { inventoryDt: options.inventoryDt } : {}),
     granularity: options.granularity,
-    events: 0,
-    notes: [],
-    dispose: async () => [],
-    describePixel: async (x, y) => {
-      const o = y * size + x;
-      if (x < 0 || y < 0 || x >= size || o >= objects) return undefined;
-      const segment = segments[Math.floor(o / perSegment)]!;
-      return { segmentPrefix: segment.prefix, firstKey: segment.firstKey!, lastKey: segment.lastKey!, objects: 1 };
+    segmentBy: options.segmentBy,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.memoryEvents !== undefined ? { memoryEvents: options.memoryEvents } : {}),
+    ...(options.tempDir !== undefined ? { tempDir: options.tempDir } : {}),
+  });
+  try {
+    return await drawDeletion(options, events);
+  } catch (error) {
+    await events.dispose();
+    throw error;
+  }
+}
+
+async function drawDeletion(options: RenderDeletionOptions, events: DeletionEvents): Promise<DeletionRenderResult> {
+  const { signal } = options;
+  const { segments, bucketMs } = events;
+  const firstBucket = events.range.firstBucket!;
+  const lastBucket = events.range.lastBucket!;
+  const frames = Math.round((lastBucket - firstBucket) / bucketMs) + 1;
+  const canvas = new DeletionCanvas(segments.objects, { size: options.size, layout: options.layout, header: options.header ?? false, bucketMs });
+  const tracker = new PartitionTracker(segments.objects, { bucketMs });
+  await options.onStart?.({
+    width: canvas.width,
+    height: canvas.height,
+    palette: canvas.palette,
+    objects: segments.objects,
+    frames,
+    firstBucket,
+    lastBucket,
+    segments: [...segments.intervals],
+  });
+
+  const gif = options.gifPath === undefined ? undefined : await openGif(options.gifPath, canvas, options.gifDelayMs);
+  let applied = 0;
+  try {
+    const cursor = new BatchCursor(events.order.batches()[Symbol.asyncIterator]());
+    options.onProgress?.(`Drawing ${formatCount(frames)} frames`);
+    for (let index = 0; index < frames; index++) {
+      signal?.throwIfAborted();
+      const bucketStart = firstBucket + index * bucketMs;
+      for await (const batch of cursor.of(bucketStart)) {
+        canvas.apply(batch);
+        tracker.record(batch);
+        applied += batch.length;
+      }
+      const patch = canvas.frame(bucketStart);
+      await gif?.writer.addFrame(patch);
+      if (options.onFrame) await options.onFrame(patch, tracker.report());
+    }
+    await gif?.finish();
+  } catch (error) {
+    await gif?.abandon();
+    throw error;
+  }
+
+  const progress = tracker.report();
+  const notes = [...events.notes];
+  if (events.order.duplicateRows > 0) notes.push(`${formatCount(events.order.duplicateRows)} rows of the engine's answer came twice and were read once`);
+  if (canvas.skippedEvents > 0) notes.push(`${formatCount(canvas.skippedEvents)} events named no object of the snapshot and were skipped`);
+  for (const note of progress.notes) if (!notes.includes(note)) notes.push(note);
+
+  options.onProgress?.('Looking up the partitions’ keys');
+  const bounds = progress.partitions.flatMap((p) => (p.endObject > p.firstObject ? [p.firstObject, p.endObject - 1] : []));
+  const partitionKeys = bounds.length > 0 ? await events.keysAt(bounds, signal) : new Map<number, string>();
+  const partitions = progress.partitions.map((p) => {
+    const firstKey = partitionKeys.get(p.firstObject);
+    const lastKey = p.endObject > p.firstObject ? partitionKeys.get(p.endObject - 1) : undefined;
+    return { ...p, ...(firstKey !== undefined ? { firstKey } : {}), ...(lastKey !== undefined ? { lastKey } : {}) };
+  });
+
+  const counts = canvas.counts();
+  const totals = Object.fromEntries(STATE_NAMES.map((name, i) => [name, counts[i] ?? 0])) as Record<StateName, number>;
+  const anomalyCounts = canvas.anomalyCounts();
+  const anomalies: DeletionAnomaly[] = [];
+  for (let state = 0; state < STATE_COUNT; state++) {
+    for (let kind = 0; kind < EVENT_KIND_COUNT; kind++) {
+      const count = anomalyCounts[state * EVENT_KIND_COUNT + kind]!;
+      if (count > 0)
+        anomalies.push({
+          state: STATE_NAMES[state]!,
+          kind: EVENT_KIND_NAMES[kind]!,
+          count,
+          description: describeAnomaly(state as ObjectState, kind as EventKind),
+        });
+    }
+  }
+
+  let disposed = false;
+  const described = new Map<string, PixelDescription | undefined>();
+  return {
+    width: canvas.width,
+    height: canvas.height,
+    frames,
+    objects: segments.objects,
+    firstBucket,
+    lastBucket,
+    bucket: events.bucket,
+    ...(events.inventoryDt !== undefined ? { inventoryDt: events.inventoryDt } : {}),
+    granularity: options.granularity,
+    events: applied,
+    totals,
+    anomalies,
+    progress,
+    partitions,
+    notes,
+    async describePixel(x: number, y: number) {
+      const covered = canvas.pixelObjects(x, y);
+      if (!covered || covered.endObject <= covered.firstObject) return undefined;
+      const cacheKey = `${covered.firstObject}:${covered.endObject}`;
+      if (described.has(cacheKey)) return described.get(cacheKey);
+      if (disposed) throw new Error('this render is closed and its tables dropped: render the deletion again to look pixels up');
+      const first = segments.locate(covered.firstObject);
+      const last = segments.locate(covered.endObject - 1);
+      if (!first || !last) return undefined;
+      const keys = await events.keysAt([covered.firstObject, covered.endObject - 1], signal);
+      const description: PixelDescription = {
+        segmentPrefix: first.interval.segment === last.interval.segment ? first.interval.prefix : `${first.interval.prefix} … ${last.interval.prefix}`,
+        firstKey: keys.get(covered.firstObject) ?? '',
+        lastKey: keys.get(covered.endObject - 1) ?? '',
+        objects: covered.endObject - covered.firstObject,
+      };
+      if (described.size > 10_000) described.clear();
+      described.set(cacheKey, description);
+      return description;
+    },
+    async dispose() {
+      if (disposed) return [];
+      disposed = true;
+      return events.dispose();
     },
   };
 }
 
-function fakeProgress(state: Uint8Array, objects: number, frame: number, firstBucket: number): DeletionProgress {
-  const partitions: DeletionPartition[] = [];
-  for (let p = 0; p < FAKE_PARTITIONS; p++) {
-    const firstObject = Math.floor((p * objects) / FAKE_PARTITIONS);
-    const endObject = Math.floor(((p + 1) * objects) / FAKE_PARTITIONS);
-    const done = [0, 0, 0];
-    for (let o = firstObject; o < endObject; o++) {
-      const s = state[o]!;
-      if (s >= 2) done[0]!++;
-      if (s >= 3) done[1]!++;
-      if (s >= 4) done[2]!++;
-    }
-    const total = endObject - firstObject;
-    const kinds = ['delete_marker', 'expire_version', 'expire_marker'] as const;
-    const phases = kinds.map((kind, i) => ({ kind, done: done[i]!, total, ratePerHour: total / 12 }));
-    const finished = done[2] === total;
-    partitions.push({
-      index: p,
-      firstObject,
-      endObject,
-      objects: total,
-      phases,
-      finished,
-      ...(finished ? {} : { estimatedEnd: firstBucket + (4 + p * 9 + 32) * HOUR }),
-    });
-  }
-  const complete = partitions.every((p) => p.finished);
-  const end = firstBucket + (4 + 3 * 9 + 32) * HOUR;
+/** The GIF, written to a temporary name beside its path and renamed into place once whole. */
+async function openGif(path: string, canvas: DeletionCanvas, delayMs: number | undefined) {
+  const partial = `${path}.${randomBytes(4).toString('hex')}.partial`;
+  const handle = await open(partial, 'w');
+  const writer = new GifWriter(
+    async (bytes) => {
+      await handle.write(bytes);
+    },
+    { width: canvas.width, height: canvas.height, palette: canvas.palette, ...(delayMs !== undefined ? { delayMs } : {}) },
+  );
   return {
-    partitions,
-    complete,
-    firstEvent: firstBucket + 4 * HOUR,
-    lastEvent: firstBucket + frame * HOUR,
-    ...(complete ? {} : { estimatedEnd: { time: end, low: end - 3 * HOUR, high: end + 5 * HOUR } }),
-    notes: complete ? [] : ['A fake deletion, for building the player.'],
+    writer,
+    async finish() {
+      await writer.finish();
+      await handle.close();
+      await rename(partial, path);
+    },
+    async abandon() {
+      await handle.close().catch(() => undefined);
+      await rm(partial, { force: true });
+    },
   };
 }

@@ -9,6 +9,7 @@ import { generate } from './generate';
 import { parseLogs } from './parseLogs';
 import { query } from './query';
 import { tagExpire } from './tagExpire';
+import { render } from './render';
 import { retention } from './retention';
 import { CliFailure, EXIT_OK, integerOption, UsageError, type CliCommand } from './framework';
 
@@ -123,7 +124,7 @@ const engineCheck: CliCommand = {
 };
 
 /** Every subcommand, in the order `--help` lists them. `help` and `version` are handled by main. */
-export const CLI_COMMANDS: readonly CliCommand[] = [ls, generate, query, retention, tagExpire, parseLogs, config, engineCheck];
+export const CLI_COMMANDS: readonly CliCommand[] = [ls, generate, query, retention, tagExpire, render, parseLogs, config, engineCheck];
 
 export function findCommand(name: string): CliCommand | undefined {
   return CLI_COMMANDS.find((c) => c.name === name);

@@ -120,3 +120,24 @@ export function requestUriNamesKey(requestUri: string, bucket: string | null, ke
   if (path === undefined) return undefined;
   return path === key || (bucket !== null && path === `${bucket}/${key}`);
 }
+
+/**
+ * Compares two keys in UTF-8 binary order, the order S3 keeps its key index in ("Object keys are
+ * stored in UTF-8 binary ordering across multiple partitions in the index", AWS's former "Request
+ * Rate and Performance Considerations") and lists keys in. JavaScript's `<` compares UTF-16 code
+ * units, which differs from it only where a character above U+FFFF (a surrogate pair) meets one in
+ * U+E000–U+FFFF: code points order as UTF-8 bytes do, so compare those.
+ */
+export function compareKeys(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (D800–DFFF) move above E000–FFFF; the rest keep their order.
+    if (x >= 0xd800) x += x >= 0xe000 ? -0x800 : 0x2000;
+    if (y >= 0xd800) y += y >= 0xe000 ? -0x800 : 0x2000;
+    return x - y;
+  }
+  return a.length - b.length;
+}

@@ -92,10 +92,21 @@ export class LocalEngine implements QueryEngine {
     return this.instance;
   }
 
-  async tableExists(name: string): Promise<boolean> {
-    const { connection } = await this.connection();
-    const reader = await connection.runAndReadAll(`SELECT count(*) AS n FROM information_schema.tables WHERE table_name = ${stringLiteral(name)}`);
-    return Number(reader.getRowObjectsJS()[0]!.n) > 0;
+  /**
+   * Queued like a query: run on the connection while another query's rows are still being read,
+   * it would end that result early, and silently (two renders at once lost a whole answer so).
+   */
+  tableExists(name: string): Promise<boolean> {
+    const exists = this.queue.then(async () => {
+      const { connection } = await this.connection();
+      const reader = await connection.runAndReadAll(`SELECT count(*) AS n FROM information_schema.tables WHERE table_name = ${stringLiteral(name)}`);
+      return Number(reader.getRowObjectsJS()[0]!.n) > 0;
+    });
+    this.queue = exists.then(
+      () => undefined,
+      () => undefined,
+    );
+    return exists;
   }
 
   inventoryReport(location: string, signal?: AbortSignal): Promise<LocatedInventoryReport> {

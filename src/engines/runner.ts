@@ -47,9 +47,19 @@ export class TemplateRunner {
   constructor(
     private readonly catalog: TemplateCatalog,
     readonly engine: QueryEngine,
-    private readonly sources: RunSources = {},
+    readonly sources: RunSources = {},
     private readonly tables: Readonly<Record<string, string>> = {},
   ) {}
+
+  /** A runner on the same catalog and engine with these sources and table names over its own (an analysis's own tables, another report). */
+  derive(changes: { sources?: Partial<RunSources>; tables?: Readonly<Record<string, string>> }): TemplateRunner {
+    return new TemplateRunner(this.catalog, this.engine, { ...this.sources, ...changes.sources }, { ...this.tables, ...changes.tables });
+  }
+
+  /** The catalog's template of this name (workspace overrides included); undefined when it has none. */
+  template(name: string): SqlTemplate | undefined {
+    return this.catalog.get(name)?.template;
+  }
 
   /** The values with every identifier parameter left at a renamed default given its new name. */
   private withTableNames(template: SqlTemplate, values: Record<string, string>): Record<string, string> {

@@ -13,7 +13,8 @@ WITH segments AS (
 )
 SELECT k.key,
        s.segment,
-       row_number() OVER (PARTITION BY s.segment ORDER BY k.key) AS segment_index
+       row_number() OVER (PARTITION BY s.segment ORDER BY k.key) AS segment_index,
+       s.segment_prefix
 FROM {{keys_table}} k
 JOIN segments s ON s.segment_prefix = k.segment_prefix;
 

@@ -237,7 +237,7 @@ for (const versions of ['all', 'current'] as const) {
     // The other templates, in the order each makes what the next reads: the expiration manifest's
     // keys (over the unused_prefixes table just made, truth.json's window), storage per prefix, and
     // the deletion visualisation's chain from the inventory's keys and the lifecycle's log lines.
-    const others: [string, () => Record<string, string>][] = [
+    const others: [string, () => Record<string, string>, string?][] = [
       ['unused_prefix_keys', () => ({ ...common, inventory_dt: report.dt, days: String(truth.window.days) })],
       ['storage_by_prefix', () => ({ bucket, inventory_dt: report.dt })],
       ['keys_with_prefix', () => ({ bucket, inventory_dt: report.dt })],
@@ -245,9 +245,15 @@ for (const versions of ['all', 'current'] as const) {
       ['ordered_segment_intervals', () => ({})],
       ['lifecycle_events', () => ({ bucket })],
       ['grouped_events', () => ({})],
+      // As the deletion player runs it: per minute, only the events after the inventory report.
+      [
+        'grouped_events',
+        () => ({ bucket_size: 'minute', since: `${report.dt.slice(0, 10)} ${report.dt.slice(11, 13)}:${report.dt.slice(14, 16)}:00` }),
+        'per minute, from the inventory report on',
+      ],
     ];
-    for (const [name, valuesOf] of others) {
-      it(`${name}: the same rows`, async () => {
+    for (const [name, valuesOf, label] of others) {
+      it(`${name}${label ? ` (${label})` : ''}: the same rows`, async () => {
         const values = valuesOf();
         const onT = await onTrino(trino!, name, values);
         assertSameRows(onT, await onLocal(runner, name, values), name);

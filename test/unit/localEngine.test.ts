@@ -138,41 +138,83 @@ describe('the local engine over a generated estate', () => {
     const last = intervals.at(-1)!;
     assert.equal(Number(last.first_pixel) + Number(last.keys), totalKeys, 'intervals tile the image');
     assert.equal(intervals[0]!.first_pixel, 0);
+    // Each interval names its prefix and its first and last keys, which hold its first and last pixel.
+    assert.deepEqual(
+      intervals.map((r) => r.segment_prefix),
+      keys.map((k) => k.segment_prefix),
+    );
+    assert.deepEqual(
+      intervals.map((r) => r.first_key),
+      segments.map((s) => s.first_key),
+    );
+    const lastKeys = await engine.run({
+      sql: 'SELECT segment, key FROM key_prefix_segment WHERE segment_index = (SELECT max(segment_index) FROM key_prefix_segment k WHERE k.segment = key_prefix_segment.segment) ORDER BY segment',
+    });
+    assert.deepEqual(
+      intervals.map((r) => r.last_key),
+      (await collectRows(lastKeys)).rows.map((r) => r[1]),
+    );
+    assert.ok(intervals.every((r) => String(r.first_key).startsWith(String(r.segment_prefix)) && String(r.last_key) >= String(r.first_key)));
   });
 
-  it("groups the lifecycle events per hour the way truth.json's timeline moves", async () => {
-    const events = await query('lifecycle_events');
-    assert.equal(events.length, truth.lifecycle.events);
-    const grouped = await query('grouped_events', { bucket_size: 'hour' });
-    const perHour = new Map<string, { dm: number; expired: number }>();
+  it("classifies and groups the lifecycle events per hour exactly as truth.json's timeline moves", async () => {
+    const summary = await query('lifecycle_events');
+    const deletion = summary.filter((r) => r.kind !== 'transition');
+    assert.equal(
+      deletion.reduce((n, r) => n + Number(r.events), 0),
+      truth.lifecycle.events,
+      'one row per request: the lines delivered twice are counted once',
+    );
+    assert.deepEqual(
+      summary.map((r) => [r.kind, r.operation]),
+      [
+        ['delete_marker', 'S3.CREATE.DELETEMARKER'],
+        ['expire_marker', 'S3.EXPIRE.OBJECT'],
+        ['expire_version', 'S3.EXPIRE.OBJECT'],
+        ['transition', 'S3.TRANSITION_SIA.OBJECT'],
+      ],
+      'transitions are lifecycle events too',
+    );
+    // The estate's transitions happened in the weeks before the inventory snapshot, which already shows them.
+    const report = await engine.inventoryReport(toLocationUri(join(dir, 'inventory', truth.generator.bucket, 'daily-full', 'hive')));
+    const snapshot = `${report.dt.slice(0, 10)} ${report.dt.slice(11, 13)}:${report.dt.slice(14, 16)}:00`;
+    const transitions = summary.find((r) => r.kind === 'transition')!;
+    assert.ok(String(transitions.last_event) < `${snapshot.replace(' ', 'T')}.000Z`, `${String(transitions.last_event)} before ${snapshot}`);
+    assert.ok(deletion.every((r) => String(r.first_event) > `${snapshot.replace(' ', 'T')}.000Z`));
+    const grouped = await query('grouped_events', { bucket_size: 'hour', since: snapshot });
+    assert.deepEqual(Object.keys(grouped[0]!), ['time_bucket', 'kind', 'segment', 'indexes']);
+    // Per hour: the objects that got their marker, lost their data versions, lost their marker.
+    const perHour = new Map<string, { marked: number; expiredObjects: Set<string>; unmarked: number }>();
     for (const g of grouped) {
       const hour = String(g.time_bucket);
-      const entry = perHour.get(hour) ?? { dm: 0, expired: 0 };
+      const entry = perHour.get(hour) ?? { marked: 0, expiredObjects: new Set<string>(), unmarked: 0 };
       const indexes = g.indexes as number[];
       assert.deepEqual(
         indexes,
         [...indexes].sort((a, b) => a - b),
         'indexes are ordered',
       );
-      if (g.operation === 'S3.CREATE.DELETEMARKER') entry.dm += indexes.length;
-      else entry.expired += indexes.length;
+      if (g.kind === 'delete_marker') entry.marked += indexes.length;
+      else if (g.kind === 'expire_marker') entry.unmarked += indexes.length;
+      else if (g.kind === 'expire_version') for (const i of indexes) entry.expiredObjects.add(`${String(g.segment)}:${i}`);
+      else assert.fail(`an event of kind ${String(g.kind)}`);
       perHour.set(hour, entry);
     }
-    // Delete markers: one per object, so each hour's count is the timeline's step. Expirations:
-    // one per version (an object may have several noncurrent versions), so their total is checked.
     let previous = { deleteMarked: 0, noncurrentExpired: 0, gone: 0 };
-    let expired = 0;
     for (const bucket of truth.lifecycle.timeline) {
-      const moved = perHour.get(bucket.bucket) ?? { dm: 0, expired: 0 };
-      const dmCreated = bucket.deleteMarked + bucket.noncurrentExpired + bucket.gone - (previous.deleteMarked + previous.noncurrentExpired + previous.gone);
-      assert.equal(moved.dm, dmCreated, `delete markers in hour ${bucket.bucket}`);
-      expired += moved.expired;
+      const moved = perHour.get(bucket.bucket) ?? { marked: 0, expiredObjects: new Set(), unmarked: 0 };
+      const reached = (b: typeof previous) => ({ marked: b.deleteMarked + b.noncurrentExpired + b.gone, expired: b.noncurrentExpired + b.gone, gone: b.gone });
+      const [now, before] = [reached(bucket), reached(previous)];
+      assert.equal(moved.marked, now.marked - before.marked, `delete markers in hour ${bucket.bucket}`);
+      assert.equal(moved.expiredObjects.size, now.expired - before.expired, `objects whose versions expired in hour ${bucket.bucket}`);
+      assert.equal(moved.unmarked, now.gone - before.gone, `markers removed in hour ${bucket.bucket}`);
       previous = bucket;
     }
-    assert.equal(expired, events.filter((e) => e.operation === 'S3.EXPIRE.OBJECT').length);
-    assert.equal(
-      [...perHour.values()].reduce((n, h) => n + h.dm + h.expired, 0),
-      truth.lifecycle.events,
+    const hours = new Set(truth.lifecycle.timeline.map((b) => b.bucket));
+    assert.deepEqual(
+      [...perHour.keys()].filter((h) => !hours.has(h)),
+      [],
+      'every event falls in the timeline',
     );
   });
 
@@ -293,6 +335,15 @@ describe('the local engine over a generated estate', () => {
       runner.run({ template: catalog.resolve('storage_by_prefix').template, signal: controller.signal }).then(collectRows),
       QueryCancelledError,
     );
+  });
+
+  it('asks whether a table exists only between queries: a result being read keeps all its rows', async () => {
+    const result = await engine.run({ sql: 'SELECT range AS n FROM range(50000) ORDER BY n' });
+    // Another caller (a second analysis planning its steps) asks while the rows are unread.
+    const asked = engine.tableExists('s3_inventory');
+    const { rows } = await collectRows(result);
+    assert.equal(rows.length, 50000);
+    assert.equal(await asked, await engine.tableExists('s3_inventory'));
   });
 
   it("reports the engine's own message for bad SQL", async () => {

@@ -5,7 +5,7 @@
 
 import { formatAccessLogLine, type LogLayout } from '../accessLog/format';
 import { READ_OPERATIONS, READ_STATUSES, SERVICE_REQUESTERS } from '../accessLog/reads';
-import { hashString, Random } from '../random';
+import { Random } from '../random';
 import {
   dataFileKey,
   inventoryCsvLine,
@@ -29,12 +29,13 @@ import {
 } from './plan';
 import type { FolderOutput, TextFile, WrittenFile } from './output';
 import { DAY_MS, formatDay, formatIso, HOUR_MS } from '../time';
-import { LifecycleSchedule } from './lifecycle';
+import { LifecycleSchedule, type LifecyclePartition } from './lifecycle';
 import { writeWindowLogs } from './accessLogs';
 import { LogDelivery } from './logFiles';
 import { LogRecordFactory } from './logRecords';
 
-export const GENERATOR_VERSION = 1;
+/** 2: the lifecycle deletion runs per key-range partition, and truth.json lists the partitions. */
+export const GENERATOR_VERSION = 2;
 
 export interface GenerateOptions extends EstateOptions {
   logLayout: LogLayout;
@@ -115,7 +116,21 @@ export interface EstateTruth {
   readOnce: { prefix: string; lastAccess: string }[];
   exempt: { key: string; versionId: string; reason: 'legalHold' | 'objectLock' }[];
   summary: { prefixes: number; unusedPrefixes: number; unusedObjects: number; unusedBytes: number; exemptObjects: number; youngObjects: number };
-  lifecycle: { bucketSize: 'hour'; objects: number; events: number; timeline: LifecycleBucketTruth[] };
+  lifecycle: { bucketSize: 'hour'; objects: number; events: number; timeline: LifecycleBucketTruth[]; partitions: LifecyclePartitionTruth[] };
+}
+
+/**
+ * A storage partition of the lifecycle deletion: the contiguous range of keys (UTF-8 byte order)
+ * from `firstKey` to `lastKey` among the objects being deleted, swept in key order in each phase.
+ * A phase's `start` is its first object's event and `end` its last object's (ISO times); the objects
+ * between are evenly spaced, so its pace is (objects - 1) / (end - start).
+ */
+export interface LifecyclePartitionTruth {
+  index: number;
+  firstKey: string;
+  lastKey: string;
+  objects: number;
+  phases: { kind: 'delete_marker' | 'expire_version' | 'expire_marker'; start: string; end: string }[];
 }
 
 /** truth.json without its long lists: what the generator returns in memory. */
@@ -370,11 +385,11 @@ class Generator {
   }
 
   private async writeLifecycle(unused: Group[]) {
-    const schedule = new LifecycleSchedule(this.options.seed, this.asOfEndMs);
+    const schedule = new LifecycleSchedule(this.options.seed, this.asOfEndMs, (group, index) => this.plan.keyOf(this.plan.groups[group]!, index));
     for (const group of unused) {
       for (let j = 0; j < group.objects; j++) {
         const object = this.plan.objectAt(group, j);
-        if (this.isEligible(object)) schedule.add(group.index, j, hashString(object.key));
+        if (this.isEligible(object)) schedule.add(group.index, j, object.key);
       }
     }
     const random = new Random(this.options.seed, 0x11fe);
@@ -423,7 +438,7 @@ class Generator {
       }
     }
     await delivery.flushBefore();
-    return { objects: schedule.size, events, transitions };
+    return { objects: schedule.size, events, transitions, partitions: schedule.partitions() };
   }
 
   private isEligible(object: EstateObject): boolean {
@@ -541,7 +556,7 @@ class Generator {
         exemptObjects,
         youngObjects,
       },
-      lifecycle: { bucketSize: 'hour', objects: lifecycle.objects, events: lifecycle.events, timeline },
+      lifecycle: { bucketSize: 'hour', objects: lifecycle.objects, events: lifecycle.events, timeline, partitions: lifecycle.partitions.map(partitionTruth) },
     };
     return { summary, lists };
   }
@@ -592,6 +607,18 @@ async function writeTruth(output: FolderOutput, summary: TruthSummary, lists: Tr
   }
   await file.write('\n}\n');
   await file.close();
+}
+
+const PHASE_KINDS = ['delete_marker', 'expire_version', 'expire_marker'] as const;
+
+function partitionTruth(p: LifecyclePartition): LifecyclePartitionTruth {
+  return {
+    index: p.index,
+    firstKey: p.firstKey,
+    lastKey: p.lastKey,
+    objects: p.objects,
+    phases: p.phases.map((phase, i) => ({ kind: PHASE_KINDS[i]!, start: formatIso(phase.start), end: formatIso(phase.end) })),
+  };
 }
 
 function classesOf(stats: GroupStats, group: number): Partial<Record<StorageClass, number>> {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { EstateTruth } from '../../../src/core/estate/generate';
 import type { InventoryManifest } from '../../../src/core/inventory/inventoryCsv';
 import { prefixOfKey } from '../../../src/core/prefix';
-import { decodeLogKey, decodeS3Key } from '../../../src/core/s3keys';
+import { compareKeys, decodeLogKey, decodeS3Key } from '../../../src/core/s3keys';
 import { generateInto, listFiles, parseLogTime, readInventoryCsv, readLogRows, smallEstateOptions, type LogRow } from './fixture';
 
 const DAY = 86_400_000;
@@ -176,20 +176,66 @@ describe('truth.json', () => {
     assert.equal(last.gone, markers.size, 'in the end every expired object is gone');
   });
 
-  it('has the lifecycle progress independently per key partition', () => {
-    // Partitions start at different times: the first delete markers of the earliest and the latest partition are hours apart.
-    const firstMarker = new Map<number, number>();
-    for (const r of rows) {
-      if (r.operation !== 'S3.CREATE.DELETEMARKER') continue;
-      const key = decodeLogKey(r.key!, r.operation!)!;
-      let h = 0x811c9dc5;
-      for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-      const partition = (h >>> 0) % 16;
-      const t = parseLogTime(r.requestdatetime!);
-      firstMarker.set(partition, Math.min(firstMarker.get(partition) ?? Infinity, t));
+  it('runs the lifecycle deletion per key range: each partition sweeps its keys in key order on its own schedule', () => {
+    const partitions = truth.lifecycle.partitions;
+    assert.ok(partitions.length >= 8, 'several partitions');
+    assert.equal(
+      partitions.reduce((n, p) => n + p.objects, 0),
+      truth.lifecycle.objects,
+    );
+    // The partitions are contiguous, ordered key ranges.
+    for (const [i, p] of partitions.entries()) {
+      assert.equal(p.index, i);
+      assert.ok(compareKeys(p.firstKey, p.lastKey) <= 0, `${i}: first key before last key`);
+      if (i > 0) assert.ok(compareKeys(partitions[i - 1]!.lastKey, p.firstKey) < 0, `${i}: after the partition before it`);
     }
-    const starts = [...firstMarker.values()];
-    assert.ok(firstMarker.size >= 8);
+    // Every object of the deletion, in key order, with the time of each of its phases.
+    const phases = new Map<string, [number, number, number]>();
+    const markerVersion = new Map<string, string>();
+    const sorted = rows
+      .filter((r) => r.requester === 'AmazonS3' && (r.operation === 'S3.CREATE.DELETEMARKER' || r.operation === 'S3.EXPIRE.OBJECT'))
+      .sort((a, b) => (a.operation === b.operation ? 0 : a.operation === 'S3.CREATE.DELETEMARKER' ? -1 : 1));
+    for (const r of sorted) {
+      const key = decodeLogKey(r.key!, r.operation!)!;
+      const time = parseLogTime(r.requestdatetime!);
+      let entry = phases.get(key);
+      if (!entry) phases.set(key, (entry = [Infinity, Infinity, Infinity]));
+      const phase = r.operation === 'S3.CREATE.DELETEMARKER' ? 0 : r.versionid === markerVersion.get(key) ? 2 : 1;
+      if (phase === 0) markerVersion.set(key, r.versionid!);
+      entry[phase] = Math.min(entry[phase], time);
+    }
+    const keys = [...phases.keys()].sort(compareKeys);
+    assert.equal(keys.length, truth.lifecycle.objects);
+    let previous = -1;
+    let rank = 0;
+    for (const [i, p] of partitions.entries()) {
+      const own = keys.slice(rank, rank + p.objects);
+      rank += p.objects;
+      assert.equal(own[0], p.firstKey, `${i}: its first key`);
+      assert.equal(own.at(-1), p.lastKey, `${i}: its last key`);
+      // The partition of every object is monotone in key order: no key of another partition inside the range.
+      const inside = keys.filter((k) => compareKeys(k, p.firstKey) >= 0 && compareKeys(k, p.lastKey) <= 0);
+      assert.equal(inside.length, p.objects, `${i}: its range holds only its own objects`);
+      assert.ok(i > previous);
+      previous = i;
+      for (const phase of [0, 1, 2] as const) {
+        const times = own.map((k) => phases.get(k)![phase]);
+        for (let j = 1; j < times.length; j++) assert.ok(times[j]! >= times[j - 1]!, `${i}: phase ${phase} sweeps in key order`);
+        // Log times have whole seconds.
+        const span = p.phases[phase]!;
+        assert.equal(times[0], Math.floor(Date.parse(span.start) / 1000) * 1000, `${i}: phase ${phase} starts as truth says`);
+        assert.equal(times.at(-1), Math.floor(Date.parse(span.end) / 1000) * 1000, `${i}: phase ${phase} ends as truth says`);
+      }
+      assert.deepEqual(
+        p.phases.map((ph) => ph.kind),
+        ['delete_marker', 'expire_version', 'expire_marker'],
+      );
+    }
+    // The partitions start at different times: the first delete markers of the earliest and the latest are hours apart.
+    const starts = partitions.map((p) => Date.parse(p.phases[0]!.start));
     assert.ok(Math.max(...starts) - Math.min(...starts) > 6 * HOUR);
+    // And they are uneven in size.
+    const sizes = partitions.map((p) => p.objects);
+    assert.ok(Math.max(...sizes) > 2 * Math.min(...sizes));
   });
 });
