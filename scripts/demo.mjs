@@ -44,8 +44,6 @@ const currentSources = [
 const WINDOW_DAYS = 30;
 const AS_OF = new Date(Date.now() + (WINDOW_DAYS + 1) * 86_400_000).toISOString().slice(0, 10);
 const exec = promisify(execFile);
-/** The side of a square with a pixel for each of the estate's objects. */
-const DELETION_SIZE = Math.min(2048, Math.max(16, Math.ceil(Math.sqrt(Number(objects)))));
 
 /** Runs the CLI like a user would; returns its stdout. */
 async function cli(args, env) {
@@ -66,8 +64,6 @@ function demoSettings(endpoint) {
     // The SQL templates' sources, read from the local S3 server (downloads cached by ETag).
     's3lifecycle.query.inventoryLocation': `s3://${BUCKET}-inventory/inventory/${BUCKET}/daily-full/`,
     's3lifecycle.query.logsLocation': `s3://${BUCKET}-logs/logs/`,
-    // The deletion player: one pixel per object of the estate (the image is as large as the estate needs).
-    's3lifecycle.deletion.size': DELETION_SIZE,
   };
 }
 

@@ -170,7 +170,7 @@ async function play(
     granularity,
     layout,
     stateColours: legendColours,
-    render: (control) => renderDeletion({ runner, bucket, size, granularity, layout, segmentBy, header, ...control }),
+    render: (control) => renderDeletion({ runner, bucket, size, fitObjects: true, granularity, layout, segmentBy, header, ...control }),
   });
   studio.panels.showDeletion(session);
   try {

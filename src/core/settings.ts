@@ -79,7 +79,7 @@ export interface ExpirationSettings {
 
 /** How the deletion player reads a lifecycle deletion (`renderDeletion`'s options). */
 export interface DeletionSettings {
-  /** The image's side in pixels. */
+  /** The image's largest side in pixels (a bucket with fewer objects gets a pixel per object). */
   size: number;
   /** One frame per minute, hour or day of the access logs. */
   granularity: 'minute' | 'hour' | 'day';

@@ -107,8 +107,6 @@ describe('the deletion player in the browser', () => {
           's3lifecycle.profile': 'e2e',
           's3lifecycle.query.inventoryLocation': `s3://${BUCKET}-inventory/inventory/${BUCKET}/daily-full/`,
           's3lifecycle.query.logsLocation': `s3://${BUCKET}-logs/logs/`,
-          // 4,096 pixels for the estate's 4,000 objects: one pixel each.
-          's3lifecycle.deletion.size': 64,
           's3lifecycle.deletion.granularity': 'hour',
           'files.exclude': { estate: true },
         },
