@@ -111,6 +111,20 @@ const HEADLESS_STEPS = [
     },
   ],
   [
+    "the estate's lifecycle deletion as a GIF, its partitions and estimated end",
+    async ({ env }) => {
+      const sources = ['--inventory', demoSettings('')['s3lifecycle.query.inventoryLocation'], '--logs', demoSettings('')['s3lifecycle.query.logsLocation']];
+      const size = String(Math.min(1000, Math.max(16, Math.ceil(Math.sqrt(Number(objects))))));
+      writeFileSync(
+        join(outDir, 'deletion.json'),
+        await cli(['render', ...sources, '--bucket', BUCKET, '--out', join(outDir, 'deletion.gif'), '--size', size, '--header', '--format', 'json'], {
+          ...env,
+          S3LIFECYCLE_CACHE_DIR: join(outDir, 'query-cache'),
+        }),
+      );
+    },
+  ],
+  [
     'tag-expire dry run of the largest unused prefix',
     async ({ env }) => {
       const report = JSON.parse(readFileSync(join(outDir, 'retention.json'), 'utf8'));
