@@ -23,9 +23,11 @@ import { formatString } from '../src/webviewKit/strings';
 import { renderAnomalies, renderProgress, StateLegend, stateLabel, timeFormatter } from './deletionDetails';
 import { DeletionChart } from './deletionChart';
 import { DeletionImage } from './deletionImage';
+import { PixelInspector } from './deletionInspector';
+import { playerIcon } from './playerIcons';
+import { buildStageParts, DEFAULT_SPEED, PLAYER_SPEEDS, type StageParts } from './deletionStage';
 import { element, replaceChildren } from './kit/dom';
-import { playerIcon, type PlayerIcon } from './playerIcons';
-import { busyIndicator, button, checkbox, select, smallButton } from './ui';
+import { busyIndicator, button, smallButton } from './ui';
 
 export interface DeletionPlayerHost {
   locale: string;
@@ -46,10 +48,6 @@ export interface DeletionPlayerState {
   speed: number;
   loop: boolean;
 }
-
-export const PLAYER_SPEEDS = [1, 2, 5, 10, 20, 30, 60];
-const DEFAULT_SPEED = 10;
-const HOVER_CACHE = 512;
 
 type Status = 'idle' | 'preparing' | 'reading' | 'complete' | 'cancelled' | 'failed';
 
@@ -107,10 +105,8 @@ export class DeletionPlayer {
   private revealPending = false;
   private exportNote: string | undefined;
 
-  private hover: { x: number; y: number; fromKeyboard: boolean } | undefined;
-  private hoverInFlight = false;
-  private readonly hoverCache = new Map<number, PixelDescription | null>();
-  private inspector: { x: number; y: number } | undefined;
+  private inspector: PixelInspector | undefined;
+  private stageListeners: AbortController | undefined;
 
   // Parts, built once the strings are known (and the stage once a session starts).
   private readonly header = element('div', { class: 'section-header' });
@@ -263,7 +259,10 @@ export class DeletionPlayer {
   private buildStage(session: Session): void {
     const strings = this.strings;
     if (!strings) return;
-    const stage = buildStageParts(strings, session, {
+    this.inspector?.dispose();
+    this.stageListeners?.abort();
+    const stageListeners = (this.stageListeners = new AbortController());
+    const stage = buildStageParts(strings, session.image.canvas, {
       first: () => this.userSeek(0),
       back: () => this.userSeek(Math.max(0, this.position() - 1)),
       playPause: () => this.togglePlaying(),
@@ -284,14 +283,22 @@ export class DeletionPlayer {
     stage.loop.checked = this.loop;
     const canvas = session.image.canvas;
     canvas.setAttribute('aria-label', formatString(strings.deletionCanvasLabel, session.bucket, formatCount(session.objects, this.host.locale)));
-    canvas.addEventListener('keydown', (event) => this.onKey(event));
-    canvas.addEventListener('pointermove', (event) => {
-      const pixel = session.image.pixelAt(event.clientX, event.clientY);
-      if (pixel) this.inspect(pixel.x, pixel.y, false);
-      else this.hideTooltip();
-    });
-    canvas.addEventListener('pointerleave', () => this.hideTooltip());
-    canvas.addEventListener('blur', () => this.hideTooltip());
+    canvas.addEventListener('keydown', (event) => this.onKey(event), { signal: stageListeners.signal });
+    this.inspector = new PixelInspector(
+      {
+        locale: this.host.locale,
+        describe: (x, y) => this.host.describePixel(session.id, x, y),
+        canDescribe: () => this.session === session && this.status === 'complete',
+        announce: (text) => (this.announcer.textContent = text),
+        onError: (message) => {
+          this.error = message;
+          this.render();
+        },
+      },
+      strings,
+      session.image,
+      { wrap: stage.canvasWrap, tooltip: stage.tooltip, marker: stage.marker },
+    );
     this.stage = stage;
     this.legend = new StateLegend(strings, session.stateColours);
     this.chart = new DeletionChart(
@@ -505,7 +512,7 @@ export class DeletionPlayer {
           this.announceNext = false;
           this.announce();
         }
-        if (this.hover && !this.hover.fromKeyboard) this.renderTooltip();
+        this.inspector?.refresh();
       })
       .catch((error: unknown) => {
         if (this.session !== session) return;
@@ -562,14 +569,7 @@ export class DeletionPlayer {
   private onKey(event: KeyboardEvent): void {
     const session = this.session;
     if (!session) return;
-    if (event.shiftKey && event.key.startsWith('Arrow')) {
-      const step = event.altKey ? 1 : Math.max(1, Math.round(session.width / 32));
-      const at = this.inspector ?? { x: Math.floor(session.width / 2), y: Math.floor(session.height / 2) };
-      const dx = event.key === 'ArrowLeft' ? -step : event.key === 'ArrowRight' ? step : 0;
-      const dy = event.key === 'ArrowUp' ? -step : event.key === 'ArrowDown' ? step : 0;
-      const moved = this.inspector ? { x: clamp(at.x + dx, session.width), y: clamp(at.y + dy, session.height) } : at;
-      this.inspector = moved;
-      this.inspect(moved.x, moved.y, true);
+    if (this.inspector?.onKey(event)) {
       event.preventDefault();
       return;
     }
@@ -581,95 +581,13 @@ export class DeletionPlayer {
       ArrowRight: () => this.userSeek(Math.min(known - 1, this.position() + 1)),
       Home: () => this.userSeek(0),
       End: () => this.userSeek(known - 1),
-      Escape: () => this.hideTooltip(),
+      Escape: () => this.inspector?.hide(),
     };
     const action = actions[event.key];
     if (action && !event.ctrlKey && !event.metaKey && !event.altKey) {
       action();
       event.preventDefault();
     }
-  }
-
-  // ---- Hover ---------------------------------------------------------------------------------
-
-  private inspect(x: number, y: number, fromKeyboard: boolean): void {
-    this.hover = { x, y, fromKeyboard };
-    this.renderTooltip();
-    this.askPixel();
-  }
-
-  private askPixel(): void {
-    const session = this.session;
-    const hover = this.hover;
-    if (!session || !hover || this.hoverInFlight || this.status !== 'complete') return;
-    const key = hover.y * session.width + hover.x;
-    if (this.hoverCache.has(key)) return;
-    this.hoverInFlight = true;
-    this.host
-      .describePixel(session.id, hover.x, hover.y)
-      .then((described) => {
-        if (this.session !== session) return;
-        if (this.hoverCache.size >= HOVER_CACHE) this.hoverCache.delete(this.hoverCache.keys().next().value!);
-        this.hoverCache.set(key, described);
-      })
-      .catch((error: unknown) => {
-        if (this.session === session) this.error = error instanceof Error ? error.message : String(error);
-      })
-      .finally(() => {
-        if (this.session !== session) return;
-        this.hoverInFlight = false;
-        this.renderTooltip();
-        this.askPixel();
-      });
-  }
-
-  private renderTooltip(): void {
-    const { strings, session, stage, hover } = this;
-    if (!strings || !session || !stage || !hover) return;
-    const key = hover.y * session.width + hover.x;
-    const tooltip = stage.tooltip;
-    const described = this.hoverCache.get(key);
-    const coordinates = element('div', { class: 'tooltip-position' }, [`(${hover.x}, ${hover.y})`]);
-    let lines: (HTMLElement | string)[];
-    delete tooltip.dataset.prefix;
-    if (this.status !== 'complete') lines = [strings.deletionHoverNotReady];
-    else if (described === undefined) lines = [strings.deletionHoverLooking];
-    else if (described === null) lines = [strings.deletionHoverNone];
-    else {
-      tooltip.dataset.prefix = described.segmentPrefix;
-      lines = [
-        element('dl', {}, [
-          element('dt', {}, [strings.deletionHoverSegment]),
-          element('dd', { class: 'tooltip-prefix' }, [described.segmentPrefix]),
-          element('dt', {}, [strings.deletionHoverKeys]),
-          element('dd', { class: 'tooltip-keys' }, [`${described.firstKey} … ${described.lastKey}`]),
-          element('dt', {}, [strings.deletionHoverObjects]),
-          element('dd', {}, [formatCount(described.objects, this.host.locale)]),
-        ]),
-      ];
-    }
-    replaceChildren(tooltip, [coordinates, ...lines]);
-    tooltip.hidden = false;
-    const point = session.image.pointOf(hover.x, hover.y);
-    const wrap = stage.canvasWrap;
-    // Beside the pixel, flipped to stay inside the image's box.
-    const left = point.left + 12 + tooltip.offsetWidth > wrap.clientWidth ? Math.max(0, point.left - 12 - tooltip.offsetWidth) : point.left + 12;
-    const top = point.top + 12 + tooltip.offsetHeight > wrap.clientHeight ? Math.max(0, point.top - 12 - tooltip.offsetHeight) : point.top + 12;
-    tooltip.style.left = `${left}px`;
-    tooltip.style.top = `${top}px`;
-    stage.marker.hidden = !hover.fromKeyboard;
-    if (hover.fromKeyboard) {
-      stage.marker.style.left = `${point.left}px`;
-      stage.marker.style.top = `${point.top}px`;
-      this.announcer.textContent = tooltip.textContent ?? '';
-    }
-  }
-
-  private hideTooltip(): void {
-    this.hover = undefined;
-    if (!this.stage) return;
-    this.stage.tooltip.hidden = true;
-    this.stage.marker.hidden = true;
   }
 
   // ---- Host work -----------------------------------------------------------------------------
@@ -741,122 +659,10 @@ export class DeletionPlayer {
     this.following = true;
     this.autoplay = true;
     this.exportNote = undefined;
-    this.hover = undefined;
-    this.hoverInFlight = false;
-    this.hoverCache.clear();
+    this.inspector?.dispose();
     this.inspector = undefined;
+    this.stageListeners?.abort();
+    this.stageListeners = undefined;
     replaceChildren(this.body, []);
   }
-}
-
-function clamp(value: number, size: number): number {
-  return Math.min(size - 1, Math.max(0, value));
-}
-
-interface StageParts {
-  element: HTMLElement;
-  canvasWrap: HTMLElement;
-  tooltip: HTMLElement;
-  marker: HTMLElement;
-  first: HTMLButtonElement;
-  back: HTMLButtonElement;
-  playPause: HTMLButtonElement;
-  forward: HTMLButtonElement;
-  last: HTMLButtonElement;
-  scrub: HTMLInputElement;
-  counter: HTMLElement;
-  time: HTMLElement;
-  speed: HTMLSelectElement;
-  loop: HTMLInputElement;
-  exportButton: HTMLElement;
-  exportNote: HTMLElement;
-  events: HTMLElement;
-  axisStart: HTMLElement;
-  axisEnd: HTMLElement;
-}
-
-interface StageActions {
-  first(): void;
-  back(): void;
-  playPause(): void;
-  forward(): void;
-  last(): void;
-  scrub(frame: number): void;
-  speed(speed: number): void;
-  loop(loop: boolean): void;
-  exportGif(): void;
-}
-
-/** The image with its controls: transport buttons, the scrubber, speed, loop, Export GIF. */
-function buildStageParts(strings: PanelStrings, session: Session, actions: StageActions): StageParts {
-  const control = (id: string, glyph: PlayerIcon, label: string, run: () => void) => {
-    const node = element('button', { type: 'button', id, class: 'player-button', 'aria-label': label, title: label }, [playerIcon(glyph)]);
-    node.addEventListener('click', run);
-    return node;
-  };
-  const tooltip = element('div', { id: 'deletion-tooltip', class: 'deletion-tooltip', role: 'tooltip', hidden: '' });
-  const marker = element('div', { class: 'deletion-marker', 'aria-hidden': 'true', hidden: '' });
-  const canvasWrap = element('div', { class: 'deletion-canvas-wrap' }, [session.image.canvas, marker, tooltip]);
-  const scrub = element('input', {
-    type: 'range',
-    id: 'deletion-scrub',
-    class: 'deletion-scrub',
-    min: '0',
-    max: '0',
-    step: '1',
-    value: '0',
-    'aria-label': strings.deletionFrameSlider,
-  });
-  scrub.addEventListener('input', () => actions.scrub(Number(scrub.value)));
-  const speed = select({
-    id: 'deletion-speed',
-    label: strings.deletionSpeed,
-    choices: PLAYER_SPEEDS.map((fps) => ({ value: String(fps), label: formatString(strings.deletionSpeedValue, fps) })),
-    value: String(DEFAULT_SPEED),
-    onChange: (value) => actions.speed(Number(value)),
-  });
-  const loop = checkbox({ id: 'deletion-loop', label: strings.deletionLoop });
-  loop.addEventListener('change', () => actions.loop(loop.checked));
-  const exportButton = button(strings.deletionExportGif, () => actions.exportGif(), { id: 'deletion-export', appearance: 'secondary' });
-  const parts = {
-    canvasWrap,
-    tooltip,
-    marker,
-    first: control('deletion-first', 'first', strings.deletionFirstFrame, actions.first),
-    back: control('deletion-step-back', 'back', strings.deletionStepBack, actions.back),
-    playPause: control('deletion-play', 'play', strings.deletionPlay, actions.playPause),
-    forward: control('deletion-step-forward', 'forward', strings.deletionStepForward, actions.forward),
-    last: control('deletion-last', 'last', strings.deletionLastFrame, actions.last),
-    scrub,
-    counter: element('span', { id: 'deletion-frame-counter', class: 'deletion-counter' }),
-    time: element('span', { id: 'deletion-time', class: 'deletion-time' }),
-    speed,
-    loop,
-    exportButton,
-    exportNote: element('span', { id: 'deletion-export-note', class: 'deletion-export-note', role: 'status' }),
-    events: element('p', { id: 'deletion-events', class: 'deletion-events' }),
-    axisStart: element('span', {}),
-    axisEnd: element('span', {}),
-  };
-  const element_ = element('div', { class: 'deletion-stage-inner' }, [
-    canvasWrap,
-    element('p', { id: 'deletion-keyboard-help', class: 'visually-hidden' }, [strings.deletionKeyboardHelp]),
-    element('div', { class: 'deletion-transport', role: 'group', 'aria-label': strings.deletionControls }, [
-      parts.first,
-      parts.back,
-      parts.playPause,
-      parts.forward,
-      parts.last,
-      scrub,
-      parts.counter,
-    ]),
-    element('div', { class: 'deletion-options' }, [
-      parts.time,
-      element('label', { class: 'deletion-speed-label' }, [strings.deletionSpeed, ' ', speed]),
-      element('label', { class: 'deletion-loop-label' }, [loop, ' ', strings.deletionLoop]),
-      exportButton,
-      parts.exportNote,
-    ]),
-  ]);
-  return { element: element_, ...parts };
 }

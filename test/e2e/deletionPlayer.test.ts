@@ -226,10 +226,14 @@ describe('the deletion player in the browser', () => {
     // VS Code's own save dialog (in the browser, a quick input with the path).
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible', timeout: 30_000 });
+    // The dialog fills in its default (the workspace folder and the bucket's name) a moment after it
+    // shows: typing before that would be overwritten.
+    await until('the save dialog offers its default', async () => (await input.inputValue()).endsWith(`${BUCKET}-deletion.gif`), 30_000);
     await input.fill(target);
+    await until('the path is typed', async () => (await input.inputValue()) === target);
     await page.keyboard.press('Enter');
     const error = player.locator('#deletion-error:not([hidden])');
-    await player.locator('#deletion-export-note', { hasText: 'deletion.gif' }).or(error).waitFor({ timeout: 120_000 });
+    await player.locator('#deletion-export-note', { hasText: target }).or(error).waitFor({ timeout: 120_000 });
     if (await error.isVisible()) {
       await screenshot(page, 'deletion-export-failed');
       assert.fail(`Export GIF failed: ${await error.textContent()}`);
