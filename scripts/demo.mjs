@@ -111,6 +111,20 @@ const HEADLESS_STEPS = [
     },
   ],
   [
+    "the estate's lifecycle deletion as a GIF, its partitions and estimated end",
+    async ({ env }) => {
+      const sources = ['--inventory', demoSettings('')['s3lifecycle.query.inventoryLocation'], '--logs', demoSettings('')['s3lifecycle.query.logsLocation']];
+      const size = String(Math.min(1000, Math.max(16, Math.ceil(Math.sqrt(Number(objects))))));
+      writeFileSync(
+        join(outDir, 'deletion.json'),
+        await cli(['render', ...sources, '--bucket', BUCKET, '--out', join(outDir, 'deletion.gif'), '--size', size, '--header', '--format', 'json'], {
+          ...env,
+          S3LIFECYCLE_CACHE_DIR: join(outDir, 'query-cache'),
+        }),
+      );
+    },
+  ],
+  [
     'tag-expire dry run of the largest unused prefix',
     async ({ env }) => {
       const report = JSON.parse(readFileSync(join(outDir, 'retention.json'), 'utf8'));
@@ -217,6 +231,8 @@ async function main() {
       '',
       'Open the S3 Lifecycle Studio view in the activity bar, or run "S3 Lifecycle: Open Lifecycle Panel" from the command palette.',
       '',
+      `Watch the deletion: run "S3 Lifecycle: Play Lifecycle Deletion…" (or right-click ${BUCKET} in the Buckets view), pick ${BUCKET}, Enter. The lifecycle rule of the estate deleting its unused prefixes plays in the panel, one pixel per object and one frame per hour of access logs: play, pause, scrub, hover a pixel for its keys, Export GIF. Beside it: the objects in each state, the key ranges S3 deletes as a unit (its partitions) and when the deletion should end.`,
+      '',
       `Unused prefixes: run "S3 Lifecycle: Find Unused Prefixes" (or right-click ${BUCKET} in the Buckets view), pick ${BUCKET}, Enter for the ${WINDOW_DAYS}-day window, as-of date ${AS_OF} (the estate's last day), Enter for the local engine. The panel lists them; "Tag for expiration" on a row shows the dry run, then tags its objects on the local server and adds the lifecycle rule. "S3 Lifecycle: Remove Expiration Tags" undoes it from the audit log in .s3-lifecycle/runs/.`,
       '',
       `A second bucket, ${CURRENT_BUCKET}, has an inventory as S3 writes it by default: current versions only, with ${CURRENT_FIELDS.replace(/,/g, ', ')}. Analyse it the same way, choosing "Change the inputs…" if the ${BUCKET} locations are offered: inventory s3://${CURRENT_BUCKET}-inventory/inventory/${CURRENT_BUCKET}/daily-full/, logs s3://${CURRENT_BUCKET}-logs/logs/. The report's notes say what such a report cannot show (locks, versions).`,
@@ -230,11 +246,12 @@ async function main() {
     logDir: outDir,
     extensionsDir,
     env: localAwsEnv(dataDir),
-    userSettings: { 'workbench.colorTheme': 'Default Dark Modern' },
+    // The workspace README (what to try, in order) opens with the workbench.
+    userSettings: { 'workbench.colorTheme': 'Default Dark Modern', 'workbench.startupEditor': 'readme' },
   });
   const url = `${server.url}/?folder=${encodeURIComponent(workspace)}`;
   console.log(
-    `\n  S3 Lifecycle Studio demo is running (VS Code ${VSCODE_VERSION} in the browser).\n\n  Open:      ${url}\n  Local S3:  ${moto.endpoint}  (access key "testing", secret "testing")\n  Files:     ${outDir}\n\n  Press Ctrl-C to stop.\n`,
+    `\n  S3 Lifecycle Studio demo is running (VS Code ${VSCODE_VERSION} in the browser).\n\n  Open:      ${url}\n  Local S3:  ${moto.endpoint}  (access key "testing", secret "testing")\n  Files:     ${outDir}\n\n  Then:      S3 Lifecycle: Find Unused Prefixes, or S3 Lifecycle: Play Lifecycle Deletion… on ${BUCKET} (the workspace README says how)\n\n  Press Ctrl-C to stop.\n`,
   );
   await new Promise(() => {}); // until Ctrl-C; proc.mjs stops the servers
 }

@@ -4,7 +4,8 @@
 //   trino        the SQL templates' Trino SQL on a real Trino (the engine Athena runs), against the local engine
 //   extension    a Mocha suite inside a real VS Code extension host (VS Code server + Chromium)
 //   e2e          the UI as a person uses it: Playwright + Chromium against VS Code with the VSIX installed
-// `npm test -- unit integration` runs some layers. Exits non-zero when any layer fails; with CI=true
+// `npm test -- unit integration` runs some layers; `--only=NAME` runs only the test files whose name
+// contains NAME (`npm test -- e2e --only=deletionPlayer`). Exits non-zero when any layer fails; with CI=true
 // nothing may be skipped. The last line sums every layer: "tests: N passed, N failed".
 
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,16 @@ for (const layer of requested) {
   }
 }
 const layers = requested.length ? requested : ALL_LAYERS;
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+
+/** A layer's test files, narrowed by `--only=`. */
+function testFiles(dir) {
+  const files = findTestFiles(dir);
+  if (!only) return files;
+  const chosen = files.filter((file) => file.split('/').pop().includes(only));
+  if (chosen.length === 0) throw new Error(`--only=${only} names no test file in ${dir}`);
+  return chosen;
+}
 const resultsDir = join(repoRoot, 'test-results');
 const outTests = join(repoRoot, 'out', 'test');
 const results = [];
@@ -61,7 +72,7 @@ function makeWorkspace(name, endpoint) {
 }
 
 async function unitLayer() {
-  record('unit', await runNodeTests({ files: findTestFiles(join(outTests, 'unit')), tapFile: join(resultsDir, 'unit.tap') }));
+  record('unit', await runNodeTests({ files: testFiles(join(outTests, 'unit')), tapFile: join(resultsDir, 'unit.tap') }));
 }
 
 async function integrationLayer() {
@@ -73,7 +84,7 @@ async function integrationLayer() {
     record(
       'integration',
       await runNodeTests({
-        files: findTestFiles(join(outTests, 'integration')),
+        files: testFiles(join(outTests, 'integration')),
         tapFile: join(resultsDir, 'integration.tap'),
         env: {
           ...localAwsEnv(resultsDir),
@@ -104,7 +115,7 @@ async function trinoLayer() {
     record(
       'trino',
       await runNodeTests({
-        files: findTestFiles(join(outTests, 'trino')),
+        files: testFiles(join(outTests, 'trino')),
         tapFile: join(resultsDir, 'trino.tap'),
         timeoutMs: 10 * 60_000,
         env: { S3LS_TRINO_ENDPOINT: trino.endpoint, S3LS_TRINO_LOCAL_ROOT: trino.localRoot },
@@ -191,7 +202,7 @@ async function e2eLayer() {
     record(
       'e2e',
       await runNodeTests({
-        files: findTestFiles(join(outTests, 'e2e')),
+        files: testFiles(join(outTests, 'e2e')),
         tapFile: join(resultsDir, 'e2e.tap'),
         env: {
           ...localAwsEnv(dataDir),

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { registerCommands } from './commands/table';
 import { offerInterruptedRuns, removeExpirationTags, resumeTagging, tagForExpiration, type TagForExpirationResult } from './commands/expiration';
 import { findUnusedPrefixes } from './commands/findUnusedPrefixes';
+import { exportDeletionGif, playDeletion } from './commands/playDeletion';
 import { setAccessLogParserLog } from './core/accessLog/parser';
 import type { RetentionReport } from './core/retention/report';
 import type { StudioSettings } from './core/settings';
@@ -56,12 +57,22 @@ export function activate(context: vscode.ExtensionContext): StudioApi {
   try {
     setDisplayLocale(vscode.env.language);
     // The panel's buttons run the same commands; they are called only after activate() returns.
-    const studio: Studio = new Studio(context, logChannel, {
-      tagForExpiration: (bucket, prefixes, signal) => tagForExpiration(studio, { bucket, prefixes }, signal),
-      findUnusedPrefixes: async (bucket) => {
-        await findUnusedPrefixes(studio, bucket === undefined ? undefined : { bucket, connectionId: studio.reports.connectionIdFor(bucket) });
+    const studio: Studio = new Studio(
+      context,
+      logChannel,
+      {
+        tagForExpiration: (bucket, prefixes, signal) => tagForExpiration(studio, { bucket, prefixes }, signal),
+        findUnusedPrefixes: async (bucket) => {
+          await findUnusedPrefixes(studio, bucket === undefined ? undefined : { bucket, connectionId: studio.reports.connectionIdFor(bucket) });
+        },
       },
-    });
+      {
+        playDeletion: async () => {
+          await playDeletion(studio);
+        },
+        exportGif: (session, frameDelayMs, signal) => exportDeletionGif(studio, session, frameDelayMs, signal),
+      },
+    );
     active = studio;
     setAccessLogParserLog(studio.log);
     context.subscriptions.push(studio, ...registerCommands(studio));

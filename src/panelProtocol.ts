@@ -9,8 +9,17 @@ import { isValidBucketName } from './core/s3uri';
 import { parseRequest, parseResponse, type AnyRequest, type ParamsParsers, type ResponseMessage } from './webviewKit/channel';
 import { hasOnlyKeys, isAmount, isCount, isOneOf, isRecord, isStringList } from './webviewKit/guards';
 import { stringTable } from './webviewKit/strings';
+import {
+  DELETION_PARAMS,
+  DELETION_STRING_KEYS,
+  parseDeletionMessage,
+  type DeletionEventMessage,
+  type DeletionRequests,
+  type DeletionStrings,
+} from './deletionProtocol';
 
 export type { ResponseMessage, RetentionReport, RetentionTotals, UnusedPrefix };
+export * from './deletionProtocol';
 
 // ---- Shared values -------------------------------------------------------------------------
 
@@ -27,8 +36,8 @@ export interface BucketSummary {
   createdAt: string | null;
 }
 
-/** User-facing strings, localised on the host with `vscode.l10n.t` and sent once in `init`. */
-export interface PanelStrings {
+/** User-facing strings, localised on the host with `vscode.l10n.t` and sent once in `init` (the deletion player's among them). */
+export interface PanelStrings extends DeletionStrings {
   title: string;
   connectionLabel: string;
   engineLabel: string;
@@ -124,8 +133,8 @@ export interface PanelStrings {
 
 // ---- Requests the webview makes of the host -------------------------------------------------
 
-/** Each request method with its parameters and its result. */
-export interface PanelRequests {
+/** Each request method with its parameters and its result (the deletion player's among them). */
+export interface PanelRequests extends DeletionRequests {
   /** The buckets of the current connection. */
   listBuckets: { params: Record<string, never>; result: BucketSummary[] };
   /**
@@ -197,7 +206,7 @@ export interface PrefixStatusMessage {
 export type PrefixStatusUpdate = Omit<PrefixStatusMessage, 'type'>;
 
 /** What the host sends besides answers. */
-export type HostEventMessage = InitMessage | ConnectionChangedMessage | RetentionReportMessage | PrefixStatusMessage;
+export type HostEventMessage = InitMessage | ConnectionChangedMessage | RetentionReportMessage | PrefixStatusMessage | DeletionEventMessage;
 
 export type HostToWebviewMessage = HostEventMessage | ResponseMessage;
 
@@ -219,6 +228,7 @@ export function parsePrefixList(value: unknown): string[] | undefined {
 
 /** The check of each request's parameters. */
 const PANEL_PARAMS: ParamsParsers<PanelRequests> = {
+  ...DELETION_PARAMS,
   listBuckets: (params) => (params === undefined || (isRecord(params) && Object.keys(params).length === 0) ? {} : undefined),
   tagForExpiration: (params) => {
     if (!isRecord(params) || !hasOnlyKeys(params, ['bucket', 'prefixes'])) return undefined;
@@ -316,6 +326,7 @@ const PANEL_STRINGS = stringTable<PanelStrings>({
   statusTagged: true,
   statusFailed: true,
   gridHelp: true,
+  ...DELETION_STRING_KEYS,
 });
 
 export const PANEL_STRING_KEYS: readonly (keyof PanelStrings)[] = PANEL_STRINGS.keys;
@@ -458,6 +469,11 @@ export function parseHostMessage(raw: unknown): HostToWebviewMessage | undefined
     }
     case 'prefixStatus':
       return parsePrefixStatus(raw);
+    case 'deletionPreparing':
+    case 'deletionStart':
+    case 'deletionFrames':
+    case 'deletionEnd':
+      return parseDeletionMessage(raw);
     default:
       return undefined;
   }

@@ -14,7 +14,7 @@ import { BucketTreeProvider } from './views/bucketTree';
 import { affectsSettings, readSettings } from './views/config';
 import { Disposable } from './views/disposable';
 import { createLogger } from './views/outputLogger';
-import { LifecyclePanelManager, type PanelServices, type RetentionActions } from './views/panel';
+import { LifecyclePanelManager, type DeletionActions, type PanelServices, type RetentionActions } from './views/panel';
 import { OBJECT_SCHEME, ObjectFileSystem } from './views/objectFileSystem';
 import { ResultsPanelManager } from './views/resultsPanel';
 import { PreviewDocuments } from './views/previewDocuments';
@@ -47,6 +47,7 @@ export class Studio extends Disposable {
     readonly extensionContext: vscode.ExtensionContext,
     readonly logChannel: vscode.LogOutputChannel,
     retentionActions: RetentionActions,
+    deletionActions: DeletionActions,
   ) {
     super();
     this.log = createLogger(logChannel);
@@ -76,7 +77,7 @@ export class Studio extends Disposable {
         { isReadonly: true, isCaseSensitive: true },
       ),
     );
-    this.panels = this._register(new LifecyclePanelManager(this.panelServices(), retentionActions));
+    this.panels = this._register(new LifecyclePanelManager(this.panelServices(), retentionActions, deletionActions));
     this.previews = this._register(new PreviewDocuments());
     this.results = this._register(new ResultsPanelManager(extensionContext.extensionUri, logChannel));
     const state = extensionContext.workspaceState;

@@ -5,7 +5,11 @@
 import { isPrefixSortKey } from '../src/core/retention/prefixListModel';
 import {
   isBucketSummaryList,
+  isFrameRegionWire,
+  isGifExportResult,
   isPanelStrings,
+  isPixelDescription,
+  isProgressAtFrame,
   isTagForExpirationResult,
   parseHostMessage,
   type BucketSummary,
@@ -17,6 +21,7 @@ import {
   type WebviewToHostMessage,
 } from '../src/panelProtocol';
 import { Channel, type NoRequests } from '../src/webviewKit/channel';
+import { DeletionPlayer, type DeletionPlayerState } from './deletionPlayer';
 import { PrefixList, type PrefixListState } from './prefixList';
 import { element, replaceChildren } from './kit/dom';
 import { button, dataGrid, divider, busyIndicator, registerComponents, tag } from './ui';
@@ -34,6 +39,7 @@ interface PanelState {
   connection?: ConnectionSummary;
   buckets?: BucketSummary[];
   retention?: PrefixListState;
+  deletion?: DeletionPlayerState;
 }
 
 /**
@@ -53,6 +59,13 @@ const channel = new Channel<PanelRequests, NoRequests, HostEventMessage, ReadyMe
     listBuckets: { timeoutMs: 60_000, isResult: isBucketSummaryList },
     tagForExpiration: { timeoutMs: RETENTION_TIMEOUT_MS, isResult: isTagForExpirationResult },
     findUnusedPrefixes: { timeoutMs: RETENTION_TIMEOUT_MS, isResult: (value): value is null => value === null },
+    deletionFrame: { timeoutMs: 60_000, isResult: isFrameRegionWire },
+    deletionProgress: { timeoutMs: 60_000, isResult: isProgressAtFrame },
+    describeDeletionPixel: { timeoutMs: 120_000, isResult: isPixelDescription },
+    // The save dialog waits for the user.
+    exportDeletionGif: { timeoutMs: RETENTION_TIMEOUT_MS, isResult: isGifExportResult },
+    playDeletion: { timeoutMs: RETENTION_TIMEOUT_MS, isResult: (value): value is null => value === null },
+    cancelDeletion: { timeoutMs: 30_000, isResult: (value): value is null => value === null },
   },
   handlers: {},
 });
@@ -83,13 +96,30 @@ const prefixList = new PrefixList(
   },
   state.retention,
 );
+const deletionPlayer = new DeletionPlayer(
+  {
+    locale: document.documentElement.lang || navigator.language,
+    frame: (session, index, base) => channel.request('deletionFrame', { session, index, base }),
+    progress: (session, index) => channel.request('deletionProgress', { session, index }),
+    describePixel: (session, x, y) => channel.request('describeDeletionPixel', { session, x, y }),
+    exportGif: (session, frameDelayMs) => channel.request('exportDeletionGif', { session, frameDelayMs }),
+    play: async () => {
+      await channel.request('playDeletion', {});
+    },
+    cancel: async (session) => {
+      await channel.request('cancelDeletion', { session });
+    },
+    stateChanged: () => scheduleSave(),
+  },
+  state.deletion,
+);
 const chrome = element('div', { id: 'panel-chrome' });
-document.getElementById('app')?.append(chrome, prefixList.element);
+document.getElementById('app')?.append(chrome, prefixList.element, deletionPlayer.element);
 
 function saveState(): void {
   if (saveTimer !== undefined) clearTimeout(saveTimer);
   saveTimer = undefined;
-  state = { ...state, retention: prefixList.snapshot() };
+  state = { ...state, retention: prefixList.snapshot(), deletion: deletionPlayer.snapshot() };
   vscode.setState(state);
 }
 
@@ -112,6 +142,7 @@ function setListStrings(strings: PanelStrings): void {
   if (text === listStrings) return;
   listStrings = text;
   prefixList.setStrings(strings);
+  deletionPlayer.setStrings(strings);
 }
 
 async function loadBuckets(): Promise<void> {
@@ -181,6 +212,12 @@ function onHostMessage(message: HostEventMessage): void {
       return;
     case 'prefixStatus':
       prefixList.applyStatus(message);
+      return;
+    case 'deletionPreparing':
+    case 'deletionStart':
+    case 'deletionFrames':
+    case 'deletionEnd':
+      deletionPlayer.onMessage(message);
       return;
   }
 }

@@ -48,8 +48,13 @@ export interface RenderDeletionOptions {
   bucket?: string;
   /** The inventory report taken before the deletion, yyyy-MM-dd-HH-mm; the newest when unset (it must be from before the deletion). */
   inventoryDt?: string;
-  /** The image's side in pixels. */
+  /** The image's side in pixels (with `fitObjects`, the largest it may be). */
   size: number;
+  /**
+   * No larger than the objects need: a side of ⌈√objects⌉ pixels (at least FITTED_MIN_SIZE) when
+   * that is less than `size`, so a small bucket fills its image rather than a corner of it.
+   */
+  fitObjects?: boolean;
   granularity: Granularity;
   layout: LayoutName;
   segmentBy: SegmentBy;
@@ -125,6 +130,14 @@ class BatchCursor {
   }
 }
 
+/** The smallest side `fitObjects` gives an image. */
+export const FITTED_MIN_SIZE = 16;
+
+/** The side of the image for `objects` objects, at most `size`: a pixel per object when they are fewer than `size`² pixels. */
+export function fittedSize(size: number, objects: number): number {
+  return Math.min(size, Math.max(FITTED_MIN_SIZE, Math.ceil(Math.sqrt(objects))));
+}
+
 export async function renderDeletion(options: RenderDeletionOptions): Promise<DeletionRenderResult> {
   const events = await loadDeletionEvents({
     runner: options.runner,
@@ -151,7 +164,8 @@ async function drawDeletion(options: RenderDeletionOptions, events: DeletionEven
   const firstBucket = events.range.firstBucket!;
   const lastBucket = events.range.lastBucket!;
   const frames = Math.round((lastBucket - firstBucket) / bucketMs) + 1;
-  const canvas = new DeletionCanvas(segments.objects, { size: options.size, layout: options.layout, header: options.header ?? false, bucketMs });
+  const size = options.fitObjects ? fittedSize(options.size, segments.objects) : options.size;
+  const canvas = new DeletionCanvas(segments.objects, { size, layout: options.layout, header: options.header ?? false, bucketMs });
   const tracker = new PartitionTracker(segments.objects, { bucketMs });
   await options.onStart?.({
     width: canvas.width,

@@ -43,7 +43,7 @@ export interface FindUnusedPrefixesArgs extends Partial<RetentionInputs> {
 }
 
 /** The default connection keeps the key it always had; another's answers are its own. */
-const stateKey = (bucket: string, connectionId: string) =>
+export const retentionInputsKey = (bucket: string, connectionId: string) =>
   connectionId === DEFAULT_CONNECTION_ID ? `retentionInputs:${bucket}` : `retentionInputs:${connectionId}:${bucket}`;
 
 function yesterdayUtc(): string {
@@ -61,7 +61,8 @@ function argsFrom(raw: unknown): FindUnusedPrefixesArgs {
   return raw as FindUnusedPrefixesArgs;
 }
 
-async function pickBucket(studio: Studio): Promise<string | undefined> {
+/** Asks which bucket: a pick of the connection's buckets, or its name when they cannot be listed. */
+export async function pickBucket(studio: Studio, title = vscode.l10n.t('Find Unused Prefixes: which bucket?')): Promise<string | undefined> {
   const buckets = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Listing buckets…') }, () =>
     studio
       .s3Service()
@@ -71,22 +72,23 @@ async function pickBucket(studio: Studio): Promise<string | undefined> {
   if (buckets.length > 0) {
     const picked = await vscode.window.showQuickPick(
       buckets.map((b) => ({ label: b.name })),
-      { title: vscode.l10n.t('Find Unused Prefixes: which bucket?'), placeHolder: vscode.l10n.t('The bucket whose inventory and access logs to analyse') },
+      { title, placeHolder: vscode.l10n.t('The bucket whose inventory and access logs to analyse') },
     );
     return picked?.label;
   }
   return vscode.window.showInputBox({
-    title: vscode.l10n.t('Find Unused Prefixes: which bucket?'),
+    title,
     validateInput: (v) => (isValidBucketName(v) ? undefined : vscode.l10n.t('A bucket name: 3–63 lowercase letters, digits, dots or hyphens.')),
   });
 }
 
-function resolveLocation(location: string): string {
+/** A location relative to the workspace folder made absolute; s3:// and file:// URIs as they are. */
+export function resolveLocation(location: string): string {
   const base = workspaceFolder()?.uri.fsPath;
   return location === '' || /^(s3|file):\/\//.test(location) || isAbsolute(location) || !base ? location : join(base, location);
 }
 
-function checkLocation(value: string): string | undefined {
+export function checkLocation(value: string): string | undefined {
   if (value.trim() === '') return vscode.l10n.t('Required: an s3:// URI or a local folder.');
   if (value.startsWith('s3://') && !/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(value)) return vscode.l10n.t('Write it as s3://bucket/prefix/.');
   return undefined;
@@ -200,7 +202,7 @@ export async function findUnusedPrefixes(studio: Studio, raw?: unknown): Promise
   if (!bucket) return undefined;
   const connectionId = args.connectionId ?? DEFAULT_CONNECTION_ID;
   const state = studio.extensionContext.workspaceState;
-  const remembered = state.get<Partial<RetentionInputs>>(stateKey(bucket, connectionId), {});
+  const remembered = state.get<Partial<RetentionInputs>>(retentionInputsKey(bucket, connectionId), {});
   const given = Object.fromEntries(
     Object.entries({ inventory: args.inventory, logs: args.logs, windowDays: args.windowDays, asOf: args.asOf, engine: args.engine }).filter(
       ([, v]) => v !== undefined,
@@ -217,7 +219,7 @@ export async function findUnusedPrefixes(studio: Studio, raw?: unknown): Promise
       if (!inputs) return undefined;
     }
   }
-  await state.update(stateKey(bucket, connectionId), inputs);
+  await state.update(retentionInputsKey(bucket, connectionId), inputs);
   return analyse(studio, bucket, inputs, { ...args, connectionId });
 }
 

@@ -29,6 +29,7 @@ export const COMMAND_IDS = [
   's3lifecycle.tagForExpiration',
   's3lifecycle.removeExpirationTags',
   's3lifecycle.resumeTagging',
+  's3lifecycle.playDeletion',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

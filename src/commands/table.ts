@@ -10,6 +10,7 @@ import type { CommandId } from './ids';
 import type { BucketTreeNode } from '../views/bucketTree';
 import { editTemplates, pickAndRunTemplate, previewTemplateSql, runTemplate, templateParameters } from './templates';
 import { findUnusedPrefixes } from './findUnusedPrefixes';
+import { playDeletion } from './playDeletion';
 import { removeExpirationTags, resumeTagging, tagForExpiration } from './expiration';
 import { addBucket, addConnection, clearFilter, copyArn, copyS3Uri, filterLevel, loadMore, openObject, removeBucket, removeConnection } from './explorer';
 
@@ -44,6 +45,7 @@ export const COMMANDS: Readonly<Record<CommandId, CommandHandler>> = {
   's3lifecycle.tagForExpiration': (studio, target) => tagForExpiration(studio, target),
   's3lifecycle.removeExpirationTags': (studio, target) => removeExpirationTags(studio, target),
   's3lifecycle.resumeTagging': (studio, target) => resumeTagging(studio, target),
+  's3lifecycle.playDeletion': (studio, target) => playDeletion(studio, target),
 };
 
 async function runCheckLocalEngine(studio: Studio): Promise<LocalEngineInfo> {

@@ -77,6 +77,30 @@ export interface ExpirationSettings {
   batchOperationsThreshold: number;
 }
 
+/** How the deletion player reads a lifecycle deletion (`renderDeletion`'s options). */
+export interface DeletionSettings {
+  /** The image's largest side in pixels (a bucket with fewer objects gets a pixel per object). */
+  size: number;
+  /** One frame per minute, hour or day of the access logs. */
+  granularity: 'minute' | 'hour' | 'day';
+  layout: 'hilbert' | 'rows';
+  /** How keys are grouped into the image's segments (what hovering a pixel names). */
+  segmentBy: DeletionSegmentBy;
+  /** Draw the header band (time, counts, deletions per second) into the frames and the GIF. */
+  header: boolean;
+}
+
+export type DeletionSegmentBy = { by: 'characters'; length: number } | { by: 'path'; depth: number };
+
+/** `characters:N` (the first N characters of the key) or `path:N` (its first N path segments), N from 1 to 1024; undefined when it is neither. */
+export function parseSegmentBy(text: string): DeletionSegmentBy | undefined {
+  const match = /^(characters|path):(\d{1,4})$/.exec(text.trim());
+  if (!match) return undefined;
+  const n = Number(match[2]);
+  if (match[1] === 'characters') return n >= 1 && n <= 1024 ? { by: 'characters', length: n } : undefined;
+  return n >= 1 && n <= 1024 ? { by: 'path', depth: n } : undefined;
+}
+
 export interface StudioSettings {
   connection: ConnectionSettings;
   query: QuerySettings;
@@ -87,6 +111,7 @@ export interface StudioSettings {
   engine: EngineKind;
   athena: AthenaSettings;
   explorer: ExplorerSettings;
+  deletion: DeletionSettings;
 }
 
 /** Every setting key this product reads (relative to the `s3lifecycle` section), with its default. */
@@ -125,6 +150,11 @@ export const SETTING_DEFAULTS = {
   'explorer.pageSize': 1000,
   'explorer.maxItemsPerLevel': 10000,
   'explorer.previewMaxBytes': 10485760,
+  'deletion.size': 512,
+  'deletion.granularity': 'hour',
+  'deletion.layout': 'hilbert',
+  'deletion.segmentBy': 'path:1',
+  'deletion.header': false,
 } as const;
 
 export type SettingKey = keyof typeof SETTING_DEFAULTS;
@@ -259,6 +289,27 @@ export function parseSettings(get: (key: SettingKey) => unknown): ParsedSettings
     priceListEndpoint = '';
   }
 
+  const oneOf = <T extends string>(key: 'deletion.granularity' | 'deletion.layout', choices: readonly T[]): T => {
+    const value = str(key);
+    if ((choices as readonly string[]).includes(value)) return value as T;
+    const fallback = SETTING_DEFAULTS[key] as T;
+    problems.push({ key, message: `s3lifecycle.${key} must be one of ${choices.map((c) => `"${c}"`).join(', ')}, not "${value}"; using "${fallback}"` });
+    return fallback;
+  };
+  let segmentBy = parseSegmentBy(str('deletion.segmentBy'));
+  if (!segmentBy) {
+    problems.push({
+      key: 'deletion.segmentBy',
+      message: `s3lifecycle.deletion.segmentBy must be characters:N or path:N (N from 1 to 1024), not "${str('deletion.segmentBy')}"; using "${SETTING_DEFAULTS['deletion.segmentBy']}"`,
+    });
+    segmentBy = parseSegmentBy(SETTING_DEFAULTS['deletion.segmentBy'])!;
+  }
+  const rawHeader = get('deletion.header');
+  let header: boolean = SETTING_DEFAULTS['deletion.header'];
+  if (typeof rawHeader === 'boolean') header = rawHeader;
+  else if (rawHeader !== undefined && rawHeader !== null)
+    problems.push({ key: 'deletion.header', message: 's3lifecycle.deletion.header must be true or false; using false' });
+
   const connection = { profile: str('profile'), region, endpoint, forcePathStyle };
   const parsedConnections = parseConnections(connection, get('connections'), get('extraBuckets'));
   for (const message of parsedConnections.problems) problems.push({ key: 'connections', message });
@@ -295,6 +346,13 @@ export function parseSettings(get: (key: SettingKey) => unknown): ParsedSettings
         concurrency: int('expiration.concurrency', 1, 256),
         confirmThreshold: int('expiration.confirmThreshold', 0, Number.MAX_SAFE_INTEGER),
         batchOperationsThreshold: int('expiration.batchOperationsThreshold', 1, Number.MAX_SAFE_INTEGER),
+      },
+      deletion: {
+        size: int('deletion.size', 16, 2048),
+        granularity: oneOf('deletion.granularity', ['minute', 'hour', 'day'] as const),
+        layout: oneOf('deletion.layout', ['hilbert', 'rows'] as const),
+        segmentBy,
+        header,
       },
       athena: {
         workgroup: str('athena.workgroup') || SETTING_DEFAULTS['athena.workgroup'],

@@ -24,8 +24,12 @@ import {
 } from '../panelProtocol';
 import { Channel, type NoRequests } from '../webviewKit/channel';
 import { previewOf } from '../webviewKit/guards';
+import type { DeletionSession } from '../app/deletionSession';
+import { deletionHandlers, deletionStrings, describeDeletionFailure, type DeletionActions } from './deletionPanel';
 import { Disposable } from './disposable';
 import { createNonce, renderPanelHtml } from './panelHtml';
+
+export type { DeletionActions };
 
 export const PANEL_VIEW_TYPE = 's3lifecycle.panel';
 
@@ -103,12 +107,15 @@ class RetentionViewState {
 export class LifecyclePanelManager extends Disposable {
   private current: LifecyclePanel | undefined;
   private readonly retention = new RetentionViewState();
+  /** The deletion the player shows (kept while the panel is closed, so reopening it shows it again). */
+  private deletionSession: DeletionSession | undefined;
   private connectionDescription: string;
 
-  /** `actions`: the work behind the panel's "Find Unused Prefixes" and "Tag for expiration" buttons. */
+  /** `actions`: the work behind the panel's "Find Unused Prefixes" and "Tag for expiration" buttons; `deletionActions`: the player's. */
   constructor(
     private readonly services: PanelServices,
     private readonly retentionActions: RetentionActions,
+    private readonly deletionActions: DeletionActions,
   ) {
     super();
     this.connectionDescription = describeConnection(services.settings().connection);
@@ -163,6 +170,21 @@ export class LifecyclePanelManager extends Disposable {
     return panel;
   }
 
+  /** The deletion the player shows. */
+  get deletion(): DeletionSession | undefined {
+    return this.deletionSession;
+  }
+
+  /** Shows a deletion in the player (opening the panel, with the keyboard focus: the user asked to watch it); the previous one stops. */
+  showDeletion(session: DeletionSession): LifecyclePanel {
+    const previous = this.deletionSession;
+    if (previous && previous !== session) this.letGo(previous);
+    this.deletionSession = session;
+    const panel = this.createOrShow();
+    panel.showDeletion(session);
+    return panel;
+  }
+
   /** Marks prefixes' tagging state; kept for the next panel when none is open. */
   setPrefixStatus(update: PrefixStatusUpdate): void {
     if (this.current) this.current.setPrefixStatus(update);
@@ -171,7 +193,15 @@ export class LifecyclePanelManager extends Disposable {
 
   private adopt(webviewPanel: vscode.WebviewPanel): LifecyclePanel {
     this.current?.dispose();
-    const panel = new LifecyclePanel(webviewPanel, this.services, this.resourceRoots(), this.retention, this.retentionActions);
+    const panel = new LifecyclePanel(
+      webviewPanel,
+      this.services,
+      this.resourceRoots(),
+      this.retention,
+      this.retentionActions,
+      this.deletionActions,
+      () => this.deletionSession,
+    );
     this.current = panel;
     panel.onDidDispose(() => {
       if (this.current === panel) this.current = undefined;
@@ -184,7 +214,16 @@ export class LifecyclePanelManager extends Disposable {
     return [vscode.Uri.joinPath(root, 'dist'), vscode.Uri.joinPath(root, 'media')];
   }
 
+  /** Stops a deletion no longer shown and drops its tables on the engine. */
+  private letGo(session: DeletionSession): void {
+    void session.dispose().then(
+      (notes) => notes.forEach((note) => this.services.log.warn(`Play Lifecycle Deletion: ${note}`)),
+      (error: unknown) => this.services.log.warn(`Play Lifecycle Deletion: letting go of s3://${session.bucket}'s tables failed: ${errorMessage(error)}`),
+    );
+  }
+
   override dispose(): void {
+    if (this.deletionSession) this.letGo(this.deletionSession);
     this.current?.dispose();
     super.dispose();
   }
@@ -196,6 +235,8 @@ export class LifecyclePanel extends Disposable {
   /** The webview's requests and what the panel sends; disposing it cancels the host work of requests still running. */
   private readonly channel: Channel<NoRequests, PanelRequests, ReadyMessage, HostEventMessage>;
   private readyCount = 0;
+  /** Stops forwarding the shown deletion's messages. */
+  private unlistenDeletion: (() => void) | undefined;
 
   constructor(
     private readonly webviewPanel: vscode.WebviewPanel,
@@ -203,6 +244,8 @@ export class LifecyclePanel extends Disposable {
     localResourceRoots: vscode.Uri[],
     private readonly retention: RetentionViewState,
     private readonly actions: RetentionActions,
+    deletionActions: DeletionActions,
+    private readonly deletion: () => DeletionSession | undefined,
   ) {
     super();
     const webview = webviewPanel.webview;
@@ -234,6 +277,7 @@ export class LifecyclePanel extends Disposable {
           await this.actions.findUnusedPrefixes(bucket);
           return null;
         },
+        ...deletionHandlers(deletion, deletionActions),
       },
       describeFailure: (request, error) => this.describeFailure(request, error),
       onMalformed: (raw) => this.services.log.warn(`Lifecycle panel: ignored a malformed message from the webview: ${previewOf(raw)}`),
@@ -245,6 +289,8 @@ export class LifecyclePanel extends Disposable {
     this._register(webview.onDidReceiveMessage((raw: unknown) => this.channel.receive(raw)));
     this._register(services.onDidChangeSettings(() => void this.channel.send({ type: 'connectionChanged', connection: this.connectionSummary() })));
     this._register(webviewPanel.onDidDispose(() => this.dispose()));
+    // The webview gets what the deletion sent so far once it is ready; from now on, what it sends.
+    this.unlistenDeletion = deletion()?.listen((message) => void this.channel.send(message));
   }
 
   /** How many `ready` handshakes the webview has made (once per load, again after a reload). */
@@ -270,8 +316,16 @@ export class LifecyclePanel extends Disposable {
     void this.channel.send({ type: 'prefixStatus', ...update });
   }
 
+  /** Shows a deletion in the player: what it sent so far, then what it sends as it reads. */
+  showDeletion(session: DeletionSession): void {
+    this.unlistenDeletion?.();
+    for (const message of session.replay()) void this.channel.send(message);
+    this.unlistenDeletion = session.listen((message) => void this.channel.send(message));
+  }
+
   override dispose(): void {
     if (this.isDisposed) return;
+    this.unlistenDeletion?.();
     this.channel.dispose('The panel was closed.');
     this.disposeEmitter.fire();
     super.dispose();
@@ -286,12 +340,16 @@ export class LifecyclePanel extends Disposable {
     void this.channel.send({ type: 'init', strings: panelStrings(), connection: this.connectionSummary() });
     const report = this.retention.report;
     if (report) this.showReport(report);
+    const deletion = this.deletion();
+    if (deletion) for (const message of deletion.replay()) void this.channel.send(message);
   }
 
   /** A message for the user; errors they cannot act on are logged with their stack. */
   private describeFailure(request: PanelRequestMessage, error: unknown): string {
+    const player = describeDeletionFailure(error);
+    if (player !== undefined) return player;
     const connection = this.services.settings().connection;
-    const bucket = request.method === 'listBuckets' ? undefined : request.params.bucket;
+    const bucket = request.method === 'tagForExpiration' || request.method === 'findUnusedPrefixes' ? request.params.bucket : undefined;
     const described = describeS3Error(error, { endpoint: connection.endpoint, ...(bucket ? { bucket } : {}) });
     if (described.kind !== 'other') {
       this.services.log.warn(`Lifecycle panel: ${request.method}: ${described.message}`);
@@ -331,6 +389,7 @@ export class LifecyclePanel extends Disposable {
 
 function panelStrings(): PanelStrings {
   return {
+    ...deletionStrings(),
     title: vscode.l10n.t('S3 Lifecycle Studio'),
     connectionLabel: vscode.l10n.t('Connection'),
     engineLabel: vscode.l10n.t('SQL engine'),

@@ -81,6 +81,23 @@ describe('npm run demo', () => {
     for (const name of ['demo-estate', 'demo-estate-inventory', 'demo-estate-logs', 'demo-current', 'demo-current-inventory'])
       await grid.getByText(name, { exact: true }).waitFor({ timeout: 30_000 });
     await screenshot(page, 'e2e-demo');
+
+    // The estate's deletion plays from the panel's own button: the demo's settings answer the inputs.
+    await frame.locator('#deletion-play-command').click();
+    const input = page.locator('.quick-input-widget input');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'demo-estate' }).first().waitFor({ timeout: 30_000 });
+    await input.fill('demo-estate');
+    await page
+      .locator('.quick-input-list .monaco-list-row', { hasText: /^demo-estate$/ })
+      .first()
+      .waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget', { hasText: 'Play the deletion of s3://demo-estate' }).waitFor({ timeout: 15_000 });
+    await page.keyboard.press('Enter');
+    await frame.locator('#deletion-player[data-status="complete"]').waitFor({ timeout: 300_000 });
+    assert.ok(Number(await frame.locator('#deletion-player').getAttribute('data-frames')) > 1, 'the deletion has frames');
+    await frame.locator('#deletion-play[aria-pressed="true"]').waitFor({ timeout: 30_000 });
+    await screenshot(page, 'e2e-demo-deletion');
     await page.close();
   });
 

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { renderDeletion, type RenderDeletionOptions, type RenderDeletionStart } from '../../src/app/deletionRender';
+import { FITTED_MIN_SIZE, fittedSize, renderDeletion, type RenderDeletionOptions, type RenderDeletionStart } from '../../src/app/deletionRender';
 import type { FramePatch } from '../../src/core/deletion/model';
 import type { EstateTruth } from '../../src/core/estate/generate';
 import { collectRows } from '../../src/engines/engine';
@@ -90,6 +90,17 @@ describe('renderDeletion on the local engine', () => {
       result.events,
     );
     assert.deepEqual(await result.dispose(), []);
+  });
+
+  it('fits the image to the objects when asked: a pixel per object, never past the size given', async () => {
+    let fitted: RenderDeletionStart | undefined;
+    const result = await renderDeletion({ ...options(), size: 500, fitObjects: true, onStart: (info) => void (fitted = info) });
+    const side = Math.ceil(Math.sqrt(result.objects));
+    assert.deepEqual([fitted?.width, fitted?.height], [side, side]);
+    await result.dispose();
+    assert.equal(fittedSize(20, 1500), 20);
+    assert.equal(fittedSize(500, 3), FITTED_MIN_SIZE);
+    assert.equal(fittedSize(500, 1500), 39);
   });
 
   it('runs two renders at once on one engine, each on tables of its own, and drops them', async () => {

@@ -3,7 +3,12 @@ import * as assert from 'node:assert/strict';
 import {
   MAX_REQUEST_PREFIXES,
   PANEL_STRING_KEYS,
+  decodeFrameRegion,
   isBucketSummaryList,
+  isFrameRegionWire,
+  isGifExportResult,
+  isPixelDescription,
+  isProgressAtFrame,
   isPanelStrings,
   isTagForExpirationResult,
   parseHostMessage,
@@ -324,5 +329,209 @@ describe('messages from the host', () => {
     assert.ok(isTagForExpirationResult({ tagged: ['a'], runId: 'r1' }));
     assert.ok(!isTagForExpirationResult({ tagged: [1] }));
     assert.ok(!isTagForExpirationResult(null));
+  });
+});
+
+describe("the deletion player's requests", () => {
+  it('accepts a frame, a pixel, an export, play and stop with valid parameters', () => {
+    const cases: [string, unknown][] = [
+      ['deletionFrame', { session: 2, index: 0, base: -1 }],
+      ['deletionFrame', { session: 2, index: 199_999, base: 7 }],
+      ['describeDeletionPixel', { session: 2, x: 0, y: 2047 }],
+      ['deletionProgress', { session: 2, index: 5 }],
+      ['exportDeletionGif', { session: 2, frameDelayMs: 100 }],
+      ['playDeletion', {}],
+      ['cancelDeletion', { session: 2 }],
+    ];
+    for (const [method, params] of cases) assert.deepEqual(parseWebviewMessage(request(method, params)), { ...request(method, params) }, method);
+    assert.deepEqual(parseWebviewMessage(request('playDeletion', undefined)), request('playDeletion', {}));
+  });
+
+  it('rejects bad sessions, indexes out of bounds, odd delays and unknown parameters', () => {
+    const cases: [string, unknown][] = [
+      ['deletionFrame', { session: 0, index: 0, base: -1 }],
+      ['deletionFrame', { session: 2, index: -1, base: -1 }],
+      ['deletionFrame', { session: 2, index: 200_000, base: -1 }],
+      ['deletionFrame', { session: 2, index: 1.5, base: -1 }],
+      ['deletionFrame', { session: 2, index: 1, base: -2 }],
+      ['deletionFrame', { session: 2, index: 1, base: '0' }],
+      ['deletionFrame', { session: 2, index: 1 }],
+      ['deletionFrame', { session: 2, index: 1, base: 0, full: true }],
+      ['describeDeletionPixel', { session: 2, x: 2048, y: 0 }],
+      ['deletionProgress', { session: 2, index: -1 }],
+      ['deletionProgress', { session: 2 }],
+      ['describeDeletionPixel', { session: 2, x: 0, y: -1 }],
+      ['exportDeletionGif', { session: 2, frameDelayMs: 5 }],
+      ['exportDeletionGif', { session: 2, frameDelayMs: 60_000 }],
+      ['exportDeletionGif', { session: 2, frameDelayMs: 100, path: '/etc/passwd' }],
+      ['playDeletion', { bucket: 'estate-2019' }],
+      ['cancelDeletion', {}],
+      ['cancelDeletion', { session: '2' }],
+    ];
+    for (const [method, params] of cases) assert.equal(parseWebviewMessage(request(method, params)), undefined, `${method} ${JSON.stringify(params)}`);
+  });
+});
+
+describe("the deletion player's messages from the host", () => {
+  const start = {
+    type: 'deletionStart',
+    session: 4,
+    bucket: 'estate',
+    width: 3,
+    height: 2,
+    palette: [0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255, 9, 9, 9, 1, 2, 3],
+    stateColours: [0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255, 9, 9, 9],
+    objects: 6,
+    frames: 10,
+    firstBucket: 1_735_689_600_000,
+    granularity: 'hour',
+    layout: 'hilbert',
+  };
+  const frames = {
+    type: 'deletionFrames',
+    session: 4,
+    first: 0,
+    bucketStarts: [1, 2],
+    counts: [6, 0, 0, 0, 0, 5, 0, 1, 0, 0],
+    events: [0, 1],
+    anomalies: [0, 0],
+    progress: {
+      partitions: [
+        {
+          index: 0,
+          firstObject: 0,
+          endObject: 6,
+          objects: 6,
+          phases: [{ kind: 'delete_marker', done: 1, total: 6, ratePerHour: 0.5, estimatedEnd: 9 }],
+          finished: false,
+          estimatedEnd: 9,
+          firstKey: 'a',
+          lastKey: 'f',
+        },
+      ],
+      complete: false,
+      firstEvent: 2,
+      lastEvent: 2,
+      estimatedEnd: { time: 9, low: 8, high: 12 },
+      notes: ['a note'],
+    },
+  };
+  const end = {
+    type: 'deletionEnd',
+    session: 4,
+    outcome: 'complete',
+    frames: 10,
+    anomalies: [{ state: 'gone', kind: 'expire_marker', count: 3, description: 'expire_marker on a gone object' }],
+    complete: true,
+  };
+
+  it('accepts the preparing, start, frames and end messages as they are', () => {
+    for (const message of [
+      { type: 'deletionPreparing', session: 4, bucket: 'estate' },
+      start,
+      { ...start, resumeFrame: 3 },
+      frames,
+      end,
+      { ...end, outcome: 'failed', message: 'why', complete: false },
+    ]) {
+      assert.deepEqual(parseHostMessage(message), message, message.type);
+    }
+  });
+
+  it('drops fields it does not know', () => {
+    const parsed = parseHostMessage({ ...start, html: '<img onerror=x>' });
+    assert.deepEqual(parsed, start);
+    const withExtra = structuredClone(frames) as typeof frames & { progress: { partitions: Record<string, unknown>[] } };
+    withExtra.progress.partitions[0]!.extra = 1;
+    assert.deepEqual(parseHostMessage(withExtra), frames);
+  });
+
+  it('rejects a malformed start: a size, a palette or colours the player cannot use', () => {
+    for (const bad of [
+      { width: 0 },
+      { width: 2049 },
+      { height: 1.5 },
+      { palette: [0, 0] },
+      { palette: [0, 0, 256] },
+      { palette: Array.from({ length: 256 * 3 }, () => 0) },
+      { stateColours: [0, 0, 0] },
+      { frames: 200_001 },
+      { granularity: 'week' },
+      { layout: 'spiral' },
+      { session: -1 },
+      { firstBucket: Number.NaN },
+      { resumeFrame: -1 },
+      { resumeFrame: '3' },
+    ]) {
+      assert.equal(parseHostMessage({ ...start, ...bad }), undefined, JSON.stringify(bad));
+    }
+  });
+
+  it('rejects a batch of frames whose arrays do not line up, and a malformed progress', () => {
+    const withProgress = (change: (p: Record<string, unknown>) => void) => {
+      const copy = structuredClone(frames) as unknown as { progress: Record<string, unknown> };
+      change(copy.progress);
+      return copy;
+    };
+    for (const bad of [
+      { ...frames, counts: [6, 0, 0, 0, 0] },
+      { ...frames, events: [0] },
+      { ...frames, anomalies: [0, -1] },
+      { ...frames, bucketStarts: [] },
+      { ...frames, first: 199_999 },
+      { ...frames, counts: frames.counts.map(() => 0.5) },
+      withProgress((p) => (p.estimatedEnd = { time: 9, low: 10, high: 12 })),
+      withProgress((p) => (p.notes = [1])),
+      withProgress((p) => ((p.partitions as Record<string, unknown>[])[0]!.phases = [{ kind: 'transition', done: 0, total: 1 }])),
+      withProgress((p) => ((p.partitions as Record<string, unknown>[])[0]!.endObject = -1)),
+      withProgress((p) => (p.partitions = Array.from({ length: 4097 }, () => (p.partitions as unknown[])[0]))),
+    ]) {
+      assert.equal(parseHostMessage(bad), undefined, JSON.stringify(bad).slice(0, 120));
+    }
+  });
+
+  it('rejects an end with an unknown outcome or anomaly', () => {
+    assert.equal(parseHostMessage({ ...end, outcome: 'done' }), undefined);
+    assert.equal(parseHostMessage({ ...end, anomalies: [{ state: 'lost', kind: 'expire_marker', count: 1, description: '' }] }), undefined);
+    assert.equal(parseHostMessage({ ...end, message: 3 }), undefined);
+  });
+
+  it('decodes a frame only when it fits the image and the palette', () => {
+    const image = { width: 3, height: 2, colours: 6 };
+    const wire = (pixels: number[], rect: Partial<{ x: number; y: number; width: number; height: number; full: boolean }> = {}) => ({
+      index: 1,
+      x: 1,
+      y: 0,
+      width: 2,
+      height: 2,
+      full: false,
+      ...rect,
+      pixels: Buffer.from(pixels).toString('base64'),
+    });
+    const good = wire([0, 255, 5, 1]);
+    assert.ok(isFrameRegionWire(good));
+    assert.deepEqual(decodeFrameRegion(good, image), { index: 1, x: 1, y: 0, width: 2, height: 2, full: false, pixels: Uint8Array.of(0, 255, 5, 1) });
+    assert.equal(decodeFrameRegion(wire([0, 255, 6, 1]), image), undefined, 'an index past the palette');
+    assert.equal(decodeFrameRegion(wire([0, 1, 2]), image), undefined, 'too few pixels');
+    assert.equal(decodeFrameRegion(wire([0, 1, 2, 3], { x: 2 }), image), undefined, 'outside the image');
+    assert.equal(decodeFrameRegion(wire([0, 1, 2, 3], { full: true }), image), undefined, 'a whole image that is not whole');
+    assert.ok(!isFrameRegionWire({ ...good, pixels: 'not base64!' }));
+    assert.ok(!isFrameRegionWire({ ...good, pixels: 'A'.repeat(6_000_000) }));
+    assert.ok(!isFrameRegionWire({ ...good, full: 'yes' }));
+  });
+
+  it('checks the progress answered for a frame', () => {
+    assert.ok(isProgressAtFrame({ frame: 3, progress: frames.progress }));
+    assert.ok(!isProgressAtFrame({ frame: -1, progress: frames.progress }));
+    assert.ok(!isProgressAtFrame({ frame: 3, progress: { ...frames.progress, complete: 'no' } }));
+  });
+
+  it('checks a pixel description and an export result', () => {
+    assert.ok(isPixelDescription(null));
+    assert.ok(isPixelDescription({ segmentPrefix: 'a/', firstKey: 'a/1', lastKey: 'a/9', objects: 3 }));
+    assert.ok(!isPixelDescription({ segmentPrefix: 'a/', firstKey: 'a/1', objects: 3 }));
+    assert.ok(isGifExportResult(null));
+    assert.ok(isGifExportResult({ path: '/tmp/x.gif', frames: 3, bytes: 100 }));
+    assert.ok(!isGifExportResult({ path: '/tmp/x.gif', frames: -1, bytes: 100 }));
   });
 });

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { checkEndpoint, describeConnection, parseSettings, SETTING_DEFAULTS, type SettingKey } from '../../src/core/settings';
+import { checkEndpoint, describeConnection, parseSegmentBy, parseSettings, SETTING_DEFAULTS, type SettingKey } from '../../src/core/settings';
 
 const from = (values: Partial<Record<SettingKey, unknown>>) => (key: SettingKey) => values[key];
 
@@ -37,7 +37,42 @@ describe('parseSettings', () => {
         batchOperationsThreshold: 1000000,
       },
       athena: { workgroup: 'primary', outputLocation: '', database: 'default', catalog: 'AwsDataCatalog' },
+      deletion: { size: 512, granularity: 'hour', layout: 'hilbert', segmentBy: { by: 'path', depth: 1 }, header: false },
     });
+  });
+
+  it("reads the deletion player's settings, and replaces a bad one by its default with a problem that names it", () => {
+    const good = parseSettings(
+      from({
+        'deletion.size': 1000,
+        'deletion.granularity': 'minute',
+        'deletion.layout': 'rows',
+        'deletion.segmentBy': 'characters:5',
+        'deletion.header': true,
+      }),
+    );
+    assert.deepEqual(good.problems, []);
+    assert.deepEqual(good.settings.deletion, { size: 1000, granularity: 'minute', layout: 'rows', segmentBy: { by: 'characters', length: 5 }, header: true });
+    const bad = parseSettings(
+      from({ 'deletion.size': 4096, 'deletion.granularity': 'week', 'deletion.layout': 'spiral', 'deletion.segmentBy': 'path:0', 'deletion.header': 'yes' }),
+    );
+    assert.deepEqual(bad.settings.deletion, parseSettings(() => undefined).settings.deletion);
+    assert.deepEqual(bad.problems.map((p) => p.key).sort(), [
+      'deletion.granularity',
+      'deletion.header',
+      'deletion.layout',
+      'deletion.segmentBy',
+      'deletion.size',
+    ]);
+    assert.match(bad.problems.find((p) => p.key === 'deletion.segmentBy')!.message, /characters:N or path:N/);
+  });
+
+  it('reads a segmentation as characters:N or path:N', () => {
+    assert.deepEqual(parseSegmentBy('characters:5'), { by: 'characters', length: 5 });
+    assert.deepEqual(parseSegmentBy(' path:2 '), { by: 'path', depth: 2 });
+    for (const text of ['', 'path', 'path:', 'path:0', 'path:1025', 'characters:0', 'characters:1025', 'chars:5', 'path:1.5', 'path:-1']) {
+      assert.equal(parseSegmentBy(text), undefined, text);
+    }
   });
 
   it('reads a custom endpoint with path-style addressing', () => {
