@@ -10,9 +10,9 @@ import {
   STATE_NAMES,
   TRANSPARENT_INDEX,
   LAYOUT_NAMES,
-  type EventKindName,
+  type DeletionAnomaly,
   type LayoutName,
-  type StateName,
+  type PixelDescription,
 } from './core/deletion/model';
 import type { FrameRegion } from './core/deletion/frameStore';
 import { hasOnlyKeys, isAmount, isCount, isId, isOneOf, isRecord, isStringList } from './webviewKit/guards';
@@ -74,20 +74,9 @@ export interface ProgressView {
   notes: string[];
 }
 
-export interface AnomalyView {
-  state: StateName;
-  kind: EventKindName;
-  count: number;
-  description: string;
-}
-
-/** What a pixel covers, looked up on the host. */
-export interface PixelDescription {
-  segmentPrefix: string;
-  firstKey: string;
-  lastKey: string;
-  objects: number;
-}
+export type { PixelDescription };
+/** An anomaly as the player lists it. */
+export type AnomalyView = DeletionAnomaly;
 
 /** A frame as it crosses to the webview: `pixels` is base64 of width × height palette indices. */
 export interface FrameRegionWire {

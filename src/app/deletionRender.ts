@@ -13,12 +13,13 @@ import {
   EVENT_KIND_NAMES,
   STATE_COUNT,
   STATE_NAMES,
+  type DeletionAnomaly,
   type EventBatch,
   type EventKind,
-  type EventKindName,
   type FramePatch,
   type LayoutName,
   type ObjectState,
+  type PixelDescription,
   type SegmentInterval,
   type StateName,
 } from '../core/deletion/model';
@@ -72,20 +73,6 @@ export interface RenderDeletionOptions {
   /** Events held in memory before they spill to temporary files, and where those go. */
   memoryEvents?: number;
   tempDir?: string;
-}
-
-export interface DeletionAnomaly {
-  state: StateName;
-  kind: EventKindName;
-  count: number;
-  description: string;
-}
-
-export interface PixelDescription {
-  segmentPrefix: string;
-  firstKey: string;
-  lastKey: string;
-  objects: number;
 }
 
 export interface DeletionRenderResult {

@@ -129,3 +129,19 @@ export interface PixelObjects {
   /** Exclusive. */
   endObject: number;
 }
+
+/** An anomaly kind and how often it happened: what the report, the CLI and the player show. */
+export interface DeletionAnomaly {
+  state: StateName;
+  kind: EventKindName;
+  count: number;
+  description: string;
+}
+
+/** What a pixel covers, as a hover shows it: its segment prefix and key range. */
+export interface PixelDescription {
+  segmentPrefix: string;
+  firstKey: string;
+  lastKey: string;
+  objects: number;
+}
