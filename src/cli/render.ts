@@ -9,6 +9,7 @@ import { MAX_LAYOUT_SIZE } from '../core/deletion/layout';
 import { LAYOUT_NAMES, STATE_NAMES, type LayoutName } from '../core/deletion/model';
 import type { DeletionPartition, PhaseProgress } from '../core/deletion/partitions';
 import { formatBytes, formatCount, formatDecimal } from '../core/format';
+import { parseSegmentBy as parseSegmentSetting } from '../core/settings';
 import { QueryCancelledError } from '../engines/engine';
 import { TemplateRunner } from '../engines/runner';
 import { retentionCatalog, type TemplateCatalog } from '../sql/catalog';
@@ -25,16 +26,15 @@ const STATE_LABELS: Record<(typeof STATE_NAMES)[number], string> = {
   gone: 'gone',
 };
 
-/** `characters:5` or `path:2`. */
+/** `characters:5` or `path:2`, as the `s3lifecycle.deletion.segmentBy` setting reads it; a usage error otherwise. */
 export function parseSegmentBy(text: string): SegmentBy {
-  const match = /^(characters|path):(\d+)$/.exec(text);
-  const n = match ? Number(match[2]) : NaN;
-  if (!match || !Number.isInteger(n) || n < 1 || n > 1024) {
+  const segmentBy = parseSegmentSetting(text);
+  if (segmentBy === undefined) {
     throw new UsageError(
       `--segment-by takes characters:N (the keys' first N characters) or path:N (their first N path segments), N from 1 to 1024, not "${text}"`,
     );
   }
-  return match[1] === 'characters' ? { by: 'characters', length: n } : { by: 'path', depth: n };
+  return segmentBy;
 }
 
 export interface RenderArguments {
