@@ -58,6 +58,8 @@ describe('the deletion GIF', () => {
   for (const [name, objects, options] of [
     ['fewer objects than pixels, Hilbert, with the header band', 3000, { size: 200, layout: 'hilbert', header: true, bucketMs: HOUR }],
     ['more objects than pixels (mixed pixels), rows', 40_000, { size: 64, layout: 'rows' }],
+    ['more objects than pixels (mixed pixels), Hilbert, no header band (the default picture)', 40_000, { size: 64, layout: 'hilbert' }],
+    ['fewer objects than pixels, rows, with the header band', 3000, { size: 200, layout: 'rows', header: true, bucketMs: HOUR }],
   ] as const) {
     it(`decodes to one frame per bucket with the canvas's pixels: ${name}`, async () => {
       const { canvas, gif, patches, images, writer } = await renderGif(objects, options, 12, [4, 5]);
@@ -75,6 +77,7 @@ describe('the deletion GIF', () => {
         const rect = patch.width === 0 ? [0, 0, 1, 1] : [patch.x, patch.y, patch.width, patch.height];
         assert.deepEqual([info.x, info.y, info.width, info.height], rect, `frame ${f}'s rectangle`);
         assert.equal(info.disposal, 1, 'do not dispose');
+        // One image per time step, each with the step's delay: browsers play a delay of 0 as 100 ms, so no step is split into sub-images.
         assert.equal(info.delay, 8);
         if (f > 0) assert.equal(info.transparent_index, TRANSPARENT_INDEX);
         reader.decodeAndBlitFrameRGBA(f, screen);
