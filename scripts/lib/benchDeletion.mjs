@@ -3,18 +3,22 @@
 //   (a) events applied per second, (b) frame patches per second at 1000×1000 and, apart, GIF frames
 //   encoded per second, (c) peak RSS at 10M and 100M objects in a process of its own, as bytes per
 //   object beyond a fixed base (the slope between the two), (d) against the original write-up's
-//   method on the same events: a full RGB PNG per frame (pngjs), then ImageMagick's
-//   `convert -delay 5 -loop 0 frames/*.png out.gif`; the speed-up end to end and the file sizes,
+//   method on the same events and the same picture: a full RGB PNG per frame (pngjs), then
+//   ImageMagick's `convert -delay 5 -loop 0 frames/*.png out.gif`; the speed-up end to end and the
+//   file sizes for each picture of --deletion-pictures, the two GIFs first decoded and compared
+//   frame by frame (a size compares nothing unless both show the same pixels),
 //   (e) the partition tracker (partitions.ts): events recorded per second, one full report at its
 //   default 65,536 bins, and the partitions it finds; it runs in (c) too, beside the canvas.
 //
 //   --deletion-objects N   objects for (a), (b), (d) (default 1,000,000)
 //   --deletion-memory A,B  the two sizes for (c) (default 10000000,100000000)
+//   --deletion-pictures L  the pictures for (d), of rows, hilbert, hilbert+header, rows+header
+//                          (default rows,hilbert,hilbert+header)
 //
 // The compiled sources come from out/ (compiled by bench.mjs); S3LS_OUT_DIR points elsewhere.
 
 import { execFile, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,9 +85,8 @@ function imageMagick() {
 export async function deletionBench(option) {
   const { DeletionCanvas } = require(join(outDir, 'src', 'core', 'deletion', 'canvas.js'));
   const { GifWriter } = require(join(outDir, 'src', 'core', 'deletion', 'gif.js'));
-  const { TRANSITIONS, EVENT_KIND_COUNT, ANOMALY_BIT } = require(join(outDir, 'src', 'core', 'deletion', 'model.js'));
-  const { STATE_COLOURS, PALETTE, BACKGROUND_INDEX } = require(join(outDir, 'src', 'core', 'deletion', 'palette.js'));
   const objects = Number(option('deletion-objects', '1000000'));
+  const pictures = picturesOption(option);
   const workload = deletionWorkload({ objects });
   const batches = collectBatches(workload);
   const events = batches.reduce((n, b) => n + b.length, 0);
@@ -220,7 +223,7 @@ export async function deletionBench(option) {
     detail: { fixedBaseMb: mb(rssSmall - slope * small) },
   });
 
-  // (d) against the original's method, end to end on the same events: rows layout, no header (the same picture).
+  // (d) against the original's method, end to end on the same events, each picture drawn the same way by both.
   const magick = imageMagick();
   if (!magick.convert) {
     results.push({ name: 'deletion: speed-up over PNG frames + ImageMagick', value: 'skipped', unit: '', target: null, detail: { why: magick.why } });
@@ -228,99 +231,161 @@ export async function deletionBench(option) {
   }
   const dir = mkdtempSync(join(tmpdir(), 's3ls-bench-deletion-'));
   try {
-    // Ours: events → canvas → changed-rectangle frames → GIF file.
-    const oursPath = join(dir, 'ours.gif');
-    const oursStarted = performance.now();
-    {
-      const c = new DeletionCanvas(objects, { size: SIZE, layout: 'rows' });
-      const fd = openSync(oursPath, 'w');
-      const writer = new GifWriter((b) => void writeSync(fd, b), { width: c.width, height: c.height, palette: c.palette });
-      for (const batch of batches) {
-        c.apply(batch);
-        await writer.addFrame(c.frame(batch.bucketStart));
-      }
-      await writer.finish();
-      closeSync(fd);
+    for (const name of pictures) {
+      const picture = PICTURES[name];
+      const ours = await oursEndToEnd(DeletionCanvas, GifWriter, objects, workload, batches, picture, join(dir, `ours-${name}.gif`));
+      const theirs = await originalMethod(DeletionCanvas, magick.convert, objects, workload, batches, picture, dir, name);
+      const frames = samePicture(ours.path, theirs.path);
+      const seconds = (ms) => Math.round(ms / 100) / 10;
+      results.push({
+        name: `deletion: ours end to end, events → GIF (${label}), ${name}`,
+        value: seconds(ours.ms),
+        unit: 's',
+        target: null,
+        detail: { picture: picture.label, gifBytes: ours.bytes },
+      });
+      results.push({
+        name: `deletion: original method end to end (PNG per frame + convert), ${name}`,
+        value: seconds(theirs.ms),
+        unit: 's',
+        target: null,
+        detail: {
+          drawSeconds: seconds(theirs.drawMs),
+          pngSeconds: seconds(theirs.pngMs),
+          pngBytes: theirs.pngBytes,
+          convertSeconds: seconds(theirs.convertMs),
+          gifBytes: theirs.bytes,
+        },
+      });
+      results.push({
+        name: `deletion: speed-up over the original method, ${name}`,
+        value: Math.round((theirs.ms / ours.ms) * 10) / 10,
+        unit: '×',
+        target: 20,
+        higherIsBetter: true,
+      });
+      results.push({
+        name: `deletion: GIF size, original ÷ ours, ${name}`,
+        value: Math.round((theirs.bytes / ours.bytes) * 100) / 100,
+        unit: '×',
+        target: 1,
+        higherIsBetter: true,
+        detail: { oursBytes: ours.bytes, theirsBytes: theirs.bytes, framesCompared: frames },
+      });
     }
-    const oursMs = performance.now() - oursStarted;
-    // The original: the same state machine over a byte per object, then every frame drawn whole as RGB and written as a PNG …
-    const { PNG } = require('pngjs');
-    const framesDir = join(dir, 'frames');
-    mkdirSync(framesDir);
-    const theirsStarted = performance.now();
-    const states = new Uint8Array(objects);
-    const rgb = STATE_COLOURS.map((c) => c);
-    const background = PALETTE[BACKGROUND_INDEX];
-    const png = new PNG({ width: SIZE, height: SIZE, colorType: 2 });
-    batches.forEach((batch, frame) => {
-      for (let i = 0; i < batch.length; i++) {
-        const o = batch.objects[i];
-        states[o] = TRANSITIONS[states[o] * EVENT_KIND_COUNT + batch.kinds[i]] & ~ANOMALY_BIT;
-      }
-      const data = png.data;
-      for (let p = 0; p < SIZE * SIZE; p++) {
-        const [r, g, b] = p < objects ? rgb[states[p]] : background;
-        data[p * 4] = r;
-        data[p * 4 + 1] = g;
-        data[p * 4 + 2] = b;
-        data[p * 4 + 3] = 255;
-      }
-      writeFileSync(join(framesDir, `${String(frame).padStart(6, '0')}.png`), PNG.sync.write(png, { colorType: 2 }));
-    });
-    const pngMs = performance.now() - theirsStarted;
-    // … and ImageMagick assembles the GIF, as the write-up did.
-    const theirsPath = join(dir, 'theirs.gif');
-    // Debian's policy.xml caps ImageMagick's pixel cache (256 MiB of memory, 1 GiB of disk), too little for
-    // 150 full frames: convert fails with "cache resources exhausted". The write-up's convert had no such
-    // cap; a policy of our own, for this process only, lifts it.
-    const policyDir = join(dir, 'magick');
-    mkdirSync(policyDir);
-    writeFileSync(
-      join(policyDir, 'policy.xml'),
-      ['memory', 'map', 'disk'].reduce((xml, name) => `${xml}  <policy domain="resource" name="${name}" value="16GiB"/>\n`, '<policymap>\n') +
-        '  <policy domain="resource" name="area" value="1GP"/>\n</policymap>\n',
-    );
-    const convertStarted = performance.now();
-    await exec(magick.convert, ['-delay', '5', '-loop', '0', join(framesDir, '*.png'), theirsPath], {
-      maxBuffer: 1 << 20,
-      env: { ...process.env, MAGICK_CONFIGURE_PATH: policyDir },
-    });
-    const convertMs = performance.now() - convertStarted;
-    const theirsMs = pngMs + convertMs;
-    const pngBytes = readdirSync(framesDir).reduce((n, f) => n + statSync(join(framesDir, f)).size, 0);
-    const [oursBytes, theirsBytes] = [statSync(oursPath).size, statSync(theirsPath).size];
-    const seconds = (ms) => Math.round(ms / 100) / 10;
-    results.push({
-      name: `deletion: ours end to end, events → GIF (${label})`,
-      value: seconds(oursMs),
-      unit: 's',
-      target: null,
-      detail: { gifBytes: oursBytes },
-    });
-    results.push({
-      name: 'deletion: original method end to end (PNG per frame + convert)',
-      value: seconds(theirsMs),
-      unit: 's',
-      target: null,
-      detail: { pngSeconds: seconds(pngMs), pngBytes, convertSeconds: seconds(convertMs), gifBytes: theirsBytes },
-    });
-    results.push({
-      name: 'deletion: speed-up over the original method',
-      value: Math.round((theirsMs / oursMs) * 10) / 10,
-      unit: '×',
-      target: 20,
-      higherIsBetter: true,
-    });
-    results.push({
-      name: 'deletion: GIF size, original ÷ ours',
-      value: Math.round((theirsBytes / oursBytes) * 100) / 100,
-      unit: '×',
-      target: 1,
-      higherIsBetter: true,
-      detail: { oursBytes, theirsBytes },
-    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   return results;
+}
+
+/**
+ * The pictures (d) compares, each drawn identically by both methods: the original's layout without
+ * the header band, the product's default (Hilbert, no band: the `s3lifecycle.deletion.header` setting
+ * and `render` without --header), the picture (b) encodes, and the original's look (rows and a band).
+ */
+const PICTURES = {
+  rows: { layout: 'rows', header: false, label: "rows, no header band (the original's layout)" },
+  hilbert: { layout: 'hilbert', header: false, label: 'Hilbert, no header band (the default)' },
+  'hilbert+header': { layout: 'hilbert', header: true, label: 'Hilbert with the header band' },
+  'rows+header': { layout: 'rows', header: true, label: "rows with the header band (the original's look)" },
+};
+
+function picturesOption(option) {
+  const names = option('deletion-pictures', 'rows,hilbert,hilbert+header').split(',');
+  const unknown = names.filter((n) => !(n in PICTURES));
+  if (unknown.length > 0 || names.length === 0)
+    throw new Error(`--deletion-pictures takes a comma-separated list of ${Object.keys(PICTURES).join(', ')}, not "${unknown.join(',')}"`);
+  return names;
+}
+
+/** Ours: events → canvas → changed-rectangle frames → GIF file. */
+async function oursEndToEnd(DeletionCanvas, GifWriter, objects, workload, batches, picture, path) {
+  const started = performance.now();
+  const c = new DeletionCanvas(objects, { size: SIZE, layout: picture.layout, header: picture.header, bucketMs: workload.bucketMs });
+  const fd = openSync(path, 'w');
+  const writer = new GifWriter((b) => void writeSync(fd, b), { width: c.width, height: c.height, palette: c.palette });
+  for (const batch of batches) {
+    c.apply(batch);
+    await writer.addFrame(c.frame(batch.bucketStart));
+  }
+  await writer.finish();
+  closeSync(fd);
+  return { ms: performance.now() - started, bytes: statSync(path).size, path };
+}
+
+/**
+ * The original write-up's method on the same picture: every frame drawn whole as RGB and written as
+ * a PNG (pngjs), then ImageMagick's `convert -delay 5 -loop 0 frames/*.png out.gif`. The frames'
+ * pixels come from a canvas of ours, so that the two pictures are the same (layout, mixed pixels,
+ * header band); the canvas's part of the time is counted on this side (drawSeconds includes it).
+ */
+async function originalMethod(DeletionCanvas, convert, objects, workload, batches, picture, dir, name) {
+  const { PNG } = require('pngjs');
+  const framesDir = join(dir, `frames-${name}`);
+  mkdirSync(framesDir);
+  const started = performance.now();
+  const c = new DeletionCanvas(objects, { size: SIZE, layout: picture.layout, header: picture.header, bucketMs: workload.bucketMs });
+  const png = new PNG({ width: c.width, height: c.height, colorType: 2 });
+  const rgb = c.palette;
+  let drawMs = 0;
+  batches.forEach((batch, frame) => {
+    const t = performance.now();
+    c.apply(batch);
+    c.frame(batch.bucketStart);
+    const image = c.image();
+    const data = png.data;
+    for (let p = 0; p < image.length; p++) {
+      const [r, g, b] = rgb[image[p]];
+      data[p * 4] = r;
+      data[p * 4 + 1] = g;
+      data[p * 4 + 2] = b;
+      data[p * 4 + 3] = 255;
+    }
+    drawMs += performance.now() - t;
+    writeFileSync(join(framesDir, `${String(frame).padStart(6, '0')}.png`), PNG.sync.write(png, { colorType: 2 }));
+  });
+  const pngMs = performance.now() - started - drawMs;
+  // Debian's policy.xml caps ImageMagick's pixel cache (256 MiB of memory, 1 GiB of disk), too little for
+  // 150 full frames: convert fails with "cache resources exhausted". The write-up's convert had no such
+  // cap; a policy of our own, for this process only, lifts it.
+  const policyDir = join(dir, 'magick');
+  mkdirSync(policyDir, { recursive: true });
+  writeFileSync(
+    join(policyDir, 'policy.xml'),
+    ['memory', 'map', 'disk'].reduce((xml, n) => `${xml}  <policy domain="resource" name="${n}" value="16GiB"/>\n`, '<policymap>\n') +
+      '  <policy domain="resource" name="area" value="1GP"/>\n</policymap>\n',
+  );
+  const path = join(dir, `theirs-${name}.gif`);
+  const convertStarted = performance.now();
+  await exec(convert, ['-delay', '5', '-loop', '0', join(framesDir, '*.png'), path], {
+    maxBuffer: 1 << 20,
+    env: { ...process.env, MAGICK_CONFIGURE_PATH: policyDir },
+  });
+  const convertMs = performance.now() - convertStarted;
+  const pngBytes = readdirSync(framesDir).reduce((n, f) => n + statSync(join(framesDir, f)).size, 0);
+  rmSync(framesDir, { recursive: true, force: true });
+  return { ms: performance.now() - started, drawMs, pngMs, convertMs, pngBytes, bytes: statSync(path).size, path };
+}
+
+/** Decodes both GIFs (omggif) and checks that they show the same pixels at every frame, so that the sizes compare the same picture; returns the frame count. */
+function samePicture(oursPath, theirsPath) {
+  const { GifReader } = require('omggif');
+  const [ours, theirs] = [oursPath, theirsPath].map((p) => new GifReader(readFileSync(p)));
+  if (ours.width !== theirs.width || ours.height !== theirs.height || ours.numFrames() !== theirs.numFrames()) {
+    throw new Error(
+      `The two GIFs differ in size or frames: ours ${ours.width}×${ours.height}, ${ours.numFrames()} frames; theirs ${theirs.width}×${theirs.height}, ${theirs.numFrames()}`,
+    );
+  }
+  const screens = [ours, theirs].map((r) => new Uint8Array(r.width * r.height * 4));
+  for (let f = 0; f < ours.numFrames(); f++) {
+    [ours, theirs].forEach((reader, i) => {
+      const disposal = f > 0 ? reader.frameInfo(f - 1).disposal : 0;
+      // Disposal 0 and 1 leave the previous frame in place; the compositing here handles nothing else.
+      if (disposal > 1) throw new Error(`Frame ${f - 1} of ${i === 0 ? 'ours' : 'theirs'} has disposal ${disposal}, which this check does not compose`);
+      reader.decodeAndBlitFrameRGBA(f, screens[i]);
+    });
+    if (Buffer.compare(screens[0], screens[1]) !== 0) throw new Error(`The two GIFs show different pixels at frame ${f}: the comparison would not be fair`);
+  }
+  return ours.numFrames();
 }
