@@ -15,6 +15,8 @@ export interface LoggedEvent {
   time: number;
   kind: EventKind;
   object: number;
+  /** The line's request id, when read from the logs: a line S3 delivered twice has the same one. */
+  requestId?: string;
 }
 
 export interface GeneratedDeletion {
@@ -29,33 +31,38 @@ export interface GeneratedDeletion {
 export async function generatedDeletion(seed: number, objects: number): Promise<GeneratedDeletion> {
   const { dir } = await generateInto(smallEstateOptions({ objects, seed, days: 21 }));
   try {
-    const truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as EstateTruth;
-    const manifestPath = listFiles(dir).find((f) => f.endsWith('/manifest.json'))!;
-    const inventory = readInventoryCsv(dir, JSON.parse(readFileSync(join(dir, manifestPath), 'utf8')) as InventoryManifest);
-    // The snapshot before the deletion: every key with a version that is not a delete marker.
-    const keySet = new Set<string>();
-    for (const row of inventory) if (row[4] !== 'true') keySet.add(decodeS3Key(row[1]!));
-    const keys = [...keySet].sort(compareKeys);
-    const ordinalOf = new Map(keys.map((k, i) => [k, i]));
-    const rows = readLogRows(dir).filter((r) => r.requester === 'AmazonS3' && (r.operation === 'S3.CREATE.DELETEMARKER' || r.operation === 'S3.EXPIRE.OBJECT'));
-    const markerVersion = new Map<string, string>();
-    for (const r of rows) if (r.operation === 'S3.CREATE.DELETEMARKER') markerVersion.set(decodeLogKey(r.key!, r.operation)!, r.versionid!);
-    const events = rows.map((r): LoggedEvent => {
-      const key = decodeLogKey(r.key!, r.operation!)!;
-      const object = ordinalOf.get(key);
-      if (object === undefined) throw new Error(`a lifecycle event for a key not in the snapshot: ${key}`);
-      const kind =
-        r.operation === 'S3.CREATE.DELETEMARKER'
-          ? EventKind.deleteMarker
-          : r.versionid === markerVersion.get(key)
-            ? EventKind.expireMarker
-            : EventKind.expireVersion;
-      return { time: parseLogTime(r.requestdatetime!), kind, object };
-    });
-    return { truth, keys, ordinalOf, events };
+    return readGeneratedDeletion(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The deletion of an estate generated into `dir` (left in place). */
+export function readGeneratedDeletion(dir: string): GeneratedDeletion {
+  const truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as EstateTruth;
+  const manifestPath = listFiles(dir).find((f) => f.endsWith('/manifest.json'))!;
+  const inventory = readInventoryCsv(dir, JSON.parse(readFileSync(join(dir, manifestPath), 'utf8')) as InventoryManifest);
+  // The snapshot before the deletion: every key with a version that is not a delete marker.
+  const keySet = new Set<string>();
+  for (const row of inventory) if (row[4] !== 'true') keySet.add(decodeS3Key(row[1]!));
+  const keys = [...keySet].sort(compareKeys);
+  const ordinalOf = new Map(keys.map((k, i) => [k, i]));
+  const rows = readLogRows(dir).filter((r) => r.requester === 'AmazonS3' && (r.operation === 'S3.CREATE.DELETEMARKER' || r.operation === 'S3.EXPIRE.OBJECT'));
+  const markerVersion = new Map<string, string>();
+  for (const r of rows) if (r.operation === 'S3.CREATE.DELETEMARKER') markerVersion.set(decodeLogKey(r.key!, r.operation)!, r.versionid!);
+  const events = rows.map((r): LoggedEvent => {
+    const key = decodeLogKey(r.key!, r.operation!)!;
+    const object = ordinalOf.get(key);
+    if (object === undefined) throw new Error(`a lifecycle event for a key not in the snapshot: ${key}`);
+    const kind =
+      r.operation === 'S3.CREATE.DELETEMARKER'
+        ? EventKind.deleteMarker
+        : r.versionid === markerVersion.get(key)
+          ? EventKind.expireMarker
+          : EventKind.expireVersion;
+    return { time: parseLogTime(r.requestdatetime!), kind, object, requestId: r.requestid! };
+  });
+  return { truth, keys, ordinalOf, events };
 }
 
 /** Events before `cut` (all when omitted), in time buckets of `bucketMs`, one batch per bucket in time order, each batch's events by kind and object. */

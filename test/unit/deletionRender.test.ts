@@ -1,6 +1,7 @@
 // renderDeletion on the local engine: what the player is told before the first frame, one frame
-// per hour in order, renders at once on one engine on tables of their own, and a cancel that
-// leaves no GIF and no table behind.
+// per hour in order, a render kept to a key prefix (its objects, events, totals and partitions only),
+// renders at once on one engine on tables of their own, and a cancel that leaves no GIF and no table
+// behind.
 
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -8,13 +9,60 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FITTED_MIN_SIZE, fittedSize, renderDeletion, type RenderDeletionOptions, type RenderDeletionStart } from '../../src/app/deletionRender';
-import type { FramePatch } from '../../src/core/deletion/model';
+import { EventKind, type FramePatch } from '../../src/core/deletion/model';
 import type { EstateTruth } from '../../src/core/estate/generate';
 import { collectRows } from '../../src/engines/engine';
 import { LocalEngine } from '../../src/engines/local';
 import { TemplateRunner } from '../../src/engines/runner';
 import { TemplateCatalog } from '../../src/sql/catalog';
+import { readGeneratedDeletion, type GeneratedDeletion } from './deletionFixture';
 import { generateInto, smallEstateOptions } from './estate/fixture';
+
+const HOUR = 3_600_000;
+
+/**
+ * Per hour from the first event of the objects under `prefix` to their last, the counts in each
+ * state (STATE_NAMES order) of those objects, replayed from the generated inventory and log lines:
+ * an object is delete marked from its S3.CREATE.DELETEMARKER's hour, its noncurrent version
+ * expired from its first version expiry's, gone from its marker's expiry's.
+ */
+function expectedUnder(deletion: GeneratedDeletion, prefix: string) {
+  const objects = deletion.keys.flatMap((key, ordinal) => (key.startsWith(prefix) ? [ordinal] : []));
+  const scoped = new Set(objects);
+  const events = deletion.events.filter((e) => scoped.has(e.object));
+  const firstAt = new Map<string, number>();
+  for (const e of events) {
+    const at = `${e.object}:${e.kind}`;
+    firstAt.set(at, Math.min(firstAt.get(at) ?? Infinity, e.time));
+  }
+  const hourOf = (time: number) => Math.floor(time / HOUR) * HOUR;
+  const first = hourOf(Math.min(...events.map((e) => e.time)));
+  const last = hourOf(Math.max(...events.map((e) => e.time)));
+  const frames: number[][] = [];
+  for (let hour = first; hour <= last; hour += HOUR) {
+    const counts = [0, 0, 0, 0, 0];
+    const by = (object: number, kind: EventKind) => (firstAt.get(`${object}:${kind}`) ?? Infinity) < hour + HOUR;
+    for (const object of objects) {
+      if (by(object, EventKind.expireMarker)) counts[4]!++;
+      else if (by(object, EventKind.expireVersion)) counts[3]!++;
+      else if (by(object, EventKind.deleteMarker)) counts[2]!++;
+      else counts[0]!++;
+    }
+    frames.push(counts);
+  }
+  const touched = new Set(events.map((e) => e.object));
+  return {
+    objects: objects.length,
+    keys: objects.map((o) => deletion.keys[o]!),
+    /** The first object with an event, counted from the prefix's first object. */
+    firstTouched: objects.findIndex((o) => touched.has(o)),
+    first,
+    last,
+    frames,
+    // Lines delivered twice carry one request id: one event.
+    events: new Set(events.map((e) => e.requestId)).size,
+  };
+}
 
 describe('renderDeletion on the local engine', () => {
   let dir: string;
@@ -90,6 +138,72 @@ describe('renderDeletion on the local engine', () => {
       result.events,
     );
     assert.deepEqual(await result.dispose(), []);
+  });
+
+  it('keeps to a key prefix: only its objects get pixels, only their events count, the totals and partitions are theirs', async () => {
+    const deletion = readGeneratedDeletion(dir);
+    const prefix = 'tenant-001/';
+    const expected = expectedUnder(deletion, prefix);
+    assert.ok(expected.objects > 100 && expected.objects < deletion.keys.length / 2, `${expected.objects} of ${deletion.keys.length} objects under ${prefix}`);
+    let start: RenderDeletionStart | undefined;
+    const frames: FramePatch[] = [];
+    const result = await renderDeletion({ ...options(), prefix, onStart: (info) => void (start = info), onFrame: (patch) => void frames.push(patch) });
+    try {
+      assert.equal(result.prefix, prefix);
+      assert.equal(result.bucket, truth.generator.bucket);
+      assert.equal(result.objects, expected.objects, 'a pixel per object under the prefix');
+      assert.ok(start!.segments.every((s) => s.firstKey!.startsWith(prefix) && s.lastKey!.startsWith(prefix)));
+      assert.deepEqual(
+        frames.map((f) => f.bucketStart),
+        Array.from({ length: expected.frames.length }, (_v, i) => expected.first + i * HOUR),
+        "one frame per hour from the prefix's first event to its last",
+      );
+      frames.forEach((frame, i) => assert.deepEqual(frame.counts, expected.frames[i], `the states at ${new Date(frame.bucketStart).toISOString()}`));
+      assert.equal(result.events, expected.events, 'the events of the objects under the prefix, each once');
+      assert.deepEqual(Object.values(result.totals), expected.frames.at(-1));
+      assert.deepEqual(result.anomalies, []);
+      // What truth.json says the rule deleted under the prefix: the objects of its unused prefixes.
+      const deleted = deletion.truth.unusedPrefixes.filter((u) => `${u.prefix}/`.startsWith(prefix)).reduce((n, u) => n + u.objects, 0);
+      assert.equal(result.totals.gone, deleted, "truth.json's unused objects under the prefix are gone");
+      // The partitions tile the prefix's objects from its first deleted one (where S3 started) to its last.
+      assert.ok(result.partitions.length > 1, `${result.partitions.length} partitions`);
+      assert.ok(expected.firstTouched > 0);
+      assert.equal(result.partitions[0]!.firstObject, expected.firstTouched);
+      result.partitions.forEach((p, i) => {
+        assert.equal(p.firstKey, expected.keys[p.firstObject], `partition ${i}'s first key`);
+        assert.equal(p.lastKey, expected.keys[p.endObject - 1], `partition ${i}'s last key`);
+        if (i > 0) assert.equal(p.firstObject, result.partitions[i - 1]!.endObject);
+      });
+      assert.equal(result.partitions.at(-1)!.endObject, expected.objects);
+      assert.equal(result.progress.complete, true);
+      const described = await result.describePixel(0, 0);
+      assert.ok(described?.firstKey.startsWith(prefix), described?.firstKey);
+    } finally {
+      await result.dispose();
+    }
+  });
+
+  it('keeps to a prefix of keys S3 encodes in its logs (spaces, +, %, accents) and says what to check for a prefix with no lifecycle event', async () => {
+    const deletion = readGeneratedDeletion(dir);
+    const prefix = 'exports/q=0+résumé %/';
+    const expected = expectedUnder(deletion, prefix);
+    assert.ok(expected.events > 0, `some lifecycle event under ${prefix}`);
+    const result = await renderDeletion({ ...options(), prefix });
+    try {
+      assert.equal(result.objects, expected.objects);
+      assert.deepEqual(Object.values(result.totals), expected.frames.at(-1));
+      assert.equal(result.events, expected.events);
+    } finally {
+      await result.dispose();
+    }
+    const untouched = deletion.keys.find((key) => !key.includes('/'))!;
+    assert.equal(expectedUnder(deletion, untouched).events, 0);
+    await assert.rejects(renderDeletion({ ...options(), prefix: untouched }), (error: Error) => {
+      assert.equal(error.name, 'DeletionInputError');
+      assert.match(error.message, new RegExp(`no lifecycle events for bucket ${truth.generator.bucket} on keys under ${untouched.replace('.', '\\.')}`));
+      assert.match(error.message, /check --bucket and --prefix/);
+      return true;
+    });
   });
 
   it('fits the image to the objects when asked: a pixel per object, never past the size given', async () => {
