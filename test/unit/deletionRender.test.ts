@@ -5,7 +5,7 @@
 
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FITTED_MIN_SIZE, fittedSize, renderDeletion, type RenderDeletionOptions, type RenderDeletionStart } from '../../src/app/deletionRender';
@@ -14,7 +14,7 @@ import type { EstateTruth } from '../../src/core/estate/generate';
 import { collectRows } from '../../src/engines/engine';
 import { LocalEngine } from '../../src/engines/local';
 import { TemplateRunner } from '../../src/engines/runner';
-import { TemplateCatalog } from '../../src/sql/catalog';
+import { builtinTemplateDir, TemplateCatalog } from '../../src/sql/catalog';
 import { readGeneratedDeletion, type GeneratedDeletion } from './deletionFixture';
 import { generateInto, smallEstateOptions } from './estate/fixture';
 
@@ -204,6 +204,28 @@ describe('renderDeletion on the local engine', () => {
       assert.match(error.message, /check --bucket and --prefix/);
       return true;
     });
+  });
+
+  it('refuses a prefix when the keys_with_prefix template in use has no key_prefix, rather than play the whole bucket; plays the bucket with it', async () => {
+    // A workspace copy from before key_prefix: the built-in without its lines.
+    const folder = join(scratch, 'old-templates');
+    mkdirSync(folder, { recursive: true });
+    const builtin = readFileSync(join(builtinTemplateDir(), 'keys_with_prefix.sql'), 'utf8');
+    const old = builtin
+      .split('\n')
+      .filter((line) => !line.includes('key_prefix'))
+      .join('\n');
+    assert.notEqual(old, builtin);
+    writeFileSync(join(folder, 'keys_with_prefix.sql'), old);
+    const runner = new TemplateRunner(TemplateCatalog.load({ workspaceDirs: [folder] }), engine, options().runner.sources);
+    await assert.rejects(renderDeletion({ ...options(), runner, prefix: 'tenant-001/' }), {
+      name: 'DeletionInputError',
+      message: /the keys_with_prefix template in use has no key_prefix parameter .*delete \.s3-lifecycle\/templates\/keys_with_prefix\.sql/,
+    });
+    const whole = await renderDeletion({ ...options(), runner });
+    assert.equal(whole.prefix, '');
+    assert.ok(whole.objects > 1000);
+    await whole.dispose();
   });
 
   it('fits the image to the objects when asked: a pixel per object, never past the size given', async () => {
