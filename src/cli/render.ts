@@ -177,7 +177,10 @@ function printText(result: DeletionRenderResult, args: RenderArguments, gifBytes
       ? `in progress: should be over at ${shortTime(progress.estimatedEnd.time)} UTC (between ${shortTime(progress.estimatedEnd.low)} and ${shortTime(progress.estimatedEnd.high)})`
       : `in progress: its end cannot be estimated yet (the last event at ${shortTime(progress.lastEvent)} UTC)`;
   const header: [string, string][] = [
-    [result.prefix === '' ? 'bucket' : 'prefix', `${describeScope(result.bucket, result.prefix)}${result.inventoryDt ? `, inventory report ${result.inventoryDt}` : ''}`],
+    [
+      result.prefix === '' ? 'bucket' : 'prefix',
+      `${describeScope(result.bucket, result.prefix)}${result.inventoryDt ? `, inventory report ${result.inventoryDt}` : ''}`,
+    ],
     [
       'objects',
       `${formatCount(total)} in the snapshot${result.prefix === '' ? '' : ` under ${result.prefix}`}; ${formatCount(result.events)} lifecycle events applied`,

@@ -9,60 +9,16 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FITTED_MIN_SIZE, fittedSize, renderDeletion, type RenderDeletionOptions, type RenderDeletionStart } from '../../src/app/deletionRender';
-import { EventKind, type FramePatch } from '../../src/core/deletion/model';
+import type { FramePatch } from '../../src/core/deletion/model';
 import type { EstateTruth } from '../../src/core/estate/generate';
 import { collectRows } from '../../src/engines/engine';
 import { LocalEngine } from '../../src/engines/local';
 import { TemplateRunner } from '../../src/engines/runner';
 import { builtinTemplateDir, TemplateCatalog } from '../../src/sql/catalog';
-import { readGeneratedDeletion, type GeneratedDeletion } from './deletionFixture';
+import { expectedUnder, readGeneratedDeletion } from './deletionFixture';
 import { generateInto, smallEstateOptions } from './estate/fixture';
 
 const HOUR = 3_600_000;
-
-/**
- * Per hour from the first event of the objects under `prefix` to their last, the counts in each
- * state (STATE_NAMES order) of those objects, replayed from the generated inventory and log lines:
- * an object is delete marked from its S3.CREATE.DELETEMARKER's hour, its noncurrent version
- * expired from its first version expiry's, gone from its marker's expiry's.
- */
-function expectedUnder(deletion: GeneratedDeletion, prefix: string) {
-  const objects = deletion.keys.flatMap((key, ordinal) => (key.startsWith(prefix) ? [ordinal] : []));
-  const scoped = new Set(objects);
-  const events = deletion.events.filter((e) => scoped.has(e.object));
-  const firstAt = new Map<string, number>();
-  for (const e of events) {
-    const at = `${e.object}:${e.kind}`;
-    firstAt.set(at, Math.min(firstAt.get(at) ?? Infinity, e.time));
-  }
-  const hourOf = (time: number) => Math.floor(time / HOUR) * HOUR;
-  const first = hourOf(Math.min(...events.map((e) => e.time)));
-  const last = hourOf(Math.max(...events.map((e) => e.time)));
-  const frames: number[][] = [];
-  for (let hour = first; hour <= last; hour += HOUR) {
-    const counts = [0, 0, 0, 0, 0];
-    const by = (object: number, kind: EventKind) => (firstAt.get(`${object}:${kind}`) ?? Infinity) < hour + HOUR;
-    for (const object of objects) {
-      if (by(object, EventKind.expireMarker)) counts[4]!++;
-      else if (by(object, EventKind.expireVersion)) counts[3]!++;
-      else if (by(object, EventKind.deleteMarker)) counts[2]!++;
-      else counts[0]!++;
-    }
-    frames.push(counts);
-  }
-  const touched = new Set(events.map((e) => e.object));
-  return {
-    objects: objects.length,
-    keys: objects.map((o) => deletion.keys[o]!),
-    /** The first object with an event, counted from the prefix's first object. */
-    firstTouched: objects.findIndex((o) => touched.has(o)),
-    first,
-    last,
-    frames,
-    // Lines delivered twice carry one request id: one event.
-    events: new Set(events.map((e) => e.requestId)).size,
-  };
-}
 
 describe('renderDeletion on the local engine', () => {
   let dir: string;

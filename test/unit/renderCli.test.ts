@@ -90,7 +90,8 @@ describe('s3-lifecycle render', () => {
     const deletion = readGeneratedDeletion(dir);
     // The top-level folder with the most objects the rule deleted.
     const deletedUnder = new Map<string, number>();
-    for (const u of deletion.truth.unusedPrefixes) deletedUnder.set(`${u.prefix.split('/')[0]}/`, (deletedUnder.get(`${u.prefix.split('/')[0]}/`) ?? 0) + u.objects);
+    for (const u of deletion.truth.unusedPrefixes)
+      deletedUnder.set(`${u.prefix.split('/')[0]}/`, (deletedUnder.get(`${u.prefix.split('/')[0]}/`) ?? 0) + u.objects);
     const prefix = [...deletedUnder].sort((a, b) => b[1] - a[1])[0]![0];
     const keys = new Set(deletion.keys.filter((k) => k.startsWith(prefix)));
     const hours = deletion.events.filter((e) => keys.has(deletion.keys[e.object]!)).map((e) => Math.floor(e.time / 3_600_000));
@@ -101,13 +102,23 @@ describe('s3-lifecycle render', () => {
     const out = join(scratch, 'prefix.gif');
     const json = await cli([...sources, '--out', out, '--size', '32', '--prefix', prefix, '--format', 'json']);
     assert.equal(json.code, EXIT_OK, json.err);
-    const report = JSON.parse(json.out) as { prefix: string; bucket: string; objects: number; frames: number; totals: Record<string, number>; partitions: { firstKey: string; lastKey: string }[] };
+    const report = JSON.parse(json.out) as {
+      prefix: string;
+      bucket: string;
+      objects: number;
+      frames: number;
+      totals: Record<string, number>;
+      partitions: { firstKey: string; lastKey: string }[];
+    };
     assert.equal(report.prefix, prefix);
     assert.equal(report.bucket, truth.generator.bucket);
     assert.equal(report.objects, keys.size);
     assert.equal(report.frames, frames);
     assert.equal(report.totals.gone, gone);
-    assert.equal(Object.values(report.totals).reduce((n, c) => n + c, 0), keys.size);
+    assert.equal(
+      Object.values(report.totals).reduce((n, c) => n + c, 0),
+      keys.size,
+    );
     assert.ok(report.partitions.length > 0 && report.partitions.every((p) => keys.has(p.firstKey) && keys.has(p.lastKey)));
     assert.equal(new GifReader(readFileSync(out)).numFrames(), frames);
 
