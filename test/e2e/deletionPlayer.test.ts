@@ -293,8 +293,18 @@ describe('the deletion player in the browser', () => {
     assert.ok(keys.size >= deleted && deleted > 0 && keys.size < inventoryKeys(estate).size, `${keys.size} objects under ${prefix}, ${deleted} deleted`);
 
     await row(prefix).click({ button: 'right' });
-    await page.locator('.monaco-menu .action-label', { hasText: 'Play Lifecycle Deletion…' }).click();
-    await page.locator('.quick-input-widget', { hasText: `Play the deletion of s3://${BUCKET}/${prefix}` }).waitFor({ timeout: 15_000 });
+    // The menu fades in and takes no click until it is shown: click its item until the command's confirmation opens (the menu closes once it has run).
+    const item = page.locator('.monaco-menu .action-label', { hasText: 'Play Lifecycle Deletion…' });
+    const confirmation = page.locator('.quick-input-widget', { hasText: `Play the deletion of s3://${BUCKET}/${prefix}` });
+    await item.waitFor({ timeout: 15_000 });
+    await until('the confirmation of the prefix opens', async () => {
+      if (await confirmation.isVisible()) return true;
+      if (await item.isVisible()) await item.click({ timeout: 2_000 }).catch(() => undefined);
+      return confirmation.isVisible();
+    }).catch(async (error: Error) => {
+      await screenshot(page, 'deletion-prefix-failed');
+      throw error;
+    });
     await page.keyboard.press('Enter');
 
     await player.locator('#deletion-heading', { hasText: `Lifecycle deletion of s3://${BUCKET}/${prefix}` }).waitFor({ timeout: 60_000 });
