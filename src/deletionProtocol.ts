@@ -30,6 +30,8 @@ export const MAX_SUMMARIES_PER_MESSAGE = 4096;
 export const MAX_PARTITIONS = 4096;
 const MAX_NOTES = 100;
 const MAX_PALETTE_COLOURS = 255;
+/** A key prefix is at most an S3 key: 1,024 bytes of UTF-8, so at most 1,024 UTF-16 units. */
+const MAX_PREFIX_LENGTH = 1024;
 /** The slowest and fastest GIF frame delays offered. */
 export const MIN_FRAME_DELAY_MS = 10;
 export const MAX_FRAME_DELAY_MS = 10_000;
@@ -104,6 +106,8 @@ export interface GifExportResult {
 /** User-facing strings of the player (part of `PanelStrings`); `{0}` … are placeholders. */
 export interface DeletionStrings {
   deletionHeading: string;
+  /** `Lifecycle deletion of s3://{0}`: {0} the bucket, or bucket/prefix */
+  deletionHeadingOf: string;
   playDeletion: string;
   deletionIntro: string;
   /** `Reading the inventory and the access logs of s3://{0}…` */
@@ -188,6 +192,7 @@ export interface DeletionStrings {
 
 export const DELETION_STRING_KEYS: Record<keyof DeletionStrings, true> = {
   deletionHeading: true,
+  deletionHeadingOf: true,
   playDeletion: true,
   deletionIntro: true,
   deletionPreparing: true,
@@ -276,6 +281,8 @@ export interface DeletionPreparingMessage {
   type: 'deletionPreparing';
   session: number;
   bucket: string;
+  /** Only the objects whose keys start with this (absent: the whole bucket). */
+  prefix?: string;
 }
 
 /** The image's size and colours, and how many frames to expect. */
@@ -283,6 +290,8 @@ export interface DeletionStartMessage {
   type: 'deletionStart';
   session: number;
   bucket: string;
+  /** Only the objects whose keys start with this (absent: the whole bucket). */
+  prefix?: string;
   width: number;
   height: number;
   /** The frames' palette, flat: r, g, b per colour (index 255 is never a colour: it is "unchanged"). */
@@ -448,6 +457,17 @@ function parseAnomalies(raw: unknown): AnomalyView[] | undefined {
   return anomalies;
 }
 
+function isOptionalPrefix(value: unknown): boolean {
+  return value === undefined || (typeof value === 'string' && value.length <= MAX_PREFIX_LENGTH);
+}
+
+function parsePreparing(raw: Record<string, unknown>): DeletionPreparingMessage | undefined {
+  if (!isSession(raw.session) || typeof raw.bucket !== 'string' || !isOptionalPrefix(raw.prefix)) return undefined;
+  const message: DeletionPreparingMessage = { type: 'deletionPreparing', session: raw.session, bucket: raw.bucket };
+  if (raw.prefix !== undefined && raw.prefix !== '') message.prefix = raw.prefix as string;
+  return message;
+}
+
 function parseStart(raw: Record<string, unknown>): DeletionStartMessage | undefined {
   const { session, bucket, width, height, palette, stateColours, objects, frames, firstBucket, granularity, layout } = raw;
   if (!isSession(session) || typeof bucket !== 'string' || !isCount(objects) || !isTime(firstBucket)) return undefined;
@@ -455,6 +475,7 @@ function parseStart(raw: Record<string, unknown>): DeletionStartMessage | undefi
   if (!isIndex(frames, MAX_PLAYER_FRAMES + 1) || !isOneOf(granularity, GRANULARITIES) || !isOneOf(layout, LAYOUT_NAMES)) return undefined;
   if (!isColourList(palette, 1, MAX_PALETTE_COLOURS) || !isColourList(stateColours, STATE_COUNT, STATE_COUNT)) return undefined;
   if (raw.resumeFrame !== undefined && !isIndex(raw.resumeFrame, MAX_PLAYER_FRAMES)) return undefined;
+  if (!isOptionalPrefix(raw.prefix)) return undefined;
   const start: DeletionStartMessage = {
     type: 'deletionStart',
     session,
@@ -469,6 +490,7 @@ function parseStart(raw: Record<string, unknown>): DeletionStartMessage | undefi
     granularity,
     layout,
   };
+  if (raw.prefix !== undefined && raw.prefix !== '') start.prefix = raw.prefix as string;
   if (raw.resumeFrame !== undefined) start.resumeFrame = raw.resumeFrame;
   return start;
 }
@@ -518,7 +540,7 @@ function parseEnd(raw: Record<string, unknown>): DeletionEndMessage | undefined 
 export function parseDeletionMessage(raw: Record<string, unknown>): DeletionEventMessage | undefined {
   switch (raw.type) {
     case 'deletionPreparing':
-      return isSession(raw.session) && typeof raw.bucket === 'string' ? { type: 'deletionPreparing', session: raw.session, bucket: raw.bucket } : undefined;
+      return parsePreparing(raw);
     case 'deletionStart':
       return parseStart(raw);
     case 'deletionFrames':

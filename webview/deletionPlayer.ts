@@ -53,7 +53,8 @@ type Status = 'idle' | 'preparing' | 'reading' | 'complete' | 'cancelled' | 'fai
 
 interface Session {
   id: number;
-  bucket: string;
+  /** `bucket` or `bucket/prefix`: what the deletion read, as `s3://{0}` names it. */
+  scope: string;
   width: number;
   height: number;
   colours: number;
@@ -64,13 +65,19 @@ interface Session {
   formatTime: (ms: number) => string;
 }
 
+/** `bucket`, or `bucket/prefix` when the deletion keeps to a prefix. */
+function scopeOf(message: { bucket: string; prefix?: string }): string {
+  return message.prefix ? `${message.bucket}/${message.prefix}` : message.bucket;
+}
+
 export class DeletionPlayer {
   readonly element = element('section', { id: 'deletion-player', class: 'deletion-player', 'aria-labelledby': 'deletion-heading', 'aria-live': 'off' });
   private strings: PanelStrings | undefined;
   private session: Session | undefined;
   /** The session being prepared (no image yet). */
   private pendingId: number | undefined;
-  private bucket: string | undefined;
+  /** The scope of the deletion shown or being prepared (`bucket` or `bucket/prefix`). */
+  private scope: string | undefined;
   private status: Status = 'idle';
   private failure: string | undefined;
   private error: string | undefined;
@@ -110,6 +117,7 @@ export class DeletionPlayer {
 
   // Parts, built once the strings are known (and the stage once a session starts).
   private readonly header = element('div', { class: 'section-header' });
+  private readonly heading = element('h2', { id: 'deletion-heading' });
   private readonly statusLine = element('div', { id: 'deletion-status', class: 'deletion-status' });
   private readonly errorLine = element('p', { id: 'deletion-error', class: 'error', role: 'alert', hidden: '' });
   private readonly intro = element('p', { id: 'deletion-intro', class: 'intro' });
@@ -140,7 +148,7 @@ export class DeletionPlayer {
     this.intro.textContent = strings.deletionIntro;
     replaceChildren(this.element, [this.header, this.statusLine, this.errorLine, this.intro, this.body, this.announcer]);
     replaceChildren(this.header, [
-      element('h2', { id: 'deletion-heading' }, [strings.deletionHeading]),
+      this.heading,
       button(strings.playDeletion, () => void this.playCommand(), { id: 'deletion-play-command', appearance: 'secondary' }),
     ]);
     if (this.session) this.buildStage(this.session);
@@ -153,7 +161,7 @@ export class DeletionPlayer {
         if (this.session?.id === message.session || this.pendingId === message.session) return;
         this.reset();
         this.pendingId = message.session;
-        this.bucket = message.bucket;
+        this.scope = scopeOf(message);
         this.status = 'preparing';
         this.render();
         this.reveal();
@@ -172,7 +180,7 @@ export class DeletionPlayer {
         });
         this.session = {
           id: message.session,
-          bucket: message.bucket,
+          scope: scopeOf(message),
           width: message.width,
           height: message.height,
           colours,
@@ -182,7 +190,7 @@ export class DeletionPlayer {
           image,
           formatTime: timeFormatter(this.host.locale, message.granularity !== 'day'),
         };
-        this.bucket = message.bucket;
+        this.scope = this.session.scope;
         this.pendingId = undefined;
         this.status = 'reading';
         // A reload or a reopened panel: back to the frame that was shown, paused. The host knows it
@@ -282,7 +290,7 @@ export class DeletionPlayer {
     stage.speed.value = String(this.speed);
     stage.loop.checked = this.loop;
     const canvas = session.image.canvas;
-    canvas.setAttribute('aria-label', formatString(strings.deletionCanvasLabel, session.bucket, formatCount(session.objects, this.host.locale)));
+    canvas.setAttribute('aria-label', formatString(strings.deletionCanvasLabel, session.scope, formatCount(session.objects, this.host.locale)));
     canvas.addEventListener('keydown', (event) => this.onKey(event), { signal: stageListeners.signal });
     this.inspector = new PixelInspector(
       {
@@ -332,7 +340,7 @@ export class DeletionPlayer {
     if (stop) stop.addEventListener('click', () => void this.stop());
     const busyText =
       this.status === 'preparing'
-        ? formatString(strings.deletionPreparing, this.bucket ?? '')
+        ? formatString(strings.deletionPreparing, this.scope ?? '')
         : formatString(strings.deletionReading, formatCount(known, this.host.locale), formatCount(this.session?.timeline.expected ?? 0, this.host.locale));
     replaceChildren(this.statusLine, [
       reading && busyIndicator(busyText),
@@ -341,6 +349,8 @@ export class DeletionPlayer {
       this.status === 'failed' && element('span', { class: 'error' }, [formatString(strings.deletionFailed, this.failure ?? '')]),
     ]);
     this.element.dataset.status = this.status;
+    // The heading names what is played: the bucket, or the prefix the player was opened on.
+    this.heading.textContent = this.scope === undefined ? strings.deletionHeading : formatString(strings.deletionHeadingOf, this.scope);
     this.statusLine.hidden = this.status === 'idle' || this.status === 'complete';
     this.intro.hidden = this.session !== undefined;
     this.body.hidden = this.session === undefined;

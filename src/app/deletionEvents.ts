@@ -33,6 +33,8 @@ export interface DeletionEventsOptions {
   runner: TemplateRunner;
   /** Only this source bucket; the inventory report's source bucket when unset. */
   bucket?: string;
+  /** Only the keys that start with this text (a lifecycle rule's prefix filter: `logs/` for the keys under logs/); every key when unset or empty. */
+  prefix?: string;
   /** The inventory report to start from, yyyy-MM-dd-HH-mm; the newest at the inventory location when unset. It must be from before the deletion. */
   inventoryDt?: string;
   granularity: Granularity;
@@ -52,6 +54,8 @@ export interface DeletionEvents {
   range: EventOrderSummary;
   bucketMs: number;
   bucket: string;
+  /** The key prefix the objects and events are of ('' for the whole bucket). */
+  prefix: string;
   /** The inventory report the objects are from, and its time (ms); undefined when the engine cannot tell (Athena reading a table by name). */
   inventoryDt?: string;
   snapshotTime?: number;
@@ -87,9 +91,30 @@ function describeTime(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
+/** The templates that take the key prefix of a scoped render. */
+const PREFIXED_TEMPLATES = ['lifecycle_events', 'keys_with_prefix'] as const;
+
+/** A scoped render needs templates that take a key_prefix (a workspace copy from an older version may not). */
+function checkPrefixTemplates(runner: TemplateRunner): void {
+  for (const name of PREFIXED_TEMPLATES) {
+    const template = runner.template(name);
+    if (template && !template.parameters.some((p) => p.name === 'key_prefix'))
+      throw new DeletionInputError(
+        `the ${name} template in use has no key_prefix parameter (a workspace copy from an older version?), so it cannot keep to a prefix: update it from the built-in one, delete .s3-lifecycle/templates/${name}.sql to use the built-in, or play the whole bucket`,
+      );
+  }
+}
+
+/** A bucket and key prefix as the user names them: s3://bucket, s3://bucket/prefix. */
+export function describeScope(bucket: string, prefix: string): string {
+  if (bucket === '') return prefix === '' ? 'every bucket in the inventory' : `the keys under ${prefix} of every bucket in the inventory`;
+  return prefix === '' ? `s3://${bucket}` : `s3://${bucket}/${prefix}`;
+}
+
 export async function loadDeletionEvents(options: DeletionEventsOptions): Promise<DeletionEvents> {
   const { signal } = options;
   if (options.inventoryDt !== undefined) checkInventoryDt(options.inventoryDt);
+  if (options.prefix) checkPrefixTemplates(options.runner);
   const engine = options.runner.engine;
   const inventory = options.runner.sources.inventory;
   // On Athena an s3:// inventory is read from its manifest into tables of the render's own; a name is a table already made.
@@ -144,6 +169,10 @@ async function loadOnTables(
     }
   }
   const bucket = options.bucket || report?.sourceBucket || '';
+  const prefix = options.prefix ?? '';
+  // Only a scoped render passes key_prefix: a workspace copy of a template without it still plays a whole bucket.
+  const scoped: Record<string, string> = prefix === '' ? {} : { key_prefix: prefix };
+  const underPrefix = prefix === '' ? '' : ` under ${prefix}`;
   const inventoryDt = options.inventoryDt ?? report?.dt;
   const snapshotTime = inventoryDt === undefined ? undefined : inventoryDtMs(inventoryDt);
   if (inventoryDt === undefined)
@@ -158,13 +187,14 @@ async function loadOnTables(
 
   // 1. The lifecycle events: there must be some, and the snapshot must come before the deletion.
   progress('Reading the lifecycle events in the access logs');
-  const events = await runTemplate(runner, 'lifecycle_events', { bucket }, signal);
+  const events = await runTemplate(runner, 'lifecycle_events', { bucket, ...scoped }, signal);
   noteAll(events.notes);
   const lifecycle = lifecycleSummary(events.columns, events.rows);
   const logs = runner.sources.logs ?? 'the access-log table';
   if (lifecycle.length === 0) {
+    const checks = [...(bucket ? ['--bucket'] : []), ...(prefix ? ['--prefix (a key prefix, such as logs/)'] : [])];
     throw new DeletionInputError(
-      `the access logs (${logs}) have no lifecycle events${bucket ? ` for bucket ${bucket}` : ''} (S3.CREATE.DELETEMARKER, S3.EXPIRE.OBJECT, S3.TRANSITION_*): give --logs the log folder of the bucket the lifecycle rule ran on, covering the days it ran (S3 logs lifecycle actions only with server access logging enabled)${bucket ? ', and check --bucket' : ''}`,
+      `the access logs (${logs}) have no lifecycle events${bucket ? ` for bucket ${bucket}` : ''}${underPrefix ? ` on keys${underPrefix}` : ''} (S3.CREATE.DELETEMARKER, S3.EXPIRE.OBJECT, S3.TRANSITION_*): give --logs the log folder of the bucket the lifecycle rule ran on, covering the days it ran (S3 logs lifecycle actions only with server access logging enabled)${checks.length > 0 ? `, and check ${checks.join(' and ')}` : ''}`,
     );
   }
   const deletions = lifecycle.filter((r) => r.kind !== 'transition');
@@ -196,12 +226,12 @@ async function loadOnTables(
     options.segmentBy.by === 'characters'
       ? { segment_by: 'characters', prefix_length: String(options.segmentBy.length) }
       : { segment_by: 'path', path_depth: String(options.segmentBy.depth) };
-  const keys = await runTemplate(runner, 'keys_with_prefix', { bucket, inventory_dt: inventoryDt ?? '', ...segmenting }, signal);
+  const keys = await runTemplate(runner, 'keys_with_prefix', { bucket, inventory_dt: inventoryDt ?? '', ...segmenting, ...scoped }, signal);
   noteAll(keys.notes);
   const objects = keys.rows.reduce((n, r) => n + Number(r.keys), 0);
   if (objects === 0) {
     throw new DeletionInputError(
-      `the inventory report ${inventoryDt ?? '(newest)'} lists no objects${bucket ? ` of bucket ${bucket}` : ''}: check --inventory, --bucket and --inventory-dt`,
+      `the inventory report ${inventoryDt ?? '(newest)'} lists no objects${bucket ? ` of bucket ${bucket}` : ''}${underPrefix}: check --inventory, --bucket${underPrefix ? ', --prefix' : ''} and --inventory-dt`,
     );
   }
   if (objects > 0xffffffff) throw new DeletionInputError(`the snapshot has ${formatCount(objects)} objects: the player draws at most 4,294,967,295`);
@@ -232,7 +262,7 @@ async function loadOnTables(
     notes.push(`${formatCount(count)} events of kind ${kind} were left out: the player draws only its own kinds`);
   if (range.firstBucket === undefined) {
     throw new DeletionInputError(
-      `none of the lifecycle events after the inventory report ${inventoryDt ?? ''} names an object of the report: check that --inventory and --logs are of the same bucket${bucket ? ` (${bucket})` : ''}`,
+      `none of the lifecycle events after the inventory report ${inventoryDt ?? ''} names an object of the report${underPrefix}: check that --inventory and --logs are of the same bucket${bucket ? ` (${bucket})` : ''}`,
     );
   }
   const segmentsTable = names.key_prefix_segment ?? 'key_prefix_segment';
@@ -243,6 +273,7 @@ async function loadOnTables(
     range,
     bucketMs,
     bucket,
+    prefix,
     ...(inventoryDt !== undefined ? { inventoryDt } : {}),
     ...(snapshotTime !== undefined ? { snapshotTime } : {}),
     lifecycle,

@@ -30,6 +30,7 @@ import { loadDeletionEvents, type DeletionEvents } from './deletionEvents';
 import type { Granularity, SegmentBy } from './deletionQueries';
 
 export { DeletionInputError, GRANULARITIES, type Granularity, type SegmentBy } from './deletionQueries';
+export { describeScope } from './deletionEvents';
 
 export interface RenderDeletionStart {
   width: number;
@@ -47,6 +48,12 @@ export interface RenderDeletionOptions {
   runner: TemplateRunner;
   /** Only this source bucket; the inventory report's source bucket when unset. */
   bucket?: string;
+  /**
+   * Only the objects whose keys start with this text, as a lifecycle rule's prefix filter (`logs/`
+   * for the keys under logs/): they alone get pixels, their events alone count, and the partitions,
+   * the estimated end and the totals are theirs. Every key when unset or empty.
+   */
+  prefix?: string;
   /** The inventory report taken before the deletion, yyyy-MM-dd-HH-mm; the newest when unset (it must be from before the deletion). */
   inventoryDt?: string;
   /** The image's side in pixels (with `fitObjects`, the largest it may be). */
@@ -82,8 +89,9 @@ export interface DeletionRenderResult {
   objects: number;
   firstBucket?: number;
   lastBucket?: number;
-  /** The source bucket and the inventory report the objects are from. */
+  /** The source bucket, the key prefix ('' for the whole bucket) and the inventory report the objects are from. */
   bucket: string;
+  prefix: string;
   inventoryDt?: string;
   granularity: Granularity;
   /** Events applied (rows the engine gave twice counted once). */
@@ -129,6 +137,7 @@ export async function renderDeletion(options: RenderDeletionOptions): Promise<De
   const events = await loadDeletionEvents({
     runner: options.runner,
     ...(options.bucket !== undefined ? { bucket: options.bucket } : {}),
+    ...(options.prefix ? { prefix: options.prefix } : {}),
     ...(options.inventoryDt !== undefined ? { inventoryDt: options.inventoryDt } : {}),
     granularity: options.granularity,
     segmentBy: options.segmentBy,
@@ -230,6 +239,7 @@ async function drawDeletion(options: RenderDeletionOptions, events: DeletionEven
     firstBucket,
     lastBucket,
     bucket: events.bucket,
+    prefix: events.prefix,
     ...(events.inventoryDt !== undefined ? { inventoryDt: events.inventoryDt } : {}),
     granularity: options.granularity,
     events: applied,

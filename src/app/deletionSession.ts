@@ -43,6 +43,8 @@ export interface DeletionSessionOptions {
   /** The session's id: the webview names it in its requests, so answers never mix two readings. */
   id: number;
   bucket: string;
+  /** The key prefix the render keeps to ('' or unset: the whole bucket); the panel shows it. */
+  prefix?: string;
   granularity: Granularity;
   layout: LayoutName;
   /** Runs the render with these callbacks (renderDeletion with the command's options). */
@@ -81,6 +83,8 @@ export class DeletionCancelledError extends Error {
 export class DeletionSession {
   readonly id: number;
   readonly bucket: string;
+  /** The key prefix read ('' for the whole bucket). */
+  readonly prefix: string;
   private readonly abort = new AbortController();
   private readonly listeners = new Set<(message: DeletionEventMessage) => void>();
   private start: DeletionStartMessage | undefined;
@@ -103,6 +107,12 @@ export class DeletionSession {
   constructor(private readonly options: DeletionSessionOptions) {
     this.id = options.id;
     this.bucket = options.bucket;
+    this.prefix = options.prefix ?? '';
+  }
+
+  /** What the panel names the reading by: its bucket and, when it keeps to one, its key prefix. */
+  private get scope(): { bucket: string; prefix?: string } {
+    return this.prefix === '' ? { bucket: this.bucket } : { bucket: this.bucket, prefix: this.prefix };
   }
 
   /** Listens to what the session streams; returns the way to stop listening. */
@@ -118,7 +128,7 @@ export class DeletionSession {
   replay(): DeletionEventMessage[] {
     const messages: DeletionEventMessage[] = [];
     if (!this.start) {
-      if (!this.end) messages.push({ type: 'deletionPreparing', session: this.id, bucket: this.bucket });
+      if (!this.end) messages.push({ type: 'deletionPreparing', session: this.id, ...this.scope });
     } else {
       messages.push(this.viewed === undefined ? this.start : { ...this.start, resumeFrame: this.viewed });
       for (let first = 0; first < this.flushed; first += MAX_SUMMARIES_PER_MESSAGE) {
@@ -235,7 +245,7 @@ export class DeletionSession {
   // ---- Reading ---------------------------------------------------------------------------------
 
   private async read(): Promise<DeletionRenderResult | undefined> {
-    this.emit({ type: 'deletionPreparing', session: this.id, bucket: this.bucket });
+    this.emit({ type: 'deletionPreparing', session: this.id, ...this.scope });
     try {
       const result = await this.options.render({
         signal: this.abort.signal,
@@ -247,7 +257,7 @@ export class DeletionSession {
       if (!this.store || this.store.frames === 0) {
         throw new DeletionSessionError(
           'noFrames',
-          `No lifecycle event of s3://${this.bucket}'s inventory objects is in the access logs: check that the logs location holds the days the lifecycle rule ran.`,
+          `No lifecycle event of the inventory objects of s3://${this.bucket}${this.prefix === '' ? '' : `/${this.prefix}`} is in the access logs: check that the logs location holds the days the lifecycle rule ran.`,
         );
       }
       this.result = result;
@@ -285,7 +295,7 @@ export class DeletionSession {
     this.start = {
       type: 'deletionStart',
       session: this.id,
-      bucket: this.bucket,
+      ...this.scope,
       width,
       height,
       palette: this.palette.flatMap((c) => [c[0], c[1], c[2]]),

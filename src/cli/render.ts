@@ -3,7 +3,15 @@
 // deletes as a unit with their rates, and when the deletion should be over.
 
 import { resolve } from 'node:path';
-import { DeletionInputError, GRANULARITIES, renderDeletion, type DeletionRenderResult, type Granularity, type SegmentBy } from '../app/deletionRender';
+import {
+  DeletionInputError,
+  describeScope,
+  GRANULARITIES,
+  renderDeletion,
+  type DeletionRenderResult,
+  type Granularity,
+  type SegmentBy,
+} from '../app/deletionRender';
 import { checkInventoryDt } from '../app/deletionEvents';
 import { MAX_LAYOUT_SIZE } from '../core/deletion/layout';
 import { LAYOUT_NAMES, STATE_NAMES, type LayoutName } from '../core/deletion/model';
@@ -45,8 +53,13 @@ export interface RenderArguments {
   segmentBy: SegmentBy;
   header: boolean;
   bucket?: string;
+  /** Only the keys that start with it. */
+  prefix?: string;
   inventoryDt?: string;
 }
+
+/** The longest key S3 takes, in UTF-8 bytes: a longer prefix selects nothing. */
+const MAX_KEY_BYTES = 1024;
 
 /** Every option checked before anything runs; a mistake is a UsageError that says what to write. */
 export function renderArguments(args: ParsedCommandLine): RenderArguments {
@@ -76,6 +89,9 @@ export function renderArguments(args: ParsedCommandLine): RenderArguments {
     }
   }
   const bucket = stringOption(args, 'bucket');
+  const prefix = stringOption(args, 'prefix');
+  if (prefix !== undefined && Buffer.byteLength(prefix) > MAX_KEY_BYTES)
+    throw new UsageError(`--prefix is longer than any S3 key (${MAX_KEY_BYTES} bytes in UTF-8): give the start of the keys to watch, such as logs/2019/`);
   return {
     out,
     size,
@@ -84,6 +100,7 @@ export function renderArguments(args: ParsedCommandLine): RenderArguments {
     segmentBy,
     header: args.values.header === true,
     ...(bucket ? { bucket } : {}),
+    ...(prefix ? { prefix } : {}),
     ...(inventoryDt !== undefined ? { inventoryDt } : {}),
   };
 }
@@ -115,6 +132,7 @@ export function renderJson(result: DeletionRenderResult, args: RenderArguments, 
     out: args.out,
     gifBytes,
     bucket: result.bucket,
+    prefix: result.prefix,
     inventoryDt: result.inventoryDt ?? null,
     width: result.width,
     height: result.height,
@@ -160,10 +178,13 @@ function printText(result: DeletionRenderResult, args: RenderArguments, gifBytes
       : `in progress: its end cannot be estimated yet (the last event at ${shortTime(progress.lastEvent)} UTC)`;
   const header: [string, string][] = [
     [
-      'bucket',
-      `${result.bucket === '' ? 'every bucket in the inventory' : `s3://${result.bucket}`}${result.inventoryDt ? `, inventory report ${result.inventoryDt}` : ''}`,
+      result.prefix === '' ? 'bucket' : 'prefix',
+      `${describeScope(result.bucket, result.prefix)}${result.inventoryDt ? `, inventory report ${result.inventoryDt}` : ''}`,
     ],
-    ['objects', `${formatCount(total)} in the snapshot; ${formatCount(result.events)} lifecycle events applied`],
+    [
+      'objects',
+      `${formatCount(total)} in the snapshot${result.prefix === '' ? '' : ` under ${result.prefix}`}; ${formatCount(result.events)} lifecycle events applied`,
+    ],
     [
       'frames',
       `${formatCount(result.frames)} (one per ${result.granularity}, ${shortTime(result.firstBucket)} … ${shortTime(result.lastBucket)} UTC) → ${args.out} (${result.width}×${result.height}, ${formatBytes(gifBytes)})`,
@@ -233,6 +254,11 @@ export const render: CliCommand = {
     header: { type: 'boolean', description: 'Draw a header band: elapsed time, objects per state, deletions per second' },
     engine: { type: 'string', description: 'local (default) or athena (env S3LIFECYCLE_ENGINE)', valueName: 'local|athena' },
     bucket: { type: 'string', description: "Only this source bucket (default: the inventory report's)", valueName: 'name' },
+    prefix: {
+      type: 'string',
+      description: 'Only the objects whose keys start with P, as a lifecycle rule filter: logs/ for the keys under logs/ (default: the whole bucket)',
+      valueName: 'P',
+    },
     'inventory-dt': {
       type: 'string',
       description: 'The inventory report to start from, by its date (default: the newest; it must be from before the deletion)',
@@ -250,7 +276,8 @@ export const render: CliCommand = {
     'noncurrent expired and gone, or to transitioned. One GIF frame per time bucket from the first event to the last, empty buckets included.',
     'Events out of order (an expiry before its marker) are counted as anomalies and listed. Partitions are the key ranges S3 deletes as a unit;',
     'a deletion still running is reported with how far it is and when it should end: render again with newer logs to update it.',
-    'JSON output: out, gifBytes, bucket, inventoryDt, width, height, frames, firstBucket, lastBucket, objects, events, totals, anomalies,',
+    'With --prefix only the objects under it are drawn and only their events count: the totals, partitions and estimated end are theirs.',
+    'JSON output: out, gifBytes, bucket, prefix ("" for the whole bucket), inventoryDt, width, height, frames, firstBucket, lastBucket, objects, events, totals, anomalies,',
     'partitions (index, firstKey, lastKey, objects, finished, estimatedEnd, phases), complete, estimatedEnd {time, low, high}, notes.',
     'On --engine athena an s3:// --inventory is read from its manifest; otherwise the tables made by inventory_table and access_log_table are read.',
     'Notes go to stderr.',
@@ -286,6 +313,7 @@ export const render: CliCommand = {
       result = await renderDeletion({
         runner,
         ...(parsed.bucket ? { bucket: parsed.bucket } : {}),
+        ...(parsed.prefix ? { prefix: parsed.prefix } : {}),
         ...(parsed.inventoryDt ? { inventoryDt: parsed.inventoryDt } : {}),
         size: parsed.size,
         granularity: parsed.granularity,

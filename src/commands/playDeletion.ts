@@ -14,7 +14,6 @@ import { STATE_COUNT } from '../core/deletion/model';
 import { STATE_COLOURS } from '../core/deletion/palette';
 import { formatBytes } from '../core/format';
 import { errorMessage } from '../core/log';
-import { prefixOfFolder } from '../core/prefix';
 import { ENGINE_KINDS, type EngineKind } from '../core/settings';
 import type { DeletionOutcome, GifExportResult } from '../deletionProtocol';
 import { TemplateRunner } from '../engines/runner';
@@ -27,8 +26,11 @@ export interface PlayDeletionArgs {
   bucket?: string;
   /** The connection the bucket is on (the tree node's); the default one when not given. */
   connectionId?: string;
-  /** The tree's prefix the command was run on. */
-  underPrefix?: string;
+  /**
+   * Only the objects whose keys start with this (a tree prefix node's own prefix, `logs/2019/`): the
+   * player draws them alone; the whole bucket when unset or empty.
+   */
+  prefix?: string;
   inventory?: string;
   logs?: string;
   engine?: EngineKind;
@@ -42,6 +44,8 @@ export interface PlayDeletionArgs {
 export interface PlayDeletionResult {
   session: number;
   bucket: string;
+  /** The key prefix played ('' for the whole bucket). */
+  prefix: string;
   frames: number;
   outcome: DeletionOutcome | undefined;
 }
@@ -58,16 +62,32 @@ const deletionInputsKey = (bucket: string, connectionId: string) =>
 
 let lastSessionId = 0;
 
+/** The longest prefix taken: an S3 key is at most 1,024 bytes. */
+const MAX_PREFIX_LENGTH = 1024;
+
+/** The bucket and prefix as `s3://{0}` shows them: `bucket` or `bucket/prefix`. */
+export function scopeName(bucket: string, prefix: string | undefined): string {
+  return prefix ? `${bucket}/${prefix}` : bucket;
+}
+
+/** The GIF's default file name: the bucket, and the prefix with anything a file name cannot hold made '-'. */
+export function gifFileName(bucket: string, prefix: string): string {
+  const part = prefix.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
+  return `${bucket}${part === '' ? '' : `-${part.slice(0, 100)}`}-deletion.gif`;
+}
+
 function argsFrom(raw: unknown): PlayDeletionArgs {
   if (typeof raw !== 'object' || raw === null) return {};
   const node = raw as Record<string, unknown>;
   const connection = (raw as { connection?: { id?: unknown } }).connection;
   const connectionId = typeof connection?.id === 'string' ? connection.id : undefined;
   if (node.kind === 'bucket' && typeof node.bucket === 'string') return { bucket: node.bucket, ...(connectionId ? { connectionId } : {}) };
+  // A tree prefix node's prefix ends with '/': its keys are the ones that start with it.
   if (node.kind === 'prefix' && typeof node.bucket === 'string' && typeof node.prefix === 'string')
-    return { bucket: node.bucket, underPrefix: prefixOfFolder(node.prefix), ...(connectionId ? { connectionId } : {}) };
+    return { bucket: node.bucket, ...(node.prefix !== '' ? { prefix: node.prefix } : {}), ...(connectionId ? { connectionId } : {}) };
   const args: PlayDeletionArgs = {};
   if (typeof node.bucket === 'string') args.bucket = node.bucket;
+  if (typeof node.prefix === 'string' && node.prefix !== '' && node.prefix.length <= MAX_PREFIX_LENGTH) args.prefix = node.prefix;
   if (typeof node.connectionId === 'string') args.connectionId = node.connectionId;
   if (typeof node.inventory === 'string') args.inventory = node.inventory;
   if (typeof node.logs === 'string') args.logs = node.logs;
@@ -118,10 +138,10 @@ async function inputsFor(
   return { inputs: { inventory, logs, engine }, complete };
 }
 
-/** A last look at what will be read, with a way to change it: one Enter plays it. */
-async function confirmInputs(bucket: string, inputs: DeletionInputs): Promise<'play' | 'change' | undefined> {
+/** A last look at what will be read, with a way to change it: one Enter plays it. `scope`: bucket or bucket/prefix. */
+async function confirmInputs(scope: string, inputs: DeletionInputs): Promise<'play' | 'change' | undefined> {
   const play = {
-    label: vscode.l10n.t('$(play) Play the deletion of s3://{0}', bucket),
+    label: vscode.l10n.t('$(play) Play the deletion of s3://{0}', scope),
     detail: vscode.l10n.t('{0} engine · inventory {1} · logs {2}', inputs.engine, inputs.inventory, inputs.logs),
     action: 'play' as const,
   };
@@ -140,7 +160,7 @@ export async function playDeletion(studio: Studio, raw?: unknown): Promise<PlayD
   let { inputs } = asked;
   const given = args.inventory !== undefined && args.logs !== undefined;
   if (asked.complete && !given && !args.askAll && !args.noConfirm) {
-    const choice = await confirmInputs(bucket, inputs);
+    const choice = await confirmInputs(scopeName(bucket, args.prefix), inputs);
     if (!choice) return undefined;
     if (choice === 'change') {
       const again = await inputsFor(studio, bucket, connectionId, { ...args, ...inputs, askAll: true });
@@ -163,19 +183,22 @@ async function play(
   const engine = await studio.queryEngine(inputs.engine, connection);
   const runner = new TemplateRunner(retentionCatalogFor(studio), engine, { inventory: resolveLocation(inputs.inventory), logs: resolveLocation(inputs.logs) });
   const { size, granularity, layout, segmentBy, header } = studio.settings.deletion;
-  studio.log.info(`Play Lifecycle Deletion of s3://${bucket}: ${JSON.stringify({ ...inputs, size, granularity, layout, segmentBy, header })}`);
+  const prefix = args.prefix ?? '';
+  const scope = scopeName(bucket, prefix);
+  studio.log.info(`Play Lifecycle Deletion of s3://${scope}: ${JSON.stringify({ ...inputs, size, granularity, layout, segmentBy, header })}`);
   const session = new DeletionSession({
     id: ++lastSessionId,
     bucket,
+    prefix,
     granularity,
     layout,
     stateColours: legendColours,
-    render: (control) => renderDeletion({ runner, bucket, size, fitObjects: true, granularity, layout, segmentBy, header, ...control }),
+    render: (control) => renderDeletion({ runner, bucket, prefix, size, fitObjects: true, granularity, layout, segmentBy, header, ...control }),
   });
   studio.panels.showDeletion(session);
   try {
     await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Reading the lifecycle deletion of s3://{0}', bucket), cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Reading the lifecycle deletion of s3://{0}', scope), cancellable: true },
       async (progress, token) => {
         const subscription = token.onCancellationRequested(() => session.cancel());
         session.onStep = (step) => progress.report({ message: step });
@@ -200,18 +223,18 @@ async function play(
       },
     );
   } catch (error) {
-    studio.log.error(`Play Lifecycle Deletion of s3://${bucket} failed`, error);
+    studio.log.error(`Play Lifecycle Deletion of s3://${scope} failed`, error);
     const change = vscode.l10n.t('Change the Inputs…');
     const showLog = vscode.l10n.t('Show Log');
     void vscode.window
-      .showErrorMessage(vscode.l10n.t('The deletion of s3://{0} could not be read: {1}', bucket, errorMessage(error)), change, showLog)
+      .showErrorMessage(vscode.l10n.t('The deletion of s3://{0} could not be read: {1}', scope, errorMessage(error)), change, showLog)
       .then((choice) => {
         if (choice === change) void vscode.commands.executeCommand('s3lifecycle.playDeletion', { ...args, bucket, connectionId, askAll: true });
         if (choice === showLog) studio.logChannel.show();
       });
   }
-  studio.log.info(`Play Lifecycle Deletion of s3://${bucket}: ${session.outcome ?? 'running'}, ${session.frames} frames`);
-  return { session: session.id, bucket, frames: session.frames, outcome: session.outcome };
+  studio.log.info(`Play Lifecycle Deletion of s3://${scope}: ${session.outcome ?? 'running'}, ${session.frames} frames`);
+  return { session: session.id, bucket, prefix, frames: session.frames, outcome: session.outcome };
 }
 
 /** Each state's colour in the legend: the render's palette starts with the five states' own colours (indices = ObjectState). */
@@ -224,9 +247,10 @@ const makeGifWriter: GifWriterFactory = (sink, options) => new GifWriter(sink, o
 /** "Export GIF": where (a save dialog), then the frames read so far, written as a GIF at the player's speed. */
 export async function exportDeletionGif(studio: Studio, session: DeletionSession, frameDelayMs: number, signal: AbortSignal): Promise<GifExportResult | null> {
   const folder = workspaceFolder()?.uri;
-  const name = `${session.bucket}-deletion.gif`;
+  const name = gifFileName(session.bucket, session.prefix);
+  const scope = scopeName(session.bucket, session.prefix);
   const target = await vscode.window.showSaveDialog({
-    title: vscode.l10n.t('Export the deletion of s3://{0} as a GIF', session.bucket),
+    title: vscode.l10n.t('Export the deletion of s3://{0} as a GIF', scope),
     defaultUri: folder ? vscode.Uri.joinPath(folder, name) : vscode.Uri.file(join(process.cwd(), name)),
     filters: { [vscode.l10n.t('GIF images')]: ['gif'] },
     saveLabel: vscode.l10n.t('Export GIF'),
@@ -252,7 +276,7 @@ export async function exportDeletionGif(studio: Studio, session: DeletionSession
     await rm(path, { force: true });
     throw error;
   }
-  studio.log.info(`Exported the deletion of s3://${session.bucket} to ${path}: ${frames} frames, ${bytes} bytes`);
+  studio.log.info(`Exported the deletion of s3://${scope} to ${path}: ${frames} frames, ${bytes} bytes`);
   void vscode.window.showInformationMessage(vscode.l10n.t('Saved {0}: {1} frames, {2}.', path, frames, formatBytes(bytes)));
   return { path, frames, bytes };
 }

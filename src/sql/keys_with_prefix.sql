@@ -8,6 +8,7 @@
 -- @param segment_by enum(characters|path) characters Segment by the key's first characters, or by its first path segments
 -- @param prefix_length integer 5 With segment_by = characters: how many characters
 -- @param path_depth integer 2 With segment_by = path: how many path segments
+-- @param key_prefix string '' Only the keys that start with this text, as a lifecycle rule's prefix filter ('' for every key; logs/ is the folder, logs also takes logs2/)
 DROP TABLE IF EXISTS {{table:hive}};
 
 CREATE TABLE {{table}} WITH (format = 'PARQUET') AS
@@ -18,6 +19,7 @@ SELECT DISTINCT
 FROM {{inventory_table}}
 WHERE dt = coalesce(NULLIF({{inventory_dt}}, ''), (SELECT max(dt) FROM {{inventory_table}}))
   AND ({{bucket}} = '' OR bucket = {{bucket}})
+  AND ({{key_prefix}} = '' OR starts_with(key, {{key_prefix}}))
   AND NOT is_delete_marker;
 
 SELECT segment_prefix, count(*) AS keys

@@ -4,6 +4,7 @@
 -- @param table identifier lifecycle_events The table the events are saved as
 -- @param access_log_table identifier s3_access_logs The typed access-log view (made by access_log_table)
 -- @param bucket string '' Only this source bucket ('' for every bucket in the logs)
+-- @param key_prefix string '' Only the keys that start with this text, as a lifecycle rule's prefix filter ('' for every key)
 -- @param operations string S3.CREATE.DELETEMARKER,S3.EXPIRE.OBJECT,S3.TRANSITION_SIA.OBJECT,S3.TRANSITION_ZIA.OBJECT,S3.TRANSITION_INT.OBJECT,S3.TRANSITION_GIR.OBJECT,S3.TRANSITION.OBJECT,S3.TRANSITION_GDA.OBJECT Comma-separated lifecycle operations (AWS, "Lifecycle and logging")
 DROP TABLE IF EXISTS {{table:hive}};
 
@@ -23,6 +24,7 @@ WITH lines AS (
   WHERE strpos(',' || {{operations}} || ',', ',' || operation || ',') > 0
     AND key IS NOT NULL
     AND ({{bucket}} = '' OR bucket = {{bucket}})
+    AND ({{key_prefix}} = '' OR starts_with(key, {{key_prefix}}))
 ),
 markers AS (
   SELECT DISTINCT key, version_id

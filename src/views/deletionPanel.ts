@@ -56,6 +56,7 @@ export function describeDeletionFailure(error: unknown): string | undefined {
 export function deletionStrings(): DeletionStrings {
   return {
     deletionHeading: vscode.l10n.t('Lifecycle deletion'),
+    deletionHeadingOf: vscode.l10n.t('Lifecycle deletion of s3://{0}'),
     playDeletion: vscode.l10n.t('Play Lifecycle Deletion…'),
     deletionIntro: vscode.l10n.t(
       'Watch a lifecycle rule delete a bucket: every object of its inventory is a pixel, and each frame is one time bucket of its server access logs. Beside it: the objects in each state, the key ranges S3 deletes as a unit with their progress, and when the deletion should end.',

@@ -1,7 +1,8 @@
 // The deletion player in the real VS Code, as a person uses it, on the demo's estate put on the local
 // S3 server: "Play Lifecycle Deletion…" from the palette, the frames play, a scrub to a frame shows
 // the counts the generator's truth.json has for that hour, hovering a pixel names a segment prefix of
-// the estate, and Export GIF writes the frames read as a GIF.
+// the estate, and Export GIF writes the frames read as a GIF; opened on a prefix in the Buckets tree, it
+// plays only the objects under that prefix.
 
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -30,6 +31,31 @@ function inventoryKeys(estate: string): Set<string> {
         for (const line of gunzipSync(readFileSync(path)).toString('utf8').split('\n')) {
           const key = /^"[^"]*","([^"]*)"/.exec(line)?.[1];
           if (key !== undefined) keys.add(decodeURIComponent(key.replace(/\+/g, ' ')));
+        }
+      }
+    }
+  };
+  walk(join(estate, 'inventory'));
+  return keys;
+}
+
+/** The snapshot's keys (every key with a version that is not a delete marker) that start with `prefix`. */
+function snapshotKeysUnder(estate: string, truth: EstateTruth, prefix: string): Set<string> {
+  const keyAt = truth.inventory.fields.indexOf('Key');
+  const markerAt = truth.inventory.fields.indexOf('IsDeleteMarker');
+  assert.ok(keyAt >= 0 && markerAt >= 0, truth.inventory.fields.join(','));
+  const keys = new Set<string>();
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.csv.gz')) {
+        for (const line of gunzipSync(readFileSync(path)).toString('utf8').split('\n')) {
+          if (line === '') continue;
+          // Every field quoted; a key's commas and quotes are URL-encoded.
+          const fields = line.slice(1, -1).split('","');
+          const key = decodeURIComponent(fields[keyAt]!.replace(/\+/g, ' '));
+          if (fields[markerAt] !== 'true' && key.startsWith(prefix)) keys.add(key);
         }
       }
     }
@@ -243,5 +269,60 @@ describe('the deletion player in the browser', () => {
     assert.equal(gif.subarray(0, 6).toString('latin1'), 'GIF89a');
     assert.equal(new GifReader(gif).numFrames(), frames);
     copyFileSync(target, join(process.env.S3LS_SCREENSHOTS ?? 'test-results', 'deletion.gif'));
+  });
+
+  it("plays only a prefix's objects when opened on that prefix in the Buckets tree, and says so in its heading", async () => {
+    await page.getByRole('tab', { name: 'S3 Lifecycle Studio' }).click();
+    const tree = page.locator('.sidebar .monaco-list');
+    const row = (label: string) =>
+      tree.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) });
+    await row(BUCKET).waitFor({ timeout: 60_000 });
+    await row(BUCKET).click();
+    // The top-level folder the rule deleted most of, among those the tree lists (the server holds a sample of the estate's objects).
+    await tree.locator('.monaco-list-row[aria-level="3"]').first().waitFor({ timeout: 60_000 });
+    const listed = new Set(await tree.locator('.monaco-list-row[aria-level="3"] .label-name').allTextContents());
+    const deletedUnder = new Map<string, number>();
+    for (const u of truth.unusedPrefixes) {
+      const folder = `${u.prefix.split('/')[0]}/`;
+      if (listed.has(folder)) deletedUnder.set(folder, (deletedUnder.get(folder) ?? 0) + u.objects);
+    }
+    const chosen = [...deletedUnder].sort((a, b) => b[1] - a[1])[0];
+    assert.ok(chosen, `a folder with deleted objects among ${[...listed].join(', ')}`);
+    const [prefix, deleted] = chosen;
+    const keys = snapshotKeysUnder(estate, truth, prefix);
+    assert.ok(keys.size >= deleted && deleted > 0 && keys.size < inventoryKeys(estate).size, `${keys.size} objects under ${prefix}, ${deleted} deleted`);
+
+    await row(prefix).click({ button: 'right' });
+    // The menu fades in and takes no click until it is shown: click its item until the command's confirmation opens (the menu closes once it has run).
+    const item = page.locator('.monaco-menu .action-label', { hasText: 'Play Lifecycle Deletion…' });
+    const confirmation = page.locator('.quick-input-widget', { hasText: `Play the deletion of s3://${BUCKET}/${prefix}` });
+    await item.waitFor({ timeout: 15_000 });
+    await until('the confirmation of the prefix opens', async () => {
+      if (await confirmation.isVisible()) return true;
+      if (await item.isVisible()) await item.click({ timeout: 2_000 }).catch(() => undefined);
+      return confirmation.isVisible();
+    }).catch(async (error: Error) => {
+      await screenshot(page, 'deletion-prefix-failed');
+      throw error;
+    });
+    await page.keyboard.press('Enter');
+
+    await player.locator('#deletion-heading', { hasText: `Lifecycle deletion of s3://${BUCKET}/${prefix}` }).waitFor({ timeout: 60_000 });
+    await player.locator('#deletion-player[data-status="complete"]').waitFor({ timeout: 300_000 });
+    // Its last frame: every object under the prefix, the ones truth.json's unused prefixes hold there gone.
+    if ((await player.locator('#deletion-play').getAttribute('aria-pressed')) === 'true') await player.locator('#deletion-play').click();
+    await player.locator('#deletion-play[aria-pressed="false"]').waitFor({ timeout: 10_000 });
+    await player.locator('#deletion-canvas').focus();
+    await page.keyboard.press('End');
+    const last = Number(await player.locator('#deletion-player').getAttribute('data-frames')) - 1;
+    await until('the last frame is shown', async () => (await shownFrame(player)) === last);
+    const shown = await counts(player);
+    assert.equal(
+      shown.reduce((n, c) => n + c, 0),
+      keys.size,
+      `a pixel per object under ${prefix}`,
+    );
+    assert.equal(shown[4], deleted, `the objects deleted under ${prefix} are gone`);
+    await screenshot(page, 'deletion-player-prefix');
   });
 });

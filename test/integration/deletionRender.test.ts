@@ -34,6 +34,7 @@ import {
 import { LocalEngine } from '../../src/engines/local';
 import { TemplateRunner } from '../../src/engines/runner';
 import { TemplateCatalog } from '../../src/sql/catalog';
+import { expectedUnder, readGeneratedDeletion } from '../unit/deletionFixture';
 import { listFiles, readInventoryCsv } from '../unit/estate/fixture';
 import { motoEndpoint, uniqueBucketName } from './moto';
 
@@ -121,6 +122,8 @@ describe("the deletion render's frames equal truth.json's hourly timeline", () =
   let snapshotKeys: string[];
   let s3: S3Client;
   let local: { result: DeletionRenderResult; frames: FramePatch[]; runs: Recorded[] };
+  /** GetObject calls for Athena's result files, on `s3`. */
+  let resultFileReads = 0;
 
   const common = (): Omit<RenderDeletionOptions, 'runner'> => ({
     size: 64,
@@ -147,6 +150,116 @@ describe("the deletion render's frames equal truth.json's hourly timeline", () =
     });
     assert.deepEqual(result.anomalies, [], `${label}: no anomaly`);
     assert.equal(result.events, truth.lifecycle.events, `${label}: every event once`);
+  };
+
+  /**
+   * The render through the Athena path (moto's Athena API with canned results): the local render's
+   * answers, recorded in `runs`, queued as Athena's, grouped_events' rows interleaved across hours
+   * (Athena's order is not ours) and every ninth given twice, read back from the result file moto writes.
+   */
+  const onAthena = async (runs: Recorded[], extra: Partial<RenderDeletionOptions> = {}) => {
+    const answer = (predicate: (r: Recorded) => boolean, what: string) => {
+      const found = runs.filter((r) => r.columns.length > 0 && predicate(r));
+      assert.equal(found.length, 1, what);
+      return found[0]!;
+    };
+    const has = (r: Recorded, ...names: string[]) => names.every((n) => r.columns.some((c) => c.name === n));
+    const summary = answer((r) => has(r, 'kind', 'operation', 'events'), 'lifecycle_events');
+    const keys = answer((r) => has(r, 'segment_prefix', 'keys') && !has(r, 'segment'), 'keys_with_prefix');
+    const segments = answer((r) => has(r, 'segment', 'keys', 'first_key') && !has(r, 'first_pixel'), 'key_prefix_segment');
+    const intervals = answer((r) => has(r, 'first_pixel'), 'ordered_segment_intervals');
+    const grouped = answer((r) => has(r, 'time_bucket', 'indexes'), 'grouped_events');
+    const lookups = runs.filter((r) => has(r, 'segment_index', 'key'));
+
+    // Athena's order is not ours: by segment first, so each hour's last rows come after the next hour's first, and every ninth row twice.
+    const time = grouped.columns.findIndex((c) => c.name === 'time_bucket');
+    const segment = grouped.columns.findIndex((c) => c.name === 'segment');
+    const interleaved = [...grouped.rows].sort((a, b) => Number(a[segment]) - Number(b[segment]) || String(b[time]).localeCompare(String(a[time])));
+    const doubled = [...interleaved, ...interleaved.filter((_r, i) => i % 9 === 0)];
+    const hourOf = (r: QueryValue[]) => String(r[time]);
+    assert.ok(
+      doubled.some((r, i) => i > 0 && hourOf(r) < hourOf(doubled[i - 1]!)),
+      'an earlier hour after a later one',
+    );
+
+    // One canned answer per statement, in the order the render sends them.
+    const perStatement = [
+      EMPTY, // inventory_table: DROP TABLE
+      EMPTY, // CREATE EXTERNAL TABLE
+      EMPTY, // CREATE VIEW
+      EMPTY, // lifecycle_events: DROP TABLE
+      EMPTY, // CREATE TABLE AS
+      canned(summary.columns, summary.rows),
+      EMPTY, // keys_with_prefix
+      EMPTY,
+      canned(keys.columns, keys.rows),
+      EMPTY, // key_prefix_segment
+      EMPTY,
+      canned(segments.columns, segments.rows),
+      canned(intervals.columns, intervals.rows),
+      canned(grouped.columns, doubled),
+      ...lookups.map((r) => canned(r.columns, r.rows)),
+    ];
+    const queued = await fetch(`${motoEndpoint()}/moto-api/static/athena/query-results`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ account_id: account, region, results: perStatement }),
+    });
+    assert.equal(queued.status, 201, await queued.text());
+
+    const athena = new AthenaClient({ region, endpoint: motoEndpoint(), credentials });
+    const readsBefore = resultFileReads;
+    athena.middlewareStack.add(
+      (next) => async (args) => {
+        (args.request as { headers: Record<string, string> }).headers['x-moto-account-id'] = account;
+        return next(args);
+      },
+      { step: 'build', name: 'motoAccount' },
+    );
+    // Athena's pages on top of moto's single page: at most MaxResults rows, NextToken the offset of the next.
+    athena.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName === 'GetQueryResultsCommand') {
+          const input = args.input as { NextToken?: string; MaxResults?: number };
+          const output = result.output as unknown as GetQueryResultsCommandOutput;
+          const rows = output.ResultSet?.Rows ?? [];
+          const offset = Number(input.NextToken ?? 0);
+          const end = offset + Number(input.MaxResults ?? 1000);
+          output.ResultSet!.Rows = rows.slice(offset, end);
+          output.NextToken = end < rows.length ? String(end) : undefined;
+        }
+        return result;
+      },
+      { step: 'initialize', name: 'athenaPaging' },
+    );
+    const engine = new RecordingEngine(
+      new AthenaEngine({
+        client: athena,
+        s3Client: s3,
+        cacheDir: join(scratch, 'athena-cache'),
+        workgroup: 'primary',
+        outputLocation: `s3://${outputBucket}/results/`,
+        database: 'default',
+        catalog: 'AwsDataCatalog',
+        pollIntervalMs: { initial: 1, max: 4 },
+        resultMode: 'auto',
+      }),
+    );
+    const frames: FramePatch[] = [];
+    let result: DeletionRenderResult;
+    try {
+      const runner = new TemplateRunner(catalog, engine, {
+        inventory: `s3://${inventoryBucket}/inventory/${bucket}/daily-full/`,
+        logs: 'Athena table s3_access_logs',
+      });
+      result = await renderDeletion({ ...common(), ...extra, runner, memoryEvents: 2000, tempDir: scratch, onFrame: (patch) => void frames.push(patch) });
+      const problems = await result.dispose();
+      assert.deepEqual(problems, []);
+    } finally {
+      athena.destroy();
+    }
+    return { frames, result, sql: engine.runs.map((r) => r.sql), resultFileReads: resultFileReads - readsBefore, rows: interleaved.length };
   };
 
   before(async () => {
@@ -177,6 +290,14 @@ describe("the deletion render's frames equal truth.json's hourly timeline", () =
 
     // The estate where S3 delivers it: the inventory and the logs in buckets of their own.
     s3 = new S3Client({ region, endpoint: motoEndpoint(), forcePathStyle: true, credentials });
+    s3.middlewareStack.add(
+      (next, context) => async (args) => {
+        const key = (args.input as { Key?: string }).Key ?? '';
+        if (context.commandName === 'GetObjectCommand' && key.startsWith('results/') && key.endsWith('.csv')) resultFileReads++;
+        return next(args);
+      },
+      { step: 'initialize', name: 'countResultFiles' },
+    );
     for (const name of [inventoryBucket, logsBucket, outputBucket]) await s3.send(new CreateBucketCommand({ Bucket: name }));
     const uploads = [
       ...listFiles(join(dir, 'inventory')).map((f) => ({ Bucket: inventoryBucket, Key: `inventory/${f}`, file: join(dir, 'inventory', f) })),
@@ -238,120 +359,13 @@ describe("the deletion render's frames equal truth.json's hourly timeline", () =
   });
 
   it('the Athena path: the same frames from answers interleaved across hours, some rows twice, read from the result file', async () => {
-    const answer = (predicate: (r: Recorded) => boolean, what: string) => {
-      const found = local.runs.filter((r) => r.columns.length > 0 && predicate(r));
-      assert.equal(found.length, 1, what);
-      return found[0]!;
-    };
-    const has = (r: Recorded, ...names: string[]) => names.every((n) => r.columns.some((c) => c.name === n));
-    const summary = answer((r) => has(r, 'kind', 'operation', 'events'), 'lifecycle_events');
-    const keys = answer((r) => has(r, 'segment_prefix', 'keys') && !has(r, 'segment'), 'keys_with_prefix');
-    const segments = answer((r) => has(r, 'segment', 'keys', 'first_key') && !has(r, 'first_pixel'), 'key_prefix_segment');
-    const intervals = answer((r) => has(r, 'first_pixel'), 'ordered_segment_intervals');
-    const grouped = answer((r) => has(r, 'time_bucket', 'indexes'), 'grouped_events');
-    const lookups = local.runs.filter((r) => has(r, 'segment_index', 'key'));
+    const grouped = local.runs.find((r) => r.columns.some((c) => c.name === 'indexes'))!;
     assert.ok(grouped.rows.length > 1000, `${grouped.rows.length} rows: more than a page, so the rest comes from the result file`);
-
-    // Athena's order is not ours: by segment first, so each hour's last rows come after the next hour's first, and every ninth row twice.
-    const time = grouped.columns.findIndex((c) => c.name === 'time_bucket');
-    const segment = grouped.columns.findIndex((c) => c.name === 'segment');
-    const interleaved = [...grouped.rows].sort((a, b) => Number(a[segment]) - Number(b[segment]) || String(b[time]).localeCompare(String(a[time])));
-    const doubled = [...interleaved, ...interleaved.filter((_r, i) => i % 9 === 0)];
-    const hourOf = (r: QueryValue[]) => String(r[time]);
-    assert.ok(
-      doubled.some((r, i) => i > 0 && hourOf(r) < hourOf(doubled[i - 1]!)),
-      'an earlier hour after a later one',
-    );
-
-    // One canned answer per statement, in the order the render sends them.
-    const perStatement = [
-      EMPTY, // inventory_table: DROP TABLE
-      EMPTY, // CREATE EXTERNAL TABLE
-      EMPTY, // CREATE VIEW
-      EMPTY, // lifecycle_events: DROP TABLE
-      EMPTY, // CREATE TABLE AS
-      canned(summary.columns, summary.rows),
-      EMPTY, // keys_with_prefix
-      EMPTY,
-      canned(keys.columns, keys.rows),
-      EMPTY, // key_prefix_segment
-      EMPTY,
-      canned(segments.columns, segments.rows),
-      canned(intervals.columns, intervals.rows),
-      canned(grouped.columns, doubled),
-      ...lookups.map((r) => canned(r.columns, r.rows)),
-    ];
-    const queued = await fetch(`${motoEndpoint()}/moto-api/static/athena/query-results`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ account_id: account, region, results: perStatement }),
-    });
-    assert.equal(queued.status, 201, await queued.text());
-
-    const athena = new AthenaClient({ region, endpoint: motoEndpoint(), credentials });
-    let resultFileReads = 0;
-    athena.middlewareStack.add(
-      (next) => async (args) => {
-        (args.request as { headers: Record<string, string> }).headers['x-moto-account-id'] = account;
-        return next(args);
-      },
-      { step: 'build', name: 'motoAccount' },
-    );
-    // Athena's pages on top of moto's single page: at most MaxResults rows, NextToken the offset of the next.
-    athena.middlewareStack.add(
-      (next, context) => async (args) => {
-        const result = await next(args);
-        if (context.commandName === 'GetQueryResultsCommand') {
-          const input = args.input as { NextToken?: string; MaxResults?: number };
-          const output = result.output as unknown as GetQueryResultsCommandOutput;
-          const rows = output.ResultSet?.Rows ?? [];
-          const offset = Number(input.NextToken ?? 0);
-          const end = offset + Number(input.MaxResults ?? 1000);
-          output.ResultSet!.Rows = rows.slice(offset, end);
-          output.NextToken = end < rows.length ? String(end) : undefined;
-        }
-        return result;
-      },
-      { step: 'initialize', name: 'athenaPaging' },
-    );
-    s3.middlewareStack.add(
-      (next, context) => async (args) => {
-        const key = (args.input as { Key?: string }).Key ?? '';
-        if (context.commandName === 'GetObjectCommand' && key.startsWith('results/') && key.endsWith('.csv')) resultFileReads++;
-        return next(args);
-      },
-      { step: 'initialize', name: 'countResultFiles' },
-    );
-    const engine = new RecordingEngine(
-      new AthenaEngine({
-        client: athena,
-        s3Client: s3,
-        cacheDir: join(scratch, 'athena-cache'),
-        workgroup: 'primary',
-        outputLocation: `s3://${outputBucket}/results/`,
-        database: 'default',
-        catalog: 'AwsDataCatalog',
-        pollIntervalMs: { initial: 1, max: 4 },
-        resultMode: 'auto',
-      }),
-    );
-    const frames: FramePatch[] = [];
-    let result: DeletionRenderResult;
-    try {
-      const runner = new TemplateRunner(catalog, engine, {
-        inventory: `s3://${inventoryBucket}/inventory/${bucket}/daily-full/`,
-        logs: 'Athena table s3_access_logs',
-      });
-      result = await renderDeletion({ ...common(), runner, memoryEvents: 2000, tempDir: scratch, onFrame: (patch) => void frames.push(patch) });
-      const problems = await result.dispose();
-      assert.deepEqual(problems, []);
-    } finally {
-      athena.destroy();
-    }
+    const { frames, result, sql, resultFileReads, rows } = await onAthena(local.runs);
 
     assertTimeline(frames, result, 'Athena');
     assert.ok(resultFileReads >= 1, "grouped_events' rows past the first page came from the result file");
-    assert.match(result.notes.join('\n'), new RegExp(`${Math.ceil(interleaved.length / 9)} rows of the engine's answer came twice`));
+    assert.match(result.notes.join('\n'), new RegExp(`${Math.ceil(rows / 9)} rows of the engine's answer came twice`));
     assert.deepEqual(
       result.partitions.map((p) => [p.firstObject, p.endObject, p.firstKey, p.lastKey]),
       local.result.partitions.map((p) => [p.firstObject, p.endObject, p.firstKey, p.lastKey]),
@@ -359,7 +373,6 @@ describe("the deletion render's frames equal truth.json's hourly timeline", () =
     assert.deepEqual(result.totals, local.result.totals);
 
     // What Athena was asked: the render's own tables, from the inventory's manifest, the snapshot's dt, then its tables dropped.
-    const sql = engine.runs.map((r) => r.sql);
     const id = /s3_inventory_source_([0-9a-f]{12})/.exec(sql[0]!)?.[1];
     assert.ok(id, sql[0]);
     const statements = sql.flatMap((s) => splitStatements(s));
@@ -382,6 +395,59 @@ describe("the deletion render's frames equal truth.json's hourly timeline", () =
       `DROP VIEW IF EXISTS s3_inventory_${id}`,
       `DROP TABLE IF EXISTS s3_inventory_source_${id}`,
     ]);
+  });
+
+  it('keeps to a key prefix on the local engine from S3 and through the Athena path: the states of the objects under it, hour by hour', async () => {
+    // The expectation from the generated inventory and log lines; the prefix: the top-level folder the rule deleted most of.
+    const deletion = readGeneratedDeletion(dir);
+    const deletedUnder = new Map<string, number>();
+    for (const u of truth.unusedPrefixes) deletedUnder.set(`${u.prefix.split('/')[0]}/`, (deletedUnder.get(`${u.prefix.split('/')[0]}/`) ?? 0) + u.objects);
+    const [prefix, deleted] = [...deletedUnder].sort((a, b) => b[1] - a[1])[0]!;
+    const expected = expectedUnder(deletion, prefix);
+    assert.ok(expected.objects < snapshotKeys.length / 2 && deleted > 0, `${expected.objects} objects, ${deleted} deleted under ${prefix}`);
+    const assertScoped = (frames: FramePatch[], result: DeletionRenderResult, label: string) => {
+      assert.equal(result.prefix, prefix, label);
+      assert.equal(result.objects, expected.objects, `${label}: a pixel per object under ${prefix}`);
+      assert.deepEqual(
+        frames.map((f) => f.bucketStart),
+        expected.frames.map((_c, i) => expected.first + i * 3_600_000),
+        `${label}: one frame per hour of the prefix's deletion`,
+      );
+      frames.forEach((frame, i) => assert.deepEqual(frame.counts, expected.frames[i], `${label}: the states at ${new Date(frame.bucketStart).toISOString()}`));
+      assert.equal(result.events, expected.events, `${label}: the prefix's events, each once`);
+      assert.equal(result.totals.gone, deleted, `${label}: truth.json's unused objects under ${prefix} are gone`);
+      assert.deepEqual(result.anomalies, [], label);
+      assert.ok(result.partitions.length > 0 && result.partitions.every((p) => p.firstKey!.startsWith(prefix) && p.lastKey!.startsWith(prefix)), label);
+    };
+
+    const engine = new RecordingEngine(new LocalEngine({ cacheDir: join(scratch, 'cache'), threads: 2, s3: () => s3 }));
+    const localFrames: FramePatch[] = [];
+    let scoped: DeletionRenderResult;
+    try {
+      const runner = new TemplateRunner(catalog, engine, {
+        inventory: `s3://${inventoryBucket}/inventory/${bucket}/daily-full/`,
+        logs: `s3://${logsBucket}/logs/`,
+      });
+      scoped = await renderDeletion({ ...common(), runner, prefix, onFrame: (patch) => void localFrames.push(patch) });
+      assert.deepEqual(await scoped.dispose(), []);
+    } finally {
+      await engine.dispose();
+    }
+    assertScoped(localFrames, scoped, 'local');
+
+    const { frames, result, sql } = await onAthena(engine.runs, { prefix });
+    assertScoped(frames, result, 'Athena');
+    assert.deepEqual(
+      result.partitions.map((p) => [p.firstObject, p.endObject, p.firstKey, p.lastKey]),
+      scoped.partitions.map((p) => [p.firstObject, p.endObject, p.firstKey, p.lastKey]),
+    );
+    // Athena was asked for the prefix's keys and events only.
+    const statements = sql.flatMap((s) => splitStatements(s));
+    const filter = `starts_with(key, '${prefix}')`;
+    for (const table of ['keys_with_prefix', 'lifecycle_events']) {
+      const created = statements.find((s) => s.startsWith(`CREATE TABLE "${table}_`));
+      assert.ok(created?.includes(`'${prefix}' = '' OR ${filter}`), `${table}: ${created}`);
+    }
   });
 
   it("looks a pixel's keys up in the render's segment table", async () => {

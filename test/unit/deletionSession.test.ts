@@ -78,6 +78,7 @@ function fakeRender({ frames = 6, failAt, start, beforeFrame }: FakeOptions = {}
       width: W,
       height: H,
       bucket: 'estate',
+      prefix: '',
       granularity: 'hour',
       events: frames - 1,
       notes: ['The inventory report of 2025-01-01 was used.'],
@@ -99,7 +100,7 @@ function fakeRender({ frames = 6, failAt, start, beforeFrame }: FakeOptions = {}
   };
 }
 
-function session(render: ReturnType<typeof fakeRender>, options: { flushFrames?: number } = {}) {
+function session(render: ReturnType<typeof fakeRender>, options: { flushFrames?: number; prefix?: string } = {}) {
   const s = new DeletionSession({ id: 3, bucket: 'estate', granularity: 'hour', layout: 'rows', render, stateColours: (p) => p.slice(0, 5), ...options });
   const sent: DeletionEventMessage[] = [];
   s.listen((m) => sent.push(m));
@@ -146,6 +147,22 @@ describe('a deletion session', () => {
     assert.equal(end.progress?.partitions[0]?.firstKey, 'a/1');
     assert.deepEqual(end.progress?.notes, ['The inventory report of 2025-01-01 was used.']);
     assert.deepEqual(s.countsAt(3), patches(6)[3]!.counts);
+  });
+
+  it('names the prefix it keeps to in its preparing and start messages, and only then', async () => {
+    const scoped = session(fakeRender({ frames: 3 }), { prefix: 'logs/2019/' });
+    assert.equal(scoped.s.prefix, 'logs/2019/');
+    await scoped.s.run();
+    const [preparing, start] = checked(scoped.sent);
+    assert.deepEqual(preparing, { type: 'deletionPreparing', session: 3, bucket: 'estate', prefix: 'logs/2019/' });
+    assert.equal(start?.type === 'deletionStart' && start.prefix, 'logs/2019/');
+    assert.equal((checked(scoped.s.replay())[0] as { prefix?: string }).prefix, 'logs/2019/', 'a panel opened later');
+    const whole = session(fakeRender({ frames: 3 }));
+    await whole.s.run();
+    assert.ok(
+      checked(whole.sent).every((m) => !('prefix' in m)),
+      'the whole bucket: no prefix field',
+    );
   });
 
   it('replays to a panel that opens later exactly what a panel open from the start saw (but the frames in fewer batches)', async () => {

@@ -428,7 +428,9 @@ describe("the deletion player's messages from the host", () => {
   it('accepts the preparing, start, frames and end messages as they are', () => {
     for (const message of [
       { type: 'deletionPreparing', session: 4, bucket: 'estate' },
+      { type: 'deletionPreparing', session: 4, bucket: 'estate', prefix: 'logs/2019/' },
       start,
+      { ...start, prefix: 'tenant-001/' },
       { ...start, resumeFrame: 3 },
       frames,
       end,
@@ -436,6 +438,7 @@ describe("the deletion player's messages from the host", () => {
     ]) {
       assert.deepEqual(parseHostMessage(message), message, message.type);
     }
+    assert.equal(parseHostMessage({ type: 'deletionPreparing', session: 4, bucket: 'estate', prefix: ['a/'] }), undefined, 'a prefix that is not text');
   });
 
   it('drops fields it does not know', () => {
@@ -462,6 +465,8 @@ describe("the deletion player's messages from the host", () => {
       { firstBucket: Number.NaN },
       { resumeFrame: -1 },
       { resumeFrame: '3' },
+      { prefix: 7 },
+      { prefix: 'k'.repeat(1025) },
     ]) {
       assert.equal(parseHostMessage({ ...start, ...bad }), undefined, JSON.stringify(bad));
     }

@@ -11,6 +11,7 @@ import { EXIT_OK, EXIT_USAGE } from '../../src/cli/framework';
 import { runCli } from '../../src/cli/main';
 import { parseSegmentBy } from '../../src/cli/render';
 import type { EstateTruth } from '../../src/core/estate/generate';
+import { readGeneratedDeletion } from './deletionFixture';
 import { generateInto, smallEstateOptions } from './estate/fixture';
 
 describe('s3-lifecycle render', () => {
@@ -84,6 +85,53 @@ describe('s3-lifecycle render', () => {
     assert.ok(report.partitions.length > 0 && report.partitions.every((p) => p.firstKey <= p.lastKey && p.phases.length > 0));
   });
 
+  it('keeps to --prefix: the objects under it, their events, totals and partitions; the scope in the text and the JSON', async () => {
+    // The expectation from the generated files: the snapshot's keys under the prefix, the hours of their log lines, truth.json's unused objects under it.
+    const deletion = readGeneratedDeletion(dir);
+    // The top-level folder with the most objects the rule deleted.
+    const deletedUnder = new Map<string, number>();
+    for (const u of deletion.truth.unusedPrefixes)
+      deletedUnder.set(`${u.prefix.split('/')[0]}/`, (deletedUnder.get(`${u.prefix.split('/')[0]}/`) ?? 0) + u.objects);
+    const prefix = [...deletedUnder].sort((a, b) => b[1] - a[1])[0]![0];
+    const keys = new Set(deletion.keys.filter((k) => k.startsWith(prefix)));
+    const hours = deletion.events.filter((e) => keys.has(deletion.keys[e.object]!)).map((e) => Math.floor(e.time / 3_600_000));
+    const frames = Math.max(...hours) - Math.min(...hours) + 1;
+    const gone = deletion.truth.unusedPrefixes.filter((u) => `${u.prefix}/`.startsWith(prefix)).reduce((n, u) => n + u.objects, 0);
+    assert.ok(keys.size > 0 && keys.size < deletion.keys.length && gone > 0, `${keys.size} keys, ${gone} deleted under ${prefix}`);
+
+    const out = join(scratch, 'prefix.gif');
+    const json = await cli([...sources, '--out', out, '--size', '32', '--prefix', prefix, '--format', 'json']);
+    assert.equal(json.code, EXIT_OK, json.err);
+    const report = JSON.parse(json.out) as {
+      prefix: string;
+      bucket: string;
+      objects: number;
+      frames: number;
+      totals: Record<string, number>;
+      partitions: { firstKey: string; lastKey: string }[];
+    };
+    assert.equal(report.prefix, prefix);
+    assert.equal(report.bucket, truth.generator.bucket);
+    assert.equal(report.objects, keys.size);
+    assert.equal(report.frames, frames);
+    assert.equal(report.totals.gone, gone);
+    assert.equal(
+      Object.values(report.totals).reduce((n, c) => n + c, 0),
+      keys.size,
+    );
+    assert.ok(report.partitions.length > 0 && report.partitions.every((p) => keys.has(p.firstKey) && keys.has(p.lastKey)));
+    assert.equal(new GifReader(readFileSync(out)).numFrames(), frames);
+
+    const text = await cli([...sources, '--out', out, '--size', '32', '--prefix', prefix]);
+    assert.equal(text.code, EXIT_OK, text.err);
+    const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    assert.match(text.out, new RegExp(`^prefix +s3://${literal(truth.generator.bucket)}/${literal(prefix)}, inventory report `, 'm'));
+    assert.match(text.out, new RegExp(`^objects +${keys.size.toLocaleString('en-US')} in the snapshot under ${literal(prefix)}; `, 'm'));
+
+    const whole = await cli([...sources, '--out', out, '--size', '32', '--format', 'json']);
+    assert.equal((JSON.parse(whole.out) as { prefix: string }).prefix, '', 'the whole bucket: an empty prefix');
+  });
+
   it('answers every command-line mistake with what to write, exit code 2', async () => {
     const gif = join(scratch, 'x.gif');
     const cases: [string[], RegExp][] = [
@@ -98,6 +146,7 @@ describe('s3-lifecycle render', () => {
       [['--logs', join(dir, 'logs'), '--out', gif], /--inventory is required/],
       [['--inventory', join(dir, 'inventory'), '--out', gif], /--logs is required/],
       [[...sources, '--out', gif, '--format', 'csv'], /--format must be text or json/],
+      [[...sources, '--out', gif, '--prefix', 'é'.repeat(513)], /--prefix is longer than any S3 key \(1024 bytes in UTF-8\)/],
     ];
     for (const [argv, message] of cases) {
       const { code, err } = await cli(argv);
