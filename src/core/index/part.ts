@@ -47,6 +47,11 @@ export interface PartEncodeOptions {
    * last in the input (the newest append) and counts it in `conflictsResolved`.
    */
   conflicts?: 'error' | 'last';
+  /**
+   * The entries are already in key order (e.g. `sortEntries` output): skip the sort and only check the order
+   * (throws if it is wrong). Lets a builder sort a batch once and cut it into parts.
+   */
+  presorted?: boolean;
 }
 
 export interface EncodedPart {
@@ -248,6 +253,12 @@ export function sortEntries(
   return { sorted, duplicatesDropped, conflictsResolved };
 }
 
+function identityOrder(n: number): Uint32Array {
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  return order;
+}
+
 /**
  * Encodes a part. Entries need not be sorted; identical duplicates are kept once. Throws RangeError on input the
  * format cannot hold (an object index out of range, an offset ≥ 2^48, a key over 65535 bytes, a part over 4 GiB).
@@ -261,26 +272,55 @@ export function encodePart(entries: readonly IndexEntry[], objects: readonly Dat
     if (!Number.isSafeInteger(object.size) || object.size < 0)
       throw new RangeError(`data object "${object.key}": size ${object.size} is not a non-negative integer`);
   }
-  for (const entry of entries) validateEntry(entry, objects.length);
-  const { sorted, duplicatesDropped, conflictsResolved } = sortEntries(entries, options.conflicts ?? 'error');
-  const n = sorted.length;
-  const fenceCount = Math.ceil(n / k);
+  const conflicts = options.conflicts ?? 'error';
+  const objectCount = objects.length;
+  const keys = new Array<string>(entries.length);
+  for (let i = 0; i < entries.length; i++) {
+    const key = entries[i]!.key;
+    if (typeof key !== 'string') throw new TypeError(`index entry ${i}: key must be a string`);
+    keys[i] = key;
+  }
+  const order = options.presorted ? identityOrder(keys.length) : sortedKeyOrder(keys);
 
-  // Entries section; remember where each block starts.
-  const entriesOut = new ByteWriter(n * 64);
-  const blockStarts = new Uint32Array(fenceCount + 1);
-  const keyStarts = new Uint32Array(n);
-  for (let i = 0, nextFence = 0; i < n; i++) {
-    if (i === nextFence) {
-      blockStarts[i / k] = entriesOut.length;
-      nextFence += k;
+  // One pass in key order validates, drops duplicates and writes each entry: every entry object is visited once
+  // (for a million scattered entries, the memory traffic of extra passes costs more than the work in them).
+  const entriesOut = new ByteWriter(entries.length * 64);
+  const blockStarts: number[] = [];
+  const keyStarts = new Uint32Array(entries.length);
+  let n = 0;
+  let duplicatesDropped = 0;
+  let conflictsResolved = 0;
+  let previous: IndexEntry | undefined;
+  for (let i = 0; i < order.length; i++) {
+    const entry = entries[order[i]!]!;
+    validateEntry(entry, objectCount);
+    let p: number;
+    if (options.presorted && previous !== undefined && compareKeys(previous.key, entry.key) > 0) {
+      throw new RangeError(`entries are not in key order ("${previous.key}" before "${entry.key}"), yet presorted was set`);
     }
-    const entry = sorted[i]!;
-    keyStarts[i] = entriesOut.length + 2;
-    entriesOut.shortString(entry.key, 'key');
-    entriesOut.ensure(14);
+    if (previous !== undefined && previous.key === entry.key) {
+      if (sameLocation(previous, entry)) {
+        duplicatesDropped++;
+        continue;
+      }
+      if (conflicts === 'error') {
+        throw new RangeError(
+          `key "${entry.key}" appears twice with different locations (object ${previous.objectIndex} @${previous.offset}+${previous.length} and object ${entry.objectIndex} @${entry.offset}+${entry.length})`,
+        );
+      }
+      // Keep the later one (input order): overwrite the location just written for the same key.
+      conflictsResolved++;
+      p = entriesOut.length - 14;
+    } else {
+      if (n % k === 0) blockStarts.push(entriesOut.length);
+      keyStarts[n++] = entriesOut.length + 2;
+      entriesOut.shortString(entry.key, 'key');
+      entriesOut.ensure(14);
+      p = entriesOut.length;
+      entriesOut.length = p + 14;
+    }
+    previous = entry;
     const out = entriesOut.bytes;
-    const p = entriesOut.length;
     const { objectIndex, offset, length } = entry;
     const offsetLow = offset % 0x100000000;
     const offsetHigh = (offset - offsetLow) / 0x100000000;
@@ -298,9 +338,9 @@ export function encodePart(entries: readonly IndexEntry[], objects: readonly Dat
     out[p + 11] = length >>> 8;
     out[p + 12] = length >>> 16;
     out[p + 13] = length >>> 24;
-    entriesOut.length = p + 14;
   }
-  blockStarts[fenceCount] = entriesOut.length;
+  const fenceCount = blockStarts.length;
+  blockStarts.push(entriesOut.length);
   const entriesBytes = entriesOut.result();
 
   // Fences: first key of each block (copied from the entries bytes), block range, block hash.
@@ -371,12 +411,54 @@ export function encodePart(entries: readonly IndexEntry[], objects: readonly Dat
   return {
     bytes,
     entryCount: n,
-    minKey: n > 0 ? sorted[0]!.key : undefined,
-    maxKey: n > 0 ? sorted[n - 1]!.key : undefined,
+    minKey: n > 0 ? keys[order[0]!] : undefined,
+    maxKey: previous?.key,
     prefixLength: entriesOffset,
     duplicatesDropped,
     conflictsResolved,
   };
+}
+
+/** One part cut from a batch, with the data objects its entries point into (its own objects table). */
+export interface BatchPart {
+  part: EncodedPart;
+  objects: DataObjectRef[];
+}
+
+/** The default number of entries per part (the index config's `partEntries`). */
+export const DEFAULT_PART_ENTRIES = 65536;
+
+/**
+ * Sorts a batch once (one time bucket's entries) and cuts it into parts of at most `partEntries` distinct keys,
+ * each with an objects table of only the objects its entries use (indexes remapped), so a corrupt part's fallback
+ * scans exactly those. Keys never straddle two parts of one batch.
+ */
+export function encodeParts(
+  entries: readonly IndexEntry[],
+  objects: readonly DataObjectRef[],
+  options: PartEncodeOptions & { partEntries?: number } = {},
+): BatchPart[] {
+  const partEntries = options.partEntries ?? DEFAULT_PART_ENTRIES;
+  if (!Number.isInteger(partEntries) || partEntries < 1) throw new RangeError(`entries per part must be a positive integer, got ${partEntries}`);
+  for (const entry of entries) validateEntry(entry, objects.length);
+  const { sorted } = sortEntries(entries, options.conflicts ?? 'error');
+  const parts: BatchPart[] = [];
+  const remap = new Int32Array(objects.length);
+  for (let start = 0; start < sorted.length; start += partEntries) {
+    const slice = sorted.slice(start, start + partEntries);
+    remap.fill(-1);
+    const used: DataObjectRef[] = [];
+    const local = slice.map((entry) => {
+      let index = remap[entry.objectIndex]!;
+      if (index < 0) {
+        index = remap[entry.objectIndex] = used.length;
+        used.push(objects[entry.objectIndex]!);
+      }
+      return index === entry.objectIndex ? entry : { key: entry.key, objectIndex: index, offset: entry.offset, length: entry.length };
+    });
+    parts.push({ part: encodePart(local, used, { ...options, presorted: true }), objects: used });
+  }
+  return parts;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -107,20 +107,29 @@ export class RecordLineParser {
     const n = chunk.length;
     while (i < n) {
       const newline = chunk.indexOf(0x0a, i);
-      const segmentEnd = newline < 0 ? n : newline;
-      if (!this.commaSeen) {
+      if (newline >= 0 && this.lineStart === base + i) {
+        // Fast path: the whole line is in this chunk; its key is decoded straight from it, nothing is copied.
+        const contentEnd = newline > i && chunk[newline - 1] === 0x0d ? newline - 1 : newline;
         const comma = chunk.indexOf(0x2c, i);
-        const keyEnd = comma >= 0 && comma < segmentEnd ? comma : segmentEnd;
-        this.appendKey(chunk, i, keyEnd);
-        if (keyEnd < segmentEnd) this.commaSeen = true;
+        const hasComma = comma >= 0 && comma < newline;
+        this.finishLine(chunk, i, hasComma ? comma : contentEnd, hasComma, false, base + contentEnd, onRecord);
+      } else {
+        // The line started in an earlier chunk or goes on in the next: keep its key bytes until it ends.
+        const segmentEnd = newline < 0 ? n : newline;
+        if (!this.commaSeen) {
+          const comma = chunk.indexOf(0x2c, i);
+          const keyEnd = comma >= 0 && comma < segmentEnd ? comma : segmentEnd;
+          this.appendKey(chunk, i, keyEnd);
+          if (keyEnd < segmentEnd) this.commaSeen = true;
+        }
+        if (newline < 0) {
+          this.previousByte = chunk[n - 1]!;
+          break;
+        }
+        const before = newline > 0 ? chunk[newline - 1]! : this.previousByte;
+        const contentEnd = base + newline - (before === 0x0d && base + newline > this.lineStart ? 1 : 0);
+        this.finishBufferedLine(contentEnd, onRecord);
       }
-      if (newline < 0) {
-        if (n > 0) this.previousByte = chunk[n - 1]!;
-        break;
-      }
-      const before = newline > 0 ? chunk[newline - 1]! : this.previousByte;
-      const contentEnd = base + newline - (before === 0x0d && base + newline > this.lineStart ? 1 : 0);
-      this.finishLine(contentEnd, onRecord);
       this.lineStart = base + newline + 1;
       this.previousByte = 0x0a;
       i = newline + 1;
@@ -135,7 +144,7 @@ export class RecordLineParser {
     this.ended = true;
     if (this.offset > this.lineStart) {
       const contentEnd = this.offset - (this.previousByte === 0x0d ? 1 : 0);
-      this.finishLine(contentEnd, onRecord);
+      this.finishBufferedLine(contentEnd, onRecord);
       this.lineStart = this.offset;
     }
   }
@@ -156,21 +165,37 @@ export class RecordLineParser {
     this.keyLength = needed;
   }
 
-  private finishLine(contentEnd: number, onRecord: RecordSink): void {
-    const lineStart = this.lineStart;
-    const stats = this.stats;
-    stats.lines++;
-    const commaSeen = this.commaSeen;
-    const overflow = this.keyOverflow;
-    const keyLength = this.keyLength;
+  private finishBufferedLine(contentEnd: number, onRecord: RecordSink): void {
+    const { commaSeen, keyOverflow, keyLength } = this;
     this.commaSeen = false;
     this.keyOverflow = false;
     this.keyLength = 0;
+    // Without a comma the buffer holds the whole line, its CR included.
+    const keyEnd = !commaSeen && keyLength > 0 && this.keyBytes[keyLength - 1] === 0x0d ? keyLength - 1 : keyLength;
+    this.finishLine(this.keyBytes, 0, keyEnd, commaSeen, keyOverflow, contentEnd, onRecord);
+  }
 
-    if (!overflow && !commaSeen) {
+  /**
+   * Classifies the line that started at `this.lineStart` and ends (without its line ending) at absolute `contentEnd`:
+   * its key part is bytes [keyStart, keyEnd) of `source` (the whole line when it has no comma).
+   */
+  private finishLine(
+    source: Uint8Array,
+    keyStart: number,
+    keyEnd: number,
+    commaSeen: boolean,
+    overflow: boolean,
+    contentEnd: number,
+    onRecord: RecordSink,
+  ): void {
+    const lineStart = this.lineStart;
+    const stats = this.stats;
+    stats.lines++;
+    if (overflow || keyEnd - keyStart > MAX_KEY_BYTES + 2) return this.reject('key-too-long', lineStart, '');
+    if (!commaSeen) {
       let blank = true;
-      for (let j = 0; j < keyLength; j++) {
-        if (!isBlankByte(this.keyBytes[j]!)) {
+      for (let j = keyStart; j < keyEnd; j++) {
+        if (!isBlankByte(source[j]!)) {
           blank = false;
           break;
         }
@@ -180,12 +205,14 @@ export class RecordLineParser {
         return;
       }
     }
-    if (overflow) return this.reject('key-too-long', lineStart, '');
-    // Without a comma the buffer holds the whole line, CR included.
-    const usable = commaSeen ? keyLength : Math.max(0, keyLength - (this.keyBytes[keyLength - 1] === 0x0d ? 1 : 0));
+    // Trim ASCII blanks on the bytes (cheaper than on the string); String.trim below catches other white space.
+    let from = keyStart;
+    let to = keyEnd;
+    while (from < to && isBlankByte(source[from]!)) from++;
+    while (to > from && isBlankByte(source[to - 1]!)) to--;
     let text: string;
     try {
-      text = decodeKey(this.keyBytes, usable);
+      text = utf8Decoder.decode(source.subarray(from, to));
     } catch {
       return this.reject('invalid-utf8', lineStart, '');
     }
@@ -207,21 +234,6 @@ export class RecordLineParser {
     this.stats.malformed++;
     if (this.samples.length < this.maxSamples) this.samples.push({ line: this.stats.lines, offset: lineStart, reason, text: text.slice(0, 80) });
   }
-}
-
-/** ASCII keys (the usual case) are built from char codes; anything else goes through the strict UTF-8 decoder. */
-function decodeKey(bytes: Uint8Array, length: number): string {
-  if (length <= 64) {
-    let ascii = true;
-    for (let j = 0; j < length; j++) {
-      if (bytes[j]! >= 0x80) {
-        ascii = false;
-        break;
-      }
-    }
-    if (ascii) return String.fromCharCode.apply(null, bytes.subarray(0, length) as unknown as number[]);
-  }
-  return utf8Decoder.decode(bytes.subarray(0, length));
 }
 
 /** Parses a whole body at once (small objects, tests). */
