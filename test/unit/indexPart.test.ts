@@ -3,7 +3,8 @@
 import { before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { IndexFormatError, isIndexFormatError } from '../../src/core/index/errors';
-import { compareKeys, sortedKeyOrder } from '../../src/core/index/keyOrder';
+import { compareKeys } from '../../src/core/index/keyOrder';
+import { EntryBatch } from '../../src/core/index/entryBatch';
 import {
   MAX_RECORD_OFFSET,
   PART_HEADER_LENGTH,
@@ -14,6 +15,7 @@ import {
   decodePart,
   decodePartHeader,
   encodePart,
+  encodeParts,
   findBlock,
   findEntry,
   sortEntries,
@@ -22,7 +24,7 @@ import {
   type PartHeader,
   type PartLookupPrefix,
 } from '../../src/core/index/part';
-import { buildSyntheticPart } from '../../src/core/index/bench';
+import { buildSyntheticPart, indexSyntheticBody, syntheticDataBody } from '../../src/core/index/bench';
 import { initXxh64, xxh64, xxh64String } from '../../src/core/index/xxh64';
 import { Random } from '../../src/core/random';
 
@@ -47,6 +49,11 @@ function randomEntries(count: number, seed: number): IndexEntry[] {
     entries.push({ key, objectIndex: random.int(OBJECTS.length), offset, length: random.chance(0.05) ? 0xffffffff : random.int(5000) });
   }
   return entries;
+}
+
+/** The byte-radix sort order of keys. */
+function sortedKeyOrder(keys: string[]): Uint32Array {
+  return EntryBatch.from(keys.map((key) => ({ key, objectIndex: 0, offset: 0, length: 0 }))).sortedOrder();
 }
 
 function byUtf8(a: IndexEntry, b: IndexEntry): number {
@@ -198,6 +205,67 @@ describe('encoding a part', () => {
     const part = buildSyntheticPart(5000);
     assert.equal(part.entryCount, 5000);
     assert.equal(decodePart(part.bytes).entries.length, 5000);
+    const { parts, records } = indexSyntheticBody(syntheticDataBody(3000), { partEntries: 1000 });
+    assert.equal(records, 3000);
+    assert.deepEqual(
+      parts.map((p) => p.part.entryCount),
+      [1000, 1000, 1000],
+    );
+  });
+});
+
+describe('entry batches and parts cut from them', () => {
+  it('hold entries as columns and give them back', () => {
+    const entries = randomEntries(300, 77);
+    const batch = EntryBatch.from(entries);
+    assert.equal(batch.size, 300);
+    entries.forEach((entry, i) => assert.deepEqual(batch.entry(i), entry));
+    const raw = new EntryBatch(1);
+    const bytes = new TextEncoder().encode('xxk-1683832386yy');
+    raw.add(bytes, 2, 14, 2, MAX_RECORD_OFFSET, 0xffffffff);
+    assert.deepEqual(raw.entry(0), { key: 'k-1683832386', objectIndex: 2, offset: MAX_RECORD_OFFSET, length: 0xffffffff });
+    raw.clear();
+    assert.equal(raw.size, 0);
+    assert.throws(() => raw.add(bytes, 0, 1, -1, 0, 0), /object index -1/);
+    assert.throws(() => raw.add(bytes, 0, 1, 0, 0, 1.5), /record length 1.5/);
+    assert.throws(() => raw.add(bytes, 0, 1, 0, 1.5, 0), /offset 1.5 is not an integer/);
+    assert.throws(() => raw.add(bytes, 0, 1, 0, 2 ** 48, 0), /offset .* is not an integer in \[0, 2\^48\)/);
+  });
+
+  it('encode to the same bytes as the same entries given as objects', () => {
+    const entries = randomEntries(500, 5);
+    assert.deepEqual(encodePart(EntryBatch.from(entries), OBJECTS).bytes, encodePart(entries, OBJECTS).bytes);
+  });
+
+  it('are cut into parts of at most partEntries keys, each with only the objects it uses, no key in two parts', () => {
+    const objects = Array.from({ length: 7 }, (_, i) => ({ key: `data/${i}.csv`, etag: `"${i}"`, size: 1 << 20 }));
+    const random = new Random(8);
+    const entries: IndexEntry[] = [];
+    for (let i = 0; i < 1000; i++)
+      entries.push({ key: `k${String(random.int(700)).padStart(4, '0')}-1683832386`, objectIndex: random.int(i < 500 ? 3 : 7), offset: i * 100, length: 99 });
+    const parts = encodeParts(entries, objects, { partEntries: 128, conflicts: 'last', fenceInterval: 8 });
+    // The newest entry of each key wins; keys are distinct across parts, in order.
+    const newest = new Map<string, IndexEntry>();
+    for (const entry of entries) newest.set(entry.key, entry);
+    const decoded = parts.flatMap(({ part, objects: used }) => {
+      const read = decodePart(part.bytes);
+      assert.deepEqual(read.objects, used);
+      assert.ok(read.entries.length <= 128);
+      const usedIndexes = new Set(read.entries.map((e) => e.objectIndex));
+      assert.equal(usedIndexes.size, used.length, 'an object the part does not use is in its table');
+      assert.equal(part.minKey, read.entries[0]!.key);
+      assert.equal(part.maxKey, read.entries.at(-1)!.key);
+      return read.entries.map((e) => ({ ...e, objectIndex: objects.indexOf(used[e.objectIndex]!) }));
+    });
+    assert.deepEqual(decoded, [...newest.values()].sort(byUtf8));
+    assert.equal(parts.length, Math.ceil(newest.size / 128));
+  });
+
+  it('refuses presorted entries that are not sorted', () => {
+    const a: IndexEntry = { key: 'a-1', objectIndex: 0, offset: 0, length: 1 };
+    const b: IndexEntry = { key: 'b-1', objectIndex: 0, offset: 0, length: 1 };
+    assert.equal(encodePart([a, b], OBJECTS, { presorted: true }).entryCount, 2);
+    assert.throws(() => encodePart([b, a], OBJECTS, { presorted: true }), /not in key order/);
   });
 });
 

@@ -4,6 +4,7 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { RecordLineParser, parseRecords, recordBatches, type RecordLocation } from '../../src/core/index/records';
+import { keyTimestampMs } from '../../src/core/index/keys';
 import { Random } from '../../src/core/random';
 
 const encode = (text: string) => new TextEncoder().encode(text);
@@ -173,5 +174,33 @@ describe('the record parser', () => {
     const parser = new RecordLineParser();
     parser.end(() => undefined);
     assert.throws(() => parser.push(encode('k-1,a'), () => undefined), /after end/);
+  });
+
+  it('hands the build the same records as key bytes with their timestamps, whatever the chunking (pushRaw)', () => {
+    const random = new Random(21);
+    const lines = ['uuid, data', ''];
+    for (let i = 0; i < 80; i++)
+      lines.push(
+        `${random.chance(0.5) ? ' ' : ''}${random.chance(0.2) ? 'ké-' : ''}${random.uuid()}-${1683832386 + i}${random.chance(0.5) ? ' , ' : ','}p${i}`,
+      );
+    lines.push('bad line', 'x-12a,y', 'k-1683832386123,ms');
+    const body = encode(lines.join(random.chance(0.5) ? '\r\n' : '\n'));
+    const expected = parseRecords(body);
+    for (const size of [1, 2, 7, 64, body.length]) {
+      const parser = new RecordLineParser();
+      const got: (RecordLocation & { timestampMs: number })[] = [];
+      const sink = (source: Uint8Array, keyStart: number, keyEnd: number, timestampMs: number, offset: number, length: number) =>
+        got.push({ key: decode(source.subarray(keyStart, keyEnd)), offset, length, timestampMs });
+      for (let at = 0; at < body.length; at += size) parser.pushRaw(body.subarray(at, at + size), sink);
+      parser.endRaw(sink);
+      assert.deepEqual(
+        got.map(({ key, offset, length }) => ({ key, offset, length })),
+        expected.records,
+        `chunks of ${size}`,
+      );
+      for (const record of got) assert.equal(record.timestampMs, keyTimestampMs(record.key));
+      assert.deepEqual(parser.stats, expected.stats);
+      assert.deepEqual(parser.samples, expected.samples);
+    }
   });
 });

@@ -3,8 +3,8 @@
 // ending) in the object. Only the key bytes are ever copied: the payload is skipped with native indexOf, so a
 // chunk costs O(lines) JavaScript work. Header, blank and malformed lines are skipped and counted.
 
-import { keyTimestampMs } from './keys';
-import { utf8Decoder } from './keyOrder';
+import { keyTimestampMs, keyTimestampMsOfBytes } from './keys';
+import { utf8, utf8Decoder } from './keyOrder';
 
 /** One record: bytes [offset, offset + length) of the data object, whose key is `key`. */
 export interface RecordLocation {
@@ -15,6 +15,12 @@ export interface RecordLocation {
 
 /** Receives each record as it is found (no object per record unless the sink makes one). */
 export type RecordSink = (key: string, offset: number, length: number) => void;
+
+/**
+ * The build's sink: the key as bytes [keyStart, keyEnd) of `source` (trimmed, valid UTF-8; `source` is reused
+ * after the call returns, so copy the bytes, e.g. EntryBatch.add), its timestamp, and the record's byte range.
+ */
+export type RawRecordSink = (source: Uint8Array, keyStart: number, keyEnd: number, timestampMs: number, offset: number, length: number) => void;
 
 /** Why a line was not a record. */
 export type MalformedReason = 'no-comma' | 'empty-key' | 'no-timestamp' | 'invalid-utf8' | 'key-too-long';
@@ -77,11 +83,16 @@ export class RecordLineParser {
   private previousByte = -1;
   private sawNonBlankLine = false;
   private ended = false;
+  private stringSink: RecordSink | undefined;
+  private rawSink: RawRecordSink | undefined;
+  /** The caller's key rule, if any (the raw fast path applies the default rule on bytes). */
+  private readonly keyRule: ((key: string) => boolean) | undefined;
   private bomChecked: boolean;
 
   constructor(options: RecordParserOptions = {}) {
     this.offset = options.startOffset ?? 0;
     this.lineStart = this.offset;
+    this.keyRule = options.isKey;
     this.isKey = options.isKey ?? ((key) => keyTimestampMs(key) !== undefined);
     this.maxSamples = options.maxSamples ?? 5;
     this.bomChecked = this.offset !== 0;
@@ -89,6 +100,31 @@ export class RecordLineParser {
 
   /** Consumes the next chunk of the body, calling `onRecord` for each complete record line in it. */
   push(chunk: Uint8Array, onRecord: RecordSink): void {
+    this.stringSink = onRecord;
+    this.rawSink = undefined;
+    this.scan(chunk);
+  }
+
+  /** Like push, with the key as bytes and its timestamp (no string per record for ASCII keys). */
+  pushRaw(chunk: Uint8Array, onRecord: RawRecordSink): void {
+    this.rawSink = onRecord;
+    this.scan(chunk);
+  }
+
+  /** Ends the body: a final line without a newline is a line too. */
+  end(onRecord: RecordSink): void {
+    this.stringSink = onRecord;
+    this.rawSink = undefined;
+    this.finish();
+  }
+
+  /** end() for pushRaw. */
+  endRaw(onRecord: RawRecordSink): void {
+    this.rawSink = onRecord;
+    this.finish();
+  }
+
+  private scan(chunk: Uint8Array): void {
     if (this.ended) throw new Error('RecordLineParser: push after end');
     let i = 0;
     if (!this.bomChecked) {
@@ -112,7 +148,7 @@ export class RecordLineParser {
         const contentEnd = newline > i && chunk[newline - 1] === 0x0d ? newline - 1 : newline;
         const comma = chunk.indexOf(0x2c, i);
         const hasComma = comma >= 0 && comma < newline;
-        this.finishLine(chunk, i, hasComma ? comma : contentEnd, hasComma, false, base + contentEnd, onRecord);
+        this.finishLine(chunk, i, hasComma ? comma : contentEnd, hasComma, false, base + contentEnd);
       } else {
         // The line started in an earlier chunk or goes on in the next: keep its key bytes until it ends.
         const segmentEnd = newline < 0 ? n : newline;
@@ -128,7 +164,7 @@ export class RecordLineParser {
         }
         const before = newline > 0 ? chunk[newline - 1]! : this.previousByte;
         const contentEnd = base + newline - (before === 0x0d && base + newline > this.lineStart ? 1 : 0);
-        this.finishBufferedLine(contentEnd, onRecord);
+        this.finishBufferedLine(contentEnd);
       }
       this.lineStart = base + newline + 1;
       this.previousByte = 0x0a;
@@ -138,13 +174,12 @@ export class RecordLineParser {
     this.stats.bytes += n;
   }
 
-  /** Ends the body: a final line without a newline is a line too. */
-  end(onRecord: RecordSink): void {
+  private finish(): void {
     if (this.ended) return;
     this.ended = true;
     if (this.offset > this.lineStart) {
       const contentEnd = this.offset - (this.previousByte === 0x0d ? 1 : 0);
-      this.finishBufferedLine(contentEnd, onRecord);
+      this.finishBufferedLine(contentEnd);
       this.lineStart = this.offset;
     }
   }
@@ -165,29 +200,21 @@ export class RecordLineParser {
     this.keyLength = needed;
   }
 
-  private finishBufferedLine(contentEnd: number, onRecord: RecordSink): void {
+  private finishBufferedLine(contentEnd: number): void {
     const { commaSeen, keyOverflow, keyLength } = this;
     this.commaSeen = false;
     this.keyOverflow = false;
     this.keyLength = 0;
     // Without a comma the buffer holds the whole line, its CR included.
     const keyEnd = !commaSeen && keyLength > 0 && this.keyBytes[keyLength - 1] === 0x0d ? keyLength - 1 : keyLength;
-    this.finishLine(this.keyBytes, 0, keyEnd, commaSeen, keyOverflow, contentEnd, onRecord);
+    this.finishLine(this.keyBytes, 0, keyEnd, commaSeen, keyOverflow, contentEnd);
   }
 
   /**
    * Classifies the line that started at `this.lineStart` and ends (without its line ending) at absolute `contentEnd`:
    * its key part is bytes [keyStart, keyEnd) of `source` (the whole line when it has no comma).
    */
-  private finishLine(
-    source: Uint8Array,
-    keyStart: number,
-    keyEnd: number,
-    commaSeen: boolean,
-    overflow: boolean,
-    contentEnd: number,
-    onRecord: RecordSink,
-  ): void {
+  private finishLine(source: Uint8Array, keyStart: number, keyEnd: number, commaSeen: boolean, overflow: boolean, contentEnd: number): void {
     const lineStart = this.lineStart;
     const stats = this.stats;
     stats.lines++;
@@ -210,6 +237,25 @@ export class RecordLineParser {
     let to = keyEnd;
     while (from < to && isBlankByte(source[from]!)) from++;
     while (to > from && isBlankByte(source[to - 1]!)) to--;
+    if (this.rawSink && commaSeen && this.keyRule === undefined) {
+      // The build path: an ASCII key is checked and handed on as bytes, never decoded.
+      let ascii = true;
+      for (let j = from; j < to; j++) {
+        if (source[j]! >= 0x80) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii) {
+        if (to === from) return this.reject('empty-key', lineStart, '');
+        const timestampMs = keyTimestampMsOfBytes(source, from, to);
+        if (timestampMs === undefined) return this.reject('no-timestamp', lineStart, utf8Decoder.decode(source.subarray(from, Math.min(to, from + 80))));
+        this.sawNonBlankLine = true;
+        stats.records++;
+        this.rawSink(source, from, to, timestampMs, lineStart, contentEnd - lineStart);
+        return;
+      }
+    }
     let text: string;
     try {
       text = utf8Decoder.decode(source.subarray(from, to));
@@ -222,7 +268,13 @@ export class RecordLineParser {
     if (!this.isKey(key)) return this.reject('no-timestamp', lineStart, text);
     this.sawNonBlankLine = true;
     stats.records++;
-    onRecord(key, lineStart, contentEnd - lineStart);
+    if (this.rawSink) {
+      // A non-ASCII key (or a custom key rule) on the build path: hand on its trimmed UTF-8.
+      const keyBytes = utf8.encode(key);
+      this.rawSink(keyBytes, 0, keyBytes.length, keyTimestampMs(key) ?? Number.NaN, lineStart, contentEnd - lineStart);
+      return;
+    }
+    this.stringSink!(key, lineStart, contentEnd - lineStart);
   }
 
   private reject(reason: MalformedReason, lineStart: number, text: string): void {
