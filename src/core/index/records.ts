@@ -1,7 +1,8 @@
 // A streaming parser for append-only data objects (`KEY,PAYLOAD` or `KEY, PAYLOAD` lines, LF or CRLF): feeds on
 // the body's chunks as they arrive and reports each record's key and exact byte range (the line without its line
 // ending) in the object. Only the key bytes are ever copied: the payload is skipped with native indexOf, so a
-// chunk costs O(lines) JavaScript work. Header, blank and malformed lines are skipped and counted.
+// chunk costs O(lines) JavaScript work. Header, blank and malformed lines are skipped and counted. `push` gives
+// keys as strings; the build uses `pushRaw`, which gives them as bytes with their timestamp (no string per record).
 
 import { keyTimestampMs, keyTimestampMsOfBytes } from './keys';
 import { utf8, utf8Decoder } from './keyOrder';
