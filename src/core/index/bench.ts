@@ -1,7 +1,10 @@
 // A micro-benchmark hook for `npm run bench`: synthetic entries shaped like the seed's keys and one part built
 // from them, so the bench can time the format core (hash + Bloom + sort + encode) apart from S3.
 
-import { encodePart, type DataObjectRef, type EncodedPart, type IndexEntry, type PartEncodeOptions } from './part';
+import { EntryBatch } from './entryBatch';
+import { utf8 } from './keyOrder';
+import { encodePart, encodeParts, type BatchPart, type DataObjectRef, type EncodedPart, type IndexEntry, type PartEncodeOptions } from './part';
+import { RecordLineParser } from './records';
 
 /** `count` entries with keys `xxxxxxxx-xxxx-4xxx-xxxx-xxxxxxxxxxxx-<unixtime>` (deterministic for a seed), spread over `objects` objects. */
 export function syntheticEntries(count: number, seed = 1, objects = 16, firstSecond = 1683832386): IndexEntry[] {
@@ -42,4 +45,24 @@ export function syntheticObjects(objects = 16): DataObjectRef[] {
 /** Builds one part of `count` synthetic keys (requires `initXxh64()`); the bench times this call. */
 export function buildSyntheticPart(count: number, options: PartEncodeOptions = {}, entries: IndexEntry[] = syntheticEntries(count)): EncodedPart {
   return encodePart(entries, syntheticObjects(), options);
+}
+
+/** A data object body of `count` lines `uuid-unixtime, {"payload": …}` (after a `uuid, data` header), as the build reads it. */
+export function syntheticDataBody(count: number, seed = 1): Uint8Array {
+  const lines = syntheticEntries(count, seed, 1).map((entry) => `${entry.key}, {"payload": "${'x'.repeat(entry.length % 64)}"}\n`);
+  return utf8.encode(`uuid, data\n${lines.join('')}`);
+}
+
+/**
+ * The build path without S3, for the bench to time: parse a body in 64 KiB chunks straight into an EntryBatch (key
+ * bytes, no strings), then sort once and cut it into parts. Returns the parts and the parser's counts.
+ */
+export function indexSyntheticBody(body: Uint8Array, options: PartEncodeOptions & { partEntries?: number } = {}): { parts: BatchPart[]; records: number } {
+  const batch = new EntryBatch(1 << 16);
+  const parser = new RecordLineParser();
+  const sink = (source: Uint8Array, keyStart: number, keyEnd: number, _timestampMs: number, offset: number, length: number) =>
+    batch.add(source, keyStart, keyEnd, 0, offset, length);
+  for (let at = 0; at < body.length; at += 65536) parser.pushRaw(body.subarray(at, at + 65536), sink);
+  parser.endRaw(sink);
+  return { parts: encodeParts(batch, [{ key: 'data/synthetic.csv', etag: '"synthetic"', size: body.length }], options), records: parser.stats.records };
 }

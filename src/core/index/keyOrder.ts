@@ -1,7 +1,7 @@
 // The index's key order: UTF-8 byte order (memcmp of the encoded keys), the order a reader in any language gets
 // for free. JavaScript compares strings by UTF-16 code units, which agrees except that code points above U+FFFF
-// (surrogate pairs) sort before U+E000–U+FFFF; compareKeys corrects that, and keyComparator picks the native
-// comparison when no key could be affected (the common, ASCII case, and much faster for sorting).
+// (surrogate pairs) sort before U+E000–U+FFFF; compareKeys corrects that. (Sorting many keys works on their bytes:
+// EntryBatch.sortedOrder.)
 
 /** Shared UTF-8 encoder. */
 export const utf8 = new TextEncoder();
@@ -24,16 +24,4 @@ export function compareKeys(a: string, b: string): number {
     if (ca !== cb) return ca < 0xd800 && cb < 0xd800 ? ca - cb : rank(ca) - rank(cb);
   }
   return a.length - b.length;
-}
-
-function compareNative(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-const HIGH_UNITS = /[\ud800-\uffff]/;
-
-/** A comparator equal to compareKeys for these keys: the native one when none has a code unit ≥ U+D800. */
-export function keyComparator(keys: Iterable<string>): (a: string, b: string) => number {
-  for (const key of keys) if (HIGH_UNITS.test(key)) return compareKeys;
-  return compareNative;
 }

@@ -44,6 +44,38 @@ export function keyTimestampMs(key: string): number | undefined {
   return digits === 13 ? value : value * 1000;
 }
 
+/**
+ * keyTimestampMs over a key's UTF-8 bytes [start, end) (the build path, before any string exists). The timestamp
+ * digits are ASCII, so the byte and string rules agree for every key.
+ */
+export function keyTimestampMsOfBytes(bytes: Uint8Array, start: number, end: number): number | undefined {
+  let dash = end - 1;
+  while (dash >= start && bytes[dash] !== 0x2d) dash--;
+  if (dash < start) return undefined;
+  const digits = end - dash - 1;
+  if (digits < 1 || digits > 13 || digits === 12) return undefined;
+  let value = 0;
+  for (let i = dash + 1; i < end; i++) {
+    const c = bytes[i]! - 48;
+    if (c < 0 || c > 9) return undefined;
+    value = value * 10 + c;
+  }
+  return digits === 13 ? value : value * 1000;
+}
+
+/** Milliseconds in one bucket of each granularity (UTC has no daylight saving: buckets are fixed-width). */
+export const GRANULARITY_MS: Readonly<Record<Granularity, number>> = { second: 1000, minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+
+/** The number of the bucket holding an instant (buckets counted from the epoch): cheap to compute per record. */
+export function bucketIndex(epochMs: number, granularity: Granularity): number {
+  return Math.floor(epochMs / GRANULARITY_MS[granularity]);
+}
+
+/** The path of bucket number `index` (bucketIndex's inverse, as a path). */
+export function bucketPathOfIndex(index: number, granularity: Granularity): string {
+  return bucketPath(index * GRANULARITY_MS[granularity], granularity);
+}
+
 function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }

@@ -1,10 +1,11 @@
 // A streaming parser for append-only data objects (`KEY,PAYLOAD` or `KEY, PAYLOAD` lines, LF or CRLF): feeds on
 // the body's chunks as they arrive and reports each record's key and exact byte range (the line without its line
 // ending) in the object. Only the key bytes are ever copied: the payload is skipped with native indexOf, so a
-// chunk costs O(lines) JavaScript work. Header, blank and malformed lines are skipped and counted.
+// chunk costs O(lines) JavaScript work. Header, blank and malformed lines are skipped and counted. `push` gives
+// keys as strings; the build uses `pushRaw`, which gives them as bytes with their timestamp (no string per record).
 
-import { keyTimestampMs } from './keys';
-import { utf8Decoder } from './keyOrder';
+import { keyTimestampMs, keyTimestampMsOfBytes } from './keys';
+import { utf8, utf8Decoder } from './keyOrder';
 
 /** One record: bytes [offset, offset + length) of the data object, whose key is `key`. */
 export interface RecordLocation {
@@ -15,6 +16,12 @@ export interface RecordLocation {
 
 /** Receives each record as it is found (no object per record unless the sink makes one). */
 export type RecordSink = (key: string, offset: number, length: number) => void;
+
+/**
+ * The build's sink: the key as bytes [keyStart, keyEnd) of `source` (trimmed, valid UTF-8; `source` is reused
+ * after the call returns, so copy the bytes, e.g. EntryBatch.add), its timestamp, and the record's byte range.
+ */
+export type RawRecordSink = (source: Uint8Array, keyStart: number, keyEnd: number, timestampMs: number, offset: number, length: number) => void;
 
 /** Why a line was not a record. */
 export type MalformedReason = 'no-comma' | 'empty-key' | 'no-timestamp' | 'invalid-utf8' | 'key-too-long';
@@ -77,11 +84,16 @@ export class RecordLineParser {
   private previousByte = -1;
   private sawNonBlankLine = false;
   private ended = false;
+  private stringSink: RecordSink | undefined;
+  private rawSink: RawRecordSink | undefined;
+  /** The caller's key rule, if any (the raw fast path applies the default rule on bytes). */
+  private readonly keyRule: ((key: string) => boolean) | undefined;
   private bomChecked: boolean;
 
   constructor(options: RecordParserOptions = {}) {
     this.offset = options.startOffset ?? 0;
     this.lineStart = this.offset;
+    this.keyRule = options.isKey;
     this.isKey = options.isKey ?? ((key) => keyTimestampMs(key) !== undefined);
     this.maxSamples = options.maxSamples ?? 5;
     this.bomChecked = this.offset !== 0;
@@ -89,6 +101,31 @@ export class RecordLineParser {
 
   /** Consumes the next chunk of the body, calling `onRecord` for each complete record line in it. */
   push(chunk: Uint8Array, onRecord: RecordSink): void {
+    this.stringSink = onRecord;
+    this.rawSink = undefined;
+    this.scan(chunk);
+  }
+
+  /** Like push, with the key as bytes and its timestamp (no string per record for ASCII keys). */
+  pushRaw(chunk: Uint8Array, onRecord: RawRecordSink): void {
+    this.rawSink = onRecord;
+    this.scan(chunk);
+  }
+
+  /** Ends the body: a final line without a newline is a line too. */
+  end(onRecord: RecordSink): void {
+    this.stringSink = onRecord;
+    this.rawSink = undefined;
+    this.finish();
+  }
+
+  /** end() for pushRaw. */
+  endRaw(onRecord: RawRecordSink): void {
+    this.rawSink = onRecord;
+    this.finish();
+  }
+
+  private scan(chunk: Uint8Array): void {
     if (this.ended) throw new Error('RecordLineParser: push after end');
     let i = 0;
     if (!this.bomChecked) {
@@ -107,20 +144,29 @@ export class RecordLineParser {
     const n = chunk.length;
     while (i < n) {
       const newline = chunk.indexOf(0x0a, i);
-      const segmentEnd = newline < 0 ? n : newline;
-      if (!this.commaSeen) {
+      if (newline >= 0 && this.lineStart === base + i) {
+        // Fast path: the whole line is in this chunk; its key is decoded straight from it, nothing is copied.
+        const contentEnd = newline > i && chunk[newline - 1] === 0x0d ? newline - 1 : newline;
         const comma = chunk.indexOf(0x2c, i);
-        const keyEnd = comma >= 0 && comma < segmentEnd ? comma : segmentEnd;
-        this.appendKey(chunk, i, keyEnd);
-        if (keyEnd < segmentEnd) this.commaSeen = true;
+        const hasComma = comma >= 0 && comma < newline;
+        this.finishLine(chunk, i, hasComma ? comma : contentEnd, hasComma, false, base + contentEnd);
+      } else {
+        // The line started in an earlier chunk or goes on in the next: keep its key bytes until it ends.
+        const segmentEnd = newline < 0 ? n : newline;
+        if (!this.commaSeen) {
+          const comma = chunk.indexOf(0x2c, i);
+          const keyEnd = comma >= 0 && comma < segmentEnd ? comma : segmentEnd;
+          this.appendKey(chunk, i, keyEnd);
+          if (keyEnd < segmentEnd) this.commaSeen = true;
+        }
+        if (newline < 0) {
+          this.previousByte = chunk[n - 1]!;
+          break;
+        }
+        const before = newline > 0 ? chunk[newline - 1]! : this.previousByte;
+        const contentEnd = base + newline - (before === 0x0d && base + newline > this.lineStart ? 1 : 0);
+        this.finishBufferedLine(contentEnd);
       }
-      if (newline < 0) {
-        if (n > 0) this.previousByte = chunk[n - 1]!;
-        break;
-      }
-      const before = newline > 0 ? chunk[newline - 1]! : this.previousByte;
-      const contentEnd = base + newline - (before === 0x0d && base + newline > this.lineStart ? 1 : 0);
-      this.finishLine(contentEnd, onRecord);
       this.lineStart = base + newline + 1;
       this.previousByte = 0x0a;
       i = newline + 1;
@@ -129,13 +175,12 @@ export class RecordLineParser {
     this.stats.bytes += n;
   }
 
-  /** Ends the body: a final line without a newline is a line too. */
-  end(onRecord: RecordSink): void {
+  private finish(): void {
     if (this.ended) return;
     this.ended = true;
     if (this.offset > this.lineStart) {
       const contentEnd = this.offset - (this.previousByte === 0x0d ? 1 : 0);
-      this.finishLine(contentEnd, onRecord);
+      this.finishBufferedLine(contentEnd);
       this.lineStart = this.offset;
     }
   }
@@ -156,21 +201,29 @@ export class RecordLineParser {
     this.keyLength = needed;
   }
 
-  private finishLine(contentEnd: number, onRecord: RecordSink): void {
-    const lineStart = this.lineStart;
-    const stats = this.stats;
-    stats.lines++;
-    const commaSeen = this.commaSeen;
-    const overflow = this.keyOverflow;
-    const keyLength = this.keyLength;
+  private finishBufferedLine(contentEnd: number): void {
+    const { commaSeen, keyOverflow, keyLength } = this;
     this.commaSeen = false;
     this.keyOverflow = false;
     this.keyLength = 0;
+    // Without a comma the buffer holds the whole line, its CR included.
+    const keyEnd = !commaSeen && keyLength > 0 && this.keyBytes[keyLength - 1] === 0x0d ? keyLength - 1 : keyLength;
+    this.finishLine(this.keyBytes, 0, keyEnd, commaSeen, keyOverflow, contentEnd);
+  }
 
-    if (!overflow && !commaSeen) {
+  /**
+   * Classifies the line that started at `this.lineStart` and ends (without its line ending) at absolute `contentEnd`:
+   * its key part is bytes [keyStart, keyEnd) of `source` (the whole line when it has no comma).
+   */
+  private finishLine(source: Uint8Array, keyStart: number, keyEnd: number, commaSeen: boolean, overflow: boolean, contentEnd: number): void {
+    const lineStart = this.lineStart;
+    const stats = this.stats;
+    stats.lines++;
+    if (overflow || keyEnd - keyStart > MAX_KEY_BYTES + 2) return this.reject('key-too-long', lineStart, '');
+    if (!commaSeen) {
       let blank = true;
-      for (let j = 0; j < keyLength; j++) {
-        if (!isBlankByte(this.keyBytes[j]!)) {
+      for (let j = keyStart; j < keyEnd; j++) {
+        if (!isBlankByte(source[j]!)) {
           blank = false;
           break;
         }
@@ -180,12 +233,33 @@ export class RecordLineParser {
         return;
       }
     }
-    if (overflow) return this.reject('key-too-long', lineStart, '');
-    // Without a comma the buffer holds the whole line, CR included.
-    const usable = commaSeen ? keyLength : Math.max(0, keyLength - (this.keyBytes[keyLength - 1] === 0x0d ? 1 : 0));
+    // Trim ASCII blanks on the bytes (cheaper than on the string); String.trim below catches other white space.
+    let from = keyStart;
+    let to = keyEnd;
+    while (from < to && isBlankByte(source[from]!)) from++;
+    while (to > from && isBlankByte(source[to - 1]!)) to--;
+    if (this.rawSink && commaSeen && this.keyRule === undefined) {
+      // The build path: an ASCII key is checked and handed on as bytes, never decoded.
+      let ascii = true;
+      for (let j = from; j < to; j++) {
+        if (source[j]! >= 0x80) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii) {
+        if (to === from) return this.reject('empty-key', lineStart, '');
+        const timestampMs = keyTimestampMsOfBytes(source, from, to);
+        if (timestampMs === undefined) return this.reject('no-timestamp', lineStart, utf8Decoder.decode(source.subarray(from, Math.min(to, from + 80))));
+        this.sawNonBlankLine = true;
+        stats.records++;
+        this.rawSink(source, from, to, timestampMs, lineStart, contentEnd - lineStart);
+        return;
+      }
+    }
     let text: string;
     try {
-      text = decodeKey(this.keyBytes, usable);
+      text = utf8Decoder.decode(source.subarray(from, to));
     } catch {
       return this.reject('invalid-utf8', lineStart, '');
     }
@@ -195,7 +269,13 @@ export class RecordLineParser {
     if (!this.isKey(key)) return this.reject('no-timestamp', lineStart, text);
     this.sawNonBlankLine = true;
     stats.records++;
-    onRecord(key, lineStart, contentEnd - lineStart);
+    if (this.rawSink) {
+      // A non-ASCII key (or a custom key rule) on the build path: hand on its trimmed UTF-8.
+      const keyBytes = utf8.encode(key);
+      this.rawSink(keyBytes, 0, keyBytes.length, keyTimestampMs(key) ?? Number.NaN, lineStart, contentEnd - lineStart);
+      return;
+    }
+    this.stringSink!(key, lineStart, contentEnd - lineStart);
   }
 
   private reject(reason: MalformedReason, lineStart: number, text: string): void {
@@ -207,21 +287,6 @@ export class RecordLineParser {
     this.stats.malformed++;
     if (this.samples.length < this.maxSamples) this.samples.push({ line: this.stats.lines, offset: lineStart, reason, text: text.slice(0, 80) });
   }
-}
-
-/** ASCII keys (the usual case) are built from char codes; anything else goes through the strict UTF-8 decoder. */
-function decodeKey(bytes: Uint8Array, length: number): string {
-  if (length <= 64) {
-    let ascii = true;
-    for (let j = 0; j < length; j++) {
-      if (bytes[j]! >= 0x80) {
-        ascii = false;
-        break;
-      }
-    }
-    if (ascii) return String.fromCharCode.apply(null, bytes.subarray(0, length) as unknown as number[]);
-  }
-  return utf8Decoder.decode(bytes.subarray(0, length));
 }
 
 /** Parses a whole body at once (small objects, tests). */

@@ -74,8 +74,9 @@ export function high32(hash: bigint): number {
 }
 
 /**
- * The build's fast path: hashes `keys[i]` (UTF-8) into `out[2i]` (low 32 bits) and `out[2i + 1]` (high 32 bits).
- * One bigint per key is all that is allocated (the wasm boundary returns i64 as bigint); `out` is reused by the caller.
+ * Many string keys at once: hashes `keys[i]` (UTF-8) into `out[2i]` (low 32 bits) and `out[2i + 1]` (high 32 bits),
+ * the layout SplitBlockBloom.insertPairs reads. One bigint per key is all that is allocated (the wasm boundary
+ * returns i64 as bigint). The part writer hashes key bytes it has just written instead (sequential memory).
  */
 export function xxh64Keys(keys: readonly string[], out: Uint32Array, start = 0, end = keys.length): void {
   const h64 = hasher().h64;
