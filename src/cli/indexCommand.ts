@@ -157,6 +157,8 @@ interface KeyOutput {
   /** Milliseconds. */
   time: number;
   via: LookupResult['via'];
+  /** Blocks read that did not hold the key (Bloom false positives): requests beyond 3 cold / 2 warm. */
+  falsePositiveReads: number;
   notes: string[];
 }
 
@@ -170,6 +172,7 @@ function keyOutput(r: LookupResult): KeyOutput {
     bytes: r.bytes,
     time: Math.round(r.ms * 100) / 100,
     via: r.via,
+    falsePositiveReads: r.falsePositiveReads,
     notes: r.notes,
   };
 }

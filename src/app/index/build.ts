@@ -7,10 +7,11 @@
 // Late records (timestamps of earlier buckets) simply become new parts in those buckets.
 
 import { setMaxListeners } from 'node:events';
-import { keyBucket, newPartId, partObjectKey } from '../../core/index/keys';
+import { EntryBatch } from '../../core/index/entryBatch';
+import { bucketIndex, bucketPathOfIndex, newPartId, partObjectKey } from '../../core/index/keys';
 import { manifestAddition, type ManifestAddition } from '../../core/index/manifest';
-import { encodePart, sortEntries, type DataObjectRef, type IndexEntry } from '../../core/index/part';
-import { RecordLineParser, type MalformedLine } from '../../core/index/records';
+import { encodeParts, type DataObjectRef } from '../../core/index/part';
+import { RecordLineParser, type MalformedLine, type RawRecordSink } from '../../core/index/records';
 import { initXxh64 } from '../../core/index/xxh64';
 import { formatS3Uri, type S3Location } from '../../core/s3uri';
 import { countsSince, isPreconditionFailedError, isObjectNotFoundError, type ListedObject, type ObjectStore, type RequestCounts } from '../../aws/objectStore';
@@ -107,18 +108,19 @@ interface ObjectWork {
   listed: ListedObject;
   claim: HeldClaim;
   entries: number;
-  buckets: Set<string>;
+  /** Bucket numbers (bucketIndex) its entries went to. */
+  buckets: Set<number>;
   done: boolean;
   /** Its ledger entry is written (or due in the flush under way): nothing left to do for it. */
   ledgered: boolean;
   failed: boolean;
 }
 
-/** Entries waiting for a flush, grouped by time bucket; object indexes point into `objects`. */
+/** Entries waiting for a flush, as columns, per time bucket (by bucket number); object indexes point into `objects`. */
 class Batch {
   readonly objects: DataObjectRef[] = [];
   readonly objectIndex = new Map<string, number>();
-  readonly buckets = new Map<string, IndexEntry[]>();
+  readonly buckets = new Map<number, EntryBatch>();
   size = 0;
 
   objectFor(object: ListedObject): number {
@@ -131,11 +133,10 @@ class Batch {
     return index;
   }
 
-  add(bucket: string, entry: IndexEntry): void {
+  entries(bucket: number): EntryBatch {
     let entries = this.buckets.get(bucket);
-    if (!entries) this.buckets.set(bucket, (entries = []));
-    entries.push(entry);
-    this.size++;
+    if (!entries) this.buckets.set(bucket, (entries = new EntryBatch()));
+    return entries;
   }
 }
 
@@ -182,6 +183,8 @@ class IndexBuilder {
   private conflictsResolved = 0;
   private manifestConflicts = 0;
   private peakBatch = 0;
+  /** Entries of objects read to the end (or to a failure); progress adds those of objects being read. */
+  private entriesSeen = 0;
 
   constructor(
     store: ObjectStore,
@@ -297,7 +300,7 @@ class IndexBuilder {
         claimedElsewhere: this.claimedElsewhere,
         failed: this.failed,
       },
-      entries: this.progress.entries,
+      entries: this.entriesSeen,
       lines: this.lines,
       malformedSamples: this.malformedSamples,
       duplicateEntries: this.duplicates,
@@ -328,22 +331,40 @@ class IndexBuilder {
     this.work.push(work);
     const parser = new RecordLineParser();
     const granularity = this.config.granularity;
-    const onRecord = (key: string, offset: number, length: number) => {
-      // The parser accepts only keys with a timestamp, so keyBucket always answers.
-      const bucket = keyBucket(key, granularity)!;
-      this.batch.add(bucket, { key, objectIndex: this.batch.objectFor(object), offset, length });
+    // The batch and the object's slot in it change at a flush: look them up again after one.
+    let batch = this.batch;
+    let objectIndex = batch.objectFor(object);
+    let lastBucket = Number.NaN;
+    let lastEntries: EntryBatch | undefined;
+    // Another reader may have flushed while this one waited for a chunk: never add to a batch being written.
+    const syncBatch = () => {
+      if (batch === this.batch) return;
+      batch = this.batch;
+      objectIndex = batch.objectFor(object);
+      lastEntries = undefined;
+    };
+    const onRecord: RawRecordSink = (source, keyStart, keyEnd, timestampMs, offset, length) => {
+      const bucket = bucketIndex(timestampMs, granularity);
+      if (bucket !== lastBucket || !lastEntries) {
+        lastBucket = bucket;
+        lastEntries = batch.entries(bucket);
+        work.buckets.add(bucket);
+      }
+      lastEntries.add(source, keyStart, keyEnd, objectIndex, offset, length);
+      batch.size++;
       work.entries++;
-      work.buckets.add(bucket);
-      this.progress.entries++;
     };
     try {
       for await (const chunk of this.store.stream(this.data.bucket, object.key, { ifMatch: object.etag, ...this.sig() })) {
-        parser.push(chunk, onRecord);
+        syncBatch();
+        parser.pushRaw(chunk, onRecord);
         this.progress.bytesRead += chunk.length;
+        this.progress.entries = this.entriesSeen + work.entries;
         if (this.batch.size >= this.maxBatch) await this.flush();
         this.report();
       }
-      parser.end(onRecord);
+      syncBatch();
+      parser.endRaw(onRecord);
     } catch (error) {
       if (isAbortError(error) || this.signal?.aborted) throw error;
       // Entries already batched point at the right bytes and stay; without a ledger entry the object is read again next run.
@@ -356,9 +377,12 @@ class IndexBuilder {
       await releaseClaim(this.store, this.index, work.claim);
       work.failed = true;
       work.ledgered = true; // nothing more to do for it in this run
+      this.entriesSeen += work.entries;
       this.progress.objectsDone++;
       return;
     }
+    this.entriesSeen += work.entries;
+    this.progress.entries = this.entriesSeen;
     const stats = parser.stats;
     this.lines.records += stats.records;
     this.lines.headers += stats.headers;
@@ -385,10 +409,10 @@ class IndexBuilder {
 
   private async writeBatch(batch: Batch, completed: ObjectWork[]): Promise<void> {
     const concurrency = this.options.writeConcurrency ?? 8;
-    const byBucket = await mapLimit([...batch.buckets.keys()], concurrency, async (bucket) => ({
-      bucket,
-      additions: await this.writeParts(bucket, batch.buckets.get(bucket)!, batch.objects),
-    }));
+    const byBucket = await mapLimit([...batch.buckets.keys()], concurrency, async (number) => {
+      const bucket = bucketPathOfIndex(number, this.config.granularity);
+      return { bucket, additions: await this.writeParts(bucket, batch.buckets.get(number)!, batch.objects) };
+    });
     batch.buckets.clear();
     await forEachLimit(byBucket, concurrency, async ({ bucket, additions }) => {
       if (additions.length === 0) return;
@@ -413,7 +437,7 @@ class IndexBuilder {
           etag: w.listed.etag,
           size: w.listed.size,
           entries: w.entries,
-          buckets: [...w.buckets].sort(),
+          buckets: [...w.buckets].sort((a, b) => a - b).map((b) => bucketPathOfIndex(b, this.config.granularity)),
           builder: this.builderId,
           at: new Date(this.now()).toISOString(),
         },
@@ -424,35 +448,25 @@ class IndexBuilder {
   }
 
   /** Sorts a bucket's entries, cuts them into parts, writes each (If-None-Match: *); returns the manifest additions. */
-  private async writeParts(bucket: string, entries: IndexEntry[], batchObjects: DataObjectRef[]): Promise<ManifestAddition[]> {
-    const { sorted, duplicatesDropped, conflictsResolved } = sortEntries(entries, 'last');
-    entries.length = 0;
-    this.duplicates += duplicatesDropped;
-    this.conflictsResolved += conflictsResolved;
+  private async writeParts(bucket: string, entries: EntryBatch, batchObjects: DataObjectRef[]): Promise<ManifestAddition[]> {
+    const parts = encodeParts(entries, batchObjects, {
+      partEntries: this.config.partEntries,
+      bitsPerKey: this.config.bitsPerKey,
+      fenceInterval: this.config.fenceInterval,
+      conflicts: 'last',
+    });
+    entries.clear();
     const additions: ManifestAddition[] = [];
-    const size = this.config.partEntries;
-    for (let start = 0; start < sorted.length; start += size) {
-      const chunk = sorted.slice(start, start + size);
-      // Each part's objects table holds only the objects its entries point into.
-      const local = new Map<number, number>();
-      const objects: DataObjectRef[] = [];
-      for (const entry of chunk) {
-        let index = local.get(entry.objectIndex);
-        if (index === undefined) {
-          index = objects.length;
-          objects.push(batchObjects[entry.objectIndex]!);
-          local.set(entry.objectIndex, index);
-        }
-        entry.objectIndex = index;
-      }
-      const encoded = encodePart(chunk, objects, { bitsPerKey: this.config.bitsPerKey, fenceInterval: this.config.fenceInterval, conflicts: 'last' });
-      const name = `${newPartId(this.now())}.idx`;
-      await this.store.put(this.index.bucket, partObjectKey(this.index.key, bucket, name.slice(0, -4)), encoded.bytes, {
+    for (const { part, objects } of parts) {
+      this.duplicates += part.duplicatesDropped;
+      this.conflictsResolved += part.conflictsResolved;
+      const id = newPartId(this.now());
+      await this.store.put(this.index.bucket, partObjectKey(this.index.key, bucket, id), part.bytes, {
         ifNoneMatch: '*',
         contentType: 'application/octet-stream',
         ...this.sig(),
       });
-      additions.push(manifestAddition(encoded, name, objects, new Date(this.now()).toISOString(), this.builderId));
+      additions.push(manifestAddition(part, `${id}.idx`, objects, new Date(this.now()).toISOString(), this.builderId));
       this.progress.partsWritten++;
     }
     return additions;

@@ -78,6 +78,11 @@ export interface LookupResult {
   ms: number;
   /** How the answer was reached: the index alone, or a scan of data objects after damage. */
   via: 'index' | 'scan';
+  /**
+   * Entry blocks read for this key that did not hold it: Bloom false positives of other parts of the
+   * bucket (about bitsPerKey's rate per part probed). Each costs one request beyond the 3 (cold) / 2 (warm).
+   */
+  falsePositiveReads: number;
   /** Damage found, fallbacks taken, data changed: said plainly. */
   notes: string[];
 }
@@ -125,8 +130,9 @@ interface KeyState {
   hit?: { part: PartView; entry: IndexEntry };
   requests: number;
   bytes: number;
+  falsePositiveReads: number;
   notes: string[];
-  result?: Omit<LookupResult, 'requests' | 'bytes' | 'ms'>;
+  result?: Omit<LookupResult, 'requests' | 'bytes' | 'ms' | 'falsePositiveReads'>;
 }
 
 export interface IndexReaderOptions {
@@ -196,6 +202,7 @@ export class IndexReader {
       damaged: [],
       requests: 0,
       bytes: 0,
+      falsePositiveReads: 0,
       notes: [],
     }));
     for (const state of states) {
@@ -265,7 +272,14 @@ export class IndexReader {
     }
     const ms = performance.now() - started;
     return {
-      results: states.map((s) => ({ ...s.result!, notes: s.result!.notes, requests: s.requests, bytes: Math.round(s.bytes), ms })),
+      results: states.map((s) => ({
+        ...s.result!,
+        notes: s.result!.notes,
+        requests: s.requests,
+        bytes: Math.round(s.bytes),
+        ms,
+        falsePositiveReads: s.falsePositiveReads,
+      })),
       counts: countsSince(this.counts, before),
       ms,
     };
@@ -410,6 +424,7 @@ export class IndexReader {
       }
       await forEachLimit([...needs.entries()], 8, async ([id, { part, block, users }]) => {
         let entries = this.blocks.get(id);
+        const fetched = !entries;
         if (entries) {
           // Most recently used last: re-insert.
           this.blocks.delete(id);
@@ -421,6 +436,7 @@ export class IndexReader {
         for (const s of users) {
           const entry = entries ? findEntry(entries, s.key) : undefined;
           if (entry) s.hit = { part, entry };
+          else if (entries && fetched) s.falsePositiveReads++;
           s.cursor++;
         }
       });
