@@ -423,7 +423,10 @@ class IndexBuilder {
         this.notes.push(
           `The manifest of ${bucket} was damaged (${outcome.repaired.reason}) and was rebuilt from its parts` +
             (outcome.repaired.unreadableParts.length > 0
-              ? `; ${outcome.repaired.unreadableParts.length} part(s) could not be read (${outcome.repaired.unreadableParts.map((p) => p.name).join(', ')}): lookups scan their data objects`
+              ? `; ${outcome.repaired.unreadableParts.length} part(s) could not be read at all and were left out (${outcome.repaired.unreadableParts.map((p) => p.name).join(', ')}): build a new index to get their entries back`
+              : '') +
+            (outcome.repaired.salvagedParts.length > 0
+              ? `; ${outcome.repaired.salvagedParts.length} damaged part(s) were kept for their Bloom filters (${outcome.repaired.salvagedParts.map((p) => p.name).join(', ')}): lookups there scan their data objects`
               : ''),
         );
       }

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { IndexFormatError, isIndexFormatError } from '../../core/index/errors';
 import { manifestObjectKey, partIdTime } from '../../core/index/keys';
 import { appendParts, decodeManifest, encodeManifest, manifestAddition, type Manifest, type ManifestAddition } from '../../core/index/manifest';
-import { decodePart } from '../../core/index/part';
+import { blockRef, decodeBlock, decodeLookupPrefix, decodeObjectsTable, decodePart } from '../../core/index/part';
 import type { S3Location } from '../../core/s3uri';
 import { isObjectNotFoundError, isPreconditionFailedError, type ObjectStore } from '../../aws/objectStore';
 
@@ -73,23 +73,26 @@ export async function listPartObjects(
 
 /**
  * A manifest rebuilt from the parts in the bucket's folder (each read whole and verified), for when
- * the stored one is damaged. Unreadable parts are left out and reported.
+ * the stored one is damaged. A part whose entries are damaged but whose lookup prefix and objects
+ * table check out is kept (`salvaged`): its Bloom filter still routes lookups to it, and a damaged
+ * block there makes the lookup scan the part's data objects. Parts with nothing usable are left out.
  */
 export async function manifestFromParts(
   store: ObjectStore,
   index: S3Location,
   bucketPath: string,
   signal?: AbortSignal,
-): Promise<{ manifest: Manifest; unreadable: { name: string; reason: string }[] }> {
+): Promise<{ manifest: Manifest; unreadable: { name: string; reason: string }[]; salvaged: { name: string; reason: string }[] }> {
   const additions: ManifestAddition[] = [];
   const unreadable: { name: string; reason: string }[] = [];
+  const salvaged: { name: string; reason: string }[] = [];
   for (const { name } of await listPartObjects(store, index, bucketPath, signal)) {
+    const got = await store.get(index.bucket, `${index.key}${bucketPath}/${name}`, signal ? { signal } : {});
+    if (got === 'notModified') continue;
+    const createdAt = new Date(partIdTime(name.replace(/\.idx$/, '')) ?? 0).toISOString();
     try {
-      const got = await store.get(index.bucket, `${index.key}${bucketPath}/${name}`, signal ? { signal } : {});
-      if (got === 'notModified') continue;
       const part = decodePart(got.bytes);
       if (part.entries.length === 0) continue;
-      const created = partIdTime(name.replace(/\.idx$/, ''));
       const encoded = {
         bytes: got.bytes,
         entryCount: part.entries.length,
@@ -99,13 +102,50 @@ export async function manifestFromParts(
         duplicatesDropped: 0,
         conflictsResolved: 0,
       };
-      additions.push(manifestAddition(encoded, name, part.objects, new Date(created ?? 0).toISOString(), 'recovered'));
+      additions.push(manifestAddition(encoded, name, part.objects, createdAt, 'recovered'));
     } catch (error) {
-      if (isIndexFormatError(error)) unreadable.push({ name, reason: error.message });
-      else throw error;
+      if (!isIndexFormatError(error)) throw error;
+      const kept = salvage(got.bytes, name, createdAt);
+      if (kept) {
+        additions.push(kept);
+        salvaged.push({ name, reason: error.message });
+      } else unreadable.push({ name, reason: error.message });
     }
   }
-  return { manifest: appendParts(undefined, bucketPath, additions).manifest, unreadable };
+  return { manifest: appendParts(undefined, bucketPath, additions).manifest, unreadable, salvaged };
+}
+
+/** Highest key there is in UTF-8 order: the upper bound of a salvaged part whose last block is damaged. */
+const LAST_KEY = '\u{10FFFF}';
+
+/** A damaged part's addition from its verified prefix and objects table, or undefined when those are damaged too. */
+function salvage(bytes: Uint8Array, name: string, createdAt: string): ManifestAddition | undefined {
+  try {
+    const prefix = decodeLookupPrefix(bytes);
+    const { header } = prefix;
+    if (header.entryCount === 0 || bytes.length < header.partLength) return undefined;
+    const objects = decodeObjectsTable(bytes.subarray(header.objectsOffset, header.partLength), header);
+    let maxKey = LAST_KEY;
+    try {
+      const last = blockRef(prefix, prefix.fences.length - 1);
+      const entries = decodeBlock(bytes.subarray(last.start, last.end), last, header.objectCount);
+      maxKey = entries[entries.length - 1]!.key;
+    } catch {
+      // The last block is the damaged one: keep the widest range.
+    }
+    const encoded = {
+      bytes,
+      entryCount: header.entryCount,
+      minKey: prefix.fences[0]!.key,
+      maxKey,
+      prefixLength: header.prefixLength,
+      duplicatesDropped: 0,
+      conflictsResolved: 0,
+    };
+    return manifestAddition(encoded, name, objects, createdAt, 'recovered (damaged)');
+  } catch {
+    return undefined;
+  }
 }
 
 export interface AppendOutcome {
@@ -114,7 +154,7 @@ export interface AppendOutcome {
   /** The parts that were added (a retried append skips those already listed). */
   added: string[];
   /** Set when the stored manifest was damaged and was rebuilt from the parts. */
-  repaired?: { reason: string; unreadableParts: { name: string; reason: string }[] };
+  repaired?: { reason: string; unreadableParts: { name: string; reason: string }[]; salvagedParts: { name: string; reason: string }[] };
   etag: string;
 }
 
@@ -154,7 +194,7 @@ export async function appendToManifest(
       const rebuilt = await manifestFromParts(store, index, bucketPath, options.signal);
       current = rebuilt.manifest;
       condition = { ifMatch: read.etag };
-      repaired = { reason: read.error.message, unreadableParts: rebuilt.unreadable };
+      repaired = { reason: read.error.message, unreadableParts: rebuilt.unreadable, salvagedParts: rebuilt.salvaged };
     } else {
       condition = { ifNoneMatch: '*' };
     }
