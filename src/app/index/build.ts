@@ -74,7 +74,7 @@ export interface BuildResult {
   objects: {
     /** Data objects under the prefix. */
     listed: number;
-    /** Already indexed with the same ETag: not read. */
+    /** Already indexed with the same ETag (before this run, or by another builder during it): not read. */
     unchanged: number;
     /** Indexed in this run (new ones and `changed` ones). */
     indexed: number;
@@ -183,6 +183,8 @@ class IndexBuilder {
   private conflictsResolved = 0;
   private manifestConflicts = 0;
   private peakBatch = 0;
+  /** Pending when listed, then indexed by another builder before this one got to it. */
+  private indexedElsewhere = 0;
   /** Entries of objects read to the end (or to a failure); progress adds those of objects being read. */
   private entriesSeen = 0;
 
@@ -294,7 +296,7 @@ class IndexBuilder {
       builder: this.builderId,
       objects: {
         listed: listed.length,
-        unchanged,
+        unchanged: unchanged + this.indexedElsewhere,
         indexed: this.work.filter((w) => w.ledgered && !w.failed).length,
         changed,
         claimedElsewhere: this.claimedElsewhere,
@@ -326,6 +328,16 @@ class IndexBuilder {
       this.claimedElsewhere.push(object.key);
       this.progress.objectsDone++;
       return;
+    }
+    if (outcome.tookOver) {
+      // Another builder may have finished it since this run read the ledger.
+      const entry = await readLedgerEntry(this.store, this.index, object.key, this.signal);
+      if (entry?.etag === object.etag) {
+        await releaseClaim(this.store, this.index, outcome.held);
+        this.indexedElsewhere++;
+        this.progress.objectsDone++;
+        return;
+      }
     }
     const work: ObjectWork = { listed: object, claim: outcome.held, entries: 0, buckets: new Set(), done: false, ledgered: false, failed: false };
     this.work.push(work);
@@ -446,6 +458,8 @@ class IndexBuilder {
         },
         this.signal,
       );
+      // Done: let go of the claim (overwritten as released; nothing is deleted), so no builder waits on it.
+      await releaseClaim(this.store, this.index, w.claim);
     });
     this.report(true);
   }

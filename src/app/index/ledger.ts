@@ -101,7 +101,8 @@ export async function writeLedgerEntry(store: ObjectStore, index: S3Location, en
   });
 }
 
-export type ClaimOutcome = { held: HeldClaim } | { busy: ClaimBody };
+/** `tookOver`: the claim existed (released, stale or another version's): the object may have been indexed meanwhile. */
+export type ClaimOutcome = { held: HeldClaim; tookOver: boolean } | { busy: ClaimBody };
 
 function parseClaim(text: string): ClaimBody | undefined {
   try {
@@ -133,7 +134,7 @@ export async function claimObject(
     const mine = body();
     try {
       const put = await store.put(index.bucket, claimKey, JSON.stringify(mine), { ifNoneMatch: '*', contentType: 'application/json', ...signal });
-      return { held: { dataKey: object.key, etag: put.etag, claimKey, body: mine } };
+      return { held: { dataKey: object.key, etag: put.etag, claimKey, body: mine }, tookOver: false };
     } catch (error) {
       if (!isPreconditionFailedError(error)) throw error;
     }
@@ -151,7 +152,7 @@ export async function claimObject(
     if (live) return { busy: existing };
     try {
       const put = await store.put(index.bucket, claimKey, JSON.stringify(mine), { ifMatch: current.etag, contentType: 'application/json', ...signal });
-      return { held: { dataKey: object.key, etag: put.etag, claimKey, body: mine } };
+      return { held: { dataKey: object.key, etag: put.etag, claimKey, body: mine }, tookOver: true };
     } catch (error) {
       if (!isPreconditionFailedError(error)) throw error;
       // Someone else took it over or released it between our read and write: look again.
