@@ -111,7 +111,9 @@ interface ObjectWork {
   /** Bucket numbers (bucketIndex) its entries went to. */
   buckets: Set<number>;
   done: boolean;
-  /** Its ledger entry is written (or due in the flush under way): nothing left to do for it. */
+  /** Handed to a flush, which writes its ledger entry after the manifests. */
+  queued: boolean;
+  /** Its ledger entry is written (or it failed): nothing left to do for it. */
   ledgered: boolean;
   failed: boolean;
 }
@@ -156,7 +158,8 @@ class IndexBuilder {
   private readonly data: S3Location;
   private readonly builderId: string;
   private readonly now: () => number;
-  private readonly signal: AbortSignal | undefined;
+  private readonly signal: AbortSignal;
+  private readonly stop: AbortController;
   private readonly maxBatch: number;
   private config!: IndexConfig;
   private batch = new Batch();
@@ -197,9 +200,11 @@ class IndexBuilder {
     this.data = normalizeIndexLocation(options.data);
     this.builderId = options.builderId ?? newBuilderId();
     this.now = options.now ?? Date.now;
-    this.signal = options.signal;
+    // One stop for the whole build: the caller's signal, or the first failure of a reader (so the other stops too).
+    this.stop = new AbortController();
+    this.signal = this.stop.signal;
     this.maxBatch = Math.max(1, options.maxBatchEntries ?? DEFAULT_MAX_BATCH_ENTRIES);
-    if (this.signal) setMaxListeners(256, this.signal);
+    setMaxListeners(256, this.signal);
   }
 
   private report(force = false): void {
@@ -216,6 +221,18 @@ class IndexBuilder {
   }
 
   async run(): Promise<BuildResult> {
+    const caller = this.options.signal;
+    const onAbort = () => this.stop.abort(caller?.reason);
+    if (caller?.aborted) onAbort();
+    caller?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await this.runStopped();
+    } finally {
+      caller?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async runStopped(): Promise<BuildResult> {
     const started = this.now();
     const before = { ...this.store.counts };
     if (this.index.bucket === this.data.bucket && this.data.key.startsWith(this.index.key))
@@ -268,11 +285,20 @@ class IndexBuilder {
           await this.indexObject(pending[next++]!);
         }
       };
-      await Promise.all(Array.from({ length: Math.max(1, Math.min(this.options.readConcurrency ?? 2, pending.length)) }, reader));
+      let firstFailure: { error: unknown } | undefined;
+      const guarded = () =>
+        reader().catch((error: unknown) => {
+          firstFailure ??= { error };
+          this.stop.abort(error);
+        });
+      await Promise.all(Array.from({ length: Math.max(1, Math.min(this.options.readConcurrency ?? 2, pending.length)) }, guarded));
+      if (firstFailure) throw firstFailure.error;
       this.progress.phase = 'writing';
       this.report(true);
       await this.flush();
     } catch (error) {
+      this.stop.abort(error);
+      await this.flushChain;
       // Let go of what this run holds and has not finished: the next run takes it up at once.
       await forEachLimit(
         this.work.filter((w) => !w.ledgered),
@@ -339,7 +365,16 @@ class IndexBuilder {
         return;
       }
     }
-    const work: ObjectWork = { listed: object, claim: outcome.held, entries: 0, buckets: new Set(), done: false, ledgered: false, failed: false };
+    const work: ObjectWork = {
+      listed: object,
+      claim: outcome.held,
+      entries: 0,
+      buckets: new Set(),
+      done: false,
+      queued: false,
+      ledgered: false,
+      failed: false,
+    };
     this.work.push(work);
     const parser = new RecordLineParser();
     const granularity = this.config.granularity;
@@ -410,8 +445,8 @@ class IndexBuilder {
   private flush(): Promise<void> {
     const full = this.batch;
     // Objects fully read before this point have every entry in this batch or an earlier one.
-    const completed = this.work.filter((w) => w.done && !w.ledgered);
-    for (const w of completed) w.ledgered = true;
+    const completed = this.work.filter((w) => w.done && !w.queued && !w.ledgered);
+    for (const w of completed) w.queued = true;
     this.batch = new Batch();
     this.peakBatch = Math.max(this.peakBatch, full.size);
     const run = this.flushChain.then(() => this.writeBatch(full, completed));
@@ -458,6 +493,7 @@ class IndexBuilder {
         },
         this.signal,
       );
+      w.ledgered = true;
       // Done: let go of the claim (overwritten as released; nothing is deleted), so no builder waits on it.
       await releaseClaim(this.store, this.index, w.claim);
     });
