@@ -14,6 +14,8 @@ export interface EstateUploadOptions {
   logsBucket: string;
   /** At most this many of the estate's keys get a real object. */
   maxObjects: number;
+  /** Append-only data files (paths in the output folder = keys in the source bucket), uploaded whole. */
+  appendOnlyKeys?: string[];
   concurrency?: number;
   signal?: AbortSignal;
   onProgress?: (phase: string, done: number, total: number) => void;
@@ -25,6 +27,8 @@ export interface EstateUploadResult {
   objects: number;
   versions: number;
   deleteMarkers: number;
+  /** Append-only data files put in the source bucket (only when there were some to put). */
+  dataFiles?: number;
 }
 
 async function ensureBucket(client: S3Client, bucket: string, signal?: AbortSignal): Promise<void> {
@@ -102,5 +106,21 @@ export async function uploadEstate(client: S3Client, plan: EstatePlan, options: 
     }
     if (++uploaded % 100 === 0) options.onProgress?.('upload objects', uploaded, picks.length);
   });
-  return { inventoryFiles: inventoryFiles.length, logFiles: logFiles.length, objects: picks.length, versions, deleteMarkers };
+  // Data files can be large: a few at a time.
+  const dataKeys = options.appendOnlyKeys ?? [];
+  let dataDone = 0;
+  await inParallel(dataKeys, Math.min(concurrency, 4), async (key) => {
+    await client.send(new PutObjectCommand({ Bucket: options.sourceBucket, Key: key, Body: await readFile(join(options.outDir, ...key.split('/'))) }), {
+      abortSignal: signal,
+    });
+    options.onProgress?.('upload append-only data', ++dataDone, dataKeys.length);
+  });
+  return {
+    inventoryFiles: inventoryFiles.length,
+    logFiles: logFiles.length,
+    objects: picks.length,
+    versions,
+    deleteMarkers,
+    ...(options.appendOnlyKeys ? { dataFiles: dataKeys.length } : {}),
+  };
 }

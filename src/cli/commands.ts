@@ -6,6 +6,7 @@ import { describeConnection } from '../core/settings';
 import { checkLocalEngine } from '../engines/duckdb';
 import { CONNECTION_OPTIONS, openScope, settingsFromCommandLine } from './connection';
 import { generate } from './generate';
+import { indexCommand } from './indexCommand';
 import { parseLogs } from './parseLogs';
 import { query } from './query';
 import { tagExpire } from './tagExpire';
@@ -124,7 +125,7 @@ const engineCheck: CliCommand = {
 };
 
 /** Every subcommand, in the order `--help` lists them. `help` and `version` are handled by main. */
-export const CLI_COMMANDS: readonly CliCommand[] = [ls, generate, query, retention, tagExpire, render, parseLogs, config, engineCheck];
+export const CLI_COMMANDS: readonly CliCommand[] = [ls, generate, query, retention, tagExpire, render, indexCommand, parseLogs, config, engineCheck];
 
 export function findCommand(name: string): CliCommand | undefined {
   return CLI_COMMANDS.find((c) => c.name === name);

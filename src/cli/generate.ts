@@ -5,6 +5,7 @@ import { formatCount } from '../core/format';
 import { cliPaths, ConnectionScope } from '../app/scope';
 import { describeS3Error } from '../aws/errors';
 import { uploadEstate, type EstateUploadResult } from '../aws/estateUpload';
+import { APPEND_ONLY_TRUTH_FILE, DEFAULT_APPEND_ONLY, generateAppendOnlyData, type AppendOnlyOptions, type AppendOnlyTruth } from '../core/estate/appendOnly';
 import { generateEstate, inventoryReportFields, OPTIONAL_INVENTORY_FIELDS, type GenerateOptions } from '../core/estate/generate';
 import { FolderOutput } from '../core/estate/output';
 import { parseDay } from '../core/time';
@@ -54,11 +55,46 @@ export const generate: CliCommand = {
     'logs-bucket': { type: 'string', description: 'Access-log target bucket (default BUCKET-logs)', valueName: 'name' },
     'upload-objects': { type: 'string', description: 'With --endpoint: real objects to create, at most (default 2000)', valueName: 'n' },
     'rows-per-file': { type: 'string', description: 'Inventory rows per data file (default 200000)', valueName: 'n' },
+    'append-only-data': { type: 'boolean', description: 'Also write append-only data files of `uuid-unixtime, payload` lines (for s3-lifecycle index)' },
+    'data-prefix': {
+      type: 'string',
+      description: `With --append-only-data: their key prefix in the source bucket (default ${DEFAULT_APPEND_ONLY.prefix})`,
+      valueName: 'prefix/',
+    },
+    'data-files': { type: 'string', description: `With --append-only-data: data files (default ${DEFAULT_APPEND_ONLY.files})`, valueName: 'n' },
+    'data-writers': {
+      type: 'string',
+      description: `With --append-only-data: writers, one file each per window (default ${DEFAULT_APPEND_ONLY.writers})`,
+      valueName: 'n',
+    },
+    'data-lines': { type: 'string', description: `With --append-only-data: records per file (default ${DEFAULT_APPEND_ONLY.linesPerFile})`, valueName: 'n' },
+    'data-payload-bytes': {
+      type: 'string',
+      description: `With --append-only-data: payload bytes per record (default ${DEFAULT_APPEND_ONLY.payloadBytes})`,
+      valueName: 'n',
+    },
+    'data-window': {
+      type: 'string',
+      description: `With --append-only-data: seconds per window (default ${DEFAULT_APPEND_ONLY.windowSeconds})`,
+      valueName: 's',
+    },
+    'data-late': {
+      type: 'string',
+      description: `With --append-only-data: share of records from earlier windows, 0–1 (default ${DEFAULT_APPEND_ONLY.lateFraction})`,
+      valueName: 'fraction',
+    },
+    'data-samples': {
+      type: 'string',
+      description: `With --append-only-data: present keys listed in the truth, about (default ${DEFAULT_APPEND_ONLY.samples})`,
+      valueName: 'n',
+    },
     ...CONNECTION_OPTIONS,
   },
   details: [
     "Writes DIR/inventory/… (the inventory destination bucket's keys), DIR/logs/… (the log bucket's keys) and DIR/truth.json.",
     'With --endpoint (or S3LIFECYCLE_ENDPOINT) it also uploads them to their buckets and creates real objects for a subset of the keys.',
+    `With --append-only-data it also writes DIR/<data-prefix>… (the source bucket's keys; uploaded there with --endpoint) and DIR/${APPEND_ONLY_TRUTH_FILE}:`,
+    'where a sample of keys is (object, offset, length, record) and keys that are absent. The first window starts at --as-of, 00:00 UTC.',
   ],
   async run(args, io) {
     const out = stringOption(args, 'out');
@@ -114,8 +150,22 @@ export const generate: CliCommand = {
     };
     if (inventoryFormat === 'parquet') options.convertInventory = parquetInventoryConverter(outDir);
     const maxUpload = integerOption(args, 'upload-objects', { min: 0, max: 10_000_000 }) ?? 2000;
+    const appendOnly = args.values['append-only-data'] === true ? appendOnlyOptions(args, options.seed, bucket, asOfDay) : undefined;
+    if (!appendOnly) {
+      const stray = Object.keys(args.values).find((name) => name.startsWith('data-'));
+      if (stray) throw new UsageError(`--${stray} needs --append-only-data`);
+    }
 
-    const result = await generateEstate(options, new FolderOutput(outDir));
+    const folder = new FolderOutput(outDir);
+    const result = await generateEstate(options, folder);
+    let appendOnlyTruth: AppendOnlyTruth | undefined;
+    if (appendOnly) {
+      try {
+        appendOnlyTruth = await generateAppendOnlyData(appendOnly, folder);
+      } catch (error) {
+        throw new CliFailure(`--append-only-data: ${(error as Error).message}`);
+      }
+    }
     if (interactive) io.err('\n');
     const peakRssMb = Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10;
     let upload: EstateUploadResult | undefined;
@@ -129,6 +179,7 @@ export const generate: CliCommand = {
           inventoryBucket: options.inventoryBucket,
           logsBucket: options.logsBucket,
           maxObjects: maxUpload,
+          appendOnlyKeys: appendOnlyTruth?.files.map((f) => f.key),
           signal: io.signal,
           onProgress: options.onProgress,
         });
@@ -157,6 +208,18 @@ export const generate: CliCommand = {
       objectsPerSecond: Math.round(options.objects / Math.max(result.seconds, 0.001)),
       peakRssMb,
       upload: upload ?? null,
+      ...(appendOnlyTruth
+        ? {
+            appendOnly: {
+              dataUri: appendOnlyTruth.dataUri,
+              files: appendOnlyTruth.files.length,
+              records: appendOnlyTruth.records,
+              lateRecords: appendOnlyTruth.lateRecords,
+              bytes: appendOnlyTruth.files.reduce((n, f) => n + f.bytes, 0),
+              truth: APPEND_ONLY_TRUTH_FILE,
+            },
+          }
+        : {}),
     };
     if (args.format === 'json') {
       io.out(JSON.stringify(summary) + '\n');
@@ -169,6 +232,9 @@ export const generate: CliCommand = {
           `  inventory  ${result.files.manifest} (${summary.inventoryFiles} data files, ${truth.inventory.fileFormat})\n` +
           `  logs       ${n(summary.logFiles)} files, ${n(summary.logLines)} lines (${n(truth.logs.dropped)} dropped, ${n(truth.logs.duplicated)} duplicated, ${n(truth.logs.late)} late)\n` +
           `  truth      ${n(summary.unusedPrefixes)} unused prefixes (${n(truth.summary.unusedObjects)} objects), ${n(truth.summary.exemptObjects)} exempt objects, ${n(summary.lifecycleEvents)} lifecycle events\n` +
+          (summary.appendOnly
+            ? `  data       ${n(summary.appendOnly.files)} append-only files, ${n(summary.appendOnly.records)} records (${n(summary.appendOnly.lateRecords)} late) for ${summary.appendOnly.dataUri} (truth in ${APPEND_ONLY_TRUTH_FILE})\n`
+            : '') +
           `  folder     ${outDir}\n` +
           (upload
             ? `  uploaded   ${upload.inventoryFiles} inventory files to s3://${options.inventoryBucket}, ${upload.logFiles} log files to s3://${options.logsBucket}, ${n(upload.objects)} objects to s3://${options.bucket}\n`
@@ -178,3 +244,33 @@ export const generate: CliCommand = {
     return EXIT_OK;
   },
 };
+
+function fractionOption(args: Parameters<CliCommand['run']>[0], name: string): number | undefined {
+  const raw = stringOption(args, name);
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (raw.trim() === '' || !(value >= 0 && value <= 1)) throw new UsageError(`--${name} must be a number from 0 to 1, not "${raw}"`);
+  return value;
+}
+
+/** The append-only data's options from the --data-* flags; its first window starts on the as-of day. */
+function appendOnlyOptions(args: Parameters<CliCommand['run']>[0], seed: number, bucket: string, asOfDay: number): AppendOnlyOptions {
+  const prefix = stringOption(args, 'data-prefix') ?? DEFAULT_APPEND_ONLY.prefix;
+  if (!/^([^/]+\/)+$/.test(prefix)) throw new UsageError(`--data-prefix must be one or more folder names ending with '/', such as data/, not "${prefix}"`);
+  if (/^(inventory|logs)\//.test(prefix) || prefix === `${APPEND_ONLY_TRUTH_FILE}/`)
+    throw new UsageError(`--data-prefix "${prefix}" would mix the data with the estate's own files: choose another, such as data/`);
+  return {
+    ...DEFAULT_APPEND_ONLY,
+    seed,
+    bucket,
+    prefix,
+    startSeconds: asOfDay * 86_400,
+    files: integerOption(args, 'data-files', { min: 1, max: 1_000_000 }) ?? DEFAULT_APPEND_ONLY.files,
+    writers: integerOption(args, 'data-writers', { min: 1, max: 1000 }) ?? DEFAULT_APPEND_ONLY.writers,
+    linesPerFile: integerOption(args, 'data-lines', { min: 1, max: 100_000_000 }) ?? DEFAULT_APPEND_ONLY.linesPerFile,
+    payloadBytes: integerOption(args, 'data-payload-bytes', { min: 0, max: 1_000_000 }) ?? DEFAULT_APPEND_ONLY.payloadBytes,
+    windowSeconds: integerOption(args, 'data-window', { min: 1, max: 31 * 86_400 }) ?? DEFAULT_APPEND_ONLY.windowSeconds,
+    lateFraction: fractionOption(args, 'data-late') ?? DEFAULT_APPEND_ONLY.lateFraction,
+    samples: integerOption(args, 'data-samples', { min: 0, max: 1_000_000 }) ?? DEFAULT_APPEND_ONLY.samples,
+  };
+}
