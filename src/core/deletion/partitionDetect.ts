@@ -50,8 +50,10 @@ export interface PartitionBreaks {
 
 /** The chance, per detection, of a boundary found where there is none, or of a good bin set aside as a stray. */
 export const FALSE_ALARM_RATE = 0.001;
-/** Positions a search looks at across a range before it looks one by one around the best of them. */
+/** Positions a search looks at across a range before it looks closer around the best of them. */
 const SCAN = 256;
+/** How much finer each look around the best place so far is. */
+const SCAN_STEP = 16;
 /** Rounds of merging and moving boundaries (each round only improves the fit; it settles in two or three). */
 const MAX_ROUNDS = 6;
 /** The shares of a bin's objects tried for a bin that holds the end of one partition and the start of the next. */
@@ -145,33 +147,40 @@ function sum(...parts: Moments[]): Moments {
   return total;
 }
 
-/** One phase's points as moments: prefix sums over them (strays left out), positions and times shifted to start near 0. */
+/** Prefix sums per point, interleaved: objects, Σx, Σt, Σx², Σxt, Σt², and with spans Σd², Σd·span, Σspan² (halved). */
+const N = 0;
+const SX = 1;
+const ST = 2;
+const SXX = 3;
+const SXT = 4;
+const STT = 5;
+const SDD = 6;
+const SDS = 7;
+const SSS = 8;
+/** Ranges of at most this many points are summed directly: exact however far from the origin they are. */
+const DIRECT = 8;
+
+/** One phase's points as moments: prefix sums over them (strays left out), positions and times. */
 class Phase {
   readonly length: number;
-  /** Position along the sweep (objects before the point and half its own), shifted. */
+  /** Position along the sweep: the objects before the point and half its own (points that are no step of it take none). */
   readonly x: Float64Array;
-  /** Time, hours, shifted. */
+  /** Time, hours from the first bucket. */
   readonly t: Float64Array;
   /** Over the bins with events in any phase: rank[u] is this phase's points before that bin (length: those bins + 1). */
   readonly rank: Int32Array;
   readonly stray: Uint8Array;
   /** Objects per point. */
   private readonly counts: Float64Array;
+  private readonly spans: Float64Array;
+  /** Some bin holds more than one object: spans tell the pace. */
+  private readonly spanned: boolean;
   /** Points that are no step of the sweep (an event on an object the deletion does not touch): their objects take no place in it. */
-  readonly notStep: Uint8Array;
+  private readonly notStep: Uint8Array;
   /** Points set aside since the prefix sums were last built. */
   private pending: number[] = [];
-  private readonly pn: Float64Array;
-  private readonly psx: Float64Array;
-  private readonly pst: Float64Array;
-  private readonly psxx: Float64Array;
-  private readonly psxt: Float64Array;
-  private readonly pstt: Float64Array;
-  private readonly pdd: Float64Array;
-  private readonly pds: Float64Array;
-  private readonly pss: Float64Array;
-  private readonly pspanned: Float64Array;
-  private readonly spans: Float64Array;
+  private readonly stride: number;
+  private readonly prefix: Float64Array;
   /** The scatter's variance, hours². */
   readonly scatter2: number;
   /** A bucket start's variance as a time: δ²/12. */
@@ -186,11 +195,14 @@ class Phase {
   ) {
     const n = (this.length = sweep.bins.length);
     this.x = new Float64Array(n);
-    this.t = new Float64Array(n);
+    this.t = sweep.times;
     this.counts = sweep.counts;
+    this.spans = sweep.spans;
+    let spanned = false;
+    for (let i = 0; i < n && !spanned; i++) spanned = sweep.counts[i]! > 1;
+    this.spanned = spanned;
     this.notStep = new Uint8Array(n);
-    const t0 = n > 0 ? sweep.times[0]! : 0;
-    for (let i = 0; i < n; i++) this.t[i] = sweep.times[i]! - t0;
+    this.stray = new Uint8Array(n);
     this.rank = new Int32Array(union.length + 1);
     let i = 0;
     for (let u = 0; u < union.length; u++) {
@@ -198,18 +210,8 @@ class Phase {
       if (i < n && sweep.bins[i] === union[u]) i++;
     }
     this.rank[union.length] = n;
-    this.stray = new Uint8Array(n);
-    this.pn = new Float64Array(n + 1);
-    this.psx = new Float64Array(n + 1);
-    this.pst = new Float64Array(n + 1);
-    this.psxx = new Float64Array(n + 1);
-    this.psxt = new Float64Array(n + 1);
-    this.pstt = new Float64Array(n + 1);
-    this.pdd = new Float64Array(n + 1);
-    this.pds = new Float64Array(n + 1);
-    this.pss = new Float64Array(n + 1);
-    this.pspanned = new Float64Array(n + 1);
-    this.spans = sweep.spans;
+    this.stride = spanned ? 9 : 6;
+    this.prefix = new Float64Array((n + 1) * this.stride);
     this.rebuild();
     // The residual about the line through a point's neighbours has 1.5 times the points' variance.
     const scatter = robustScatter(this.x, this.t, n);
@@ -221,7 +223,7 @@ class Phase {
   /** Positions along the sweep (points that are not steps of it left out), and prefix sums without the strays. */
   rebuild(): void {
     this.pending = [];
-    const { x, t, stray, pn, psx, pst, psxx, psxt, pstt, pdd, pds, pss, pspanned, counts, notStep, spans } = this;
+    const { x, t, stray, counts, notStep, spans, prefix, stride, spanned } = this;
     let before = 0;
     for (let i = 0; i < this.length; i++) {
       const count = notStep[i] ? 0 : counts[i]!;
@@ -229,26 +231,43 @@ class Phase {
       before += count;
     }
     for (let i = 0; i < this.length; i++) {
+      const at = i * stride;
+      const next = at + stride;
       const keep = stray[i] ? 0 : 1;
       const xi = x[i]! * keep;
       const ti = t[i]! * keep;
-      pn[i + 1] = pn[i]! + keep;
-      psx[i + 1] = psx[i]! + xi;
-      pst[i + 1] = pst[i]! + ti;
-      psxx[i + 1] = psxx[i]! + xi * x[i]!;
-      psxt[i + 1] = psxt[i]! + xi * t[i]!;
-      pstt[i + 1] = pstt[i]! + ti * t[i]!;
+      prefix[next + N] = prefix[at + N]! + keep;
+      prefix[next + SX] = prefix[at + SX]! + xi;
+      prefix[next + ST] = prefix[at + ST]! + ti;
+      prefix[next + SXX] = prefix[at + SXX]! + xi * x[i]!;
+      prefix[next + SXT] = prefix[at + SXT]! + xi * t[i]!;
+      prefix[next + STT] = prefix[at + STT]! + ti * t[i]!;
+      if (!spanned) continue;
       const d = Math.max(0, counts[i]! - 1) * keep;
       const span = spans[i]! * keep;
-      pdd[i + 1] = pdd[i]! + SPAN_WEIGHT * d * d;
-      pds[i + 1] = pds[i]! + SPAN_WEIGHT * d * span;
-      pss[i + 1] = pss[i]! + SPAN_WEIGHT * span * span;
-      pspanned[i + 1] = pspanned[i]! + (d > 0 ? 1 : 0);
+      prefix[next + SDD] = prefix[at + SDD]! + SPAN_WEIGHT * d * d;
+      prefix[next + SDS] = prefix[at + SDS]! + SPAN_WEIGHT * d * span;
+      prefix[next + SSS] = prefix[at + SSS]! + SPAN_WEIGHT * span * span;
     }
+  }
+
+  get dirty(): boolean {
+    return this.pending.length > 0;
+  }
+
+  /** Counts the points set aside. */
+  version = 0;
+
+  setAside(i: number): void {
+    if (this.stray[i]) return;
+    this.version++;
+    this.stray[i] = 1;
+    this.pending.push(i);
   }
 
   /** Sets point i aside as an event that is no step of the sweep: the positions after it move back (now). */
   dropStep(i: number): void {
+    this.version++;
     this.stray[i] = 1;
     this.notStep[i] = 1;
     this.rebuild();
@@ -259,66 +278,73 @@ class Phase {
     return this.notStep[i] ? 0 : this.counts[i]!;
   }
 
-  get dirty(): boolean {
-    return this.pending.length > 0;
-  }
-
-  setAside(i: number): void {
-    if (this.stray[i]) return;
-    this.stray[i] = 1;
-    this.pending.push(i);
+  /** Adds point i to m (or takes it away: sign −1). */
+  private addPoint(m: Moments, i: number, sign: number): void {
+    const xi = this.x[i]!;
+    const ti = this.t[i]!;
+    m.n += sign;
+    m.w += sign;
+    m.sx += sign * xi;
+    m.st += sign * ti;
+    m.sxx += sign * xi * xi;
+    m.sxt += sign * xi * ti;
+    m.stt += sign * ti * ti;
+    const d = Math.max(0, this.counts[i]! - 1);
+    if (d === 0) return;
+    const span = this.spans[i]!;
+    m.sdd += sign * SPAN_WEIGHT * d * d;
+    m.sds += sign * SPAN_WEIGHT * d * span;
+    m.sss += sign * SPAN_WEIGHT * span * span;
+    m.spanned += sign;
   }
 
   /** Points [from, to), strays left out. */
   moments(from: number, to: number): Moments {
     if (to <= from) return NO_MOMENTS;
-    const n = this.pn[to]! - this.pn[from]!;
-    const m: Moments = {
-      n,
-      w: n,
-      sx: this.psx[to]! - this.psx[from]!,
-      st: this.pst[to]! - this.pst[from]!,
-      sxx: this.psxx[to]! - this.psxx[from]!,
-      sxt: this.psxt[to]! - this.psxt[from]!,
-      stt: this.pstt[to]! - this.pstt[from]!,
-      sdd: this.pdd[to]! - this.pdd[from]!,
-      sds: this.pds[to]! - this.pds[from]!,
-      sss: this.pss[to]! - this.pss[from]!,
-      spanned: this.pspanned[to]! - this.pspanned[from]!,
-    };
-    for (const i of this.pending) {
-      if (i < from || i >= to) continue;
-      const xi = this.x[i]!;
-      const ti = this.t[i]!;
-      m.n--;
-      m.w--;
-      m.sx -= xi;
-      m.st -= ti;
-      m.sxx -= xi * xi;
-      m.sxt -= xi * ti;
-      m.stt -= ti * ti;
-      const d = Math.max(0, this.counts[i]! - 1);
-      const span = this.spans[i]!;
-      m.sdd -= SPAN_WEIGHT * d * d;
-      m.sds -= SPAN_WEIGHT * d * span;
-      if (d > 0) m.spanned--;
-      m.sss -= SPAN_WEIGHT * span * span;
+    const m: Moments = { ...NO_MOMENTS };
+    if (to - from <= DIRECT) {
+      for (let i = from; i < to; i++) if (!this.stray[i]) this.addPoint(m, i, 1);
+      return m;
     }
+    const { prefix, stride } = this;
+    const [a, b] = [from * stride, to * stride];
+    m.n = m.w = prefix[b + N]! - prefix[a + N]!;
+    m.sx = prefix[b + SX]! - prefix[a + SX]!;
+    m.st = prefix[b + ST]! - prefix[a + ST]!;
+    m.sxx = prefix[b + SXX]! - prefix[a + SXX]!;
+    m.sxt = prefix[b + SXT]! - prefix[a + SXT]!;
+    m.stt = prefix[b + STT]! - prefix[a + STT]!;
+    if (this.spanned) {
+      m.sdd = prefix[b + SDD]! - prefix[a + SDD]!;
+      m.sds = prefix[b + SDS]! - prefix[a + SDS]!;
+      m.sss = prefix[b + SSS]! - prefix[a + SSS]!;
+    }
+    // Which points have a span matters only for a single point (see params).
+    m.spanned = m.sdd > 0 ? Math.min(2, m.n) : 0;
+    for (const i of this.pending) if (i >= from && i < to) this.addPoint(m, i, -1);
     return m;
   }
 
   /** The squared error of the least-squares rising line over points [from, to): for scans, with no strays pending. */
   sse(from: number, to: number): number {
-    const n = this.pn[to]! - this.pn[from]!;
+    if (to - from <= DIRECT) return to > from ? line(this.moments(from, to)).sse : 0;
+    const { prefix, stride } = this;
+    const [a, b] = [from * stride, to * stride];
+    const n = prefix[b + N]! - prefix[a + N]!;
     if (n === 0) return 0;
-    const sx = this.psx[to]! - this.psx[from]!;
-    const st = this.pst[to]! - this.pst[from]!;
-    const sxx = n >= 2 ? this.psxx[to]! - this.psxx[from]! - (sx * sx) / n : 0;
-    const sxt = n >= 2 ? this.psxt[to]! - this.psxt[from]! - (sx * st) / n : 0;
-    const stt = n >= 2 ? this.pstt[to]! - this.pstt[from]! - (st * st) / n : 0;
-    const along = sxt + this.pds[to]! - this.pds[from]!;
-    const across = sxx + this.pdd[to]! - this.pdd[from]!;
-    const sss = this.pss[to]! - this.pss[from]!;
+    const sx = prefix[b + SX]! - prefix[a + SX]!;
+    const st = prefix[b + ST]! - prefix[a + ST]!;
+    const sxx = n >= 2 ? prefix[b + SXX]! - prefix[a + SXX]! - (sx * sx) / n : 0;
+    const sxt = n >= 2 ? prefix[b + SXT]! - prefix[a + SXT]! - (sx * st) / n : 0;
+    const stt = n >= 2 ? prefix[b + STT]! - prefix[a + STT]! - (st * st) / n : 0;
+    let along = sxt;
+    let across = sxx;
+    let sss = 0;
+    if (this.spanned) {
+      along += prefix[b + SDS]! - prefix[a + SDS]!;
+      across += prefix[b + SDD]! - prefix[a + SDD]!;
+      sss = prefix[b + SSS]! - prefix[a + SSS]!;
+    }
     return Math.max(0, across > 0 && along > 0 ? stt + sss - (along * along) / across : stt + sss);
   }
 
@@ -349,6 +375,8 @@ class Phase {
 interface Cut {
   at: number;
   held: boolean;
+  /** The neighbours and strays it was last placed between. */
+  settled?: string;
 }
 
 function rightStart(cut: Cut): number {
@@ -366,39 +394,41 @@ export function detectPartitions(sweeps: readonly PhaseSweep[], bucketHours: num
   const has = (p: Phase, u: number) => p.rank[u + 1]! > p.rank[u]!;
 
   /**
-   * The weighted squared errors of the lines over [a, cut.at) and [rightStart(cut), b); a bin held
-   * out costs what a stray would in each phase it has (it is held out only when it is that far off).
+   * The boundary in [a, b) whose two sides' lines fit best (weighted squared errors of all the
+   * phases): up to SCAN places across the range, then ever closer around the best. A bin held out
+   * costs what a stray would in each phase it has (it is held out only when it is that far off).
    */
-  const splitCost = (a: number, at: number, held: boolean, b: number): number => {
-    let cost = 0;
-    const start = at + (held ? 1 : 0);
-    for (const p of phases) {
-      cost += p.weight * (p.sse(p.rank[a]!, p.rank[at]!) + p.sse(p.rank[start]!, p.rank[b]!));
-      if (held && has(p, at)) cost += strayLimit;
-    }
-    return cost;
-  };
-  /** The boundary in [a, b) that fits best: up to SCAN places across the range, then one by one around the best. */
   const bestCut = (a: number, b: number): Cut => {
     const stride = Math.max(1, Math.ceil((b - a) / SCAN));
     const best: Cut = { at: a, held: true };
     let bestCost = Infinity;
     const consider = (at: number) => {
-      for (const held of [true, false]) {
-        if (!held && (at === a || at === b)) continue;
-        const cost = splitCost(a, at, held, b);
-        if (cost < bestCost) {
-          bestCost = cost;
-          best.at = at;
-          best.held = held;
-        }
+      let between = 0;
+      let held = 0;
+      for (const p of phases) {
+        const left = p.sse(p.rank[a]!, p.rank[at]!);
+        between += p.weight * (left + p.sse(p.rank[at]!, p.rank[b]!));
+        held += p.weight * (left + p.sse(p.rank[at + 1]!, p.rank[b]!)) + (has(p, at) ? strayLimit : 0);
+      }
+      if (held < bestCost) {
+        bestCost = held;
+        best.at = at;
+        best.held = true;
+      }
+      if (at > a && between < bestCost) {
+        bestCost = between;
+        best.at = at;
+        best.held = false;
       }
     };
     for (let at = a; at < b; at += stride) consider(at);
     consider(b - 1);
-    if (stride > 1) {
+    // Closer and closer around the best: SCAN_STEP times finer each time.
+    for (let reach = stride; reach > 1;) {
+      const step = Math.ceil(reach / SCAN_STEP);
       const centre = best.at;
-      for (let at = Math.max(a, centre - stride + 1); at <= Math.min(b - 1, centre + stride - 1); at++) consider(at);
+      for (let at = Math.max(a, centre - reach + 1); at <= Math.min(b - 1, centre + reach - 1); at += step) consider(at);
+      reach = step;
     }
     return best;
   };
@@ -551,12 +581,15 @@ export function detectPartitions(sweeps: readonly PhaseSweep[], bucketHours: num
       i--;
     }
     rebuild();
+    // Each boundary to where it fits best between its neighbours (again only when they have moved or its bins changed).
     for (let i = 0; i < cuts.length; i++) {
-      const cut = bestCut(from(i), to(i));
-      if (cut.at !== cuts[i]!.at || cut.held !== cuts[i]!.held) {
-        cuts[i] = cut;
-        changed = true;
-      }
+      const [a, b] = [from(i), to(i)];
+      const settled = `${a}:${b}:${phases.reduce((n, p) => n + p.version, 0)}`;
+      if (cuts[i]!.settled === settled) continue;
+      const cut = bestCut(a, b);
+      cut.settled = settled;
+      if (cut.at !== cuts[i]!.at || cut.held !== cuts[i]!.held) changed = true;
+      cuts[i] = cut;
     }
     if (!changed) break;
   }
