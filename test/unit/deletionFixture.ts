@@ -28,8 +28,9 @@ export interface GeneratedDeletion {
   events: LoggedEvent[];
 }
 
-export async function generatedDeletion(seed: number, objects: number): Promise<GeneratedDeletion> {
-  const { dir } = await generateInto(smallEstateOptions({ objects, seed, days: 21 }));
+/** The estate of `objects` objects whose access logs cover `days` days (fewer days: a quicker estate, a different set of unused prefixes). */
+export async function generatedDeletion(seed: number, objects: number, days = 21): Promise<GeneratedDeletion> {
+  const { dir } = await generateInto(smallEstateOptions({ objects, seed, days }));
   try {
     return readGeneratedDeletion(dir);
   } finally {

@@ -4,9 +4,9 @@
 //
 // It sees the events as frames are computed, in bounded memory: per bin of object ordinals (at most
 // `bins`, one object per bin when there are no more objects than bins) and per deletion phase, the
-// number of objects, and the least, greatest and summed time. From the first phase's bins it finds
-// the partitions (partitionDetect.ts; the later phases add boundaries the first hides and place
-// them where they break most sharply); the rest is arithmetic on the bins (partitionEstimate.ts):
+// number of objects, and the least, greatest and summed time. From every phase's bins together it
+// finds the partitions (partitionDetect.ts: where the phases' sweeps break at one place in key
+// order, each phase on its own terms); the rest is arithmetic on the bins (partitionEstimate.ts):
 // - a partition sweeps its keys in order, so the keys after its last deleted key and before the next
 //   partition's first are its own, not yet reached (or out of the rule's scope — indistinguishable
 //   until it has clearly stopped);
@@ -17,14 +17,12 @@
 
 import { HOUR_MS } from '../time';
 import { EventKind, type EventBatch } from './model';
-import { findSweepBreaks, markStrays } from './partitionDetect';
-import { breakStrength, LinePrefix, lowerBound, robustLine, sweepPoints } from './sweepLines';
+import { detectPartitions, FALSE_ALARM_RATE, type PhaseSweep } from './partitionDetect';
+import { robustLine } from './sweepLines';
 import { estimateEnds, FIRST_RUN_HOURS, point, type Interval, type PhaseFacts } from './partitionEstimate';
 
 const MINUTE_MS = 60_000;
 const BUCKET_UNITS = [1000, MINUTE_MS, HOUR_MS, 24 * HOUR_MS];
-/** Points on each side of a boundary that refining it looks at. */
-const REFINE_REACH = 16;
 
 export type PhaseKind = 'delete_marker' | 'expire_version' | 'expire_marker' | 'expire_object';
 
@@ -267,50 +265,16 @@ export class PartitionTracker {
     const delta = (this.options.bucketMs ?? this.bucketSize()) / HOUR_MS;
     const horizon = (this.lastBucket - origin) / HOUR_MS + delta;
 
-    // The partitions, from the first phase; then from each later one, since a boundary the first
-    // phase hides (the next partition starting just as the previous one ends, at about its pace)
-    // may be plain in another (each partition's phases start at their own times). Each partition
-    // sweeps every phase from its first key, so a later phase places a boundary as well.
-    const { points, breaks } = this.sweepBreaks(lead, delta);
-    const starts = [...breaks.starts];
-    for (const kind of phaseKinds) {
-      if (kind === lead || kind === EventKind.expireObject || !this.kinds[kind]) continue;
-      const later = this.sweepBreaks(kind, delta);
-      for (const i of later.breaks.starts.slice(1)) {
-        const at = lowerBound(points, later.points[i]!);
-        if (at >= points.length) continue;
-        // The same boundary as one already found, placed a little differently (in a neighbouring bin
-        // that the two partitions share, or where the first phase's times between the two are within
-        // two buckets and it cannot tell them apart): refined below.
-        const near = this.exact ? 0 : 2;
-        const laterAt = later.points[i]!;
-        // The later phase places the boundary between its points either side of it, at best.
-        const laterBefore = i > 0 ? later.points[i - 1]! : -1;
-        const laterAfter = i + 1 < later.points.length ? later.points[i + 1]! : this.bins;
-        const same = (s: number) => {
-          if (Math.abs(s - at) <= near) return true;
-          if (points[s]! > laterBefore && points[s]! <= laterAfter) return true;
-          // Either phase unable to tell the two places apart makes them one boundary.
-          if (this.timeSpread(leadBins, points, Math.min(s, at), Math.max(s, at)) <= 2 * delta) return true;
-          const [lo, hi] = [Math.min(points[s]!, laterAt), Math.max(points[s]!, laterAt)];
-          const between = later.points.filter((b) => b >= lo && b <= hi);
-          return between.length > 0 && this.timeSpread(this.kinds[kind]!, between, 0, between.length - 1) <= 2 * delta;
-        };
-        // Only the nearest boundary on either side can be the same one (the farther, the wider the spread).
-        let before = -1;
-        let after = -1;
-        for (const s of starts) {
-          if (s <= at && (before < 0 || s > before)) before = s;
-          if (s >= at && (after < 0 || s < after)) after = s;
-        }
-        if ((before >= 0 && same(before)) || (after >= 0 && same(after))) continue;
-        starts.push(at);
-      }
-    }
-    starts.sort((a, b) => a - b);
-    const firstBins = starts.map((i) => points[i]!);
-    this.refineBoundaries(firstBins, starts, points, phaseKinds, delta, breaks.scatter);
-    const strays = breaks.outliers.reduce((a, b) => a + b, 0);
+    // The partitions: where the phases' sweeps break together (partitionDetect.ts). An unversioned
+    // object among versioned ones is counted, not scheduled: its expiry does not place boundaries.
+    const scheduled = phaseKinds.filter((kind) => kind === lead || kind !== EventKind.expireObject);
+    const detected = detectPartitions(
+      scheduled.map((kind) => this.sweep(kind)),
+      delta,
+      this.exact,
+    );
+    const firstBins = detected.firstBins;
+    const strays = detected.strays;
 
     // Each partition's phases, from its bins.
     const facts: PhaseFacts[][] = firstBins.map((from, p) => {
@@ -413,7 +377,7 @@ export class PartitionTracker {
       !complete && estimate.end ? { time: toMs(estimate.end.mid), low: toMs(estimate.end.low), high: toMs(estimate.end.high) } : undefined;
 
     notes.push(
-      `Partitions are the key ranges whose ${PHASE_KINDS[lead]} times rise steadily with the key; a new one begins where the time drops, jumps or changes pace.`,
+      `Partitions are the key ranges whose deletion times rise steadily with the key in every phase; a new one begins where the phases' times drop, jump or change pace beyond the noise of the time buckets (a ${FALSE_ALARM_RATE * 100}% chance of a false boundary).`,
     );
     if (!this.exact)
       notes.push(
@@ -449,93 +413,23 @@ export class PartitionTracker {
     };
   }
 
-  /**
-   * Where the first phase shows a boundary only as a change of pace, time buckets can hide which of a
-   * few objects around it are on which side; a later phase, with its own start in each partition,
-   * often shows the same boundary as a clear drop or jump. Each boundary moves to where the phase
-   * that breaks most sharply near it puts it.
-   */
-  /** How far apart in time (hours) the mean times of points [from, to] are. */
-  private timeSpread(bins: KindBins, points: readonly number[], from: number, to: number): number {
-    let low = Infinity;
-    let high = -Infinity;
-    for (let i = from; i <= to; i++) {
-      const t = bins.sum[points[i]!]! / bins.count[points[i]!]!;
-      low = Math.min(low, t);
-      high = Math.max(high, t);
+  /** A phase's bins with events: their objects and mean times (hours from the first bucket). */
+  private sweep(kind: EventKind): PhaseSweep {
+    const bins = this.kinds[kind];
+    if (!bins) return { bins: new Int32Array(0), counts: new Float64Array(0), times: new Float64Array(0), spans: new Float64Array(0) };
+    let n = 0;
+    for (let b = 0; b < this.bins; b++) if (bins.count[b]! > 0) n++;
+    const sweep: PhaseSweep = { bins: new Int32Array(n), counts: new Float64Array(n), times: new Float64Array(n), spans: new Float64Array(n) };
+    n = 0;
+    for (let b = 0; b < this.bins; b++) {
+      if (bins.count[b] === 0) continue;
+      sweep.bins[n] = b;
+      sweep.counts[n] = this.doneIn(bins, b);
+      sweep.times[n] = this.hours(bins.sum[b]! / bins.count[b]!);
+      sweep.spans[n] = (bins.max[b]! - bins.min[b]!) / 60;
+      n++;
     }
-    return (high - low) / 60;
-  }
-
-  /** The non-empty bins of a phase, and where its sweep breaks. */
-  private sweepBreaks(kind: EventKind, delta: number): { points: number[]; breaks: ReturnType<typeof findSweepBreaks> } {
-    const bins = this.kinds[kind]!;
-    const points: number[] = [];
-    for (let b = 0; b < this.bins; b++) if (bins.count[b]! > 0) points.push(b);
-    const counts = new Float64Array(points.length);
-    const ts = new Float64Array(points.length);
-    for (let i = 0; i < points.length; i++) {
-      counts[i] = this.doneIn(bins, points[i]!);
-      ts[i] = this.hours(bins.sum[points[i]!]! / bins.count[points[i]!]!);
-    }
-    return { points, breaks: findSweepBreaks(counts, ts, points.length, delta) };
-  }
-
-  private refineBoundaries(firstBins: number[], starts: number[], points: number[], phaseKinds: EventKind[], delta: number, scatter: number): void {
-    const reach = REFINE_REACH;
-    const tolerance = 2 * delta + 4 * scatter;
-    for (let p = 1; p < firstBins.length; p++) {
-      // The window reaches back to the previous partition's start (past it when bins hold many objects:
-      // its bin may be shared with the partition before), a split leaves two points of it, and the
-      // window stops short of the next partition.
-      const shared = this.exact ? 0 : 1;
-      const lo = points[Math.max(starts[p - 1]! + shared, starts[p]! - reach)]!;
-      const earliest = points[Math.min(starts[p - 1]! + shared + 2, starts[p]!)]!;
-      const last = p + 1 < starts.length ? starts[p + 1]! - 1 : points.length - 1;
-      const hi = points[Math.min(last, Math.max(starts[p]! + 1, Math.min(last - 1, starts[p]! + reach)))]!;
-      let best = firstBins[p]!;
-      let bestStrength = 1;
-      for (const kind of phaseKinds) {
-        const bins = this.kinds[kind];
-        if (!bins) continue;
-        const found: number[] = [];
-        for (let b = lo; b <= hi; b++) if (bins.count[b]! > 0) found.push(b);
-        // Stray events are set aside here as in the detection, or one would look like a boundary.
-        const all = sweepPoints(
-          found,
-          (b) => this.doneIn(bins, b),
-          (b) => this.hours(bins.sum[b]! / bins.count[b]!),
-        );
-        const strays = new Uint8Array(found.length);
-        markStrays(all.xs, all.ts, found.length, delta, scatter, strays);
-        const used = found.filter((_, i) => !strays[i]);
-        if (used.length < 4) continue;
-        const { xs, ts } = sweepPoints(
-          used,
-          (b) => this.doneIn(bins, b),
-          (b) => this.hours(bins.sum[b]! / bins.count[b]!),
-        );
-        const lines = new LinePrefix(xs, ts);
-        let split = -1;
-        let splitCost = Infinity;
-        for (let c = 2; c <= used.length - 2; c++) {
-          if (used[c]! < earliest) continue;
-          const cost = lines.sse(0, c) + lines.sse(c, used.length);
-          if (cost < splitCost) {
-            splitCost = cost;
-            split = c;
-          }
-        }
-        if (split < 0) continue;
-        const strength = breakStrength(lines, xs, split, used.length) / tolerance;
-        if (strength > bestStrength) {
-          bestStrength = strength;
-          best = used[split]!;
-        }
-      }
-      // Stay strictly between the neighbouring boundaries.
-      if (best > firstBins[p - 1]! && (p + 1 >= firstBins.length || best < firstBins[p + 1]!)) firstBins[p] = best;
-    }
+    return sweep;
   }
 
   /**

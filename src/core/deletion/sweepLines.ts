@@ -1,68 +1,8 @@
-// Straight lines through a sweep's points — (position along the sweep, time) — for the partition
-// detection and the rates: least squares over any range in O(1) from prefix sums, a robust line
-// that one stray event cannot tilt, and selection-based medians.
+// Straight lines through a sweep's points — (position along the sweep, time) — for the rates: a
+// robust line that one stray event cannot tilt, and selection-based medians. (The partition
+// detection keeps its own prefix sums: partitionDetect.ts.)
 
 import type { Interval } from './partitionEstimate';
-
-/** Prefix sums for least-squares lines over any range of points in O(1). */
-export class LinePrefix {
-  private readonly n: Float64Array;
-  private readonly sx: Float64Array;
-  private readonly st: Float64Array;
-  private readonly sxx: Float64Array;
-  private readonly sxt: Float64Array;
-  private readonly stt: Float64Array;
-  /** Shifts that keep the sums small (the first point). */
-  private readonly x0: number;
-  private readonly t0: number;
-
-  constructor(xs: Float64Array, ts: Float64Array, length = xs.length) {
-    this.x0 = length > 0 ? xs[0]! : 0;
-    this.t0 = length > 0 ? ts[0]! : 0;
-    this.n = new Float64Array(length + 1);
-    this.sx = new Float64Array(length + 1);
-    this.st = new Float64Array(length + 1);
-    this.sxx = new Float64Array(length + 1);
-    this.sxt = new Float64Array(length + 1);
-    this.stt = new Float64Array(length + 1);
-    for (let i = 0; i < length; i++) {
-      const x = xs[i]! - this.x0;
-      const t = ts[i]! - this.t0;
-      this.n[i + 1] = this.n[i]! + 1;
-      this.sx[i + 1] = this.sx[i]! + x;
-      this.st[i + 1] = this.st[i]! + t;
-      this.sxx[i + 1] = this.sxx[i]! + x * x;
-      this.sxt[i + 1] = this.sxt[i]! + x * t;
-      this.stt[i + 1] = this.stt[i]! + t * t;
-    }
-  }
-
-  /** The squared error of the least-squares line over points [from, to) (no allocation: for scans). */
-  sse(from: number, to: number): number {
-    const n = this.n[to]! - this.n[from]!;
-    const sx = this.sx[to]! - this.sx[from]!;
-    const st = this.st[to]! - this.st[from]!;
-    const sxx = this.sxx[to]! - this.sxx[from]! - (sx * sx) / n;
-    const sxt = this.sxt[to]! - this.sxt[from]! - (sx * st) / n;
-    const stt = this.stt[to]! - this.stt[from]! - (st * st) / n;
-    return Math.max(0, n > 1 && sxx > 0 ? stt - (sxt * sxt) / sxx : stt);
-  }
-
-  /** The least-squares line t = intercept + slope·x over points [from, to). */
-  fit(from: number, to: number): LineFit {
-    const n = this.n[to]! - this.n[from]!;
-    const sx = this.sx[to]! - this.sx[from]!;
-    const st = this.st[to]! - this.st[from]!;
-    const sxx = this.sxx[to]! - this.sxx[from]! - (sx * sx) / n;
-    const sxt = this.sxt[to]! - this.sxt[from]! - (sx * st) / n;
-    const stt = this.stt[to]! - this.stt[from]! - (st * st) / n;
-    const slope = n > 1 && sxx > 0 ? sxt / sxx : 0;
-    const sse = Math.max(0, stt - slope * sxt);
-    const meanX = sx / n + this.x0;
-    const meanT = st / n + this.t0;
-    return { n, slope, intercept: meanT - slope * meanX, sse, slopeVariance: n > 2 && sxx > 0 ? sse / (n - 2) / sxx : Infinity };
-  }
-}
 
 export interface LineFit {
   n: number;
@@ -70,20 +10,6 @@ export interface LineFit {
   intercept: number;
   sse: number;
   slopeVariance: number;
-}
-
-/** The median of the pairwise slopes of points [from, to): robust to a stray point or a boundary inside. */
-export function theilSen(xs: Float64Array, ts: Float64Array, from: number, to: number): number | undefined {
-  const slopes: number[] = [];
-  for (let i = from; i < to; i++) {
-    for (let j = i + 1; j < to; j++) {
-      const dx = xs[j]! - xs[i]!;
-      if (dx > 0) slopes.push((ts[j]! - ts[i]!) / dx);
-    }
-  }
-  if (slopes.length === 0) return undefined;
-  slopes.sort((a, b) => a - b);
-  return slopes[slopes.length >> 1]!;
 }
 
 /** The median (the upper one of an even count), by selection: reorders `values`. */
@@ -143,7 +69,7 @@ export function robustLine(
   const slope0 = median(Float64Array.from(slopes));
   const offsets = new Float64Array(n);
   for (let i = 0; i < n; i++) offsets[i] = ts[i]! - slope0 * xs[i]!;
-  const intercept0 = median(offsets.slice());
+  const intercept0 = median(offsets);
   // Set aside what is far from a line: four times the median distance, a bucket, and two objects' worth of time.
   const spacing = n > 1 ? (xs[n - 1]! - xs[0]!) / (n - 1) : 1;
   const far = new Uint8Array(n);
@@ -153,18 +79,39 @@ export function robustLine(
     const limit = 4 * median(residuals.slice()) + delta + 2 * Math.abs(slope) * spacing;
     for (let i = 0; i < n; i++) far[i] = residuals[i]! > limit ? 1 : 0;
   };
-  const keptX = new Float64Array(n);
-  const keptT = new Float64Array(n);
   let m = 0;
-  const leastSquares = () => {
+  let firstT = 0;
+  let lastT = 0;
+  /** Least squares over the points not far, about the first point (for precision far from the origin). */
+  const leastSquares = (): LineFit | undefined => {
     m = 0;
+    const x0 = xs[0]!;
+    const t0 = ts[0]!;
+    let sx = 0;
+    let st = 0;
+    let sxx = 0;
+    let sxt = 0;
+    let stt = 0;
     for (let i = 0; i < n; i++) {
       if (far[i]) continue;
-      keptX[m] = xs[i]!;
-      keptT[m] = ts[i]!;
+      const x = xs[i]! - x0;
+      const t = ts[i]! - t0;
+      if (m === 0) firstT = ts[i]!;
+      lastT = ts[i]!;
       m++;
+      sx += x;
+      st += t;
+      sxx += x * x;
+      sxt += x * t;
+      stt += t * t;
     }
-    return m < 2 ? undefined : new LinePrefix(keptX, keptT, m).fit(0, m);
+    if (m < 2) return undefined;
+    const cxx = sxx - (sx * sx) / m;
+    const cxt = sxt - (sx * st) / m;
+    const ctt = stt - (st * st) / m;
+    const slope = cxx > 0 ? cxt / cxx : 0;
+    const sse = Math.max(0, ctt - slope * cxt);
+    return { n: m, slope, intercept: st / m + t0 - slope * (sx / m + x0), sse, slopeVariance: m > 2 && cxx > 0 ? sse / (m - 2) / cxx : Infinity };
   };
   // The robust line picks the points; least squares over them gives the line, which picks them again.
   markFar(intercept0, slope0);
@@ -173,42 +120,8 @@ export function robustLine(
   markFar(first.intercept, first.slope);
   const fit = leastSquares();
   if (!fit || !(fit.slope > 0)) return undefined;
-  const span = keptT[m - 1]! - keptT[0]!;
+  const span = lastT - firstT;
   const quantisation = span > 0 ? fit.slope * Math.min(1, delta / span) : fit.slope;
   const error = 3 * Math.sqrt(Number.isFinite(fit.slopeVariance) ? fit.slopeVariance : 0) + quantisation;
   return { intercept: fit.intercept, pace: { low: Math.max(fit.slope - error, fit.slope / 4), mid: fit.slope, high: fit.slope + error }, far, points: m, span };
-}
-
-/** The first index of a sorted list whose value is at least `value`. */
-export function lowerBound(sorted: readonly number[], value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid]! < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** How far apart the lines through points [0, split) and [split, n) are between the two points at the split. */
-export function breakStrength(lines: LinePrefix, xs: Float64Array, split: number, n: number): number {
-  const left = lines.fit(0, split);
-  const right = lines.fit(split, n);
-  const at = (xs[split - 1]! + xs[split]!) / 2;
-  return Math.abs(right.intercept + right.slope * at - (left.intercept + left.slope * at));
-}
-
-/** Bins as points along a sweep: each at the objects before it plus half its own, at its time. */
-export function sweepPoints(bins: readonly number[], count: (bin: number) => number, time: (bin: number) => number): { xs: Float64Array; ts: Float64Array } {
-  const xs = new Float64Array(bins.length);
-  const ts = new Float64Array(bins.length);
-  let before = 0;
-  for (let i = 0; i < bins.length; i++) {
-    const n = count(bins[i]!);
-    xs[i] = before + n / 2;
-    ts[i] = time(bins[i]!);
-    before += n;
-  }
-  return { xs, ts };
 }
