@@ -18,6 +18,7 @@ import { LifecyclePanelManager, type DeletionActions, type PanelServices, type R
 import { OBJECT_SCHEME, ObjectFileSystem } from './views/objectFileSystem';
 import { ResultsPanelManager } from './views/resultsPanel';
 import { PreviewDocuments } from './views/previewDocuments';
+import { KeyIndexes } from './commands/keyIndex';
 import { TemplateEditorFeatures, type TemplateValueStore } from './views/templateEditor';
 import type { EngineKind } from './core/settings';
 import type { QueryEngine } from './engines/engine';
@@ -30,6 +31,8 @@ export class Studio extends Disposable {
   readonly results: ResultsPanelManager;
   /** Read-only previews such as a lifecycle rule's diff. */
   readonly previews: PreviewDocuments;
+  /** Key indexes built or used here, their readers, and the lookup's status bar item. */
+  readonly keyIndexes: KeyIndexes;
   readonly templateEditor: TemplateEditorFeatures;
   /** Parameter values the user set per template, kept with the workspace. */
   readonly templateValues: TemplateValueStore;
@@ -62,6 +65,7 @@ export class Studio extends Disposable {
         connections: () => this.parsed.settings.connections,
         explorer: () => this.parsed.settings.explorer,
         log: this.log,
+        indexOf: (connectionId, bucket, prefix) => this.keyIndexes?.known(connectionId, bucket, prefix),
       }),
     );
     const treeView = this._register(vscode.window.createTreeView('s3lifecycle.buckets', { treeDataProvider: this.bucketTree, showCollapseAll: true }));
@@ -79,6 +83,7 @@ export class Studio extends Disposable {
     );
     this.panels = this._register(new LifecyclePanelManager(this.panelServices(), retentionActions, deletionActions));
     this.previews = this._register(new PreviewDocuments());
+    this.keyIndexes = this._register(new KeyIndexes(this));
     this.results = this._register(new ResultsPanelManager(extensionContext.extensionUri, logChannel));
     const state = extensionContext.workspaceState;
     this.templateValues = {

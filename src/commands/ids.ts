@@ -30,6 +30,8 @@ export const COMMAND_IDS = [
   's3lifecycle.removeExpirationTags',
   's3lifecycle.resumeTagging',
   's3lifecycle.playDeletion',
+  's3lifecycle.buildIndex',
+  's3lifecycle.lookupRecord',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

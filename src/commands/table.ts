@@ -11,6 +11,7 @@ import type { BucketTreeNode } from '../views/bucketTree';
 import { editTemplates, pickAndRunTemplate, previewTemplateSql, runTemplate, templateParameters } from './templates';
 import { findUnusedPrefixes } from './findUnusedPrefixes';
 import { playDeletion } from './playDeletion';
+import { buildKeyIndex, lookupRecord } from './keyIndex';
 import { removeExpirationTags, resumeTagging, tagForExpiration } from './expiration';
 import { addBucket, addConnection, clearFilter, copyArn, copyS3Uri, filterLevel, loadMore, openObject, removeBucket, removeConnection } from './explorer';
 
@@ -46,6 +47,8 @@ export const COMMANDS: Readonly<Record<CommandId, CommandHandler>> = {
   's3lifecycle.removeExpirationTags': (studio, target) => removeExpirationTags(studio, target),
   's3lifecycle.resumeTagging': (studio, target) => resumeTagging(studio, target),
   's3lifecycle.playDeletion': (studio, target) => playDeletion(studio, target),
+  's3lifecycle.buildIndex': (studio, target) => buildKeyIndex(studio, target),
+  's3lifecycle.lookupRecord': (studio, target) => lookupRecord(studio, target),
 };
 
 async function runCheckLocalEngine(studio: Studio): Promise<LocalEngineInfo> {

@@ -90,6 +90,16 @@ export interface DeletionSettings {
   header: boolean;
 }
 
+/** How "Build Index Here" builds a new key index (an existing index keeps its own: docs/index-format.md). */
+export interface IndexBuildSettings {
+  /** The time bucket of a key's timestamp that its entry goes to. */
+  granularity: 'second' | 'minute' | 'hour' | 'day';
+  /** Bloom filter bits per key: 10.5 gives about 1% false positives. */
+  bitsPerKey: number;
+  /** Entries per part file at most. */
+  partEntries: number;
+}
+
 export type DeletionSegmentBy = { by: 'characters'; length: number } | { by: 'path'; depth: number };
 
 /** `characters:N` (the first N characters of the key) or `path:N` (its first N path segments), N from 1 to 1024; undefined when it is neither. */
@@ -112,6 +122,7 @@ export interface StudioSettings {
   athena: AthenaSettings;
   explorer: ExplorerSettings;
   deletion: DeletionSettings;
+  index: IndexBuildSettings;
 }
 
 /** Every setting key this product reads (relative to the `s3lifecycle` section), with its default. */
@@ -155,6 +166,9 @@ export const SETTING_DEFAULTS = {
   'deletion.layout': 'hilbert',
   'deletion.segmentBy': 'path:1',
   'deletion.header': false,
+  'index.granularity': 'hour',
+  'index.bitsPerKey': 10.5,
+  'index.partEntries': 65536,
 } as const;
 
 export type SettingKey = keyof typeof SETTING_DEFAULTS;
@@ -249,6 +263,20 @@ export function parseSettings(get: (key: SettingKey) => unknown): ParsedSettings
     return raw;
   };
 
+  const bitsPerKey = (): number => {
+    const raw = get('index.bitsPerKey');
+    const fallback = SETTING_DEFAULTS['index.bitsPerKey'];
+    if (raw === undefined || raw === null) return fallback;
+    if (typeof raw !== 'number' || !(raw >= 1 && raw <= 64)) {
+      problems.push({
+        key: 'index.bitsPerKey',
+        message: `s3lifecycle.index.bitsPerKey must be a number from 1 to 64 (10.5 gives about 1% false positives); using ${fallback}`,
+      });
+      return fallback;
+    }
+    return raw;
+  };
+
   const exemptGlobs = stringList('retention.exemptGlobs', get, problems);
   const storagePrices = priceTable(get('retention.storagePrices'), problems);
   let keepTag = str('retention.keepTag');
@@ -289,7 +317,7 @@ export function parseSettings(get: (key: SettingKey) => unknown): ParsedSettings
     priceListEndpoint = '';
   }
 
-  const oneOf = <T extends string>(key: 'deletion.granularity' | 'deletion.layout', choices: readonly T[]): T => {
+  const oneOf = <T extends string>(key: 'deletion.granularity' | 'deletion.layout' | 'index.granularity', choices: readonly T[]): T => {
     const value = str(key);
     if ((choices as readonly string[]).includes(value)) return value as T;
     const fallback = SETTING_DEFAULTS[key] as T;
@@ -354,6 +382,11 @@ export function parseSettings(get: (key: SettingKey) => unknown): ParsedSettings
         segmentBy,
         header,
       },
+      index: {
+        granularity: oneOf('index.granularity', ['second', 'minute', 'hour', 'day'] as const),
+        bitsPerKey: bitsPerKey(),
+        partEntries: int('index.partEntries', 1, 4_000_000),
+      },
       athena: {
         workgroup: str('athena.workgroup') || SETTING_DEFAULTS['athena.workgroup'],
         outputLocation,
@@ -371,7 +404,7 @@ type IntegerSettingKey = Exclude<
   {
     [K in SettingKey]: (typeof SETTING_DEFAULTS)[K] extends number ? K : never;
   }[SettingKey],
-  'retention.maxMalformedLogLinesPercent'
+  'retention.maxMalformedLogLinesPercent' | 'index.bitsPerKey'
 >;
 
 function stringList(key: 'retention.exemptGlobs', get: (key: SettingKey) => unknown, problems: SettingsProblem[]): string[] {

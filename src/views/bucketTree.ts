@@ -70,6 +70,12 @@ export interface BucketTreeServices {
   connections: () => ConnectionConfig[];
   explorer: () => ExplorerSettings;
   log: Logger;
+  /** The key index remembered for a data prefix ('' for the bucket), if any: shown on its item. */
+  indexOf?: (
+    connectionId: string,
+    bucket: string,
+    prefix: string,
+  ) => { index: string; granularity: string; objects: number; entries: number; builtAt: string } | undefined;
 }
 
 export function containerId(node: ContainerNode): string {
@@ -102,6 +108,11 @@ export class BucketTreeProvider implements vscode.TreeDataProvider<BucketTreeNod
 
   constructor(private readonly services: BucketTreeServices) {}
 
+  /** Items' descriptions changed (a key index built): the view asks for every item again, the listings stay. */
+  refreshDescriptions(): void {
+    this.changed.fire(undefined);
+  }
+
   getTreeItem(node: BucketTreeNode): vscode.TreeItem {
     switch (node.kind) {
       case 'connection': {
@@ -128,14 +139,22 @@ export class BucketTreeProvider implements vscode.TreeDataProvider<BucketTreeNod
         const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
         item.iconPath = new vscode.ThemeIcon(node.kind === 'bucket' ? 'database' : 'folder');
         const filter = this.filters.get(containerId(node));
+        const prefix = node.kind === 'prefix' ? node.prefix : '';
+        const index = this.services.indexOf?.(node.connection.id, node.bucket, prefix);
         const notes = [
           filter ? vscode.l10n.t('filter: {0}*', filter) : undefined,
           node.kind === 'bucket' && node.added ? vscode.l10n.t('added by name') : undefined,
           node.kind === 'bucket' ? node.region : undefined,
+          index ? vscode.l10n.t('indexed · {0}', index.granularity) : undefined,
         ];
         item.description = notes.filter(Boolean).join(' · ');
-        item.tooltip = `s3://${node.bucket}/${node.kind === 'prefix' ? node.prefix : ''}`;
-        item.contextValue = [node.kind, node.kind === 'bucket' && node.added ? 'added' : '', filter ? 'filtered' : ''].filter(Boolean).join(' ');
+        const where = `s3://${node.bucket}/${prefix}`;
+        item.tooltip = index
+          ? `${where}\n${vscode.l10n.t('Key index {0}: {1} objects, {2} keys, by {3}; last built {4}', index.index, formatCount(index.objects), formatCount(index.entries), index.granularity, formatAge(new Date(index.builtAt)))}`
+          : where;
+        item.contextValue = [node.kind, node.kind === 'bucket' && node.added ? 'added' : '', filter ? 'filtered' : '', index ? 'indexed' : '']
+          .filter(Boolean)
+          .join(' ');
         return withId(item, node);
       }
       case 'object': {

@@ -20,12 +20,16 @@ export class PreviewDocuments extends Disposable implements vscode.TextDocumentC
     return this.contents.get(uri.path) ?? '';
   }
 
-  /** Shows `content` as a read-only document named `name` (its extension picks the language). */
-  async show(name: string, content: string): Promise<vscode.TextEditor> {
+  /** Shows `content` as a read-only document named `name` (its extension picks the language): beside the active editor, keeping focus, unless told otherwise. */
+  async show(name: string, content: string, options: { beside?: boolean; focus?: boolean } = {}): Promise<vscode.TextEditor> {
     const uri = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${name}` });
     this.contents.set(uri.path, content);
     this.changed.fire(uri);
     const document = await vscode.workspace.openTextDocument(uri);
-    return vscode.window.showTextDocument(document, { preview: true, viewColumn: vscode.ViewColumn.Beside, preserveFocus: true });
+    return vscode.window.showTextDocument(document, {
+      preview: true,
+      viewColumn: options.beside === false ? vscode.ViewColumn.Active : vscode.ViewColumn.Beside,
+      preserveFocus: options.focus !== true,
+    });
   }
 }

@@ -1,0 +1,367 @@
+// "Build Index Here…" and "Look Up Record by Key…": the key index over append-only data
+// (docs/index-format.md) from the Buckets tree and the palette. Building asks where the index goes
+// (beside the data by default), runs with a cancellable progress and remembers the index for the
+// prefix, whose tree item then says it is indexed. Looking up opens the record in a read-only
+// editor and shows what it cost (requests, bytes, time) in the status bar while that editor is in
+// front. One reader per index is kept, so a second lookup in a time bucket is warm (2 requests).
+
+import * as vscode from 'vscode';
+import { buildIndex, type BuildProgress, type BuildResult } from '../app/index/build';
+import { IndexConfigError } from '../app/index/indexConfig';
+import { IndexReader, type LookupResult } from '../app/index/lookup';
+import { ObjectStore } from '../aws/objectStore';
+import { DEFAULT_CONNECTION_ID } from '../core/connections';
+import { formatBytes, formatCount } from '../core/format';
+import { keyTimestampMs } from '../core/index/keys';
+import { errorMessage } from '../core/log';
+import { formatS3Uri, parseS3Uri, type S3Location } from '../core/s3uri';
+import type { Studio } from '../studio';
+import { Disposable } from '../views/disposable';
+
+/** What a caller (the tree, a test) may pass instead of being asked. */
+export interface KeyIndexArgs {
+  bucket?: string;
+  /** The data prefix ('' for the whole bucket). */
+  prefix?: string;
+  connectionId?: string;
+  /** `s3://B/I`: the index location. */
+  index?: string;
+  /** Lookup only: the key. */
+  key?: string;
+}
+
+/** An index remembered for a data prefix: what the tree shows on it. */
+export interface KnownIndex {
+  index: string;
+  granularity: string;
+  objects: number;
+  entries: number;
+  builtAt: string;
+}
+
+const KNOWN_INDEXES = 'keyIndexes';
+const LAST_INDEX = 'keyIndex:last';
+const MAX_KEY_LENGTH = 1024;
+
+/** The tree's id of a data prefix: connection, bucket and prefix. */
+function scopeId(connectionId: string, bucket: string, prefix: string): string {
+  return `${connectionId}\u0000${bucket}\u0000${prefix}`;
+}
+
+function argsFrom(raw: unknown): KeyIndexArgs {
+  if (typeof raw !== 'object' || raw === null) return {};
+  const node = raw as Record<string, unknown>;
+  const connection = (raw as { connection?: { id?: unknown } }).connection;
+  const args: KeyIndexArgs = {};
+  if (typeof connection?.id === 'string') args.connectionId = connection.id;
+  if (typeof node.connectionId === 'string') args.connectionId = node.connectionId;
+  if (typeof node.bucket === 'string') args.bucket = node.bucket;
+  if (typeof node.prefix === 'string' && node.prefix.length <= MAX_KEY_LENGTH) args.prefix = node.prefix;
+  if (typeof node.index === 'string') args.index = node.index;
+  if (typeof node.key === 'string' && node.key.length <= MAX_KEY_LENGTH) args.key = node.key;
+  return args;
+}
+
+/** Undefined when `value` is an s3://bucket/prefix URI; else what to write. */
+export function checkS3Location(value: string): string | undefined {
+  const text = value.trim();
+  if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(text)) return vscode.l10n.t('Write it as s3://bucket/prefix/.');
+  return undefined;
+}
+
+/** Undefined when `value` is a key the index can hold (it ends in -<unix time>); else what is wrong. */
+export function checkRecordKey(value: string): string | undefined {
+  const key = value.trim();
+  if (key === '') return vscode.l10n.t('Required: the record key, such as 2b21619e-f001-4a04-aefe-65a62334122a-1683832386.');
+  if (key.length > MAX_KEY_LENGTH) return vscode.l10n.t('A key is at most {0} characters.', MAX_KEY_LENGTH);
+  if (keyTimestampMs(key) === undefined)
+    return vscode.l10n.t('A key ends in -<unix time> (seconds or milliseconds), as in 2b21619e-f001-4a04-aefe-65a62334122a-1683832386.');
+  return undefined;
+}
+
+/** The default index location for data at bucket/prefix: beside it, under _index/. */
+export function defaultIndexLocation(bucket: string, prefix: string): string {
+  return `s3://${bucket}/_index/${prefix}`;
+}
+
+/** The extension's key indexes: remembered locations, open readers, the status bar item. */
+export class KeyIndexes extends Disposable {
+  private readonly readers = new Map<string, Promise<IndexReader>>();
+  private readonly status: vscode.StatusBarItem;
+  private statusFor: string | undefined;
+
+  constructor(private readonly studio: Studio) {
+    super();
+    this.status = this._register(vscode.window.createStatusBarItem('s3lifecycle.lookupCost', vscode.StatusBarAlignment.Right, 100));
+    this.status.name = vscode.l10n.t('S3 Lifecycle: record lookup');
+    this._register(vscode.window.onDidChangeActiveTextEditor((editor) => this.syncStatus(editor)));
+    // Other credentials or endpoints: readers of the old ones must not answer.
+    this._register(studio.onDidChangeSettings(() => this.readers.clear()));
+  }
+
+  /** Every remembered index, by data scope. */
+  all(): Record<string, KnownIndex> {
+    return this.studio.extensionContext.workspaceState.get<Record<string, KnownIndex>>(KNOWN_INDEXES, {});
+  }
+
+  known(connectionId: string, bucket: string, prefix: string): KnownIndex | undefined {
+    return this.all()[scopeId(connectionId, bucket, prefix)];
+  }
+
+  async remember(connectionId: string, bucket: string, prefix: string, known: KnownIndex): Promise<void> {
+    const all = { ...this.all(), [scopeId(connectionId, bucket, prefix)]: known };
+    await this.studio.extensionContext.workspaceState.update(KNOWN_INDEXES, all);
+    await this.studio.extensionContext.workspaceState.update(LAST_INDEX, known.index);
+    this.studio.bucketTree.refreshDescriptions();
+  }
+
+  lastIndex(): string | undefined {
+    return this.studio.extensionContext.workspaceState.get<string>(LAST_INDEX);
+  }
+
+  /** One reader per connection and index, so manifests and blocks stay cached between lookups. */
+  reader(connectionId: string, index: S3Location, signal?: AbortSignal): Promise<IndexReader> {
+    const id = `${connectionId}\u0000${formatS3Uri(index)}`;
+    let reader = this.readers.get(id);
+    if (!reader) {
+      const store = new ObjectStore(this.studio.current.s3Service(this.studio.connection(connectionId)).client);
+      reader = IndexReader.open(store, index, signal ? { signal } : {});
+      this.readers.set(id, reader);
+      reader.catch(() => this.readers.delete(id));
+    }
+    return reader;
+  }
+
+  /** A rebuilt index: its readers start again (new parts, new manifests). */
+  forgetReaders(index: string): void {
+    for (const id of [...this.readers.keys()]) if (id.endsWith(`\u0000${index}`)) this.readers.delete(id);
+  }
+
+  showCost(document: vscode.Uri, result: LookupResult, dataBucket: string): void {
+    this.statusFor = document.toString();
+    this.status.text = `$(search) ${vscode.l10n.t('{0} requests · {1} · {2} ms', result.requests, formatBytes(result.bytes), Math.round(result.ms))}`;
+    const where = result.location;
+    this.status.tooltip = new vscode.MarkdownString(
+      [
+        vscode.l10n.t('Record {0}', result.key),
+        where ? vscode.l10n.t('In s3://{0}/{1} at byte {2}, {3} bytes', dataBucket, where.object, where.offset, where.length) : '',
+        vscode.l10n.t("{0} requests: the time bucket's manifest (unless cached), the entry block, the record", result.requests),
+        result.via === 'scan' ? vscode.l10n.t('Found by scanning data objects (the index is damaged here)') : '',
+      ]
+        .filter(Boolean)
+        .join('  \n'),
+    );
+    this.syncStatus(vscode.window.activeTextEditor);
+  }
+
+  private syncStatus(editor: vscode.TextEditor | undefined): void {
+    if (this.statusFor !== undefined && editor?.document.uri.toString() === this.statusFor) this.status.show();
+    else this.status.hide();
+  }
+}
+
+/** Asks for an s3:// location (validated); undefined when dismissed. */
+async function askS3(title: string, prompt: string, value: string): Promise<S3Location | undefined> {
+  const answer = await vscode.window.showInputBox({ title, prompt, value, ignoreFocusOut: true, validateInput: checkS3Location });
+  return answer === undefined ? undefined : parseS3Uri(answer.trim());
+}
+
+function progressMessage(p: BuildProgress): string {
+  switch (p.phase) {
+    case 'listing':
+      return vscode.l10n.t('listing the data…');
+    case 'checking':
+      return vscode.l10n.t('checking what is indexed already…');
+    case 'indexing':
+      return vscode.l10n.t('{0} of {1} objects · {2} keys', formatCount(p.objectsDone), formatCount(p.objectsTotal), formatCount(p.entries));
+    case 'writing':
+      return vscode.l10n.t('writing parts and manifests · {0} keys', formatCount(p.entries));
+    case 'done':
+      return vscode.l10n.t('done');
+  }
+}
+
+/** "Build Index Here…": indexes the data objects under a prefix not indexed yet (by key and ETag). */
+export async function buildKeyIndex(studio: Studio, raw?: unknown): Promise<BuildResult | undefined> {
+  const args = argsFrom(raw);
+  const connectionId = args.connectionId ?? DEFAULT_CONNECTION_ID;
+  let data: S3Location | undefined;
+  if (args.bucket !== undefined) data = { bucket: args.bucket, key: args.prefix ?? '' };
+  else {
+    data = await askS3(
+      vscode.l10n.t('Build Index Here'),
+      vscode.l10n.t('The append-only data to index: s3://bucket/prefix/ (lines of "key, payload", the key ending in -<unix time>)'),
+      's3://',
+    );
+    if (!data) return undefined;
+  }
+  const known = studio.keyIndexes.known(connectionId, data.bucket, data.key);
+  let index: S3Location | undefined = args.index !== undefined ? parseS3Uri(args.index) : undefined;
+  if (!index) {
+    index = await askS3(
+      vscode.l10n.t('Index of s3://{0}/{1}', data.bucket, data.key),
+      vscode.l10n.t('Where the index lives: an existing index there is brought up to date; a new one is made with the s3lifecycle.index settings'),
+      known?.index ?? defaultIndexLocation(data.bucket, data.key),
+    );
+    if (!index) return undefined;
+  }
+  const settings = studio.settings.index;
+  const where = `s3://${data.bucket}/${data.key}`;
+  const store = new ObjectStore(studio.current.s3Service(studio.connection(connectionId)).client);
+  studio.log.info(`Build Index Here: ${where} → ${formatS3Uri(index)} ${JSON.stringify(settings)}`);
+  let result: BuildResult;
+  try {
+    result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Indexing {0}', where), cancellable: true },
+      async (progress, token) => {
+        const abort = new AbortController();
+        const subscription = token.onCancellationRequested(() => abort.abort());
+        let last = '';
+        try {
+          return await buildIndex(store, {
+            data,
+            index: index!,
+            settings,
+            signal: abort.signal,
+            onProgress: (p) => {
+              const message = progressMessage(p);
+              if (message !== last) progress.report({ message });
+              last = message;
+            },
+          });
+        } finally {
+          subscription.dispose();
+        }
+      },
+    );
+  } catch (error) {
+    if (error instanceof Error && error.name === 'AbortError') {
+      studio.log.info(`Build Index Here: ${where} cancelled; a new run takes up where it stopped`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('Indexing {0} was cancelled: run it again to take up where it stopped.', where));
+      return undefined;
+    }
+    studio.log.error(`Build Index Here: ${where} failed`, error);
+    const showLog = vscode.l10n.t('Show Log');
+    const message =
+      error instanceof IndexConfigError
+        ? error.message
+        : vscode.l10n.t('Indexing {0} failed: {1}. Run it again to take up where it stopped.', where, errorMessage(error));
+    void vscode.window.showErrorMessage(message, showLog).then((choice) => choice === showLog && studio.logChannel.show());
+    return undefined;
+  }
+  studio.keyIndexes.forgetReaders(result.index);
+  await studio.keyIndexes.remember(connectionId, data.bucket, data.key, {
+    index: result.index,
+    granularity: result.config.granularity,
+    objects: result.objects.unchanged + result.objects.indexed,
+    entries: (known?.entries ?? 0) + result.entries,
+    builtAt: new Date().toISOString(),
+  });
+  studio.log.info(`Build Index Here: ${JSON.stringify({ ...result, malformedSamples: result.malformedSamples.length })}`);
+  for (const note of result.notes) studio.log.warn(`Build Index Here: ${note}`);
+  for (const failure of result.objects.failed) studio.log.warn(`Build Index Here: ${failure.object}: ${failure.reason}`);
+  const lookUp = vscode.l10n.t('Look Up Record…');
+  const summary = vscode.l10n.t(
+    'Indexed {0}: {1} new objects, {2} keys in {3} parts ({4} objects already indexed).',
+    where,
+    formatCount(result.objects.indexed),
+    formatCount(result.entries),
+    formatCount(result.parts),
+    formatCount(result.objects.unchanged),
+  );
+  const problems = result.objects.failed.length + result.lines.malformed + result.objects.claimedElsewhere.length;
+  const show =
+    problems > 0
+      ? vscode.window.showWarningMessage(
+          `${summary} ${vscode.l10n.t('{0} objects failed, {1} malformed lines skipped, {2} objects left to another builder: see the log.', result.objects.failed.length, result.lines.malformed, result.objects.claimedElsewhere.length)}`,
+          lookUp,
+          vscode.l10n.t('Show Log'),
+        )
+      : vscode.window.showInformationMessage(summary, lookUp);
+  void show.then((choice) => {
+    if (choice === lookUp)
+      void vscode.commands.executeCommand('s3lifecycle.lookupRecord', { bucket: data.bucket, prefix: data.key, connectionId, index: result.index });
+    else if (choice !== undefined) studio.logChannel.show();
+  });
+  return result;
+}
+
+/** What "Look Up Record by Key…" returns to `executeCommand` callers. */
+export interface LookupRecordResult extends LookupResult {
+  index: string;
+  /** The read-only document showing the record, when found. */
+  document?: string;
+}
+
+/** "Look Up Record by Key…": the key → its record, in a read-only editor; the cost in the status bar. */
+export async function lookupRecord(studio: Studio, raw?: unknown): Promise<LookupRecordResult | undefined> {
+  const args = argsFrom(raw);
+  const connectionId = args.connectionId ?? DEFAULT_CONNECTION_ID;
+  let index: S3Location | undefined = args.index !== undefined ? parseS3Uri(args.index) : undefined;
+  if (!index) {
+    const known = args.bucket !== undefined ? studio.keyIndexes.known(connectionId, args.bucket, args.prefix ?? '') : undefined;
+    const value =
+      known?.index ?? (args.bucket !== undefined ? defaultIndexLocation(args.bucket, args.prefix ?? '') : (studio.keyIndexes.lastIndex() ?? 's3://'));
+    // A remembered index is used as it is; otherwise the user says where.
+    index = known
+      ? parseS3Uri(known.index)
+      : await askS3(vscode.l10n.t('Look Up Record by Key'), vscode.l10n.t('The index to look in: s3://bucket/index-prefix/ (made by Build Index Here)'), value);
+    if (!index) return undefined;
+  }
+  const indexUri = formatS3Uri(index);
+  let key = args.key?.trim();
+  if (key === undefined || checkRecordKey(key) !== undefined) {
+    const answer = await vscode.window.showInputBox({
+      title: vscode.l10n.t('Look Up Record by Key in {0}', indexUri),
+      prompt: vscode.l10n.t('The record key: the text before the first comma of its line, ending in -<unix time>'),
+      value: key ?? '',
+      ignoreFocusOut: true,
+      validateInput: checkRecordKey,
+    });
+    if (answer === undefined) return undefined;
+    key = answer.trim();
+  }
+  let result: LookupResult;
+  let reader: IndexReader;
+  try {
+    reader = await studio.keyIndexes.reader(connectionId, index);
+    result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Looking up {0}…', key) }, () =>
+      reader.lookup(key!),
+    );
+  } catch (error) {
+    studio.log.error(`Look Up Record: ${key} in ${indexUri} failed`, error);
+    const message = error instanceof IndexConfigError ? error.message : vscode.l10n.t('Looking up {0} in {1} failed: {2}', key, indexUri, errorMessage(error));
+    const showLog = vscode.l10n.t('Show Log');
+    void vscode.window.showErrorMessage(message, showLog).then((choice) => choice === showLog && studio.logChannel.show());
+    return undefined;
+  }
+  studio.log.info(`Look Up Record: ${JSON.stringify({ ...result, record: result.record === undefined ? undefined : `${result.record.length} characters` })}`);
+  const cost = vscode.l10n.t('{0} requests · {1} · {2} ms', result.requests, formatBytes(result.bytes), Math.round(result.ms));
+  if (result.notes.length > 0) void vscode.window.showWarningMessage(vscode.l10n.t('Look Up Record: {0}', result.notes.join(' ')));
+  switch (result.status) {
+    case 'found': {
+      const name = `${result.key.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 120)}.txt`;
+      const editor = await studio.previews.show(`records/${name}`, `${result.record ?? ''}\n`, { beside: false, focus: true });
+      studio.keyIndexes.showCost(editor.document.uri, result, reader.data.bucket);
+      return { ...result, index: indexUri, document: editor.document.uri.toString() };
+    }
+    case 'absent':
+      void vscode.window.showInformationMessage(vscode.l10n.t('{0} is not in the index {1} ({2}).', result.key, indexUri, cost));
+      break;
+    case 'changed': {
+      const rebuild = vscode.l10n.t('Build Index Here');
+      const at = reader.data;
+      void vscode.window
+        .showWarningMessage(vscode.l10n.t('The data object holding {0} has changed since it was indexed: build the index again.', result.key), rebuild)
+        .then((choice) => {
+          if (choice !== rebuild) return;
+          void vscode.commands.executeCommand('s3lifecycle.buildIndex', { bucket: at.bucket, prefix: at.key, connectionId, index: indexUri });
+        });
+      break;
+    }
+    case 'invalid-key':
+      void vscode.window.showErrorMessage(checkRecordKey(result.key) ?? vscode.l10n.t('{0} is not a record key.', result.key));
+      break;
+  }
+  return { ...result, index: indexUri };
+}
