@@ -38,7 +38,18 @@ describe('parseSettings', () => {
       },
       athena: { workgroup: 'primary', outputLocation: '', database: 'default', catalog: 'AwsDataCatalog' },
       deletion: { size: 512, granularity: 'hour', layout: 'hilbert', segmentBy: { by: 'path', depth: 1 }, header: false },
+      index: { granularity: 'hour', bitsPerKey: 10.5, partEntries: 65536 },
     });
+  });
+
+  it("reads the key index's settings, and replaces a bad one by its default with a problem that names it", () => {
+    const good = parseSettings(from({ 'index.granularity': 'minute', 'index.bitsPerKey': 16, 'index.partEntries': 1000 }));
+    assert.deepEqual(good.problems, []);
+    assert.deepEqual(good.settings.index, { granularity: 'minute', bitsPerKey: 16, partEntries: 1000 });
+    const bad = parseSettings(from({ 'index.granularity': 'week', 'index.bitsPerKey': 0.5, 'index.partEntries': 5_000_000 }));
+    assert.deepEqual(bad.settings.index, parseSettings(() => undefined).settings.index);
+    assert.deepEqual(bad.problems.map((p) => p.key).sort(), ['index.bitsPerKey', 'index.granularity', 'index.partEntries']);
+    assert.match(bad.problems.find((p) => p.key === 'index.bitsPerKey')!.message, /from 1 to 64/);
   });
 
   it("reads the deletion player's settings, and replaces a bad one by its default with a problem that names it", () => {
