@@ -125,6 +125,18 @@ const HEADLESS_STEPS = [
     },
   ],
   [
+    'key index of the append-only data, and a lookup of one of its keys',
+    async ({ env }) => {
+      const truth = JSON.parse(readFileSync(join(estateDir, 'append-only-truth.json'), 'utf8'));
+      const index = `s3://${BUCKET}/_index/${truth.prefix}`;
+      writeFileSync(join(outDir, 'index-build.json'), await cli(['index', 'build', '--data', truth.dataUri, '--index', index, '--format', 'json'], env));
+      writeFileSync(
+        join(outDir, 'index-lookup.json'),
+        await cli(['index', 'lookup', '--index', index, truth.samples[0].key, truth.absent[0], '--format', 'json'], env),
+      );
+    },
+  ],
+  [
     'tag-expire dry run of the largest unused prefix',
     async ({ env }) => {
       const report = JSON.parse(readFileSync(join(outDir, 'retention.json'), 'utf8'));
@@ -163,6 +175,12 @@ async function main() {
         String(WINDOW_DAYS),
         '--upload-objects',
         '2000',
+        // Append-only data under data/ for the key index (Build Index Here, Look Up Record by Key).
+        '--append-only-data',
+        '--data-files',
+        '12',
+        '--data-lines',
+        '4000',
         '--format',
         'json',
       ],
@@ -238,6 +256,8 @@ async function main() {
       `A second bucket, ${CURRENT_BUCKET}, has an inventory as S3 writes it by default: current versions only, with ${CURRENT_FIELDS.replace(/,/g, ', ')}. Analyse it the same way, choosing "Change the inputs…" if the ${BUCKET} locations are offered: inventory s3://${CURRENT_BUCKET}-inventory/inventory/${CURRENT_BUCKET}/daily-full/, logs s3://${CURRENT_BUCKET}-logs/logs/. The report's notes say what such a report cannot show (locks, versions).`,
       '',
       `SQL: run "S3 Lifecycle: Edit SQL Templates", then "Run locally" above unused_prefixes.sql (as_of: ${AS_OF}).`,
+      '',
+      `Point lookups: ${BUCKET}/data/ holds append-only files of "key, payload" lines. Right-click data/ in the Buckets view, "Build Index Here…", Enter for the index beside it (s3://${BUCKET}/_index/data/). Then "Look Up Record by Key…" on data/ with a key from ${join(estateDir, 'append-only-truth.json')} (samples[].key): the record opens read-only, and the status bar says how many requests, bytes and milliseconds it took.`,
       '',
     ].join('\n'),
   );

@@ -262,22 +262,25 @@ export async function buildKeyIndex(studio: Studio, raw?: unknown): Promise<Buil
   for (const failure of result.objects.failed) studio.log.warn(`Build Index Here: ${failure.object}: ${failure.reason}`);
   const lookUp = vscode.l10n.t('Look Up Record…');
   const summary = vscode.l10n.t(
-    'Indexed {0}: {1} new objects, {2} keys in {3} parts ({4} objects already indexed).',
+    'Indexed {0}: {1} new objects, {2} keys, {3}; {4} objects were indexed already.',
     where,
     formatCount(result.objects.indexed),
     formatCount(result.entries),
-    formatCount(result.parts),
+    result.parts === 1 ? vscode.l10n.t('1 part written') : vscode.l10n.t('{0} parts written', formatCount(result.parts)),
     formatCount(result.objects.unchanged),
   );
-  const problems = result.objects.failed.length + result.lines.malformed + result.objects.claimedElsewhere.length;
+  const remarks = [
+    result.lines.malformed > 0 ? vscode.l10n.t('{0} lines without a key ending in -<unix time> were skipped.', formatCount(result.lines.malformed)) : '',
+    result.objects.failed.length > 0 ? vscode.l10n.t('{0} objects could not be read: run it again (the log says why).', result.objects.failed.length) : '',
+    result.objects.claimedElsewhere.length > 0
+      ? vscode.l10n.t('{0} objects are being indexed by another builder: run it again later.', result.objects.claimedElsewhere.length)
+      : '',
+  ].filter(Boolean);
+  const text = [summary, ...remarks].join(' ');
   const show =
-    problems > 0
-      ? vscode.window.showWarningMessage(
-          `${summary} ${vscode.l10n.t('{0} objects failed, {1} malformed lines skipped, {2} objects left to another builder: see the log.', result.objects.failed.length, result.lines.malformed, result.objects.claimedElsewhere.length)}`,
-          lookUp,
-          vscode.l10n.t('Show Log'),
-        )
-      : vscode.window.showInformationMessage(summary, lookUp);
+    result.objects.failed.length + result.objects.claimedElsewhere.length > 0
+      ? vscode.window.showWarningMessage(text, lookUp, vscode.l10n.t('Show Log'))
+      : vscode.window.showInformationMessage(text, lookUp);
   void show.then((choice) => {
     if (choice === lookUp)
       void vscode.commands.executeCommand('s3lifecycle.lookupRecord', { bucket: data.bucket, prefix: data.key, connectionId, index: result.index });
