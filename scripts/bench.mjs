@@ -20,6 +20,7 @@ import { retentionBench } from './lib/benchRetention.mjs';
 import { runMemoryBench } from './lib/benchRunMemory.mjs';
 import { logWindowBench } from './lib/benchLogWindow.mjs';
 import { deletionBench } from './lib/benchDeletion.mjs';
+import { indexBench } from './lib/benchIndex.mjs';
 
 const exec = promisify(execFile);
 const args = process.argv.slice(2);
@@ -311,6 +312,15 @@ const BENCHMARKS = {
    */
   async deletion() {
     return deletionBench(option);
+  },
+
+  /**
+   * Issue 16: the key index on local S3 (versitygw) with 10M keys: build keys/s (CPU path ≥ 1M/s) and peak memory; requests,
+   * bytes and time per lookup cold and warm (≤ 3 / ≤ 2) against the seed's design, a data scan and Athena's cost; the Bloom
+   * filters' measured false-positive rate.
+   */
+  async index() {
+    return indexBench(option);
   },
 
   /** Issue 4: extension activation ≤ 200 ms, measured by activate() itself in the real extension host. */
