@@ -200,12 +200,20 @@ export async function indexBench(option) {
     });
     const build = JSON.parse(stdout.trim().split('\n').pop());
     if (build.entries !== keys) throw new Error(`the build indexed ${build.entries} keys, not ${keys}`);
+    // Once untimed, so the timed runs measure compiled code, not the JIT's first pass; then the best of three (the
+    // machine's other work only ever slows a run down).
+    const options = { partEntries: build.config.partEntries, bitsPerKey: build.config.bitsPerKey };
+    indexSyntheticBody(inMemory[0], options);
     let cpuKeys = 0;
-    // Once untimed, so the timed runs measure compiled code, not the JIT's first pass.
-    indexSyntheticBody(inMemory[0], { partEntries: build.config.partEntries, bitsPerKey: build.config.bitsPerKey });
-    const cpuStarted = performance.now();
-    for (const body of inMemory) cpuKeys += indexSyntheticBody(body, { partEntries: build.config.partEntries, bitsPerKey: build.config.bitsPerKey }).records;
-    const cpuKeysPerSecond = cpuKeys / ((performance.now() - cpuStarted) / 1000);
+    let cpuSeconds = Infinity;
+    for (let round = 0; round < 3; round++) {
+      let records = 0;
+      const started = performance.now();
+      for (const body of inMemory) records += indexSyntheticBody(body, options).records;
+      cpuSeconds = Math.min(cpuSeconds, (performance.now() - started) / 1000);
+      cpuKeys = records;
+    }
+    const cpuKeysPerSecond = cpuKeys / cpuSeconds;
 
     // (c) Lookups.
     const store = new ObjectStore(client);

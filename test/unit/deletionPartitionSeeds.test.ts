@@ -75,7 +75,50 @@ function check(deletion: GeneratedDeletion, deleted: Uint8Array, setting: Settin
   return wrong.length > 0 ? wrong.join('; ') : undefined;
 }
 
+/**
+ * Seeds 101–140, never tuned against: what the detection still gets wrong there, and why. A change
+ * may fix these (the test still passes) but must not add to them.
+ */
+const HELD_OUT_SEEDS = Array.from({ length: 40 }, (_, i) => i + 101);
+const HELD_OUT_KNOWN: Record<string, string> = {
+  // Two stray delete markers on keys the deletion skips, inside the last partition: the sweep after them reads as a partition of its own.
+  'seed 123, one object per bin, minute buckets, anomalies': 'an extra boundary after stray events inside a partition',
+  // A 23-object partition (four bins of ~6 objects) with a stray event in it: merged with its neighbour.
+  'seed 116, 512 bins, hour buckets, anomalies': 'a four-bin partition with a stray event merged away',
+  // A stray event beside a boundary bin: the bin and the stray read as a one-bin partition.
+  'seed 138, 512 bins, hour buckets, anomalies': 'an extra boundary beside a stray next to a boundary',
+  // A 9-object partition (1.5 bins of ~6 objects) beside a 42-object one: the boundary bins mix three partitions and one extra boundary is found.
+  'seed 139, 512 bins, hour buckets': 'partitions smaller than two bins',
+  'seed 139, 512 bins, minute buckets': 'partitions smaller than two bins',
+  'seed 139, 512 bins, hour buckets, anomalies': 'partitions smaller than two bins',
+};
+
+async function sweep(seeds: readonly number[]): Promise<{ failures: Map<string, string>; partitions: number; smallest: number }> {
+  const failures = new Map<string, string>();
+  let partitions = 0;
+  let smallest = Infinity;
+  for (const seed of seeds) {
+    const deletion = await generatedDeletion(seed, OBJECTS, DAYS);
+    partitions += deletion.truth.lifecycle.partitions.length;
+    for (const p of deletion.truth.lifecycle.partitions) smallest = Math.min(smallest, p.objects);
+    const deleted = new Uint8Array(deletion.keys.length);
+    for (const e of deletion.events) deleted[e.object] = 1;
+    const noisy = [...deletion.events, ...anomalies(deletion, seed)];
+    for (const setting of SETTINGS) {
+      const problem = check(deletion, deleted, setting, setting.anomalies ? noisy : deletion.events);
+      if (problem) failures.set(`seed ${seed}, ${setting.name}`, problem);
+    }
+  }
+  return { failures, partitions, smallest };
+}
+
 describe('deletion partitions across generator seeds', () => {
+  it(`on ${HELD_OUT_SEEDS.length} more seeds, gets wrong only the ${Object.keys(HELD_OUT_KNOWN).length} known detections of ${HELD_OUT_SEEDS.length * SETTINGS.length}`, async () => {
+    const { failures } = await sweep(HELD_OUT_SEEDS);
+    const unexpected = [...failures].filter(([name]) => !(name in HELD_OUT_KNOWN)).map(([name, problem]) => `${name}: ${problem}`);
+    assert.deepEqual(unexpected, [], `${failures.size} of ${HELD_OUT_SEEDS.length * SETTINGS.length} detections wrong`);
+  });
+
   it(`finds the generator's partitions on ${SEEDS.length} seeds, in fine and coarse bins, with and without anomalous events`, async () => {
     const failures: string[] = [];
     let partitions = 0;

@@ -580,6 +580,20 @@ export function detectPartitions(sweeps: readonly PhaseSweep[], bucketHours: num
       for (let u = first; u < last; u++) if (u >= rightStart(cut)) join(rightStart(cut), u, to(i));
       i--;
     }
+    // Nor can an end segment of fewer than three bins: its bins are events beyond the deletion's first
+    // or last key (a stray marker, a repeated line), and join the segment beside them.
+    while (cuts.length > 0 && size - rightStart(cuts[cuts.length - 1]!) < 3) {
+      const a = from(cuts.length - 1);
+      const cut = cuts.pop()!;
+      for (let u = cut.at; u < size; u++) join(a, u, size);
+      changed = true;
+    }
+    while (cuts.length > 0 && cuts[0]!.at < 3) {
+      const b = to(0);
+      const cut = cuts.shift()!;
+      for (let u = 0; u < rightStart(cut); u++) join(0, u, b);
+      changed = true;
+    }
     rebuild();
     // Each boundary to where it fits best between its neighbours (again only when they have moved or its bins changed).
     for (let i = 0; i < cuts.length; i++) {
