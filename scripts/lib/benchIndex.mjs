@@ -21,7 +21,6 @@
 //   --index-scans N      lookups by scanning the data (default 3; each reads about half the data)
 
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
