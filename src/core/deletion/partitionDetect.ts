@@ -23,7 +23,7 @@
 // The steps, each linear in the bins or a small multiple of it:
 //   1. binary segmentation: each range is split where the two sides' lines (all phases) fit best,
 //      and the split is kept when significant; a range is scanned at up to SCAN positions, then
-//      around the best of them one by one;
+//      ever closer around the best of them (SCAN_STEP times finer each look, down to every bin);
 //   2. backward elimination: the least significant boundary is merged away while any is not
 //      significant; then each boundary moves to where it fits best between its neighbours; again
 //      until nothing changes;
@@ -32,7 +32,7 @@
 
 import { median } from './sweepLines';
 
-/** One phase's bins with events: their bin indexes (ascending), objects, and mean deletion times in hours. */
+/** One phase's bins with events: their bin indexes (ascending), objects, and mean deletion times in hours (read, never changed). */
 export interface PhaseSweep {
   bins: Int32Array;
   counts: Float64Array;
@@ -179,6 +179,8 @@ class Phase {
   private readonly notStep: Uint8Array;
   /** Points set aside since the prefix sums were last built. */
   private pending: number[] = [];
+  /** Counts the points set aside (a boundary placed before one was may be placed again). */
+  version = 0;
   private readonly stride: number;
   private readonly prefix: Float64Array;
   /** The scatter's variance, hours². */
@@ -224,39 +226,54 @@ class Phase {
   rebuild(): void {
     this.pending = [];
     const { x, t, stray, counts, notStep, spans, prefix, stride, spanned } = this;
+    // Running sums in locals, written out once per point.
     let before = 0;
-    for (let i = 0; i < this.length; i++) {
-      const count = notStep[i] ? 0 : counts[i]!;
-      x[i] = before + count / 2;
-      before += count;
-    }
-    for (let i = 0; i < this.length; i++) {
-      const at = i * stride;
-      const next = at + stride;
-      const keep = stray[i] ? 0 : 1;
-      const xi = x[i]! * keep;
-      const ti = t[i]! * keep;
-      prefix[next + N] = prefix[at + N]! + keep;
-      prefix[next + SX] = prefix[at + SX]! + xi;
-      prefix[next + ST] = prefix[at + ST]! + ti;
-      prefix[next + SXX] = prefix[at + SXX]! + xi * x[i]!;
-      prefix[next + SXT] = prefix[at + SXT]! + xi * t[i]!;
-      prefix[next + STT] = prefix[at + STT]! + ti * t[i]!;
+    let n = 0;
+    let sx = 0;
+    let st = 0;
+    let sxx = 0;
+    let sxt = 0;
+    let stt = 0;
+    let sdd = 0;
+    let sds = 0;
+    let sss = 0;
+    for (let i = 0, at = stride; i < this.length; i++, at += stride) {
+      const count = counts[i]!;
+      const xi = before + (notStep[i] ? 0 : count / 2);
+      x[i] = xi;
+      if (!notStep[i]) before += count;
+      if (!stray[i]) {
+        const ti = t[i]!;
+        n++;
+        sx += xi;
+        st += ti;
+        sxx += xi * xi;
+        sxt += xi * ti;
+        stt += ti * ti;
+        if (spanned && count > 1) {
+          const d = count - 1;
+          const span = spans[i]!;
+          sdd += SPAN_WEIGHT * d * d;
+          sds += SPAN_WEIGHT * d * span;
+          sss += SPAN_WEIGHT * span * span;
+        }
+      }
+      prefix[at + N] = n;
+      prefix[at + SX] = sx;
+      prefix[at + ST] = st;
+      prefix[at + SXX] = sxx;
+      prefix[at + SXT] = sxt;
+      prefix[at + STT] = stt;
       if (!spanned) continue;
-      const d = Math.max(0, counts[i]! - 1) * keep;
-      const span = spans[i]! * keep;
-      prefix[next + SDD] = prefix[at + SDD]! + SPAN_WEIGHT * d * d;
-      prefix[next + SDS] = prefix[at + SDS]! + SPAN_WEIGHT * d * span;
-      prefix[next + SSS] = prefix[at + SSS]! + SPAN_WEIGHT * span * span;
+      prefix[at + SDD] = sdd;
+      prefix[at + SDS] = sds;
+      prefix[at + SSS] = sss;
     }
   }
 
   get dirty(): boolean {
     return this.pending.length > 0;
   }
-
-  /** Counts the points set aside. */
-  version = 0;
 
   setAside(i: number): void {
     if (this.stray[i]) return;
@@ -307,7 +324,8 @@ class Phase {
       return m;
     }
     const { prefix, stride } = this;
-    const [a, b] = [from * stride, to * stride];
+    const a = from * stride;
+    const b = to * stride;
     m.n = m.w = prefix[b + N]! - prefix[a + N]!;
     m.sx = prefix[b + SX]! - prefix[a + SX]!;
     m.st = prefix[b + ST]! - prefix[a + ST]!;
@@ -329,7 +347,8 @@ class Phase {
   sse(from: number, to: number): number {
     if (to - from <= DIRECT) return to > from ? line(this.moments(from, to)).sse : 0;
     const { prefix, stride } = this;
-    const [a, b] = [from * stride, to * stride];
+    const a = from * stride;
+    const b = to * stride;
     const n = prefix[b + N]! - prefix[a + N]!;
     if (n === 0) return 0;
     const sx = prefix[b + SX]! - prefix[a + SX]!;
@@ -346,6 +365,27 @@ class Phase {
       sss = prefix[b + SSS]! - prefix[a + SSS]!;
     }
     return Math.max(0, across > 0 && along > 0 ? stt + sss - (along * along) / across : stt + sss);
+  }
+
+  /**
+   * For each place `at` in `places` (bins with events in any phase, a ≤ at < b), adds this phase's
+   * weighted squared errors of the lines over [a, at) and [at, b) to `between`, and of those over
+   * [a, at) and [at + 1, b) to `held` (bin `at` held out: it costs `heldCost` when this phase has
+   * events in it). For scans, with no strays pending.
+   */
+  addSplitCosts(a: number, b: number, places: Int32Array, count: number, heldCost: number, between: Float64Array, held: Float64Array): void {
+    const { rank, weight } = this;
+    const first = rank[a]!;
+    const end = rank[b]!;
+    for (let k = 0; k < count; k++) {
+      const at = places[k]!;
+      const i = rank[at]!;
+      const j = rank[at + 1]!;
+      const left = this.sse(first, i);
+      const right = this.sse(i, end);
+      between[k]! += weight * (left + right);
+      held[k]! += j > i ? weight * (left + this.sse(j, end)) + heldCost : weight * (left + right);
+    }
   }
 
   /**
@@ -392,6 +432,10 @@ export function detectPartitions(sweeps: readonly PhaseSweep[], bucketHours: num
   const tail = FALSE_ALARM_RATE / size;
   const strayLimit = chiSquareQuantile(1, tail);
   const has = (p: Phase, u: number) => p.rank[u + 1]! > p.rank[u]!;
+  // The places one look of bestCut weighs (at most SCAN + 1 across a range, 2·SCAN_STEP around the best), and their costs.
+  const places = new Int32Array(Math.max(SCAN + 1, 2 * SCAN_STEP + 1));
+  const between = new Float64Array(places.length);
+  const held = new Float64Array(places.length);
 
   /**
    * The boundary in [a, b) whose two sides' lines fit best (weighted squared errors of all the
@@ -402,37 +446,43 @@ export function detectPartitions(sweeps: readonly PhaseSweep[], bucketHours: num
     const stride = Math.max(1, Math.ceil((b - a) / SCAN));
     const best: Cut = { at: a, held: true };
     let bestCost = Infinity;
-    const consider = (at: number) => {
-      let between = 0;
-      let held = 0;
-      for (const p of phases) {
-        const left = p.sse(p.rank[a]!, p.rank[at]!);
-        between += p.weight * (left + p.sse(p.rank[at]!, p.rank[b]!));
-        held += p.weight * (left + p.sse(p.rank[at + 1]!, p.rank[b]!)) + (has(p, at) ? strayLimit : 0);
-      }
-      if (held < bestCost) {
-        bestCost = held;
-        best.at = at;
-        best.held = true;
-      }
-      if (at > a && between < bestCost) {
-        bestCost = between;
-        best.at = at;
-        best.held = false;
-      }
+    let count = 0;
+    const add = (at: number) => {
+      places[count++] = at;
     };
-    for (let at = a; at < b; at += stride) consider(at);
-    consider(b - 1);
+    /** The places added since the last look, in the order added: the first of equal costs wins. */
+    const look = () => {
+      between.fill(0, 0, count);
+      held.fill(0, 0, count);
+      for (const p of phases) p.addSplitCosts(a, b, places, count, strayLimit, between, held);
+      for (let k = 0; k < count; k++) {
+        const at = places[k]!;
+        if (held[k]! < bestCost) {
+          bestCost = held[k]!;
+          best.at = at;
+          best.held = true;
+        }
+        if (at > a && between[k]! < bestCost) {
+          bestCost = between[k]!;
+          best.at = at;
+          best.held = false;
+        }
+      }
+      count = 0;
+    };
+    for (let at = a; at < b; at += stride) add(at);
+    add(b - 1);
+    look();
     // Closer and closer around the best: SCAN_STEP times finer each time.
     for (let reach = stride; reach > 1;) {
       const step = Math.ceil(reach / SCAN_STEP);
       const centre = best.at;
-      for (let at = Math.max(a, centre - reach + 1); at <= Math.min(b - 1, centre + reach - 1); at += step) consider(at);
+      for (let at = Math.max(a, centre - reach + 1); at <= Math.min(b - 1, centre + reach - 1); at += step) add(at);
+      look();
       reach = step;
     }
     return best;
   };
-
   /**
    * One phase's χ² statistic for one line through [a, cut.at) and [rightStart(cut), b) (and through
    * the held bin when `withHeld`) against a line each; with `skipStep`, the held bin's objects take no
@@ -548,13 +598,24 @@ export function detectPartitions(sweeps: readonly PhaseSweep[], bucketHours: num
   // boundary to where it fits best; until settled.
   const from = (i: number) => (i > 0 ? rightStart(cuts[i - 1]!) : 0);
   const to = (i: number) => (i + 1 < cuts.length ? cuts[i + 1]!.at : size);
+  /** Bins set aside so far, in all phases: what a boundary's test and place depend on besides its neighbours. */
+  const version = () => phases.reduce((n, p) => n + p.version, 0);
+  /** Each boundary's significance between its neighbours, kept until they or the bins set aside change. */
+  const tested = new Map<string, number>();
+  const significanceOf = (i: number): number => {
+    const [a, cut, b] = [from(i), cuts[i]!, to(i)];
+    const key = `${a}:${cut.at}:${cut.held}:${b}:${version()}`;
+    let s = tested.get(key);
+    if (s === undefined) tested.set(key, (s = significance(compare(a, cut, b, false))));
+    return s;
+  };
   for (let round = 0; round < MAX_ROUNDS; round++) {
     let changed = false;
     for (;;) {
       let weakest = -1;
       let weakestSignificance = 1;
       for (let i = 0; i < cuts.length; i++) {
-        const s = significance(compare(from(i), cuts[i]!, to(i), false));
+        const s = significanceOf(i);
         if (s <= weakestSignificance) {
           weakest = i;
           weakestSignificance = s;
@@ -598,7 +659,7 @@ export function detectPartitions(sweeps: readonly PhaseSweep[], bucketHours: num
     // Each boundary to where it fits best between its neighbours (again only when they have moved or its bins changed).
     for (let i = 0; i < cuts.length; i++) {
       const [a, b] = [from(i), to(i)];
-      const settled = `${a}:${b}:${phases.reduce((n, p) => n + p.version, 0)}`;
+      const settled = `${a}:${b}:${version()}`;
       if (cuts[i]!.settled === settled) continue;
       const cut = bestCut(a, b);
       cut.settled = settled;
