@@ -6,6 +6,7 @@ import { before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { EventKind, type EventBatch } from '../../src/core/deletion/model';
 import { DEFAULT_PARTITION_BINS, PartitionTracker, type DeletionProgress } from '../../src/core/deletion/partitions';
+import { robustLine } from '../../src/core/deletion/sweepLines';
 import { Random } from '../../src/core/random';
 import { batchesOf, generatedDeletion, type GeneratedDeletion, type LoggedEvent } from './deletionFixture';
 
@@ -370,5 +371,29 @@ describe('deletion partitions on hand-made sweeps', () => {
   it('refuses a negative object count or bin count with a clear message', () => {
     assert.throws(() => new PartitionTracker(-1), /objects must be a whole number/);
     assert.throws(() => new PartitionTracker(10, { bins: 0 }), /bins must be a whole number/);
+  });
+});
+
+describe("a sweep's robust line", () => {
+  it('fits tens of thousands of points at their pace and sets aside exactly the stray ones, scattered or in a run', () => {
+    // 50,000 bins of 3 objects, 0.001 hours an object, in minute buckets; every 37th point and a run of 500 are hours off.
+    const n = 50_000;
+    const random = new Random(7);
+    const xs = new Float64Array(n);
+    const ts = new Float64Array(n);
+    const stray = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      xs[i] = 3 * i + 1.5;
+      stray[i] = i % 37 === 0 || (i >= 20_000 && i < 20_500) ? 1 : 0;
+      const time = 10 + 0.001 * xs[i]! + (stray[i] ? 2 + random.int(100) : 0);
+      ts[i] = Math.floor(time * 60) / 60;
+    }
+    const fit = robustLine(xs, ts, 1 / 60);
+    assert.ok(fit);
+    assert.ok(Math.abs(fit.pace.mid / 0.001 - 1) < 1e-4, `pace ${fit.pace.mid}`);
+    assert.ok(fit.pace.low <= 0.001 && 0.001 <= fit.pace.high);
+    const wrong: number[] = [];
+    for (let i = 0; i < n; i++) if (fit.far[i] !== stray[i]) wrong.push(i);
+    assert.deepEqual(wrong.slice(0, 10), []);
   });
 });

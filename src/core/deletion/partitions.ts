@@ -267,9 +267,10 @@ export class PartitionTracker {
 
     // The partitions: where the phases' sweeps break together (partitionDetect.ts). An unversioned
     // object among versioned ones is counted, not scheduled: its expiry does not place boundaries.
+    const sweeps = new Map(phaseKinds.map((kind) => [kind, this.sweep(kind)]));
     const scheduled = phaseKinds.filter((kind) => kind === lead || kind !== EventKind.expireObject);
     const detected = detectPartitions(
-      scheduled.map((kind) => this.sweep(kind)),
+      scheduled.map((kind) => sweeps.get(kind)!),
       delta,
       this.exact,
     );
@@ -279,10 +280,10 @@ export class PartitionTracker {
     // Each partition's phases, from its bins.
     const facts: PhaseFacts[][] = firstBins.map((from, p) => {
       const to = p + 1 < firstBins.length ? firstBins[p + 1]! : this.bins;
-      const phases = phaseKinds.map((kind) => this.phaseFacts(kind, from, to, delta, true));
+      const phases = phaseKinds.map((kind) => this.phaseFacts(kind, sweeps.get(kind)!, from, to, delta, true));
       // A partition whose first phase shows only in its end bins is all edge: use every bin.
       const leadFacts = phases[phaseKinds.indexOf(lead)]!;
-      return leadFacts.started === undefined ? phaseKinds.map((kind) => this.phaseFacts(kind, from, to, delta, false)) : phases;
+      return leadFacts.started === undefined ? phaseKinds.map((kind) => this.phaseFacts(kind, sweeps.get(kind)!, from, to, delta, false)) : phases;
     });
 
     // What is left of each partition's first phase: its keys not reached yet, at the density of
@@ -438,7 +439,7 @@ export class PartitionTracker {
    * objects: they count, but the times and the line come from the bins between them when those
    * have events (a phase seen only in an end bin may be the neighbour's, and counts as not started).
    */
-  private phaseFacts(kind: EventKind, from: number, to: number, delta: number, edgesShared: boolean): PhaseFacts {
+  private phaseFacts(kind: EventKind, sweep: PhaseSweep, from: number, to: number, delta: number, edgesShared: boolean): PhaseFacts {
     const bins = this.kinds[kind];
     const facts: PhaseFacts = { kind, done: 0, frontBin: from - 1, total: point(0), finished: false, paceMeasured: false };
     if (!bins) return facts;
@@ -446,15 +447,16 @@ export class PartitionTracker {
     const shared = edgesShared && !this.exact && to - from >= 3;
     const coreFrom = shared && from > 0 ? from + 1 : from;
     const coreTo = shared && to < this.bins ? to - 1 : to;
-    const used: number[] = [];
+    // The phase's bins with events in [from, to), and those in the core: ranges of the sweep's points.
+    const lo = firstAtLeast(sweep.bins, from);
+    const hi = firstAtLeast(sweep.bins, to);
+    const coreFirst = firstAtLeast(sweep.bins, coreFrom);
+    const coreEnd = firstAtLeast(sweep.bins, coreTo);
     let done = 0;
-    for (let b = from; b < to; b++) {
-      if (bins.count[b] === 0) continue;
-      done += this.doneIn(bins, b);
-      if (b >= coreFrom && b < coreTo) used.push(b);
-    }
+    for (let i = lo; i < hi; i++) done += sweep.counts[i]!;
     facts.done = done;
-    if (used.length === 0) {
+    const used = coreEnd - coreFirst;
+    if (used === 0) {
       if (shared && done > 0) {
         let edgeStart = Infinity;
         for (const b of [from, to - 1]) if (bins.count[b]! > 0) edgeStart = Math.min(edgeStart, this.hours(bins.min[b]!));
@@ -462,23 +464,21 @@ export class PartitionTracker {
       }
       return facts;
     }
-    const lastUsed = used[used.length - 1]!;
+    const lastUsed = sweep.bins[coreEnd - 1]!;
     facts.frontBin = lastUsed === coreTo - 1 && coreTo < to && bins.count[coreTo]! > 0 ? coreTo : lastUsed;
-    const xs = new Float64Array(used.length);
-    const ts = new Float64Array(used.length);
+    const xs = new Float64Array(used);
+    const ts = sweep.times.subarray(coreFirst, coreEnd);
     let position = 0;
-    for (let i = 0; i < used.length; i++) {
-      const b = used[i]!;
-      const n = this.doneIn(bins, b);
+    for (let i = 0; i < used; i++) {
+      const n = sweep.counts[coreFirst + i]!;
       xs[i] = position + n / 2;
-      ts[i] = this.hours(bins.sum[b]! / bins.count[b]!);
       position += n;
     }
     const fit = robustLine(xs, ts, delta);
     let first = Infinity;
     let last = -Infinity;
-    for (let i = 0; i < used.length; i++) {
-      const b = used[i]!;
+    for (let i = 0; i < used; i++) {
+      const b = sweep.bins[coreFirst + i]!;
       if (fit?.far[i]) continue;
       first = Math.min(first, this.hours(bins.min[b]!));
       last = Math.max(last, this.hours(bins.max[b]!));
@@ -521,4 +521,16 @@ export class PartitionTracker {
     }
     return { mid, high };
   }
+}
+
+/** The first index of an ascending list whose value is at least `value` (the list's length when none is). */
+function firstAtLeast(sorted: Int32Array, value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
