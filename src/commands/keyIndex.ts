@@ -162,7 +162,8 @@ export async function buildKeyIndex(studio: Studio, raw?: unknown): Promise<Buil
     index: result.index,
     granularity: result.config.granularity,
     objects: result.objects.unchanged + result.objects.indexed,
-    entries: (known?.entries ?? 0) + result.entries,
+    // Counted from the first build here; an index found elsewhere and built on here counts only from then on.
+    entries: (known ? (known.entries ?? 0) : 0) + result.entries,
     builtAt: new Date().toISOString(),
   });
   studio.log.info(`Build Index Here: ${JSON.stringify({ ...result, malformedSamples: result.malformedSamples.length })}`);
@@ -246,6 +247,15 @@ export async function lookupRecord(studio: Studio, raw?: unknown): Promise<Looku
     void vscode.window.showErrorMessage(message, showLog).then((choice) => choice === showLog && studio.logChannel.show());
     return undefined;
   }
+  // An index found where the user pointed from a prefix in the tree: the tree says so from now on.
+  const sameData = (a: string, b: string) => a.replace(/\/$/, '') === b.replace(/\/$/, '');
+  if (
+    args.bucket !== undefined &&
+    !studio.keyIndexes.known(connectionId, args.bucket, args.prefix ?? '') &&
+    reader.data.bucket === args.bucket &&
+    sameData(reader.data.key, args.prefix ?? '')
+  )
+    await studio.keyIndexes.remember(connectionId, args.bucket, args.prefix ?? '', { index: indexUri, granularity: reader.config.granularity });
   studio.log.info(`Look Up Record: ${JSON.stringify({ ...result, record: result.record === undefined ? undefined : `${result.record.length} characters` })}`);
   const cost = vscode.l10n.t('{0} requests · {1} · {2} ms', result.requests, formatBytes(result.bytes), Math.round(result.ms));
   if (result.notes.length > 0) void vscode.window.showWarningMessage(vscode.l10n.t('Look Up Record: {0}', result.notes.join(' ')));

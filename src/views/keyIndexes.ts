@@ -15,9 +15,11 @@ import { Disposable } from './disposable';
 export interface KnownIndex {
   index: string;
   granularity: string;
-  objects: number;
-  entries: number;
-  builtAt: string;
+  /** Data objects and keys indexed, when this workspace built it; unknown for an index found where it was looked for. */
+  objects?: number;
+  entries?: number;
+  /** When this workspace last built it. */
+  builtAt?: string;
 }
 
 const KNOWN_INDEXES = 'keyIndexes';
