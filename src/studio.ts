@@ -18,7 +18,7 @@ import { LifecyclePanelManager, type DeletionActions, type PanelServices, type R
 import { OBJECT_SCHEME, ObjectFileSystem } from './views/objectFileSystem';
 import { ResultsPanelManager } from './views/resultsPanel';
 import { PreviewDocuments } from './views/previewDocuments';
-import { KeyIndexes } from './commands/keyIndex';
+import { KeyIndexes } from './views/keyIndexes';
 import { TemplateEditorFeatures, type TemplateValueStore } from './views/templateEditor';
 import type { EngineKind } from './core/settings';
 import type { QueryEngine } from './engines/engine';
@@ -83,7 +83,14 @@ export class Studio extends Disposable {
     );
     this.panels = this._register(new LifecyclePanelManager(this.panelServices(), retentionActions, deletionActions));
     this.previews = this._register(new PreviewDocuments());
-    this.keyIndexes = this._register(new KeyIndexes(this));
+    this.keyIndexes = this._register(
+      new KeyIndexes({
+        state: extensionContext.workspaceState,
+        s3Client: (connectionId) => this.scope.s3Service(this.connection(connectionId)).client,
+        refreshTree: () => this.bucketTree.refreshDescriptions(),
+        onDidChangeSettings: this.onDidChangeSettings,
+      }),
+    );
     this.results = this._register(new ResultsPanelManager(extensionContext.extensionUri, logChannel));
     const state = extensionContext.workspaceState;
     this.templateValues = {

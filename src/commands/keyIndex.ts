@@ -8,7 +8,7 @@
 import * as vscode from 'vscode';
 import { buildIndex, type BuildProgress, type BuildResult } from '../app/index/build';
 import { IndexConfigError } from '../app/index/indexConfig';
-import { IndexReader, type LookupResult } from '../app/index/lookup';
+import type { IndexReader, LookupResult } from '../app/index/lookup';
 import { ObjectStore } from '../aws/objectStore';
 import { DEFAULT_CONNECTION_ID } from '../core/connections';
 import { formatBytes, formatCount } from '../core/format';
@@ -16,7 +16,6 @@ import { keyTimestampMs } from '../core/index/keys';
 import { errorMessage } from '../core/log';
 import { formatS3Uri, parseS3Uri, type S3Location } from '../core/s3uri';
 import type { Studio } from '../studio';
-import { Disposable } from '../views/disposable';
 
 /** What a caller (the tree, a test) may pass instead of being asked. */
 export interface KeyIndexArgs {
@@ -30,23 +29,8 @@ export interface KeyIndexArgs {
   key?: string;
 }
 
-/** An index remembered for a data prefix: what the tree shows on it. */
-export interface KnownIndex {
-  index: string;
-  granularity: string;
-  objects: number;
-  entries: number;
-  builtAt: string;
-}
-
-const KNOWN_INDEXES = 'keyIndexes';
-const LAST_INDEX = 'keyIndex:last';
+/** The longest key or prefix taken from arguments (an S3 key is at most 1,024 bytes). */
 const MAX_KEY_LENGTH = 1024;
-
-/** The tree's id of a data prefix: connection, bucket and prefix. */
-function scopeId(connectionId: string, bucket: string, prefix: string): string {
-  return `${connectionId}\u0000${bucket}\u0000${prefix}`;
-}
 
 function argsFrom(raw: unknown): KeyIndexArgs {
   if (typeof raw !== 'object' || raw === null) return {};
@@ -82,82 +66,6 @@ export function checkRecordKey(value: string): string | undefined {
 /** The default index location for data at bucket/prefix: beside it, under _index/. */
 export function defaultIndexLocation(bucket: string, prefix: string): string {
   return `s3://${bucket}/_index/${prefix}`;
-}
-
-/** The extension's key indexes: remembered locations, open readers, the status bar item. */
-export class KeyIndexes extends Disposable {
-  private readonly readers = new Map<string, Promise<IndexReader>>();
-  private readonly status: vscode.StatusBarItem;
-  private statusFor: string | undefined;
-
-  constructor(private readonly studio: Studio) {
-    super();
-    this.status = this._register(vscode.window.createStatusBarItem('s3lifecycle.lookupCost', vscode.StatusBarAlignment.Right, 100));
-    this.status.name = vscode.l10n.t('S3 Lifecycle: record lookup');
-    this._register(vscode.window.onDidChangeActiveTextEditor((editor) => this.syncStatus(editor)));
-    // Other credentials or endpoints: readers of the old ones must not answer.
-    this._register(studio.onDidChangeSettings(() => this.readers.clear()));
-  }
-
-  /** Every remembered index, by data scope. */
-  all(): Record<string, KnownIndex> {
-    return this.studio.extensionContext.workspaceState.get<Record<string, KnownIndex>>(KNOWN_INDEXES, {});
-  }
-
-  known(connectionId: string, bucket: string, prefix: string): KnownIndex | undefined {
-    return this.all()[scopeId(connectionId, bucket, prefix)];
-  }
-
-  async remember(connectionId: string, bucket: string, prefix: string, known: KnownIndex): Promise<void> {
-    const all = { ...this.all(), [scopeId(connectionId, bucket, prefix)]: known };
-    await this.studio.extensionContext.workspaceState.update(KNOWN_INDEXES, all);
-    await this.studio.extensionContext.workspaceState.update(LAST_INDEX, known.index);
-    this.studio.bucketTree.refreshDescriptions();
-  }
-
-  lastIndex(): string | undefined {
-    return this.studio.extensionContext.workspaceState.get<string>(LAST_INDEX);
-  }
-
-  /** One reader per connection and index, so manifests and blocks stay cached between lookups. */
-  reader(connectionId: string, index: S3Location, signal?: AbortSignal): Promise<IndexReader> {
-    const id = `${connectionId}\u0000${formatS3Uri(index)}`;
-    let reader = this.readers.get(id);
-    if (!reader) {
-      const store = new ObjectStore(this.studio.current.s3Service(this.studio.connection(connectionId)).client);
-      reader = IndexReader.open(store, index, signal ? { signal } : {});
-      this.readers.set(id, reader);
-      reader.catch(() => this.readers.delete(id));
-    }
-    return reader;
-  }
-
-  /** A rebuilt index: its readers start again (new parts, new manifests). */
-  forgetReaders(index: string): void {
-    for (const id of [...this.readers.keys()]) if (id.endsWith(`\u0000${index}`)) this.readers.delete(id);
-  }
-
-  showCost(document: vscode.Uri, result: LookupResult, dataBucket: string): void {
-    this.statusFor = document.toString();
-    this.status.text = `$(search) ${vscode.l10n.t('{0} requests · {1} · {2} ms', result.requests, formatBytes(result.bytes), Math.round(result.ms))}`;
-    const where = result.location;
-    this.status.tooltip = new vscode.MarkdownString(
-      [
-        vscode.l10n.t('Record {0}', result.key),
-        where ? vscode.l10n.t('In s3://{0}/{1} at byte {2}, {3} bytes', dataBucket, where.object, where.offset, where.length) : '',
-        vscode.l10n.t("{0} requests: the time bucket's manifest (unless cached), the entry block, the record", result.requests),
-        result.via === 'scan' ? vscode.l10n.t('Found by scanning data objects (the index is damaged here)') : '',
-      ]
-        .filter(Boolean)
-        .join('  \n'),
-    );
-    this.syncStatus(vscode.window.activeTextEditor);
-  }
-
-  private syncStatus(editor: vscode.TextEditor | undefined): void {
-    if (this.statusFor !== undefined && editor?.document.uri.toString() === this.statusFor) this.status.show();
-    else this.status.hide();
-  }
 }
 
 /** Asks for an s3:// location (validated); undefined when dismissed. */
@@ -254,7 +162,8 @@ export async function buildKeyIndex(studio: Studio, raw?: unknown): Promise<Buil
     index: result.index,
     granularity: result.config.granularity,
     objects: result.objects.unchanged + result.objects.indexed,
-    entries: (known?.entries ?? 0) + result.entries,
+    // Counted from the first build here; an index found elsewhere and built on here counts only from then on.
+    entries: (known ? (known.entries ?? 0) : 0) + result.entries,
     builtAt: new Date().toISOString(),
   });
   studio.log.info(`Build Index Here: ${JSON.stringify({ ...result, malformedSamples: result.malformedSamples.length })}`);
@@ -338,6 +247,15 @@ export async function lookupRecord(studio: Studio, raw?: unknown): Promise<Looku
     void vscode.window.showErrorMessage(message, showLog).then((choice) => choice === showLog && studio.logChannel.show());
     return undefined;
   }
+  // An index found where the user pointed from a prefix in the tree: the tree says so from now on.
+  const sameData = (a: string, b: string) => a.replace(/\/$/, '') === b.replace(/\/$/, '');
+  if (
+    args.bucket !== undefined &&
+    !studio.keyIndexes.known(connectionId, args.bucket, args.prefix ?? '') &&
+    reader.data.bucket === args.bucket &&
+    sameData(reader.data.key, args.prefix ?? '')
+  )
+    await studio.keyIndexes.remember(connectionId, args.bucket, args.prefix ?? '', { index: indexUri, granularity: reader.config.granularity });
   studio.log.info(`Look Up Record: ${JSON.stringify({ ...result, record: result.record === undefined ? undefined : `${result.record.length} characters` })}`);
   const cost = vscode.l10n.t('{0} requests · {1} · {2} ms', result.requests, formatBytes(result.bytes), Math.round(result.ms));
   if (result.notes.length > 0) void vscode.window.showWarningMessage(vscode.l10n.t('Look Up Record: {0}', result.notes.join(' ')));

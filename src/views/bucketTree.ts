@@ -75,7 +75,7 @@ export interface BucketTreeServices {
     connectionId: string,
     bucket: string,
     prefix: string,
-  ) => { index: string; granularity: string; objects: number; entries: number; builtAt: string } | undefined;
+  ) => { index: string; granularity: string; objects?: number; entries?: number; builtAt?: string } | undefined;
 }
 
 export function containerId(node: ContainerNode): string {
@@ -150,7 +150,18 @@ export class BucketTreeProvider implements vscode.TreeDataProvider<BucketTreeNod
         item.description = notes.filter(Boolean).join(' · ');
         const where = `s3://${node.bucket}/${prefix}`;
         item.tooltip = index
-          ? `${where}\n${vscode.l10n.t('Key index {0}: {1} objects, {2} keys, by {3}; last built {4}', index.index, formatCount(index.objects), formatCount(index.entries), index.granularity, formatAge(new Date(index.builtAt)))}`
+          ? `${where}\n${
+              index.objects !== undefined && index.entries !== undefined && index.builtAt !== undefined
+                ? vscode.l10n.t(
+                    'Key index {0}: {1} objects, {2} keys, by {3}; last built {4}',
+                    index.index,
+                    formatCount(index.objects),
+                    formatCount(index.entries),
+                    index.granularity,
+                    formatAge(new Date(index.builtAt)),
+                  )
+                : vscode.l10n.t('Key index {0}, by {1}', index.index, index.granularity)
+            }`
           : where;
         item.contextValue = [node.kind, node.kind === 'bucket' && node.added ? 'added' : '', filter ? 'filtered' : '', index ? 'indexed' : '']
           .filter(Boolean)

@@ -1,6 +1,6 @@
 // The key index when things go wrong, against moto and versitygw: two builders at once on the same
-// data (no entry and no manifest part lost), a build cancelled halfway and run again (nothing
-// lost), and damaged parts and manifests (said plainly, answered right through the fallbacks).
+// data (no entry and no manifest part lost), a build cancelled halfway or failing halfway and run
+// again (nothing lost), and damaged parts and manifests (said plainly, answered right through the fallbacks).
 
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -118,6 +118,30 @@ for (const server of s3Servers())
       assert.ok(halfway.indexedObjects > 0 && halfway.indexedObjects < fx.truth.files.length, `${halfway.indexedObjects} indexed before the cancel`);
       const rest = await buildIndex(fx.store, { data: data(), index, maxBatchEntries: 2000 });
       assert.deepEqual(rest.objects.claimedElsewhere, [], 'the cancelled build let go of its claims');
+      assert.equal(rest.objects.unchanged, halfway.indexedObjects);
+      assert.equal(rest.objects.indexed, fx.truth.files.length - halfway.indexedObjects);
+      assert.equal((await readIndexStatus(fx.store, index, { compareData: true })).unindexedObjects, 0);
+      await assertManifestsComplete(fx.store, index, false);
+      await assertAllFound(fx, index);
+    });
+
+    it('stops every reader at the first failure of a write, lets go of its claims, and the next run indexes the rest', async () => {
+      const index = { bucket: fx.bucket, key: 'failed/' };
+      // The third part PUT fails: one reader's flush throws while the other is reading.
+      let parts = 0;
+      const inner = fx.store.counting();
+      const failing: ObjectStore = Object.create(inner) as ObjectStore;
+      failing.put = (bucket, key, body, options) => {
+        if (key.endsWith('.idx') && ++parts === 3) return Promise.reject(new Error('injected: the S3 server refused the part'));
+        return inner.put(bucket, key, body, options);
+      };
+      // The build counts its own requests through counting(): it must keep this store.
+      failing.counting = () => failing;
+      await assert.rejects(buildIndex(failing, { data: data(), index, maxBatchEntries: 1500, readConcurrency: 2 }), /injected/);
+      const halfway = await readIndexStatus(fx.store, index);
+      assert.ok(halfway.indexedObjects < fx.truth.files.length, `${halfway.indexedObjects} of ${fx.truth.files.length} indexed before the failure`);
+      const rest = await buildIndex(fx.store, { data: data(), index, maxBatchEntries: 1500 });
+      assert.deepEqual(rest.objects.claimedElsewhere, [], 'the failed build let go of its claims');
       assert.equal(rest.objects.unchanged, halfway.indexedObjects);
       assert.equal(rest.objects.indexed, fx.truth.files.length - halfway.indexedObjects);
       assert.equal((await readIndexStatus(fx.store, index, { compareData: true })).unindexedObjects, 0);

@@ -401,19 +401,25 @@ class IndexBuilder {
       batch.size++;
       work.entries++;
     };
+    // A flush that fails is the build's failure, not this object's: it stops every reader.
+    let flushFailed = false;
     try {
       for await (const chunk of this.store.stream(this.data.bucket, object.key, { ifMatch: object.etag, ...this.sig() })) {
         syncBatch();
         parser.pushRaw(chunk, onRecord);
         this.progress.bytesRead += chunk.length;
         this.progress.entries = this.entriesSeen + work.entries;
-        if (this.batch.size >= this.maxBatch) await this.flush();
+        if (this.batch.size >= this.maxBatch) {
+          flushFailed = true;
+          await this.flush();
+          flushFailed = false;
+        }
         this.report();
       }
       syncBatch();
       parser.endRaw(onRecord);
     } catch (error) {
-      if (isAbortError(error) || this.signal?.aborted) throw error;
+      if (flushFailed || isAbortError(error) || this.signal?.aborted) throw error;
       // Entries already batched point at the right bytes and stay; without a ledger entry the object is read again next run.
       const reason = isPreconditionFailedError(error)
         ? 'changed while the build ran (its ETag is not the listed one): run the build again'
