@@ -16,6 +16,7 @@ import { keyTimestampMs } from '../core/index/keys';
 import { errorMessage } from '../core/log';
 import { formatS3Uri, parseS3Uri, type S3Location } from '../core/s3uri';
 import type { Studio } from '../studio';
+import { checkLocation } from './findUnusedPrefixes';
 
 /** What a caller (the tree, a test) may pass instead of being asked. */
 export interface KeyIndexArgs {
@@ -46,11 +47,10 @@ function argsFrom(raw: unknown): KeyIndexArgs {
   return args;
 }
 
-/** Undefined when `value` is an s3://bucket/prefix URI; else what to write. */
+/** Undefined when `value` is an s3://bucket/prefix URI (checkLocation's check, local folders refused); else what to write. */
 export function checkS3Location(value: string): string | undefined {
   const text = value.trim();
-  if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(text)) return vscode.l10n.t('Write it as s3://bucket/prefix/.');
-  return undefined;
+  return text.startsWith('s3://') ? checkLocation(text) : vscode.l10n.t('Write it as s3://bucket/prefix/.');
 }
 
 /** Undefined when `value` is a key the index can hold (it ends in -<unix time>); else what is wrong. */

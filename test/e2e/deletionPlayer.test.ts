@@ -14,7 +14,7 @@ import { gunzipSync } from 'node:zlib';
 import { GifReader } from 'omggif';
 import type { Browser, Frame, Page } from 'playwright-core';
 import type { EstateTruth } from '../../src/core/estate/generate';
-import { findWebviewFrame, launchBrowser, openWorkbench, requiredEnv, runFromPalette, screenshot } from './workbench';
+import { findWebviewFrame, launchBrowser, openWorkbench, requiredEnv, runFromPalette, screenshot, until } from './workbench';
 
 const repoRoot = join(__dirname, '..', '..', '..');
 const BUCKET = 'e2e-deletion';
@@ -68,18 +68,6 @@ async function counts(player: Frame): Promise<number[]> {
   return Promise.all(
     STATES.map(async (state) => Number(await player.locator(`#deletion-legend tr[data-state="${state}"] td.count`).getAttribute('data-value'))),
   );
-}
-
-/**
- * Waits until a condition holds, asking again every 100 ms (the webview's CSP forbids the page-side
- * polling of waitForFunction, which evaluates a string).
- */
-async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 async function shownFrame(player: Frame): Promise<number> {

@@ -12,19 +12,10 @@ import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectC
 import type { Browser, Locator, Page } from 'playwright-core';
 import { DEFAULT_APPEND_ONLY, generateAppendOnlyData, type AppendOnlyTruth } from '../../src/core/estate/appendOnly';
 import { FolderOutput } from '../../src/core/estate/output';
-import { launchBrowser, openWorkbench, requiredEnv, screenshot } from './workbench';
+import { launchBrowser, openWorkbench, requiredEnv, screenshot, until } from './workbench';
 
 const repoRoot = join(__dirname, '..', '..', '..');
 const BUCKET = 'e2e-index';
-
-/** Asks again every 100 ms until the condition holds. */
-async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('the key index in the browser', () => {
   let browser: Browser;

@@ -120,24 +120,14 @@ describe('deletion partitions across generator seeds', () => {
   });
 
   it(`finds the generator's partitions on ${SEEDS.length} seeds, in fine and coarse bins, with and without anomalous events`, async () => {
-    const failures: string[] = [];
-    let partitions = 0;
-    let smallest = Infinity;
-    for (const seed of SEEDS) {
-      const deletion = await generatedDeletion(seed, OBJECTS, DAYS);
-      partitions += deletion.truth.lifecycle.partitions.length;
-      for (const p of deletion.truth.lifecycle.partitions) smallest = Math.min(smallest, p.objects);
-      const deleted = new Uint8Array(deletion.keys.length);
-      for (const e of deletion.events) deleted[e.object] = 1;
-      const noisy = [...deletion.events, ...anomalies(deletion, seed)];
-      for (const setting of SETTINGS) {
-        const problem = check(deletion, deleted, setting, setting.anomalies ? noisy : deletion.events);
-        if (problem) failures.push(`seed ${seed}, ${setting.name}: ${problem}`);
-      }
-    }
+    const { failures, partitions, smallest } = await sweep(SEEDS);
     // The sweep covers what it should: many partitions, some of them small.
     assert.ok(partitions >= 10 * SEEDS.length, `${partitions} partitions`);
     assert.ok(smallest <= 16, `the smallest partition holds ${smallest} objects`);
-    assert.deepEqual(failures, [], `${failures.length} of ${SEEDS.length * SETTINGS.length} detections wrong`);
+    assert.deepEqual(
+      [...failures].map(([name, problem]) => `${name}: ${problem}`),
+      [],
+      `${failures.size} of ${SEEDS.length * SETTINGS.length} detections wrong`,
+    );
   });
 });
